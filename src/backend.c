@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The read facade over both WireGuard backends. As in wg(8), an interface whose UAPI socket
+ * answers is a userspace one; every other name is asked of the kernel.
+ */
+#include <errno.h>
+#include "backend.h"
+
+int backend_list_devices(struct strlist *names)
+{
+	int ret_kernel, ret_user;
+
+	ret_kernel = kernel_list_devices(names);
+	ret_user = userspace_list_devices(names);
+	strlist_sort_unique(names);
+	/* One backend failing must not hide the interfaces of the other. */
+	if (ret_kernel < 0 && ret_user < 0)
+		return ret_kernel;
+	if (ret_kernel < 0 && !names->n)
+		return ret_kernel;
+	if (ret_user < 0 && !names->n)
+		return ret_user;
+	return 0;
+}
+
+int backend_get_device(struct wg_device **dev, const char *iface)
+{
+	*dev = NULL;
+	if (userspace_has_interface(iface))
+		return userspace_get_device(dev, iface);
+	return kernel_get_device(dev, iface);
+}

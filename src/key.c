@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* WireGuard keys: base64 and hex forms, and the public half of a private key. */
+#include <errno.h>
+#include <string.h>
+#include <sodium.h>
+#include "key.h"
+
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void key_to_base64(char out[WG_KEY_B64_LEN], const uint8_t key[WG_KEY_LEN])
+{
+	unsigned int i, o = 0;
+
+	for (i = 0; i + 3 <= WG_KEY_LEN; i += 3) {
+		uint32_t v = (uint32_t)key[i] << 16 | (uint32_t)key[i + 1] << 8 | key[i + 2];
+
+		out[o++] = b64_alphabet[v >> 18 & 63];
+		out[o++] = b64_alphabet[v >> 12 & 63];
+		out[o++] = b64_alphabet[v >> 6 & 63];
+		out[o++] = b64_alphabet[v & 63];
+	}
+	/* 32 = 30 + 2: two bytes left, one '=' of padding. */
+	{
+		uint32_t v = (uint32_t)key[30] << 16 | (uint32_t)key[31] << 8;
+
+		out[o++] = b64_alphabet[v >> 18 & 63];
+		out[o++] = b64_alphabet[v >> 12 & 63];
+		out[o++] = b64_alphabet[v >> 6 & 63];
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+}
+
+static int b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+bool key_from_base64(uint8_t key[WG_KEY_LEN], const char *b64)
+{
+	uint8_t tmp[WG_KEY_LEN];
+	unsigned int i, o = 0;
+	int v[4];
+
+	if (!b64 || strlen(b64) != WG_KEY_B64_LEN - 1 || b64[43] != '=')
+		return false;
+	for (i = 0; i < 40; i += 4) {
+		for (int j = 0; j < 4; ++j)
+			if ((v[j] = b64_value(b64[i + j])) < 0)
+				return false;
+		tmp[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
+		tmp[o++] = (uint8_t)(v[1] << 4 | v[2] >> 2);
+		tmp[o++] = (uint8_t)(v[2] << 6 | v[3]);
+	}
+	for (int j = 0; j < 3; ++j)
+		if ((v[j] = b64_value(b64[40 + j])) < 0)
+			return false;
+	/* The last character carries 6 bits of which only 4 belong to the key: the rest must be 0. */
+	if (v[2] & 3)
+		return false;
+	tmp[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
+	tmp[o++] = (uint8_t)(v[1] << 4 | v[2] >> 2);
+	memcpy(key, tmp, WG_KEY_LEN);
+	key_wipe(tmp, sizeof(tmp));
+	return true;
+}
+
+void key_to_hex(char out[WG_KEY_HEX_LEN], const uint8_t key[WG_KEY_LEN])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (unsigned int i = 0; i < WG_KEY_LEN; ++i) {
+		out[2 * i] = digits[key[i] >> 4];
+		out[2 * i + 1] = digits[key[i] & 15];
+	}
+	out[2 * WG_KEY_LEN] = '\0';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool key_from_hex(uint8_t key[WG_KEY_LEN], const char *hex, size_t len)
+{
+	uint8_t tmp[WG_KEY_LEN];
+
+	if (len != 2 * WG_KEY_LEN)
+		return false;
+	for (unsigned int i = 0; i < WG_KEY_LEN; ++i) {
+		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			key_wipe(tmp, sizeof(tmp));
+			return false;
+		}
+		tmp[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(key, tmp, WG_KEY_LEN);
+	key_wipe(tmp, sizeof(tmp));
+	return true;
+}
+
+bool key_is_zero(const uint8_t key[WG_KEY_LEN])
+{
+	uint8_t acc = 0;
+
+	for (unsigned int i = 0; i < WG_KEY_LEN; ++i)
+		acc |= key[i];
+	return acc == 0;
+}
+
+int key_public_from_private(uint8_t public_key[WG_KEY_LEN], const uint8_t private_key[WG_KEY_LEN])
+{
+	if (sodium_init() < 0)
+		return -ENOSYS;
+	/* libsodium clamps the scalar itself, as WireGuard does. */
+	if (crypto_scalarmult_curve25519_base(public_key, private_key) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+void key_wipe(void *p, size_t len)
+{
+	sodium_memzero(p, len);
+}

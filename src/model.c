@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The neutral data model every backend fills and every front end reads. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+
+struct wg_device *wg_device_new(const char *name)
+{
+	struct wg_device *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	if (name) {
+		strncpy(dev->name, name, IFNAMSIZ - 1);
+		dev->name[IFNAMSIZ - 1] = '\0';
+	}
+	return dev;
+}
+
+void wg_device_free(struct wg_device *dev)
+{
+	if (!dev)
+		return;
+	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+		free(dev->peers[i].allowedips);
+		free(dev->peers[i].name);
+	}
+	free(dev->peers);
+	free(dev->index);
+	free(dev);
+}
+
+/* Public keys are random, but a pasted key is chosen by someone: mix every byte, not just the first. */
+static uint32_t key_hash(const uint8_t key[WG_KEY_LEN])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (unsigned int i = 0; i < WG_KEY_LEN; ++i)
+		h = (h ^ key[i]) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ h >> 32);
+}
+
+static void index_insert(uint32_t *index, uint32_t cap, const struct wg_peer *peers, uint32_t i)
+{
+	uint32_t slot = key_hash(peers[i].public_key) & (cap - 1);
+
+	while (index[slot])
+		slot = (slot + 1) & (cap - 1);
+	index[slot] = i + 1;
+}
+
+static int index_grow(struct wg_device *dev)
+{
+	uint32_t cap = dev->index_cap ? dev->index_cap * 2 : 16;
+	uint32_t *index;
+
+	if (cap < dev->index_cap)
+		return -ENOMEM;
+	index = calloc(cap, sizeof(*index));
+	if (!index)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < dev->n_peers; ++i)
+		index_insert(index, cap, dev->peers, i);
+	free(dev->index);
+	dev->index = index;
+	dev->index_cap = cap;
+	return 0;
+}
+
+struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
+{
+	uint32_t slot;
+
+	if (!dev->index_cap)
+		return NULL;
+	slot = key_hash(key) & (dev->index_cap - 1);
+	while (dev->index[slot]) {
+		struct wg_peer *peer = &dev->peers[dev->index[slot] - 1];
+
+		if (!memcmp(peer->public_key, key, WG_KEY_LEN))
+			return peer;
+		slot = (slot + 1) & (dev->index_cap - 1);
+	}
+	return NULL;
+}
+
+struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN], bool *created)
+{
+	struct wg_peer *peer;
+
+	if (created)
+		*created = false;
+	/* The peer being continued is nearly always the last one: check it before hashing. */
+	if (dev->n_peers && !memcmp(dev->peers[dev->n_peers - 1].public_key, key, WG_KEY_LEN))
+		return &dev->peers[dev->n_peers - 1];
+	peer = wg_device_find_peer(dev, key);
+	if (peer)
+		return peer;
+
+	if (dev->n_peers == UINT32_MAX - 1)
+		return NULL;
+	if (dev->n_peers == dev->cap_peers) {
+		uint32_t cap = dev->cap_peers ? dev->cap_peers + dev->cap_peers / 2 : 8;
+		struct wg_peer *peers;
+
+		if (cap < dev->cap_peers)
+			cap = UINT32_MAX - 1;
+		peers = realloc(dev->peers, (size_t)cap * sizeof(*peers));
+		if (!peers)
+			return NULL;
+		dev->peers = peers;
+		dev->cap_peers = cap;
+	}
+	/* Keep the table at most half full. */
+	if ((uint64_t)(dev->n_peers + 1) * 2 > dev->index_cap && index_grow(dev) < 0)
+		return NULL;
+
+	peer = &dev->peers[dev->n_peers];
+	memset(peer, 0, sizeof(*peer));
+	memcpy(peer->public_key, key, WG_KEY_LEN);
+	peer->endpoint.addr.sa_family = AF_UNSPEC;
+	index_insert(dev->index, dev->index_cap, dev->peers, dev->n_peers);
+	dev->n_peers++;
+	if (created)
+		*created = true;
+	return peer;
+}
+
+int wg_peer_add_allowedip(struct wg_peer *peer, const struct wg_allowedip *aip)
+{
+	if (peer->n_allowedips == peer->cap_allowedips) {
+		uint32_t cap = peer->cap_allowedips ? peer->cap_allowedips * 2 : 1;
+		struct wg_allowedip *a;
+
+		if (cap < peer->cap_allowedips)
+			return -ENOMEM;
+		a = realloc(peer->allowedips, (size_t)cap * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		peer->allowedips = a;
+		peer->cap_allowedips = cap;
+	}
+	peer->allowedips[peer->n_allowedips++] = *aip;
+	return 0;
+}
+
+int wg_peer_set_name(struct wg_peer *peer, const char *name)
+{
+	char *copy = NULL;
+
+	if (name && !(copy = strdup(name)))
+		return -ENOMEM;
+	free(peer->name);
+	peer->name = copy;
+	return 0;
+}
+
+int wg_allowedip_cmp(const struct wg_allowedip *a, const struct wg_allowedip *b)
+{
+	int r;
+
+	if (a->family != b->family)
+		return a->family == AF_INET ? -1 : 1;
+	if (a->family == AF_INET)
+		r = memcmp(&a->ip4, &b->ip4, sizeof(a->ip4));
+	else
+		r = memcmp(&a->ip6, &b->ip6, sizeof(a->ip6));
+	if (r)
+		return r;
+	return (int)a->cidr - (int)b->cidr;
+}
+
+struct wg_snapshot *wg_snapshot_new(void)
+{
+	return calloc(1, sizeof(struct wg_snapshot));
+}
+
+int wg_snapshot_add_device(struct wg_snapshot *snap, struct wg_device *dev)
+{
+	struct wg_device **devices = realloc(snap->devices, (snap->n_devices + 1) * sizeof(*devices));
+
+	if (!devices)
+		return -ENOMEM;
+	devices[snap->n_devices++] = dev;
+	snap->devices = devices;
+	return 0;
+}
+
+struct wg_device *wg_snapshot_find_device(const struct wg_snapshot *snap, const char *name)
+{
+	for (size_t i = 0; i < snap->n_devices; ++i)
+		if (!strcmp(snap->devices[i]->name, name))
+			return snap->devices[i];
+	return NULL;
+}
+
+void wg_snapshot_free(struct wg_snapshot *snap)
+{
+	if (!snap)
+		return;
+	for (size_t i = 0; i < snap->n_devices; ++i)
+		wg_device_free(snap->devices[i]);
+	free(snap->devices);
+	free(snap);
+}
