@@ -1,2 +1,90 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* What two snapshots say together: transfer rates, handshake age, peer state. */
+#include <stdbool.h>
 #include "rates.h"
+
+enum peer_state peer_state(int64_t last_handshake_sec, int64_t now_sec)
+{
+	if (last_handshake_sec <= 0)
+		return PEER_NEVER;
+	return peer_handshake_age(last_handshake_sec, now_sec) <= PEER_ONLINE_SECONDS ?
+	       PEER_ONLINE : PEER_STALE;
+}
+
+int64_t peer_handshake_age(int64_t last_handshake_sec, int64_t now_sec)
+{
+	if (last_handshake_sec <= 0)
+		return -1;
+	/* A handshake "in the future" is a clock step on this host: it happened just now. */
+	if (now_sec <= last_handshake_sec)
+		return 0;
+	return now_sec - last_handshake_sec;
+}
+
+const char *peer_state_name(enum peer_state state)
+{
+	switch (state) {
+	case PEER_ONLINE:
+		return "online";
+	case PEER_STALE:
+		return "stale";
+	case PEER_NEVER:
+	default:
+		return "never";
+	}
+}
+
+double timespec_diff(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+void rate_compute(struct rate *out,
+		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,
+		  uint64_t rx, uint64_t tx, const struct timespec *mono)
+{
+	double dt;
+
+	out->rx_per_sec = out->tx_per_sec = 0;
+	if (!prev_mono) {
+		out->status = RATE_INIT;
+		return;
+	}
+	dt = timespec_diff(prev_mono, mono);
+	/* Two samples within a millisecond say nothing about a rate. */
+	if (!(dt >= 1e-3)) {
+		out->status = RATE_INIT;
+		return;
+	}
+	if (rx < prev_rx || tx < prev_tx) {
+		out->status = RATE_RESET;
+		return;
+	}
+	out->status = RATE_OK;
+	out->rx_per_sec = (double)(rx - prev_rx) / dt;
+	out->tx_per_sec = (double)(tx - prev_tx) / dt;
+}
+
+void rates_for_device(struct rate *out,
+		      const struct wg_device *prev, const struct timespec *prev_mono,
+		      const struct wg_device *cur, const struct timespec *mono)
+{
+	/* An interface deleted and created again under the same name starts its counters anew. */
+	bool recreated = prev && prev->ifindex && cur->ifindex && prev->ifindex != cur->ifindex;
+
+	for (uint32_t i = 0; i < cur->n_peers; ++i) {
+		const struct wg_peer *p = &cur->peers[i];
+		const struct wg_peer *old = prev ? wg_device_find_peer(prev, p->public_key) : NULL;
+
+		if (old && recreated) {
+			out[i] = (struct rate){ .status = RATE_RESET };
+			continue;
+		}
+		if (!old) {
+			rate_compute(&out[i], 0, 0, NULL, p->rx_bytes, p->tx_bytes, mono);
+			continue;
+		}
+		rate_compute(&out[i], old->rx_bytes, old->tx_bytes, prev_mono,
+			     p->rx_bytes, p->tx_bytes, mono);
+	}
+}

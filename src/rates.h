@@ -1,4 +1,51 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What two snapshots say together: transfer rates, handshake age, peer state. */
 #ifndef WGSTAR_RATES_H
 #define WGSTAR_RATES_H
+
+#include <stdint.h>
+#include <time.h>
+#include "model.h"
+
+/* WireGuard's REJECT_AFTER_TIME: past it, a session's keys are no longer used. */
+#define PEER_ONLINE_SECONDS 180
+
+enum peer_state {
+	PEER_NEVER = 0,		/* no handshake since the interface came up */
+	PEER_ONLINE,		/* latest handshake at most PEER_ONLINE_SECONDS old */
+	PEER_STALE,		/* older than that */
+};
+
+enum rate_status {
+	RATE_INIT = 0,		/* first sample: no rate yet */
+	RATE_OK,
+	RATE_RESET,		/* a counter went backwards (interface or peer recreated) */
+};
+
+struct rate {
+	enum rate_status status;
+	double rx_per_sec;	/* bytes per second */
+	double tx_per_sec;
+};
+
+enum peer_state peer_state(int64_t last_handshake_sec, int64_t now_sec);
+/* Seconds since the latest handshake, never negative; -1 when there was none. */
+int64_t peer_handshake_age(int64_t last_handshake_sec, int64_t now_sec);
+const char *peer_state_name(enum peer_state state);	/* stable, untranslated: "online"... */
+
+/* Seconds from a to b on the same clock; may be negative. */
+double timespec_diff(const struct timespec *a, const struct timespec *b);
+
+void rate_compute(struct rate *out,
+		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,
+		  uint64_t rx, uint64_t tx, const struct timespec *mono);
+
+/*
+ * Rates for every peer of cur (out[i] belongs to cur->peers[i]) from the same device in an
+ * earlier snapshot; prev may be NULL. Peers are matched by public key, not by position.
+ */
+void rates_for_device(struct rate *out,
+		      const struct wg_device *prev, const struct timespec *prev_mono,
+		      const struct wg_device *cur, const struct timespec *mono);
+
 #endif

@@ -1,8 +1,140 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-static void test_placeholder(void **state) { assert_true(1); }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(test_placeholder) }; return cmocka_run_group_tests(t, NULL, NULL); }
+/* Unit tests of the data model: the peer index, merging, allowed IPs, snapshots. */
+#include "cmocka_common.h"
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+
+static void make_key(uint8_t key[WG_KEY_LEN], uint32_t n)
+{
+	/* Distinct keys that share most bytes, the worst case for a weak hash. */
+	memset(key, 0xab, WG_KEY_LEN);
+	memcpy(key + WG_KEY_LEN - sizeof(n), &n, sizeof(n));
+}
+
+static void test_get_peer_creates_then_finds(void **state)
+{
+	struct wg_device *dev = wg_device_new("wg0");
+	uint8_t k1[WG_KEY_LEN], k2[WG_KEY_LEN];
+	struct wg_peer *p;
+	bool created;
+
+	make_key(k1, 1);
+	make_key(k2, 2);
+	assert_string_equal(dev->name, "wg0");
+	assert_null(wg_device_find_peer(dev, k1));
+	p = wg_device_get_peer(dev, k1, &created);
+	assert_non_null(p);
+	assert_true(created);
+	assert_int_equal(p->endpoint.addr.sa_family, AF_UNSPEC);
+	p->rx_bytes = 7;
+	p = wg_device_get_peer(dev, k2, &created);
+	assert_true(created);
+	p = wg_device_get_peer(dev, k1, &created);
+	assert_false(created);
+	assert_int_equal(p->rx_bytes, 7);
+	assert_int_equal(dev->n_peers, 2);
+	assert_ptr_equal(wg_device_find_peer(dev, k2), &dev->peers[1]);
+	wg_device_free(dev);
+}
+
+static void test_ten_thousand_peers(void **state)
+{
+	struct wg_device *dev = wg_device_new("wg0");
+	uint8_t key[WG_KEY_LEN];
+
+	for (uint32_t i = 0; i < 10000; ++i) {
+		struct wg_peer *p;
+
+		make_key(key, i);
+		p = wg_device_get_peer(dev, key, NULL);
+		assert_non_null(p);
+		p->tx_bytes = i;
+	}
+	assert_int_equal(dev->n_peers, 10000);
+	assert_true(dev->index_cap >= 2 * dev->n_peers);
+	for (uint32_t i = 0; i < 10000; ++i) {
+		struct wg_peer *p;
+
+		make_key(key, i);
+		p = wg_device_find_peer(dev, key);
+		assert_non_null(p);
+		assert_int_equal(p->tx_bytes, i);
+	}
+	make_key(key, 10000);
+	assert_null(wg_device_find_peer(dev, key));
+	wg_device_free(dev);
+}
+
+static void test_allowedips_and_name(void **state)
+{
+	struct wg_device *dev = wg_device_new("wg0");
+	uint8_t key[WG_KEY_LEN];
+	struct wg_allowedip a = { .family = AF_INET, .cidr = 32 };
+	struct wg_peer *p;
+
+	make_key(key, 9);
+	p = wg_device_get_peer(dev, key, NULL);
+	for (unsigned int i = 0; i < 1000; ++i) {
+		a.ip4.s_addr = htonl(0x0aac1000 + i);
+		assert_int_equal(wg_peer_add_allowedip(p, &a), 0);
+	}
+	assert_int_equal(p->n_allowedips, 1000);
+	assert_int_equal(ntohl(p->allowedips[999].ip4.s_addr), 0x0aac1000 + 999);
+	assert_int_equal(wg_peer_set_name(p, "alice"), 0);
+	assert_int_equal(wg_peer_set_name(p, "bob"), 0);
+	assert_string_equal(p->name, "bob");
+	assert_int_equal(wg_peer_set_name(p, NULL), 0);
+	assert_null(p->name);
+	wg_device_free(dev);
+	wg_device_free(NULL);
+}
+
+static void test_allowedip_order(void **state)
+{
+	struct wg_allowedip v4a = { .family = AF_INET, .cidr = 24 }, v4b = { .family = AF_INET, .cidr = 32 };
+	struct wg_allowedip v6 = { .family = AF_INET6, .cidr = 64 };
+
+	inet_pton(AF_INET, "10.0.0.0", &v4a.ip4);
+	inet_pton(AF_INET, "10.0.0.0", &v4b.ip4);
+	inet_pton(AF_INET6, "fd00::", &v6.ip6);
+	assert_true(wg_allowedip_cmp(&v4a, &v4b) < 0);
+	assert_true(wg_allowedip_cmp(&v4b, &v6) < 0);
+	assert_true(wg_allowedip_cmp(&v6, &v4a) > 0);
+	assert_int_equal(wg_allowedip_cmp(&v6, &v6), 0);
+}
+
+static void test_snapshot(void **state)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+
+	assert_int_equal(wg_snapshot_add_device(snap, wg_device_new("wg0")), 0);
+	assert_int_equal(wg_snapshot_add_device(snap, wg_device_new("wg1")), 0);
+	assert_string_equal(wg_snapshot_find_device(snap, "wg1")->name, "wg1");
+	assert_null(wg_snapshot_find_device(snap, "wg2"));
+	wg_snapshot_free(snap);
+	wg_snapshot_free(NULL);
+}
+
+static void test_long_name_truncated(void **state)
+{
+	struct wg_device *dev = wg_device_new("a-name-longer-than-ifnamsiz");
+
+	assert_int_equal(strlen(dev->name), IFNAMSIZ - 1);
+	wg_device_free(dev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_get_peer_creates_then_finds),
+		cmocka_unit_test(test_ten_thousand_peers),
+		cmocka_unit_test(test_allowedips_and_name),
+		cmocka_unit_test(test_allowedip_order),
+		cmocka_unit_test(test_snapshot),
+		cmocka_unit_test(test_long_name_truncated),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

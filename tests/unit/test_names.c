@@ -1,8 +1,237 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-static void test_placeholder(void **state) { assert_true(1); }
-int main(void) { const struct CMUnitTest t[] = { cmocka_unit_test(test_placeholder) }; return cmocka_run_group_tests(t, NULL, NULL); }
+/* Unit tests of peer names from config files and from the name store. */
+#include "cmocka_common.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "key.h"
+#include "names.h"
+
+/* Synthetic keys: any 32 bytes are a valid public key for this purpose. */
+#define KA "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="
+#define KB "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+#define KC "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM="
+#define KD "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ="
+
+static const char *lookup(struct name_map *m, const char *b64)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	assert_true(key_from_base64(key, b64));
+	return names_lookup(m, key);
+}
+
+static int parse(struct name_map *m, const char *text)
+{
+	return names_parse_config(m, text, strlen(text));
+}
+
+static void test_name_inside_and_above(void **state)
+{
+	struct name_map m = { 0 };
+	const char *conf =
+		"[Interface]\n"
+		"# Name = not-a-peer\n"
+		"PrivateKey = x\n"
+		"PostUp = nft add table inet filter\n"
+		"\n"
+		"# Name = alice\n"
+		"[Peer]\n"
+		"PublicKey = " KA "\n"
+		"AllowedIPs = 10.172.16.2/32\n"
+		"\n"
+		"[Peer]\n"
+		"#name=Bob's phone\n"
+		"PublicKey=" KB "\n"
+		"\n"
+		"[peer]\n"
+		"PublicKey = " KC "\n"
+		"#   NAME   =   carol  \n"
+		"[Peer]\n"
+		"PublicKey = " KD "\n";
+
+	assert_int_equal(parse(&m, conf), 0);
+	assert_string_equal(lookup(&m, KA), "alice");
+	assert_string_equal(lookup(&m, KB), "Bob's phone");
+	/* directly above the next header: it names that peer, not this one */
+	assert_null(lookup(&m, KC));
+	assert_string_equal(lookup(&m, KD), "carol");
+	assert_int_equal(m.n, 3);
+	names_clear(&m);
+}
+
+static void test_comment_at_end_of_section(void **state)
+{
+	struct name_map m = { 0 };
+	const char *conf =
+		"[Peer]\n"
+		"PublicKey = " KA "\n"
+		"# Name = alice\n"
+		"\n"
+		"[Peer]\n"
+		"PublicKey = " KB "\n"
+		"# Name = bob";
+
+	assert_int_equal(parse(&m, conf), 0);
+	assert_string_equal(lookup(&m, KA), "alice");
+	assert_string_equal(lookup(&m, KB), "bob");
+	names_clear(&m);
+}
+
+static void test_inside_beats_above(void **state)
+{
+	struct name_map m = { 0 };
+	const char *conf =
+		"# Name = outer\n"
+		"[Peer]\n"
+		"# Name = inner\n"
+		"PublicKey = " KA "\n";
+
+	assert_int_equal(parse(&m, conf), 0);
+	assert_string_equal(lookup(&m, KA), "inner");
+	names_clear(&m);
+}
+
+static void test_pivpn(void **state)
+{
+	struct name_map m = { 0 };
+	const char *conf =
+		"[Interface]\r\n"
+		"PrivateKey = x\r\n"
+		"### begin laptop ###\r\n"
+		"[Peer]\r\n"
+		"PublicKey = " KA "\r\n"
+		"PresharedKey = y\r\n"
+		"AllowedIPs = 10.6.0.2/32\r\n"
+		"### end laptop ###\r\n"
+		"### begin phone ###\r\n"
+		"[Peer]\r\n"
+		"PublicKey = " KB "\r\n"
+		"### end phone ###\r\n"
+		"[Peer]\r\n"
+		"PublicKey = " KC "\r\n";
+
+	assert_int_equal(parse(&m, conf), 0);
+	assert_string_equal(lookup(&m, KA), "laptop");
+	assert_string_equal(lookup(&m, KB), "phone");
+	assert_null(lookup(&m, KC));
+	names_clear(&m);
+}
+
+static void test_hostile_names(void **state)
+{
+	struct name_map m = { 0 };
+	char conf[512];
+	const char *name;
+
+	snprintf(conf, sizeof(conf),
+		 "[Peer]\n# Name = evil\x1b[2J\x07\xc2\x9b" "31m\xff end\nPublicKey = %s\n"
+		 "[Peer]\n# Name = %s\nPublicKey = %s\n"
+		 "[Peer]\n# Name = M\xc3\xbcller \xe2\x98\x8e\nPublicKey = %s\n",
+		 KA, "0123456789012345678901234567890123456789012345678901234567890123456789", KB, KC);
+	assert_int_equal(parse(&m, conf), 0);
+	name = lookup(&m, KA);
+	assert_non_null(name);
+	for (const char *p = name; *p; ++p)
+		assert_true((unsigned char)*p >= 0x20 && (unsigned char)*p != 0x7f);
+	assert_null(strstr(name, "\xc2\x9b"));
+	assert_string_equal(name, "evil?[2J??31m? end");
+	assert_int_equal(strlen(lookup(&m, KB)), NAMES_MAX_LEN);
+	assert_string_equal(lookup(&m, KC), "M\xc3\xbcller \xe2\x98\x8e");
+	names_clear(&m);
+}
+
+static void test_bad_keys_ignored(void **state)
+{
+	struct name_map m = { 0 };
+	const char *conf =
+		"[Peer]\n# Name = a\nPublicKey = notakey\n"
+		"[Peer]\n# Name = b\nPublicKey = " KB "x\n"
+		"[Interface]\n# Name = c\nPublicKey = " KC "\n";
+
+	assert_int_equal(parse(&m, conf), 0);
+	assert_int_equal(m.n, 0);
+	names_clear(&m);
+}
+
+static void test_store(void **state)
+{
+	struct name_map m = { 0 };
+	const char *store =
+		"# wgstar name store\n"
+		KA " alice laptop\n"
+		"\n"
+		KB "\tbob\n"
+		"garbage line\n"
+		KA " duplicate\n"
+		KC "\n";
+
+	assert_int_equal(names_parse_store(&m, store, strlen(store)), 0);
+	assert_string_equal(lookup(&m, KA), "alice laptop");
+	assert_string_equal(lookup(&m, KB), "bob");
+	assert_null(lookup(&m, KC));
+	names_clear(&m);
+}
+
+static void test_apply_precedence(void **state)
+{
+	struct name_map conf = { 0 }, store = { 0 };
+	struct wg_device *dev = wg_device_new("wg0");
+	const char *c = "[Peer]\n# Name = from-config\nPublicKey = " KA "\n";
+	const char *s = KA " from-store\n" KB " only-store\n";
+	uint8_t key[WG_KEY_LEN];
+
+	assert_int_equal(names_parse_config(&conf, c, strlen(c)), 0);
+	assert_int_equal(names_parse_store(&store, s, strlen(s)), 0);
+	key_from_base64(key, KA);
+	wg_device_get_peer(dev, key, NULL);
+	key_from_base64(key, KB);
+	wg_device_get_peer(dev, key, NULL);
+	key_from_base64(key, KC);
+	wg_device_get_peer(dev, key, NULL);
+	assert_int_equal(names_apply(dev, &conf, &store), 0);
+	assert_string_equal(dev->peers[0].name, "from-config");
+	assert_string_equal(dev->peers[1].name, "only-store");
+	assert_null(dev->peers[2].name);
+	wg_device_free(dev);
+	names_clear(&conf);
+	names_clear(&store);
+}
+
+static void test_load_missing_and_real_file(void **state)
+{
+	struct name_map m = { 0 };
+	char path[] = "/tmp/wgstar-names-XXXXXX";
+	const char *text = "[Peer]\n# Name = filed\nPublicKey = " KD "\n";
+	int fd;
+
+	assert_int_equal(names_load(&m, "/nonexistent/wg0.conf", names_parse_config), 0);
+	assert_int_equal(m.n, 0);
+	assert_true(names_load(&m, "/", names_parse_config) < 0);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(names_load(&m, path, names_parse_config), 0);
+	unlink(path);
+	assert_string_equal(lookup(&m, KD), "filed");
+	names_clear(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_inside_and_above),
+		cmocka_unit_test(test_comment_at_end_of_section),
+		cmocka_unit_test(test_inside_beats_above),
+		cmocka_unit_test(test_pivpn),
+		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_bad_keys_ignored),
+		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_apply_precedence),
+		cmocka_unit_test(test_load_missing_and_real_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

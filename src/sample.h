@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One sample of the world: every WireGuard interface read, named and timestamped. */
+#ifndef WGSTAR_SAMPLE_H
+#define WGSTAR_SAMPLE_H
+
+#include "model.h"
+#include "strlist.h"
+
+#define SAMPLE_CONFIG_DIR "/etc/wireguard"
+
+struct sample_opts {
+	const char *iface;		/* only this interface; NULL for every one */
+	const char *config_path;	/* names for iface; NULL for SAMPLE_CONFIG_DIR/IFACE.conf */
+	const char *names_path;		/* wgstar's name store */
+};
+
+enum sample_failure {
+	SAMPLE_OK = 0,
+	SAMPLE_NO_WIREGUARD,		/* no kernel module and no userspace interface */
+	SAMPLE_NO_SUCH_IFACE,		/* -i names nothing WireGuard here; see available */
+	SAMPLE_NOT_WIREGUARD,		/* -i names a link that is not WireGuard */
+	SAMPLE_LIST_FAILED,
+	SAMPLE_READ_FAILED,		/* reading iface failed with code */
+	SAMPLE_NAMES_FAILED,		/* a name file exists but could not be read; path */
+};
+
+struct sample_error {
+	enum sample_failure failure;
+	int code;			/* -errno */
+	char iface[IFNAMSIZ];
+	const char *path;
+	struct strlist available;	/* WireGuard interfaces that do exist */
+};
+
+/* 0 with *out set, or -errno with err filled in. Free err with sample_error_clear. */
+int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct sample_error *err);
+void sample_error_clear(struct sample_error *err);
+
+#endif
