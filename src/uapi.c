@@ -1,2 +1,427 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/* A streaming parser, without I/O, of the reply to the cross-platform UAPI "get=1" request. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "key.h"
 #include "uapi.h"
+
+/* The kernel's MAX_ERRNO: anything larger is not an errno. */
+#define UAPI_ERRNO_MAX 4095
+
+void uapi_parser_init(struct uapi_parser *p, struct wg_device *dev)
+{
+	memset(p, 0, sizeof(*p));
+	p->dev = dev;
+	p->state = UAPI_BODY;
+}
+
+static bool key_is(const char *key, size_t klen, const char *name)
+{
+	return klen == strlen(name) && !memcmp(key, name, klen);
+}
+
+/* Decimal digits only: no sign, no blanks, no wrap-around. */
+static int parse_u64(uint64_t *out, const char *s, size_t len, uint64_t max)
+{
+	uint64_t v = 0;
+
+	if (!len)
+		return -EBADMSG;
+	for (size_t i = 0; i < len; ++i) {
+		unsigned int d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return -EBADMSG;
+		d = (unsigned int)(s[i] - '0');
+		if (d > max || v > (max - d) / 10)
+			return -EBADMSG;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Copies s into a NUL-terminated buffer of size cap, for inet_pton. */
+static int copy_token(char *buf, size_t cap, const char *s, size_t len)
+{
+	if (!len || len >= cap)
+		return -EBADMSG;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+static int parse_scope(struct uapi_parser *p, uint32_t *scope_id, const char *zone)
+{
+	uint64_t v;
+	size_t len = strlen(zone);
+
+	if (!len || len >= IFNAMSIZ)
+		return -EBADMSG;
+	if (!parse_u64(&v, zone, len, UINT32_MAX)) {
+		*scope_id = (uint32_t)v;
+		return 0;
+	}
+	for (size_t i = 0; i < len; ++i)
+		if (zone[i] <= ' ' || zone[i] == '/' || zone[i] == 0x7f)
+			return -EBADMSG;
+	*scope_id = p->scope_to_index ? p->scope_to_index(zone) : 0;
+	return 0;
+}
+
+/* a.b.c.d:port or [v6]:port or [v6%zone]:port, numeric only: no name is ever resolved. */
+static int parse_endpoint(struct uapi_parser *p, union wg_endpoint *ep, const char *s, size_t len)
+{
+	char host[INET6_ADDRSTRLEN + IFNAMSIZ + 1];
+	const char *end = s + len, *host_start, *port_start, *sep;
+	uint64_t port;
+	bool v6;
+	int ret;
+
+	if (len && s[0] == '[') {
+		sep = memchr(s, ']', len);
+		if (!sep || sep + 1 == end || sep[1] != ':')
+			return -EBADMSG;
+		host_start = s + 1;
+		port_start = sep + 2;
+		v6 = true;
+	} else {
+		sep = memrchr(s, ':', len);
+		if (!sep)
+			return -EBADMSG;
+		host_start = s;
+		port_start = sep + 1;
+		v6 = false;
+	}
+	ret = parse_u64(&port, port_start, (size_t)(end - port_start), UINT16_MAX);
+	if (ret < 0)
+		return ret;
+	ret = copy_token(host, sizeof(host), host_start, (size_t)(sep - host_start));
+	if (ret < 0)
+		return ret;
+
+	memset(ep, 0, sizeof(*ep));
+	if (v6) {
+		char *zone = strchr(host, '%');
+
+		if (zone) {
+			*zone++ = '\0';
+			ret = parse_scope(p, &ep->addr6.sin6_scope_id, zone);
+			if (ret < 0)
+				goto bad;
+		}
+		if (inet_pton(AF_INET6, host, &ep->addr6.sin6_addr) != 1)
+			goto bad;
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_port = htons((uint16_t)port);
+	} else {
+		if (inet_pton(AF_INET, host, &ep->addr4.sin_addr) != 1)
+			goto bad;
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_port = htons((uint16_t)port);
+	}
+	return 0;
+bad:
+	memset(ep, 0, sizeof(*ep));
+	ep->addr.sa_family = AF_UNSPEC;
+	return -EBADMSG;
+}
+
+/* addr/cidr; the host bits are kept as the daemon gave them. */
+static int parse_allowedip(struct wg_allowedip *aip, const char *s, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *slash = memchr(s, '/', len);
+	uint64_t cidr;
+	int ret;
+
+	if (!slash)
+		return -EBADMSG;
+	ret = copy_token(addr, sizeof(addr), s, (size_t)(slash - s));
+	if (ret < 0)
+		return ret;
+	memset(aip, 0, sizeof(*aip));
+	if (strchr(addr, ':')) {
+		aip->family = AF_INET6;
+		if (inet_pton(AF_INET6, addr, &aip->ip6) != 1)
+			return -EBADMSG;
+	} else {
+		aip->family = AF_INET;
+		if (inet_pton(AF_INET, addr, &aip->ip4) != 1)
+			return -EBADMSG;
+	}
+	ret = parse_u64(&cidr, slash + 1, (size_t)(s + len - slash - 1), aip->family == AF_INET6 ? 128 : 32);
+	if (ret < 0)
+		return ret;
+	aip->cidr = (uint8_t)cidr;
+	return 0;
+}
+
+static int parse_private_key(struct wg_device *dev, const char *value, size_t vlen)
+{
+	uint8_t private_key[WG_KEY_LEN];
+	int ret = 0;
+
+	if (!key_from_hex(private_key, value, vlen)) {
+		ret = -EBADMSG;
+		goto out;
+	}
+	/* Daemons leave a device without a key out, but an all-zero key means the same. */
+	if (key_is_zero(private_key)) {
+		dev->has_public_key = false;
+		memset(dev->public_key, 0, sizeof(dev->public_key));
+		goto out;
+	}
+	ret = key_public_from_private(dev->public_key, private_key);
+	dev->has_public_key = ret == 0;
+out:
+	key_wipe(private_key, sizeof(private_key));
+	return ret;
+}
+
+/* These two return 1 for a key that is not theirs, else 0 or -errno. */
+static int parse_device_line(struct uapi_parser *p, const char *key, size_t klen,
+			     const char *value, size_t vlen)
+{
+	uint64_t v;
+	int ret;
+
+	if (key_is(key, klen, "private_key"))
+		return parse_private_key(p->dev, value, vlen);
+	if (key_is(key, klen, "listen_port")) {
+		ret = parse_u64(&v, value, vlen, UINT16_MAX);
+		if (!ret)
+			p->dev->listen_port = (uint16_t)v;
+		return ret;
+	}
+	if (key_is(key, klen, "fwmark")) {
+		ret = parse_u64(&v, value, vlen, UINT32_MAX);
+		if (!ret)
+			p->dev->fwmark = (uint32_t)v;
+		return ret;
+	}
+	return 1;
+}
+
+static int parse_peer_line(struct uapi_parser *p, const char *key, size_t klen,
+			   const char *value, size_t vlen)
+{
+	struct wg_peer *peer = p->peer;
+	uint64_t v;
+	int ret;
+
+	if (key_is(key, klen, "preshared_key")) {
+		uint8_t psk[WG_KEY_LEN];
+
+		ret = key_from_hex(psk, value, vlen) ? 0 : -EBADMSG;
+		if (!ret)
+			peer->has_preshared_key = !key_is_zero(psk);
+		key_wipe(psk, sizeof(psk));
+		return ret;
+	}
+	if (key_is(key, klen, "endpoint"))
+		return parse_endpoint(p, &peer->endpoint, value, vlen);
+	if (key_is(key, klen, "allowed_ip")) {
+		struct wg_allowedip aip;
+
+		ret = parse_allowedip(&aip, value, vlen);
+		if (ret < 0)
+			return ret;
+		return wg_peer_add_allowedip(peer, &aip);
+	}
+	if (key_is(key, klen, "last_handshake_time_sec")) {
+		ret = parse_u64(&v, value, vlen, INT64_MAX);
+		if (!ret)
+			peer->last_handshake_sec = (int64_t)v;
+		return ret;
+	}
+	if (key_is(key, klen, "last_handshake_time_nsec")) {
+		ret = parse_u64(&v, value, vlen, 999999999);
+		if (!ret)
+			peer->last_handshake_nsec = (int64_t)v;
+		return ret;
+	}
+	if (key_is(key, klen, "rx_bytes"))
+		return parse_u64(&peer->rx_bytes, value, vlen, UINT64_MAX);
+	if (key_is(key, klen, "tx_bytes"))
+		return parse_u64(&peer->tx_bytes, value, vlen, UINT64_MAX);
+	if (key_is(key, klen, "persistent_keepalive_interval")) {
+		ret = parse_u64(&v, value, vlen, UINT16_MAX);
+		if (!ret)
+			peer->persistent_keepalive = (uint16_t)v;
+		return ret;
+	}
+	if (key_is(key, klen, "protocol_version")) {
+		ret = parse_u64(&v, value, vlen, UINT32_MAX);
+		if (ret < 0)
+			return ret;
+		return v == 1 ? 0 : -EPROTONOSUPPORT;
+	}
+	return 1;
+}
+
+/* wireguard-go writes its negative error code as it is, so either sign is taken. */
+static int parse_errno(struct uapi_parser *p, const char *value, size_t vlen)
+{
+	uint64_t v;
+	int ret;
+
+	if (vlen && value[0] == '-') {
+		++value;
+		--vlen;
+	}
+	ret = parse_u64(&v, value, vlen, UAPI_ERRNO_MAX);
+	if (ret < 0)
+		return ret;
+	p->remote_errno = (int)v;
+	p->state = UAPI_AFTER_ERRNO;
+	return 0;
+}
+
+static const char *const device_keys[] = { "private_key", "listen_port", "fwmark" };
+static const char *const peer_keys[] = {
+	"preshared_key", "endpoint", "allowed_ip", "last_handshake_time_sec",
+	"last_handshake_time_nsec", "rx_bytes", "tx_bytes", "persistent_keepalive_interval",
+	"protocol_version",
+};
+
+static bool key_in(const char *key, size_t klen, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; ++i)
+		if (key_is(key, klen, names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * One line without its newline. Device keys come before the first peer and peer
+ * keys after it; one out of place is refused before it changes anything.
+ */
+static int parse_line(struct uapi_parser *p, const char *line, size_t len)
+{
+	const char *eq, *value;
+	size_t klen, vlen;
+	uint8_t key[WG_KEY_LEN];
+	bool created;
+	int ret;
+
+	if (!len) {
+		if (p->state != UAPI_AFTER_ERRNO)
+			return -EBADMSG;
+		p->state = UAPI_DONE;
+		return 0;
+	}
+	if (p->state != UAPI_BODY)
+		return -EBADMSG;
+	eq = memchr(line, '=', len);
+	if (!eq || eq == line)
+		return -EBADMSG;
+	klen = (size_t)(eq - line);
+	value = eq + 1;
+	vlen = len - klen - 1;
+
+	if (key_is(line, klen, "errno"))
+		return parse_errno(p, value, vlen);
+	if (key_is(line, klen, "public_key")) {
+		if (!key_from_hex(key, value, vlen))
+			return -EBADMSG;
+		p->peer = wg_device_get_peer(p->dev, key, &created);
+		return p->peer ? 0 : -ENOMEM;
+	}
+	if (!p->peer) {
+		if (key_in(line, klen, peer_keys, sizeof(peer_keys) / sizeof(*peer_keys)))
+			return -EBADMSG;
+		ret = parse_device_line(p, line, klen, value, vlen);
+	} else {
+		if (key_in(line, klen, device_keys, sizeof(device_keys) / sizeof(*device_keys)))
+			return -EBADMSG;
+		ret = parse_peer_line(p, line, klen, value, vlen);
+	}
+	/* Unknown keys are skipped: a newer daemon may say more than we know. */
+	return ret == 1 ? 0 : ret;
+}
+
+static int fail(struct uapi_parser *p, int error)
+{
+	p->state = UAPI_FAILED;
+	p->error = error;
+	return error;
+}
+
+int uapi_parser_feed(struct uapi_parser *p, const void *buf, size_t len)
+{
+	const char *s = buf;
+	int ret;
+
+	if (p->state == UAPI_FAILED)
+		return p->error;
+	while (len) {
+		const char *nl, *line;
+		size_t n, line_len;
+
+		if (p->state == UAPI_DONE)
+			return fail(p, -EBADMSG);
+		nl = memchr(s, '\n', len);
+		if (!nl) {
+			if (len > UAPI_LINE_MAX - 1 - p->len || memchr(s, '\0', len))
+				return fail(p, -EBADMSG);
+			memcpy(p->line + p->len, s, len);
+			p->len += len;
+			return 0;
+		}
+		n = (size_t)(nl - s);
+		if (n > UAPI_LINE_MAX - 1 - p->len || memchr(s, '\0', n))
+			return fail(p, -EBADMSG);
+		/* A whole line inside the chunk is parsed where it lies, with no copy. */
+		if (p->len) {
+			memcpy(p->line + p->len, s, n);
+			line = p->line;
+			line_len = p->len + n;
+		} else {
+			line = s;
+			line_len = n;
+		}
+		ret = parse_line(p, line, line_len);
+		if (line == p->line) {
+			key_wipe(p->line, line_len);
+			p->len = 0;
+		}
+		if (ret < 0)
+			return fail(p, ret);
+		s += n + 1;
+		len -= n + 1;
+	}
+	return p->state == UAPI_DONE ? 1 : 0;
+}
+
+int uapi_parser_finish(struct uapi_parser *p)
+{
+	int ret;
+
+	key_wipe(p->line, sizeof(p->line));
+	p->len = 0;
+	switch (p->state) {
+	case UAPI_DONE:
+		ret = -p->remote_errno;
+		break;
+	case UAPI_FAILED:
+		ret = p->error;
+		break;
+	default:
+		ret = fail(p, -EPROTO);
+		break;
+	}
+	return ret;
+}
+
+int uapi_parse(struct wg_device *dev, const void *buf, size_t len)
+{
+	struct uapi_parser p;
+
+	uapi_parser_init(&p, dev);
+	/* An error is sticky, so finish reports it too. */
+	uapi_parser_feed(&p, buf, len);
+	return uapi_parser_finish(&p);
+}
