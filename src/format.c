@@ -81,11 +81,34 @@ char *format_endpoint(char *buf, size_t len, const union wg_endpoint *ep)
 	return buf;
 }
 
+static char *put_dec(char *p, unsigned int v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
 char *format_allowedip(char *buf, size_t len, const struct wg_allowedip *aip)
 {
 	char addr[INET6_ADDRSTRLEN];
 
 	buf[0] = '\0';
+	/* The hot path of a 10,000-peer snapshot: IPv4 without the generality of snprintf. */
+	if (aip->family == AF_INET && len >= sizeof("255.255.255.255/32")) {
+		const uint8_t *b = (const uint8_t *)&aip->ip4;
+		char *p = buf;
+
+		for (int i = 0; i < 4; ++i) {
+			p = put_dec(p, b[i]);
+			*p++ = i < 3 ? '.' : '/';
+		}
+		p = put_dec(p, aip->cidr);
+		*p = '\0';
+		return buf;
+	}
 	if (inet_ntop(aip->family, aip->family == AF_INET ? (const void *)&aip->ip4 : (const void *)&aip->ip6,
 		      addr, sizeof(addr)))
 		snprintf(buf, len, "%s/%u", addr, aip->cidr);

@@ -139,16 +139,43 @@ static int parse_options(struct options *o, int argc, char *argv[])
 	return 0;
 }
 
-static void print_available(const struct strlist *names)
+/* The WireGuard interfaces that do exist, as ", a, b", for one-line messages. */
+static char *available_list(const struct strlist *names)
 {
-	if (!names->n) {
-		fprintf(stderr, _("%s: there is no WireGuard interface in this network namespace\n"), prog);
-		return;
-	}
-	fprintf(stderr, _("%s: WireGuard interfaces here:"), prog);
+	size_t len = 1;
+	char *s;
+
 	for (size_t i = 0; i < names->n; ++i)
-		fprintf(stderr, "%s%s", i ? ", " : " ", names->v[i]);
-	fputc('\n', stderr);
+		len += strlen(names->v[i]) + 2;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < names->n; ++i) {
+		if (i)
+			strcat(s, ", ");
+		strcat(s, names->v[i]);
+	}
+	return s;
+}
+
+/* -i named something that is not a WireGuard interface here: say what there is instead. */
+static void print_missing(const struct sample_error *err)
+{
+	char *list = available_list(&err->available);
+	bool exists = err->failure == SAMPLE_NOT_WIREGUARD;
+
+	if (!list || !list[0])
+		fprintf(stderr, exists ?
+			_("%s: %s is not a WireGuard interface, and there is none in this network namespace\n") :
+			_("%s: there is no interface named %s, and no WireGuard interface in this network namespace\n"),
+			prog, err->iface);
+	else
+		fprintf(stderr, exists ?
+			_("%s: %s is not a WireGuard interface; WireGuard interfaces here: %s\n") :
+			_("%s: there is no interface named %s; WireGuard interfaces here: %s\n"),
+			prog, err->iface, list);
+	free(list);
 }
 
 static void print_read_error(const struct sample_error *err)
@@ -191,12 +218,8 @@ static void print_sample_error(const struct sample_error *err)
 				  "interface in this network namespace\n"), prog);
 		break;
 	case SAMPLE_NO_SUCH_IFACE:
-		fprintf(stderr, _("%s: there is no interface named %s\n"), prog, err->iface);
-		print_available(&err->available);
-		break;
 	case SAMPLE_NOT_WIREGUARD:
-		fprintf(stderr, _("%s: %s is not a WireGuard interface\n"), prog, err->iface);
-		print_available(&err->available);
+		print_missing(err);
 		break;
 	case SAMPLE_LIST_FAILED:
 		fprintf(stderr, _("%s: listing the WireGuard interfaces failed: %s\n"), prog, strerror(-err->code));

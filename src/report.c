@@ -17,105 +17,141 @@ static const char *backend_name(enum wg_backend b)
 	return b == WG_BACKEND_KERNEL ? "kernel" : b == WG_BACKEND_USERSPACE ? "userspace" : "none";
 }
 
-static struct json_object *json_tristate(int v)
-{
-	return v < 0 ? NULL : json_object_new_boolean(v);
-}
-
-static struct json_object *json_peer(const struct wg_peer *p, int64_t now)
-{
-	struct json_object *o = json_object_new_object(), *ips = json_object_new_array();
-	char buf[FORMAT_BUF], b64[WG_KEY_B64_LEN];
-
-	if (!o || !ips) {
-		json_object_put(o);
-		json_object_put(ips);
-		return NULL;
-	}
-	key_to_base64(b64, p->public_key);
-	json_object_object_add(o, "name", p->name ? json_object_new_string(p->name) : NULL);
-	json_object_object_add(o, "public_key", json_object_new_string(b64));
-	json_object_object_add(o, "preshared_key", json_object_new_boolean(p->has_preshared_key));
-	format_endpoint(buf, sizeof(buf), &p->endpoint);
-	json_object_object_add(o, "endpoint", buf[0] ? json_object_new_string(buf) : NULL);
-	for (uint32_t i = 0; i < p->n_allowedips; ++i)
-		json_object_array_add(ips, json_object_new_string(
-			format_allowedip(buf, sizeof(buf), &p->allowedips[i])));
-	json_object_object_add(o, "allowed_ips", ips);
-	json_object_object_add(o, "latest_handshake", json_object_new_int64(p->last_handshake_sec));
-	json_object_object_add(o, "rx_bytes", json_object_new_uint64(p->rx_bytes));
-	json_object_object_add(o, "tx_bytes", json_object_new_uint64(p->tx_bytes));
-	json_object_object_add(o, "persistent_keepalive", json_object_new_int(p->persistent_keepalive));
-	json_object_object_add(o, "state",
-			       json_object_new_string(peer_state_name(peer_state(p->last_handshake_sec, now))));
-	/* Filled once wgstar's counting table exists; null says "not counted", not zero. */
-	json_object_object_add(o, "forwarded", NULL);
-	return o;
-}
-
 /*
- * Peers are serialized one at a time and freed at once, so a hub with 10,000 peers never
- * holds the whole document in memory: json-c escapes, we only frame the arrays.
+ * The JSON writer. Strings that can hold anything (names, interface names) are escaped by
+ * json-c; the rest is ASCII whose form we control (base64 keys, addresses, integers) and
+ * is written as it is. Peers go out one at a time, so a hub with 10,000 peers never sits
+ * in memory as one document, and no object tree is built per peer.
  */
+static void put_u64(FILE *out, uint64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fputs(p, out);
+}
+
+static void put_i64(FILE *out, int64_t v)
+{
+	if (v < 0) {
+		fputc('-', out);
+		put_u64(out, (uint64_t)0 - (uint64_t)v);
+		return;
+	}
+	put_u64(out, (uint64_t)v);
+}
+
+static int put_escaped(FILE *out, const char *s)
+{
+	struct json_object *o;
+
+	if (!s) {
+		fputs("null", out);
+		return 0;
+	}
+	o = json_object_new_string(s);
+	if (!o)
+		return -ENOMEM;
+	fputs(json_object_to_json_string_ext(o, JSON_FLAGS), out);
+	json_object_put(o);
+	return 0;
+}
+
+static void put_key(FILE *out, const uint8_t key[WG_KEY_LEN])
+{
+	char b64[WG_KEY_B64_LEN];
+
+	key_to_base64(b64, key);
+	fputc('"', out);
+	fputs(b64, out);
+	fputc('"', out);
+}
+
+static const char *json_tristate(int v)
+{
+	return v < 0 ? "null" : v ? "true" : "false";
+}
+
+static int json_peer(FILE *out, const struct wg_peer *p, int64_t now)
+{
+	char buf[FORMAT_BUF];
+	int ret;
+
+	fputs("{\"name\":", out);
+	if ((ret = put_escaped(out, p->name)) < 0)
+		return ret;
+	fputs(",\"public_key\":", out);
+	put_key(out, p->public_key);
+	fputs(p->has_preshared_key ? ",\"preshared_key\":true,\"endpoint\":" :
+				     ",\"preshared_key\":false,\"endpoint\":", out);
+	format_endpoint(buf, sizeof(buf), &p->endpoint);
+	/* An IPv6 scope may name an interface, which can hold any character. */
+	if (buf[0] && (ret = put_escaped(out, buf)) < 0)
+		return ret;
+	if (!buf[0])
+		fputs("null", out);
+	fputs(",\"allowed_ips\":[", out);
+	for (uint32_t i = 0; i < p->n_allowedips; ++i) {
+		fputs(i ? ",\"" : "\"", out);
+		fputs(format_allowedip(buf, sizeof(buf), &p->allowedips[i]), out);
+		fputc('"', out);
+	}
+	fputs("],\"latest_handshake\":", out);
+	put_i64(out, p->last_handshake_sec);
+	fputs(",\"rx_bytes\":", out);
+	put_u64(out, p->rx_bytes);
+	fputs(",\"tx_bytes\":", out);
+	put_u64(out, p->tx_bytes);
+	fputs(",\"persistent_keepalive\":", out);
+	put_u64(out, p->persistent_keepalive);
+	fputs(",\"state\":\"", out);
+	fputs(peer_state_name(peer_state(p->last_handshake_sec, now)), out);
+	/* Filled once wgstar's counting table exists; null says "not counted", not zero. */
+	fputs("\",\"forwarded\":null}", out);
+	return 0;
+}
+
 static int json_device(FILE *out, const struct wg_device *dev, const struct fwd_state *fwd, int64_t now)
 {
-	struct json_object *o = json_object_new_object(), *f = json_object_new_object();
-	char b64[WG_KEY_B64_LEN];
-	const char *head;
-	size_t head_len;
-	int ret = 0;
+	int ret;
 
-	if (!o || !f) {
-		json_object_put(o);
-		json_object_put(f);
-		return -ENOMEM;
-	}
-	json_object_object_add(o, "name", json_object_new_string(dev->name));
-	json_object_object_add(o, "backend", json_object_new_string(backend_name(dev->backend)));
-	if (dev->has_public_key) {
-		key_to_base64(b64, dev->public_key);
-		json_object_object_add(o, "public_key", json_object_new_string(b64));
-	} else {
-		json_object_object_add(o, "public_key", NULL);
-	}
-	json_object_object_add(o, "listen_port", json_object_new_int(dev->listen_port));
-	json_object_object_add(o, "fwmark", json_object_new_int64(dev->fwmark));
-	json_object_object_add(f, "ipv4", json_tristate(fwd->ipv4));
-	json_object_object_add(f, "ipv6", json_tristate(fwd->ipv6));
-	json_object_object_add(o, "forwarding", f);
-
-	head = json_object_to_json_string_length(o, JSON_FLAGS, &head_len);
-	if (!head || head_len < 2) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	/* Reopen the object: everything but its closing brace, then the peers. */
-	fwrite(head, 1, head_len - 1, out);
-	fputs(head_len > 2 ? ",\"peers\":[" : "\"peers\":[", out);
+	fputs("{\"name\":", out);
+	if ((ret = put_escaped(out, dev->name)) < 0)
+		return ret;
+	fputs(",\"backend\":\"", out);
+	fputs(backend_name(dev->backend), out);
+	fputs("\",\"public_key\":", out);
+	if (dev->has_public_key)
+		put_key(out, dev->public_key);
+	else
+		fputs("null", out);
+	fputs(",\"listen_port\":", out);
+	put_u64(out, dev->listen_port);
+	fputs(",\"fwmark\":", out);
+	put_u64(out, dev->fwmark);
+	fprintf(out, ",\"forwarding\":{\"ipv4\":%s,\"ipv6\":%s},\"peers\":[",
+		json_tristate(fwd->ipv4), json_tristate(fwd->ipv6));
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
-		struct json_object *p = json_peer(&dev->peers[i], now);
-
-		if (!p) {
-			ret = -ENOMEM;
-			goto out;
-		}
 		if (i)
 			fputc(',', out);
-		fputs(json_object_to_json_string_ext(p, JSON_FLAGS), out);
-		json_object_put(p);
+		if ((ret = json_peer(out, &dev->peers[i], now)) < 0)
+			return ret;
 	}
 	fputs("]}", out);
-out:
-	json_object_put(o);
-	return ret;
+	return 0;
 }
 
 int report_json(FILE *out, const struct wg_snapshot *snap, const struct fwd_state *fwd)
 {
 	int ret = 0;
 
-	fprintf(out, "{\"version\":%d,\"time\":%lld,\"interfaces\":[", REPORT_JSON_VERSION,
-		(long long)snap->wall.tv_sec);
+	fprintf(out, "{\"version\":%d,\"time\":", REPORT_JSON_VERSION);
+	put_i64(out, snap->wall.tv_sec);
+	fputs(",\"interfaces\":[", out);
 	for (size_t i = 0; i < snap->n_devices; ++i) {
 		if (i)
 			fputc(',', out);
