@@ -1,7 +1,290 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Placeholder until the kernel backend lands. */
+/* The kernel backend: netlink sockets around the socket-free builders and parsers of nlwg and rtnl. */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
 #include "backend.h"
-int kernel_list_devices(struct strlist *names) { return 0; }
-int kernel_get_device(struct wg_device **dev, const char *iface) { return -ENODEV; }
-int kernel_family_present(void) { return -ENOENT; }
+#include "nlwg.h"
+#include "rtnl.h"
+
+/* The kernel fills each dump message up to 32 KiB; a smaller buffer would see them truncated. */
+#define KERNEL_BUF_LEN (64 * 1024)
+/* Interrupted this often in a row, the device changes faster than it can be read. */
+#define KERNEL_DUMP_TRIES 5
+
+struct kernel_conn {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	struct timespec deadline;
+	void *buf;
+};
+
+static int conn_open(struct kernel_conn *conn, int bus)
+{
+	int one = 1;
+	int ret = 0;
+
+	memset(conn, 0, sizeof(*conn));
+	clock_gettime(CLOCK_MONOTONIC, &conn->deadline);
+	conn->deadline.tv_sec += BACKEND_TIMEOUT_MS / 1000;
+	conn->deadline.tv_nsec += (BACKEND_TIMEOUT_MS % 1000) * 1000000L;
+	if (conn->deadline.tv_nsec >= 1000000000L) {
+		conn->deadline.tv_sec++;
+		conn->deadline.tv_nsec -= 1000000000L;
+	}
+	conn->buf = malloc(KERNEL_BUF_LEN);
+	if (!conn->buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	conn->nl = mnl_socket_open2(bus, SOCK_CLOEXEC);
+	if (!conn->nl) {
+		ret = -errno;
+		goto out;
+	}
+	if (mnl_socket_bind(conn->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* Only saves the kernel echoing the request back in an error; older kernels lack it. */
+	mnl_socket_setsockopt(conn->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	conn->portid = mnl_socket_get_portid(conn->nl);
+	conn->seq = (uint32_t)time(NULL);
+out:
+	return ret;
+}
+
+static void conn_close(struct kernel_conn *conn)
+{
+	if (conn->nl)
+		mnl_socket_close(conn->nl);
+	free(conn->buf);
+	memset(conn, 0, sizeof(*conn));
+}
+
+/* Bounds the next send or receive by what is left until the deadline. */
+static int conn_timeout(struct kernel_conn *conn, int opt)
+{
+	struct timespec now;
+	struct timeval tv;
+	int64_t left;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (int64_t)(conn->deadline.tv_sec - now.tv_sec) * 1000000 +
+	       (conn->deadline.tv_nsec - now.tv_nsec) / 1000;
+	if (left <= 0)
+		return -ETIMEDOUT;
+	tv.tv_sec = left / 1000000;
+	tv.tv_usec = left % 1000000;
+	if (setsockopt(mnl_socket_get_fd(conn->nl), SOL_SOCKET, opt, &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int conn_send(struct kernel_conn *conn, size_t len)
+{
+	ssize_t n;
+	int ret;
+
+	ret = conn_timeout(conn, SO_SNDTIMEO);
+	if (ret < 0)
+		goto out;
+	n = mnl_socket_sendto(conn->nl, conn->buf, len);
+	if (n < 0)
+		ret = errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+	else if ((size_t)n != len)
+		ret = -EIO;
+out:
+	return ret;
+}
+
+/* Receives one datagram from the kernel into conn->buf; its length or -errno. */
+static int conn_recv(struct kernel_conn *conn)
+{
+	struct sockaddr_nl addr;
+	struct iovec iov = { .iov_base = conn->buf, .iov_len = KERNEL_BUF_LEN };
+	struct msghdr msg = { .msg_name = &addr, .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		ret = conn_timeout(conn, SO_RCVTIMEO);
+		if (ret < 0)
+			goto out;
+		msg.msg_namelen = sizeof(addr);
+		n = recvmsg(mnl_socket_get_fd(conn->nl), &msg, 0);
+		if (n < 0) {
+			/* A signal (a terminal resize) cuts a timed receive short even with SA_RESTART. */
+			if (errno == EINTR)
+				continue;
+			ret = errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+			goto out;
+		}
+		if (msg.msg_flags & MSG_TRUNC) {
+			ret = -EMSGSIZE;
+			goto out;
+		}
+		/* Another process may send to this port too; only the kernel answers. */
+		if (msg.msg_namelen != sizeof(addr) || addr.nl_family != AF_NETLINK || addr.nl_pid)
+			continue;
+		ret = (int)n;
+		goto out;
+	}
+out:
+	return ret;
+}
+
+static int resolve_family(struct kernel_conn *conn, uint16_t *family)
+{
+	uint32_t seq = ++conn->seq;
+	int ret;
+
+	ret = nlwg_build_family_request(conn->buf, KERNEL_BUF_LEN, seq);
+	if (ret < 0)
+		goto out;
+	ret = conn_send(conn, (size_t)ret);
+	if (ret < 0)
+		goto out;
+	do {
+		ret = conn_recv(conn);
+		if (ret < 0)
+			goto out;
+		ret = nlwg_parse_family_reply(conn->buf, (size_t)ret, seq, conn->portid, family);
+	} while (ret == NLWG_MORE);
+out:
+	return ret;
+}
+
+static int dump_device(struct kernel_conn *conn, struct nlwg_dump *dump, uint16_t family, const char *iface)
+{
+	uint32_t seq = ++conn->seq;
+	int ret;
+
+	nlwg_dump_free(dump);
+	ret = nlwg_dump_init(dump, iface, family, seq, conn->portid);
+	if (ret < 0)
+		goto out;
+	ret = nlwg_build_get_device(conn->buf, KERNEL_BUF_LEN, family, iface, seq);
+	if (ret < 0)
+		goto out;
+	ret = conn_send(conn, (size_t)ret);
+	if (ret < 0)
+		goto out;
+	do {
+		ret = conn_recv(conn);
+		if (ret < 0)
+			goto out;
+		ret = nlwg_dump_feed(dump, conn->buf, (size_t)ret);
+	} while (ret == NLWG_MORE);
+out:
+	return ret;
+}
+
+static int dump_links(struct kernel_conn *conn, struct rtnl_dump *dump)
+{
+	uint32_t seq = ++conn->seq;
+	int ret;
+
+	rtnl_dump_free(dump);
+	rtnl_dump_init(dump, seq, conn->portid);
+	ret = rtnl_build_getlink_dump(conn->buf, KERNEL_BUF_LEN, seq);
+	if (ret < 0)
+		goto out;
+	ret = conn_send(conn, (size_t)ret);
+	if (ret < 0)
+		goto out;
+	do {
+		ret = conn_recv(conn);
+		if (ret < 0)
+			goto out;
+		ret = rtnl_dump_feed(dump, conn->buf, (size_t)ret);
+	} while (ret == RTNL_MORE);
+out:
+	return ret;
+}
+
+int kernel_list_devices(struct strlist *names)
+{
+	struct kernel_conn conn;
+	struct rtnl_dump dump = { 0 };
+	int ret, tries = 0;
+
+	ret = conn_open(&conn, NETLINK_ROUTE);
+	if (ret < 0)
+		goto out;
+	while ((ret = dump_links(&conn, &dump)) == -EINTR) {
+		if (++tries == KERNEL_DUMP_TRIES) {
+			ret = -EAGAIN;
+			goto out;
+		}
+	}
+	if (ret < 0)
+		goto out;
+	for (size_t i = 0; i < dump.names.n; ++i) {
+		ret = strlist_add(names, dump.names.v[i]);
+		if (ret < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	rtnl_dump_free(&dump);
+	conn_close(&conn);
+	return ret;
+}
+
+int kernel_get_device(struct wg_device **dev, const char *iface)
+{
+	struct kernel_conn conn;
+	struct nlwg_dump dump = { 0 };
+	uint16_t family;
+	int ret, tries = 0;
+
+	*dev = NULL;
+	memset(&conn, 0, sizeof(conn));
+	/* A name the kernel could never have given a link. */
+	ret = -ENODEV;
+	if (!iface || !*iface || strnlen(iface, IFNAMSIZ) >= IFNAMSIZ)
+		goto out;
+	ret = conn_open(&conn, NETLINK_GENERIC);
+	if (ret < 0)
+		goto out;
+	ret = resolve_family(&conn, &family);
+	if (ret < 0)
+		goto out;
+	while ((ret = dump_device(&conn, &dump, family, iface)) == -EINTR) {
+		if (++tries == KERNEL_DUMP_TRIES) {
+			ret = -EAGAIN;
+			goto out;
+		}
+	}
+	if (ret < 0)
+		goto out;
+	*dev = nlwg_dump_take(&dump);
+	ret = 0;
+out:
+	nlwg_dump_free(&dump);
+	conn_close(&conn);
+	return ret;
+}
+
+int kernel_family_present(void)
+{
+	struct kernel_conn conn;
+	uint16_t family;
+	int ret;
+
+	ret = conn_open(&conn, NETLINK_GENERIC);
+	if (ret < 0)
+		goto out;
+	ret = resolve_family(&conn, &family);
+out:
+	conn_close(&conn);
+	return ret;
+}
