@@ -17,7 +17,8 @@
 #include "sysctl.h"
 
 #define EXIT_USAGE 2
-#define NAMES_STORE LOCALSTATEDIR "/lib/wgstar/names"
+/* Fixed like /etc/wireguard: operators look for state in /var/lib whatever the prefix. */
+#define NAMES_STORE "/var/lib/wgstar/names"
 
 static const char *prog = "wgstar-top";
 
@@ -36,20 +37,20 @@ static void usage(FILE *out)
 {
 	fprintf(out, _("Usage: %s [-i IFACE] [-c CONFIG] [-d SECONDS] [--read-only] [--no-color]\n"
 		       "       %s --once [--json] [-i IFACE] [-c CONFIG]\n"), prog, prog);
-	fputs(_("\n"
+	fprintf(out, _("\n"
 		"A live console for the hub of a WireGuard star network.\n"
 		"\n"
 		"Options:\n"
 		"  -i, --interface IFACE  show only this WireGuard interface\n"
 		"  -c, --config FILE      read peer names from FILE (default /etc/wireguard/IFACE.conf)\n"
-		"      --names FILE       wgstar's own name store (default " NAMES_STORE ")\n"
+		"      --names FILE       wgstar's own name store (default %s)\n"
 		"  -d, --delay SECONDS    refresh interval of the console (default 1)\n"
 		"      --read-only        disable every action\n"
 		"      --no-color         draw without colours\n"
 		"      --once             print one snapshot and exit\n"
 		"      --json             with --once, print JSON (schema in wgstar-top(8))\n"
 		"  -h, --help             show this help and exit\n"
-		"  -V, --version          show the version and exit\n"), out);
+		"  -V, --version          show the version and exit\n"), NAMES_STORE);
 }
 
 __attribute__((format(printf, 1, 2)))
