@@ -12,7 +12,7 @@ mkdir -p "$out"
 
 CC=${FUZZ_CC:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$top/src -include $top/fuzz/fuzz_config.h"
-core="$top/src/model.c $top/src/key.c $top/src/strlist.c"
+core="$top/src/model.c $top/src/keyidx.c $top/src/key.c $top/src/strlist.c"
 libs="$(pkg-config --libs libmnl libsodium)"
 
 build() {

@@ -11,6 +11,7 @@ struct wg_device *wg_device_new(const char *name)
 
 	if (!dev)
 		return NULL;
+	dev->index = (struct keyidx)KEYIDX_INIT(struct wg_peer, public_key);
 	if (name) {
 		strncpy(dev->name, name, IFNAMSIZ - 1);
 		dev->name[IFNAMSIZ - 1] = '\0';
@@ -27,62 +28,15 @@ void wg_device_free(struct wg_device *dev)
 		free(dev->peers[i].name);
 	}
 	free(dev->peers);
-	free(dev->index);
+	keyidx_free(&dev->index);
 	free(dev);
-}
-
-/* Public keys are random, but a pasted key is chosen by someone: mix every byte, not just the first. */
-static uint32_t key_hash(const uint8_t key[WG_KEY_LEN])
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (unsigned int i = 0; i < WG_KEY_LEN; ++i)
-		h = (h ^ key[i]) * 0x100000001b3ULL;
-	return (uint32_t)(h ^ h >> 32);
-}
-
-static void index_insert(uint32_t *index, uint32_t cap, const struct wg_peer *peers, uint32_t i)
-{
-	uint32_t slot = key_hash(peers[i].public_key) & (cap - 1);
-
-	while (index[slot])
-		slot = (slot + 1) & (cap - 1);
-	index[slot] = i + 1;
-}
-
-static int index_grow(struct wg_device *dev)
-{
-	uint32_t cap = dev->index_cap ? dev->index_cap * 2 : 16;
-	uint32_t *index;
-
-	if (cap < dev->index_cap)
-		return -ENOMEM;
-	index = calloc(cap, sizeof(*index));
-	if (!index)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < dev->n_peers; ++i)
-		index_insert(index, cap, dev->peers, i);
-	free(dev->index);
-	dev->index = index;
-	dev->index_cap = cap;
-	return 0;
 }
 
 struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
 {
-	uint32_t slot;
+	int64_t i = keyidx_find(&dev->index, dev->peers, key);
 
-	if (!dev->index_cap)
-		return NULL;
-	slot = key_hash(key) & (dev->index_cap - 1);
-	while (dev->index[slot]) {
-		struct wg_peer *peer = &dev->peers[dev->index[slot] - 1];
-
-		if (!memcmp(peer->public_key, key, WG_KEY_LEN))
-			return peer;
-		slot = (slot + 1) & (dev->index_cap - 1);
-	}
-	return NULL;
+	return i < 0 ? NULL : &dev->peers[i];
 }
 
 struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN], bool *created)
@@ -112,15 +66,12 @@ struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_K
 		dev->peers = peers;
 		dev->cap_peers = cap;
 	}
-	/* Keep the table at most half full. */
-	if ((uint64_t)(dev->n_peers + 1) * 2 > dev->index_cap && index_grow(dev) < 0)
-		return NULL;
-
 	peer = &dev->peers[dev->n_peers];
 	memset(peer, 0, sizeof(*peer));
 	memcpy(peer->public_key, key, WG_KEY_LEN);
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
-	index_insert(dev->index, dev->index_cap, dev->peers, dev->n_peers);
+	if (keyidx_add(&dev->index, dev->peers, dev->n_peers + 1, dev->n_peers) < 0)
+		return NULL;
 	dev->n_peers++;
 	if (created)
 		*created = true;

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "keyidx.h"
 
 #define WG_KEY_LEN 32
 
@@ -60,8 +61,7 @@ struct wg_device {
 	struct wg_peer *peers;
 	uint32_t n_peers;
 	uint32_t cap_peers;
-	uint32_t *index;		/* open-addressing table of peer index + 1; 0 = empty */
-	uint32_t index_cap;		/* power of two, or 0 */
+	struct keyidx index;		/* peers by public key */
 };
 
 struct wg_snapshot {

@@ -53,7 +53,7 @@ static void test_ten_thousand_peers(void **state)
 		p->tx_bytes = i;
 	}
 	assert_int_equal(dev->n_peers, 10000);
-	assert_true(dev->index_cap >= 2 * dev->n_peers);
+	assert_true(dev->index.cap >= 2 * dev->n_peers);
 	for (uint32_t i = 0; i < 10000; ++i) {
 		struct wg_peer *p;
 

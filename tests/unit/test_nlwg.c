@@ -132,7 +132,7 @@ static void assert_secret_absent(const struct wg_device *dev, const uint8_t secr
 
 		assert_false(contains(dev, sizeof(*dev), s, 8));
 		assert_false(contains(dev->peers, dev->cap_peers * sizeof(*dev->peers), s, 8));
-		assert_false(contains(dev->index, dev->index_cap * sizeof(*dev->index), s, 8));
+		assert_false(contains(dev->index.slots, dev->index.cap * sizeof(*dev->index.slots), s, 8));
 		for (uint32_t i = 0; i < dev->n_peers; ++i)
 			assert_false(contains(dev->peers[i].allowedips,
 					      dev->peers[i].cap_allowedips * sizeof(struct wg_allowedip), s, 8));

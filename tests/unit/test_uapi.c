@@ -295,7 +295,7 @@ static void assert_no_secret(const struct wg_device *dev, const void *secret, si
 {
 	assert_false(contains(dev, sizeof(*dev), secret, len));
 	assert_false(contains(dev->peers, dev->n_peers * sizeof(*dev->peers), secret, len));
-	assert_false(contains(dev->index, dev->index_cap * sizeof(*dev->index), secret, len));
+	assert_false(contains(dev->index.slots, dev->index.cap * sizeof(*dev->index.slots), secret, len));
 	for (uint32_t i = 0; i < dev->n_peers; ++i)
 		assert_false(contains(dev->peers[i].allowedips,
 				      dev->peers[i].n_allowedips * sizeof(*dev->peers[i].allowedips), secret, len));

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A hash index by public key over an array the caller owns. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "keyidx.h"
+#include "model.h"
+
+static const uint8_t *key_of(const struct keyidx *ix, const void *base, uint32_t i)
+{
+	return (const uint8_t *)base + (size_t)i * ix->stride + ix->offset;
+}
+
+/* Public keys are random, but a pasted key is chosen by someone: mix every byte, not just the first. */
+static uint32_t key_hash(const uint8_t *key)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (unsigned int i = 0; i < WG_KEY_LEN; ++i)
+		h = (h ^ key[i]) * 0x100000001b3ULL;
+	return (uint32_t)(h ^ h >> 32);
+}
+
+static void insert(uint32_t *slots, uint32_t cap, const uint8_t *key, uint32_t i)
+{
+	uint32_t slot = key_hash(key) & (cap - 1);
+
+	while (slots[slot])
+		slot = (slot + 1) & (cap - 1);
+	slots[slot] = i + 1;
+}
+
+static int resize(struct keyidx *ix, const void *base, uint32_t n, uint32_t cap)
+{
+	uint32_t *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; ++i)
+		insert(slots, cap, key_of(ix, base, i), i);
+	free(ix->slots);
+	ix->slots = slots;
+	ix->cap = cap;
+	return 0;
+}
+
+int keyidx_add(struct keyidx *ix, const void *base, uint32_t n, uint32_t i)
+{
+	/* Keep the table at most half full; growing re-inserts every entry, i among them. */
+	if ((uint64_t)n * 2 > ix->cap) {
+		uint64_t cap = ix->cap ? (uint64_t)ix->cap : 16;
+
+		while ((uint64_t)n * 2 > cap)
+			cap *= 2;
+		if (cap > UINT32_MAX / 2 + 1)
+			return -ENOMEM;
+		return resize(ix, base, n, (uint32_t)cap);
+	}
+	insert(ix->slots, ix->cap, key_of(ix, base, i), i);
+	return 0;
+}
+
+int64_t keyidx_find(const struct keyidx *ix, const void *base, const uint8_t *key)
+{
+	uint32_t slot;
+
+	if (!ix->cap)
+		return -1;
+	slot = key_hash(key) & (ix->cap - 1);
+	while (ix->slots[slot]) {
+		uint32_t i = ix->slots[slot] - 1;
+
+		if (!memcmp(key_of(ix, base, i), key, WG_KEY_LEN))
+			return i;
+		slot = (slot + 1) & (ix->cap - 1);
+	}
+	return -1;
+}
+
+int keyidx_rebuild(struct keyidx *ix, const void *base, uint32_t n)
+{
+	uint64_t cap = 16;
+
+	while ((uint64_t)n * 2 > cap)
+		cap *= 2;
+	if (cap > UINT32_MAX / 2 + 1)
+		return -ENOMEM;
+	return resize(ix, base, n, (uint32_t)cap);
+}
+
+void keyidx_free(struct keyidx *ix)
+{
+	free(ix->slots);
+	ix->slots = NULL;
+	ix->cap = 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* A hash index by public key over an array the caller owns: entry i's key at base + i * stride + offset. */
+#ifndef WGSTAR_KEYIDX_H
+#define WGSTAR_KEYIDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct keyidx {
+	uint32_t *slots;	/* entry number + 1; 0 = empty */
+	uint32_t cap;		/* power of two, or 0 */
+	size_t stride;
+	size_t offset;
+};
+
+#define KEYIDX_INIT(type, member) { .stride = sizeof(type), .offset = offsetof(type, member) }
+
+/* Entry i of base (of n entries now) was appended: index it, growing the table. 0 or -ENOMEM. */
+int keyidx_add(struct keyidx *ix, const void *base, uint32_t n, uint32_t i);
+/* Entry number, or -1. */
+int64_t keyidx_find(const struct keyidx *ix, const void *base, const uint8_t *key);
+/* After entries moved (removal, compaction): index entries 0..n-1 anew. */
+int keyidx_rebuild(struct keyidx *ix, const void *base, uint32_t n);
+void keyidx_free(struct keyidx *ix);
+
+#endif
