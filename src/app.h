@@ -62,6 +62,7 @@ struct endpoint_change {
 struct peer_track {
 	uint8_t key[WG_KEY_LEN];
 	bool present;			/* in the latest snapshot */
+	uint64_t seen_tick;		/* the latest snapshot that had it */
 	uint64_t first_tick;		/* when it appeared; 0 when it was there from the start */
 	uint64_t gone_tick;		/* when it vanished, while present is false */
 	char *gone_name;		/* its name, kept for the "gone" row */
@@ -85,6 +86,7 @@ struct dev_state {
 	bool rates_known;
 	bool selected_valid;
 	uint8_t selected[WG_KEY_LEN];	/* the selection follows the peer, not the row */
+	uint32_t selected_row;		/* where it was: the neighbour takes over when it goes */
 	uint32_t scroll;		/* first table row shown */
 };
 
