@@ -333,6 +333,12 @@ static int cmp_double(double a, double b)
 	return a < b ? -1 : a > b;
 }
 
+/* Online first, then stale, then never. */
+static int state_rank(enum peer_state s)
+{
+	return s == PEER_ONLINE ? 0 : s == PEER_STALE ? 1 : 2;
+}
+
 static int row_cmp(const void *va, const void *vb, void *ctx)
 {
 	const struct app *app = ctx;
@@ -373,8 +379,8 @@ static int row_cmp(const void *va, const void *vb, void *ctx)
 			break;
 		}
 		case APP_COL_STATE:
-			r = (int)peer_state(pa->last_handshake_sec, now) - (int)peer_state(pb->last_handshake_sec, now);
-			r = r ? -r : 0;
+			r = state_rank(peer_state(pa->last_handshake_sec, now)) -
+			    state_rank(peer_state(pb->last_handshake_sec, now));
 			break;
 		case APP_COL_RX_RATE:
 			r = -cmp_double(ta->rate.rx_per_sec, tb->rate.rx_per_sec);
@@ -473,7 +479,8 @@ int app_rows_refresh(struct app *app)
 			n++;
 	}
 	app->n_rows = n;
-	qsort_r(app->rows, n, sizeof(*app->rows), row_cmp, app);
+	if (n)
+		qsort_r(app->rows, n, sizeof(*app->rows), row_cmp, app);
 
 	sel = app_selected_row(app);
 	if (sel >= 0)

@@ -209,6 +209,39 @@ static void test_sort_by_rate_and_reverse(void **state)
 	app_free(&app);
 }
 
+static void test_no_peers(void **state)
+{
+	struct app app;
+
+	app_init(&app, 1);
+	assert_int_equal(app_update(&app, make_snap(0, three, 0)), 0);
+	assert_int_equal(app.n_rows, 0);
+	assert_int_equal(app_selected_row(&app), -1);
+	assert_int_equal(app_key(&app, AK_DOWN), APP_REDRAW);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW);
+	assert_int_equal(app.view, VIEW_MAIN);
+	app_free(&app);
+}
+
+static void test_sort_by_state(void **state)
+{
+	const struct fake_peer mixed[] = {
+		{ 1, "never", 0, 0, 0, NULL },
+		{ 2, "stale", 0, 0, NOW - 1000, NULL },
+		{ 3, "online", 0, 0, NOW, NULL },
+	};
+	struct app app;
+
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, mixed, 3));
+	while (app.sort != APP_COL_STATE)
+		app_key(&app, '>');
+	assert_string_equal(row_name(&app, 0), "online");
+	assert_string_equal(row_name(&app, 1), "stale");
+	assert_string_equal(row_name(&app, 2), "never");
+	app_free(&app);
+}
+
 static void test_views_and_keys(void **state)
 {
 	struct app app;
@@ -317,6 +350,8 @@ int main(void)
 		cmocka_unit_test(test_vanished_peer_marked_then_dropped),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_sort_by_rate_and_reverse),
+		cmocka_unit_test(test_no_peers),
+		cmocka_unit_test(test_sort_by_state),
 		cmocka_unit_test(test_views_and_keys),
 		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_ten_thousand_peers),

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* One peer in full: every field, its recent rate as a graph, the endpoints it came from. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "format.h"
+#include "i18n.h"
+#include "key.h"
+#include "view_int.h"
+
+#define GRAPH_MAX_H 6
+
+struct field_ctx {
+	struct view_ctx *v;
+	int x, y, w, bottom;
+	int lw;		/* the label column */
+};
+
+static const char *const field_labels[] = {
+	N_("public key"), N_("preshared key"), N_("endpoint"), N_("allowed IPs"),
+	N_("latest handshake"), N_("transfer"), N_("rate"), N_("keepalive"), N_("state"),
+};
+
+/* A labelled line; returns the column where the value starts, or -1 when out of room. */
+static int field(struct field_ctx *f, const char *label)
+{
+	if (f->y >= f->bottom)
+		return -1;
+	canvas_text(f->v->c, f->x + 1, f->y, f->lw, STYLE_LABEL, _(label), true);
+	return f->x + 1 + f->lw + 2;
+}
+
+static void field_text(struct field_ctx *f, const char *label, uint8_t style, const char *value)
+{
+	int x = field(f, label);
+
+	if (x < 0)
+		return;
+	canvas_text(f->v->c, x, f->y++, f->x + f->w - x - 1, style, value, true);
+}
+
+/* "rx 1.00 KiB     tx 2.00 KiB": aligned when there is room, on two lines when there is little. */
+static void field_pair(struct field_ctx *f, const char *label, const char *rx, const char *tx, uint8_t style)
+{
+	struct canvas *c = f->v->c;
+	int x = field(f, label), end = f->x + f->w - 1, rxw, txw, tab;
+
+	if (x < 0)
+		return;
+	rxw = canvas_text_width(c, _("rx")) + 1 + canvas_text_width(c, rx);
+	txw = canvas_text_width(c, _("tx")) + 1 + canvas_text_width(c, tx);
+	tab = rxw + 2 > 18 ? rxw + 2 : 18;
+	canvas_text(c, x, f->y, end - x, STYLE_DIM, _("rx"), false);
+	canvas_text(c, x + canvas_text_width(c, _("rx")) + 1, f->y, end - x, style, rx, true);
+	if (x + tab + txw > end) {
+		if (f->y + 1 >= f->bottom)
+			return;
+		f->y++;
+		tab = 0;
+	}
+	canvas_text(c, x + tab, f->y, end - x - tab, STYLE_DIM, _("tx"), false);
+	canvas_text(c, x + tab + canvas_text_width(c, _("tx")) + 1, f->y++, end - x - tab, style, tx, true);
+}
+
+static void field_allowed_ips(struct field_ctx *f, const struct wg_peer *p)
+{
+	struct canvas *c = f->v->c;
+	int x = field(f, N_("allowed IPs")), col, lines = 1, end = f->x + f->w - 1;
+	/* Every address, as long as the four fields below and two lines of graph keep their room. */
+	int max_lines = f->bottom - f->y - 8;
+	char one[FORMAT_BUF], more[32];
+
+	if (x < 0)
+		return;
+	if (max_lines < 1)
+		max_lines = 1;
+	if (!p->n_allowedips) {
+		canvas_text(c, x, f->y++, end - x, STYLE_DIM, _("none"), true);
+		return;
+	}
+	col = x;
+	for (uint32_t i = 0; i < p->n_allowedips; ++i) {
+		int aw = (int)strlen(format_allowedip(one, sizeof(one), &p->allowedips[i]));
+		int sep = i + 1 < p->n_allowedips ? 1 : 0;
+
+		if (col > x && col + aw + sep > end) {
+			if (lines >= max_lines || f->y + 1 >= f->bottom) {
+				snprintf(more, sizeof(more), _("+%u more"), p->n_allowedips - i);
+				if (canvas_text_width(c, more) > end - col)
+					snprintf(more, sizeof(more), "+%u", p->n_allowedips - i);
+				canvas_text(c, col, f->y, end - col, STYLE_DIM, more, true);
+				break;
+			}
+			lines++;
+			f->y++;
+			col = x;
+		}
+		col += canvas_text(c, col, f->y, end - col, STYLE_NORMAL, one, true);
+		if (sep)
+			col += canvas_text(c, col, f->y, end - col, STYLE_DIM, ",", false) + 1;
+	}
+	f->y++;
+}
+
+static const char *const spark_ascii = " .:-=+*##";
+
+/* Bars of the rate history, newest on the right, scaled to the peak. */
+static void graph(struct canvas *c, int x, int y, int w, int h, const float *hist, uint32_t n, double peak)
+{
+	int levels = h * 8;
+
+	for (uint32_t i = 0; i < n; ++i) {
+		int col = x + w - (int)n + (int)i;
+		int lv = peak > 0 ? (int)ceil(hist[i] / peak * levels) : 0;
+
+		if (hist[i] > 0 && lv < 1)
+			lv = 1;
+		if (lv > levels)
+			lv = levels;
+		for (int r = 0; r < h && lv > 0; ++r, lv -= 8) {
+			int part = lv >= 8 ? 8 : lv;
+			uint32_t cp = c->utf8 ? 0x2580 + (uint32_t)part : (uint32_t)spark_ascii[part];
+
+			canvas_set(c, col, y + h - 1 - r, cp, STYLE_FLOW);
+		}
+	}
+}
+
+void view_detail_render(struct view_ctx *v, int x0, int y0, int w, int h)
+{
+	struct canvas *c = v->c;
+	struct app *app = v->app;
+	const struct app_row *row;
+	const struct peer_track *t;
+	const struct wg_peer *p;
+	struct field_ctx f = { .v = v, .x = x0, .y = y0, .w = w, .bottom = y0 + h };
+	char buf[FORMAT_BUF * 2], b1[FORMAT_BUF], b2[FORMAT_BUF], name_buf[FORMAT_BUF];
+	float hist[APP_HISTORY];
+	uint32_t n_hist;
+	double peak = 0;
+	int x, gh, gw, rest;
+	enum peer_state st;
+
+	if (v->selected < 0) {
+		canvas_text(c, x0 + 1, y0 + 1, w - 2, STYLE_DIM, _("no peer selected"), true);
+		return;
+	}
+	row = &app->rows[v->selected];
+	t = &v->d->tracks[row->track];
+	p = row->peer >= 0 ? &v->dev->peers[row->peer] : NULL;
+	st = p ? peer_state(p->last_handshake_sec, v->now) : PEER_NEVER;
+
+	for (size_t i = 0; i < sizeof(field_labels) / sizeof(field_labels[0]); ++i) {
+		int lw = canvas_text_width(c, _(field_labels[i]));
+
+		f.lw = lw > f.lw ? lw : f.lw;
+	}
+
+	canvas_fill(c, x0, f.y, w, 1, ' ', STYLE_COLUMN);
+	x = x0 + 1 + canvas_text(c, x0 + 1, f.y, w / 2, STYLE_COLUMN, _("peer"), false) + 1;
+	x += canvas_text(c, x, f.y, x0 + w - x - 10, STYLE_COLUMN, view_row_name(v, row, name_buf, sizeof(name_buf)), true);
+	canvas_text(c, x + 2, f.y, x0 + w - x - 3, p ? view_state_style(st) : STYLE_GONE,
+		    p ? view_state_text(st) : _("gone"), false);
+	f.y += 2;
+
+	key_to_base64(b1, t->key);
+	field_text(&f, N_("public key"), STYLE_NORMAL, b1);
+	if (!p) {
+		field_text(&f, N_("state"), STYLE_GONE, _("no longer on the interface"));
+	} else {
+		field_text(&f, N_("preshared key"), STYLE_NORMAL, p->has_preshared_key ? _("yes") : _("no"));
+		format_endpoint(buf, sizeof(buf), &p->endpoint);
+		field_text(&f, N_("endpoint"), buf[0] ? STYLE_NORMAL : STYLE_DIM, buf[0] ? buf : _("none"));
+		field_allowed_ips(&f, p);
+		if (p->last_handshake_sec > 0)
+			snprintf(buf, sizeof(buf), _("%s ago (%lld)"),
+				 format_age(b1, sizeof(b1), peer_handshake_age(p->last_handshake_sec, v->now)),
+				 (long long)p->last_handshake_sec);
+		else
+			snprintf(buf, sizeof(buf), "%s", _("never"));
+		field_text(&f, N_("latest handshake"), view_state_style(st), buf);
+		field_pair(&f, N_("transfer"), format_bytes(b1, sizeof(b1), p->rx_bytes),
+			   format_bytes(b2, sizeof(b2), p->tx_bytes), STYLE_NORMAL);
+		field_pair(&f, N_("rate"), format_rate(b1, sizeof(b1), t->rate.rx_per_sec, t->rate.status == RATE_OK),
+			   format_rate(b2, sizeof(b2), t->rate.tx_per_sec, t->rate.status == RATE_OK),
+			   t->rate.status == RATE_OK ? STYLE_NORMAL : STYLE_DIM);
+		if (p->persistent_keepalive)
+			snprintf(buf, sizeof(buf), _("every %u s"), p->persistent_keepalive);
+		else
+			snprintf(buf, sizeof(buf), "%s", _("off"));
+		field_text(&f, N_("keepalive"), STYLE_NORMAL, buf);
+	}
+
+	/* Two lines of graph first, then up to three endpoints, then the graph grows. */
+	rest = f.bottom - f.y - 2;
+	gh = rest - (t->n_endpoints ? 2 + (int)(t->n_endpoints < 3 ? t->n_endpoints : 3) : 0);
+	if (gh < 2)
+		gh = rest < 2 ? rest : 2;
+	if (gh > GRAPH_MAX_H)
+		gh = GRAPH_MAX_H;
+	gw = w - 4 < APP_HISTORY ? w - 4 : APP_HISTORY;
+	if (gh > 0) {
+		f.y++;
+		n_hist = app_history(t, hist, (uint32_t)gw);
+		for (uint32_t i = 0; i < n_hist; ++i)
+			peak = hist[i] > peak ? hist[i] : peak;
+		if (n_hist)
+			snprintf(buf, sizeof(buf), _("rate, rx+tx: last %s, peak %s"),
+				 format_age(b1, sizeof(b1), (int64_t)lround(n_hist * app->interval)),
+				 format_rate(b2, sizeof(b2), peak, true));
+		else
+			snprintf(buf, sizeof(buf), _("rate, rx+tx: no rate yet"));
+		canvas_text(c, x0 + 1, f.y++, w - 2, STYLE_LABEL, buf, true);
+		if (f.y + gh > f.bottom)
+			gh = f.bottom - f.y;
+		graph(c, x0 + 2, f.y, gw, gh, hist, n_hist, peak);
+		f.y += gh;
+	}
+
+	if (t->n_endpoints && f.y + 2 < f.bottom) {
+		f.y++;
+		canvas_text(c, x0 + 1, f.y++, w - 2, STYLE_LABEL, _("endpoints seen, newest first"), true);
+		for (uint32_t i = t->n_endpoints; i-- > 0 && f.y < f.bottom; ++f.y) {
+			const struct endpoint_change *e = &t->endpoints[i];
+
+			snprintf(b2, sizeof(b2), _("%s ago"), format_age(b1, sizeof(b1), v->now - e->when));
+			snprintf(buf, sizeof(buf), "%lld", (long long)e->when);
+			x = x0 + 3;
+			x += canvas_text(c, x, f.y, w - 4, STYLE_DIM, buf, false) + 2;
+			x += canvas_text(c, x, f.y, 12, STYLE_DIM, b2, true);
+			x = x < x0 + 3 + 24 ? x0 + 3 + 24 : x + 2;
+			canvas_text(c, x, f.y, x0 + w - x - 1, STYLE_NORMAL,
+				    format_endpoint(buf, sizeof(buf), &e->endpoint), true);
+		}
+	}
+}
