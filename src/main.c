@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,10 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 #include "backend.h"
+#include "cmd.h"
+#include "console.h"
+#include "counters.h"
 #include "i18n.h"
+#include "prom.h"
 #include "report.h"
 #include "sample.h"
 #include "sysctl.h"
+#include "textfile.h"
 
 #define EXIT_USAGE 2
 /* Fixed like /etc/wireguard: operators look for state in /var/lib whatever the prefix. */
@@ -29,6 +35,8 @@ struct options {
 	double delay;
 	bool once;
 	bool json;
+	bool prometheus;
+	const char *textfile;
 	bool read_only;
 	bool no_color;
 };
@@ -37,6 +45,8 @@ static void usage(FILE *out)
 {
 	fprintf(out, _("Usage: %s [-i IFACE] [-c CONFIG] [-d SECONDS] [--read-only] [--no-color]\n"
 		       "       %s --once [--json] [-i IFACE] [-c CONFIG]\n"), prog, prog);
+	fprintf(out, _("       %s --once --prometheus [-i IFACE] [-c CONFIG]\n"
+		       "       %s --textfile DIR [-d SECONDS] [-i IFACE] [-c CONFIG]\n"), prog, prog);
 	fprintf(out, _("\n"
 		"A live console for the hub of a WireGuard star network.\n"
 		"\n"
@@ -51,6 +61,17 @@ static void usage(FILE *out)
 		"      --json             with --once, print JSON (schema in wgstar-top(8))\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"), NAMES_STORE);
+	fprintf(out, _("\n"
+		"Prometheus metrics (listed in wgstar-top(8)):\n"
+		"      --prometheus       with --once, print them in the text exposition format\n"
+		"      --textfile DIR     rewrite DIR/%s every -d SECONDS for node_exporter's\n"
+		"                         textfile collector, until SIGTERM or SIGINT\n"), PROM_TEXTFILE_NAME);
+	fprintf(out, _("\n"
+		"Commands (see wgstar-top(8)):\n"
+		"  %s forward [status|on|off] [--ipv6] [--persist] [--yes]\n"
+		"  %s firewall [diff|apply|confirm|rollback] [--confirm-timeout SECONDS] [--yes]\n"
+		"                       [--remove-counting] [-i IFACE]\n"
+		"  %s check [PEER [PEER]] [-i IFACE] [-c CONFIG]\n"), prog, prog, prog);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -68,7 +89,7 @@ static int usage_error(const char *fmt, ...)
 
 static int parse_options(struct options *o, int argc, char *argv[])
 {
-	enum { OPT_ONCE = 256, OPT_JSON, OPT_READ_ONLY, OPT_NO_COLOR, OPT_NAMES };
+	enum { OPT_ONCE = 256, OPT_JSON, OPT_READ_ONLY, OPT_NO_COLOR, OPT_NAMES, OPT_PROMETHEUS, OPT_TEXTFILE };
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "config", required_argument, NULL, 'c' },
@@ -76,6 +97,8 @@ static int parse_options(struct options *o, int argc, char *argv[])
 		{ "names", required_argument, NULL, OPT_NAMES },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "prometheus", no_argument, NULL, OPT_PROMETHEUS },
+		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "help", no_argument, NULL, 'h' },
@@ -115,6 +138,12 @@ static int parse_options(struct options *o, int argc, char *argv[])
 		case OPT_JSON:
 			o->json = true;
 			break;
+		case OPT_PROMETHEUS:
+			o->prometheus = true;
+			break;
+		case OPT_TEXTFILE:
+			o->textfile = optarg;
+			break;
 		case OPT_READ_ONLY:
 			o->read_only = true;
 			break;
@@ -137,6 +166,13 @@ static int parse_options(struct options *o, int argc, char *argv[])
 		return usage_error(_("unexpected argument '%s'"), argv[optind]);
 	if (o->json && !o->once)
 		return usage_error(_("%s works only with --once"), "--json");
+	if (o->prometheus && !o->once)
+		return usage_error(_("%s works only with --once"), "--prometheus");
+	if (o->json && (o->prometheus || o->textfile))
+		return usage_error(_("%s and %s exclude each other"), "--json",
+				   o->prometheus ? "--prometheus" : "--textfile");
+	if (o->prometheus && o->textfile)
+		return usage_error(_("%s and %s exclude each other"), "--prometheus", "--textfile");
 	return 0;
 }
 
@@ -161,79 +197,99 @@ static char *available_list(const struct strlist *names)
 }
 
 /* -i named something that is not a WireGuard interface here: say what there is instead. */
-static void print_missing(const struct sample_error *err)
+static void print_missing(FILE *out, const struct sample_error *err)
 {
 	char *list = available_list(&err->available);
 	bool exists = err->failure == SAMPLE_NOT_WIREGUARD;
 
 	if (!list || !list[0])
-		fprintf(stderr, exists ?
+		fprintf(out, exists ?
 			_("%s: %s is not a WireGuard interface, and there is none in this network namespace\n") :
 			_("%s: there is no interface named %s, and no WireGuard interface in this network namespace\n"),
 			prog, err->iface);
 	else
-		fprintf(stderr, exists ?
+		fprintf(out, exists ?
 			_("%s: %s is not a WireGuard interface; WireGuard interfaces here: %s\n") :
 			_("%s: there is no interface named %s; WireGuard interfaces here: %s\n"),
 			prog, err->iface, list);
 	free(list);
 }
 
-static void print_read_error(const struct sample_error *err)
+static void print_read_error(FILE *out, const struct sample_error *err)
 {
 	const char *backend = userspace_has_interface(err->iface) ? _("userspace") : _("kernel");
 
 	switch (-err->code) {
 	case EPERM:
 	case EACCES:
-		fprintf(stderr, _("%s: reading %s needs root or the CAP_NET_ADMIN capability\n"),
+		fprintf(out, _("%s: reading %s needs root or the CAP_NET_ADMIN capability\n"),
 			prog, err->iface);
 		break;
 	case ETIMEDOUT:
-		fprintf(stderr, _("%s: %s: the %s backend did not answer within %d seconds\n"),
+		fprintf(out, _("%s: %s: the %s backend did not answer within %d seconds\n"),
 			prog, err->iface, backend, BACKEND_TIMEOUT_MS / 1000);
 		break;
 	case ECONNREFUSED:
-		fprintf(stderr, _("%s: %s: nothing answers on %s/%s.sock (is wireguard-go still running?)\n"),
+		fprintf(out, _("%s: %s: nothing answers on %s/%s.sock (is wireguard-go still running?)\n"),
 			prog, err->iface, USERSPACE_SOCK_DIR, err->iface);
 		break;
 	case EPROTO:
-		fprintf(stderr, _("%s: %s: the %s backend's reply ended early\n"), prog, err->iface, backend);
+		fprintf(out, _("%s: %s: the %s backend's reply ended early\n"), prog, err->iface, backend);
 		break;
 	case EBADMSG:
-		fprintf(stderr, _("%s: %s: the %s backend sent a malformed reply\n"), prog, err->iface, backend);
+		fprintf(out, _("%s: %s: the %s backend sent a malformed reply\n"), prog, err->iface, backend);
 		break;
 	default:
-		fprintf(stderr, _("%s: %s: reading the interface failed: %s\n"),
+		fprintf(out, _("%s: %s: reading the interface failed: %s\n"),
 			prog, err->iface, strerror(-err->code));
 		break;
 	}
 }
 
-static void print_sample_error(const struct sample_error *err)
+static void print_sample_error(FILE *out, const struct sample_error *err)
 {
 	switch (err->failure) {
 	case SAMPLE_NO_WIREGUARD:
-		fprintf(stderr, _("%s: WireGuard is not available here: the kernel has no wireguard module "
+		fprintf(out, _("%s: WireGuard is not available here: the kernel has no wireguard module "
 				  "loaded and no userspace implementation (wireguard-go, boringtun) runs an "
 				  "interface in this network namespace\n"), prog);
 		break;
 	case SAMPLE_NO_SUCH_IFACE:
 	case SAMPLE_NOT_WIREGUARD:
-		print_missing(err);
+		print_missing(out, err);
 		break;
 	case SAMPLE_LIST_FAILED:
-		fprintf(stderr, _("%s: listing the WireGuard interfaces failed: %s\n"), prog, strerror(-err->code));
+		fprintf(out, _("%s: listing the WireGuard interfaces failed: %s\n"), prog, strerror(-err->code));
 		break;
 	case SAMPLE_NAMES_FAILED:
-		fprintf(stderr, _("%s: reading peer names from %s failed: %s\n"), prog,
+		fprintf(out, _("%s: reading peer names from %s failed: %s\n"), prog,
 			err->path ? err->path : err->iface, strerror(-err->code));
 		break;
 	case SAMPLE_READ_FAILED:
 	default:
-		print_read_error(err);
+		print_read_error(out, err);
 		break;
 	}
+}
+
+/* For the console's header: the same messages, without the program's name in front. */
+static void describe_sample_error(FILE *out, const struct sample_error *err)
+{
+	size_t len = 0, skip = strlen(prog);
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return;
+	print_sample_error(f, err);
+	if (!fclose(f) && text) {
+		if (strncmp(text, prog, skip) || strncmp(text + skip, ": ", 2))
+			skip = 0;
+		else
+			skip += 2;
+		fputs(text + skip, out);
+	}
+	free(text);
 }
 
 static int run_once(const struct options *o)
@@ -248,12 +304,16 @@ static int run_once(const struct options *o)
 		return usage_error(_("%s needs -i: a config file belongs to one interface"), "-c");
 	ret = sample_take(&snap, &so, &err);
 	if (ret < 0) {
-		print_sample_error(&err);
+		print_sample_error(stderr, &err);
 		sample_error_clear(&err);
 		return EXIT_FAILURE;
 	}
 	sysctl_forwarding(&fwd);
-	if (o->json)
+	/* Without the counting table, or without the right to read it, forwarded stays null. */
+	counters_update(snap, !o->read_only);
+	if (o->prometheus)
+		ret = prom_write(stdout, &(struct prom_source){ .snap = snap, .fwd = &fwd });
+	else if (o->json)
 		ret = report_json(stdout, snap, &fwd);
 	else if (!snap->n_devices)
 		ret = printf(_("no WireGuard interfaces\n")) < 0 ? -EIO : 0;
@@ -267,6 +327,162 @@ static int run_once(const struct options *o)
 	return EXIT_SUCCESS;
 }
 
+static int textfile_fill(FILE *out, void *src)
+{
+	return prom_write(out, src);
+}
+
+/* A failure that lasts is said once, not every interval; *said is what was said last. */
+static void say_once(char **said, const struct sample_error *err)
+{
+	size_t len = 0;
+	char *text = NULL;
+	FILE *f;
+
+	if (!err || !(f = open_memstream(&text, &len))) {
+		free(*said);
+		*said = NULL;
+		return;
+	}
+	print_sample_error(f, err);
+	if (fclose(f) || !text) {
+		free(text);
+		return;
+	}
+	if (!*said || strcmp(*said, text))
+		fputs(text, stderr);
+	free(*said);
+	*said = text;
+}
+
+/* One snapshot into the textfile; a failed read is written too, as wgstar_read_success 0. */
+static int textfile_tick(const struct options *o, struct textfile *tf, char **said, bool *read_ok)
+{
+	/* The name files are parsed again only when they change. */
+	static struct sample_cache cache;
+	struct sample_opts so = { .iface = o->iface, .config_path = o->config, .names_path = o->names,
+				  .cache = &cache };
+	struct wg_snapshot *snap = NULL;
+	struct sample_error err;
+	struct fwd_state fwd;
+	int ret;
+
+	*read_ok = sample_take(&snap, &so, &err) == 0;
+	say_once(said, *read_ok ? NULL : &err);
+	if (*read_ok)
+		counters_update(snap, !o->read_only);
+	else
+		sample_error_clear(&err);
+	sysctl_forwarding(&fwd);
+	ret = textfile_replace(tf, textfile_fill, &(struct prom_source){ .snap = snap, .fwd = &fwd });
+	wg_snapshot_free(snap);
+	return ret;
+}
+
+/* Sleeps until the next tick after *due; true when SIGTERM or SIGINT came instead. */
+static bool wait_for_stop(const sigset_t *stop, struct timespec *due, int64_t step_ns)
+{
+	struct timespec now, timeout;
+	int64_t left;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	do {
+		due->tv_nsec += step_ns;
+		due->tv_sec += due->tv_nsec / 1000000000;
+		due->tv_nsec %= 1000000000;
+		left = (int64_t)(due->tv_sec - now.tv_sec) * 1000000000 + (due->tv_nsec - now.tv_nsec);
+	} while (left <= 0);
+	for (;;) {
+		timeout.tv_sec = left / 1000000000;
+		timeout.tv_nsec = left % 1000000000;
+		if (sigtimedwait(stop, NULL, &timeout) > 0)
+			return true;
+		if (errno != EINTR)
+			return false;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (int64_t)(due->tv_sec - now.tv_sec) * 1000000000 + (due->tv_nsec - now.tv_nsec);
+		if (left <= 0)
+			return false;
+	}
+}
+
+/*
+ * DIR/wgstar.prom, rewritten every interval until SIGTERM or SIGINT and then removed: numbers
+ * left behind by a writer that stopped would go on saying that peers are online.
+ */
+static int run_textfile(const struct options *o)
+{
+	int status = EXIT_FAILURE, ret, last = 0;
+	struct timespec due;
+	struct textfile tf;
+	char *said = NULL;
+	bool read_ok;
+	sigset_t stop;
+
+	if (o->config && !o->iface)
+		return usage_error(_("%s needs -i: a config file belongs to one interface"), "-c");
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	/* A directory that cannot be written is a mistake to say and end on; later failures may pass. */
+	ret = textfile_open(&tf, o->textfile, PROM_TEXTFILE_NAME);
+	if (!ret)
+		ret = textfile_tick(o, &tf, &said, &read_ok);
+	if (ret < 0) {
+		fprintf(stderr, _("%s: cannot write %s/%s: %s\n"), prog, o->textfile, PROM_TEXTFILE_NAME,
+			strerror(-ret));
+		goto out;
+	}
+	if (o->once) {
+		status = read_ok ? EXIT_SUCCESS : EXIT_FAILURE;
+		goto out;
+	}
+	while (!wait_for_stop(&stop, &due, (int64_t)(o->delay * 1e9))) {
+		ret = textfile_tick(o, &tf, &said, &read_ok);
+		if (ret < 0 && ret != last)
+			fprintf(stderr, _("%s: cannot write %s/%s: %s\n"), prog, o->textfile,
+				PROM_TEXTFILE_NAME, strerror(-ret));
+		last = ret;
+	}
+	textfile_remove(&tf);
+	status = EXIT_SUCCESS;
+out:
+	free(said);
+	textfile_close(&tf);
+	return status;
+}
+
+static int run_console(const struct options *o)
+{
+	const char *no_color = getenv("NO_COLOR");
+	struct console_opts co = {
+		.sample = { .iface = o->iface, .config_path = o->config, .names_path = o->names },
+		.interval = o->delay,
+		.read_only = o->read_only,
+		.color = !o->no_color && !(no_color && no_color[0]),
+		.describe = describe_sample_error,
+	};
+	char msg[256];
+	int ret;
+
+	if (o->config && !o->iface)
+		return usage_error(_("%s needs -i: a config file belongs to one interface"), "-c");
+	ret = console_run(&co, msg, sizeof(msg));
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s\n", prog, msg);
+		return EXIT_FAILURE;
+	}
+	if (ret > 0) {
+		/* Ended by a signal, with the terminal restored: end as the signal meant. */
+		signal(ret, SIG_DFL);
+		raise(ret);
+		return 128 + ret;
+	}
+	return EXIT_SUCCESS;
+}
+
 int main(int argc, char *argv[])
 {
 	struct options o = { 0 };
@@ -276,11 +492,14 @@ int main(int argc, char *argv[])
 	bindtextdomain(PACKAGE, LOCALEDIR);
 	textdomain(PACKAGE);
 
+	if (argc > 1 && (ret = cmd_dispatch(argc - 1, argv + 1)) >= 0)
+		return ret;
 	ret = parse_options(&o, argc, argv);
 	if (ret)
 		return ret;
+	if (o.textfile)
+		return run_textfile(&o);
 	if (o.once)
 		return run_once(&o);
-	fprintf(stderr, _("%s: the interactive console is not part of this version yet; use --once\n"), prog);
-	return EXIT_FAILURE;
+	return run_console(&o);
 }

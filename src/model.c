@@ -28,6 +28,7 @@ void wg_device_free(struct wg_device *dev)
 		free(dev->peers[i].name);
 	}
 	free(dev->peers);
+	free(dev->flows);
 	keyidx_free(&dev->index);
 	free(dev);
 }

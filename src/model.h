@@ -35,6 +35,23 @@ union wg_endpoint {
 	struct sockaddr_in6 addr6;
 };
 
+/* Forwarded through the hub, as wgstar's nftables table counts it. */
+struct wg_forwarded {
+	bool present;			/* false while the counting table is absent */
+	uint64_t from_packets;		/* came in from this peer and were forwarded */
+	uint64_t from_bytes;
+	uint64_t to_packets;		/* were forwarded out to this peer */
+	uint64_t to_bytes;
+};
+
+/* Traffic from one peer to another through the hub; indices into the device's peers. */
+struct wg_flow {
+	uint32_t from;
+	uint32_t to;
+	uint64_t packets;
+	uint64_t bytes;
+};
+
 struct wg_peer {
 	uint8_t public_key[WG_KEY_LEN];
 	bool has_preshared_key;
@@ -48,6 +65,7 @@ struct wg_peer {
 	uint32_t n_allowedips;
 	uint32_t cap_allowedips;
 	char *name;			/* NULL when unnamed */
+	struct wg_forwarded forwarded;
 };
 
 struct wg_device {
@@ -62,6 +80,9 @@ struct wg_device {
 	uint32_t n_peers;
 	uint32_t cap_peers;
 	struct keyidx index;		/* peers by public key */
+	bool has_flows;			/* false while the counting table is absent */
+	struct wg_flow *flows;
+	uint32_t n_flows;
 };
 
 struct wg_snapshot {

@@ -110,8 +110,20 @@ static int json_peer(FILE *out, const struct wg_peer *p, int64_t now)
 	put_u64(out, p->persistent_keepalive);
 	fputs(",\"state\":\"", out);
 	fputs(peer_state_name(peer_state(p->last_handshake_sec, now)), out);
-	/* Filled once wgstar's counting table exists; null says "not counted", not zero. */
-	fputs("\",\"forwarded\":null}", out);
+	/* null says "not counted" (wgstar's counting table is absent), not zero. */
+	if (!p->forwarded.present) {
+		fputs("\",\"forwarded\":null}", out);
+		return 0;
+	}
+	fputs("\",\"forwarded\":{\"from_packets\":", out);
+	put_u64(out, p->forwarded.from_packets);
+	fputs(",\"from_bytes\":", out);
+	put_u64(out, p->forwarded.from_bytes);
+	fputs(",\"to_packets\":", out);
+	put_u64(out, p->forwarded.to_packets);
+	fputs(",\"to_bytes\":", out);
+	put_u64(out, p->forwarded.to_bytes);
+	fputs("}}", out);
 	return 0;
 }
 
@@ -140,6 +152,27 @@ static int json_device(FILE *out, const struct wg_device *dev, const struct fwd_
 			fputc(',', out);
 		if ((ret = json_peer(out, &dev->peers[i], now)) < 0)
 			return ret;
+	}
+	fputs("],\"flows\":", out);
+	if (!dev->has_flows) {
+		fputs("null}", out);
+		return 0;
+	}
+	fputc('[', out);
+	for (uint32_t i = 0, n = 0; i < dev->n_flows; ++i) {
+		const struct wg_flow *f = &dev->flows[i];
+
+		if (f->from >= dev->n_peers || f->to >= dev->n_peers)
+			continue;
+		fputs(n++ ? ",{\"from\":" : "{\"from\":", out);
+		put_key(out, dev->peers[f->from].public_key);
+		fputs(",\"to\":", out);
+		put_key(out, dev->peers[f->to].public_key);
+		fputs(",\"packets\":", out);
+		put_u64(out, f->packets);
+		fputs(",\"bytes\":", out);
+		put_u64(out, f->bytes);
+		fputc('}', out);
 	}
 	fputs("]}", out);
 	return 0;

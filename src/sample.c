@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "backend.h"
 #include "names.h"
@@ -17,10 +18,63 @@ static int fail(struct sample_error *err, enum sample_failure f, int code, const
 	return code < 0 ? code : -EINVAL;
 }
 
+/*
+ * The names of path: from the cache while the file is unchanged (same inode, size and
+ * modification time), else parsed anew. Without a cache, into *tmp. A file that cannot
+ * be read gives an empty map, or -errno when strict.
+ */
+static int names_get(struct sample_cache *cache, const char *path,
+		     int (*parse)(struct name_map *, const char *, size_t),
+		     struct name_map *tmp, struct name_map **out)
+{
+	struct sample_names_file *f = NULL, *files;
+	struct stat st;
+	int ret;
+
+	*out = tmp;
+	if (!cache)
+		return names_load(tmp, path, parse);
+	for (size_t i = 0; i < cache->n; ++i)
+		if (!strcmp(cache->files[i].path, path))
+			f = &cache->files[i];
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if (f && f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
+	    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+		*out = &f->map;
+		return 0;
+	}
+	if (!f) {
+		files = realloc(cache->files, (cache->n + 1) * sizeof(*files));
+		if (!files)
+			return -ENOMEM;
+		cache->files = files;
+		f = &files[cache->n];
+		memset(f, 0, sizeof(*f));
+		if (!(f->path = strdup(path)))
+			return -ENOMEM;
+		cache->n++;
+	}
+	names_clear(&f->map);
+	/* Stat before reading: a change during the read is seen at the next sample. */
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
+	ret = names_load(&f->map, path, parse);
+	if (ret < 0) {
+		/* Not remembered: the next sample tries again. */
+		f->size = -1;
+		names_clear(&f->map);
+	}
+	*out = &f->map;
+	return ret;
+}
+
 static int name_device(struct wg_device *dev, const struct sample_opts *opts, struct name_map *store,
 		       struct sample_error *err)
 {
-	struct name_map config = { 0 };
+	struct name_map tmp = { 0 }, *config;
 	char path[PATH_MAX];
 	const char *p = opts->config_path;
 	int ret;
@@ -30,9 +84,9 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 		p = path;
 	}
 	/* An unreadable config file only costs names, never the numbers. */
-	names_load(&config, p, names_parse_config);
-	ret = names_apply(dev, &config, store);
-	names_clear(&config);
+	names_get(opts->cache, p, names_parse_config, &tmp, &config);
+	ret = names_apply(dev, config, store);
+	names_clear(&tmp);
 	if (ret < 0)
 		return fail(err, SAMPLE_NAMES_FAILED, ret, dev->name);
 	return 0;
@@ -41,7 +95,7 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct sample_error *err)
 {
 	struct wg_snapshot *snap = wg_snapshot_new();
-	struct name_map store = { 0 };
+	struct name_map store_tmp = { 0 }, *store = &store_tmp;
 	struct strlist names = { 0 };
 	int ret;
 
@@ -68,7 +122,8 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 		ret = fail(err, SAMPLE_NO_WIREGUARD, -ENOENT, NULL);
 		goto out;
 	}
-	if (opts->names_path && (ret = names_load(&store, opts->names_path, names_parse_store)) < 0) {
+	if (opts->names_path &&
+	    (ret = names_get(opts->cache, opts->names_path, names_parse_store, &store_tmp, &store)) < 0) {
 		err->path = opts->names_path;
 		fail(err, SAMPLE_NAMES_FAILED, ret, NULL);
 		goto out;
@@ -87,7 +142,7 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 			fail(err, SAMPLE_READ_FAILED, ret, names.v[i]);
 			goto out;
 		}
-		if ((ret = name_device(dev, opts, &store, err)) < 0 ||
+		if ((ret = name_device(dev, opts, store, err)) < 0 ||
 		    (ret = wg_snapshot_add_device(snap, dev)) < 0) {
 			wg_device_free(dev);
 			if (!err->failure)
@@ -102,9 +157,19 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 	ret = 0;
 out:
 	wg_snapshot_free(snap);
-	names_clear(&store);
+	names_clear(&store_tmp);
 	strlist_clear(&names);
 	return ret;
+}
+
+void sample_cache_clear(struct sample_cache *cache)
+{
+	for (size_t i = 0; i < cache->n; ++i) {
+		free(cache->files[i].path);
+		names_clear(&cache->files[i].map);
+	}
+	free(cache->files);
+	memset(cache, 0, sizeof(*cache));
 }
 
 void sample_error_clear(struct sample_error *err)

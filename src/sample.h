@@ -3,15 +3,36 @@
 #ifndef WGSTAR_SAMPLE_H
 #define WGSTAR_SAMPLE_H
 
+#include <sys/stat.h>
 #include "model.h"
+#include "names.h"
 #include "strlist.h"
 
 #define SAMPLE_CONFIG_DIR "/etc/wireguard"
+
+/*
+ * Name files parsed once and parsed again only when they change on disk: a console reading
+ * a 10,000-peer config every second would spend most of its time there.
+ */
+struct sample_names_file {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct name_map map;
+};
+
+struct sample_cache {
+	struct sample_names_file *files;
+	size_t n;
+};
 
 struct sample_opts {
 	const char *iface;		/* only this interface; NULL for every one */
 	const char *config_path;	/* names for iface; NULL for SAMPLE_CONFIG_DIR/IFACE.conf */
 	const char *names_path;		/* wgstar's name store */
+	struct sample_cache *cache;	/* NULL: read the name files on every sample */
 };
 
 enum sample_failure {
@@ -35,5 +56,6 @@ struct sample_error {
 /* 0 with *out set, or -errno with err filled in. Free err with sample_error_clear. */
 int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct sample_error *err);
 void sample_error_clear(struct sample_error *err);
+void sample_cache_clear(struct sample_cache *cache);
 
 #endif

@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# console.sh: CPU share, memory and terminal output of the live console on a hub with
+# 10,000 peers, at the default interval, next to what the WireGuard daemon spends.
+#
+# Usage: bench/console.sh [WGSTAR-BINARY]     (default $WGSTAR, else build/src/wgstar-top)
+#        PEERS=10000 SECONDS_MEASURED=30 SIZE=120x40 bench/console.sh
+# Needs root (it brings up a lab hub in its own namespaces) and tmux. Builds nothing.
+#
+# The lab is a hub with 3 real peers pinging each other through it and PEERS hub-only peers.
+# First the daemon is measured alone for SECONDS_MEASURED, then the console runs in a private
+# tmux server and, after a warm-up, the console and the daemon are measured over the same
+# span: CPU from utime + stime in /proc/PID/stat, memory from VmRSS and VmHWM, bytes written
+# to the terminal from wchar in /proc/PID/io. Then the latency of a key (re-sorting every
+# row) is taken from tmux, polling the screen.
+
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+BIN=${1:-${WGSTAR:-build/src/wgstar-top}}
+LAB=${LAB:-$here/../tests/lab/lab.sh}
+PEERS=${PEERS:-10000}
+SPAN=${SECONDS_MEASURED:-30}
+SIZE=${SIZE:-120x40}
+WARMUP=5
+
+die() {
+	echo "console.sh: $*" >&2
+	exit 1
+}
+
+[ -x "$BIN" ] || die "no wgstar-top binary at $BIN (build first, or pass its path)"
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+command -v tmux >/dev/null || die "needs tmux"
+command -v wg >/dev/null || die "needs wg (wireguard-tools)"
+[[ $SIZE =~ ^([0-9]+)x([0-9]+)$ ]] || die "SIZE wants COLSxROWS"
+cols=${BASH_REMATCH[1]} rows=${BASH_REMATCH[2]}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/wgst-bench.XXXXXX")
+sock=wgst-bench-$$
+tmx() {
+	tmux -L "$sock" -f /dev/null "$@"
+}
+cleanup() {
+	tmx kill-server 2>/dev/null || true
+	"$LAB" down --state "$work/lab" || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+unset TMUX
+
+tick=$(getconf CLK_TCK)
+# cpu_ticks PID: utime + stime, in clock ticks.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat")
+	stat=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo $((${12} + ${13}))
+}
+now_ms() {
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
+}
+status_kib() {
+	awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
+}
+wchar() {
+	awk '$1 == "wchar:" { print $2 }' "/proc/$1/io"
+}
+# share TICKS MS: percent of one core, two decimals.
+share() {
+	awk -v t="$1" -v ms="$2" -v hz="$tick" 'BEGIN { printf "%.2f", t / hz / (ms / 1000) * 100 }'
+}
+
+echo "bringing up a hub with 3 talking peers and $PEERS hub-only peers..."
+LAB_QUIET=1 "$LAB" up --peers 3 --traffic --bulk-peers "$PEERS" --prefix "wgst$$" --state "$work/lab"
+eval "$("$LAB" env --state "$work/lab")"
+daemon=${LAB_HUB_PID:-}
+
+printf 'backend %s, %s peers, %sx%s terminal, %s s measured, %s CPUs, clock tick %s Hz\n' \
+	"$LAB_BACKEND" "$((PEERS + 3))" "$cols" "$rows" "$SPAN" "$(nproc)" "$tick"
+if ldd "$BIN" 2>/dev/null | grep -Eq 'lib(a|ub|t)san'; then
+	echo "warning: $(basename "$BIN") is built with sanitizers; its figures are not representative"
+fi
+
+idle=
+if [ -n "$daemon" ]; then
+	d0=$(cpu_ticks "$daemon") t0=$(now_ms)
+	sleep "$SPAN"
+	idle=$(share $(($(cpu_ticks "$daemon") - d0)) $(($(now_ms) - t0)))
+fi
+
+tmx new-session -d -s bench -x "$cols" -y "$rows" \
+	"env LANG=C.UTF-8 ip netns exec $LAB_HUB_NS $BIN -i $LAB_HUB_IF -c $LAB_HUB_CONF; sleep 3600"
+pid=
+for ((i = 0; i < 100 && ${#pid} == 0; i++)); do
+	sleep 0.05
+	pid=$(pgrep -P "$(tmx display-message -p -t bench '#{pane_pid}')" -x wgstar-top || true)
+done
+[ -n "$pid" ] || die "the console did not start"
+sleep "$WARMUP"
+kill -0 "$pid" 2>/dev/null || die "the console exited: $(tmx capture-pane -p -t bench | tail -n 3)"
+
+c0=$(cpu_ticks "$pid") w0=$(wchar "$pid") t0=$(now_ms)
+[ -z "$daemon" ] || d0=$(cpu_ticks "$daemon")
+sleep "$SPAN"
+c1=$(cpu_ticks "$pid") w1=$(wchar "$pid") t1=$(now_ms)
+[ -z "$daemon" ] || d1=$(cpu_ticks "$daemon")
+ms=$((t1 - t0))
+
+echo
+printf '%-44s %s %% of one core\n' "console CPU" "$(share $((c1 - c0)) $ms)"
+printf '%-44s %s KiB now, %s KiB peak\n' "console memory (RSS)" \
+	"$(status_kib "$pid" VmRSS)" "$(status_kib "$pid" VmHWM)"
+printf '%-44s %s bytes/s\n' "written to the terminal" \
+	"$(awk -v b=$((w1 - w0)) -v ms=$ms 'BEGIN { printf "%.0f", b / (ms / 1000) }')"
+if [ -n "$daemon" ]; then
+	printf '%-44s %s %% of one core\n' "wireguard-go CPU, console running" "$(share $((d1 - d0)) $ms)"
+	printf '%-44s %s %% of one core\n' "wireguard-go CPU, alone (before)" "$idle"
+else
+	echo "(kernel WireGuard: its cost of answering is in the console's system time)"
+fi
+
+# A key that re-sorts every row: sent, then the screen polled until it shows the result.
+lat=()
+for key in s s '<' '<'; do
+	before=$(tmx capture-pane -p -t bench | tail -n 1)
+	k0=$(now_ms)
+	tmx send-keys -t bench "$key"
+	for ((i = 0; i < 500; i++)); do
+		[ "$(tmx capture-pane -p -t bench | tail -n 1)" = "$before" ] || break
+		sleep 0.005
+	done
+	lat+=($(($(now_ms) - k0)))
+	sleep 0.3
+done
+printf '%-44s %s ms\n' "key to screen (sort $((PEERS + 3)) rows), each" "${lat[*]}"
+tmx send-keys -t bench q

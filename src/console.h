@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The live console's loop: samples in a thread of their own, keys and drawing in the main one. */
+#ifndef WGSTAR_CONSOLE_H
+#define WGSTAR_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "sample.h"
+
+struct console_opts {
+	struct sample_opts sample;
+	double interval;		/* seconds between samples */
+	bool read_only;
+	bool color;			/* false for --no-color or NO_COLOR */
+	/* Says in one line, without the program's name, why a sample failed. */
+	void (*describe)(FILE *out, const struct sample_error *err);
+};
+
+/*
+ * Runs the console until the operator quits or the terminal goes away: 0, or -errno with
+ * msg holding one line that says why, to print once the terminal is restored.
+ */
+int console_run(const struct console_opts *opts, char *msg, size_t len);
+
+#endif

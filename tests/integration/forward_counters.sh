@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# forward_counters.sh: after a fixed ping through the hub, the per-peer forwarded counters and the
+# pairs of --once --json match the packets and bytes sent exactly; the sets follow the peer list.
+#
+#   alice (p1) --IPv4 ping, 20 x 1000 bytes--> hub --> bob (p2)
+#   carol (p3) --IPv6 ping,  7 x  300 bytes--> hub --> alice (p1)
+#
+# At the forward hook nftables counts whole IP packets: 20 + 8 + 1000 bytes for an ICMP echo
+# over IPv4, 40 + 8 + 300 over IPv6; every request has its reply.
+
+# shellcheck source=../lib.sh
+. "${TESTLIB:-$(dirname "$0")/../lib.sh}"
+
+need_wgstar
+need_cmd python3 nft ping
+lab_up --peers 3
+export WGSTAR_RUN_DIR=$WORKDIR/run
+at_exit 'hub "$WGSTAR" firewall rollback >/dev/null 2>&1'
+
+once() {
+	run hub "$WGSTAR" --once --json -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
+	assert_status 0 "--once --json"
+	printf '%s\n' "$RUN_OUT" >"$WORKDIR/once.json"
+}
+
+# No counting table: forwarded is null ("not counted"), not zero.
+once
+python3 - "$WORKDIR/once.json" <<'EOF' || fail "forwarded must be null without the counting table"
+import json, sys
+d = json.load(open(sys.argv[1]))["interfaces"][0]
+assert d["flows"] is None, d["flows"]
+assert all(p["forwarded"] is None for p in d["peers"]), d["peers"]
+EOF
+
+run hub "$WGSTAR" firewall apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
+assert_status 0 "firewall apply (installs the counting table)"
+run hub "$WGSTAR" firewall confirm
+assert_status 0 "firewall confirm"
+hub nft list table inet wgstar >/dev/null || fail "the counting table is not there"
+
+run lab exec peer1 -- ping -q -n -c 20 -s 1000 -i 0.05 -W 2 "$LAB_PEER2_ADDR"
+assert_contains "20 received" "$RUN_OUT" "every IPv4 echo through the hub answered"
+run lab exec peer3 -- ping -6 -q -n -c 7 -s 300 -i 0.05 -W 2 "$LAB_PEER1_ADDR6"
+assert_contains "7 received" "$RUN_OUT" "every IPv6 echo through the hub answered"
+
+# The kernel's own view: alice's element in from4 counted her 20 echo requests.
+set_text=$(hub nft list set inet wgstar from4)
+assert_match "\"$LAB_HUB_IF\" \. $LAB_PEER1_ADDR counter packets 20 bytes 20560" "$set_text" \
+	"element counters increment on lookup (nft list set)"
+
+once
+note "forwarded: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["interfaces"][0]
+print({p["name"]: p["forwarded"] for p in d["peers"]})' "$WORKDIR/once.json")"
+python3 - "$WORKDIR/once.json" "$LAB_PEER1_PUB" "$LAB_PEER2_PUB" "$LAB_PEER3_PUB" <<'EOF' ||
+import json, sys
+path, alice, bob, carol = sys.argv[1:]
+d = json.load(open(path))["interfaces"][0]
+fw = {p["public_key"]: p["forwarded"] for p in d["peers"]}
+v4, v6 = 20 * (20 + 8 + 1000), 7 * (40 + 8 + 300)
+want = {
+    alice: {"from_packets": 27, "from_bytes": v4 + v6, "to_packets": 27, "to_bytes": v4 + v6},
+    bob: {"from_packets": 20, "from_bytes": v4, "to_packets": 20, "to_bytes": v4},
+    carol: {"from_packets": 7, "from_bytes": v6, "to_packets": 7, "to_bytes": v6},
+}
+errors = [f"{k[:8]}: expected {w}, got {fw.get(k)}" for k, w in want.items() if fw.get(k) != w]
+flows = {(f["from"], f["to"]): (f["packets"], f["bytes"]) for f in d["flows"]}
+want_flows = {(alice, bob): (20, v4), (bob, alice): (20, v4), (carol, alice): (7, v6), (alice, carol): (7, v6)}
+if flows != want_flows:
+    errors.append(f"flows: expected {want_flows}, got {flows}")
+for e in errors:
+    print(e, file=sys.stderr)
+sys.exit(1 if errors else 0)
+EOF
+	fail "forwarded counters or pairs differ from the traffic sent"
+
+# A peer added to the interface gets its elements on the next read; removed, they go.
+newkey=$(wg genkey | wg pubkey)
+hub wg set "$LAB_HUB_IF" peer "$newkey" allowed-ips 10.172.16.50/32,fd00:172:16::50/128
+once
+assert_contains "10.172.16.50" "$(hub nft list set inet wgstar from4)" "a new peer's address is counted"
+assert_contains "fd00:172:16::50" "$(hub nft list set inet wgstar to6)" "a new peer's IPv6 address is counted"
+assert_contains "20560" "$(hub nft list set inet wgstar from4)" "counters of the others survive a sync"
+hub wg set "$LAB_HUB_IF" peer "$newkey" remove
+once
+assert_not_contains "10.172.16.50" "$(hub nft list set inet wgstar from4)" "a removed peer's address is gone"
+
+# A prefix goes into the interval set, and its interface into @netifs; gone, it leaves both.
+netkey=$(wg genkey | wg pubkey)
+hub wg set "$LAB_HUB_IF" peer "$netkey" allowed-ips 10.172.16.64/26
+once
+assert_contains "10.172.16.64/26" "$(hub nft list set inet wgstar from4net)" "a prefix is counted"
+assert_contains "\"$LAB_HUB_IF\"" "$(hub nft list set inet wgstar netifs)" "the interface has prefixes"
+hub wg set "$LAB_HUB_IF" peer "$netkey" remove
+once
+assert_not_contains "10.172.16.64" "$(hub nft list set inet wgstar to4net)" "a removed prefix is gone"
+assert_not_contains "\"$LAB_HUB_IF\"" "$(hub nft list set inet wgstar netifs)" "no prefixes left"
+
+# --read-only reads the counters and changes nothing.
+hub wg set "$LAB_HUB_IF" peer "$newkey" allowed-ips 10.172.16.51/32
+run hub "$WGSTAR" --once --json --read-only -i "$LAB_HUB_IF"
+assert_status 0 "--once --json --read-only"
+assert_not_contains "10.172.16.51" "$(hub nft list set inet wgstar from4)" "--read-only changes no set"
+echo "PASS: $TEST_NAME"

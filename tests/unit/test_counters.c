@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of the counting table: ranges from allowed IPs, the batch parsed back, counters to peers. */
+#include "cmocka_common.h"
+#include <errno.h>
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include "counters.h"
+#include "nft.h"
+
+static void add_ip(struct wg_peer *p, const char *cidr)
+{
+	struct wg_allowedip a = { 0 };
+	char buf[64], *slash;
+
+	strcpy(buf, cidr);
+	slash = strchr(buf, '/');
+	*slash = '\0';
+	a.cidr = (uint8_t)atoi(slash + 1);
+	if (inet_pton(AF_INET, buf, &a.ip4) == 1)
+		a.family = AF_INET;
+	else
+		assert_int_equal(inet_pton(AF_INET6, buf, &a.ip6), 1), a.family = AF_INET6;
+	assert_int_equal(wg_peer_add_allowedip(p, &a), 0);
+}
+
+static struct wg_peer *add_peer(struct wg_device *dev, uint8_t k)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	memset(key, k, sizeof(key));
+	return wg_device_get_peer(dev, key, NULL);
+}
+
+/* wg0: peer 0 has 10.0.0.0/24 and fd00::/64, peer 1 10.0.0.5/32 inside it, peer 2 two adjacent /25s. */
+static struct wg_snapshot *make_snapshot(void)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+	struct wg_device *dev = wg_device_new("wg0");
+
+	add_ip(add_peer(dev, 1), "10.0.0.0/24");
+	add_ip(add_peer(dev, 1), "fd00::/64");
+	add_ip(add_peer(dev, 2), "10.0.0.5/32");
+	add_ip(add_peer(dev, 3), "10.1.0.128/25");
+	add_ip(add_peer(dev, 3), "10.1.0.0/25");
+	add_ip(add_peer(dev, 4), "255.255.255.255/32");
+	wg_snapshot_add_device(snap, dev);
+	return snap;
+}
+
+static void v4(uint8_t *out, const char *s)
+{
+	assert_int_equal(inet_pton(AF_INET, s, out), 1);
+}
+
+static void expect_range(const struct counters_range *r, const char *start, const char *end, uint32_t peer)
+{
+	uint8_t a[16] = { 0 }, b[16] = { 0 };
+
+	v4(a, start);
+	v4(b, end);
+	assert_int_equal(r->family, AF_INET);
+	assert_string_equal(r->ifname, "wg0");
+	assert_memory_equal(r->start, a, 4);
+	assert_memory_equal(r->end, b, 4);
+	assert_int_equal(r->peer, peer);
+}
+
+static void test_plan_longest_prefix(void **state)
+{
+	struct wg_snapshot *snap = make_snapshot();
+	struct counters_plan plan;
+	uint8_t a[16] = { 0 };
+
+	assert_int_equal(counters_plan_build(&plan, snap), 0);
+	/* The /24 is split around the /32; the /25s of one peer are one range. */
+	assert_int_equal(plan.n, 6);
+	expect_range(&plan.v[0], "10.0.0.0", "10.0.0.4", 0);
+	expect_range(&plan.v[1], "10.0.0.5", "10.0.0.5", 1);
+	expect_range(&plan.v[2], "10.0.0.6", "10.0.0.255", 0);
+	expect_range(&plan.v[3], "10.1.0.0", "10.1.0.255", 2);
+	expect_range(&plan.v[4], "255.255.255.255", "255.255.255.255", 3);
+	assert_int_equal(plan.v[5].family, AF_INET6);
+	assert_int_equal(plan.v[5].peer, 0);
+	assert_int_equal(plan.v[5].end[7], 0);
+	assert_int_equal(plan.v[5].end[8], 0xff);
+
+	v4(a, "10.0.0.5");
+	assert_int_equal(counters_plan_find(&plan, NULL, AF_INET, a)->peer, 1);
+	v4(a, "10.0.0.200");
+	assert_int_equal(counters_plan_find(&plan, "wg0", AF_INET, a)->peer, 0);
+	v4(a, "10.0.1.1");
+	assert_null(counters_plan_find(&plan, NULL, AF_INET, a));
+	v4(a, "10.0.0.1");
+	assert_null(counters_plan_find(&plan, "wg1", AF_INET, a));
+	counters_plan_free(&plan);
+	wg_snapshot_free(snap);
+}
+
+struct seen {
+	int tables, chains, sets, rules, elem_msgs;
+	size_t from4_elems;
+	bool interval_concat, hash_concat, counter_expr, pairs_timeout;
+	size_t from4net_elems;
+	int32_t prio;
+	uint32_t policy, hook;
+	int verdict_exprs;
+	int netifs_lookups;
+};
+
+static int rule_expr(struct nftnl_expr *e, void *data)
+{
+	struct seen *s = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	/* A counting chain may hold no verdict and no statement that changes a packet. */
+	if (!strcmp(name, "immediate") || !strcmp(name, "reject") || !strcmp(name, "nat") ||
+	    !strcmp(name, "queue") || !strcmp(name, "ct") ||
+	    (!strcmp(name, "meta") && nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG)))
+		s->verdict_exprs++;
+	if (!strcmp(name, "lookup") && !strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET), "netifs"))
+		s->netifs_lookups++;
+	return 0;
+}
+
+static int set_expr(struct nftnl_expr *e, void *data)
+{
+	struct seen *s = data;
+
+	s->counter_expr = !strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter");
+	return 0;
+}
+
+/* Every message of the batch, parsed back with libnftnl's parsers, field by field. */
+static void walk_batch(const struct nft_batch *b, struct seen *s)
+{
+	const struct nlmsghdr *nlh = NULL;
+
+	while ((nlh = nft_batch_next(b, nlh))) {
+		uint16_t type = nlh->nlmsg_type & 0xff;
+
+		if (nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN || nlh->nlmsg_type == NFNL_MSG_BATCH_END)
+			continue;
+		assert_true(nlh->nlmsg_flags & NLM_F_ACK);
+		if (type == NFT_MSG_NEWTABLE) {
+			struct nftnl_table *t = nftnl_table_alloc();
+
+			assert_int_equal(nftnl_table_nlmsg_parse(nlh, t), 0);
+			assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), COUNTERS_TABLE);
+			assert_int_equal(nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY), NFPROTO_INET);
+			nftnl_table_free(t);
+			s->tables++;
+		} else if (type == NFT_MSG_NEWCHAIN) {
+			struct nftnl_chain *c = nftnl_chain_alloc();
+
+			assert_int_equal(nftnl_chain_nlmsg_parse(nlh, c), 0);
+			s->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
+			s->policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+			s->hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+			nftnl_chain_free(c);
+			s->chains++;
+		} else if (type == NFT_MSG_NEWSET) {
+			struct nftnl_set *set = nftnl_set_alloc();
+			const char *name;
+
+			assert_int_equal(nftnl_set_nlmsg_parse(nlh, set), 0);
+			name = nftnl_set_get_str(set, NFTNL_SET_NAME);
+			/* Single addresses in a hash, prefixes in an interval set; counters in both. */
+			if (!strcmp(name, "from4net")) {
+				s->interval_concat = nftnl_set_get_u32(set, NFTNL_SET_FLAGS) ==
+						     (NFT_SET_INTERVAL | NFT_SET_CONCAT) &&
+						     nftnl_set_get_u32(set, NFTNL_SET_KEY_LEN) == IFNAMSIZ + 4;
+				nftnl_set_expr_foreach(set, set_expr, s);
+			}
+			if (!strcmp(name, "from4"))
+				s->hash_concat = nftnl_set_get_u32(set, NFTNL_SET_FLAGS) == NFT_SET_CONCAT &&
+						 nftnl_set_get_u32(set, NFTNL_SET_KEY_LEN) == IFNAMSIZ + 4;
+			if (!strcmp(name, "pairs6"))
+				s->pairs_timeout = nftnl_set_get_u64(set, NFTNL_SET_TIMEOUT) == COUNTERS_PAIRS_TIMEOUT_MS &&
+						   nftnl_set_get_u32(set, NFTNL_SET_DESC_SIZE) == COUNTERS_PAIRS_SIZE &&
+						   nftnl_set_get_u32(set, NFTNL_SET_KEY_LEN) == 32;
+			nftnl_set_free(set);
+			s->sets++;
+		} else if (type == NFT_MSG_NEWRULE) {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+
+			assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), "forward");
+			nftnl_expr_foreach(r, rule_expr, s);
+			nftnl_rule_free(r);
+			s->rules++;
+		} else if (type == NFT_MSG_NEWSETELEM) {
+			/* libnftnl numbers the element nests of a request, which its own parser refuses. */
+			const struct nlattr *attr, *elem;
+			size_t *count = NULL;
+
+			mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+				if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_SET)
+					count = !strcmp(mnl_attr_get_str(attr), "from4") ? &s->from4_elems :
+						!strcmp(mnl_attr_get_str(attr), "from4net") ? &s->from4net_elems : NULL;
+				if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_ELEMENTS && count)
+					mnl_attr_for_each_nested(elem, attr)
+						(*count)++;
+			}
+			s->elem_msgs++;
+		} else {
+			fail_msg("unexpected message type %u", type);
+		}
+	}
+}
+
+static void test_install_parsed_back(void **state)
+{
+	struct wg_snapshot *snap = make_snapshot();
+	struct counters_plan plan;
+	struct nft_batch b;
+	struct seen s = { 0 };
+
+	assert_int_equal(counters_plan_build(&plan, snap), 0);
+	assert_int_equal(nft_batch_init(&b, 100, true, 7), 0);
+	assert_int_equal(counters_build_install(&b, &plan), 0);
+	assert_int_equal(nft_batch_end(&b, true), 0);
+	walk_batch(&b, &s);
+	assert_int_equal(s.tables, 1);
+	assert_int_equal(s.chains, 1);
+	assert_int_equal(s.hook, NF_INET_FORWARD);
+	assert_int_equal(s.policy, NF_ACCEPT);
+	assert_int_equal(s.prio, COUNTERS_PRIORITY);
+	assert_int_equal(s.sets, 12);
+	assert_int_equal(s.rules, 10);
+	assert_int_equal(s.verdict_exprs, 0);
+	/* Each of the four interval sets is looked up only on an interface with prefixes. */
+	assert_int_equal(s.netifs_lookups, 4);
+	assert_true(s.interval_concat);
+	assert_true(s.hash_concat);
+	assert_true(s.counter_expr);
+	assert_true(s.pairs_timeout);
+	/* 10.0.0.5 and 255.255.255.255; the two stretches of the /24 and the /25s */
+	assert_int_equal(s.from4_elems, 2);
+	assert_int_equal(s.from4net_elems, 3);
+	/* ifaces, netifs; from4, from4net, from6net; to4, to4net, to6net */
+	assert_int_equal(s.elem_msgs, 8);
+	assert_string_equal(nft_batch_label(&b, 101), "add table inet wgstar");
+	assert_null(nft_batch_label(&b, 100));
+	nft_batch_free(&b);
+	counters_plan_free(&plan);
+	wg_snapshot_free(snap);
+}
+
+/* The sets as the kernel would dump them: NEWSETELEM messages with counters. */
+static void put_dump(char *buf, size_t *len, const char *set, const uint8_t *keys, size_t klen, size_t n,
+		     bool with_end, uint64_t packets)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *iter;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	for (size_t i = 0; i < n; ++i) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+		struct nftnl_expr *c = nftnl_expr_alloc("counter");
+
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, keys + i * klen, (uint32_t)klen);
+		if (with_end)
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, keys + i * klen, (uint32_t)klen);
+		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_PACKETS, packets + i);
+		nftnl_expr_set_u64(c, NFTNL_EXPR_CTR_BYTES, (packets + i) * 100);
+		nftnl_set_elem_add_expr(e, c);
+		nftnl_set_elem_add(s, e);
+	}
+	nlh = nftnl_nlmsg_build_hdr(buf + *len, NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_MULTI, 1);
+	/* As the kernel dumps them: every element nest is NFTA_LIST_ELEM. */
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, COUNTERS_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	iter = nftnl_set_elems_iter_create(s);
+	for (struct nftnl_set_elem *e; (e = nftnl_set_elems_iter_next(iter));)
+		nftnl_set_elem_nlmsg_build(nlh, e, NFTA_LIST_ELEM);
+	nftnl_set_elems_iter_destroy(iter);
+	mnl_attr_nest_end(nlh, nest);
+	*len += NLMSG_ALIGN(nlh->nlmsg_len);
+	nftnl_set_free(s);
+}
+
+static void test_reading_to_peers(void **state)
+{
+	struct wg_snapshot *snap = make_snapshot();
+	struct counters_reading r = { 0 };
+	struct counters_plan plan;
+	static char buf[16384];
+	uint8_t keys[3][20] = { { 0 } }, pair[2][8];
+	size_t len = 0;
+	const struct nlmsghdr *nlh;
+	int left;
+	struct wg_device *dev;
+
+	for (int i = 0; i < 3; ++i)
+		strcpy((char *)keys[i], "wg0");
+	v4(keys[0] + 16, "10.0.0.0");	/* peer 0 */
+	v4(keys[1] + 16, "10.0.0.6");	/* peer 0 again: summed */
+	v4(keys[2] + 16, "10.0.0.5");	/* peer 1 */
+	put_dump(buf, &len, "from4net", keys[0], 20, 2, true, 10);
+	put_dump(buf, &len, "from4", keys[2], 20, 1, false, 12);
+	put_dump(buf, &len, "to4", keys[2], 20, 1, true, 4);
+	v4(pair[0], "10.0.0.5");
+	v4(pair[0] + 4, "10.0.0.7");
+	v4(pair[1], "10.0.0.9");
+	v4(pair[1] + 4, "10.0.0.5");
+	put_dump(buf, &len, "pairs4", pair[0], 8, 2, false, 3);
+	put_dump(buf, &len, "ifaces", (const uint8_t *)"wg0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16, 1, false, 0);
+
+	left = (int)len;
+	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		assert_int_equal(counters_parse_elems(nlh, &r), 0);
+	assert_int_equal(r.n_ranges[COUNTERS_FROM], 3);
+	assert_int_equal(r.n_pairs, 2);
+	assert_int_equal(r.n_ifaces, 1);
+	r.present = true;
+
+	assert_int_equal(counters_plan_build(&plan, snap), 0);
+	assert_int_equal(counters_apply(snap, &plan, &r), 0);
+	dev = snap->devices[0];
+	assert_true(dev->peers[0].forwarded.present);
+	assert_int_equal(dev->peers[0].forwarded.from_packets, 10 + 11);
+	assert_int_equal(dev->peers[0].forwarded.from_bytes, 2100);
+	assert_int_equal(dev->peers[1].forwarded.from_packets, 12);
+	assert_int_equal(dev->peers[1].forwarded.to_packets, 4);
+	assert_int_equal(dev->peers[1].forwarded.to_bytes, 400);
+	assert_true(dev->peers[3].forwarded.present);
+	assert_int_equal(dev->peers[3].forwarded.from_packets, 0);
+	/* 10.0.0.5 is peer 1, 10.0.0.7 and 10.0.0.9 are peer 0. */
+	assert_true(dev->has_flows);
+	assert_int_equal(dev->n_flows, 2);
+	assert_int_equal(dev->flows[0].from, 1);
+	assert_int_equal(dev->flows[0].to, 0);
+	assert_int_equal(dev->flows[0].packets, 3);
+	assert_int_equal(dev->flows[1].from, 0);
+	assert_int_equal(dev->flows[1].to, 1);
+	assert_int_equal(dev->flows[1].bytes, 400);
+
+	r.present = false;
+	assert_int_equal(counters_apply(snap, &plan, &r), 0);
+	assert_false(dev->peers[0].forwarded.present);
+	assert_false(dev->has_flows);
+	counters_reading_free(&r);
+	counters_plan_free(&plan);
+	wg_snapshot_free(snap);
+}
+
+static void test_sync(void **state)
+{
+	struct wg_snapshot *snap = make_snapshot();
+	struct counters_reading r = { 0 };
+	struct counters_plan plan;
+	struct nft_batch b;
+	const struct nlmsghdr *nlh = NULL;
+	int adds = 0, dels = 0;
+
+	assert_int_equal(counters_plan_build(&plan, snap), 0);
+	/* The sets already hold the plan, but for one range of peer 0 and one stale range. */
+	r.present = true;
+	r.n_ranges[COUNTERS_FROM] = r.n_ranges[COUNTERS_TO] = plan.n;
+	r.ranges[COUNTERS_FROM] = calloc(plan.n, sizeof(struct counters_range));
+	r.ranges[COUNTERS_TO] = calloc(plan.n, sizeof(struct counters_range));
+	memcpy(r.ranges[COUNTERS_FROM], plan.v, plan.n * sizeof(*plan.v));
+	memcpy(r.ranges[COUNTERS_TO], plan.v, plan.n * sizeof(*plan.v));
+	v4(r.ranges[COUNTERS_TO][0].start, "192.0.2.0");
+	r.ifaces = calloc(1, IFNAMSIZ);
+	strcpy(r.ifaces[0], "wg0");
+	r.n_ifaces = 1;
+	r.netifs = calloc(1, IFNAMSIZ);
+	strcpy(r.netifs[0], "wg0");
+	r.n_netifs = 1;
+
+	assert_int_equal(nft_batch_init(&b, 1, false, 0), 0);
+	/* to4: one deleted, one added */
+	assert_int_equal(counters_build_sync(&b, &plan, &r), 2);
+	nft_batch_end(&b, true);
+	while ((nlh = nft_batch_next(&b, nlh))) {
+		adds += (nlh->nlmsg_type & 0xff) == NFT_MSG_NEWSETELEM;
+		dels += (nlh->nlmsg_type & 0xff) == NFT_MSG_DELSETELEM;
+	}
+	assert_int_equal(adds, 1);
+	assert_int_equal(dels, 1);
+	nft_batch_free(&b);
+
+	/* In step: nothing to send; another interface's element is not ours to delete. */
+	memcpy(r.ranges[COUNTERS_TO], plan.v, plan.n * sizeof(*plan.v));
+	strcpy(r.ranges[COUNTERS_FROM][0].ifname, "wg9");
+	r.ranges[COUNTERS_FROM][0].start[0] = 172;
+	r.ranges[COUNTERS_FROM] = realloc(r.ranges[COUNTERS_FROM], (plan.n + 1) * sizeof(*plan.v));
+	r.ranges[COUNTERS_FROM][plan.n] = plan.v[0];
+	r.n_ranges[COUNTERS_FROM]++;
+	assert_int_equal(nft_batch_init(&b, 1, false, 0), 0);
+	assert_int_equal(counters_build_sync(&b, &plan, &r), 0);
+	nft_batch_free(&b);
+	counters_reading_free(&r);
+	counters_plan_free(&plan);
+	wg_snapshot_free(snap);
+}
+
+/* The kernel's answers: acks by seq, the first error mapped to its command, ERRESTART on begin. */
+static void put_ack(char *buf, size_t *len, uint32_t seq, int error)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + *len);
+	struct nlmsgerr *e;
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_seq = seq;
+	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+	e->error = error;
+	*len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static void test_acks(void **state)
+{
+	struct wg_snapshot *snap = make_snapshot();
+	struct counters_plan plan;
+	struct nft_batch b;
+	struct nft_error err = { 0 };
+	char buf[4096];
+	size_t len = 0;
+
+	assert_int_equal(counters_plan_build(&plan, snap), 0);
+	assert_int_equal(nft_batch_init(&b, 50, true, 9), 0);
+	assert_int_equal(counters_build_install(&b, &plan), 0);
+	nft_batch_end(&b, true);
+	put_ack(buf, &len, 51, 0);
+	put_ack(buf, &len, 53, -EEXIST);
+	put_ack(buf, &len, 54, 0);
+	put_ack(buf, &len, 9999, -EINVAL);	/* another request's */
+	assert_int_equal(nft_parse_acks(buf, len, &b, 0, &err, NULL, NULL), 3);
+	assert_int_equal(err.code, -EEXIST);
+	assert_int_equal(err.seq, 53);
+	assert_string_equal(err.label, "add set inet wgstar ifaces");
+
+	memset(&err, 0, sizeof(err));
+	len = 0;
+	put_ack(buf, &len, 50, -ERESTART);
+	assert_int_equal(nft_parse_acks(buf, len, &b, 0, &err, NULL, NULL), (int)b.n_acks);
+	assert_int_equal(err.code, -ERESTART);
+	assert_null(err.label);
+	nft_batch_free(&b);
+	counters_plan_free(&plan);
+	wg_snapshot_free(snap);
+}
+
+/* The begin message carries the generation, big-endian, as NFNL_BATCH_GENID. */
+static void test_genid_in_begin(void **state)
+{
+	struct nft_batch b;
+	const struct nlmsghdr *nlh;
+	const struct nlattr *attr;
+	bool found = false;
+
+	assert_int_equal(nft_batch_init(&b, 1, true, 0x01020304), 0);
+	nft_batch_end(&b, false);
+	nlh = nft_batch_next(&b, NULL);
+	assert_int_equal(nlh->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		assert_int_equal(mnl_attr_get_type(attr), NFNL_BATCH_GENID);
+		assert_int_equal(ntohl(mnl_attr_get_u32(attr)), 0x01020304);
+		found = true;
+	}
+	assert_true(found);
+	/* Validation only: no end message. */
+	assert_null(nft_batch_next(&b, nlh));
+	nft_batch_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_longest_prefix),
+		cmocka_unit_test(test_install_parsed_back),
+		cmocka_unit_test(test_reading_to_peers),
+		cmocka_unit_test(test_sync),
+		cmocka_unit_test(test_acks),
+		cmocka_unit_test(test_genid_in_begin),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

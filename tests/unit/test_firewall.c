@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of the firewall preview: the unified diff, the ruleset text edits, the sysctl.d file. */
+#include "cmocka_common.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include "firewall.h"
+#include "fwd.h"
+#include "textdiff.h"
+
+static const char ruleset[] =
+	"table inet filter {\n"
+	"\tchain input {\n"
+	"\t\ttype filter hook input priority filter; policy drop;\n"
+	"\t\ttcp dport 22 accept\n"
+	"\t}\n"
+	"\n"
+	"\tchain forward {\n"
+	"\t\ttype filter hook forward priority filter; policy drop;\n"
+	"\t\tct state established accept\n"
+	"\t}\n"
+	"}\n"
+	"table ip filter {\n"
+	"\tchain FORWARD {\n"
+	"\t\ttype filter hook forward priority filter; policy drop;\n"
+	"\t\tiifname \"wg0\" oifname \"wg0\" accept\n"
+	"\t}\n"
+	"}\n"
+	"table ip nat {\n"
+	"\tchain post {\n"
+	"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+	"\t}\n"
+	"}\n";
+
+static char *diff(const char *a, const char *b, int *ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	*ret = textdiff_unified(f, a, b, "a", "b", false);
+	fclose(f);
+	return buf;
+}
+
+static void test_diff(void **state)
+{
+	int ret;
+	char *out;
+
+	out = diff("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n", "1\n2\n3\n4\n5\nfive\n6\n7\n8\n9\n10\n", &ret);
+	assert_int_equal(ret, 1);
+	assert_string_equal(out, "--- a\n+++ b\n@@ -3,6 +3,7 @@\n 3\n 4\n 5\n+five\n 6\n 7\n 8\n");
+	free(out);
+
+	out = diff("same\n", "same\n", &ret);
+	assert_int_equal(ret, 0);
+	assert_string_equal(out, "");
+	free(out);
+
+	/* Removed at the end, and added to an empty text. */
+	out = diff("a\nb\n", "a\n", &ret);
+	assert_string_equal(out, "--- a\n+++ b\n@@ -1,2 +1 @@\n a\n-b\n");
+	free(out);
+	out = diff("", "x\n", &ret);
+	assert_string_equal(out, "--- a\n+++ b\n@@ -0,0 +1 @@\n+x\n");
+	free(out);
+
+	/* Two changes far apart are two hunks. */
+	out = diff("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n", "x\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\ny\n", &ret);
+	assert_string_equal(out, "--- a\n+++ b\n@@ -1,4 +1,4 @@\n-1\n+x\n 2\n 3\n 4\n"
+				 "@@ -9,4 +9,4 @@\n 9\n 10\n 11\n-12\n+y\n");
+	free(out);
+}
+
+static void test_diff_color(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(textdiff_unified(f, "a\n", "b\n", "x", "y", true), 1);
+	fclose(f);
+	assert_non_null(strstr(buf, "\033[31m-a\033[0m\n"));
+	assert_non_null(strstr(buf, "\033[32m+b\033[0m\n"));
+	free(buf);
+}
+
+static void test_forward_chains(void **state)
+{
+	const char *ifaces[] = { "wg0", "wg1" };
+	struct firewall_chain *v;
+	size_t n;
+
+	assert_int_equal(firewall_forward_chains(ruleset, ifaces, 2, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].family, NFPROTO_INET);
+	assert_string_equal(v[0].table, "filter");
+	assert_string_equal(v[0].chain, "forward");
+	assert_true(v[0].policy_drop);
+	assert_false(v[0].xtables);
+	assert_false(v[0].accepts_star[0]);
+	assert_int_equal(v[1].family, NFPROTO_IPV4);
+	assert_true(v[1].xtables);
+	assert_true(v[1].accepts_star[0]);
+	assert_false(v[1].accepts_star[1]);
+	free(v);
+}
+
+static void test_text_edits(void **state)
+{
+	char *added = firewall_text_add_rule(ruleset, NFPROTO_INET, "filter", "forward",
+					     "iifname \"wg0\" oifname \"wg0\" accept");
+	char *removed;
+
+	assert_non_null(added);
+	assert_non_null(strstr(added, "\t\tct state established accept\n\t\tiifname \"wg0\" oifname \"wg0\" accept\n\t}\n}\n"
+				      "table ip filter {\n"));
+	assert_int_equal(strlen(added), strlen(ruleset) + strlen("\t\tiifname \"wg0\" oifname \"wg0\" accept\n"));
+	assert_null(firewall_text_add_rule(ruleset, NFPROTO_INET, "filter", "nosuch", "accept"));
+
+	removed = firewall_text_remove_table(added, NFPROTO_IPV4, "nat");
+	assert_non_null(removed);
+	assert_null(strstr(removed, "table ip nat"));
+	assert_non_null(strstr(removed, "table ip filter"));
+	assert_int_equal(removed[strlen(removed) - 1], '\n');
+	free(added);
+	free(removed);
+}
+
+static void test_port_shut(void **state)
+{
+	static const char shut[] = "table inet f {\n\tchain input {\n"
+				   "\t\ttype filter hook input priority filter; policy drop;\n"
+				   "\t\ttcp dport 2222 accept\n\t}\n}\n";
+	static const char est[] = "table inet f {\n\tchain input {\n"
+				  "\t\ttype filter hook input priority filter; policy drop;\n"
+				  "\t\tct state established,related accept\n\t}\n}\n";
+
+	assert_false(firewall_port_shut(ruleset, "tcp", 22));
+	assert_true(firewall_port_shut(ruleset, "udp", 51820));
+	assert_true(firewall_port_shut(shut, "tcp", 22));
+	assert_false(firewall_port_shut(shut, "tcp", 2222));
+	/* An established ssh connection survives; WireGuard's port needs its own rule. */
+	assert_false(firewall_port_shut(est, "tcp", 22));
+	assert_true(firewall_port_shut(est, "udp", 51820));
+	assert_false(firewall_port_shut("", "tcp", 22));
+}
+
+static void test_sysctl_conf(void **state)
+{
+	const struct fwd_setting set[] = { { FWD_KEY_IPV4, 1 }, { FWD_KEY_IPV6, 1 } };
+	char *out = fwd_conf_update("# mine\nnet/ipv4/ip_forward=0\n  -net.ipv4.ip_forward = 0\nkernel.x = 1", set, 2);
+
+	assert_string_equal(out, "# mine\nnet.ipv4.ip_forward = 1\n-net.ipv4.ip_forward = 1\nkernel.x = 1\n"
+				 "net.ipv6.conf.all.forwarding = 1\n");
+	assert_int_equal(fwd_conf_value(out, FWD_KEY_IPV4), 1);
+	assert_int_equal(fwd_conf_value(out, FWD_KEY_IPV6), 1);
+	assert_int_equal(fwd_conf_value(out, "net.ipv4.ip_forward_x"), -1);
+	free(out);
+	/* A key that only starts like ours is not ours. */
+	out = fwd_conf_update("net.ipv4.ip_forward_update_priority = 1\n", set, 1);
+	assert_string_equal(out, "net.ipv4.ip_forward_update_priority = 1\nnet.ipv4.ip_forward = 1\n");
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_diff_color),
+		cmocka_unit_test(test_forward_chains),
+		cmocka_unit_test(test_text_edits),
+		cmocka_unit_test(test_port_shut),
+		cmocka_unit_test(test_sysctl_conf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# suite.sh: inside the VM, run tests one by one under automake's test driver, as `make check`
+# runs them, with the lab on kernel WireGuard. Started by check.sh; not for the host.
+#
+# Usage: suite.sh OUT TEST...   (OUT/suite.env from check.sh; logs and .trs files go to OUT)
+set -u
+
+out=${1:?}
+shift
+# ABS_SRCDIR, ABS_BUILDDIR, LOG_DRIVER and TESTS_ENVIRONMENT, as the build's Makefile has them.
+# shellcheck disable=SC1091
+. "$out/suite.env"
+cd "$ABS_BUILDDIR" || exit 1
+export LAB_BACKEND=kernel
+export srcdir=$ABS_SRCDIR
+
+[ -d /sys/module/wireguard ] || echo "vm: the wireguard module is not loaded" >&2
+
+for t; do
+	name=${t%.sh}
+	src=$t
+	[ -f "$src" ] || src=$ABS_SRCDIR/$t
+	mkdir -p "$(dirname "$out/$name")"
+	rm -f "$out/$name.trs" "$out/$name.log"
+	start=$SECONDS
+	(
+		eval "$TESTS_ENVIRONMENT"
+		# shellcheck disable=SC2086
+		exec $LOG_DRIVER --test-name "$t" --log-file "$out/$name.log" --trs-file "$out/$name.trs" \
+			--color-tests no --enable-hard-errors yes --expect-failure no -- "$src"
+	)
+	# A driver that died before writing its result leaves the test failed, not missing.
+	[ -f "$out/$name.trs" ] || printf ':test-result: ERROR\n' >"$out/$name.trs"
+	echo "vm: $t took $((SECONDS - start)) s"
+done
+exit 0
