@@ -1075,8 +1075,60 @@ static int add_flow(struct wg_device *dev, uint32_t from, uint32_t to, uint64_t 
 	return 0;
 }
 
+/* The plan's ranges by interface, family and start: every element read is found in O(1). */
+struct start_index {
+	uint32_t *slot;		/* plan index + 1; 0 when empty */
+	size_t mask;
+};
+
+static size_t range_hash(const struct counters_range *r)
+{
+	uint64_t h = 1469598103934665603ULL ^ r->family;
+
+	for (size_t i = 0; i < IFNAMSIZ; ++i)
+		h = (h ^ (uint8_t)r->ifname[i]) * 1099511628211ULL;
+	for (size_t i = 0; i < sizeof(r->start); ++i)
+		h = (h ^ r->start[i]) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int index_build(struct start_index *x, const struct counters_plan *plan)
+{
+	size_t size = 16;
+
+	while (size < plan->n * 2)
+		size *= 2;
+	x->slot = calloc(size, sizeof(*x->slot));
+	if (!x->slot)
+		return -ENOMEM;
+	x->mask = size - 1;
+	for (size_t i = 0; i < plan->n; ++i) {
+		size_t k = range_hash(&plan->v[i]) & x->mask;
+
+		while (x->slot[k])
+			k = (k + 1) & x->mask;
+		x->slot[k] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+static const struct counters_range *index_find(const struct start_index *x, const struct counters_plan *plan,
+					       const struct counters_range *key)
+{
+	for (size_t k = range_hash(key) & x->mask; x->slot[k]; k = (k + 1) & x->mask) {
+		const struct counters_range *r = &plan->v[x->slot[k] - 1];
+
+		if (!range_cmp(r, key))
+			return r;
+	}
+	return NULL;
+}
+
 int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, const struct counters_reading *r)
 {
+	struct start_index index;
+	int ret;
+
 	for (size_t d = 0; d < snap->n_devices; ++d) {
 		struct wg_device *dev = snap->devices[d];
 
@@ -1089,10 +1141,12 @@ int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, c
 	}
 	if (!r->present)
 		return 0;
+	if ((ret = index_build(&index, plan)) < 0)
+		return ret;
 	for (int dir = 0; dir < 2; ++dir) {
 		for (size_t i = 0; i < r->n_ranges[dir]; ++i) {
 			const struct counters_range *e = &r->ranges[dir][i];
-			const struct counters_range *owner = counters_plan_find(plan, e->ifname, e->family, e->start);
+			const struct counters_range *owner = index_find(&index, plan, e);
 			struct wg_forwarded *fw;
 
 			if (!owner || owner->dev >= snap->n_devices || owner->peer >= snap->devices[owner->dev]->n_peers)
@@ -1111,14 +1165,16 @@ int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, c
 		const struct counters_pair *p = &r->pairs[i];
 		const struct counters_range *src = counters_plan_find(plan, NULL, p->family, p->saddr);
 		const struct counters_range *dst = counters_plan_find(plan, NULL, p->family, p->daddr);
-		int ret;
 
 		if (!src || !dst || src->dev != dst->dev || src->dev >= snap->n_devices || src->peer == dst->peer)
 			continue;
 		if ((ret = add_flow(snap->devices[src->dev], src->peer, dst->peer, p->packets, p->bytes)) < 0)
-			return ret;
+			goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	free(index.slot);
+	return ret;
 }
 
 static int elems_cb(const struct nlmsghdr *nlh, void *data)
