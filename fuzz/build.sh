@@ -22,7 +22,7 @@ build() {
 	$CC $CFLAGS -o "$out/$name" "$top/fuzz/$name.c" "$@" $core $libs
 }
 
-build fuzz_nlwg "$top/src/nlwg.c" "$top/src/rtnl.c"
+build fuzz_nlwg "$top/src/nlwalk.c" "$top/src/nlwg.c" "$top/src/rtnl.c"
 build fuzz_uapi "$top/src/uapi.c"
 
 if [ "${2:-}" = run ]; then

@@ -7,9 +7,9 @@
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
 #include "key.h"
+#include "nlwalk.h"
 #include "nlwg.h"
 
-#define MAX_ERRNO 4095
 
 struct family_ctx {
 	uint32_t seq;
@@ -37,73 +37,6 @@ static bool msg_is_ours(const struct nlmsghdr *nlh, uint32_t seq, uint32_t porti
 	return nlh->nlmsg_seq == seq && (!portid || nlh->nlmsg_pid == portid);
 }
 
-/*
- * Calls cb for every message of buf while it returns NLWG_MORE. libmnl's mnl_nlmsg_ok casts
- * the 32-bit length to int, which lets a huge length through, so the bounds are checked here.
- */
-static int walk_msgs(const void *buf, size_t len, int (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
-{
-	const struct nlmsghdr *nlh = buf;
-	int ret = NLWG_MORE;
-
-	while (len) {
-		size_t step;
-
-		if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len) {
-			ret = -EBADMSG;
-			goto out;
-		}
-		ret = cb(nlh, data);
-		if (ret != NLWG_MORE)
-			goto out;
-		step = ((size_t)nlh->nlmsg_len + NLMSG_ALIGNTO - 1) & ~(size_t)(NLMSG_ALIGNTO - 1);
-		if (step >= len)
-			break;
-		len -= step;
-		nlh = (const struct nlmsghdr *)((const char *)nlh + step);
-	}
-out:
-	return ret;
-}
-
-/* Calls cb for every attribute; an attribute that overruns its container, or bytes left over, are malformed. */
-static int walk_attrs(const void *payload, size_t len, int (*cb)(const struct nlattr *attr, void *data), void *data)
-{
-	const struct nlattr *attr = payload;
-	int ret = 0;
-
-	if (len > INT32_MAX) {
-		ret = -EBADMSG;
-		goto out;
-	}
-	while (len) {
-		size_t step;
-
-		if (!mnl_attr_ok(attr, (int)len)) {
-			ret = -EBADMSG;
-			goto out;
-		}
-		ret = cb(attr, data);
-		if (ret < 0)
-			goto out;
-		step = MNL_ALIGN(attr->nla_len);
-		if (step >= len)
-			break;
-		len -= step;
-		attr = mnl_attr_next(attr);
-	}
-	ret = 0;
-out:
-	return ret;
-}
-
-static int walk_nested(const struct nlattr *attr, int (*cb)(const struct nlattr *attr, void *data), void *data)
-{
-	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
-		return -EBADMSG;
-	return walk_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), cb, data);
-}
-
 /* Walks the attributes of a generic netlink message of command cmd; 1 when it is another command. */
 static int genl_attrs(const struct nlmsghdr *nlh, uint8_t cmd, int (*cb)(const struct nlattr *attr, void *data), void *data)
 {
@@ -114,25 +47,10 @@ static int genl_attrs(const struct nlmsghdr *nlh, uint8_t cmd, int (*cb)(const s
 		return -EBADMSG;
 	if (genl->cmd != cmd)
 		return 1;
-	return walk_attrs((const char *)genl + GENL_HDRLEN, len - GENL_HDRLEN, cb, data);
+	return nlwalk_attrs((const char *)genl + GENL_HDRLEN, len - GENL_HDRLEN, cb, data);
 }
 
 /* The error of NLMSG_ERROR, or of NLMSG_DONE where an empty payload means success. */
-static int msg_error(const struct nlmsghdr *nlh)
-{
-	size_t len = mnl_nlmsg_get_payload_len(nlh);
-	int err;
-
-	if (!len && nlh->nlmsg_type == NLMSG_DONE)
-		return 0;
-	if (len < sizeof(err))
-		return -EBADMSG;
-	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
-	if (err > 0 || err < -MAX_ERRNO)
-		return -EBADMSG;
-	return err;
-}
-
 static struct nlmsghdr *put_genl_header(void *buf, uint16_t type, uint16_t flags, uint32_t seq, uint8_t cmd,
 					 uint8_t version)
 {
@@ -203,7 +121,7 @@ static int family_msg(const struct nlmsghdr *nlh, void *data)
 		return NLWG_MORE;
 	switch (nlh->nlmsg_type) {
 	case NLMSG_ERROR:
-		ret = msg_error(nlh);
+		ret = nlwalk_msg_error(nlh);
 		return ret < 0 ? ret : NLWG_MORE;
 	case GENL_ID_CTRL:
 		break;
@@ -225,7 +143,7 @@ int nlwg_parse_family_reply(const void *buf, size_t len, uint32_t seq, uint32_t 
 	struct family_ctx ctx = { .seq = seq, .portid = portid };
 	int ret;
 
-	ret = walk_msgs(buf, len, family_msg, &ctx);
+	ret = nlwalk_msgs(buf, len, family_msg, &ctx);
 	if (ret == NLWG_DONE)
 		*family = ctx.id;
 	return ret;
@@ -326,7 +244,7 @@ static int allowedip_entry(const struct nlattr *attr, void *data)
 	size_t addr_len;
 	int ret;
 
-	ret = walk_nested(attr, allowedip_attr, &ctx);
+	ret = nlwalk_nested(attr, allowedip_attr, &ctx);
 	if (ret < 0)
 		goto out;
 	ret = -EBADMSG;
@@ -381,7 +299,7 @@ static int peer_attr(const struct nlattr *attr, void *data)
 	case WGPEER_A_TX_BYTES:
 		return get_u64(attr, &peer->tx_bytes);
 	case WGPEER_A_ALLOWEDIPS:
-		return walk_nested(attr, allowedip_entry, peer);
+		return nlwalk_nested(attr, allowedip_entry, peer);
 	}
 	return 0;
 }
@@ -395,7 +313,7 @@ static int peer_entry(const struct nlattr *attr, void *data)
 	struct peer_ctx ctx = { .dev = data };
 	int ret;
 
-	ret = walk_nested(attr, peer_key_attr, &ctx);
+	ret = nlwalk_nested(attr, peer_key_attr, &ctx);
 	if (ret < 0)
 		goto out;
 	ret = -EBADMSG;
@@ -405,7 +323,7 @@ static int peer_entry(const struct nlattr *attr, void *data)
 	ctx.peer = wg_device_get_peer(ctx.dev, ctx.key, NULL);
 	if (!ctx.peer)
 		goto out;
-	ret = walk_nested(attr, peer_attr, &ctx);
+	ret = nlwalk_nested(attr, peer_attr, &ctx);
 out:
 	return ret;
 }
@@ -448,7 +366,7 @@ static int device_attr(const struct nlattr *attr, void *data)
 	case WGDEVICE_A_FWMARK:
 		return get_u32(attr, &dev->fwmark);
 	case WGDEVICE_A_PEERS:
-		return walk_nested(attr, peer_entry, dev);
+		return nlwalk_nested(attr, peer_entry, dev);
 	}
 	return 0;
 }
@@ -464,11 +382,11 @@ static int dump_msg(const struct nlmsghdr *nlh, void *data)
 		dump->interrupted = true;
 	switch (nlh->nlmsg_type) {
 	case NLMSG_ERROR:
-		ret = msg_error(nlh);
+		ret = nlwalk_msg_error(nlh);
 		/* The kernel never acknowledges a dump it started; an ack ends nothing here. */
 		return ret < 0 ? ret : NLWG_MORE;
 	case NLMSG_DONE:
-		ret = msg_error(nlh);
+		ret = nlwalk_msg_error(nlh);
 		if (ret < 0)
 			return ret;
 		return dump->interrupted ? -EINTR : NLWG_DONE;
@@ -509,7 +427,7 @@ int nlwg_dump_feed(struct nlwg_dump *dump, const void *buf, size_t len)
 {
 	if (dump->status != NLWG_MORE)
 		return -EINVAL;
-	dump->status = walk_msgs(buf, len, dump_msg, dump);
+	dump->status = nlwalk_msgs(buf, len, dump_msg, dump);
 	return dump->status;
 }
 

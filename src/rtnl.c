@@ -6,85 +6,14 @@
 #include <net/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include "nlwalk.h"
 #include "rtnl.h"
 
-#define MAX_ERRNO 4095
 
 struct link_ctx {
 	const char *name;
 	bool wireguard;
 };
-
-/* libmnl's mnl_nlmsg_ok casts the 32-bit length to int, which lets a huge length through. */
-static int walk_msgs(const void *buf, size_t len, int (*cb)(const struct nlmsghdr *nlh, void *data), void *data)
-{
-	const struct nlmsghdr *nlh = buf;
-	int ret = RTNL_MORE;
-
-	while (len) {
-		size_t step;
-
-		if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len) {
-			ret = -EBADMSG;
-			goto out;
-		}
-		ret = cb(nlh, data);
-		if (ret != RTNL_MORE)
-			goto out;
-		step = ((size_t)nlh->nlmsg_len + NLMSG_ALIGNTO - 1) & ~(size_t)(NLMSG_ALIGNTO - 1);
-		if (step >= len)
-			break;
-		len -= step;
-		nlh = (const struct nlmsghdr *)((const char *)nlh + step);
-	}
-out:
-	return ret;
-}
-
-static int walk_attrs(const void *payload, size_t len, int (*cb)(const struct nlattr *attr, void *data), void *data)
-{
-	const struct nlattr *attr = payload;
-	int ret = 0;
-
-	if (len > INT32_MAX) {
-		ret = -EBADMSG;
-		goto out;
-	}
-	while (len) {
-		size_t step;
-
-		if (!mnl_attr_ok(attr, (int)len)) {
-			ret = -EBADMSG;
-			goto out;
-		}
-		ret = cb(attr, data);
-		if (ret < 0)
-			goto out;
-		step = MNL_ALIGN(attr->nla_len);
-		if (step >= len)
-			break;
-		len -= step;
-		attr = mnl_attr_next(attr);
-	}
-	ret = 0;
-out:
-	return ret;
-}
-
-static int msg_error(const struct nlmsghdr *nlh)
-{
-	size_t len = mnl_nlmsg_get_payload_len(nlh);
-	int err;
-
-	if (!len && nlh->nlmsg_type == NLMSG_DONE)
-		return 0;
-	if (len < sizeof(err))
-		return -EBADMSG;
-	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
-	if (err > 0 || err < -MAX_ERRNO)
-		return -EBADMSG;
-	return err;
-}
 
 int rtnl_build_getlink_dump(void *buf, size_t len, uint32_t seq)
 {
@@ -139,7 +68,7 @@ static int link_attr(const struct nlattr *attr, void *data)
 	case IFLA_LINKINFO:
 		if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
 			return -EBADMSG;
-		return walk_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), linkinfo_attr, ctx);
+		return nlwalk_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), linkinfo_attr, ctx);
 	}
 	return 0;
 }
@@ -153,7 +82,7 @@ static int link_msg(struct rtnl_dump *dump, const struct nlmsghdr *nlh)
 
 	if (len < hdrlen)
 		return -EBADMSG;
-	ret = walk_attrs((const char *)mnl_nlmsg_get_payload(nlh) + hdrlen, len - hdrlen, link_attr, &ctx);
+	ret = nlwalk_attrs((const char *)mnl_nlmsg_get_payload(nlh) + hdrlen, len - hdrlen, link_attr, &ctx);
 	if (ret < 0 || !ctx.wireguard)
 		return ret;
 	if (!ctx.name)
@@ -172,11 +101,11 @@ static int dump_msg(const struct nlmsghdr *nlh, void *data)
 		dump->interrupted = true;
 	switch (nlh->nlmsg_type) {
 	case NLMSG_ERROR:
-		ret = msg_error(nlh);
+		ret = nlwalk_msg_error(nlh);
 		/* The kernel never acknowledges a dump it started; an ack ends nothing here. */
 		return ret < 0 ? ret : RTNL_MORE;
 	case NLMSG_DONE:
-		ret = msg_error(nlh);
+		ret = nlwalk_msg_error(nlh);
 		if (ret < 0)
 			return ret;
 		return dump->interrupted ? -EINTR : RTNL_DONE;
@@ -201,7 +130,7 @@ int rtnl_dump_feed(struct rtnl_dump *dump, const void *buf, size_t len)
 {
 	if (dump->status != RTNL_MORE)
 		return -EINVAL;
-	dump->status = walk_msgs(buf, len, dump_msg, dump);
+	dump->status = nlwalk_msgs(buf, len, dump_msg, dump);
 	return dump->status;
 }
 
