@@ -23,6 +23,7 @@ void app_init(struct app *app, double interval)
 
 static void dev_state_free(struct dev_state *d)
 {
+	free(d->flows);
 	for (uint32_t i = 0; i < d->n_tracks; ++i)
 		free(d->tracks[i].gone_name);
 	free(d->tracks);
@@ -146,6 +147,83 @@ static int tracks_compact(struct app *app, struct dev_state *d)
 	return keyidx_rebuild(&d->index, d->tracks, o);
 }
 
+static int cmp_flow(const void *va, const void *vb)
+{
+	const struct app_flow *a = va, *b = vb;
+	int r = memcmp(a->from, b->from, WG_KEY_LEN);
+
+	return r ? r : memcmp(a->to, b->to, WG_KEY_LEN);
+}
+
+/* The device's flows by key, with rates from the same flows of the previous sample. */
+static int flows_update(struct dev_state *d, const struct wg_device *dev, double dt)
+{
+	struct app_flow *flows = NULL;
+	uint32_t n = 0;
+
+	if (dev->has_flows && dev->n_flows) {
+		flows = calloc(dev->n_flows, sizeof(*flows));
+		if (!flows)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < dev->n_flows; ++i) {
+			const struct wg_flow *f = &dev->flows[i];
+
+			if (f->from >= dev->n_peers || f->to >= dev->n_peers)
+				continue;
+			memcpy(flows[n].from, dev->peers[f->from].public_key, WG_KEY_LEN);
+			memcpy(flows[n].to, dev->peers[f->to].public_key, WG_KEY_LEN);
+			flows[n].bytes = f->bytes;
+			n++;
+		}
+		qsort(flows, n, sizeof(*flows), cmp_flow);
+		for (uint32_t i = 0; i < n && dt > 0; ++i) {
+			const struct app_flow *old = d->n_flows ?
+				bsearch(&flows[i], d->flows, d->n_flows, sizeof(*flows), cmp_flow) : NULL;
+
+			if (old && flows[i].bytes >= old->bytes)
+				flows[i].rate = (double)(flows[i].bytes - old->bytes) / dt;
+		}
+	}
+	free(d->flows);
+	d->flows = flows;
+	d->n_flows = n;
+	return 0;
+}
+
+static int cmp_flow_rate(const void *va, const void *vb)
+{
+	const struct app_flow *a = *(const struct app_flow *const *)va, *b = *(const struct app_flow *const *)vb;
+
+	return a->rate < b->rate ? 1 : a->rate > b->rate ? -1 : cmp_flow(a, b);
+}
+
+uint32_t app_active_flows(const struct dev_state *d, const struct app_flow **out, uint32_t n)
+{
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < d->n_flows; ++i)
+		if (d->flows[i].rate > 0)
+			k++;
+	if (!k)
+		return 0;
+	{
+		const struct app_flow **all = malloc(k * sizeof(*all));
+		uint32_t j = 0;
+
+		if (!all)
+			return 0;
+		for (uint32_t i = 0; i < d->n_flows; ++i)
+			if (d->flows[i].rate > 0)
+				all[j++] = &d->flows[i];
+		qsort(all, k, sizeof(*all), cmp_flow_rate);
+		if (k > n)
+			k = n;
+		memcpy(out, all, k * sizeof(*all));
+		free(all);
+	}
+	return k;
+}
+
 static int dev_state_update(struct app *app, struct dev_state *d, const struct wg_device *dev,
 			    const struct wg_device *prev_dev)
 {
@@ -172,6 +250,11 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	d->ifindex = dev->ifindex;
 	d->rx_rate = d->tx_rate = 0;
 	d->rates_known = false;
+	d->counting = dev->has_flows;
+	d->fwd_rate = 0;
+	if ((ret = flows_update(d, dev, prev_dev && app->prev ?
+				timespec_diff(&app->prev->mono, &snap->mono) : 0)) < 0)
+		goto out;
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
 		bool created;
@@ -191,6 +274,17 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		t->present = true;
 		t->seen_tick = app->tick;
 		t->rate = rates[i];
+		t->fwd = (struct rate){ .status = RATE_INIT };
+		if (p->forwarded.present && prev_dev) {
+			const struct wg_peer *old = wg_device_find_peer(prev_dev, p->public_key);
+
+			if (old && old->forwarded.present && app->prev)
+				rate_compute(&t->fwd, old->forwarded.from_bytes, old->forwarded.to_bytes,
+					     &app->prev->mono, p->forwarded.from_bytes, p->forwarded.to_bytes,
+					     &snap->mono);
+		}
+		if (t->fwd.status == RATE_OK)
+			d->fwd_rate += t->fwd.rx_per_sec + t->fwd.tx_per_sec;
 		track_history(t);
 		track_endpoint(t, &p->endpoint, snap->wall.tv_sec);
 		if (rates[i].status == RATE_OK) {
@@ -417,6 +511,10 @@ static int row_cmp(const void *va, const void *vb, void *vctx)
 		case APP_COL_TX:
 			r = -cmp_u64(pa->tx_bytes, pb->tx_bytes);
 			break;
+		case APP_COL_FWD_RATE:
+			r = -cmp_double(ta->fwd.rx_per_sec + ta->fwd.tx_per_sec,
+					tb->fwd.rx_per_sec + tb->fwd.tx_per_sec);
+			break;
 		case APP_COL_NAME:
 		default:
 			break;
@@ -567,6 +665,8 @@ const char *app_column_title(enum app_column col)
 		return _("RX");
 	case APP_COL_TX:
 		return _("TX");
+	case APP_COL_FWD_RATE:
+		return _("FWD/s");
 	default:
 		return "";
 	}
@@ -657,10 +757,15 @@ static int key_filter(struct app *app, int key)
 
 static int key_sort(struct app *app, int key)
 {
-	if (key == '<')
-		app->sort = (app->sort + N_APP_COLUMNS - 1) % N_APP_COLUMNS;
-	else
-		app->sort = (app->sort + 1) % N_APP_COLUMNS;
+	const struct dev_state *d = app_dev_state(app);
+
+	do {
+		if (key == '<')
+			app->sort = (app->sort + N_APP_COLUMNS - 1) % N_APP_COLUMNS;
+		else
+			app->sort = (app->sort + 1) % N_APP_COLUMNS;
+		/* No column, no sorting by it: forwarded rates exist only while counted. */
+	} while (app->sort == APP_COL_FWD_RATE && !(d && d->counting));
 	snprintf(app->message, sizeof(app->message), _("sorted by %s"), app_column_title(app->sort));
 	return app_rows_refresh(app) < 0 ? APP_QUIT : APP_REDRAW;
 }

@@ -50,6 +50,7 @@ enum app_column {
 	APP_COL_TX_RATE,
 	APP_COL_RX,
 	APP_COL_TX,
+	APP_COL_FWD_RATE,		/* shown while wgstar's counting table exists */
 	N_APP_COLUMNS,
 };
 
@@ -67,12 +68,21 @@ struct peer_track {
 	uint64_t gone_tick;		/* when it vanished, while present is false */
 	char *gone_name;		/* its name, kept for the "gone" row */
 	struct rate rate;
+	struct rate fwd;		/* forwarded through the hub: rx = from the peer, tx = to it */
 	float rx_hist[APP_HISTORY];	/* bytes/s, oldest first from hist_head */
 	float tx_hist[APP_HISTORY];
 	uint32_t hist_len;
 	uint32_t hist_head;
 	struct endpoint_change endpoints[APP_ENDPOINTS];	/* oldest first */
 	uint32_t n_endpoints;
+};
+
+/* Traffic from one peer to another through the hub, as the counting table saw it. */
+struct app_flow {
+	uint8_t from[WG_KEY_LEN];
+	uint8_t to[WG_KEY_LEN];
+	uint64_t bytes;
+	double rate;			/* bytes/s since the previous sample; 0 when unknown */
 };
 
 struct dev_state {
@@ -84,6 +94,10 @@ struct dev_state {
 	struct keyidx index;		/* tracks by key */
 	double rx_rate, tx_rate;	/* sums over the peers */
 	bool rates_known;
+	bool counting;			/* wgstar's counting table exists */
+	double fwd_rate;		/* forwarded bytes/s, from and to peers, summed */
+	struct app_flow *flows;		/* sorted by (from, to) */
+	uint32_t n_flows;
 	bool selected_valid;
 	uint8_t selected[WG_KEY_LEN];	/* the selection follows the peer, not the row */
 	uint32_t selected_row;		/* where it was: the neighbour takes over when it goes */
@@ -162,5 +176,7 @@ uint32_t app_history(const struct peer_track *t, float *out, uint32_t n);
 /* Name of a row's peer, or NULL when unnamed (views show a short key). */
 const char *app_row_name(const struct app *app, const struct app_row *row);
 bool app_track_is_new(const struct app *app, const struct peer_track *t);
+/* The flows with a rate, busiest first, into out (at most n); returns how many. */
+uint32_t app_active_flows(const struct dev_state *d, const struct app_flow **out, uint32_t n);
 
 #endif

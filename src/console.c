@@ -13,6 +13,7 @@
 #include "app.h"
 #include "canvas.h"
 #include "console.h"
+#include "counters.h"
 #include "i18n.h"
 #include "sysctl.h"
 #include "term.h"
@@ -34,6 +35,7 @@ struct sampler {
 	int efd;			/* eventfd: the slot holds a result */
 	struct sample_opts opts;
 	struct sample_cache cache;	/* the sampler thread's own */
+	bool sync_counters;		/* keep the counting sets in step with the peers */
 
 	bool stop;
 	bool now;			/* sample at once */
@@ -108,8 +110,11 @@ static void *sampler_main(void *arg)
 
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		ret = sample_take(&snap, &s->opts, &err);
-		if (!ret)
+		if (!ret) {
+			/* No counting table only means no forwarded figures. */
+			counters_update(snap, s->sync_counters);
 			sysctl_forwarding(&fwd);
+		}
 
 		pthread_mutex_lock(&s->lock);
 		if (s->ready) {
@@ -147,7 +152,8 @@ static void sampler_free(struct sampler *s)
 	free(s);
 }
 
-static int sampler_start(struct sampler **out, const struct sample_opts *opts, double interval)
+static int sampler_start(struct sampler **out, const struct sample_opts *opts, double interval,
+			 bool sync_counters)
 {
 	struct sampler *s = calloc(1, sizeof(*s));
 	pthread_condattr_t cattr;
@@ -159,6 +165,7 @@ static int sampler_start(struct sampler **out, const struct sample_opts *opts, d
 		return -ENOMEM;
 	s->opts = *opts;
 	s->opts.cache = &s->cache;
+	s->sync_counters = sync_counters;
 	s->interval = interval;
 	s->now = true;
 	pthread_mutex_init(&s->lock, NULL);
@@ -476,7 +483,7 @@ int console_run(const struct console_opts *opts, char *msg, size_t len)
 		snprintf(msg, len, "%s", strerror(-ret));
 		goto out;
 	}
-	ret = sampler_start(&con.sampler, &opts->sample, opts->interval);
+	ret = sampler_start(&con.sampler, &opts->sample, opts->interval, !opts->read_only);
 	if (ret < 0) {
 		snprintf(msg, len, _("starting the sampler failed: %s"), strerror(-ret));
 		goto out;

@@ -240,8 +240,18 @@ static int render_header(struct view_ctx *v)
 			seg_add(s, STYLE_LABEL, "%s ", _("rx/tx"));
 			seg_add(s, STYLE_DIM, "%s", _("no rate yet"));
 		}
-		/* Roomy when everything fits, tighter rather than losing a figure. */
+		/* What the hub forwards between peers, or that nothing counts it yet. */
+		s = seg_new(&figures, 3);
+		if (v->d && v->d->counting) {
+			seg_add(s, STYLE_LABEL, "%s ", _("forwarded"));
+			seg_add(s, STYLE_NORMAL, "%s", format_rate(buf, sizeof(buf), v->d->fwd_rate, v->d->rates_known));
+		} else if (dev->n_peers) {
+			seg_add(s, STYLE_DIM, "%s", _("fwd counters off"));
+		}
+		/* Roomy when the main figures fit, tighter rather than losing one; the last may go. */
+		figures.n--;
 		gap = seg_total(c, &figures, 3) <= c->w - 2 ? 3 : 2;
+		figures.n++;
 		seg_draw(c, &figures, 1, 1, c->w - 2, gap, false);
 	}
 

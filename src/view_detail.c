@@ -19,7 +19,37 @@ struct field_ctx {
 static const char *const field_labels[] = {
 	N_("public key"), N_("preshared key"), N_("endpoint"), N_("allowed IPs"),
 	N_("latest handshake"), N_("transfer"), N_("rate"), N_("keepalive"), N_("state"),
+	N_("forwarded"), N_("talks to"),
 };
+
+/* Whom the peer talks to through the hub, busiest first: "-> bob 1.20 KiB/s, <- carol ...". */
+static void talks_to(const struct view_ctx *v, const uint8_t key[WG_KEY_LEN], char *out, size_t len)
+{
+	const struct app_flow *flows[64];
+	uint32_t n = app_active_flows(v->d, flows, sizeof(flows) / sizeof(flows[0]));
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (uint32_t i = 0; i < n && o + 1 < len; ++i) {
+		bool from = !memcmp(flows[i]->from, key, WG_KEY_LEN);
+		const uint8_t *other = from ? flows[i]->to : flows[i]->from;
+		const struct wg_peer *p = wg_device_find_peer(v->dev, other);
+		char name[FORMAT_BUF], rate[FORMAT_BUF];
+		int r;
+
+		if (!from && memcmp(flows[i]->to, key, WG_KEY_LEN))
+			continue;
+		if (p && p->name)
+			snprintf(name, sizeof(name), "%s", p->name);
+		else
+			format_key_short(name, sizeof(name), other, v->c->utf8);
+		r = snprintf(out + o, len - o, "%s%s %s %s", o ? ", " : "", from ? "->" : "<-", name,
+			     format_rate(rate, sizeof(rate), flows[i]->rate, true));
+		if (r < 0 || (size_t)r >= len - o)
+			break;
+		o += (size_t)r;
+	}
+}
 
 /* A labelled line; returns the column where the value starts, or -1 when out of room. */
 static int field(struct field_ctx *f, const char *label)
@@ -189,6 +219,16 @@ void view_detail_render(struct view_ctx *v, int x0, int y0, int w, int h)
 		else
 			snprintf(buf, sizeof(buf), "%s", _("off"));
 		field_text(&f, N_("keepalive"), STYLE_NORMAL, buf);
+		if (v->d->counting && p->forwarded.present) {
+			snprintf(buf, sizeof(buf), _("from %s (%llu packets), to %s (%llu packets)"),
+				 format_bytes(b1, sizeof(b1), p->forwarded.from_bytes),
+				 (unsigned long long)p->forwarded.from_packets,
+				 format_bytes(b2, sizeof(b2), p->forwarded.to_bytes),
+				 (unsigned long long)p->forwarded.to_packets);
+			field_text(&f, N_("forwarded"), STYLE_NORMAL, buf);
+			talks_to(v, t->key, buf, sizeof(buf));
+			field_text(&f, N_("talks to"), buf[0] ? STYLE_FLOW : STYLE_DIM, buf[0] ? buf : _("nobody just now"));
+		}
 	}
 
 	/* Two lines of graph first, then up to three endpoints, then the graph grows. */

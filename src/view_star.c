@@ -273,6 +273,33 @@ uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
 	}
 	canvas_text(c, hx0, cy, hub_w, STYLE_HUB, hub, false);
 
+	/* Peer-to-peer traffic through the hub, busiest first, on the row kept clear for it. */
+	if (v->d->counting) {
+		const struct app_flow *flows[8];
+		uint32_t nf = app_active_flows(v->d, flows, sizeof(flows) / sizeof(flows[0]));
+		int x = x0 + 1;
+
+		if (nf)
+			x += canvas_text(c, x, y0, w - 2, STYLE_LABEL, _("flows:"), false) + 1;
+		for (uint32_t i = 0; i < nf && x < x0 + w - 1; ++i) {
+			const struct wg_peer *a = wg_device_find_peer(dev, flows[i]->from);
+			const struct wg_peer *b = wg_device_find_peer(dev, flows[i]->to);
+			char na[FORMAT_BUF], nb[FORMAT_BUF], rate[FORMAT_BUF], item[4 * FORMAT_BUF];
+
+			if (a && a->name)
+				snprintf(na, sizeof(na), "%s", a->name);
+			else
+				format_key_short(na, sizeof(na), flows[i]->from, c->utf8);
+			if (b && b->name)
+				snprintf(nb, sizeof(nb), "%s", b->name);
+			else
+				format_key_short(nb, sizeof(nb), flows[i]->to, c->utf8);
+			snprintf(item, sizeof(item), "%s%s -> %s %s", i ? ", " : "", na, nb,
+				 format_rate(rate, sizeof(rate), flows[i]->rate, true));
+			x += canvas_text(c, x, y0, x0 + w - 1 - x, STYLE_FLOW, item, true);
+		}
+	}
+
 	if (more) {
 		int mw;
 

@@ -18,15 +18,18 @@ struct col_spec {
 
 static const struct col_spec specs[N_APP_COLUMNS] = {
 	[APP_COL_NAME] = { 0, 10, false, true },
-	[APP_COL_ALLOWED_IPS] = { 5, 14, false, true },
-	[APP_COL_ENDPOINT] = { 4, 15, false, true },
+	[APP_COL_ALLOWED_IPS] = { 6, 14, false, true },
+	[APP_COL_ENDPOINT] = { 5, 15, false, true },
 	[APP_COL_HANDSHAKE] = { 2, 6, true, true },
 	[APP_COL_STATE] = { 1, 6, false, false },
 	[APP_COL_RX_RATE] = { 3, 12, true, false },
 	[APP_COL_TX_RATE] = { 3, 12, true, false },
-	[APP_COL_RX] = { 6, 10, true, false },
-	[APP_COL_TX] = { 6, 10, true, false },
+	[APP_COL_RX] = { 7, 10, true, false },
+	[APP_COL_TX] = { 7, 10, true, false },
+	[APP_COL_FWD_RATE] = { 4, 12, true, false },
 };
+
+#define MAX_PRIO 7
 
 /* Where the room left after the minimums goes, in this order, up to these widths. */
 static const struct {
@@ -68,21 +71,27 @@ static int col_min(const struct canvas *c, enum app_column col)
 	return w;
 }
 
-static void layout_columns(const struct canvas *c, int width, struct layout *l)
+/* Forwarded rates have a column only while wgstar's counting table exists. */
+static bool col_available(enum app_column col, bool counting)
+{
+	return col != APP_COL_FWD_RATE || counting;
+}
+
+static void layout_columns(const struct canvas *c, int width, struct layout *l, bool counting)
 {
 	int used = GUTTER, x;
 
 	memset(l, 0, sizeof(*l));
-	for (int prio = 0; prio <= 6; ++prio) {
+	for (int prio = 0; prio <= MAX_PRIO; ++prio) {
 		int need = 0;
 
 		for (int col = 0; col < N_APP_COLUMNS; ++col)
-			if (specs[col].prio == prio)
+			if (specs[col].prio == prio && col_available(col, counting))
 				need += col_min(c, col) + (used + need > GUTTER ? GAP : 0);
 		if (used + need > width)
 			break;
 		for (int col = 0; col < N_APP_COLUMNS; ++col)
-			if (specs[col].prio == prio) {
+			if (specs[col].prio == prio && col_available(col, counting)) {
 				l->shown[col] = true;
 				l->w[col] = col_min(c, col);
 			}
@@ -229,6 +238,9 @@ static void render_row(struct view_ctx *v, const struct layout *l, int x0, int y
 	     format_rate(buf, sizeof(buf), t->rate.tx_per_sec, known));
 	cell(c, l, x0, y, APP_COL_RX, STYLE_NORMAL, format_bytes(buf, sizeof(buf), p->rx_bytes));
 	cell(c, l, x0, y, APP_COL_TX, STYLE_NORMAL, format_bytes(buf, sizeof(buf), p->tx_bytes));
+	known = t->fwd.status == RATE_OK;
+	cell(c, l, x0, y, APP_COL_FWD_RATE, known ? STYLE_NORMAL : STYLE_DIM,
+	     format_rate(buf, sizeof(buf), t->fwd.rx_per_sec + t->fwd.tx_per_sec, known));
 out:
 	if ((int64_t)i == v->selected)
 		canvas_restyle(c, x0, y, w, STYLE_SELECTED);
@@ -248,7 +260,7 @@ void view_table_render(struct view_ctx *v, int x0, int y0, int w, int h)
 	if (page < 1)
 		page = 1;
 	app->page_rows = page;
-	layout_columns(c, w, &l);
+	layout_columns(c, w, &l, d->counting);
 	render_titles(v, &l, x0, y0, w);
 	if (!app->n_rows) {
 		canvas_text(c, x0 + GUTTER, y0 + 1, w - GUTTER, STYLE_DIM,

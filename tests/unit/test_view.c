@@ -322,6 +322,59 @@ static void test_detail(void **state)
 	app_free(&app);
 }
 
+/* The counting table exists: forwarded counters grow between the samples, alice talks to bob. */
+static struct wg_snapshot *make_counted_snap(int64_t t)
+{
+	struct wg_snapshot *snap = make_snap(5, t);
+	struct wg_device *dev = snap->devices[0];
+
+	for (uint32_t i = 0; i < dev->n_peers; ++i)
+		dev->peers[i].forwarded = (struct wg_forwarded){ .present = true };
+	dev->peers[0].forwarded.from_bytes = (uint64_t)t * 15360;	/* 15 KiB/s */
+	dev->peers[0].forwarded.from_packets = (uint64_t)t * 30;
+	dev->peers[1].forwarded.to_bytes = (uint64_t)t * 15360;
+	dev->peers[1].forwarded.to_packets = (uint64_t)t * 30;
+	dev->has_flows = true;
+	dev->flows = calloc(1, sizeof(*dev->flows));
+	assert_non_null(dev->flows);
+	dev->flows[0] = (struct wg_flow){ .from = 0, .to = 1, .packets = (uint64_t)t * 30,
+					  .bytes = (uint64_t)t * 15360 };
+	dev->n_flows = 1;
+	return snap;
+}
+
+static void test_forwarding_counted(void **state)
+{
+	const struct app_flow *flows[4];
+	struct app app;
+	char *text;
+
+	app_init(&app, 1);
+	assert_int_equal(app_update(&app, make_counted_snap(0)), 0);
+	assert_int_equal(app_update(&app, make_counted_snap(2)), 0);
+	snprintf(app.hostname, sizeof(app.hostname), "hub1");
+	snprintf(app.clock, sizeof(app.clock), "14:13:22");
+	app.fwd = (struct fwd_state){ .ipv4 = 1, .ipv6 = 1 };
+	assert_true(app_dev_state(&app)->counting);
+	/* from alice plus to bob: 30 KiB/s forwarded in all */
+	assert_true(app_dev_state(&app)->fwd_rate > 30719 && app_dev_state(&app)->fwd_rate < 30721);
+	assert_int_equal(app_active_flows(app_dev_state(&app), flows, 4), 1);
+	assert_true(flows[0]->rate > 15359 && flows[0]->rate < 15361);
+
+	text = render(&app, 120, 40, true, NULL);
+	assert_non_null(strstr(text, "FWD/s"));
+	assert_non_null(strstr(text, "flows: alice -> bob 15.00 KiB/s"));
+	assert_null(strstr(text, "fwd counters off"));
+	golden("main_120x40_5_counted", text);
+	free(text);
+	app_key(&app, AK_ENTER);	/* alice */
+	text = render(&app, 80, 24, true, NULL);
+	assert_non_null(strstr(text, "-> bob 15.00 KiB/s"));
+	golden("detail_80x24_counted", text);
+	free(text);
+	app_free(&app);
+}
+
 static void test_help(void **state)
 {
 	struct app app;
@@ -588,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_main_80x24),
 		cmocka_unit_test(test_main_120x40),
 		cmocka_unit_test(test_main_40x12),
+		cmocka_unit_test(test_forwarding_counted),
 		cmocka_unit_test(test_main_ascii),
 		cmocka_unit_test(test_first_sample),
 		cmocka_unit_test(test_warnings),
