@@ -20,7 +20,7 @@ build=${1:?usage: check.sh BUILD_DIR [OUT_DIR]}
 build=$(cd "$build" && pwd -P)
 out=${2:-$build/vm-check}
 # Generous: a hung test must not hold CI for long, and the VM normally needs a few minutes.
-timeout=${WGSTAR_VM_CHECK_TIMEOUT:-1200}
+timeout=${WGSTAR_VM_CHECK_TIMEOUT:-1800}
 
 die() {
 	echo "check.sh: $*" >&2

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # genl_dump.py: how the kernel splits one WireGuard device dump into netlink messages.
 #
-# Usage: genl_dump.py IFACE [RECV_BUFFER_BYTES]
+# Usage: genl_dump.py [--buffer BYTES] [--attempts N] IFACE
 # Dumps IFACE over generic netlink with the receive buffer wgstar-top uses (64 KiB by default;
 # the kernel sizes its dump messages after it) and prints one JSON object: how many messages
-# carried peers, how many peers, and which peers were split over more than one message with
-# how many allowed IPs in all. Independent of wgstar-top's parser: a witness that a test did
-# exercise the split paths it means to exercise.
+# carried peers, how many peers, which peers were split over more than one message with how
+# many allowed IPs in all, and how many dumps before it a change overtook (flagged
+# NLM_F_DUMP_INTR by the kernel; each is started again, 50 times at most). With --attempts,
+# only how many of N dumps in a row were overtaken. Independent of
+# wgstar-top's parser: a witness that a test did exercise the paths it means to exercise.
 import base64
 import json
 import socket
@@ -81,11 +83,14 @@ def family_id(sock, size):
     raise ValueError("no family id")
 
 
-def dump(iface, size):
+def dump(iface, size, tries, all_tries=False):
+    """The messages of the first of tries dumps that no change overtook (None if none), and
+    how many were overtaken; with all_tries, every try is made, and the last one's kept."""
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
     sock.bind((0, 0))
     fam = family_id(sock, size)
-    for seq in range(2, 12):
+    overtaken = 0
+    for seq in range(2, 2 + tries):
         request(sock, fam, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, seq, WG_CMD_GET_DEVICE, 1,
                 nla(WGDEVICE_A_IFNAME, iface.encode() + b"\0"))
         msgs, interrupted = [], False
@@ -104,15 +109,32 @@ def dump(iface, size):
                             ips += sum(1 for _ in attrs(pv))
                     peers.append((key, ips))
             msgs.append(peers)
-        if not interrupted:
-            return msgs
-    raise RuntimeError("every dump was interrupted")
+        if not interrupted and not all_tries:
+            return msgs, overtaken
+        overtaken += interrupted
+    return (msgs if all_tries else None), overtaken
 
 
 def main():
-    iface = sys.argv[1]
-    size = int(sys.argv[2]) if len(sys.argv) > 2 else 65536
-    msgs = dump(iface, size)
+    args = sys.argv[1:]
+    size, tries, count_only = 65536, 50, False
+    while len(args) > 1 and args[0].startswith("--"):
+        opt, val = args[0], args[1]
+        if opt == "--buffer":
+            size = int(val)
+        elif opt == "--attempts":
+            tries, count_only = int(val), True
+        else:
+            sys.exit(f"unknown option {opt}")
+        args = args[2:]
+    if len(args) != 1:
+        sys.exit("usage: genl_dump.py [--buffer BYTES] [--attempts N] IFACE")
+    msgs, overtaken = dump(args[0], size, tries, count_only)
+    if count_only:
+        print(json.dumps({"attempts": tries, "interrupted": overtaken}))
+        return
+    if msgs is None:
+        sys.exit(f"every one of {tries} dumps was overtaken by a change")
     seen, order, ips = {}, [], {}
     for i, peers in enumerate(msgs):
         for key, n in peers:
@@ -123,6 +145,7 @@ def main():
             ips[key] = ips.get(key, 0) + n
     split = [k for k in order if len(seen[k]) > 1]
     print(json.dumps({
+        "interrupted": overtaken,
         "messages": len(msgs),
         "messages_with_peers": sum(1 for m in msgs if m),
         "peers": len(order),

@@ -7,9 +7,8 @@
 # Besides the lab's two peers (real handshakes and counters), the hub gets 10,000 hub-only
 # peers: each with a /32 from 10.64.0.0/10; every 10th also a /128; every 25th 40 more /32;
 # every 500th 300 more /32 and 60 /128; one in the middle 2,500 more, which no single message
-# holds; some endpoints
-# (documentation ranges), preshared keys and keepalives. genl_dump.py shows independently
-# that the dump was split, and where.
+# holds; some endpoints (documentation ranges), preshared keys and keepalives. genl_dump.py
+# shows independently that the dump was split, and where.
 
 # shellcheck source=../lib.sh
 . "${TESTLIB:-$(dirname "$0")/../lib.sh}"
