@@ -15,8 +15,12 @@
 
 /* The kernel fills each dump message up to 32 KiB; a smaller buffer would see them truncated. */
 #define KERNEL_BUF_LEN (64 * 1024)
-/* Interrupted this often in a row, the device changes faster than it can be read. */
-#define KERNEL_DUMP_TRIES 5
+/*
+ * Interrupted this often in a row, the device changes faster than it can be read. wg(8)
+ * retries without end; the call's overall deadline bounds us long before this does, so the
+ * number only has to be large enough not to give up on a merely busy device.
+ */
+#define KERNEL_DUMP_TRIES 50
 
 struct kernel_conn {
 	struct mnl_socket *nl;

@@ -16,6 +16,8 @@
 need_cmd tmux
 TMUX_SOCKET=wgst-$$
 unset TMUX
+# The server's socket in this test's own directory: /tmp may be someone else's, or read-only.
+export TMUX_TMPDIR=$WORKDIR
 
 tmx() {
 	tmux -L "$TMUX_SOCKET" -f /dev/null "$@"
