@@ -24,10 +24,11 @@ build() {
 
 build fuzz_nlwg "$top/src/nlwalk.c" "$top/src/nlwg.c" "$top/src/rtnl.c"
 build fuzz_uapi "$top/src/uapi.c"
+build fuzz_wgconf "$top/src/wgconf.c" "$top/src/names.c"
 
 if [ "${2:-}" = run ]; then
 	secs=${3:-30}
-	for h in fuzz_nlwg fuzz_uapi; do
+	for h in fuzz_nlwg fuzz_uapi fuzz_wgconf; do
 		corpus="$out/corpus-$h"
 		mkdir -p "$corpus"
 		[ -d "$top/fuzz/corpus/$h" ] && cp -n "$top/fuzz/corpus/$h"/* "$corpus"/ 2>/dev/null || true

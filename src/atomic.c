@@ -8,7 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sodium.h>
 #include "atomic.h"
+
+void (*atomic_test_step)(const char *step);
 
 int atomic_write(const char *dir, const char *name, const char *data, size_t len, mode_t mode)
 {
@@ -68,29 +71,29 @@ out:
 	return ret;
 }
 
-int atomic_read(const char *path, char **out, size_t *len)
+/* Reads fd to its end into a NUL-terminated buffer. 0 or -errno. */
+static int read_all(int fd, char **out, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap), *nb;
-	int fd, ret = 0;
 
 	*out = NULL;
 	if (!buf)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		goto out;
-	}
 	for (;;) {
 		ssize_t r;
 
 		if (cap - n < 2) {
-			nb = realloc(buf, cap * 2);
+			/* Not realloc: what is read may be a private key, and no copy stays behind. */
+			nb = cap > SIZE_MAX / 2 ? NULL : malloc(cap * 2);
 			if (!nb) {
-				ret = -ENOMEM;
-				goto out;
+				sodium_memzero(buf, cap);
+				free(buf);
+				return -ENOMEM;
 			}
+			memcpy(nb, buf, n);
+			sodium_memzero(buf, cap);
+			free(buf);
 			buf = nb;
 			cap *= 2;
 		}
@@ -98,8 +101,10 @@ int atomic_read(const char *path, char **out, size_t *len)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			ret = -errno;
-			goto out;
+			r = -errno;
+			sodium_memzero(buf, cap);
+			free(buf);
+			return (int)r;
 		}
 		if (!r)
 			break;
@@ -107,12 +112,266 @@ int atomic_read(const char *path, char **out, size_t *len)
 	}
 	buf[n] = '\0';
 	*out = buf;
-	buf = NULL;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int atomic_read(const char *path, char **out, size_t *len)
+{
+	int fd, ret;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = read_all(fd, out, len);
+	close(fd);
+	return ret;
+}
+
+int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_stamp *st)
+{
+	struct stat sb;
+	size_t n = 0;
+	int fd, ret;
+
+	memset(st, 0, sizeof(*st));
+	*out = NULL;
+	if (len)
+		*len = 0;
+	/* O_NONBLOCK: a FIFO put there must not hang the program; it is refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if ((ret = read_all(fd, out, &n)) < 0)
+		goto out;
+	st->exists = true;
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->size = (off_t)n;
+	st->mtime = sb.st_mtim;
+	crypto_generichash(st->hash, sizeof(st->hash), (const unsigned char *)*out, n, NULL, 0);
 	if (len)
 		*len = n;
 out:
+	close(fd);
+	return ret;
+}
+
+int atomic_changed(const char *path, const struct file_stamp *st)
+{
+	struct file_stamp now;
+	char *buf;
+	size_t len;
+	int ret = atomic_read_stamped(path, &buf, &len, &now);
+
+	if (ret == -ENOENT)
+		return st->exists ? 1 : 0;
+	if (ret < 0)
+		return ret;
+	sodium_memzero(buf, len);
+	free(buf);
+	/* The content decides: a file rewritten with the same bytes has not changed. */
+	return !st->exists || sodium_memcmp(now.hash, st->hash, sizeof(now.hash)) ? 1 : 0;
+}
+
+static void step(const char *name)
+{
+	if (atomic_test_step)
+		atomic_test_step(name);
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* -ESTALE when the file is no longer what expect saw. */
+static int check_stamp(const char *path, const struct file_stamp *expect)
+{
+	int ret;
+
+	if (!expect)
+		return 0;
+	ret = atomic_changed(path, expect);
+	return ret > 0 ? -ESTALE : ret;
+}
+
+int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_if_new,
+		   const struct file_stamp *expect)
+{
+	char *real = NULL, *dir = NULL, *tmp = NULL, *slash;
+	const char *target = path, *base;
+	struct stat st, ts;
+	bool exists;
+	mode_t mode;
+	int dirfd = -1, fd = -1, ret = 0;
+
+	/* Replacing a link would cut it: replace what it points to. */
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real)
+			return -errno;
+		target = real;
+	}
+	/* Room for "." when the path has no directory part. */
+	dir = malloc(strlen(target) + 2);
+	if (!dir) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	strcpy(dir, target);
+	slash = strrchr(dir, '/');
+	if (!slash) {
+		base = target;
+		strcpy(dir, ".");
+	} else {
+		base = target + (slash - dir) + 1;
+		slash[slash == dir ? 1 : 0] = '\0';
+	}
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (strlen(base) + 8 > NAME_MAX) {
+		ret = -ENAMETOOLONG;
+		goto out;
+	}
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if ((ret = check_stamp(target, expect)) < 0)
+		goto out;
+	exists = !fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW);
+	if (!exists && errno != ENOENT) {
+		ret = -errno;
+		goto out;
+	}
+	if (exists && !S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	mode = exists ? st.st_mode & 07777 : mode_if_new & 07777;
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
+		tmp = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* Created 0600: never readable by others while the key in it is being written. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	if ((ret = write_all(fd, data, len)) < 0)
+		goto out;
+	step("written");
+	if (fstat(fd, &ts) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* Owner first: chown clears the set-id bits that fchmod then puts back. */
+	if (exists && (ts.st_uid != st.st_uid || ts.st_gid != st.st_gid) &&
+	    fchown(fd, st.st_uid, st.st_gid) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = close(fd);
+	fd = -1;
+	if (ret < 0) {
+		ret = -errno;
+		goto out;
+	}
+	step("synced");
+	/* Someone may have written while we did: the window left is the rename itself. */
+	if ((ret = check_stamp(target, expect)) < 0)
+		goto out;
+	if (rename(tmp, target) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	step("renamed");
+	/*
+	 * The rename reaches the disk only with the directory. Should this fail the new content
+	 * is in place already, but may not survive a crash: the error says so to the caller.
+	 */
+	if (fsync(dirfd) < 0)
+		ret = -errno;
+out:
 	if (fd >= 0)
 		close(fd);
-	free(buf);
+	if (tmp) {
+		unlink(tmp);
+		free(tmp);
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	free(dir);
+	free(real);
+	return ret;
+}
+
+int atomic_create(const char *path, const char *data, size_t len, mode_t mode)
+{
+	size_t off = 0;
+	/* O_EXCL refuses what exists, a symbolic link too: nothing of anyone else's is overwritten. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0) {
+			ret = -errno;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		ret = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	/* Half a file with a key in it helps nobody. */
+	unlink(path);
 	return ret;
 }

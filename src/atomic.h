@@ -3,7 +3,10 @@
 #ifndef WGSTAR_ATOMIC_H
 #define WGSTAR_ATOMIC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 /*
@@ -14,5 +17,54 @@ int atomic_write(const char *dir, const char *name, const char *data, size_t len
 
 /* The whole of a file, NUL-terminated, in *out. 0 or -errno. */
 int atomic_read(const char *path, char **out, size_t *len);
+
+/*
+ * What a file was when it was read, to tell later whether someone else changed it since. The
+ * content hash decides; the rest says which file it was, for messages.
+ */
+struct file_stamp {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	uint8_t hash[32];		/* BLAKE2b-256 of the content */
+};
+
+/*
+ * Reads a regular file whole (NUL-terminated in *out, its length in *len) and stamps it. A
+ * file that does not exist gives -ENOENT with *out NULL, *len 0 and st->exists false, a stamp
+ * that atomic_changed and atomic_replace take as "no file". Other errors: -errno, -EINVAL for
+ * what is not a regular file.
+ */
+int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_stamp *st);
+
+/* 0 when the file holds what st saw, 1 when its content differs or it appeared or vanished, -errno. */
+int atomic_changed(const char *path, const struct file_stamp *st);
+
+/*
+ * Replaces path with len bytes of data: a temp file ".NAME.XXXXXX" in the same directory,
+ * written, fsynced, given the old file's mode and owner (mode_if_new when there was none),
+ * renamed over path, and the directory fsynced. A path that is a symbolic link has its target
+ * replaced. With expect, -ESTALE when the file changed since that stamp, checked before writing
+ * and again right before the rename. 0 or -errno; on failure the old file is untouched and the
+ * temp file is gone (a writer killed in the middle may leave one behind, never the target half
+ * written).
+ */
+int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_if_new,
+		   const struct file_stamp *expect);
+
+/*
+ * Creates path, which must not exist (nor be a symbolic link), with mode from the start,
+ * and writes len bytes of data to it, fsynced: for a file that holds a private key. 0 or
+ * -errno (-EEXIST when it exists); on failure no file is left behind.
+ */
+int atomic_create(const char *path, const char *data, size_t len, mode_t mode);
+
+/*
+ * For crash tests only: called with "written", "synced" and "renamed" as atomic_replace passes
+ * those steps. NULL in the program.
+ */
+extern void (*atomic_test_step)(const char *step);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The read facade over both WireGuard backends. As in wg(8), an interface whose UAPI socket
- * answers is a userspace one; every other name is asked of the kernel.
+ * The facade over both WireGuard backends, for reads and writes. As in wg(8), an interface
+ * whose UAPI socket answers is a userspace one; every other name is asked of the kernel.
  */
 #include <errno.h>
 #include "backend.h"
@@ -29,4 +29,13 @@ int backend_get_device(struct wg_device **dev, const char *iface)
 	if (userspace_has_interface(iface))
 		return userspace_get_device(dev, iface);
 	return kernel_get_device(dev, iface);
+}
+
+int backend_set_peers(const char *iface, const struct wg_peer_change *c, size_t n)
+{
+	if (!iface)
+		return -ENODEV;
+	if (userspace_has_interface(iface))
+		return userspace_set_peers(iface, c, n);
+	return kernel_set_peers(iface, c, n);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The read facade over both WireGuard backends, chosen per interface as wg(8) does:
- * an interface with a live UAPI socket is userspace, any other is asked of the kernel.
+ * The facade over both WireGuard backends, for reads and writes, chosen per interface as
+ * wg(8) does: an interface with a live UAPI socket is userspace, any other is the kernel's.
  * Every call returns 0 or -errno and is bounded in time.
  */
 #ifndef WGSTAR_BACKEND_H
@@ -9,6 +9,7 @@
 
 #include "model.h"
 #include "strlist.h"
+#include "wgset.h"
 
 /* How long one request to a backend may take before it fails with -ETIMEDOUT. */
 #define BACKEND_TIMEOUT_MS 5000
@@ -18,15 +19,30 @@ int kernel_list_devices(struct strlist *names);
 int kernel_get_device(struct wg_device **dev, const char *iface);
 /* 0 when the generic netlink family "wireguard" resolves, -ENOENT when the module is absent. */
 int kernel_family_present(void);
+/*
+ * Applies the changes with WG_CMD_SET_DEVICE, split over several messages when they do not
+ * fit one (see wgset.h). -ENODEV when there is no such WireGuard interface (also when the
+ * module is absent), -EINVAL for a change wgset_validate refuses, else the kernel's error.
+ */
+int kernel_set_peers(const char *iface, const struct wg_peer_change *c, size_t n);
 
 /* Userspace: UAPI sockets in the run directory, only those naming a link in this namespace. */
 #define USERSPACE_SOCK_DIR "/var/run/wireguard"
 int userspace_list_devices(struct strlist *names);
 int userspace_get_device(struct wg_device **dev, const char *iface);
 bool userspace_has_interface(const char *iface);
+/* One UAPI "set=1" request; -ENODEV without a socket here, the daemon's errno=N as -N. */
+int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_t n);
 
 /* Both merged, sorted, unique. */
 int backend_list_devices(struct strlist *names);
 int backend_get_device(struct wg_device **dev, const char *iface);
+/*
+ * Adds, changes or removes peers live on whichever backend runs iface. 0 or -errno: -ENODEV
+ * for no such interface, -EPERM or -EACCES, -EINVAL for a change refused before anything is
+ * sent, or the backend's own error. Removing a peer that is not there, or updating one with
+ * update_only, succeeds and changes nothing, on both backends.
+ */
+int backend_set_peers(const char *iface, const struct wg_peer_change *c, size_t n);
 
 #endif

@@ -10,8 +10,10 @@
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
 #include "backend.h"
+#include "key.h"
 #include "nlwg.h"
 #include "rtnl.h"
+#include "wgset.h"
 
 /* The kernel fills each dump message up to 32 KiB; a smaller buffer would see them truncated. */
 #define KERNEL_BUF_LEN (64 * 1024)
@@ -21,6 +23,12 @@
  * number only has to be large enough not to give up on a merely busy device.
  */
 #define KERNEL_DUMP_TRIES 50
+/*
+ * The longest WG_CMD_SET_DEVICE message sent. wg(8) sends at most a page; staying near that
+ * keeps each message, applied under the kernel's RTNL lock, short, and far below the socket's
+ * send buffer. A few peers always fit one message.
+ */
+#define KERNEL_SET_MSG_LEN 8192
 
 struct kernel_conn {
 	struct mnl_socket *nl;
@@ -289,6 +297,72 @@ int kernel_family_present(void)
 		goto out;
 	ret = resolve_family(&conn, &family);
 out:
+	conn_close(&conn);
+	return ret;
+}
+
+/* Sends the requests one by one, each acknowledged before the next: the first error stops it. */
+static int set_device(struct kernel_conn *conn, struct wgset_nl_iter *it)
+{
+	int ret;
+
+	for (;;) {
+		uint32_t seq = ++conn->seq;
+
+		ret = wgset_nl_next(it, conn->buf, KERNEL_SET_MSG_LEN, seq);
+		if (ret <= 0)
+			break;
+		ret = conn_send(conn, (size_t)ret);
+		/* The message may hold preshared keys; the kernel has its own copy now. */
+		key_wipe(conn->buf, KERNEL_SET_MSG_LEN);
+		if (ret < 0)
+			break;
+		do {
+			ret = conn_recv(conn);
+			if (ret < 0)
+				goto out;
+			ret = wgset_nl_parse_ack(conn->buf, (size_t)ret, seq, conn->portid);
+		} while (ret == NLWG_MORE);
+		if (ret < 0)
+			break;
+	}
+out:
+	return ret;
+}
+
+int kernel_set_peers(const char *iface, const struct wg_peer_change *c, size_t n)
+{
+	struct kernel_conn conn;
+	struct wgset_nl_iter it;
+	uint16_t family;
+	int ret;
+
+	memset(&conn, 0, sizeof(conn));
+	/* A name the kernel could never have given a link. */
+	ret = -ENODEV;
+	if (!iface || !*iface || strnlen(iface, IFNAMSIZ) >= IFNAMSIZ)
+		goto out;
+	/* Refused before anything is sent, so that no part of a bad list is applied. */
+	ret = wgset_validate(c, n);
+	if (ret < 0)
+		goto out;
+	ret = conn_open(&conn, NETLINK_GENERIC);
+	if (ret < 0)
+		goto out;
+	ret = resolve_family(&conn, &family);
+	/* Without the module there is no kernel WireGuard interface of that name, nor of any. */
+	if (ret == -ENOENT)
+		ret = -ENODEV;
+	if (ret < 0)
+		goto out;
+	ret = wgset_nl_init(&it, iface, family, c, n);
+	if (ret < 0)
+		goto out;
+	ret = set_device(&conn, &it);
+out:
+	/* Without NETLINK_CAP_ACK an error echoes the whole request, keys and all. */
+	if (conn.buf)
+		key_wipe(conn.buf, KERNEL_BUF_LEN);
 	conn_close(&conn);
 	return ret;
 }

@@ -14,16 +14,16 @@
 /* Names larger than this are not names: refuse to slurp a huge file by mistake. */
 #define NAMES_MAX_FILE (64u << 20)
 
-static bool is_space(char c)
+bool names_is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-static void trim(const char **s, const char **e)
+void names_trim(const char **s, const char **e)
 {
-	while (*s < *e && is_space(**s))
+	while (*s < *e && names_is_space(**s))
 		++*s;
-	while (*e > *s && is_space((*e)[-1]))
+	while (*e > *s && names_is_space((*e)[-1]))
 		--*e;
 }
 
@@ -128,40 +128,40 @@ static int map_add(struct name_map *map, const uint8_t key[WG_KEY_LEN], const ch
 }
 
 /* If [s, e) is "# Name = value" (any case, any spacing), points v/ve at the value. */
-static bool name_comment(const char *s, const char *e, const char **v, const char **ve)
+bool names_name_comment(const char *s, const char *e, const char **v, const char **ve)
 {
 	if (s == e || *s != '#')
 		return false;
 	++s;
-	trim(&s, &e);
+	names_trim(&s, &e);
 	if (e - s < 4 || strncasecmp(s, "name", 4))
 		return false;
 	s += 4;
-	trim(&s, &e);
+	names_trim(&s, &e);
 	if (s == e || *s != '=')
 		return false;
 	++s;
-	trim(&s, &e);
+	names_trim(&s, &e);
 	*v = s;
 	*ve = e;
 	return true;
 }
 
 /* PiVPN: "### begin NAME ###" and "### end NAME ###". */
-static bool pivpn_marker(const char *s, const char *e, const char *word, const char **v, const char **ve)
+bool names_pivpn_marker(const char *s, const char *e, const char *word, const char **v, const char **ve)
 {
 	size_t wl = strlen(word);
 
 	if (e - s < 3 || strncmp(s, "###", 3))
 		return false;
 	s += 3;
-	trim(&s, &e);
-	if ((size_t)(e - s) < wl || strncasecmp(s, word, wl) || (e - s > (ptrdiff_t)wl && !is_space(s[wl])))
+	names_trim(&s, &e);
+	if ((size_t)(e - s) < wl || strncasecmp(s, word, wl) || (e - s > (ptrdiff_t)wl && !names_is_space(s[wl])))
 		return false;
 	s += wl;
 	while (e - s >= 1 && e[-1] == '#')
 		--e;
-	trim(&s, &e);
+	names_trim(&s, &e);
 	*v = s;
 	*ve = e;
 	return true;
@@ -205,7 +205,7 @@ int names_parse_config(struct name_map *map, const char *text, size_t len)
 		const char *s = p, *e = nl ? nl : end, *v, *ve;
 
 		p = nl ? nl + 1 : end;
-		trim(&s, &e);
+		names_trim(&s, &e);
 		if (s == e) {
 			/* A blank line separates a comment from the header below it. */
 			if (pending && sec.is_peer && !sec.name) {
@@ -215,18 +215,18 @@ int names_parse_config(struct name_map *map, const char *text, size_t len)
 			pending = NULL;
 			continue;
 		}
-		if (pivpn_marker(s, e, "begin", &v, &ve)) {
+		if (names_pivpn_marker(s, e, "begin", &v, &ve)) {
 			pivpn = v;
 			pivpn_end = ve;
 			continue;
 		}
-		if (pivpn_marker(s, e, "end", &v, &ve)) {
+		if (names_pivpn_marker(s, e, "end", &v, &ve)) {
 			if ((ret = section_close(map, &sec)) < 0)
 				goto out;
 			pivpn = NULL;
 			continue;
 		}
-		if (name_comment(s, e, &v, &ve)) {
+		if (names_name_comment(s, e, &v, &ve)) {
 			/* Belongs to the section it is in, unless a [Peer] header follows directly. */
 			if (pending && sec.is_peer && !sec.name) {
 				sec.name = pending;
@@ -262,11 +262,11 @@ int names_parse_config(struct name_map *map, const char *text, size_t len)
 			const char *k = s + 9, *ke = e;
 			char b64[WG_KEY_B64_LEN];
 
-			trim(&k, &ke);
+			names_trim(&k, &ke);
 			if (k == ke || *k != '=')
 				continue;
 			++k;
-			trim(&k, &ke);
+			names_trim(&k, &ke);
 			if (ke - k != WG_KEY_B64_LEN - 1)
 				continue;
 			memcpy(b64, k, WG_KEY_B64_LEN - 1);
@@ -295,11 +295,11 @@ int names_parse_store(struct name_map *map, const char *text, size_t len)
 		uint8_t key[WG_KEY_LEN];
 
 		p = nl ? nl + 1 : end;
-		trim(&s, &e);
+		names_trim(&s, &e);
 		if (s == e || *s == '#')
 			continue;
 		k = s;
-		while (s < e && !is_space(*s))
+		while (s < e && !names_is_space(*s))
 			++s;
 		if (s - k != WG_KEY_B64_LEN - 1)
 			continue;
@@ -307,7 +307,7 @@ int names_parse_store(struct name_map *map, const char *text, size_t len)
 		b64[WG_KEY_B64_LEN - 1] = '\0';
 		if (!key_from_base64(key, b64))
 			continue;
-		trim(&s, &e);
+		names_trim(&s, &e);
 		if ((ret = map_add(map, key, s, e)) < 0)
 			break;
 	}

@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "key.h"
 #include "uapi.h"
+#include "wgset.h"
 
 #define USERSPACE_READ_BUF (64 * 1024)
 
@@ -285,6 +286,58 @@ out:
 		free(p);
 	}
 	wg_device_free(d);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_t n)
+{
+	struct uapi_parser *p = NULL;
+	struct wg_device *d = NULL;
+	int64_t deadline = now_ms() + BACKEND_TIMEOUT_MS;
+	char *req = NULL;
+	int fd = -1, ret, sent;
+
+	/* A name that cannot be a link, or a socket whose interface lives in another namespace. */
+	if (!iface || !iface_name_ok(iface) || !if_nametoindex(iface))
+		return -ENODEV;
+	req = wgset_uapi_request(c, n);
+	if (!req)
+		return -errno;
+	fd = sock_connect(iface, deadline);
+	if (fd < 0) {
+		ret = fd == -ENOENT ? -ENODEV : fd;
+		goto out;
+	}
+	/*
+	 * wireguard-go answers an error in the middle of a request at once and then hangs up,
+	 * which the rest of a long request runs into: its answer says more than EPIPE does.
+	 */
+	sent = send_all(fd, req, strlen(req), deadline);
+	if (sent < 0 && sent != -EPIPE && sent != -ECONNRESET) {
+		ret = sent;
+		goto out;
+	}
+	/* The reply to a set is only errno=N; the device is there for a daemon that says more. */
+	d = wg_device_new(iface);
+	p = malloc(sizeof(*p));
+	if (!d || !p) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	uapi_parser_init(p, d);
+	ret = read_reply(fd, p, deadline);
+	/* After a failed send, only a whole answer naming an error says more than the send's own. */
+	if (sent < 0 && !(p->state == UAPI_DONE && p->remote_errno))
+		ret = sent;
+out:
+	if (p) {
+		key_wipe(p, sizeof(*p));
+		free(p);
+	}
+	wg_device_free(d);
+	wgset_uapi_free(req);
 	if (fd >= 0)
 		close(fd);
 	return ret;

@@ -1,0 +1,1386 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* wg-quick config files as the lines they are made of, edited without disturbing the rest. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "i18n.h"
+#include "key.h"
+#include "names.h"
+#include "wgconf.h"
+
+#define NO_LINE SIZE_MAX
+
+enum line_kind { L_BLANK, L_COMMENT, L_SECTION, L_KEY };
+enum line_mark { M_NONE, M_BEGIN, M_END };
+enum sec_type { S_INTERFACE, S_PEER, S_OTHER };
+
+struct wline {
+	size_t off;			/* first byte in the text */
+	size_t len;			/* bytes without the line end */
+	uint8_t eol;			/* bytes of line end: 0 (last line), 1 ("\n") or 2 ("\r\n") */
+	uint8_t kind;
+	uint8_t mark;			/* a PiVPN marker comment */
+	size_t sec;			/* the section it is in; NO_LINE before the first header */
+	/* L_KEY, offsets from off: the key, the '=' and the value without a trailing comment */
+	size_t key_off, key_len, eq, val_off, val_end;
+	const char *value;		/* L_KEY: the value, NUL-terminated, in the pool */
+};
+
+struct wsec {
+	uint8_t type;
+	size_t header;			/* line of its [Section] header */
+	size_t end;			/* one past its last line: the next header, or the end */
+	/* S_PEER */
+	uint8_t key[WG_KEY_LEN];
+	size_t key_line;
+	bool has_psk;
+	uint8_t psk[WG_KEY_LEN];
+	uint16_t keepalive;
+	const char *endpoint;
+	struct wg_allowedip *aips;
+	size_t n_aips, cap_aips;
+	size_t begin_mark, end_mark;	/* PiVPN markers that enclose this peer alone */
+	size_t name_line;		/* where names.c reads its name: a "# Name" inside, */
+	size_t above_line;		/* one directly above the header, */
+	size_t pivpn_line;		/* or the PiVPN begin marker open at the header */
+};
+
+struct wgconf {
+	char *text;
+	size_t len;
+	struct wline *lines;
+	size_t n_lines;
+	struct wsec *secs;
+	size_t n_secs;
+	char *pool;			/* the values of every Key = Value line */
+	size_t pool_len;
+	struct wg_allowedip *addrs;
+	size_t n_addrs, cap_addrs;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct wgconf_error *err, size_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->line = (unsigned int)line;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static const char *line_text(const struct wgconf *c, size_t i)
+{
+	return c->text + c->lines[i].off;
+}
+
+/* The line without its line end and the white space around it. */
+static void line_trimmed(const struct wgconf *c, size_t i, const char **s, const char **e)
+{
+	*s = line_text(c, i);
+	*e = *s + c->lines[i].len;
+	names_trim(s, e);
+}
+
+static bool word_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && !strncasecmp(s, word, len);
+}
+
+static bool key_is(const struct wgconf *c, size_t i, const char *key)
+{
+	const struct wline *l = &c->lines[i];
+
+	return l->kind == L_KEY && word_is(line_text(c, i) + l->key_off, l->key_len, key);
+}
+
+static bool plain_comment(const struct wgconf *c, size_t i)
+{
+	return c->lines[i].kind == L_COMMENT && c->lines[i].mark == M_NONE;
+}
+
+/* --- reading --- */
+
+static int split_lines(struct wgconf *c, struct wgconf_error *err)
+{
+	const char *p = c->text, *end = c->text + c->len, *nul = memchr(c->text, '\0', c->len);
+	size_t n = 0;
+
+	for (const char *q = c->text; q < end; ++n) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+
+		if (nul && nul < (nl ? nl + 1 : end))
+			return fail(err, n + 1, _("the file holds a NUL byte"));
+		q = nl ? nl + 1 : end;
+	}
+	c->lines = calloc(n ? n : 1, sizeof(*c->lines));
+	if (!c->lines)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; ++i) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		struct wline *l = &c->lines[i];
+
+		l->off = (size_t)(p - c->text);
+		l->sec = NO_LINE;
+		if (!nl) {
+			l->len = (size_t)(end - p);
+			p = end;
+		} else if (nl > p && nl[-1] == '\r') {
+			l->len = (size_t)(nl - 1 - p);
+			l->eol = 2;
+			p = nl + 1;
+		} else {
+			l->len = (size_t)(nl - p);
+			l->eol = 1;
+			p = nl + 1;
+		}
+	}
+	c->n_lines = n;
+	return 0;
+}
+
+/* wg-quick drops everything from a '#' on, wherever it is; wg(8) does too. */
+static int classify(struct wgconf *c, size_t i, struct wgconf_error *err)
+{
+	struct wline *l = &c->lines[i];
+	const char *base = line_text(c, i), *s, *e, *v, *ve, *hash, *eq, *k, *ke;
+
+	line_trimmed(c, i, &s, &e);
+	if (s == e) {
+		l->kind = L_BLANK;
+		return 0;
+	}
+	if (*s == '#' || *s == ';') {
+		l->kind = L_COMMENT;
+		if (names_pivpn_marker(s, e, "begin", &v, &ve))
+			l->mark = M_BEGIN;
+		else if (names_pivpn_marker(s, e, "end", &v, &ve))
+			l->mark = M_END;
+		return 0;
+	}
+	hash = memchr(s, '#', (size_t)(e - s));
+	if (hash) {
+		e = hash;
+		names_trim(&s, &e);
+	}
+	if (*s == '[') {
+		if (e - s < 2 || e[-1] != ']')
+			return fail(err, i + 1, _("a section header must look like [Peer]"));
+		l->kind = L_SECTION;
+		return 0;
+	}
+	eq = memchr(s, '=', (size_t)(e - s));
+	k = s;
+	ke = eq;
+	if (eq)
+		names_trim(&k, &ke);
+	if (!eq || k == ke)
+		return fail(err, i + 1, _("this line is neither a comment, a [Section] nor Key = Value"));
+	v = eq + 1;
+	ve = e;
+	names_trim(&v, &ve);
+	l->kind = L_KEY;
+	l->key_off = (size_t)(k - base);
+	l->key_len = (size_t)(ke - k);
+	l->eq = (size_t)(eq - base);
+	l->val_off = (size_t)(v - base);
+	l->val_end = (size_t)(ve - base);
+	return 0;
+}
+
+static uint8_t section_type(const struct wgconf *c, size_t i)
+{
+	const char *s, *e, *hash;
+
+	line_trimmed(c, i, &s, &e);
+	if ((hash = memchr(s, '#', (size_t)(e - s))))
+		e = hash;
+	names_trim(&s, &e);
+	/* "[ Peer ]" is a peer to wg(8), which drops every space. */
+	++s;
+	--e;
+	names_trim(&s, &e);
+	if (word_is(s, (size_t)(e - s), "Interface"))
+		return S_INTERFACE;
+	if (word_is(s, (size_t)(e - s), "Peer"))
+		return S_PEER;
+	return S_OTHER;
+}
+
+static int fill_pool(struct wgconf *c)
+{
+	size_t need = 0, o = 0;
+
+	for (size_t i = 0; i < c->n_lines; ++i)
+		if (c->lines[i].kind == L_KEY)
+			need += c->lines[i].val_end - c->lines[i].val_off + 1;
+	c->pool = malloc(need ? need : 1);
+	if (!c->pool)
+		return -ENOMEM;
+	c->pool_len = need;
+	for (size_t i = 0; i < c->n_lines; ++i) {
+		struct wline *l = &c->lines[i];
+		size_t n = l->val_end - l->val_off;
+
+		if (l->kind != L_KEY)
+			continue;
+		memcpy(c->pool + o, line_text(c, i) + l->val_off, n);
+		c->pool[o + n] = '\0';
+		l->value = c->pool + o;
+		o += n + 1;
+	}
+	return 0;
+}
+
+static int push_aip(struct wg_allowedip **v, size_t *n, size_t *cap, const struct wg_allowedip *a)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 4;
+		struct wg_allowedip *nv = realloc(*v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = *a;
+	return 0;
+}
+
+/* "ADDR" or "ADDR/CIDR"; the host bits may be set, as wg(8) and ip(8) take them. */
+static bool parse_prefix(struct wg_allowedip *a, const char *s, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN];
+	const char *slash = memchr(s, '/', len);
+	size_t alen = slash ? (size_t)(slash - s) : len;
+	unsigned int max, cidr = 0;
+
+	if (!alen || alen >= sizeof(buf))
+		return false;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	memset(a, 0, sizeof(*a));
+	if (memchr(buf, ':', alen)) {
+		a->family = AF_INET6;
+		max = 128;
+		if (inet_pton(AF_INET6, buf, &a->ip6) != 1)
+			return false;
+	} else {
+		a->family = AF_INET;
+		max = 32;
+		if (inet_pton(AF_INET, buf, &a->ip4) != 1)
+			return false;
+	}
+	if (!slash) {
+		a->cidr = (uint8_t)max;
+		return true;
+	}
+	s = slash + 1;
+	len -= alen + 1;
+	if (!len || len > 3)
+		return false;
+	for (size_t i = 0; i < len; ++i) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		cidr = cidr * 10 + (unsigned int)(s[i] - '0');
+	}
+	if (cidr > max)
+		return false;
+	a->cidr = (uint8_t)cidr;
+	return true;
+}
+
+/*
+ * AllowedIPs as wg(8) splits them: at commas, no entry empty, though the whole value may be
+ * (it then sets none). Address as wg-quick splits it: at commas and spaces.
+ */
+static int parse_prefix_list(struct wgconf *c, size_t i, bool is_address, struct wg_allowedip **v,
+			     size_t *n, size_t *cap, struct wgconf_error *err)
+{
+	const char *p = c->lines[i].value, *end = p + strlen(p);
+	struct wg_allowedip a;
+	int ret;
+
+	if (p == end)
+		return 0;
+	while (p <= end) {
+		const char *q = p, *s = p, *e;
+
+		while (q < end && *q != ',' && !(is_address && names_is_space(*q)))
+			++q;
+		e = q;
+		names_trim(&s, &e);
+		if (s == e && is_address) {
+			p = q + 1;
+			continue;
+		}
+		if (!parse_prefix(&a, s, (size_t)(e - s))) {
+			if (is_address)
+				return fail(err, i + 1, _("Address \"%.*s\" is not an address or a prefix"),
+					    (int)((e - s) > 60 ? 60 : e - s), s);
+			return fail(err, i + 1, _("AllowedIPs \"%.*s\" is not an address or a prefix"),
+				    (int)((e - s) > 60 ? 60 : e - s), s);
+		}
+		if ((ret = push_aip(v, n, cap, &a)) < 0)
+			return ret;
+		p = q + 1;
+	}
+	return 0;
+}
+
+static bool parse_key(uint8_t key[WG_KEY_LEN], const char *value)
+{
+	return strlen(value) == WG_KEY_B64_LEN - 1 && key_from_base64(key, value);
+}
+
+static int peer_key(struct wgconf *c, struct wsec *sec, size_t i, struct wgconf_error *err)
+{
+	const char *v = c->lines[i].value;
+	uint8_t key[WG_KEY_LEN];
+
+	if (key_is(c, i, "PublicKey")) {
+		if (sec->key_line != NO_LINE)
+			return fail(err, i + 1, _("a second PublicKey in one [Peer]"));
+		if (!parse_key(sec->key, v))
+			return fail(err, i + 1, _("PublicKey is not a base64 key of 32 bytes"));
+		sec->key_line = i;
+	} else if (key_is(c, i, "PresharedKey")) {
+		if (!parse_key(key, v))
+			return fail(err, i + 1, _("PresharedKey is not a base64 key of 32 bytes"));
+		/* An all-zero key is how wg(8) says "none". */
+		sec->has_psk = !key_is_zero(key);
+		memcpy(sec->psk, key, WG_KEY_LEN);
+		key_wipe(key, sizeof(key));
+	} else if (key_is(c, i, "AllowedIPs")) {
+		return parse_prefix_list(c, i, false, &sec->aips, &sec->n_aips, &sec->cap_aips, err);
+	} else if (key_is(c, i, "Endpoint")) {
+		sec->endpoint = v;
+	} else if (key_is(c, i, "PersistentKeepalive")) {
+		unsigned long ka = 0;
+		size_t n = strlen(v);
+
+		if (!strcasecmp(v, "off")) {
+			sec->keepalive = 0;
+			return 0;
+		}
+		if (!n || n > 5 || strspn(v, "0123456789") != n || (ka = strtoul(v, NULL, 10)) > 65535)
+			return fail(err, i + 1, _("PersistentKeepalive must be off or a number from 0 to 65535"));
+		sec->keepalive = (uint16_t)ka;
+	}
+	return 0;
+}
+
+static int close_section(struct wgconf *c, size_t k, struct wgconf_error *err)
+{
+	const struct wsec *sec = &c->secs[k];
+
+	if (sec->type == S_PEER && sec->key_line == NO_LINE)
+		return fail(err, sec->header + 1, _("this [Peer] has no PublicKey"));
+	return 0;
+}
+
+static int build_sections(struct wgconf *c, struct wgconf_error *err)
+{
+	size_t cur = NO_LINE, n = 0;
+	int ret;
+
+	for (size_t i = 0; i < c->n_lines; ++i)
+		n += c->lines[i].kind == L_SECTION;
+	c->secs = calloc(n ? n : 1, sizeof(*c->secs));
+	if (!c->secs)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_lines; ++i) {
+		struct wline *l = &c->lines[i];
+
+		if (l->kind == L_SECTION) {
+			struct wsec *sec = &c->secs[c->n_secs];
+
+			if (cur != NO_LINE && (ret = close_section(c, cur, err)) < 0)
+				return ret;
+			cur = c->n_secs++;
+			sec->type = section_type(c, i);
+			sec->header = i;
+			sec->key_line = sec->begin_mark = sec->end_mark = NO_LINE;
+			sec->name_line = sec->above_line = sec->pivpn_line = NO_LINE;
+		}
+		l->sec = cur;
+		if (l->kind != L_KEY)
+			continue;
+		if (cur == NO_LINE)
+			return fail(err, i + 1, _("\"%.*s\" comes before any [Interface] or [Peer] section"),
+				    (int)(l->key_len > 40 ? 40 : l->key_len), line_text(c, i) + l->key_off);
+		if (c->secs[cur].type == S_PEER)
+			ret = peer_key(c, &c->secs[cur], i, err);
+		else if (c->secs[cur].type == S_INTERFACE && key_is(c, i, "Address"))
+			ret = parse_prefix_list(c, i, true, &c->addrs, &c->n_addrs, &c->cap_addrs, err);
+		else
+			ret = 0;
+		if (ret < 0)
+			return ret;
+	}
+	if (cur != NO_LINE && (ret = close_section(c, cur, err)) < 0)
+		return ret;
+	for (size_t k = 0; k < c->n_secs; ++k)
+		c->secs[k].end = k + 1 < c->n_secs ? c->secs[k + 1].header : c->n_lines;
+	return 0;
+}
+
+static int cmp_peer_sec(const void *a, const void *b, void *arg)
+{
+	const struct wgconf *c = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int r = memcmp(c->secs[x].key, c->secs[y].key, WG_KEY_LEN);
+
+	return r ? r : x < y ? -1 : x > y;
+}
+
+/* wg(8) would merge two [Peer]s with one key into one peer: that is a mistake in the file. */
+static int check_duplicates(struct wgconf *c, struct wgconf_error *err)
+{
+	size_t *v, n = 0, bad = NO_LINE, first = 0;
+
+	v = malloc((c->n_secs ? c->n_secs : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t k = 0; k < c->n_secs; ++k)
+		if (c->secs[k].type == S_PEER)
+			v[n++] = k;
+	qsort_r(v, n, sizeof(*v), cmp_peer_sec, c);
+	for (size_t i = 1; i < n; ++i) {
+		if (memcmp(c->secs[v[i - 1]].key, c->secs[v[i]].key, WG_KEY_LEN))
+			continue;
+		if (bad == NO_LINE || c->secs[v[i]].key_line < bad) {
+			bad = c->secs[v[i]].key_line;
+			first = c->secs[v[i - 1]].header;
+		}
+	}
+	free(v);
+	if (bad != NO_LINE)
+		return fail(err, bad + 1, _("this PublicKey is the one of the [Peer] at line %zu already"),
+			    first + 1);
+	return 0;
+}
+
+/* PiVPN's markers belong to a peer when they enclose it and nothing else. */
+static void find_markers(struct wgconf *c)
+{
+	for (size_t k = 0; k < c->n_secs; ++k) {
+		struct wsec *sec = &c->secs[k];
+		size_t j = sec->header, b = NO_LINE, e = NO_LINE;
+
+		if (sec->type != S_PEER)
+			continue;
+		while (j > 0 && plain_comment(c, j - 1))
+			--j;
+		if (j > 0 && c->lines[j - 1].mark == M_BEGIN)
+			b = j - 1;
+		for (size_t i = sec->header + 1; i < sec->end; ++i) {
+			if (c->lines[i].mark == M_END)
+				e = i;
+			if (c->lines[i].mark != M_NONE)
+				break;
+		}
+		if (b != NO_LINE && e != NO_LINE) {
+			sec->begin_mark = b;
+			sec->end_mark = e;
+		}
+	}
+}
+
+/* The header names.c takes for a peer's: only "[Peer]" and nothing else on the line. */
+static bool names_peer_header(const struct wgconf *c, size_t i)
+{
+	const char *s, *e;
+
+	line_trimmed(c, i, &s, &e);
+	return e - s == 6 && !strncasecmp(s, "[Peer]", 6);
+}
+
+/* Walks the lines the way names_parse_config does, noting the lines instead of the names. */
+static void find_names(struct wgconf *c)
+{
+	size_t pending = NO_LINE, pivpn = NO_LINE, cur = NO_LINE;
+
+	for (size_t i = 0; i < c->n_lines; ++i) {
+		const struct wline *l = &c->lines[i];
+		const char *s, *e, *v, *ve;
+		bool commit = false;
+
+		line_trimmed(c, i, &s, &e);
+		if (l->kind == L_BLANK) {
+			commit = true;
+		} else if (l->mark == M_BEGIN) {
+			pivpn = i;
+			continue;
+		} else if (l->mark == M_END) {
+			cur = NO_LINE;
+			pivpn = NO_LINE;
+			continue;
+		} else if (names_name_comment(s, e, &v, &ve)) {
+			if (pending != NO_LINE && cur != NO_LINE && c->secs[cur].name_line == NO_LINE)
+				c->secs[cur].name_line = pending;
+			pending = i;
+			continue;
+		} else if (l->kind == L_COMMENT) {
+			continue;
+		} else if (l->kind == L_SECTION) {
+			cur = c->secs[l->sec].type == S_PEER && names_peer_header(c, i) ? l->sec : NO_LINE;
+			if (cur != NO_LINE) {
+				c->secs[cur].above_line = pending;
+				c->secs[cur].pivpn_line = pivpn;
+			}
+			pending = NO_LINE;
+			continue;
+		} else {
+			commit = true;
+		}
+		if (commit && pending != NO_LINE && cur != NO_LINE && c->secs[cur].name_line == NO_LINE)
+			c->secs[cur].name_line = pending;
+		pending = NO_LINE;
+	}
+	if (pending != NO_LINE && cur != NO_LINE && c->secs[cur].name_line == NO_LINE)
+		c->secs[cur].name_line = pending;
+}
+
+int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgconf_error *err)
+{
+	struct wgconf *c;
+	int ret;
+
+	*out = NULL;
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (len > WGCONF_MAX_LEN) {
+		fail(err, 0, _("the file is larger than %u MiB"), WGCONF_MAX_LEN >> 20);
+		return -EFBIG;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->text = malloc(len + 1);
+	if (!c->text) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	if (len)
+		memcpy(c->text, text, len);
+	c->text[len] = '\0';
+	c->len = len;
+	if ((ret = split_lines(c, err)) < 0)
+		goto fail;
+	for (size_t i = 0; i < c->n_lines; ++i)
+		if ((ret = classify(c, i, err)) < 0)
+			goto fail;
+	if ((ret = fill_pool(c)) < 0 || (ret = build_sections(c, err)) < 0 ||
+	    (ret = check_duplicates(c, err)) < 0)
+		goto fail;
+	find_markers(c);
+	find_names(c);
+	*out = c;
+	return 0;
+fail:
+	wgconf_free(c);
+	return ret;
+}
+
+void wgconf_free(struct wgconf *c)
+{
+	if (!c)
+		return;
+	/* The text holds the PrivateKey. */
+	if (c->text)
+		key_wipe(c->text, c->len);
+	if (c->pool)
+		key_wipe(c->pool, c->pool_len);
+	free(c->text);
+	free(c->pool);
+	free(c->lines);
+	for (size_t k = 0; k < c->n_secs; ++k) {
+		key_wipe(c->secs[k].psk, WG_KEY_LEN);
+		free(c->secs[k].aips);
+	}
+	free(c->secs);
+	free(c->addrs);
+	free(c);
+}
+
+char *wgconf_render(const struct wgconf *c, size_t *len)
+{
+	char *out = malloc(c->len + 1);
+
+	if (!out)
+		return NULL;
+	memcpy(out, c->text, c->len + 1);
+	if (len)
+		*len = c->len;
+	return out;
+}
+
+/* --- queries --- */
+
+int wgconf_interface_addresses(const struct wgconf *c, struct wg_allowedip **out, size_t *n)
+{
+	*out = malloc((c->n_addrs ? c->n_addrs : 1) * sizeof(**out));
+	*n = 0;
+	if (!*out)
+		return -ENOMEM;
+	if (c->n_addrs)
+		memcpy(*out, c->addrs, c->n_addrs * sizeof(**out));
+	*n = c->n_addrs;
+	return 0;
+}
+
+static const char *interface_value(const struct wgconf *c, const char *key)
+{
+	for (size_t i = 0; i < c->n_lines; ++i) {
+		const struct wline *l = &c->lines[i];
+
+		if (l->kind == L_KEY && c->secs[l->sec].type == S_INTERFACE && key_is(c, i, key))
+			return l->value;
+	}
+	return NULL;
+}
+
+const char *wgconf_interface_value(const struct wgconf *c, const char *key)
+{
+	if (!strcasecmp(key, "PrivateKey"))
+		return NULL;
+	return interface_value(c, key);
+}
+
+bool wgconf_has_private_key(const struct wgconf *c)
+{
+	const char *v = interface_value(c, "PrivateKey");
+
+	return v && *v;
+}
+
+static size_t find_peer(const struct wgconf *c, const uint8_t key[WG_KEY_LEN])
+{
+	for (size_t k = 0; k < c->n_secs; ++k)
+		if (c->secs[k].type == S_PEER && !memcmp(c->secs[k].key, key, WG_KEY_LEN))
+			return k;
+	return NO_LINE;
+}
+
+bool wgconf_has_peer(const struct wgconf *c, const uint8_t key[WG_KEY_LEN])
+{
+	return find_peer(c, key) != NO_LINE;
+}
+
+void wgconf_peers_free(struct wgconf_peer_info *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; ++i) {
+		key_wipe(v[i].preshared_key, WG_KEY_LEN);
+		free(v[i].name);
+		free(v[i].allowedips);
+	}
+	free(v);
+}
+
+int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *n)
+{
+	struct name_map names = { 0 };
+	struct wgconf_peer_info *v;
+	size_t m = 0;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t k = 0; k < c->n_secs; ++k)
+		m += c->secs[k].type == S_PEER;
+	v = calloc(m ? m : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	/* The names are names.c's by construction: the console shows those. */
+	if ((ret = names_parse_config(&names, c->text, c->len)) < 0)
+		goto fail;
+	m = 0;
+	for (size_t k = 0; k < c->n_secs; ++k) {
+		const struct wsec *sec = &c->secs[k];
+		struct wgconf_peer_info *p = &v[m];
+		const char *name;
+
+		if (sec->type != S_PEER)
+			continue;
+		++m;
+		memcpy(p->public_key, sec->key, WG_KEY_LEN);
+		p->has_preshared_key = sec->has_psk;
+		if (sec->has_psk)
+			memcpy(p->preshared_key, sec->psk, WG_KEY_LEN);
+		p->persistent_keepalive = sec->keepalive;
+		p->endpoint = sec->endpoint;
+		p->line = (unsigned int)sec->header + 1;
+		if ((name = names_lookup(&names, sec->key)) && !(p->name = strdup(name))) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		if (sec->n_aips) {
+			p->allowedips = malloc(sec->n_aips * sizeof(*p->allowedips));
+			if (!p->allowedips) {
+				ret = -ENOMEM;
+				goto fail;
+			}
+			memcpy(p->allowedips, sec->aips, sec->n_aips * sizeof(*p->allowedips));
+			p->n_allowedips = sec->n_aips;
+		}
+	}
+	names_clear(&names);
+	*out = v;
+	*n = m;
+	return 0;
+fail:
+	names_clear(&names);
+	wgconf_peers_free(v, m);
+	return ret;
+}
+
+/* --- edits --- */
+
+/* The new text of the file; the old text may hold a private key, so no copy is left behind. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_put(struct sbuf *b, const void *s, size_t n)
+{
+	if (b->oom || !n)
+		return;
+	if (b->cap - b->len < n) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap - b->len < n) {
+			if (cap > SIZE_MAX / 2) {
+				b->oom = true;
+				return;
+			}
+			cap *= 2;
+		}
+		p = malloc(cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		if (b->p) {
+			memcpy(p, b->p, b->len);
+			key_wipe(b->p, b->cap);
+			free(b->p);
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void sb_free(struct sbuf *b)
+{
+	if (b->p)
+		key_wipe(b->p, b->cap);
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static const char *eol_text(uint8_t eol)
+{
+	return eol == 2 ? "\r\n" : eol == 1 ? "\n" : "";
+}
+
+static void sb_line(struct sbuf *b, const struct wgconf *c, size_t i)
+{
+	sb_put(b, line_text(c, i), c->lines[i].len + c->lines[i].eol);
+}
+
+/* The line end the file uses where it ends: that of its last terminated line. */
+static const char *file_eol(const struct wgconf *c)
+{
+	for (size_t i = c->n_lines; i-- > 0;)
+		if (c->lines[i].eol)
+			return eol_text(c->lines[i].eol);
+	return "\n";
+}
+
+/*
+ * Line i, then a new line after it. When line i was the last and had no line end, it gets one
+ * and the new line goes without, so a file without a final newline stays so.
+ */
+static void sb_line_then(struct sbuf *b, const struct wgconf *c, size_t i, const char *text, size_t len)
+{
+	const struct wline *l = &c->lines[i];
+
+	sb_line(b, c, i);
+	if (l->eol) {
+		sb_put(b, text, len);
+		sb_str(b, eol_text(l->eol));
+	} else {
+		sb_str(b, file_eol(c));
+		sb_put(b, text, len);
+	}
+}
+
+/* Line i with [v, ve) (offsets in the line) replaced by val; an empty value gets its spaces. */
+static void sb_replaced(struct sbuf *b, const struct wgconf *c, size_t i, size_t v, size_t ve,
+			const char *val, size_t vlen)
+{
+	const char *s = line_text(c, i);
+	size_t len = c->lines[i].len;
+
+	sb_put(b, s, v);
+	if (v == ve && v > 0 && s[v - 1] != ' ' && s[v - 1] != '\t')
+		sb_str(b, " ");
+	sb_put(b, val, vlen);
+	if (v == ve && ve < len && s[ve] != ' ' && s[ve] != '\t')
+		sb_str(b, " ");
+	sb_put(b, s + ve, len - ve);
+	sb_str(b, eol_text(c->lines[i].eol));
+}
+
+static bool aip_valid(const struct wg_allowedip *a)
+{
+	return (a->family == AF_INET && a->cidr <= 32) || (a->family == AF_INET6 && a->cidr <= 128);
+}
+
+/* wg(8)'s way: "10.0.0.5/32, fd00::5/128". */
+static void sb_aips(struct sbuf *b, const struct wg_allowedip *v, size_t n)
+{
+	char addr[INET6_ADDRSTRLEN], cidr[8];
+
+	for (size_t i = 0; i < n; ++i) {
+		const void *ip = v[i].family == AF_INET ? (const void *)&v[i].ip4 : (const void *)&v[i].ip6;
+
+		if (!inet_ntop(v[i].family, ip, addr, sizeof(addr))) {
+			b->oom = true;
+			return;
+		}
+		snprintf(cidr, sizeof(cidr), "/%u", v[i].cidr);
+		if (i)
+			sb_str(b, ", ");
+		sb_str(b, addr);
+		sb_str(b, cidr);
+	}
+}
+
+/*
+ * A name that reads back as itself through names.c, in a "# Name =" comment and in PiVPN's
+ * markers alike: printable UTF-8, no '#' (it would end the name in a marker), no space at either
+ * end (names.c trims it), no longer than names.c keeps.
+ */
+static bool name_valid(const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t len = strlen(name);
+
+	if (!len || len > NAMES_MAX_LEN || names_is_space(name[0]) || names_is_space(name[len - 1]))
+		return false;
+	for (size_t i = 0; i < len;) {
+		uint32_t cp;
+		int n;
+
+		if (s[i] < 0x80) {
+			if (s[i] < 0x20 || s[i] == 0x7f || s[i] == '#')
+				return false;
+			++i;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			n = 2;
+			cp = s[i] & 0x1f;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			n = 3;
+			cp = s[i] & 0x0f;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			n = 4;
+			cp = s[i] & 0x07;
+		} else {
+			return false;
+		}
+		if (i + (size_t)n > len)
+			return false;
+		for (int j = 1; j < n; ++j) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+			return false;
+		i += (size_t)n;
+	}
+	return true;
+}
+
+enum edit_op { OP_ADD, OP_REMOVE, OP_ALLOWEDIPS, OP_NAME };
+
+/* What an edit means to do; the result is read again and held against it. */
+struct expect {
+	enum edit_op op;
+	const uint8_t *key;
+	const char *name;
+	const struct wg_allowedip *v;
+	size_t n;
+	const uint8_t *psk;
+	uint16_t keepalive;
+};
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_aips(const struct wg_allowedip *a, size_t na, const struct wg_allowedip *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; ++i)
+		if (a[i].family != b[i].family || wg_allowedip_cmp(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+static bool same_peer(const struct wgconf_peer_info *a, const struct wgconf_peer_info *b, bool name, bool aips)
+{
+	return !memcmp(a->public_key, b->public_key, WG_KEY_LEN) &&
+	       a->has_preshared_key == b->has_preshared_key &&
+	       !memcmp(a->preshared_key, b->preshared_key, WG_KEY_LEN) &&
+	       a->persistent_keepalive == b->persistent_keepalive &&
+	       same_str(a->endpoint, b->endpoint) &&
+	       (!name || same_str(a->name, b->name)) &&
+	       (!aips || same_aips(a->allowedips, a->n_allowedips, b->allowedips, b->n_allowedips));
+}
+
+static int verify(const struct wgconf *was, const struct wgconf *now, const struct expect *x)
+{
+	struct wgconf_peer_info *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0, j = 0;
+	int ret;
+
+	if ((ret = wgconf_peers(was, &a, &na)) < 0 || (ret = wgconf_peers(now, &b, &nb)) < 0)
+		goto out;
+	ret = -ENOTSUP;
+	if (!same_aips(was->addrs, was->n_addrs, now->addrs, now->n_addrs) ||
+	    wgconf_has_private_key(was) != wgconf_has_private_key(now))
+		goto out;
+	for (size_t i = 0; i < na; ++i) {
+		bool target = x->key && !memcmp(a[i].public_key, x->key, WG_KEY_LEN);
+		const struct wgconf_peer_info *q;
+
+		if (target && x->op == OP_REMOVE)
+			continue;
+		if (j >= nb)
+			goto out;
+		q = &b[j++];
+		if (!same_peer(&a[i], q, !(target && x->op == OP_NAME), !(target && x->op == OP_ALLOWEDIPS)))
+			goto out;
+		if (target && x->op == OP_NAME && !same_str(q->name, x->name))
+			goto out;
+		if (target && x->op == OP_ALLOWEDIPS && !same_aips(q->allowedips, q->n_allowedips, x->v, x->n))
+			goto out;
+	}
+	if (x->op == OP_ADD) {
+		const struct wgconf_peer_info *q = j < nb ? &b[j++] : NULL;
+
+		if (!q || memcmp(q->public_key, x->key, WG_KEY_LEN) || !same_str(q->name, x->name) ||
+		    !same_aips(q->allowedips, q->n_allowedips, x->v, x->n) || q->has_preshared_key != !!x->psk ||
+		    (x->psk && memcmp(q->preshared_key, x->psk, WG_KEY_LEN)) ||
+		    q->persistent_keepalive != x->keepalive || q->endpoint)
+			goto out;
+	}
+	if (j == nb)
+		ret = 0;
+out:
+	wgconf_peers_free(a, na);
+	wgconf_peers_free(b, nb);
+	return ret;
+}
+
+/* Parses the new text, holds it against what was meant, and only then takes it. */
+static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
+{
+	struct wgconf *n, tmp;
+	int ret;
+
+	if (b->oom)
+		return -ENOMEM;
+	ret = wgconf_parse(&n, b->p ? b->p : "", b->len, NULL);
+	if (ret < 0)
+		return ret == -ENOMEM ? ret : -ENOTSUP;
+	if ((ret = verify(c, n, x)) < 0) {
+		wgconf_free(n);
+		return ret;
+	}
+	tmp = *c;
+	*c = *n;
+	*n = tmp;
+	wgconf_free(n);
+	return 0;
+}
+
+/* The first line of what belongs to section k: its header, or the comments and marker above. */
+static size_t sec_head(const struct wgconf *c, size_t k)
+{
+	const struct wsec *sec = &c->secs[k];
+	size_t j = sec->header;
+
+	while (j > 0 && plain_comment(c, j - 1))
+		--j;
+	if (sec->begin_mark != NO_LINE && j > 0 && j - 1 == sec->begin_mark) {
+		--j;
+		while (j > 0 && plain_comment(c, j - 1))
+			--j;
+	}
+	return j;
+}
+
+/*
+ * The last line of section k: the last one before the next section's head that is not blank,
+ * not after its own PiVPN end marker, and not a marker it does not own (PiVPN markers around
+ * several peers stay with the others).
+ */
+static size_t sec_body_end(const struct wgconf *c, size_t k)
+{
+	const struct wsec *sec = &c->secs[k];
+	size_t stop = k + 1 < c->n_secs ? sec_head(c, k + 1) : c->n_lines, last = sec->header;
+
+	for (size_t j = stop; j-- > sec->header + 1;) {
+		const struct wline *l = &c->lines[j];
+
+		if (l->kind == L_BLANK || plain_comment(c, j))
+			continue;
+		if (l->mark != M_NONE && j != sec->end_mark) {
+			stop = j;
+			continue;
+		}
+		if (j == sec->end_mark)
+			stop = j + 1;
+		break;
+	}
+	for (size_t j = sec->header; j < stop; ++j)
+		if (c->lines[j].kind != L_BLANK)
+			last = j;
+	return last;
+}
+
+static bool uses_pivpn(const struct wgconf *c)
+{
+	for (size_t k = 0; k < c->n_secs; ++k)
+		if (c->secs[k].begin_mark != NO_LINE)
+			return true;
+	return false;
+}
+
+static void sb_peer_line(struct sbuf *b, const char *eol, bool *first, const char *a, const char *z)
+{
+	if (!*first)
+		sb_str(b, eol);
+	*first = false;
+	sb_str(b, a);
+	if (z)
+		sb_str(b, z);
+}
+
+static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, bool pivpn, bool sep)
+{
+	struct expect x = { .op = OP_ADD, .key = p->public_key, .name = p->name, .v = p->allowedips,
+			    .n = p->n_allowedips, .keepalive = p->persistent_keepalive };
+	struct sbuf b = { 0 };
+	const char *eol = file_eol(c);
+	char b64[WG_KEY_B64_LEN], num[8];
+	bool open_end = c->n_lines && !c->lines[c->n_lines - 1].eol, first = true;
+	int ret;
+
+	/* An all-zero key is no key, to wg(8) and to the parser. */
+	if (p->preshared_key && !key_is_zero(p->preshared_key))
+		x.psk = p->preshared_key;
+	sb_put(&b, c->text, c->len);
+	if (open_end) {
+		const struct wline *l = &c->lines[c->n_lines - 1];
+
+		/* A last line ending in a lone CR must not become CRLF and lose its CR later. */
+		sb_str(&b, l->len && line_text(c, c->n_lines - 1)[l->len - 1] == '\r' ? "\r\n" : eol);
+	}
+	if (sep)
+		sb_str(&b, eol);
+	if (pivpn && p->name) {
+		sb_peer_line(&b, eol, &first, "### begin ", p->name);
+		sb_str(&b, " ###");
+	}
+	sb_peer_line(&b, eol, &first, "[Peer]", NULL);
+	if (!pivpn && p->name)
+		sb_peer_line(&b, eol, &first, "# Name = ", p->name);
+	key_to_base64(b64, p->public_key);
+	sb_peer_line(&b, eol, &first, "PublicKey = ", b64);
+	if (p->preshared_key) {
+		key_to_base64(b64, p->preshared_key);
+		sb_peer_line(&b, eol, &first, "PresharedKey = ", b64);
+		key_wipe(b64, sizeof(b64));
+	}
+	if (p->n_allowedips) {
+		sb_peer_line(&b, eol, &first, "AllowedIPs = ", NULL);
+		sb_aips(&b, p->allowedips, p->n_allowedips);
+	}
+	if (p->persistent_keepalive) {
+		snprintf(num, sizeof(num), "%u", p->persistent_keepalive);
+		sb_peer_line(&b, eol, &first, "PersistentKeepalive = ", num);
+	}
+	if (pivpn && p->name) {
+		sb_peer_line(&b, eol, &first, "### end ", p->name);
+		sb_str(&b, " ###");
+	}
+	if (!open_end)
+		sb_str(&b, eol);
+	ret = commit(c, &b, &x);
+	sb_free(&b);
+	return ret;
+}
+
+int wgconf_add_peer(struct wgconf *c, const struct wgconf_new_peer *p)
+{
+	bool pivpn = uses_pivpn(c), sep;
+	int ret;
+
+	if (!p->public_key || (p->name && !name_valid(p->name)) || (p->n_allowedips && !p->allowedips))
+		return -EINVAL;
+	for (size_t i = 0; i < p->n_allowedips; ++i)
+		if (!aip_valid(&p->allowedips[i]))
+			return -EINVAL;
+	if (wgconf_has_peer(c, p->public_key))
+		return -EEXIST;
+	/* PiVPN appends its blocks with no blank line between: so do we in its files. */
+	sep = c->n_lines && !(pivpn && c->lines[c->n_lines - 1].mark == M_END);
+	ret = add_peer(c, p, pivpn, sep);
+	/* A stray "# Name" just above would name the new peer: a blank line keeps it off. */
+	if (ret == -ENOTSUP && !sep && c->n_lines)
+		ret = add_peer(c, p, pivpn, true);
+	return ret;
+}
+
+/* Writes the file without lines [first, last] and the line blank (NO_LINE: none). */
+static void sb_without(struct sbuf *b, const struct wgconf *c, size_t first, size_t last, size_t blank)
+{
+	size_t kept = NO_LINE;
+
+	for (size_t i = 0; i < c->n_lines; ++i) {
+		if ((i >= first && i <= last) || i == blank)
+			continue;
+		sb_line(b, c, i);
+		kept = i;
+	}
+	/*
+	 * The file ended without a line end and its last line is gone: the line now last loses
+	 * its line end, so the file keeps its style (and an add undone gives the old bytes back).
+	 */
+	if (kept != NO_LINE && !c->lines[c->n_lines - 1].eol && kept < c->n_lines - 1)
+		b->len -= c->lines[kept].eol;
+}
+
+int wgconf_remove_peer(struct wgconf *c, const uint8_t key[WG_KEY_LEN])
+{
+	struct expect x = { .op = OP_REMOVE, .key = key };
+	size_t k = find_peer(c, key), first, last, blanks[3], n = 0;
+	int ret = -ENOTSUP;
+
+	if (k == NO_LINE)
+		return -ENOENT;
+	first = sec_head(c, k);
+	last = sec_body_end(c, k);
+	/*
+	 * One blank line that set it apart goes with it: the one above, or else the one below.
+	 * Unless that joins a "# Name" comment to the [Peer] below it, which would rename that
+	 * peer: then the next choice, down to keeping every blank line.
+	 */
+	if (first > 0 && c->lines[first - 1].kind == L_BLANK)
+		blanks[n++] = first - 1;
+	if (last + 1 < c->n_lines && c->lines[last + 1].kind == L_BLANK)
+		blanks[n++] = last + 1;
+	blanks[n++] = NO_LINE;
+	for (size_t i = 0; i < n && ret == -ENOTSUP; ++i) {
+		struct sbuf b = { 0 };
+
+		sb_without(&b, c, first, last, blanks[i]);
+		ret = commit(c, &b, &x);
+		sb_free(&b);
+	}
+	return ret;
+}
+
+int wgconf_set_allowedips(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const struct wg_allowedip *v,
+			  size_t n)
+{
+	struct expect x = { .op = OP_ALLOWEDIPS, .key = key, .v = v, .n = n };
+	struct sbuf b = { 0 }, val = { 0 }, line = { 0 };
+	size_t k = find_peer(c, key), first = NO_LINE, kept = NO_LINE;
+	const struct wsec *sec;
+	int ret;
+
+	if (k == NO_LINE)
+		return -ENOENT;
+	if (n && !v)
+		return -EINVAL;
+	for (size_t i = 0; i < n; ++i)
+		if (!aip_valid(&v[i]))
+			return -EINVAL;
+	sec = &c->secs[k];
+	sb_aips(&val, v, n);
+	for (size_t i = sec->header + 1; i < sec->end && first == NO_LINE; ++i)
+		if (key_is(c, i, "AllowedIPs"))
+			first = i;
+	if (first == NO_LINE && n) {
+		const char *s = line_text(c, sec->key_line);
+		size_t indent = 0;
+
+		/* None yet: one after the PublicKey, indented as it is. */
+		while (indent < c->lines[sec->key_line].len && (s[indent] == ' ' || s[indent] == '\t'))
+			++indent;
+		sb_put(&line, s, indent);
+		sb_str(&line, "AllowedIPs = ");
+		sb_put(&line, val.p, val.len);
+	}
+	for (size_t i = 0; i < c->n_lines; ++i) {
+		const struct wline *l = &c->lines[i];
+
+		if (i > sec->header && i < sec->end && key_is(c, i, "AllowedIPs")) {
+			if (i != first || !n)
+				continue;
+			sb_replaced(&b, c, i, l->val_off, l->val_end, val.p, val.len);
+		} else if (i == sec->key_line && line.len) {
+			sb_line_then(&b, c, i, line.p, line.len);
+		} else {
+			sb_line(&b, c, i);
+		}
+		kept = i;
+	}
+	/* The last line, without a line end, is gone: the new last line goes without too. */
+	if (kept != NO_LINE && kept < c->n_lines - 1 && !c->lines[c->n_lines - 1].eol)
+		b.len -= c->lines[kept].eol;
+	b.oom |= val.oom || line.oom;
+	ret = commit(c, &b, &x);
+	sb_free(&line);
+	sb_free(&val);
+	sb_free(&b);
+	return ret;
+}
+
+/* Writes the file with the lines marked in del left out and line rep's [v, ve) set to name. */
+static void sb_edit(struct sbuf *b, const struct wgconf *c, const bool *del, const size_t rep[2],
+		    const size_t v[2], const size_t ve[2], const char *name)
+{
+	size_t kept = NO_LINE;
+
+	for (size_t i = 0; i < c->n_lines; ++i) {
+		if (del && del[i])
+			continue;
+		if (i == rep[0] || i == rep[1])
+			sb_replaced(b, c, i, v[i == rep[0] ? 0 : 1], ve[i == rep[0] ? 0 : 1], name, strlen(name));
+		else
+			sb_line(b, c, i);
+		kept = i;
+	}
+	if (del && kept != NO_LINE && !c->lines[c->n_lines - 1].eol && kept < c->n_lines - 1)
+		b->len -= c->lines[kept].eol;
+}
+
+/* Where the value sits in a "# Name =" line or a PiVPN marker, as offsets in the line. */
+static void name_span(const struct wgconf *c, size_t i, size_t *v, size_t *ve)
+{
+	const char *s, *e, *a = NULL, *z = NULL;
+
+	line_trimmed(c, i, &s, &e);
+	if (!names_pivpn_marker(s, e, "begin", &a, &z) && !names_pivpn_marker(s, e, "end", &a, &z))
+		names_name_comment(s, e, &a, &z);
+	*v = (size_t)(a - line_text(c, i));
+	*ve = (size_t)(z - line_text(c, i));
+}
+
+static int unset_name(struct wgconf *c, size_t k, const struct expect *x)
+{
+	const struct wsec *sec = &c->secs[k];
+	size_t first = sec_head(c, k), last = sec_body_end(c, k), none[2] = { NO_LINE, NO_LINE };
+	struct sbuf b = { 0 };
+	bool *del = calloc(c->n_lines ? c->n_lines : 1, sizeof(*del));
+	int ret;
+
+	if (!del)
+		return -ENOMEM;
+	/* Every "# Name" the peer has, and markers around it alone: none may name it after. */
+	for (size_t i = first; i <= last; ++i) {
+		const char *s, *e, *v, *ve;
+
+		line_trimmed(c, i, &s, &e);
+		del[i] = (c->lines[i].kind == L_COMMENT && names_name_comment(s, e, &v, &ve)) ||
+			 i == sec->begin_mark || i == sec->end_mark;
+	}
+	sb_edit(&b, c, del, none, none, none, "");
+	ret = commit(c, &b, x);
+	sb_free(&b);
+	free(del);
+	return ret;
+}
+
+int wgconf_set_name(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const char *name)
+{
+	struct expect x = { .op = OP_NAME, .key = key, .name = name };
+	size_t k = find_peer(c, key), rep[2] = { NO_LINE, NO_LINE }, v[2] = { 0 }, ve[2] = { 0 };
+	const struct wsec *sec;
+	struct sbuf b = { 0 };
+	int ret = -ENOTSUP;
+
+	if (k == NO_LINE)
+		return -ENOENT;
+	if (!name)
+		return unset_name(c, k, &x);
+	if (!name_valid(name))
+		return -EINVAL;
+	sec = &c->secs[k];
+	/* In place, where names.c reads it now. */
+	if (sec->name_line != NO_LINE) {
+		rep[0] = sec->name_line;
+	} else if (sec->above_line != NO_LINE) {
+		rep[0] = sec->above_line;
+	} else if (sec->pivpn_line != NO_LINE && sec->pivpn_line == sec->begin_mark) {
+		rep[0] = sec->begin_mark;
+		rep[1] = sec->end_mark;
+	}
+	if (rep[0] != NO_LINE) {
+		name_span(c, rep[0], &v[0], &ve[0]);
+		if (rep[1] != NO_LINE)
+			name_span(c, rep[1], &v[1], &ve[1]);
+		sb_edit(&b, c, NULL, rep, v, ve, name);
+		ret = commit(c, &b, &x);
+		sb_free(&b);
+	}
+	/* Else, or if that did not read back: a name comment of its own right after [Peer]. */
+	if (ret == -ENOTSUP) {
+		struct sbuf line = { 0 };
+
+		sb_str(&line, "# Name = ");
+		sb_str(&line, name);
+		for (size_t i = 0; i < c->n_lines; ++i) {
+			if (i == sec->header)
+				sb_line_then(&b, c, i, line.p, line.len);
+			else
+				sb_line(&b, c, i);
+		}
+		b.oom |= line.oom;
+		sb_free(&line);
+		ret = commit(c, &b, &x);
+		sb_free(&b);
+	}
+	return ret;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A wg-quick config file (/etc/wireguard/IFACE.conf) as the lines it is made of, so that peers
+ * can be added, removed and edited while every byte wgstar did not mean to change stays as it
+ * was: comments, blank lines, order, PostUp/PostDown, unknown keys and sections, CRLF line ends
+ * and a missing final newline. Rendering a file that was parsed and not edited gives back the
+ * very same bytes.
+ *
+ * The file is read as wg-quick and wg(8) read it: keys match in any case, '#' starts a comment
+ * anywhere on a line ("AllowedIPs = 10.0.0.2/32 # laptop" is the value 10.0.0.2/32), a line
+ * starting with ';' is a comment too. Peer names are read exactly as names.c reads them (a
+ * "# Name = X" comment inside or directly above the [Peer] header, or PiVPN's
+ * "### begin X ###" / "### end X ###" markers around the section).
+ *
+ * What belongs to a peer, for removal: its [Peer] header and every line up to the next
+ * section, less the blank lines at the end; the PiVPN markers around it when they enclose it
+ * alone; and the block of comment lines directly above its header (no blank line between). Such
+ * a block describes the peer below it, the same way names.c takes a "# Name" comment there as
+ * the peer's name, so it goes with that peer. One blank line that separated the peer from its
+ * neighbours goes too: the one above it, or else the one below (or none, when taking it would
+ * join a "# Name" comment to the next [Peer] and so rename that peer).
+ *
+ * Every edit re-reads its own result and checks that it says what was meant, and nothing else
+ * changed (other peers' keys, addresses and names); if not, the edit fails and the file model
+ * stays as it was.
+ */
+#ifndef WGSTAR_WGCONF_H
+#define WGSTAR_WGCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+
+struct wgconf;
+
+/* What the file says about one [Peer]. */
+struct wgconf_peer_info {
+	uint8_t public_key[WG_KEY_LEN];
+	char *name;			/* as names_parse_config reads it; NULL if none */
+	struct wg_allowedip *allowedips;
+	size_t n_allowedips;
+	bool has_preshared_key;
+	uint8_t preshared_key[WG_KEY_LEN];	/* when it has one; wiped by wgconf_peers_free */
+	uint16_t persistent_keepalive;
+	const char *endpoint;		/* the last Endpoint value, or NULL; points into the wgconf */
+	unsigned int line;		/* 1-based line of its [Peer] header */
+};
+
+/* Why a file was refused. msg is one line of English (translated when a catalog has it). */
+struct wgconf_error {
+	unsigned int line;		/* 1-based; 0 when not about one line */
+	char msg[160];
+};
+
+/*
+ * Parses len bytes of text (which need not be NUL-terminated). -EINVAL with err filled for: a
+ * Key = Value line before any section; a [Peer] without PublicKey or with two; a PublicKey or
+ * PresharedKey that is not base64 of 32 bytes; an AllowedIPs or Address entry that is not a
+ * prefix (host bits may be set, as wg allows); a PersistentKeepalive that is neither "off" nor
+ * 0..65535; two [Peer]s with the same PublicKey; a line that is neither blank, a comment (# or
+ * ;), a [Section] nor Key = Value; a NUL byte. -EFBIG for more than WGCONF_MAX_LEN bytes,
+ * -ENOMEM. Unknown keys and sections are kept and ignored. err may be NULL.
+ */
+#define WGCONF_MAX_LEN (16u << 20)
+int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgconf_error *err);
+void wgconf_free(struct wgconf *c);
+/* The file's bytes, malloc'd and NUL-terminated (len without the NUL); NULL on ENOMEM. */
+char *wgconf_render(const struct wgconf *c, size_t *len);
+
+/* [Interface]. Pointers into c stay valid until the next edit or wgconf_free. */
+
+/* Every Address entry of the [Interface] sections, in order; *out is malloc'd. 0 or -ENOMEM. */
+int wgconf_interface_addresses(const struct wgconf *c, struct wg_allowedip **out, size_t *n);
+/*
+ * The first value of key (e.g. "ListenPort", "DNS", "SaveConfig") in the [Interface] sections,
+ * or NULL. Never the PrivateKey: a private key is not shown unasked.
+ */
+const char *wgconf_interface_value(const struct wgconf *c, const char *key);
+bool wgconf_has_private_key(const struct wgconf *c);
+
+/* Peers, in file order; *out is malloc'd, free it with wgconf_peers_free. 0 or -ENOMEM. */
+int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *n);
+void wgconf_peers_free(struct wgconf_peer_info *v, size_t n);
+bool wgconf_has_peer(const struct wgconf *c, const uint8_t key[WG_KEY_LEN]);
+
+/*
+ * Edits; each changes only the lines it must. 0 or -errno: -ENOENT no such peer, -EEXIST the
+ * peer is there already, -EINVAL bad arguments (a name must be 1..NAMES_MAX_LEN bytes of
+ * printable UTF-8 without '#' nor a space at either end), -ENOTSUP when the file's layout would
+ * not read back what was written (names.c would not see the name, say), -ENOMEM. On failure c
+ * is unchanged.
+ */
+struct wgconf_new_peer {
+	const uint8_t *public_key;		/* 32 bytes */
+	const char *name;			/* NULL: none */
+	const uint8_t *preshared_key;		/* 32 bytes or NULL */
+	const struct wg_allowedip *allowedips;
+	size_t n_allowedips;
+	uint16_t persistent_keepalive;		/* 0: no line */
+};
+
+/*
+ * Appends a [Peer] section. The file gets a line end first if its last line has none (the
+ * file's own: CRLF in a CRLF file) and the new section then ends without one, so the file keeps
+ * its style. A blank line separates it, except after a PiVPN "### end" marker, as PiVPN itself
+ * appends. Its name goes the file's way: PiVPN markers around it in a file that uses them,
+ * otherwise "# Name = X" as the first line of the section.
+ */
+int wgconf_add_peer(struct wgconf *c, const struct wgconf_new_peer *p);
+/* Removes the peer's lines (see above); removing what add_peer added gives the old bytes back. */
+int wgconf_remove_peer(struct wgconf *c, const uint8_t key[WG_KEY_LEN]);
+/*
+ * Rewrites the value of the section's first AllowedIPs line in place (its indentation, the
+ * key's spelling and a trailing comment stay) and deletes its other AllowedIPs lines; adds the
+ * line after PublicKey when there is none. n == 0 deletes every AllowedIPs line.
+ */
+int wgconf_set_allowedips(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const struct wg_allowedip *v,
+			  size_t n);
+/*
+ * Rewrites the name where names.c reads it (the "# Name" comment, or both PiVPN markers when
+ * they enclose this peer alone), or inserts "# Name = X" after the [Peer] header. name NULL
+ * removes the name comment or markers.
+ */
+int wgconf_set_name(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const char *name);
+
+#endif

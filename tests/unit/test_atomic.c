@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of atomic file replacement: stamps, stale files, modes, owners, and crashes. */
+#include "cmocka_common.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "atomic.h"
+
+#define OLD "[Interface]\nListenPort = 51820\n"
+#define NEW "[Interface]\nListenPort = 51821\n\n[Peer]\nPublicKey = x\n"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/wgstar-atomic-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d)
+		closedir(d);
+	return rmdir(dir);
+}
+
+static const char *path_of(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
+}
+
+static void put(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void assert_content(const char *path, const char *want)
+{
+	char *text;
+	size_t len;
+
+	assert_int_equal(atomic_read(path, &text, &len), 0);
+	assert_int_equal(len, strlen(want));
+	assert_string_equal(text, want);
+	free(text);
+}
+
+/* Nothing but the files named: no temp file left behind. */
+static int count_files(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+static void remove_temps(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while ((e = readdir(d)))
+		if (e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
+
+static void test_read_stamped(void **state)
+{
+	struct file_stamp st, st2;
+	char p[512], *text = (char *)1;
+	size_t len = 99;
+
+	put(path_of(p, sizeof(p), "wg0.conf"), OLD, 0600);
+	assert_int_equal(atomic_read_stamped(p, &text, &len, &st), 0);
+	assert_true(st.exists);
+	assert_int_equal(st.size, strlen(OLD));
+	assert_int_equal(len, strlen(OLD));
+	assert_string_equal(text, OLD);
+	free(text);
+	assert_int_equal(atomic_read_stamped(p, &text, &len, &st2), 0);
+	assert_memory_equal(st.hash, st2.hash, sizeof(st.hash));
+	free(text);
+
+	assert_int_equal(atomic_read_stamped(path_of(p, sizeof(p), "missing.conf"), &text, &len, &st), -ENOENT);
+	assert_false(st.exists);
+	assert_null(text);
+	assert_int_equal(len, 0);
+	/* A directory is no config file. */
+	assert_int_equal(atomic_read_stamped(dir, &text, &len, &st), -EINVAL);
+	assert_null(text);
+}
+
+static void test_changed(void **state)
+{
+	struct file_stamp st, none;
+	char p[512], q[512], *text;
+	size_t len;
+
+	put(path_of(p, sizeof(p), "wg0.conf"), OLD, 0600);
+	assert_int_equal(atomic_read_stamped(p, &text, &len, &st), 0);
+	free(text);
+	assert_int_equal(atomic_changed(p, &st), 0);
+	/* Rewritten with the same bytes (a new inode, even): not changed. */
+	put(path_of(q, sizeof(q), "other"), OLD, 0600);
+	assert_int_equal(rename(q, p), 0);
+	assert_int_equal(atomic_changed(p, &st), 0);
+	put(p, NEW, 0600);
+	assert_int_equal(atomic_changed(p, &st), 1);
+	unlink(p);
+	assert_int_equal(atomic_changed(p, &st), 1);
+	/* Absent when read: changed once it appears. */
+	assert_int_equal(atomic_read_stamped(p, &text, &len, &none), -ENOENT);
+	assert_int_equal(atomic_changed(p, &none), 0);
+	put(p, OLD, 0600);
+	assert_int_equal(atomic_changed(p, &none), 1);
+}
+
+static void test_replace(void **state)
+{
+	struct file_stamp st;
+	struct stat sb;
+	char p[512], *text;
+	size_t len;
+
+	put(path_of(p, sizeof(p), "wg0.conf"), OLD, 0600);
+	assert_int_equal(atomic_read_stamped(p, &text, &len, &st), 0);
+	free(text);
+	assert_int_equal(atomic_replace(p, NEW, strlen(NEW), 0644, &st), 0);
+	assert_content(p, NEW);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(count_files(), 1);
+	/* Without a stamp it writes whatever is there. */
+	assert_int_equal(atomic_replace(p, OLD, strlen(OLD), 0644, NULL), 0);
+	assert_content(p, OLD);
+	/* A relative path works the same. */
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(atomic_replace("wg0.conf", NEW, strlen(NEW), 0644, NULL), 0);
+	assert_content(p, NEW);
+	assert_int_equal(count_files(), 1);
+	assert_int_equal(chdir("/"), 0);
+}
+
+static void test_new_file(void **state)
+{
+	struct file_stamp st;
+	struct stat sb;
+	char p[512], *text;
+	size_t len;
+	mode_t old = umask(077);
+
+	assert_int_equal(atomic_read_stamped(path_of(p, sizeof(p), "new.conf"), &text, &len, &st), -ENOENT);
+	/* mode_if_new exactly, whatever the umask. */
+	assert_int_equal(atomic_replace(p, OLD, strlen(OLD), 0640, &st), 0);
+	umask(old);
+	assert_content(p, OLD);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0640);
+	/* Expected absent, but someone made it meanwhile. */
+	assert_int_equal(atomic_replace(p, NEW, strlen(NEW), 0640, &st), -ESTALE);
+	assert_content(p, OLD);
+	assert_int_equal(count_files(), 1);
+}
+
+static void test_stale(void **state)
+{
+	struct file_stamp st;
+	char p[512], *text;
+	size_t len;
+
+	put(path_of(p, sizeof(p), "wg0.conf"), OLD, 0600);
+	assert_int_equal(atomic_read_stamped(p, &text, &len, &st), 0);
+	free(text);
+	put(p, "edited by hand\n", 0600);
+	assert_int_equal(atomic_replace(p, NEW, strlen(NEW), 0600, &st), -ESTALE);
+	assert_content(p, "edited by hand\n");
+	assert_int_equal(count_files(), 1);
+	unlink(p);
+	assert_int_equal(atomic_replace(p, NEW, strlen(NEW), 0600, &st), -ESTALE);
+	assert_int_equal(count_files(), 0);
+}
+
+static char hook_path[512];
+
+static void edit_meanwhile(const char *step)
+{
+	if (!strcmp(step, "synced"))
+		put(hook_path, "edited meanwhile\n", 0600);
+}
+
+/* A change between the first check and the rename is caught by the second. */
+static void test_stale_late(void **state)
+{
+	struct file_stamp st;
+	char *text;
+	size_t len;
+
+	put(path_of(hook_path, sizeof(hook_path), "wg0.conf"), OLD, 0600);
+	assert_int_equal(atomic_read_stamped(hook_path, &text, &len, &st), 0);
+	free(text);
+	atomic_test_step = edit_meanwhile;
+	assert_int_equal(atomic_replace(hook_path, NEW, strlen(NEW), 0600, &st), -ESTALE);
+	atomic_test_step = NULL;
+	assert_content(hook_path, "edited meanwhile\n");
+	assert_int_equal(count_files(), 1);
+}
+
+static void test_owner_kept(void **state)
+{
+	struct stat sb;
+	char p[512];
+
+	if (geteuid()) {
+		print_message("not root: owner not tested\n");
+		skip();
+	}
+	put(path_of(p, sizeof(p), "wg0.conf"), OLD, 0640);
+	assert_int_equal(chown(p, 65534, 65534), 0);
+	assert_int_equal(chmod(p, 0640), 0);
+	assert_int_equal(atomic_replace(p, NEW, strlen(NEW), 0600, NULL), 0);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_uid, 65534);
+	assert_int_equal(sb.st_gid, 65534);
+	assert_int_equal(sb.st_mode & 07777, 0640);
+}
+
+static void test_symlink(void **state)
+{
+	struct stat sb;
+	char p[512], t[512];
+
+	put(path_of(t, sizeof(t), "real.conf"), OLD, 0600);
+	assert_int_equal(symlink("real.conf", path_of(p, sizeof(p), "wg0.conf")), 0);
+	assert_int_equal(atomic_replace(p, NEW, strlen(NEW), 0644, NULL), 0);
+	assert_int_equal(lstat(p, &sb), 0);
+	assert_true(S_ISLNK(sb.st_mode));
+	assert_content(t, NEW);
+	assert_int_equal(stat(t, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(count_files(), 2);
+}
+
+static void test_failures(void **state)
+{
+	char p[512];
+	pid_t pid;
+	int status;
+
+	assert_int_equal(atomic_replace(path_of(p, sizeof(p), "no/such/dir/wg0.conf"), OLD, strlen(OLD), 0600, NULL),
+			 -ENOENT);
+	assert_int_equal(atomic_replace(dir, OLD, strlen(OLD), 0600, NULL), -EINVAL);
+	assert_int_equal(atomic_replace("", OLD, strlen(OLD), 0600, NULL), -EINVAL);
+	assert_int_equal(count_files(), 0);
+
+	/* A write that fails half way (root passes permission checks, not a file size limit). */
+	put(path_of(p, sizeof(p), "wg0.conf"), OLD, 0600);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct rlimit rl = { 16, 16 };
+		static char big[65536];
+
+		memset(big, 'x', sizeof(big));
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+			_exit(100);
+		_exit(-atomic_replace(p, big, sizeof(big), 0600, NULL));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), EFBIG);
+	assert_content(p, OLD);
+	assert_int_equal(count_files(), 1);
+}
+
+static const char *crash_at;
+
+static void die_at(const char *step)
+{
+	if (!strcmp(step, crash_at))
+		kill(getpid(), SIGKILL);
+}
+
+/* Killed at each step, the file is the old one or the new one, whole, with its mode and owner. */
+static void test_crash(void **state)
+{
+	static const char *const steps[] = { "written", "synced", "renamed" };
+	bool root = !geteuid();
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(*steps); ++i) {
+		struct file_stamp st;
+		struct stat sb;
+		char p[512], *text;
+		size_t len;
+		pid_t pid;
+		int status;
+
+		put(path_of(p, sizeof(p), "wg0.conf"), OLD, 0640);
+		if (root)
+			assert_int_equal(chown(p, 65534, 65534), 0);
+		assert_int_equal(chmod(p, 0640), 0);
+		assert_int_equal(atomic_read_stamped(p, &text, &len, &st), 0);
+		free(text);
+		crash_at = steps[i];
+		pid = fork();
+		assert_true(pid >= 0);
+		if (!pid) {
+			atomic_test_step = die_at;
+			atomic_replace(p, NEW, strlen(NEW), 0600, &st);
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status));
+		assert_int_equal(WTERMSIG(status), SIGKILL);
+		assert_content(p, i < 2 ? OLD : NEW);
+		assert_int_equal(stat(p, &sb), 0);
+		assert_int_equal(sb.st_mode & 07777, 0640);
+		if (root) {
+			assert_int_equal(sb.st_uid, 65534);
+			assert_int_equal(sb.st_gid, 65534);
+		}
+		/* What a killed writer leaves is a hidden temp file, never the target half written. */
+		remove_temps();
+		assert_int_equal(count_files(), 1);
+		unlink(p);
+	}
+}
+
+/* The older helpers keep working: a file larger than the first read buffer. */
+static void test_write_read(void **state)
+{
+	static char big[10000];
+	char p[512], *text;
+	size_t len;
+	struct stat sb;
+
+	memset(big, 'a', sizeof(big) - 1);
+	assert_int_equal(atomic_write(dir, "big", big, sizeof(big) - 1, 0600), 0);
+	assert_int_equal(atomic_read(path_of(p, sizeof(p), "big"), &text, &len), 0);
+	assert_int_equal(len, sizeof(big) - 1);
+	assert_string_equal(text, big);
+	free(text);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(atomic_read(path_of(p, sizeof(p), "missing"), &text, &len), -ENOENT);
+	assert_null(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_read_stamped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_new_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of the wg-quick config file model: byte-exact round trips, edits, refusals. */
+#include "cmocka_common.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "atomic.h"
+#include "key.h"
+#include "names.h"
+#include "wgconf.h"
+
+/* Every style of file the fixtures hold, and the names names.c must find in each, in order. */
+static const struct fixture {
+	const char *file;
+	const char *names[4];
+	size_t n_peers;
+} fixtures[] = {
+	{ "wgquick.conf", { "alice-laptop", "bob-phone", "build server" }, 3 },
+	{ "saveconfig.conf", { NULL, NULL }, 2 },
+	{ "dualstack.conf", { "nas", "ipv6-only" }, 2 },
+	{ "comments.conf", { NULL, "printer", "monitor" }, 3 },
+	{ "pivpn.conf", { "laptop", "phone" }, 2 },
+	{ "crlf.conf", { "windows-desktop", "surface" }, 2 },
+	{ "nofinalnl.conf", { "kiosk" }, 1 },
+	{ "semicolon.conf", { "tablet" }, 1 },
+};
+
+static char *load(const char *name, size_t *len)
+{
+	const char *top = getenv("TOP_SRCDIR");
+	char path[4096], *text;
+
+	snprintf(path, sizeof(path), "%s/tests/unit/conf/%s", top ? top : ".", name);
+	if (atomic_read(path, &text, len) < 0)
+		fail_msg("cannot read %s", path);
+	return text;
+}
+
+static struct wgconf *parse_ok(const char *text, size_t len)
+{
+	struct wgconf_error err;
+	struct wgconf *c;
+	int ret = wgconf_parse(&c, text, len, &err);
+
+	if (ret < 0)
+		fail_msg("refused (%d) at line %u: %s", ret, err.line, err.msg);
+	return c;
+}
+
+static void assert_render(const struct wgconf *c, const char *text, size_t len)
+{
+	size_t n;
+	char *out = wgconf_render(c, &n);
+
+	assert_non_null(out);
+	assert_int_equal(n, len);
+	assert_memory_equal(out, text, len);
+	assert_int_equal(out[n], '\0');
+	free(out);
+}
+
+static void random_key(uint8_t key[WG_KEY_LEN])
+{
+	uint8_t private_key[WG_KEY_LEN];
+
+	randombytes_buf(private_key, sizeof(private_key));
+	assert_int_equal(key_public_from_private(key, private_key), 0);
+	key_wipe(private_key, sizeof(private_key));
+}
+
+static struct wg_allowedip prefix(const char *addr, uint8_t cidr)
+{
+	struct wg_allowedip a = { .cidr = cidr };
+
+	if (strchr(addr, ':')) {
+		a.family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, addr, &a.ip6), 1);
+	} else {
+		a.family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, addr, &a.ip4), 1);
+	}
+	return a;
+}
+
+static void key_of(uint8_t key[WG_KEY_LEN], const char *b64)
+{
+	assert_true(key_from_base64(key, b64));
+}
+
+static void test_round_trip(void **state)
+{
+	for (size_t f = 0; f < sizeof(fixtures) / sizeof(*fixtures); ++f) {
+		size_t len;
+		char *text = load(fixtures[f].file, &len);
+		struct wgconf *c = parse_ok(text, len);
+
+		assert_render(c, text, len);
+		wgconf_free(c);
+		free(text);
+	}
+}
+
+/* The names the model reports are the ones names.c reads, and they are the expected ones. */
+static void test_names_agree(void **state)
+{
+	for (size_t f = 0; f < sizeof(fixtures) / sizeof(*fixtures); ++f) {
+		struct name_map map = { 0 };
+		struct wgconf_peer_info *v;
+		size_t len, n;
+		char *text = load(fixtures[f].file, &len);
+		struct wgconf *c = parse_ok(text, len);
+
+		assert_int_equal(names_parse_config(&map, text, len), 0);
+		assert_int_equal(wgconf_peers(c, &v, &n), 0);
+		assert_int_equal(n, fixtures[f].n_peers);
+		for (size_t i = 0; i < n; ++i) {
+			const char *want = fixtures[f].names[i], *nc = names_lookup(&map, v[i].public_key);
+
+			if (want) {
+				assert_non_null(v[i].name);
+				assert_string_equal(v[i].name, want);
+				assert_non_null(nc);
+				assert_string_equal(nc, want);
+			} else {
+				assert_null(v[i].name);
+				assert_null(nc);
+			}
+			assert_true(wgconf_has_peer(c, v[i].public_key));
+		}
+		wgconf_peers_free(v, n);
+		names_clear(&map);
+		wgconf_free(c);
+		free(text);
+	}
+}
+
+/* Adds a peer, checks only lines were appended, removes it, checks the old bytes are back. */
+static void add_remove(const struct fixture *fx, const char *name, bool psk, uint16_t keepalive)
+{
+	struct wg_allowedip aips[2] = { prefix("10.172.16.99", 32), prefix("fd00::99", 128) };
+	uint8_t key[WG_KEY_LEN], psk_key[WG_KEY_LEN];
+	struct wgconf_new_peer np = { .public_key = key, .name = name, .preshared_key = psk ? psk_key : NULL,
+				      .allowedips = aips, .n_allowedips = 2, .persistent_keepalive = keepalive };
+	struct wgconf_peer_info *v;
+	struct name_map map = { 0 };
+	size_t len, n, olen, pre;
+	char *text = load(fx->file, &len), *out;
+	struct wgconf *c = parse_ok(text, len);
+	bool crlf = strstr(text, "\r\n") != NULL;
+	bool open_end = len && text[len - 1] != '\n';
+
+	random_key(key);
+	randombytes_buf(psk_key, sizeof(psk_key));
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	assert_int_equal(wgconf_add_peer(c, &np), -EEXIST);
+	out = wgconf_render(c, &olen);
+	assert_non_null(out);
+	/* The old bytes, a line end if they had none, then only new lines. */
+	assert_true(olen > len);
+	assert_memory_equal(out, text, len);
+	pre = len;
+	if (open_end) {
+		assert_memory_equal(out + len, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
+		pre += crlf ? 2 : 1;
+	}
+	assert_non_null(strstr(out + pre, "[Peer]"));
+	assert_non_null(strstr(out + pre, "AllowedIPs = 10.172.16.99/32, fd00::99/128"));
+	assert_true((open_end && out[olen - 1] != '\n') || (!open_end && out[olen - 1] == '\n'));
+	if (crlf)
+		for (size_t i = pre; i < olen; ++i)
+			if (out[i] == '\n')
+				assert_int_equal(out[i - 1], '\r');
+	/* names.c reads the new name from the new text. */
+	assert_int_equal(names_parse_config(&map, out, olen), 0);
+	if (name)
+		assert_string_equal(names_lookup(&map, key), name);
+	else
+		assert_null(names_lookup(&map, key));
+	names_clear(&map);
+	assert_int_equal(wgconf_peers(c, &v, &n), 0);
+	assert_int_equal(n, fx->n_peers + 1);
+	assert_memory_equal(v[n - 1].public_key, key, WG_KEY_LEN);
+	assert_int_equal(v[n - 1].has_preshared_key, psk);
+	if (psk)
+		assert_memory_equal(v[n - 1].preshared_key, psk_key, WG_KEY_LEN);
+	assert_int_equal(v[n - 1].persistent_keepalive, keepalive);
+	assert_int_equal(v[n - 1].n_allowedips, 2);
+	wgconf_peers_free(v, n);
+	free(out);
+
+	assert_int_equal(wgconf_remove_peer(c, key), 0);
+	assert_int_equal(wgconf_remove_peer(c, key), -ENOENT);
+	assert_render(c, text, len);
+	wgconf_free(c);
+	free(text);
+}
+
+static void test_add_then_remove(void **state)
+{
+	for (size_t f = 0; f < sizeof(fixtures) / sizeof(*fixtures); ++f) {
+		add_remove(&fixtures[f], "new peer", true, 25);
+		add_remove(&fixtures[f], NULL, false, 0);
+	}
+}
+
+static void test_add_exact(void **state)
+{
+	static const uint8_t key[WG_KEY_LEN] = { 7, 7, 7 };
+	struct wg_allowedip a = prefix("10.6.0.4", 32);
+	struct wgconf_new_peer np = { .public_key = key, .name = "tablet", .allowedips = &a, .n_allowedips = 1 };
+	char b64[WG_KEY_B64_LEN], want[2048];
+	size_t len, olen;
+	char *text, *out;
+	struct wgconf *c;
+
+	key_to_base64(b64, key);
+	/* PiVPN's file: wrapped in its markers, no blank line, as PiVPN appends. */
+	text = load("pivpn.conf", &len);
+	c = parse_ok(text, len);
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	out = wgconf_render(c, &olen);
+	snprintf(want, sizeof(want), "%s### begin tablet ###\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.6.0.4/32\n"
+		 "### end tablet ###\n", text, b64);
+	assert_string_equal(out, want);
+	free(out);
+	wgconf_free(c);
+	free(text);
+
+	/* No final newline: one is added before, and the new last line goes without. */
+	text = load("nofinalnl.conf", &len);
+	c = parse_ok(text, len);
+	np.persistent_keepalive = 25;
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	out = wgconf_render(c, &olen);
+	snprintf(want, sizeof(want), "%s\n\n[Peer]\n# Name = tablet\nPublicKey = %s\nAllowedIPs = 10.6.0.4/32\n"
+		 "PersistentKeepalive = 25", text, b64);
+	assert_string_equal(out, want);
+	free(out);
+	wgconf_free(c);
+	free(text);
+
+	/* An empty file gets the section alone. */
+	c = parse_ok("", 0);
+	np.name = NULL;
+	np.persistent_keepalive = 0;
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	out = wgconf_render(c, &olen);
+	snprintf(want, sizeof(want), "[Peer]\nPublicKey = %s\nAllowedIPs = 10.6.0.4/32\n", b64);
+	assert_string_equal(out, want);
+	free(out);
+	wgconf_free(c);
+}
+
+static void remove_expect(const char *file, const char *b64, const char *expected_file)
+{
+	uint8_t key[WG_KEY_LEN];
+	size_t len, elen;
+	char *text = load(file, &len), *want = load(expected_file, &elen);
+	struct wgconf *c = parse_ok(text, len);
+
+	key_of(key, b64);
+	assert_int_equal(wgconf_remove_peer(c, key), 0);
+	assert_render(c, want, elen);
+	assert_false(wgconf_has_peer(c, key));
+	wgconf_free(c);
+	free(want);
+	free(text);
+}
+
+static void test_remove_exact(void **state)
+{
+	remove_expect("wgquick.conf", "uZxg6fxIBtPb9dNBKu4Q4shMMrP5EtPwcDORJv1KTnA=",
+		      "wgquick.without-bob-phone.conf");
+	/* The comment block above the [Peer] goes with it; the note at the end of the one before stays. */
+	remove_expect("comments.conf", "6VJgxduGjlBYONTFj5larBEsK9/oT+qEOh4BzKGaRQ0=",
+		      "comments.without-printer.conf");
+	remove_expect("pivpn.conf", "KESjiny9pcv3bM2UNBnil8CVJS9czwzsSjoYPnzJPyQ=", "pivpn.without-laptop.conf");
+	remove_expect("crlf.conf", "d31In+WA3foJ+BDB2lC29vM9wgYJH95Nm1aHgWXHuEo=",
+		      "crlf.without-windows-desktop.conf");
+	remove_expect("nofinalnl.conf", "yZ36fppb9lfaZaqaUFBzgNA0ha9O53AfAsGpJjIdV1U=",
+		      "nofinalnl.without-kiosk.conf");
+}
+
+static void test_queries(void **state)
+{
+	struct wgconf_peer_info *v;
+	struct wg_allowedip *a;
+	size_t len, n;
+	char buf[INET6_ADDRSTRLEN];
+	char *text = load("dualstack.conf", &len);
+	struct wgconf *c = parse_ok(text, len);
+
+	assert_int_equal(wgconf_interface_addresses(c, &a, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(a[0].family, AF_INET);
+	assert_int_equal(a[0].cidr, 24);
+	assert_int_equal(a[1].family, AF_INET6);
+	assert_string_equal(inet_ntop(AF_INET6, &a[1].ip6, buf, sizeof(buf)), "fd00:172:16::1");
+	assert_string_equal(inet_ntop(AF_INET6, &a[2].ip6, buf, sizeof(buf)), "2001:db8:16::1");
+	free(a);
+	assert_string_equal(wgconf_interface_value(c, "ListenPort"), "51820");
+	assert_string_equal(wgconf_interface_value(c, "dns"), "10.172.16.1");
+	assert_null(wgconf_interface_value(c, "SaveConfig"));
+	/* Never shown unasked. */
+	assert_null(wgconf_interface_value(c, "PrivateKey"));
+	assert_true(wgconf_has_private_key(c));
+	assert_int_equal(wgconf_peers(c, &v, &n), 0);
+	assert_int_equal(n, 2);
+	/* Several AllowedIPs lines add up. */
+	assert_int_equal(v[0].n_allowedips, 4);
+	assert_string_equal(inet_ntop(AF_INET, &v[0].allowedips[2].ip4, buf, sizeof(buf)), "192.0.2.0");
+	assert_int_equal(v[0].allowedips[3].cidr, 128);
+	assert_int_equal(v[0].line, 8);
+	assert_int_equal(v[1].line, 15);
+	assert_false(v[0].has_preshared_key);
+	assert_null(v[0].endpoint);
+	wgconf_peers_free(v, n);
+	wgconf_free(c);
+	free(text);
+
+	text = load("wgquick.conf", &len);
+	c = parse_ok(text, len);
+	assert_string_equal(wgconf_interface_value(c, "SaveConfig"), "false");
+	assert_string_equal(wgconf_interface_value(c, "PostUp"),
+			    "iptables -A FORWARD -i %i -o %i -j ACCEPT; sysctl -q -w net.ipv4.ip_forward=1");
+	assert_int_equal(wgconf_peers(c, &v, &n), 0);
+	assert_int_equal(v[0].persistent_keepalive, 25);
+	assert_true(v[1].has_preshared_key);
+	assert_string_equal(v[2].endpoint, "198.51.100.7:51820");
+	assert_int_equal(v[2].n_allowedips, 2);
+	wgconf_peers_free(v, n);
+	wgconf_free(c);
+	free(text);
+
+	/* A comment after a value is no part of it, as wg-quick reads it. */
+	text = load("comments.conf", &len);
+	c = parse_ok(text, len);
+	assert_string_equal(wgconf_interface_value(c, "ListenPort"), "51820");
+	assert_string_equal(wgconf_interface_value(c, "UnknownKey"), "kept as it is");
+	assert_null(wgconf_interface_value(c, "MTU"));
+	assert_null(wgconf_interface_value(c, "Comment"));
+	assert_int_equal(wgconf_peers(c, &v, &n), 0);
+	assert_int_equal(v[0].n_allowedips, 1);
+	assert_int_equal(v[1].n_allowedips, 1);
+	assert_string_equal(v[2].endpoint, "203.0.113.5:51820");
+	wgconf_peers_free(v, n);
+	wgconf_free(c);
+	free(text);
+
+	/* Keys in any case, tabs around '=', "off". */
+	text = load("semicolon.conf", &len);
+	c = parse_ok(text, len);
+	assert_string_equal(wgconf_interface_value(c, "ListenPort"), "51820");
+	assert_int_equal(wgconf_interface_addresses(c, &a, &n), 0);
+	assert_int_equal(n, 1);
+	free(a);
+	assert_int_equal(wgconf_peers(c, &v, &n), 0);
+	assert_int_equal(v[0].n_allowedips, 1);
+	assert_int_equal(v[0].persistent_keepalive, 0);
+	wgconf_peers_free(v, n);
+	wgconf_free(c);
+	free(text);
+}
+
+/* Runs an edit on a fixture and checks the whole resulting text. */
+static void edit_expect(const char *file, const char *from, const char *to, int (*edit)(struct wgconf *))
+{
+	size_t len, olen;
+	char *text = load(file, &len), *want, *out, *at;
+	struct wgconf *c = parse_ok(text, len);
+
+	at = strstr(text, from);
+	assert_non_null(at);
+	want = malloc(len + strlen(to) + 1);
+	memcpy(want, text, (size_t)(at - text));
+	strcpy(want + (at - text), to);
+	strcat(want, at + strlen(from));
+	assert_int_equal(edit(c), 0);
+	out = wgconf_render(c, &olen);
+	assert_string_equal(out, want);
+	free(out);
+	free(want);
+	wgconf_free(c);
+	free(text);
+}
+
+#define KEY_P8 "fQLLCoWze8IOFw8FlJoPgPxqnp2CAfvhocHLiy1ubxE="
+#define KEY_NAS "l4fUG2G4YKHvkYVi7b85lmQp8/VQJ/hND3MvIH7bICQ="
+#define KEY_TABLET "/jh6gsC3/MN9pybfM9+Q21Av2RwyweO/sdW1WBJYxH4="
+#define KEY_ALICE "x84F3/EyGeY5ZmlZgliQ4IKJTLV4yqnjZewXeWvbfG4="
+#define KEY_BUILD "jnhvQrwwwFACM52GCCUGsOLRTliOBoawjK2k0ccuMmc="
+#define KEY_SAVE1 "jylvHaQPqvorgsBydV1lLvRiNnjM9ogYuhLbApxhmjg="
+#define KEY_PHONE "VCPCZvA81M+kQtSfaYlpiYVf3l03JNOw7MnGz6GpXho="
+#define KEY_CRLF "pYX0kmG1/zAOOKr9vXSZAdHEHGjVW8ICxc0k9O1rkks="
+
+static int aips_two(struct wgconf *c, const char *b64)
+{
+	struct wg_allowedip v[2] = { prefix("10.172.16.5", 32), prefix("fd00::5", 128) };
+	uint8_t key[WG_KEY_LEN];
+
+	key_of(key, b64);
+	return wgconf_set_allowedips(c, key, v, 2);
+}
+
+static int aips_p8(struct wgconf *c)
+{
+	return aips_two(c, KEY_P8);
+}
+
+static int aips_nas(struct wgconf *c)
+{
+	return aips_two(c, KEY_NAS);
+}
+
+static int aips_tablet(struct wgconf *c)
+{
+	return aips_two(c, KEY_TABLET);
+}
+
+static int aips_none_nas(struct wgconf *c)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	key_of(key, KEY_NAS);
+	return wgconf_set_allowedips(c, key, NULL, 0);
+}
+
+static int aips_add_to_bare(struct wgconf *c)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	key_of(key, KEY_NAS);
+	assert_int_equal(wgconf_set_allowedips(c, key, NULL, 0), 0);
+	return aips_nas(c);
+}
+
+static void test_set_allowedips(void **state)
+{
+	/* In place: the trailing comment stays. */
+	edit_expect("comments.conf", "AllowedIPs = 10.172.16.2/32 # laptop",
+		    "AllowedIPs = 10.172.16.5/32, fd00::5/128 # laptop", aips_p8);
+	/* The first line rewritten, the others gone. */
+	edit_expect("dualstack.conf",
+		    "AllowedIPs = 10.172.16.10/32, fd00:172:16::10/128\nAllowedIPs = 192.0.2.0/24\n"
+		    "AllowedIPs = 2001:db8:16::10/128\n",
+		    "AllowedIPs = 10.172.16.5/32, fd00::5/128\n", aips_nas);
+	/* The key's spelling and the tabs stay. */
+	edit_expect("semicolon.conf", "allowedips\t=\t10.172.16.40/32", "allowedips\t=\t10.172.16.5/32, fd00::5/128",
+		    aips_tablet);
+	edit_expect("dualstack.conf",
+		    "AllowedIPs = 10.172.16.10/32, fd00:172:16::10/128\nAllowedIPs = 192.0.2.0/24\n"
+		    "AllowedIPs = 2001:db8:16::10/128\n", "", aips_none_nas);
+	/* None there: a line after PublicKey. */
+	edit_expect("dualstack.conf",
+		    "PublicKey = " KEY_NAS "\nAllowedIPs = 10.172.16.10/32, fd00:172:16::10/128\n"
+		    "AllowedIPs = 192.0.2.0/24\nAllowedIPs = 2001:db8:16::10/128\n",
+		    "PublicKey = " KEY_NAS "\nAllowedIPs = 10.172.16.5/32, fd00::5/128\n", aips_add_to_bare);
+}
+
+static int name_set(struct wgconf *c, const char *b64, const char *name)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	key_of(key, b64);
+	return wgconf_set_name(c, key, name);
+}
+
+static int name_alice(struct wgconf *c)
+{
+	return name_set(c, KEY_ALICE, "alice's new laptop");
+}
+
+static int name_build(struct wgconf *c)
+{
+	return name_set(c, KEY_BUILD, "ci");
+}
+
+static int name_unnamed(struct wgconf *c)
+{
+	return name_set(c, KEY_SAVE1, "gateway \xc3\xa9t\xc3\xa9");
+}
+
+static int name_pivpn(struct wgconf *c)
+{
+	return name_set(c, KEY_PHONE, "old-phone");
+}
+
+static int name_crlf(struct wgconf *c)
+{
+	return name_set(c, KEY_CRLF, "tablet");
+}
+
+static int name_remove(struct wgconf *c)
+{
+	return name_set(c, KEY_ALICE, NULL);
+}
+
+static int name_remove_pivpn(struct wgconf *c)
+{
+	return name_set(c, KEY_PHONE, NULL);
+}
+
+#define PHONE_BODY "[Peer]\nPublicKey = " KEY_PHONE "\n" \
+	"PresharedKey = GMuccfOsVWo37O4YkIWQVzKZp2eO9KG0RqeNuo/bgkE=\n" \
+	"AllowedIPs = 10.6.0.3/32,fd11:5ee:bad:c0de::3/128\n"
+
+static void test_set_name(void **state)
+{
+	struct wgconf *c;
+	size_t len;
+	char *text;
+
+	edit_expect("wgquick.conf", "# Name = alice-laptop", "# Name = alice's new laptop", name_alice);
+	/* The comment above the header, where names.c reads it. */
+	edit_expect("wgquick.conf", "# Name = build server", "# Name = ci", name_build);
+	edit_expect("saveconfig.conf", "[Peer]\nPublicKey = " KEY_SAVE1,
+		    "[Peer]\n# Name = gateway \xc3\xa9t\xc3\xa9\nPublicKey = " KEY_SAVE1, name_unnamed);
+	/* Both PiVPN markers. */
+	edit_expect("pivpn.conf", "### begin phone ###\n" PHONE_BODY "### end phone ###\n",
+		    "### begin old-phone ###\n" PHONE_BODY "### end old-phone ###\n", name_pivpn);
+	edit_expect("pivpn.conf", "### begin phone ###\n" PHONE_BODY "### end phone ###\n", PHONE_BODY,
+		    name_remove_pivpn);
+	edit_expect("crlf.conf", "# Name = surface\r\n", "# Name = tablet\r\n", name_crlf);
+	edit_expect("wgquick.conf", "# Name = alice-laptop\n", "", name_remove);
+
+	text = load("wgquick.conf", &len);
+	c = parse_ok(text, len);
+	{
+		static const char *const bad[] = { "", "a#b", "two\nlines", " lead", "trail ", "tab\there",
+						   "\x7f", "\xc3", "\xc2\x85", "### end x ###",
+						   /* NAMES_MAX_LEN + 1 bytes */
+						   "0123456789012345678901234567890123456789"
+						   "012345678901234567890123x" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); ++i)
+			assert_int_equal(name_set(c, KEY_ALICE, bad[i]), -EINVAL);
+	}
+	assert_int_equal(name_set(c, KEY_PHONE, "x"), -ENOENT);
+	assert_render(c, text, len);
+	wgconf_free(c);
+	free(text);
+}
+
+/* What wg-quick would refuse, refused here too, at the right line. */
+static void test_malformed(void **state)
+{
+#define PK "PublicKey = " KEY_ALICE "\n"
+	static const struct {
+		const char *text;
+		unsigned int line;
+	} cases[] = {
+		{ "ListenPort = 51820\n[Interface]\n", 1 },
+		{ "# comment\n\nPrivateKey = x\n", 3 },
+		{ "[Interface]\n\n[Peer]\nAllowedIPs = 10.0.0.2/32\n\n[Peer]\n" PK, 3 },
+		{ "[Peer]\n" PK PK, 3 },
+		{ "[Peer]\nPublicKey = not-a-key\n", 2 },
+		{ "[Peer]\nPublicKey = x84F3/EyGeY5ZmlZgliQ4IKJTLV4yqnjZewXeWvbfG5=\n", 2 },
+		{ "[Peer]\nPublicKey = x84F3/EyGeY5ZmlZgliQ4IKJTLV4yqnjZewXeWvbfG4\n", 2 },
+		{ "[Peer]\n" PK "PresharedKey = short=\n", 3 },
+		{ "[Peer]\n" PK "AllowedIPs = 10.0.0.2/33\n", 3 },
+		{ "[Peer]\n" PK "AllowedIPs = 10.0.0.2/32,\n", 3 },
+		{ "[Peer]\n" PK "AllowedIPs = 10.0.0.256/32\n", 3 },
+		{ "[Peer]\n" PK "AllowedIPs = fd00::1/129\n", 3 },
+		{ "[Peer]\n" PK "AllowedIPs = 10.0.0.0/8, fd00::/8\nAllowedIPs = example.com\n", 4 },
+		{ "[Interface]\nAddress = 10.0.0.1/24, 10.0.0.x/24\n", 2 },
+		{ "[Peer]\n" PK "PersistentKeepalive = 65536\n", 3 },
+		{ "[Peer]\n" PK "\n[Peer]\n" PK, 5 },
+		{ "[Interface]\nthis is not a line\n", 2 },
+		{ "[Interface]\n = value without key\n", 2 },
+		{ "[Interface\n", 1 },
+		{ "[Interface]\nListenPort = 1\0\n", 2 },
+		{ "[Interface]\r\nPrivateKey = a\r\n\r\n[Peer]\r\n" PK "Oops\r\n", 6 },
+	};
+	static const size_t lens[] = { [19] = sizeof("[Interface]\nListenPort = 1\0\n") - 1 };
+#undef PK
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); ++i) {
+		struct wgconf_error err;
+		struct wgconf *c = (struct wgconf *)1;
+		size_t len = i < sizeof(lens) / sizeof(*lens) && lens[i] ? lens[i] : strlen(cases[i].text);
+
+		assert_int_equal(wgconf_parse(&c, cases[i].text, len, &err), -EINVAL);
+		assert_null(c);
+		if (err.line != cases[i].line)
+			fail_msg("case %zu: line %u, want %u (%s)", i, err.line, cases[i].line, err.msg);
+		assert_true(err.msg[0]);
+		assert_null(strchr(err.msg, '\n'));
+	}
+}
+
+/* What wg(8) and wg-quick accept, accepted. */
+static void test_accepted(void **state)
+{
+	static const char *const ok[] = {
+		"",
+		"\n\n",
+		"# only a comment",
+		"[Interface]\n",
+		"[Interface]\nAddress = 10.0.0.1/24 10.0.0.2/24 , fd00::1/64\n",
+		"[Peer]\nPublicKey = " KEY_ALICE "\nAllowedIPs =\n",
+		"[Peer]\nPublicKey = " KEY_ALICE "\nAllowedIPs = 10.0.0.1, 0.0.0.0/0, ::/0\n",
+		"[Peer]\nPublicKey = " KEY_ALICE " # keys may have a comment too\n",
+		"[Peer]\nPublicKey = " KEY_ALICE "\nPersistentKeepalive = OFF\nNewKey = kept\n",
+		"[Peer]  # comment after a header\nPublicKey = " KEY_ALICE "\n",
+		"[Unknown]\nAnything = goes\n[Interface]\n",
+		"\t[Peer]\n\tPublicKey\t=\t" KEY_ALICE "\t\n",
+		"[Interface]\r\nListenPort = 1\r",
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); ++i) {
+		struct wgconf *c = parse_ok(ok[i], strlen(ok[i]));
+		uint8_t key[WG_KEY_LEN];
+		struct wgconf_new_peer np = { .public_key = key, .name = "x" };
+
+		assert_render(c, ok[i], strlen(ok[i]));
+		/* Even files this odd take a peer and give it back. */
+		random_key(key);
+		assert_int_equal(wgconf_add_peer(c, &np), 0);
+		assert_int_equal(wgconf_remove_peer(c, key), 0);
+		assert_render(c, ok[i], strlen(ok[i]));
+		wgconf_free(c);
+	}
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct wg_allowedip bad = prefix("10.0.0.1", 32);
+	uint8_t key[WG_KEY_LEN];
+	struct wgconf_new_peer np = { .public_key = key, .allowedips = &bad, .n_allowedips = 1 };
+	size_t len;
+	char *text = load("wgquick.conf", &len);
+	struct wgconf *c = parse_ok(text, len);
+
+	key_of(key, KEY_ALICE);
+	assert_int_equal(wgconf_add_peer(c, &np), -EEXIST);
+	random_key(key);
+	bad.cidr = 33;
+	assert_int_equal(wgconf_add_peer(c, &np), -EINVAL);
+	bad.cidr = 32;
+	bad.family = AF_UNIX;
+	assert_int_equal(wgconf_add_peer(c, &np), -EINVAL);
+	np.n_allowedips = 0;
+	np.name = "bad\nname";
+	assert_int_equal(wgconf_add_peer(c, &np), -EINVAL);
+	np.public_key = NULL;
+	np.name = NULL;
+	assert_int_equal(wgconf_add_peer(c, &np), -EINVAL);
+	assert_int_equal(wgconf_remove_peer(c, key), -ENOENT);
+	assert_int_equal(wgconf_set_allowedips(c, key, NULL, 0), -ENOENT);
+	key_of(key, KEY_ALICE);
+	assert_int_equal(wgconf_set_allowedips(c, key, &bad, 1), -EINVAL);
+	assert_render(c, text, len);
+	wgconf_free(c);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_names_agree),
+		cmocka_unit_test(test_add_then_remove),
+		cmocka_unit_test(test_add_exact),
+		cmocka_unit_test(test_remove_exact),
+		cmocka_unit_test(test_queries),
+		cmocka_unit_test(test_set_allowedips),
+		cmocka_unit_test(test_set_name),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_accepted),
+		cmocka_unit_test(test_bad_arguments),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
