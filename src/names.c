@@ -238,6 +238,15 @@ int names_parse_config(struct name_map *map, const char *text, size_t len)
 		}
 		if (*s == '#' || *s == ';')
 			continue;
+		/* wg-quick drops everything after '#': "PublicKey = K # laptop" is the key K. */
+		{
+			const char *hash = memchr(s, '#', (size_t)(e - s));
+
+			if (hash) {
+				e = hash;
+				names_trim(&s, &e);
+			}
+		}
 		if (*s == '[') {
 			bool peer = e - s == 6 && !strncasecmp(s, "[Peer]", 6);
 

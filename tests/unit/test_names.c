@@ -93,6 +93,26 @@ static void test_inside_beats_above(void **state)
 	names_clear(&m);
 }
 
+/* wg-quick ends a value at '#': a key or a header with a comment after it still counts. */
+static void test_trailing_comments(void **state)
+{
+	struct name_map m = { 0 };
+	const char *conf =
+		"[Interface] # the hub\n"
+		"ListenPort = 51820 # default\n"
+		"[Peer] # laptop\n"
+		"# Name = alice\n"
+		"PublicKey = " KA " # alice's laptop\n"
+		"[Peer]\n"
+		"# Name = bob\n"
+		"PublicKey=" KB "#bob\n";
+
+	assert_int_equal(parse(&m, conf), 0);
+	assert_string_equal(lookup(&m, KA), "alice");
+	assert_string_equal(lookup(&m, KB), "bob");
+	names_clear(&m);
+}
+
 static void test_pivpn(void **state)
 {
 	struct name_map m = { 0 };
@@ -225,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_name_inside_and_above),
 		cmocka_unit_test(test_comment_at_end_of_section),
 		cmocka_unit_test(test_inside_beats_above),
+		cmocka_unit_test(test_trailing_comments),
 		cmocka_unit_test(test_pivpn),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_bad_keys_ignored),
