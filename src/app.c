@@ -6,9 +6,12 @@
 #include <string.h>
 #include <strings.h>
 #include "app.h"
+#include "clientconf.h"
 #include "format.h"
 #include "i18n.h"
 #include "key.h"
+#include "names.h"
+#include "prefix.h"
 
 static const double intervals[] = { 0.2, 0.5, 1, 2, 3, 5, 10, 30, 60 };
 
@@ -30,8 +33,35 @@ static void dev_state_free(struct dev_state *d)
 	keyidx_free(&d->index);
 }
 
+static void pager_clear(struct app_pager *p)
+{
+	for (size_t i = 0; i < p->n; ++i)
+		free(p->lines[i].text);
+	free(p->lines);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The client config and its QR code hold a private key: wiped, not only freed. */
+static void client_clear(struct app_client *cl)
+{
+	for (size_t s = 0; s < 2; ++s) {
+		for (size_t i = 0; i < cl->art[s].n; ++i)
+			key_wipe(cl->art[s].lines[i], strlen(cl->art[s].lines[i]));
+		qr_art_free(&cl->art[s]);
+	}
+	if (cl->text) {
+		key_wipe(cl->text, strlen(cl->text));
+		free(cl->text);
+	}
+	memset(cl, 0, sizeof(*cl));
+}
+
 void app_free(struct app *app)
 {
+	client_clear(&app->client);
+	free(app->drift.v);
+	pager_clear(&app->pager);
+	free(app->pick_keys);
 	for (size_t i = 0; i < app->n_devs; ++i)
 		dev_state_free(&app->devs[i]);
 	free(app->devs);
@@ -248,6 +278,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		d->cap_tracks = cap;
 	}
 	d->ifindex = dev->ifindex;
+	d->keys_changed = false;
 	d->rx_rate = d->tx_rate = 0;
 	d->rates_known = false;
 	d->counting = dev->has_flows;
@@ -264,12 +295,15 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 			ret = -ENOMEM;
 			goto out;
 		}
-		if (created)
+		if (created) {
 			t->first_tick = prev_dev ? app->tick : 0;
+			d->keys_changed = true;
+		}
 		if (!t->present && !created) {
 			/* Back before its mark ran out: it is the same peer again. */
 			free(t->gone_name);
 			t->gone_name = NULL;
+			d->keys_changed = true;
 		}
 		t->present = true;
 		t->seen_tick = app->tick;
@@ -301,6 +335,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 
 			t->present = false;
 			t->gone_tick = app->tick;
+			d->keys_changed = true;
 			t->rate = (struct rate){ .status = RATE_INIT };
 			if (old && old->name && !t->gone_name)
 				t->gone_name = strdup(old->name);
@@ -674,14 +709,44 @@ const char *app_column_title(enum app_column col)
 
 /* Key handlers: they change the state and say what the loop must do; they never draw. */
 
+static void say(struct app *app, const char *text)
+{
+	snprintf(app->message, sizeof(app->message), "%s", text);
+}
+
+/* A request for the loop: the dialogs that led to it are done. */
+static int request(struct app *app, enum app_request what)
+{
+	app->req.what = what;
+	app_modal_close_all(app);
+	return APP_REDRAW | APP_REQUEST;
+}
+
+static bool refuse_read_only(struct app *app)
+{
+	if (app->read_only)
+		say(app, _("read-only: no changes"));
+	return app->read_only;
+}
+
 static int key_quit(struct app *app, int key)
 {
+	char q[APP_LONG_TEXT_MAX], left[32];
+
+	/* Leaving is safe, as the guard rolls back, but the operator may not know that. */
+	if (app_countdown_text(app, left, sizeof(left))) {
+		snprintf(q, sizeof(q), _("A firewall change waits for confirmation and is rolled back in %d s unless "
+					 "kept (c). Quit anyway?"), (int)(app->countdown - app->mono_now + 0.999));
+		app_confirm_open(app, _("Quit"), q, _("quit"), _("stay"), APP_STEP_QUIT, APP_STEP_NONE);
+		return APP_REDRAW;
+	}
 	return APP_QUIT;
 }
 
 static int key_help(struct app *app, int key)
 {
 	app->view = app->view == VIEW_HELP ? VIEW_MAIN : VIEW_HELP;
+	app->help_top = 0;
 	return APP_REDRAW;
 }
 
@@ -812,6 +877,315 @@ static int key_interval(struct app *app, int key)
 	return APP_REDRAW | APP_RESAMPLE;
 }
 
+static int key_firewall(struct app *app, int key)
+{
+	if (refuse_read_only(app))
+		return APP_REDRAW;
+	if (app->countdown > 0) {
+		say(app, _("a firewall change waits for confirmation: c keeps it, u undoes it"));
+		return APP_REDRAW;
+	}
+	return request(app, APP_REQ_FIREWALL_PREVIEW);
+}
+
+/* c and u go to the guard even without a countdown here: a change applied elsewhere waits too. */
+static int key_firewall_guard(struct app *app, int key)
+{
+	if (refuse_read_only(app))
+		return APP_REDRAW;
+	return request(app, key == 'c' ? APP_REQ_FIREWALL_CONFIRM : APP_REQ_FIREWALL_ROLLBACK);
+}
+
+static int key_forward(struct app *app, int key)
+{
+	char line[APP_TEXT_MAX];
+
+	if (refuse_read_only(app))
+		return APP_REDRAW;
+	app_pager_open(app, _("Forwarding in this network namespace"), true, true);
+	for (int v6 = 0; v6 < 2; ++v6) {
+		int v = v6 ? app->fwd.ipv6 : app->fwd.ipv4;
+
+		if (v < 0)
+			snprintf(line, sizeof(line), _("%s forwarding: unknown"), v6 ? "IPv6" : "IPv4");
+		else
+			snprintf(line, sizeof(line), v ? _("%s forwarding: on; Enter turns it off") :
+						       _("%s forwarding: off; Enter turns it on"), v6 ? "IPv6" : "IPv4");
+		if (app_pager_add(app, APP_LINE_TEXT, v < 0 ? APP_STEP_NONE : APP_STEP_FORWARD, v6, line) < 0)
+			return APP_QUIT;
+	}
+	return APP_REDRAW;
+}
+
+/* The name of a peer for a list: its name, or the start of its public key. */
+static const char *pick_name(char *buf, size_t len, const char *name, const uint8_t key[WG_KEY_LEN])
+{
+	char b64[WG_KEY_B64_LEN];
+
+	if (name && name[0])
+		return name;
+	key_to_base64(b64, key);
+	snprintf(buf, len, "%.8s...", b64);
+	return buf;
+}
+
+static int key_check(struct app *app, int key)
+{
+	const struct wg_device *dev = app_device(app);
+	const struct dev_state *d = app_dev_state(app);
+	int64_t sel = app_selected_row(app);
+	char title[APP_TEXT_MAX], buf[64];
+	const struct app_row *row;
+	size_t n = 0;
+
+	if (sel < 0 || !dev || app->rows[sel].peer < 0) {
+		say(app, _("select a peer first: the check starts from it"));
+		return APP_REDRAW;
+	}
+	row = &app->rows[sel];
+	memcpy(app->req.peer_a, d->tracks[row->track].key, WG_KEY_LEN);
+	free(app->pick_keys);
+	app->n_pick_keys = 0;
+	app->pick_keys = dev->n_peers ? malloc(dev->n_peers * sizeof(*app->pick_keys)) : NULL;
+	if (dev->n_peers && !app->pick_keys)
+		return APP_QUIT;
+	snprintf(title, sizeof(title), _("Check %s with"),
+		 pick_name(buf, sizeof(buf), dev->peers[row->peer].name, app->req.peer_a));
+	app_pager_open(app, title, true, false);
+	if (app_pager_add(app, APP_LINE_TEXT, APP_STEP_CHECK_WITH, -1, _("every other peer")) < 0)
+		return APP_QUIT;
+	/* In the table's order, which the operator sees. */
+	for (uint32_t i = 0; i < app->n_rows; ++i) {
+		const struct app_row *r = &app->rows[i];
+		const struct wg_peer *p;
+
+		if (r->peer < 0 || i == (uint32_t)sel)
+			continue;
+		p = &dev->peers[r->peer];
+		memcpy(app->pick_keys[n], p->public_key, WG_KEY_LEN);
+		if (app_pager_add(app, APP_LINE_TEXT, APP_STEP_CHECK_WITH, (int)n,
+				  pick_name(buf, sizeof(buf), p->name, p->public_key)) < 0)
+			return APP_QUIT;
+		n++;
+	}
+	app->n_pick_keys = n;
+	return APP_REDRAW;
+}
+
+/* The selected peer while it is live; else NULL, with why in the status line. */
+static const struct wg_peer *selected_peer(struct app *app)
+{
+	const struct wg_device *dev = app_device(app);
+	int64_t sel = app_selected_row(app);
+
+	if (sel < 0 || !dev || app->rows[sel].peer < 0) {
+		say(app, _("select a live peer first"));
+		return NULL;
+	}
+	return &dev->peers[app->rows[sel].peer];
+}
+
+static void field_hint(struct app *app, int i, const char *hint)
+{
+	if (i >= 0)
+		snprintf(app->form.fields[i].hint, sizeof(app->form.fields[i].hint), "%s", hint);
+}
+
+static bool form_error(char *err, size_t len, size_t *field, size_t which, const char *msg)
+{
+	snprintf(err, len, "%s", msg);
+	*field = which;
+	return false;
+}
+
+static bool list_ok(const char *text)
+{
+	struct wg_allowedip *v = NULL;
+	size_t n = 0;
+
+	if (prefix_parse_list(&v, &n, text) < 0)
+		return false;
+	free(v);
+	return true;
+}
+
+/* What is plainly wrong in the add form; what needs the interface and the file the loop's dry run finds. */
+static bool validate_add(const struct app_form *f, char *err, size_t len, size_t *field)
+{
+	const struct app_field *v = f->fields;
+	uint8_t key[WG_KEY_LEN];
+	const char *ka = v[APP_ADD_KEEPALIVE].buf;
+
+	if (f->n < APP_ADD_N_FIELDS)
+		return true;
+	if (!v[APP_ADD_NAME].buf[0])
+		return form_error(err, len, field, APP_ADD_NAME, _("a peer needs a name"));
+	if (v[APP_ADD_KEY].choice == 1 && !v[APP_ADD_PUBLIC_KEY].buf[0])
+		return form_error(err, len, field, APP_ADD_PUBLIC_KEY,
+				  _("paste the device's public key, or choose to generate one here"));
+	if (v[APP_ADD_KEY].choice == 1 && !key_from_base64(key, v[APP_ADD_PUBLIC_KEY].buf))
+		return form_error(err, len, field, APP_ADD_PUBLIC_KEY,
+				  _("not a WireGuard public key (base64 of 32 bytes)"));
+	if (v[APP_ADD_ADDRESS].buf[0] && !list_ok(v[APP_ADD_ADDRESS].buf))
+		return form_error(err, len, field, APP_ADD_ADDRESS,
+				  _("not a list of addresses or prefixes; empty takes the next free"));
+	if (ka[0] && (strspn(ka, "0123456789") != strlen(ka) || strtol(ka, NULL, 10) > 65535))
+		return form_error(err, len, field, APP_ADD_KEEPALIVE, _("the keepalive is seconds from 0 to 65535"));
+	if (!v[APP_ADD_ENDPOINT].buf[0])
+		return form_error(err, len, field, APP_ADD_ENDPOINT,
+				  _("the client config needs the hub's public endpoint, HOST:PORT"));
+	if (clientconf_check_endpoint(v[APP_ADD_ENDPOINT].buf) < 0)
+		return form_error(err, len, field, APP_ADD_ENDPOINT, _("not an endpoint (HOST:PORT)"));
+	return true;
+}
+
+static const char *add_key_choices[2], *add_psk_choices[2];
+
+void app_peer_add_form(struct app *app, const char *endpoint, const char *dns, const char *address_hint)
+{
+	const struct wg_device *dev = app_device(app);
+	char title[APP_TEXT_MAX], hint[APP_FIELD_MAX];
+
+	/* Translated when the form opens: the fields keep pointers to them. */
+	add_key_choices[0] = _("generate here");
+	add_key_choices[1] = _("paste a public key");
+	add_psk_choices[0] = _("no");
+	add_psk_choices[1] = _("yes");
+	snprintf(title, sizeof(title), _("New peer on %s"), dev ? dev->name : "?");
+	app_form_open(app, title, APP_FORM_ADD_PEER, validate_add);
+	app_form_add(app, _("Name"), NAMES_MAX_LEN, NULL);
+	app_form_add_choice(app, _("Key"), add_key_choices, 2, 0);
+	field_hint(app, app_form_add(app, _("Public key"), WG_KEY_B64_LEN - 1, NULL),
+		   _("only when pasting: the device's own key"));
+	app_form_add_choice(app, _("Preshared key"), add_psk_choices, 2, 0);
+	if (address_hint && address_hint[0])
+		snprintf(hint, sizeof(hint), _("next free: %s"), address_hint);
+	else
+		snprintf(hint, sizeof(hint), "%s", _("empty: the next free in each subnet"));
+	field_hint(app, app_form_add(app, _("Address"), 0, NULL), hint);
+	field_hint(app, app_form_add(app, _("Keepalive"), 5, NULL), _("empty: none; else the hub pings every N s"));
+	field_hint(app, app_form_add(app, _("Endpoint"), 0, endpoint), _("the hub's public HOST:PORT (needed)"));
+	field_hint(app, app_form_add(app, _("DNS"), 0, dns), _("none"));
+}
+
+static int key_add(struct app *app, int key)
+{
+	if (refuse_read_only(app))
+		return APP_REDRAW;
+	if (!app_device(app)) {
+		say(app, _("no WireGuard interface to add a peer to"));
+		return APP_REDRAW;
+	}
+	return request(app, APP_REQ_PEER_ADD_FORM);
+}
+
+static int key_remove(struct app *app, int key)
+{
+	const struct wg_device *dev = app_device(app);
+	const struct wg_peer *p;
+	char q[APP_LONG_TEXT_MAX], b64[WG_KEY_B64_LEN], name[64], shortkey[32];
+
+	if (refuse_read_only(app))
+		return APP_REDRAW;
+	if (!(p = selected_peer(app)))
+		return APP_REDRAW;
+	memcpy(app->target, p->public_key, WG_KEY_LEN);
+	key_to_base64(b64, p->public_key);
+	snprintf(shortkey, sizeof(shortkey), "%.16s...", b64);
+	snprintf(q, sizeof(q), _("Remove peer %s (%s) from %s, live and from its config file?"),
+		 pick_name(name, sizeof(name), p->name, p->public_key), shortkey, dev->name);
+	app_confirm_open(app, _("Remove a peer"), q, _("remove"), _("keep it"), APP_STEP_REMOVE, APP_STEP_NONE);
+	return APP_REDRAW;
+}
+
+static bool validate_edit(const struct app_form *f, char *err, size_t len, size_t *field)
+{
+	if (f->n < 2)
+		return true;
+	if (!f->fields[APP_EDIT_ALLOWED_IPS].buf[0])
+		return form_error(err, len, field, APP_EDIT_ALLOWED_IPS, _("a peer needs at least one allowed IP"));
+	if (!list_ok(f->fields[APP_EDIT_ALLOWED_IPS].buf))
+		return form_error(err, len, field, APP_EDIT_ALLOWED_IPS, _("not a list of addresses or prefixes"));
+	return true;
+}
+
+static int key_edit(struct app *app, int key)
+{
+	const struct wg_peer *p;
+	char title[APP_TEXT_MAX], name[64], one[FORMAT_BUF];
+	size_t off = 0;
+
+	if (refuse_read_only(app))
+		return APP_REDRAW;
+	if (!(p = selected_peer(app)))
+		return APP_REDRAW;
+	memcpy(app->target, p->public_key, WG_KEY_LEN);
+	snprintf(app->target_name, sizeof(app->target_name), "%s", p->name ? p->name : "");
+	app->target_allowed[0] = '\0';
+	for (uint32_t i = 0; i < p->n_allowedips && off < sizeof(app->target_allowed); ++i)
+		off += (size_t)snprintf(app->target_allowed + off, sizeof(app->target_allowed) - off, "%s%s",
+					i ? ", " : "", format_allowedip(one, sizeof(one), &p->allowedips[i]));
+	snprintf(title, sizeof(title), _("Edit peer %s"), pick_name(name, sizeof(name), p->name, p->public_key));
+	app_form_open(app, title, APP_FORM_EDIT_PEER, validate_edit);
+	app_form_add(app, _("Name"), NAMES_MAX_LEN, app->target_name);
+	field_hint(app, app_form_add(app, _("Allowed IPs"), 0, app->target_allowed),
+		   _("comma-separated, as 10.0.0.5/32, fd00::5/128"));
+	return APP_REDRAW;
+}
+
+const struct app_drift *app_drift(const struct app *app)
+{
+	const struct wg_device *dev = app_device(app);
+
+	if (!dev || !app->drift.iface[0] || strcmp(app->drift.iface, dev->name))
+		return NULL;
+	return &app->drift;
+}
+
+static int key_drift(struct app *app, int key)
+{
+	const struct app_drift *dr = app_drift(app);
+	char title[APP_TEXT_MAX], line[APP_TEXT_MAX], b64[WG_KEY_B64_LEN];
+	size_t first_action;
+
+	if (!dr) {
+		say(app, _("drift is not known yet"));
+		return APP_REDRAW;
+	}
+	if (dr->error[0]) {
+		say(app, dr->error);
+		return APP_REDRAW;
+	}
+	if (!dr->n) {
+		say(app, _("the live interface and its config file agree"));
+		return APP_REDRAW;
+	}
+	snprintf(title, sizeof(title), _("Drift: %s and its config file disagree"), dr->iface);
+	app_pager_open(app, title, true, true);
+	for (size_t i = 0; i < dr->n; ++i) {
+		key_to_base64(b64, dr->v[i].key);
+		snprintf(line, sizeof(line), dr->v[i].live ? _("live only:    %s %s") : _("in file only: %s %s"), b64,
+			 dr->v[i].name);
+		if (app_pager_add(app, APP_LINE_TEXT, 0, 0, line) < 0)
+			return APP_QUIT;
+	}
+	first_action = app->pager.n + 1;
+	if (app_pager_add(app, APP_LINE_TEXT, 0, 0, " ") < 0)
+		return APP_QUIT;
+	if (app->read_only) {
+		if (app_pager_add(app, APP_LINE_NOTE, 0, 0, _("read-only: reconciling is off")) < 0)
+			return APP_QUIT;
+		return APP_REDRAW;
+	}
+	if (app_pager_add(app, APP_LINE_TEXT, APP_STEP_DRIFT, PEEROPS_TO_FILE,
+			  _("to file: make the config file follow the live interface (preview)")) < 0 ||
+	    app_pager_add(app, APP_LINE_TEXT, APP_STEP_DRIFT, PEEROPS_TO_LIVE,
+			  _("to live: make the live interface follow the config file (preview)")) < 0)
+		return APP_QUIT;
+	app->pager.cursor = first_action;
+	return APP_REDRAW;
+}
+
 const struct app_binding app_bindings[] = {
 	{ { '?', AK_F1, 'h' }, "? F1", N_("help"), key_help },
 	{ { 'q', AK_F10 }, "q F10", N_("quit"), key_quit },
@@ -828,9 +1202,46 @@ const struct app_binding app_bindings[] = {
 	{ { AK_TAB, 'i' }, "Tab i", N_("next interface"), key_interface },
 	{ { ' ' }, "Space", N_("pause or resume"), key_pause },
 	{ { '+', '-' }, "+ -", N_("refresh more or less often"), key_interval },
+	{ { 'F' }, "F", N_("firewall: preview what wgstar would change, then apply"), key_firewall },
+	{ { 'c' }, "c", N_("keep the firewall change the countdown would undo"), key_firewall_guard },
+	{ { 'u' }, "u", N_("undo that firewall change now"), key_firewall_guard },
+	{ { 'w' }, "w", N_("switch IPv4 or IPv6 forwarding"), key_forward },
+	{ { 'x' }, "x", N_("check why the selected peer cannot reach others"), key_check },
+	{ { 'n' }, "n", N_("new peer: a form, then its client config and QR code"), key_add },
+	{ { 'e' }, "e", N_("edit the selected peer's name and allowed IPs"), key_edit },
+	{ { 'D', AK_DELETE }, "D Del", N_("remove the selected peer, after asking"), key_remove },
+	{ { 'd' }, "d", N_("drift: peers live only or in the config file only; reconcile"), key_drift },
 };
 
 const size_t app_n_bindings = sizeof(app_bindings) / sizeof(app_bindings[0]);
+
+/* A code point as UTF-8 into enc; its length, or 0 when it is no printable character. */
+static size_t utf8_encode(int key, char enc[4])
+{
+	if (key < 0x20 || key == 0x7f || (key >= 0x80 && key < 0xa0) || key > 0x10ffff ||
+	    (key >= 0xd800 && key < 0xe000))
+		return 0;
+	if (key < 0x80) {
+		enc[0] = (char)key;
+		return 1;
+	}
+	if (key < 0x800) {
+		enc[0] = (char)(0xc0 | key >> 6);
+		enc[1] = (char)(0x80 | (key & 0x3f));
+		return 2;
+	}
+	if (key < 0x10000) {
+		enc[0] = (char)(0xe0 | key >> 12);
+		enc[1] = (char)(0x80 | (key >> 6 & 0x3f));
+		enc[2] = (char)(0x80 | (key & 0x3f));
+		return 3;
+	}
+	enc[0] = (char)(0xf0 | key >> 18);
+	enc[1] = (char)(0x80 | (key >> 12 & 0x3f));
+	enc[2] = (char)(0x80 | (key >> 6 & 0x3f));
+	enc[3] = (char)(0x80 | (key & 0x3f));
+	return 4;
+}
 
 static int filter_key(struct app *app, int key)
 {
@@ -854,30 +1265,9 @@ static int filter_key(struct app *app, int key)
 		break;
 	default: {
 		char enc[4];
-		size_t n;
+		size_t n = utf8_encode(key, enc);
 
-		if (key < 0x20 || key == 0x7f || key > 0x10ffff || (key >= 0xd800 && key < 0xe000))
-			return 0;
-		if (key < 0x80) {
-			enc[0] = (char)key;
-			n = 1;
-		} else if (key < 0x800) {
-			enc[0] = (char)(0xc0 | key >> 6);
-			enc[1] = (char)(0x80 | (key & 0x3f));
-			n = 2;
-		} else if (key < 0x10000) {
-			enc[0] = (char)(0xe0 | key >> 12);
-			enc[1] = (char)(0x80 | (key >> 6 & 0x3f));
-			enc[2] = (char)(0x80 | (key & 0x3f));
-			n = 3;
-		} else {
-			enc[0] = (char)(0xf0 | key >> 18);
-			enc[1] = (char)(0x80 | (key >> 12 & 0x3f));
-			enc[2] = (char)(0x80 | (key >> 6 & 0x3f));
-			enc[3] = (char)(0x80 | (key & 0x3f));
-			n = 4;
-		}
-		if (len + n >= sizeof(app->filter))
+		if (!n || len + n >= sizeof(app->filter))
 			return 0;
 		memcpy(app->filter + len, enc, n);
 		app->filter[len + n] = '\0';
@@ -887,16 +1277,770 @@ static int filter_key(struct app *app, int key)
 	return app_rows_refresh(app) < 0 ? APP_QUIT : APP_REDRAW;
 }
 
-int app_key(struct app *app, int key)
+/* --- dialogs --- */
+
+const struct app_key_doc app_dialog_keys[] = {
+	{ "Up Down", N_("scroll, or choose in a list") },
+	{ "PgUp PgDn", N_("scroll a page") },
+	{ "Home End", N_("to the top or the bottom") },
+	{ "Enter", N_("take the chosen line; submit a form") },
+	{ "a", N_("apply the previewed change") },
+	{ "y n", N_("answer the question") },
+	{ "Esc q", N_("close; Esc cancels a question or a form") },
+	{ "Tab S-Tab", N_("next or previous field of a form") },
+	{ "Left Right", N_("move in a field; step through a choice") },
+	{ "Space", N_("next choice of a choice field") },
+	{ "Backspace Del", N_("delete before or at the cursor") },
+	{ "Ctrl-U", N_("delete to the start of the field") },
+	{ "s", N_("save a new peer's client config to a file") },
+	{ "t", N_("its config as text only, or with the QR code") },
+};
+
+const size_t app_n_dialog_keys = sizeof(app_dialog_keys) / sizeof(app_dialog_keys[0]);
+
+enum app_modal app_modal_top(const struct app *app)
 {
-	if (app->filter_editing)
-		return filter_key(app, key);
-	app->message[0] = '\0';
-	/* On the help screen any key but quit goes back, as in htop. */
-	if (app->view == VIEW_HELP && key != 'q' && key != AK_F10) {
+	return app->n_modals ? app->modals[app->n_modals - 1] : MODAL_NONE;
+}
+
+/* The top dialog goes; a client config goes from memory with it. */
+static void modal_pop(struct app *app)
+{
+	if (!app->n_modals)
+		return;
+	if (app->modals[--app->n_modals] == MODAL_CLIENT)
+		client_clear(&app->client);
+}
+
+void app_modal_close_all(struct app *app)
+{
+	while (app->n_modals)
+		modal_pop(app);
+}
+
+static void modal_push(struct app *app, enum app_modal m)
+{
+	/* Dialogs stack two or three deep; a deeper one takes the top's place. */
+	if (app->n_modals == APP_MODAL_DEPTH)
+		modal_pop(app);
+	app->modals[app->n_modals++] = m;
+}
+
+void app_pager_open(struct app *app, const char *title, bool select, bool wrap)
+{
+	app_modal_close_all(app);
+	pager_clear(&app->pager);
+	snprintf(app->pager.title, sizeof(app->pager.title), "%s", title);
+	app->pager.select = select;
+	app->pager.wrap = wrap;
+	modal_push(app, MODAL_PAGER);
+}
+
+/*
+ * A line with its tabs as spaces to the next stop of APP_TAB_STOP columns: the ruleset is
+ * indented with tabs, which a canvas cannot draw. A diff's stops count after its +, - or
+ * space, so that both sides line up as in the listing. NULL on ENOMEM.
+ */
+#define APP_TAB_STOP 4
+
+static char *expand_tabs(const char *s, size_t len, bool diff)
+{
+	size_t tabs = 0, o = 0, col = 0;
+	char *out;
+
+	for (size_t i = 0; i < len; ++i)
+		tabs += s[i] == '\t';
+	out = malloc(len + tabs * APP_TAB_STOP + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; ++i) {
+		if (s[i] != '\t') {
+			out[o++] = s[i];
+			/* Columns of characters, not bytes: tabs lead, so this is rarely wrong. */
+			if (((unsigned char)s[i] & 0xc0) != 0x80 && !(diff && i == 0))
+				col++;
+			continue;
+		}
+		do {
+			out[o++] = ' ';
+		} while (++col % APP_TAB_STOP);
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int app_pager_add(struct app *app, uint8_t kind, int action, int arg, const char *text)
+{
+	struct app_pager *p = &app->pager;
+
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t len = nl ? (size_t)(nl - text) : strlen(text);
+		struct app_line *l;
+
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 32;
+			struct app_line *lines = realloc(p->lines, cap * sizeof(*lines));
+
+			if (!lines)
+				return -ENOMEM;
+			p->lines = lines;
+			p->cap = cap;
+		}
+		l = &p->lines[p->n];
+		l->text = expand_tabs(text, len, kind == APP_LINE_DIFF);
+		if (!l->text)
+			return -ENOMEM;
+		l->kind = kind;
+		l->action = action;
+		l->arg = arg;
+		p->n++;
+		text += len + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+void app_confirm_open(struct app *app, const char *title, const char *question, const char *yes,
+		      const char *no, int yes_step, int no_step)
+{
+	struct app_confirm *c = &app->confirm;
+
+	snprintf(c->title, sizeof(c->title), "%s", title ? title : "");
+	snprintf(c->question, sizeof(c->question), "%s", question);
+	snprintf(c->yes, sizeof(c->yes), "%s", yes);
+	snprintf(c->no, sizeof(c->no), "%s", no);
+	c->yes_step = yes_step;
+	c->no_step = no_step;
+	modal_push(app, MODAL_CONFIRM);
+}
+
+void app_form_open(struct app *app, const char *title, int id,
+		   bool (*validate)(const struct app_form *form, char *err, size_t len, size_t *field))
+{
+	struct app_form *f = &app->form;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->title, sizeof(f->title), "%s", title);
+	f->id = id;
+	f->validate = validate;
+	modal_push(app, MODAL_FORM);
+}
+
+/* The length of s cut to at most max bytes, on a character boundary. */
+static size_t utf8_cut(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len <= max)
+		return len;
+	len = max;
+	while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len--;
+	return len;
+}
+
+int app_form_add(struct app *app, const char *label, size_t max, const char *initial)
+{
+	struct app_form *f = &app->form;
+	struct app_field *fl;
+	size_t len;
+
+	if (f->n == APP_FORM_FIELDS)
+		return -1;
+	fl = &f->fields[f->n];
+	memset(fl, 0, sizeof(*fl));
+	snprintf(fl->label, sizeof(fl->label), "%s", label);
+	fl->max = max && max < APP_FIELD_MAX ? max : APP_FIELD_MAX - 1;
+	len = utf8_cut(initial ? initial : "", fl->max);
+	memcpy(fl->buf, initial ? initial : "", len);
+	fl->buf[len] = '\0';
+	fl->cursor = len;
+	return (int)f->n++;
+}
+
+int app_form_add_choice(struct app *app, const char *label, const char *const *choices, size_t n, size_t initial)
+{
+	int i;
+	struct app_field *fl;
+
+	if (!n || (i = app_form_add(app, label, 0, NULL)) < 0)
+		return -1;
+	fl = &app->form.fields[i];
+	fl->choices = choices;
+	fl->n_choices = n;
+	fl->choice = initial < n ? initial : 0;
+	snprintf(fl->buf, sizeof(fl->buf), "%s", choices[fl->choice]);
+	fl->cursor = 0;
+	return i;
+}
+
+int app_show_diff(struct app *app, const char *title, const char *notes, const char *diff, const char *warning)
+{
+	app_pager_open(app, title, false, false);
+	app->pager.apply = true;
+	app->pager.apply_step = APP_STEP_APPLY;
+	snprintf(app->pager.warning, sizeof(app->pager.warning), "%s", warning ? warning : "");
+	/* Said before 'a' too, but seen first here, above what causes it. */
+	if ((warning && app_pager_add(app, APP_LINE_WARN, 0, 0, warning) < 0) ||
+	    (notes && app_pager_add(app, APP_LINE_NOTE, 0, 0, notes) < 0) ||
+	    app_pager_add(app, APP_LINE_DIFF, 0, 0, diff) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int app_show_reconcile(struct app *app, const char *title, int dir, const char *preview)
+{
+	app_pager_open(app, title, false, false);
+	app->pager.apply = true;
+	app->pager.apply_step = APP_STEP_RECONCILE;
+	app->pager.apply_arg = dir;
+	/* A diff of the file, or "- remove" and "+ add" lines: coloured alike. */
+	return app_pager_add(app, APP_LINE_DIFF, 0, 0, preview && preview[0] ? preview : _("nothing to change"));
+}
+
+int app_show_client(struct app *app, const char *title, const char *name, const char *text)
+{
+	struct app_client *cl = &app->client;
+	int ret;
+
+	app_modal_close_all(app);
+	client_clear(cl);
+	cl->text = strdup(text);
+	if (!cl->text)
+		return -ENOMEM;
+	snprintf(cl->title, sizeof(cl->title), "%s", title);
+	snprintf(cl->name, sizeof(cl->name), "%s", name ? name : "");
+	ret = qr_render(&cl->art[0], text, QR_UTF8_HALF);
+	if (!ret)
+		ret = qr_render(&cl->art[1], text, QR_ASCII);
+	if (ret < 0) {
+		if (ret == -ENOMEM) {
+			client_clear(cl);
+			return ret;
+		}
+		/* The text alone, then: the dialog says why there is no code. */
+		for (size_t s = 0; s < 2; ++s)
+			qr_art_free(&cl->art[s]);
+		cl->qr_error = ret;
+	}
+	modal_push(app, MODAL_CLIENT);
+	return 0;
+}
+
+int app_set_drift(struct app *app, const char *iface, const struct peer_drift *v, size_t n, const char *error)
+{
+	struct app_drift *dr = &app->drift;
+	struct peer_drift *copy = NULL;
+
+	if (n && !(copy = malloc(n * sizeof(*copy))))
+		return -ENOMEM;
+	if (n)
+		memcpy(copy, v, n * sizeof(*copy));
+	free(dr->v);
+	dr->v = copy;
+	dr->n = n;
+	dr->n_live = dr->n_file = 0;
+	for (size_t i = 0; i < n; ++i) {
+		if (v[i].live)
+			dr->n_live++;
+		else
+			dr->n_file++;
+	}
+	snprintf(dr->iface, sizeof(dr->iface), "%s", iface);
+	snprintf(dr->error, sizeof(dr->error), "%s", error ? error : "");
+	/* The rows' marks: a peer is looked up once per finding, not per row and render. */
+	for (size_t k = 0; k < app->n_devs; ++k) {
+		struct dev_state *d = &app->devs[k];
+
+		if (strcmp(d->name, iface))
+			continue;
+		for (uint32_t i = 0; i < d->n_tracks; ++i)
+			d->tracks[i].live_only = false;
+		for (size_t i = 0; i < n; ++i) {
+			int64_t t = v[i].live ? keyidx_find(&d->index, d->tracks, v[i].key) : -1;
+
+			if (t >= 0)
+				d->tracks[t].live_only = true;
+		}
+	}
+	return 0;
+}
+
+void app_form_close(struct app *app)
+{
+	if (app_modal_top(app) == MODAL_FORM)
+		modal_pop(app);
+}
+
+void app_form_fail(struct app *app, const char *err, size_t field)
+{
+	struct app_form *f = &app->form;
+
+	if (app_modal_top(app) != MODAL_FORM)
+		return;
+	snprintf(f->error, sizeof(f->error), "%s", err);
+	if (field < f->n)
+		f->focus = field;
+}
+
+int app_show_check(struct app *app, const char *title, const struct check_result *r)
+{
+	char line[sizeof(r->v[0].text) + sizeof(r->v[0].fix) + 64];
+
+	app_pager_open(app, title, true, true);
+	if (!r->n)
+		return app_pager_add(app, APP_LINE_TEXT, 0, 0, _("nothing found that keeps them apart"));
+	for (size_t i = 0; i < r->n; ++i) {
+		const struct check_finding *f = &r->v[i];
+		const char *how = f->kind == CHECK_FIX_FORWARD_IPV4 ? _("Enter switches IPv4 forwarding on") :
+				  f->kind == CHECK_FIX_FORWARD_IPV6 ? _("Enter switches IPv6 forwarding on") :
+				  f->kind == CHECK_FIX_FIREWALL ? _("Enter previews the firewall change") : NULL;
+
+		if (how)
+			snprintf(line, sizeof(line), "%s [%s]", f->text, how);
+		else if (f->fix[0])
+			snprintf(line, sizeof(line), _("%s; fix: %s"), f->text, f->fix);
+		else
+			snprintf(line, sizeof(line), "%s", f->text);
+		if (app_pager_add(app, APP_LINE_TEXT, how ? APP_STEP_FIX : APP_STEP_NONE, (int)f->kind, line) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void app_set_countdown(struct app *app, double deadline)
+{
+	app->countdown = deadline;
+}
+
+const char *app_countdown_text(const struct app *app, char *buf, size_t len)
+{
+	double left = app->countdown - app->mono_now;
+
+	if (app->countdown <= 0)
+		return NULL;
+	snprintf(buf, len, _("confirm within %d s: press c to keep, u to undo"), left > 0 ? (int)(left + 0.999) : 0);
+	return buf;
+}
+
+/* What a dialog does next; returns app_flags. */
+static int step(struct app *app, int what, int arg)
+{
+	char q[APP_LONG_TEXT_MAX];
+	const char *fam = app->fwd_ipv6 ? "IPv6" : "IPv4";
+
+	switch (what) {
+	case APP_STEP_APPLY:
+		return request(app, APP_REQ_FIREWALL_APPLY);
+	case APP_STEP_FORWARD: {
+		int v = arg ? app->fwd.ipv6 : app->fwd.ipv4;
+
+		if (v < 0)
+			return 0;
+		app->fwd_ipv6 = arg;
+		app->fwd_value = !v;
+		fam = arg ? "IPv6" : "IPv4";
+		snprintf(q, sizeof(q), app->fwd_value ? _("Turn %s forwarding on in this network namespace?") :
+							_("Turn %s forwarding off in this network namespace?"), fam);
+		app_confirm_open(app, _("Forwarding"), q, app->fwd_value ? _("turn on") : _("turn off"), _("cancel"),
+				 APP_STEP_FORWARD_ASK_PERSIST, APP_STEP_NONE);
+		return APP_REDRAW;
+	}
+	case APP_STEP_FORWARD_ASK_PERSIST:
+		snprintf(q, sizeof(q), app->fwd_value ? _("Also turn %s forwarding on at boot, in %s?") :
+							_("Also turn %s forwarding off at boot, in %s?"),
+			 fam, app->sysctl_file[0] ? app->sysctl_file : "/etc/sysctl.d");
+		app_confirm_open(app, _("Forwarding"), q, _("now and at boot"), _("only now"),
+				 APP_STEP_FORWARD_PERSIST, APP_STEP_FORWARD_NOW);
+		return APP_REDRAW;
+	case APP_STEP_FORWARD_NOW:
+	case APP_STEP_FORWARD_PERSIST:
+		app->req.ipv6 = app->fwd_ipv6;
+		app->req.value = app->fwd_value;
+		app->req.persist = what == APP_STEP_FORWARD_PERSIST;
+		return request(app, APP_REQ_FORWARD);
+	case APP_STEP_CHECK_WITH:
+		if (arg >= 0 && (size_t)arg >= app->n_pick_keys)
+			return 0;
+		app->req.with_b = arg >= 0;
+		if (arg >= 0)
+			memcpy(app->req.peer_b, app->pick_keys[arg], WG_KEY_LEN);
+		return request(app, APP_REQ_CHECK);
+	case APP_STEP_FIX:
+		if (refuse_read_only(app))
+			return APP_REDRAW;
+		if (arg == CHECK_FIX_FIREWALL) {
+			if (app->countdown > 0) {
+				say(app, _("a firewall change waits for confirmation: c keeps it, u undoes it"));
+				return APP_REDRAW;
+			}
+			return request(app, APP_REQ_FIREWALL_PREVIEW);
+		}
+		if (arg == CHECK_FIX_FORWARD_IPV4 || arg == CHECK_FIX_FORWARD_IPV6) {
+			int v6 = arg == CHECK_FIX_FORWARD_IPV6;
+
+			/* The check is a moment old: switch on only what is still off. */
+			if ((v6 ? app->fwd.ipv6 : app->fwd.ipv4) != 0) {
+				say(app, v6 ? _("IPv6 forwarding is not off now") : _("IPv4 forwarding is not off now"));
+				return APP_REDRAW;
+			}
+			return step(app, APP_STEP_FORWARD, v6);
+		}
+		return 0;
+	case APP_STEP_QUIT:
+		return APP_QUIT;
+	case APP_STEP_REMOVE:
+		if (refuse_read_only(app))
+			return APP_REDRAW;
+		memcpy(app->req.peer_a, app->target, WG_KEY_LEN);
+		return request(app, APP_REQ_PEER_REMOVE);
+	case APP_STEP_DRIFT:
+	case APP_STEP_RECONCILE:
+		if (refuse_read_only(app))
+			return APP_REDRAW;
+		app->req.value = arg;
+		return request(app, what == APP_STEP_DRIFT ? APP_REQ_DRIFT_PREVIEW : APP_REQ_DRIFT_APPLY);
+	case APP_STEP_NONE:
+	default:
+		return 0;
+	}
+}
+
+static void pager_move(struct app_pager *p, int64_t by, bool absolute)
+{
+	int64_t max, pos;
+
+	if (!p->n)
+		return;
+	if (p->select) {
+		pos = absolute ? by : (int64_t)p->cursor + by;
+		max = (int64_t)p->n - 1;
+	} else {
+		/* The view draws past no end: the last page ends with the last line. */
+		pos = absolute ? by : (int64_t)p->top + by;
+		max = p->page > 0 && p->n > (size_t)p->page ? (int64_t)(p->n - (size_t)p->page) :
+		      p->page > 0 ? 0 : (int64_t)p->n - 1;
+	}
+	if (pos > max)
+		pos = max;
+	if (pos < 0)
+		pos = 0;
+	if (p->select)
+		p->cursor = (size_t)pos;
+	else
+		p->top = (size_t)pos;
+}
+
+static int pager_key(struct app *app, int key)
+{
+	struct app_pager *p = &app->pager;
+	int64_t page = p->page > 1 ? p->page - 1 : 1;
+
+	switch (key) {
+	case AK_UP:
+	case 'k':
+		pager_move(p, -1, false);
+		break;
+	case AK_DOWN:
+	case 'j':
+		pager_move(p, 1, false);
+		break;
+	case AK_PGUP:
+		pager_move(p, -page, false);
+		break;
+	case AK_PGDN:
+		pager_move(p, page, false);
+		break;
+	case AK_HOME:
+	case 'g':
+		pager_move(p, 0, true);
+		break;
+	case AK_END:
+	case 'G':
+		pager_move(p, INT64_MAX / 2, true);
+		break;
+	case AK_ENTER:
+		if (p->select && p->cursor < p->n && p->lines[p->cursor].action)
+			return APP_REDRAW | step(app, p->lines[p->cursor].action, p->lines[p->cursor].arg);
+		return 0;
+	case 'a':
+		if (!p->apply)
+			return 0;
+		if (p->warning[0]) {
+			char q[APP_LONG_TEXT_MAX];
+
+			snprintf(q, sizeof(q), _("%s Apply anyway?"), p->warning);
+			app_confirm_open(app, _("Warning"), q, _("apply"), _("cancel"), APP_STEP_APPLY, APP_STEP_NONE);
+			return APP_REDRAW;
+		}
+		return step(app, p->apply_step ? p->apply_step : APP_STEP_APPLY, p->apply_arg);
+	case AK_ESC:
+	case 'q':
+		modal_pop(app);
+		break;
+	default:
+		return 0;
+	}
+	return APP_REDRAW;
+}
+
+static int confirm_key(struct app *app, int key)
+{
+	const struct app_confirm *c = &app->confirm;
+	int yes = c->yes_step, no = c->no_step;
+
+	switch (key) {
+	case 'y':
+	case 'Y':
+		modal_pop(app);
+		return APP_REDRAW | step(app, yes, 0);
+	case 'n':
+	case 'N':
+		modal_pop(app);
+		return APP_REDRAW | step(app, no, 0);
+	case AK_ESC:
+		modal_pop(app);
+		return APP_REDRAW;
+	default:
+		return 0;
+	}
+}
+
+/* The byte offset of the character before or after off in s. */
+static size_t utf8_prev(const char *s, size_t off)
+{
+	if (!off)
+		return 0;
+	off--;
+	while (off && ((unsigned char)s[off] & 0xc0) == 0x80)
+		off--;
+	return off;
+}
+
+static size_t utf8_next(const char *s, size_t off)
+{
+	if (!s[off])
+		return off;
+	off++;
+	while (s[off] && ((unsigned char)s[off] & 0xc0) == 0x80)
+		off++;
+	return off;
+}
+
+static void field_delete(struct app_field *fl, size_t from, size_t to)
+{
+	memmove(fl->buf + from, fl->buf + to, strlen(fl->buf + to) + 1);
+	fl->cursor = from;
+}
+
+static int field_key(struct app_field *fl, int key)
+{
+	size_t len = strlen(fl->buf);
+	char enc[4];
+	size_t n;
+
+	if (fl->choices) {
+		if (key == ' ' || key == AK_RIGHT)
+			fl->choice = (fl->choice + 1) % fl->n_choices;
+		else if (key == AK_LEFT)
+			fl->choice = (fl->choice + fl->n_choices - 1) % fl->n_choices;
+		else
+			return 0;
+		snprintf(fl->buf, sizeof(fl->buf), "%s", fl->choices[fl->choice]);
+		return APP_REDRAW;
+	}
+	switch (key) {
+	case AK_LEFT:
+		fl->cursor = utf8_prev(fl->buf, fl->cursor);
+		return APP_REDRAW;
+	case AK_RIGHT:
+		fl->cursor = utf8_next(fl->buf, fl->cursor);
+		return APP_REDRAW;
+	case AK_HOME:
+		fl->cursor = 0;
+		return APP_REDRAW;
+	case AK_END:
+		fl->cursor = len;
+		return APP_REDRAW;
+	case AK_BACKSPACE:
+		field_delete(fl, utf8_prev(fl->buf, fl->cursor), fl->cursor);
+		return APP_REDRAW;
+	case AK_DELETE:
+		field_delete(fl, fl->cursor, utf8_next(fl->buf, fl->cursor));
+		return APP_REDRAW;
+	case AK_KILL_LINE:
+		field_delete(fl, 0, fl->cursor);
+		return APP_REDRAW;
+	default:
+		break;
+	}
+	n = utf8_encode(key, enc);
+	if (!n || len + n > fl->max)
+		return 0;
+	memmove(fl->buf + fl->cursor + n, fl->buf + fl->cursor, len - fl->cursor + 1);
+	memcpy(fl->buf + fl->cursor, enc, n);
+	fl->cursor += n;
+	return APP_REDRAW;
+}
+
+static int form_key(struct app *app, int key)
+{
+	struct app_form *f = &app->form;
+	size_t bad = f->focus;
+	int flags;
+
+	if (!f->n) {
+		if (key == AK_ESC)
+			modal_pop(app);
+		return APP_REDRAW;
+	}
+	switch (key) {
+	case AK_TAB:
+	case AK_DOWN:
+		f->focus = (f->focus + 1) % f->n;
+		return APP_REDRAW;
+	case AK_BTAB:
+	case AK_UP:
+		f->focus = (f->focus + f->n - 1) % f->n;
+		return APP_REDRAW;
+	case AK_ESC:
+		modal_pop(app);
+		return APP_REDRAW;
+	case AK_ENTER:
+		f->error[0] = '\0';
+		if (f->validate && !f->validate(f, f->error, sizeof(f->error), &bad)) {
+			if (!f->error[0])
+				say(app, _("the form is not complete"));
+			if (bad < f->n)
+				f->focus = bad;
+			return APP_REDRAW;
+		}
+		/* The form stays: the loop closes it, or puts what it found wrong under it. */
+		app->req.form = f->id;
+		app->req.what = APP_REQ_FORM;
+		return APP_REDRAW | APP_REQUEST;
+	default:
+		flags = field_key(&f->fields[f->focus], key);
+		/* What validation said is about the text before the change. */
+		if (flags)
+			f->error[0] = '\0';
+		return flags;
+	}
+}
+
+static bool validate_save(const struct app_form *f, char *err, size_t len, size_t *field)
+{
+	if (f->n && !f->fields[0].buf[0])
+		return form_error(err, len, field, 0, _("a file name is needed"));
+	return true;
+}
+
+static int client_key(struct app *app, int key)
+{
+	struct app_client *cl = &app->client;
+	char file[APP_FIELD_MAX];
+
+	switch (key) {
+	case AK_UP:
+	case 'k':
+		if (cl->top)
+			cl->top--;
+		break;
+	case AK_DOWN:
+	case 'j':
+		if (cl->more)
+			cl->top++;
+		break;
+	case AK_HOME:
+	case 'g':
+		cl->top = 0;
+		break;
+	case 't':
+		cl->text_only = !cl->text_only;
+		cl->top = 0;
+		break;
+	case 's':
+		/* A name a shell takes as it is: the peer's, with what a path would split turned into '-'. */
+		snprintf(file, sizeof(file), "%s.conf", cl->name[0] ? cl->name : "client");
+		for (char *c = file; *c; ++c)
+			if (*c == '/' || *c == ' ')
+				*c = '-';
+		app_form_open(app, _("Save the client config"), APP_FORM_SAVE_CLIENT, validate_save);
+		field_hint(app, app_form_add(app, _("File"), 0, file), _("a new file; mode 0600"));
+		break;
+	case AK_ESC:
+	case 'q':
+		if (!cl->saved[0] && cl->text && strstr(cl->text, "\nPrivateKey = "))
+			say(app, _("client config closed: its private key is kept nowhere"));
+		modal_pop(app);
+		break;
+	default:
+		return 0;
+	}
+	return APP_REDRAW;
+}
+
+static int help_key(struct app *app, int key)
+{
+	int64_t top = app->help_top, page = app->help_page > 1 ? app->help_page - 1 : 1;
+
+	switch (key) {
+	case AK_UP:
+	case 'k':
+		top--;
+		break;
+	case AK_DOWN:
+	case 'j':
+		top++;
+		break;
+	case AK_PGUP:
+		top -= page;
+		break;
+	case AK_PGDN:
+		top += page;
+		break;
+	case AK_HOME:
+	case 'g':
+		top = 0;
+		break;
+	case AK_END:
+	case 'G':
+		top = INT32_MAX;	/* the view stops at the last page */
+		break;
+	default:
+		/* Any other key but quit goes back, as in htop. */
 		app->view = VIEW_MAIN;
 		return APP_REDRAW;
 	}
+	app->help_top = top < 0 ? 0 : (uint32_t)top;
+	return APP_REDRAW;
+}
+
+int app_key(struct app *app, int key)
+{
+	app->req.what = APP_REQ_NONE;
+	switch (app_modal_top(app)) {
+	case MODAL_PAGER:
+		app->message[0] = '\0';
+		return pager_key(app, key);
+	case MODAL_CONFIRM:
+		app->message[0] = '\0';
+		return confirm_key(app, key);
+	case MODAL_FORM:
+		app->message[0] = '\0';
+		return form_key(app, key);
+	case MODAL_CLIENT:
+		app->message[0] = '\0';
+		return client_key(app, key);
+	case MODAL_NONE:
+	default:
+		break;
+	}
+	if (app->filter_editing)
+		return filter_key(app, key);
+	app->message[0] = '\0';
+	if (app->view == VIEW_HELP && key != 'q' && key != AK_F10)
+		return help_key(app, key);
 	for (size_t i = 0; i < app_n_bindings; ++i)
 		for (size_t k = 0; k < 3 && app_bindings[i].keys[k]; ++k)
 			if (app_bindings[i].keys[k] == key)

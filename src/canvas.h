@@ -26,6 +26,15 @@ enum style {
 	STYLE_ERROR,
 	STYLE_KEY,		/* a key name in the status line and help */
 	STYLE_STATUS,		/* the status line */
+	STYLE_DIFF_ADD,		/* a line a diff adds */
+	STYLE_DIFF_DEL,		/* a line it removes */
+	STYLE_DIFF_HUNK,	/* where a stretch of a diff starts */
+	STYLE_FIELD,		/* a form's input field */
+	STYLE_FIELD_FOCUS,	/* the field keys go to */
+	STYLE_CURSOR,		/* the cursor in that field */
+	STYLE_COUNTDOWN,	/* time left to confirm a change */
+	STYLE_FIELD_HINT,	/* what an empty field means, in place of its text */
+	STYLE_QR,		/* a QR code: light on dark whatever the terminal's colours */
 	N_STYLES,
 };
 

@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 #include "check.h"
 #include "firewall.h"
 #include "format.h"
@@ -34,6 +37,7 @@ static int add(struct check_result *r, const char *fix, const char *fmt, ...)
 	vsnprintf(v->text, sizeof(v->text), fmt, ap);
 	va_end(ap);
 	snprintf(v->fix, sizeof(v->fix), "%s", fix ? fix : "");
+	v->kind = CHECK_FIX_NONE;
 	return 0;
 }
 
@@ -97,12 +101,14 @@ static int check_forwarding(const struct check_input *in, struct check_result *r
 		for (uint32_t p = 0; p < in->snap->devices[d]->n_peers; ++p)
 			for (uint32_t a = 0; a < in->snap->devices[d]->peers[p].n_allowedips; ++a)
 				v6 = v6 || in->snap->devices[d]->peers[p].allowedips[a].family == AF_INET6;
-	if (in->fwd.ipv4 == 0)
-		ret = add(r, "wgstar-top forward on",
-			  _("IPv4 forwarding is off in this network namespace: the hub forwards nothing between peers"));
-	if (!ret && v6 && in->fwd.ipv6 == 0)
-		ret = add(r, "wgstar-top forward on --ipv6",
-			  _("IPv6 forwarding is off in this network namespace: the hub forwards no IPv6 between peers"));
+	if (in->fwd.ipv4 == 0 &&
+	    !(ret = add(r, "wgstar-top forward on",
+			_("IPv4 forwarding is off in this network namespace: the hub forwards nothing between peers"))))
+		r->v[r->n - 1].kind = CHECK_FIX_FORWARD_IPV4;
+	if (!ret && v6 && in->fwd.ipv6 == 0 &&
+	    !(ret = add(r, "wgstar-top forward on --ipv6",
+			_("IPv6 forwarding is off in this network namespace: the hub forwards no IPv6 between peers"))))
+		r->v[r->n - 1].kind = CHECK_FIX_FORWARD_IPV6;
 	return ret;
 }
 
@@ -131,11 +137,14 @@ static int check_firewall(const struct check_input *in, struct check_result *r)
 					 ifaces[i]);
 			else
 				snprintf(fix, sizeof(fix), "wgstar-top firewall apply (shows the change first)");
-			if (ch->policy_drop)
+			if (ch->policy_drop) {
 				ret = add(r, fix, _("chain %s %s %s (%s) drops forwarded packets by policy and accepts no %s → %s"),
 					  firewall_family_name(ch->family), ch->table, ch->chain,
 					  ch->xtables ? "iptables-nft" : "nftables", ifaces[i], ifaces[i]);
-			else if (ch->drops)
+				/* What firewall_propose() adds; iptables-nft's chains are not its to change. */
+				if (!ret && !ch->xtables)
+					r->v[r->n - 1].kind = CHECK_FIX_FIREWALL;
+			} else if (ch->drops)
 				ret = add(r, NULL, _("chain %s %s %s has rules that drop or reject forwarded packets; "
 						     "%s → %s may be among them"),
 					  firewall_family_name(ch->family), ch->table, ch->chain, ifaces[i], ifaces[i]);
@@ -340,6 +349,101 @@ int check_run(const struct check_input *in, struct check_result *out)
 	    (ret = check_rp_filter(in, s, n_sel, out)) < 0)
 		check_result_free(out);
 	return ret;
+}
+
+/* The interface the kernel would send to addr through, as `ip route get` says. */
+static int route_oif(void *ctx, uint8_t family, const void *addr)
+{
+	struct mnl_socket *nl = ctx;
+	char buf[8192];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	struct nlattr *attr;
+	uint32_t seq = (uint32_t)time(NULL);
+	int oif = -ENETUNREACH;
+	ssize_t n;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = family == AF_INET ? 32 : 128;
+	mnl_attr_put(nlh, RTA_DST, family == AF_INET ? 4 : 16, addr);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		return -errno;
+	nlh = (struct nlmsghdr *)buf;
+	if (!mnl_nlmsg_ok(nlh, (int)n))
+		return -EBADMSG;
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+		return e->error ? e->error : -ENETUNREACH;
+	}
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_type != RTN_UNICAST && rtm->rtm_type != RTN_LOCAL)
+		return -ENETUNREACH;
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm))
+		if (mnl_attr_get_type(attr) == RTA_OIF && !mnl_attr_validate(attr, MNL_TYPE_U32))
+			oif = (int)mnl_attr_get_u32(attr);
+	return oif;
+}
+
+static int read_int(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int v = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The kernel uses the larger of conf/all and conf/IFACE. */
+static int rp_filter(const char *iface)
+{
+	char path[128];
+	int all = read_int("/proc/sys/net/ipv4/conf/all/rp_filter"), one;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", iface);
+	one = read_int(path);
+	return all > one ? all : one;
+}
+
+void check_gather(struct check_input *in, struct check_env *env, const struct wg_snapshot *snap, int64_t now)
+{
+	uint32_t genid;
+
+	memset(env, 0, sizeof(*env));
+	in->snap = snap;
+	in->now = now;
+	sysctl_forwarding(&in->fwd);
+	in->ruleset = firewall_list(&env->ruleset, &genid) == 0 ? env->ruleset : NULL;
+	for (size_t d = 0; d < CHECK_MAX_DEVICES; ++d)
+		in->rp_filter[d] = d < snap->n_devices ? rp_filter(snap->devices[d]->name) : -1;
+	env->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (env->nl && mnl_socket_bind(env->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(env->nl);
+		env->nl = NULL;
+	}
+	if (env->nl) {
+		in->route_oif = route_oif;
+		in->route_ctx = env->nl;
+	}
+}
+
+void check_env_free(struct check_env *env)
+{
+	free(env->ruleset);
+	if (env->nl)
+		mnl_socket_close(env->nl);
+	memset(env, 0, sizeof(*env));
 }
 
 void check_result_free(struct check_result *r)

@@ -10,6 +10,8 @@
 
 #define CHECK_MAX_DEVICES 8
 
+struct mnl_socket;
+
 struct check_input {
 	const struct wg_snapshot *snap;
 	struct fwd_state fwd;
@@ -23,9 +25,18 @@ struct check_input {
 	const char *peer_b;
 };
 
+/* What a fix is, for a caller that can make it rather than print it. */
+enum check_fix {
+	CHECK_FIX_NONE = 0,		/* none, or a command for people to run (fix) */
+	CHECK_FIX_FORWARD_IPV4,		/* switch IPv4 forwarding on */
+	CHECK_FIX_FORWARD_IPV6,		/* switch IPv6 forwarding on */
+	CHECK_FIX_FIREWALL,		/* what firewall_propose() proposes */
+};
+
 struct check_finding {
 	char text[512];
 	char fix[320];			/* empty when there is none */
+	enum check_fix kind;
 };
 
 struct check_result {
@@ -33,6 +44,19 @@ struct check_result {
 	size_t n;
 	char unknown[128];		/* a peer argument that names no peer */
 };
+
+/*
+ * What check_run needs from the network namespace this process runs in, gathered into in for
+ * snap: the forwarding sysctls, the ruleset, rp_filter per device, and routes through a
+ * netlink socket. Whatever cannot be read is left unknown. Free env with check_env_free.
+ */
+struct check_env {
+	char *ruleset;
+	struct mnl_socket *nl;
+};
+
+void check_gather(struct check_input *in, struct check_env *env, const struct wg_snapshot *snap, int64_t now);
+void check_env_free(struct check_env *env);
 
 /* 0 with the findings in out (free with check_result_free), or -ENOMEM; -ENOENT: see out->unknown. */
 int check_run(const struct check_input *in, struct check_result *out);

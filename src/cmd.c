@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The subcommands of wgstar-top: forward, firewall, check; and what they share. */
+/* The subcommands of wgstar-top: forward, firewall, check, peer; and what they share. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@ static const struct {
 	{ "forward", cmd_forward },
 	{ "firewall", cmd_firewall },
 	{ "check", cmd_check },
+	{ "peer", cmd_peer },
 };
 
 int cmd_dispatch(int argc, char *argv[])

@@ -14,6 +14,7 @@ int cmd_dispatch(int argc, char *argv[]);
 int cmd_forward(int argc, char *argv[]);
 int cmd_firewall(int argc, char *argv[]);
 int cmd_check(int argc, char *argv[]);
+int cmd_peer(int argc, char *argv[]);
 
 /* --- shared --- */
 extern const char *cmd_prog;

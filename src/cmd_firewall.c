@@ -102,32 +102,13 @@ static int send_error(int ret, const char *what)
 	return cmd_error(_("changing the ruleset failed: %s"), cmd_strerror(-ret));
 }
 
-/* SSH_CONNECTION is "client port server port": the server port is the one to keep open. */
-static unsigned int ssh_port(void)
-{
-	const char *s = getenv("SSH_CONNECTION");
-	unsigned int port = 0;
-	char a[64], b[64];
-	unsigned int p1;
-
-	if (s && sscanf(s, "%63s %u %63s %u", a, &p1, b, &port) != 4)
-		port = 0;
-	return port;
-}
-
 /* Warnings for what the change shuts that was open. */
 static void lockout_warnings(const struct firewall_plan *plan, const struct wg_snapshot *snap)
 {
-	unsigned int port = ssh_port();
+	char buf[1024];
 
-	if (port && firewall_port_shut(plan->after, "tcp", port) && !firewall_port_shut(plan->before, "tcp", port))
-		fprintf(stderr, _("warning: the new ruleset would drop your ssh connection (TCP port %u)\n"), port);
-	for (size_t i = 0; i < snap->n_devices; ++i) {
-		port = snap->devices[i]->listen_port;
-		if (port && firewall_port_shut(plan->after, "udp", port) && !firewall_port_shut(plan->before, "udp", port))
-			fprintf(stderr, _("warning: the new ruleset would drop WireGuard on %s (UDP port %u)\n"),
-				snap->devices[i]->name, port);
-	}
+	if (firewall_lockout_warnings(plan, snap, buf, sizeof(buf)))
+		fputs(buf, stderr);
 }
 
 /* The plan, previewed and validated by the kernel without committing. 0, 1 for nothing to do, or exit status. */

@@ -5,6 +5,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -353,6 +355,58 @@ bool firewall_port_shut(const char *ruleset, const char *proto, unsigned int por
 	return c.shut;
 }
 
+/* SSH_CONNECTION is "client port server port": the server port is the one to keep open. */
+static unsigned int ssh_port(void)
+{
+	const char *s = getenv("SSH_CONNECTION");
+	unsigned int port = 0;
+	char a[64], b[64];
+	unsigned int p1;
+
+	if (s && sscanf(s, "%63s %u %63s %u", a, &p1, b, &port) != 4)
+		port = 0;
+	return port;
+}
+
+__attribute__((format(printf, 4, 5)))
+static void append(char *buf, size_t len, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*o >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *o, len - *o, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*o += (size_t)n < len - *o ? (size_t)n : len - *o - 1;
+}
+
+int firewall_lockout_warnings(const struct firewall_plan *plan, const struct wg_snapshot *snap, char *buf, size_t len)
+{
+	unsigned int port = ssh_port();
+	size_t o = 0;
+	int n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (port && firewall_port_shut(plan->after, "tcp", port) && !firewall_port_shut(plan->before, "tcp", port)) {
+		append(buf, len, &o, _("warning: the new ruleset would drop your ssh connection (TCP port %u)\n"), port);
+		n++;
+	}
+	for (size_t i = 0; i < snap->n_devices; ++i) {
+		port = snap->devices[i]->listen_port;
+		if (port && firewall_port_shut(plan->after, "udp", port) &&
+		    !firewall_port_shut(plan->before, "udp", port)) {
+			append(buf, len, &o, _("warning: the new ruleset would drop WireGuard on %s (UDP port %u)\n"),
+			       snap->devices[i]->name, port);
+			n++;
+		}
+	}
+	return n;
+}
+
 const char *firewall_change_describe(char *buf, size_t len, const struct firewall_change *c)
 {
 	switch (c->kind) {
@@ -663,7 +717,7 @@ int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap,
 	}
 	if (!remove && !counting_present(plan->before)) {
 		struct firewall_change c = { .kind = FIREWALL_INSTALL_COUNTING, .family = NFPROTO_INET };
-		char *table;
+		char *table = NULL;
 		size_t len;
 
 		strcpy(c.table, COUNTERS_TABLE);

@@ -66,6 +66,14 @@ char *firewall_text_remove_table(const char *ruleset, uint8_t family, const char
  */
 bool firewall_port_shut(const char *ruleset, const char *proto, unsigned int port);
 
+/*
+ * What the plan would shut that is open now: the ssh connection this process runs in (the
+ * server port of SSH_CONNECTION) and the listen port of every WireGuard interface of snap.
+ * One translated "warning: ...\n" line each into buf; returns how many.
+ */
+int firewall_lockout_warnings(const struct firewall_plan *plan, const struct wg_snapshot *snap, char *buf,
+			      size_t len);
+
 /* The one-line description of a change, for people. buf of 512 bytes. */
 const char *firewall_change_describe(char *buf, size_t len, const struct firewall_change *c);
 

@@ -17,14 +17,13 @@
 #include "counters.h"
 #include "i18n.h"
 #include "prom.h"
+#include "peerops.h"
 #include "report.h"
 #include "sample.h"
 #include "sysctl.h"
 #include "textfile.h"
 
 #define EXIT_USAGE 2
-/* Fixed like /etc/wireguard: operators look for state in /var/lib whatever the prefix. */
-#define NAMES_STORE "/var/lib/wgstar/names"
 
 static const char *prog = "wgstar-top";
 
@@ -39,6 +38,8 @@ struct options {
 	const char *textfile;
 	bool read_only;
 	bool no_color;
+	unsigned int confirm_timeout;
+	const char *settings;
 };
 
 static void usage(FILE *out)
@@ -57,10 +58,15 @@ static void usage(FILE *out)
 		"  -d, --delay SECONDS    refresh interval of the console (default 1)\n"
 		"      --read-only        disable every action\n"
 		"      --no-color         draw without colours\n"
+		"      --confirm-timeout SECONDS\n"
+		"                         undo a firewall change the console applied unless it is\n"
+		"                         kept within SECONDS (default 30)\n"
+		"      --settings FILE    the hub's Endpoint and DNS for new peers' client configs\n"
+		"                         (default /etc/wgstar/wgstar.conf)\n"
 		"      --once             print one snapshot and exit\n"
 		"      --json             with --once, print JSON (schema in wgstar-top(8))\n"
 		"  -h, --help             show this help and exit\n"
-		"  -V, --version          show the version and exit\n"), NAMES_STORE);
+		"  -V, --version          show the version and exit\n"), NAMES_STORE_PATH);
 	fprintf(out, _("\n"
 		"Prometheus metrics (listed in wgstar-top(8)):\n"
 		"      --prometheus       with --once, print them in the text exposition format\n"
@@ -72,6 +78,17 @@ static void usage(FILE *out)
 		"  %s firewall [diff|apply|confirm|rollback] [--confirm-timeout SECONDS] [--yes]\n"
 		"                       [--remove-counting] [-i IFACE]\n"
 		"  %s check [PEER [PEER]] [-i IFACE] [-c CONFIG]\n"), prog, prog, prog);
+	fprintf(out, _("  %s peer add NAME [--public-key KEY | --generate] [--psk] [--address ADDR]\n"
+		"                [--keepalive SECONDS] [--endpoint HOST:PORT] [--dns LIST]\n"
+		"                [--client-config FILE] [--qr]\n"
+		"  %s peer remove NAME|PUBLIC-KEY [--yes]\n"
+		"  %s peer rename PEER NEW-NAME\n"
+		"  %s peer allowed-ips PEER PREFIX[,PREFIX...]\n"
+		"  %s peer drift\n"
+		"  %s peer reconcile to-file|to-live [--yes]\n"
+		"      peer commands also take -i IFACE, -c CONFIG, --names FILE and\n"
+		"      --settings FILE (the hub's Endpoint and DNS; default %s)\n"),
+		prog, prog, prog, prog, prog, prog, PEEROPS_SETTINGS_PATH);
 }
 
 __attribute__((format(printf, 1, 2)))
@@ -89,7 +106,8 @@ static int usage_error(const char *fmt, ...)
 
 static int parse_options(struct options *o, int argc, char *argv[])
 {
-	enum { OPT_ONCE = 256, OPT_JSON, OPT_READ_ONLY, OPT_NO_COLOR, OPT_NAMES, OPT_PROMETHEUS, OPT_TEXTFILE };
+	enum { OPT_ONCE = 256, OPT_JSON, OPT_READ_ONLY, OPT_NO_COLOR, OPT_NAMES, OPT_PROMETHEUS, OPT_TEXTFILE,
+	       OPT_CONFIRM_TIMEOUT, OPT_SETTINGS };
 	static const struct option longopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "config", required_argument, NULL, 'c' },
@@ -101,6 +119,8 @@ static int parse_options(struct options *o, int argc, char *argv[])
 		{ "textfile", required_argument, NULL, OPT_TEXTFILE },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT },
+		{ "settings", required_argument, NULL, OPT_SETTINGS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -108,7 +128,7 @@ static int parse_options(struct options *o, int argc, char *argv[])
 	int c;
 
 	o->delay = 1.0;
-	o->names = NAMES_STORE;
+	o->names = NAMES_STORE_PATH;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":i:c:d:hV", longopts, NULL)) != -1) {
 		char *end;
@@ -149,6 +169,19 @@ static int parse_options(struct options *o, int argc, char *argv[])
 			break;
 		case OPT_NO_COLOR:
 			o->no_color = true;
+			break;
+		case OPT_CONFIRM_TIMEOUT: {
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 3600)
+				return usage_error(_("the confirm timeout must be 1 to 3600 seconds, not '%s'"), optarg);
+			o->confirm_timeout = (unsigned int)v;
+			break;
+		}
+		case OPT_SETTINGS:
+			o->settings = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -461,6 +494,8 @@ static int run_console(const struct options *o)
 		.sample = { .iface = o->iface, .config_path = o->config, .names_path = o->names },
 		.interval = o->delay,
 		.read_only = o->read_only,
+		.confirm_timeout = o->confirm_timeout,
+		.settings_path = o->settings ? o->settings : PEEROPS_SETTINGS_PATH,
 		.color = !o->no_color && !(no_color && no_color[0]),
 		.describe = describe_sample_error,
 	};

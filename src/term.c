@@ -41,6 +41,21 @@ static const struct style_look looks[N_STYLES] = {
 	[STYLE_ERROR] = { COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD },
 	[STYLE_KEY] = { -1, -1, A_BOLD, A_BOLD },
 	[STYLE_STATUS] = { COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE },
+	/* Without colour a diff's + and - carry the meaning, as in git diff --no-color. */
+	[STYLE_DIFF_ADD] = { COLOR_GREEN, -1, A_NORMAL, A_NORMAL },
+	[STYLE_DIFF_DEL] = { COLOR_RED, -1, A_NORMAL, A_NORMAL },
+	[STYLE_DIFF_HUNK] = { COLOR_CYAN, -1, A_NORMAL, A_NORMAL },
+	[STYLE_FIELD] = { COLOR_BLACK, COLOR_WHITE, A_NORMAL, A_UNDERLINE },
+	[STYLE_FIELD_FOCUS] = { COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE },
+	[STYLE_CURSOR] = { COLOR_BLACK, COLOR_YELLOW, A_NORMAL, A_UNDERLINE | A_BOLD },
+	[STYLE_COUNTDOWN] = { COLOR_BLACK, COLOR_YELLOW, A_BOLD, A_REVERSE | A_BOLD },
+	[STYLE_FIELD_HINT] = { COLOR_BLUE, COLOR_WHITE, A_NORMAL, A_UNDERLINE | A_DIM },
+	/*
+	 * Set explicitly, not the terminal's default: a scanner wants dark modules on light, and
+	 * the symbol is drawn with light modules as ink. Bold makes white bright on 8 colours.
+	 * Without colour it is plain, and reads right on the usual light-on-dark terminal.
+	 */
+	[STYLE_QR] = { COLOR_WHITE, COLOR_BLACK, A_BOLD, A_NORMAL },
 };
 
 static void setup_colors(struct term *t, bool want_color)
@@ -207,6 +222,14 @@ static int map_function_key(wint_t k)
 		return AK_HOME;
 	case KEY_END:
 		return AK_END;
+	case KEY_LEFT:
+		return AK_LEFT;
+	case KEY_RIGHT:
+		return AK_RIGHT;
+	case KEY_BTAB:
+		return AK_BTAB;
+	case KEY_DC:
+		return AK_DELETE;
 	case KEY_ENTER:
 		return AK_ENTER;
 	case KEY_BACKSPACE:
@@ -233,6 +256,8 @@ static int map_char(wint_t c)
 	case 127:
 	case 8:
 		return AK_BACKSPACE;
+	case 21:
+		return AK_KILL_LINE;	/* Ctrl-U */
 	default:
 		break;
 	}

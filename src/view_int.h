@@ -15,6 +15,7 @@ struct view_ctx {
 	struct dev_state *d;
 	int64_t now;			/* wall seconds of the snapshot */
 	int64_t selected;		/* row of the selected peer, or -1 */
+	int help_rows;			/* rows the whole help screen takes */
 };
 
 /* The star diagram in the given area; returns the peers it could not place. */

@@ -204,13 +204,18 @@ static void render_row(struct view_ctx *v, const struct layout *l, int x0, int y
 	const struct wg_peer *p = row->peer >= 0 ? &v->dev->peers[row->peer] : NULL;
 	char buf[FORMAT_BUF * 4];
 	bool is_new = p && app_track_is_new(v->app, t), known;
+	bool drift = p && t->live_only;
 	uint8_t style = p ? STYLE_NORMAL : STYLE_GONE;
 
+	/* Drift outranks new: a peer set by hand with wg(8) is both, and the file lacks it for good. */
 	if (!p)
 		canvas_text(c, x0, y, 1, STYLE_GONE, "-", false);
+	else if (drift)
+		canvas_text(c, x0, y, 1, STYLE_WARN, "!", false);
 	else if (is_new)
 		canvas_text(c, x0, y, 1, STYLE_NEW, "+", false);
-	cell(c, l, x0, y, APP_COL_NAME, is_new ? STYLE_NEW : style, view_row_name(v, row, buf, sizeof(buf)));
+	cell(c, l, x0, y, APP_COL_NAME, drift ? STYLE_WARN : is_new ? STYLE_NEW : style,
+	     view_row_name(v, row, buf, sizeof(buf)));
 	if (!p) {
 		cell(c, l, x0, y, APP_COL_STATE, STYLE_GONE, _("gone"));
 		goto out;

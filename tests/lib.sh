@@ -94,6 +94,32 @@ hub() {
 	ip netns exec "$LAB_HUB_NS" "$@"
 }
 
+# device_new: a fresh device namespace on the lab's underlay with an empty WireGuard interface
+# (lab device), about to be onboarded; sets DEV_NS and DEV_IF.
+device_new() {
+	read -r DEV_NS DEV_IF < <(lab device)
+	[ -n "${DEV_IF:-}" ] || fail "lab device failed"
+}
+
+# device_load CLIENT_CONF: the device loads exactly that config as wg-quick would: stripped
+# of wg-quick's own keys (wg-quick strip), then its Address lines, then up.
+device_load() {
+	local conf=$1 a
+	cp "$conf" "$WORKDIR/$DEV_IF.conf"
+	wg-quick strip "$WORKDIR/$DEV_IF.conf" >"$WORKDIR/$DEV_IF.stripped" || fail "wg-quick strip refused $conf"
+	ip netns exec "$DEV_NS" wg setconf "$DEV_IF" "$WORKDIR/$DEV_IF.stripped" ||
+		fail "wg setconf refused the stripped $conf"
+	for a in $(sed -n 's/^Address = //p' "$conf" | tr ',' ' '); do
+		ip -n "$DEV_NS" addr add "$a" dev "$DEV_IF" nodad 2>/dev/null || ip -n "$DEV_NS" addr add "$a" dev "$DEV_IF"
+	done
+	ip -n "$DEV_NS" link set "$DEV_IF" up
+}
+
+# device_reaches [ping options] ADDR: the device reaches ADDR (three tries, for a slow VM).
+device_reaches() {
+	ip netns exec "$DEV_NS" ping -q -n -c 3 -i 0.3 -W 2 "$@" >/dev/null 2>&1
+}
+
 # make_netns NAME: an extra, empty namespace wgst<pid>-NAME, deleted on exit; its name is
 # left in NETNS. (Not for use in $(...): the cleanup must be registered in this shell.)
 make_netns() {

@@ -84,10 +84,10 @@ alive() {
 }
 
 # The table starts below its column titles (NAME ... STATE) and ends above the status line;
-# a row's first word is the peer's name, after a new (+) or gone (-) mark.
+# a row's first word is the peer's name, after a new (+), gone (-) or drift (!) mark.
 table_rows() {
 	screen "$1" | awk '
-		rows && NF { w = $1; sub(/^[-+]/, "", w); word[n++] = w }
+		rows && NF { w = $1; sub(/^[-+!]/, "", w); word[n++] = w }
 		/^ *NAME/ && / STATE/ { rows = 1; n = 0 }
 		END { for (i = 0; i < n - 1; i++) printf "%s%s", i ? " " : "", word[i]; print "" }'
 }

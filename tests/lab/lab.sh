@@ -60,6 +60,9 @@ Usage: ${0##*/} COMMAND [OPTIONS]
                                    run CMD in the hub's or peer K's namespace
   traffic start|stop [--state DIR] start or stop the background traffic
   bulk M [--state DIR]             add M more hub-only peers to a running lab
+  device [--state DIR]             a new device namespace on the underlay with an empty
+                                   WireGuard interface, as a phone or laptop about to be
+                                   onboarded; prints "NAMESPACE INTERFACE"
 
 The state directory defaults to \$LAB_STATE or \${TMPDIR:-/tmp}/wgstar-lab. The prefix
 (default wgst<pid>) names namespaces and interfaces. LAB_BACKEND=kernel|userspace forces
@@ -364,6 +367,25 @@ load_env() {
 
 # --- commands ---
 
+# A device to onboard: its own namespace, on the hub's underlay, with a WireGuard interface
+# that has no configuration yet. Torn down with the lab.
+cmd_device() {
+	local k ns
+	for ((k = 1; k <= 40; k++)); do
+		[ -e "/run/netns/$PREFIX-d$k" ] || break
+	done
+	[ $k -le 40 ] || die "at most 40 devices"
+	ns=$PREFIX-d$k
+	add_netns "$ns"
+	start_wg "$ns" "$ns"
+	ip -n "$HUB_NS" link add "d$k" type veth peer name eth0 netns "$ns"
+	ip -n "$HUB_NS" link set "d$k" master br0 up
+	ip -n "$ns" addr add "$UNDER4.$((200 + k))/24" dev eth0
+	ip -n "$ns" link set eth0 up
+	wait_wg "$ns"
+	echo "$ns $ns"
+}
+
 cmd_up() {
 	local k ifs=() iflen
 	while [ $# -gt 0 ]; do
@@ -578,6 +600,11 @@ main() {
 		stop) traffic_stop ;;
 		*) usage >&2; exit 2 ;;
 		esac
+		;;
+	device)
+		[ ${#args[@]} -eq 0 ] || { usage >&2; exit 2; }
+		load_env
+		cmd_device
 		;;
 	bulk)
 		[ ${#args[@]} -eq 1 ] && [[ ${args[0]} =~ ^[0-9]+$ ]] || { usage >&2; exit 2; }

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of the console state: selection by identity, marks, filter, sort, keys. */
+/*
+ * Unit tests of the console state: selection by identity, marks, filter, sort, keys; and the
+ * dialogs: pager, question, form, the requests they make and read-only's refusals.
+ */
 #include "cmocka_common.h"
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "app.h"
 
@@ -341,6 +346,780 @@ static void test_ten_thousand_peers(void **state)
 	app_free(&app);
 }
 
+/* --- dialogs --- */
+
+static void test_pager_scrolling(void **state)
+{
+	struct app app;
+	char line[16];
+
+	app_init(&app, 1);
+	app_pager_open(&app, "text", false, false);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	/* several lines at once, split at newlines */
+	assert_int_equal(app_pager_add(&app, APP_LINE_TEXT, 0, 0, "one\ntwo\n"), 0);
+	assert_int_equal(app.pager.n, 2);
+	for (int i = 2; i < 50; ++i) {
+		snprintf(line, sizeof(line), "line %d", i);
+		app_pager_add(&app, APP_LINE_TEXT, 0, 0, line);
+	}
+	assert_int_equal(app.pager.n, 50);
+	app_pager_add(&app, APP_LINE_TEXT, 0, 0, "a\tb");
+	assert_string_equal(app.pager.lines[50].text, "a   b");
+	app.pager.n = 50;
+	free(app.pager.lines[50].text);
+	app.pager.page = 10;	/* as a render of ten rows leaves it */
+	assert_int_equal(app_key(&app, AK_DOWN), APP_REDRAW);
+	assert_int_equal(app.pager.top, 1);
+	app_key(&app, 'k');
+	app_key(&app, AK_UP);	/* not above the first line */
+	assert_int_equal(app.pager.top, 0);
+	app_key(&app, AK_PGDN);	/* a page less one line, as less does */
+	assert_int_equal(app.pager.top, 9);
+	app_key(&app, AK_END);	/* the last page ends with the last line */
+	assert_int_equal(app.pager.top, 40);
+	app_key(&app, AK_PGDN);
+	assert_int_equal(app.pager.top, 40);
+	app_key(&app, AK_PGUP);
+	assert_int_equal(app.pager.top, 31);
+	app_key(&app, AK_HOME);
+	assert_int_equal(app.pager.top, 0);
+	/* no apply in a plain pager; q and Esc close it */
+	assert_int_equal(app_key(&app, 'a'), 0);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	app_key(&app, 'q');
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	/* keys are the main screen's again */
+	assert_int_equal(app_key(&app, 'q'), APP_QUIT);
+	app_free(&app);
+}
+
+static void test_diff_apply_and_warning(void **state)
+{
+	struct app app;
+
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	assert_int_equal(app_key(&app, 'F'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FIREWALL_PREVIEW);
+	/* the loop's answer: the diff, with a warning */
+	assert_int_equal(app_show_diff(&app, "Firewall", "# add table inet wgstar",
+				       "--- a\n+++ b\n@@ -1 +1,3 @@\n x\n+table inet wgstar {\n+\tchain forward {\n",
+				       "warning: the new ruleset would drop your ssh connection (TCP port 22)"), 0);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	assert_int_equal(app.pager.lines[0].kind, APP_LINE_WARN);
+	assert_int_equal(app.pager.lines[1].kind, APP_LINE_NOTE);
+	assert_int_equal(app.pager.lines[2].kind, APP_LINE_DIFF);
+	assert_string_equal(app.pager.lines[6].text, "+table inet wgstar {");
+	/* tabs to stops of four columns, counted after a diff's first character */
+	assert_string_equal(app.pager.lines[7].text, "+    chain forward {");
+	/* a asks first when the change would lock the operator out; Esc goes back to the diff */
+	assert_int_equal(app_key(&app, 'a'), APP_REDRAW);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	assert_int_equal(app_modal_top(&app), MODAL_CONFIRM);
+	assert_non_null(strstr(app.confirm.question, "ssh connection"));
+	assert_non_null(strstr(app.confirm.question, "Apply anyway?"));
+	app_key(&app, AK_ESC);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	app_key(&app, 'a');
+	assert_int_equal(app_key(&app, 'n'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	app_key(&app, 'a');
+	assert_int_equal(app_key(&app, 'y'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FIREWALL_APPLY);
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	/* without a warning a applies at once */
+	app_show_diff(&app, "Firewall", NULL, "+x\n", "");
+	assert_int_equal(app.pager.n, 1);
+	assert_int_equal(app_key(&app, 'a'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FIREWALL_APPLY);
+	/* the next key starts without a request */
+	app_key(&app, 's');
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	app_free(&app);
+}
+
+static void test_countdown(void **state)
+{
+	struct app app;
+	char buf[APP_TEXT_MAX];
+
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	assert_null(app_countdown_text(&app, buf, sizeof(buf)));
+	app.mono_now = 100;
+	app_set_countdown(&app, 130);
+	assert_string_equal(app_countdown_text(&app, buf, sizeof(buf)),
+			    "confirm within 30 s: press c to keep, u to undo");
+	app.mono_now = 102.5;
+	assert_string_equal(app_countdown_text(&app, buf, sizeof(buf)),
+			    "confirm within 28 s: press c to keep, u to undo");
+	app.mono_now = 131;
+	assert_string_equal(app_countdown_text(&app, buf, sizeof(buf)),
+			    "confirm within 0 s: press c to keep, u to undo");
+	app.mono_now = 103;
+	/* no second change while one waits */
+	assert_int_equal(app_key(&app, 'F'), APP_REDRAW);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	assert_non_null(strstr(app.message, "c keeps it"));
+	/* c keeps, u undoes: both go to the guard */
+	assert_int_equal(app_key(&app, 'c'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FIREWALL_CONFIRM);
+	assert_int_equal(app_key(&app, 'u'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FIREWALL_ROLLBACK);
+	/* quitting while it waits asks first */
+	assert_int_equal(app_key(&app, 'q'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_CONFIRM);
+	assert_non_null(strstr(app.confirm.question, "rolled back in 27 s"));
+	app_key(&app, 'n');
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	app_key(&app, 'q');
+	assert_int_equal(app_key(&app, 'y'), APP_REDRAW | APP_QUIT);
+	app_set_countdown(&app, 0);
+	assert_null(app_countdown_text(&app, buf, sizeof(buf)));
+	assert_int_equal(app_key(&app, 'q'), APP_QUIT);
+	app_free(&app);
+}
+
+static void test_forward_switch(void **state)
+{
+	struct app app;
+
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	app.fwd = (struct fwd_state){ .ipv4 = 1, .ipv6 = 0 };
+	snprintf(app.sysctl_file, sizeof(app.sysctl_file), "/etc/sysctl.d/99-wgstar.conf");
+	app_key(&app, 'w');
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	assert_true(app.pager.select);
+	assert_int_equal(app.pager.n, 2);
+	assert_string_equal(app.pager.lines[0].text, "IPv4 forwarding: on; Enter turns it off");
+	assert_string_equal(app.pager.lines[1].text, "IPv6 forwarding: off; Enter turns it on");
+	/* IPv4 off, not persisted */
+	app_key(&app, AK_ENTER);
+	assert_int_equal(app_modal_top(&app), MODAL_CONFIRM);
+	assert_string_equal(app.confirm.question, "Turn IPv4 forwarding off in this network namespace?");
+	assert_int_equal(app_key(&app, 'y'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_CONFIRM);
+	assert_string_equal(app.confirm.question, "Also turn IPv4 forwarding off at boot, in /etc/sysctl.d/99-wgstar.conf?");
+	/* Esc: nothing switched, back at the list */
+	app_key(&app, AK_ESC);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	app_key(&app, AK_ENTER);
+	app_key(&app, 'y');
+	assert_int_equal(app_key(&app, 'n'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FORWARD);
+	assert_false(app.req.ipv6);
+	assert_int_equal(app.req.value, 0);
+	assert_false(app.req.persist);
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	/* IPv6 on, persisted */
+	app_key(&app, 'w');
+	app_key(&app, AK_DOWN);
+	app_key(&app, AK_ENTER);
+	assert_string_equal(app.confirm.question, "Turn IPv6 forwarding on in this network namespace?");
+	app_key(&app, 'y');
+	assert_int_equal(app_key(&app, 'y'), APP_REDRAW | APP_REQUEST);
+	assert_true(app.req.ipv6);
+	assert_int_equal(app.req.value, 1);
+	assert_true(app.req.persist);
+	/* n on the first question cancels */
+	app_key(&app, 'w');
+	app_key(&app, AK_ENTER);
+	assert_int_equal(app_key(&app, 'n'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	/* an unknown state offers nothing */
+	app_key(&app, AK_ESC);
+	app.fwd.ipv6 = -1;
+	app_key(&app, 'w');
+	app_key(&app, AK_END);
+	assert_string_equal(app.pager.lines[1].text, "IPv6 forwarding: unknown");
+	assert_int_equal(app_key(&app, AK_ENTER), 0);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	app_free(&app);
+}
+
+static void test_check_pick_and_fix(void **state)
+{
+	struct check_finding findings[3] = {
+		{ "IPv4 forwarding is off in this network namespace", "wgstar-top forward on", CHECK_FIX_FORWARD_IPV4 },
+		{ "alice never completed a handshake", "", CHECK_FIX_NONE },
+		{ "chain ip filter FORWARD drops", "iptables -A FORWARD -i wg0 -o wg0 -j ACCEPT", CHECK_FIX_NONE },
+	};
+	struct check_result r = { .v = findings, .n = 3 };
+	uint8_t bob[WG_KEY_LEN];
+	struct app app;
+
+	memset(bob, 3, sizeof(bob));
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	app.fwd = (struct fwd_state){ .ipv4 = 0, .ipv6 = 1 };
+	/* alice is selected: the list offers everyone else, in the table's order */
+	assert_string_equal(row_name(&app, (uint32_t)app_selected_row(&app)), "alice");
+	app_key(&app, 'x');
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	assert_string_equal(app.pager.title, "Check alice with");
+	assert_int_equal(app.pager.n, 3);
+	assert_string_equal(app.pager.lines[0].text, "every other peer");
+	assert_string_equal(app.pager.lines[1].text, "bob");
+	assert_string_equal(app.pager.lines[2].text, "carol");
+	app_key(&app, AK_DOWN);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_CHECK);
+	assert_true(app.req.with_b);
+	assert_memory_equal(app.req.peer_b, bob, WG_KEY_LEN);
+	assert_int_equal(app.req.peer_a[0], 2);
+	/* every other peer */
+	app_key(&app, 'x');
+	app_key(&app, AK_ENTER);
+	assert_false(app.req.with_b);
+
+	/* the findings, one a line; Enter fixes what wgstar can fix */
+	assert_int_equal(app_show_check(&app, "Check: alice and bob", &r), 0);
+	assert_int_equal(app.pager.n, 3);
+	assert_non_null(strstr(app.pager.lines[0].text, "Enter switches IPv4 forwarding on"));
+	assert_string_equal(app.pager.lines[1].text, "alice never completed a handshake");
+	assert_string_equal(app.pager.lines[2].text,
+			    "chain ip filter FORWARD drops; fix: iptables -A FORWARD -i wg0 -o wg0 -j ACCEPT");
+	app_key(&app, AK_END);
+	assert_int_equal(app_key(&app, AK_ENTER), 0);	/* a command for people: nothing to do here */
+	app_key(&app, AK_HOME);
+	app_key(&app, AK_ENTER);
+	assert_int_equal(app_modal_top(&app), MODAL_CONFIRM);
+	assert_string_equal(app.confirm.question, "Turn IPv4 forwarding on in this network namespace?");
+	app_key(&app, 'y');
+	assert_int_equal(app_key(&app, 'n'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FORWARD);
+	assert_int_equal(app.req.value, 1);
+	/* a firewall fix is the firewall preview */
+	findings[0].kind = CHECK_FIX_FIREWALL;
+	app_show_check(&app, "Check", &r);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FIREWALL_PREVIEW);
+	/* nothing found */
+	r.n = 0;
+	app_show_check(&app, "Check", &r);
+	assert_int_equal(app.pager.n, 1);
+	/* without a peer there is nothing to start from */
+	app_modal_close_all(&app);
+	app_free(&app);
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 0));
+	app_key(&app, 'x');
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	assert_non_null(strstr(app.message, "select a peer"));
+	app_free(&app);
+}
+
+static void test_read_only(void **state)
+{
+	static const int keys[] = { 'F', 'c', 'u', 'w', 'n', 'e', 'D', AK_DELETE };
+	struct check_finding fix = { "IPv4 forwarding is off", "wgstar-top forward on", CHECK_FIX_FORWARD_IPV4 };
+	struct check_result r = { .v = &fix, .n = 1 };
+	struct app app;
+
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	app.read_only = true;
+	app.fwd = (struct fwd_state){ .ipv4 = 0, .ipv6 = 0 };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); ++i) {
+		assert_int_equal(app_key(&app, keys[i]), APP_REDRAW);
+		assert_int_equal(app.req.what, APP_REQ_NONE);
+		assert_int_equal(app_modal_top(&app), MODAL_NONE);
+		assert_string_equal(app.message, "read-only: no changes");
+	}
+	/* a check only looks: it runs, but its fixes are refused */
+	assert_int_equal(app_key(&app, 'x'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	app_show_check(&app, "Check", &r);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	assert_string_equal(app.message, "read-only: no changes");
+	/* drift is shown, but offers no way to reconcile it */
+	app_modal_close_all(&app);
+	{
+		struct peer_drift d = { .live = true, .name = "bob" };
+
+		memset(d.key, 3, sizeof(d.key));
+		assert_int_equal(app_set_drift(&app, "wg0", &d, 1, NULL), 0);
+	}
+	assert_int_equal(app_key(&app, 'd'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	for (size_t i = 0; i < app.pager.n; ++i)
+		assert_int_equal(app.pager.lines[i].action, 0);
+	assert_string_equal(app.pager.lines[app.pager.n - 1].text, "read-only: reconciling is off");
+	/* and a reconcile previewed anyway is refused at 'a' */
+	app_show_reconcile(&app, "Reconcile", PEEROPS_TO_LIVE, "- remove from wg0: bob\n");
+	assert_int_equal(app_key(&app, 'a'), APP_REDRAW);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	assert_string_equal(app.message, "read-only: no changes");
+	app_free(&app);
+}
+
+static bool validate_peer(const struct app_form *f, char *err, size_t len, size_t *field)
+{
+	if (!f->fields[0].buf[0]) {
+		snprintf(err, len, "a name is needed");
+		*field = 0;
+		return false;
+	}
+	if (strchr(f->fields[3].buf, 'x')) {
+		snprintf(err, len, "the keepalive is a number of seconds");
+		*field = 3;
+		return false;
+	}
+	return true;
+}
+
+static void type(struct app *app, const int *cps, size_t n)
+{
+	for (size_t i = 0; i < n; ++i)
+		assert_int_equal(app_key(app, cps[i]), APP_REDRAW);
+}
+
+static void test_form_editing(void **state)
+{
+	static const char *const key_choices[] = { "generate", "paste" };
+	static const int zoe[] = { 'z', 'o', 0xeb, 0x4e2d };	/* ë (2 bytes), 中 (3 bytes) */
+	struct app app;
+	struct app_field *name, *addr;
+
+	app_init(&app, 1);
+	app_form_open(&app, "Add a peer", 7, validate_peer);
+	assert_int_equal(app_form_add(&app, "Name", 16, NULL), 0);
+	assert_int_equal(app_form_add_choice(&app, "Key", key_choices, 2, 0), 1);
+	assert_int_equal(app_form_add(&app, "Address", 0, "10.172.16.9/32"), 2);
+	assert_int_equal(app_form_add(&app, "Keepalive", 5, "25"), 3);
+	assert_int_equal(app_form_add(&app, "Endpoint", 0, ""), 4);
+	assert_int_equal(app_modal_top(&app), MODAL_FORM);
+	name = &app.form.fields[0];
+	addr = &app.form.fields[2];
+	assert_int_equal(addr->cursor, strlen("10.172.16.9/32"));
+
+	/* UTF-8 in, a character out per Backspace */
+	type(&app, zoe, 4);
+	assert_string_equal(name->buf, "zo\u00eb\u4e2d");
+	assert_int_equal(name->cursor, 7);
+	app_key(&app, AK_BACKSPACE);
+	assert_string_equal(name->buf, "zo\u00eb");
+	app_key(&app, AK_BACKSPACE);
+	assert_string_equal(name->buf, "zo");
+	/* Left, Home, End and insertion in the middle */
+	type(&app, zoe + 2, 1);
+	app_key(&app, AK_LEFT);
+	assert_int_equal(name->cursor, 2);
+	app_key(&app, 'x');
+	assert_string_equal(name->buf, "zox\u00eb");
+	app_key(&app, AK_HOME);
+	app_key(&app, AK_DELETE);
+	assert_string_equal(name->buf, "ox\u00eb");
+	app_key(&app, AK_RIGHT);
+	app_key(&app, AK_RIGHT);
+	assert_int_equal(name->cursor, 2);
+	app_key(&app, AK_RIGHT);
+	assert_int_equal(name->cursor, 4);
+	app_key(&app, AK_RIGHT);	/* not past the end */
+	assert_int_equal(name->cursor, 4);
+	/* Ctrl-U: up to the cursor */
+	app_key(&app, AK_LEFT);
+	app_key(&app, AK_KILL_LINE);
+	assert_string_equal(name->buf, "\u00eb");
+	assert_int_equal(name->cursor, 0);
+	app_key(&app, AK_END);
+	app_key(&app, AK_KILL_LINE);
+	assert_string_equal(name->buf, "");
+	/* control characters are not text; the field holds at most max bytes */
+	assert_int_equal(app_key(&app, 0x01), 0);
+	for (int i = 0; i < 20; ++i)
+		app_key(&app, 'a' + i);
+	assert_int_equal(strlen(name->buf), 16);
+	assert_int_equal(app_key(&app, 0xeb), 0);
+
+	/* Tab, Shift-Tab, Down and Up move between fields, around the ends */
+	app_key(&app, AK_TAB);
+	assert_int_equal(app.form.focus, 1);
+	/* Space steps through a choice, Left goes back; typing does nothing there */
+	app_key(&app, ' ');
+	assert_string_equal(app.form.fields[1].buf, "paste");
+	app_key(&app, ' ');
+	assert_string_equal(app.form.fields[1].buf, "generate");
+	app_key(&app, AK_LEFT);
+	assert_string_equal(app.form.fields[1].buf, "paste");
+	assert_int_equal(app.form.fields[1].choice, 1);
+	assert_int_equal(app_key(&app, 'q'), 0);
+	app_key(&app, AK_BTAB);
+	app_key(&app, AK_UP);
+	assert_int_equal(app.form.focus, 4);
+	app_key(&app, AK_DOWN);
+	assert_int_equal(app.form.focus, 0);
+
+	/* Enter validates: the error goes under the form, the focus to the field at fault */
+	app_key(&app, AK_TAB);
+	app_key(&app, AK_TAB);
+	app_key(&app, AK_TAB);
+	app_key(&app, 'x');
+	assert_string_equal(app.form.fields[3].buf, "25x");
+	app_key(&app, AK_HOME);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	assert_string_equal(app.form.error, "the keepalive is a number of seconds");
+	assert_int_equal(app.form.focus, 3);
+	assert_int_equal(app_modal_top(&app), MODAL_FORM);
+	/* editing clears it; a valid form is a request, and the fields stay for the loop */
+	app_key(&app, AK_END);
+	app_key(&app, AK_BACKSPACE);
+	assert_string_equal(app.form.error, "");
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FORM);
+	assert_int_equal(app.req.form, 7);
+	/* the form stays until the loop is done with it: it may have more to say */
+	assert_int_equal(app_modal_top(&app), MODAL_FORM);
+	assert_string_equal(app.form.fields[3].buf, "25");
+	assert_string_equal(app.form.fields[1].buf, "paste");
+	app_form_fail(&app, "10.172.16.9/32 is bob's already", 2);
+	assert_int_equal(app_modal_top(&app), MODAL_FORM);
+	assert_string_equal(app.form.error, "10.172.16.9/32 is bob's already");
+	assert_int_equal(app.form.focus, 2);
+	app_form_close(&app);
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+
+	/* Esc cancels */
+	app_form_open(&app, "Add a peer", 7, validate_peer);
+	app_form_add(&app, "Name", 16, "a name far longer than sixteen bytes");
+	assert_string_equal(app.form.fields[0].buf, "a name far longe");
+	app_key(&app, AK_ESC);
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	app_free(&app);
+}
+
+static const char client_conf[] =
+	"[Interface]\n"
+	"# Name = phone\n"
+	"Address = 10.172.16.5/24\n"
+	"PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+	"Endpoint = vpn.example.net:51820\n"
+	"AllowedIPs = 10.172.16.0/24\n"
+	"PersistentKeepalive = 25\n";
+
+static void test_add_peer_form(void **state)
+{
+	static const int phone[] = { 'p', 'h', 'o', 'n', 'e' };
+	const char *key = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
+	struct app app;
+	struct app_form *f = &app.form;
+
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	/* n asks the loop for the settings and the next free address first */
+	assert_int_equal(app_key(&app, 'n'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_PEER_ADD_FORM);
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	app_peer_add_form(&app, NULL, "10.172.16.1", "10.172.16.5/32");
+	assert_int_equal(app_modal_top(&app), MODAL_FORM);
+	assert_int_equal(f->id, APP_FORM_ADD_PEER);
+	assert_int_equal(f->n, APP_ADD_N_FIELDS);
+	assert_string_equal(f->title, "New peer on wg0");
+	assert_string_equal(f->fields[APP_ADD_NAME].label, "Name");
+	assert_string_equal(f->fields[APP_ADD_KEY].buf, "generate here");
+	assert_string_equal(f->fields[APP_ADD_PSK].buf, "no");
+	assert_string_equal(f->fields[APP_ADD_ADDRESS].buf, "");
+	assert_non_null(strstr(f->fields[APP_ADD_ADDRESS].hint, "10.172.16.5/32"));
+	assert_string_equal(f->fields[APP_ADD_ENDPOINT].buf, "");
+	assert_string_equal(f->fields[APP_ADD_DNS].buf, "10.172.16.1");
+	assert_int_equal(f->focus, APP_ADD_NAME);
+
+	/* validation: the name, then the endpoint that is not known yet */
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	assert_string_equal(f->error, "a peer needs a name");
+	type(&app, phone, 5);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW);
+	assert_int_equal(f->focus, APP_ADD_ENDPOINT);
+	assert_non_null(strstr(f->error, "endpoint"));
+	for (const char *p = "vpn.example.net"; *p; ++p)
+		app_key(&app, *p);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW);
+	assert_string_equal(f->error, "not an endpoint (HOST:PORT)");
+	for (const char *p = ":51820"; *p; ++p)
+		app_key(&app, *p);
+
+	/* pasting a key: the choice, then the key's shape */
+	while (f->focus != APP_ADD_KEY)
+		app_key(&app, AK_BTAB);
+	app_key(&app, ' ');
+	assert_string_equal(f->fields[APP_ADD_KEY].buf, "paste a public key");
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW);
+	assert_int_equal(f->focus, APP_ADD_PUBLIC_KEY);
+	assert_non_null(strstr(f->error, "paste the device's public key"));
+	for (const char *p = "not-a-key"; *p; ++p)
+		app_key(&app, *p);
+	app_key(&app, AK_ENTER);
+	assert_string_equal(f->error, "not a WireGuard public key (base64 of 32 bytes)");
+	app_key(&app, AK_KILL_LINE);
+	for (const char *p = key; *p; ++p)
+		app_key(&app, *p);
+	/* a preshared key, a keepalive that is no number, an address list that is none */
+	app_key(&app, AK_TAB);
+	app_key(&app, ' ');
+	assert_string_equal(f->fields[APP_ADD_PSK].buf, "yes");
+	app_key(&app, AK_TAB);
+	for (const char *p = "10.172.16.300"; *p; ++p)
+		app_key(&app, *p);
+	app_key(&app, AK_TAB);
+	app_key(&app, 'x');
+	app_key(&app, AK_ENTER);
+	assert_int_equal(f->focus, APP_ADD_ADDRESS);
+	assert_non_null(strstr(f->error, "not a list of addresses"));
+	app_key(&app, AK_KILL_LINE);
+	app_key(&app, AK_ENTER);
+	assert_int_equal(f->focus, APP_ADD_KEEPALIVE);
+	assert_string_equal(f->error, "the keepalive is seconds from 0 to 65535");
+	app_key(&app, AK_BACKSPACE);
+	app_key(&app, '2');
+	app_key(&app, '5');
+
+	/* valid: a request for the loop, the form still open for what the dry run finds */
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_FORM);
+	assert_int_equal(app.req.form, APP_FORM_ADD_PEER);
+	assert_int_equal(app_modal_top(&app), MODAL_FORM);
+	assert_string_equal(f->fields[APP_ADD_PUBLIC_KEY].buf, key);
+	assert_string_equal(f->fields[APP_ADD_KEEPALIVE].buf, "25");
+	app_form_fail(&app, "that key is a peer of wg0 already: alice", APP_ADD_PUBLIC_KEY);
+	assert_int_equal(app_modal_top(&app), MODAL_FORM);
+	assert_int_equal(f->focus, APP_ADD_PUBLIC_KEY);
+	assert_string_equal(f->error, "that key is a peer of wg0 already: alice");
+
+	/* added: the client config replaces the form */
+	assert_int_equal(app_show_client(&app, "Client config of phone", "phone", client_conf), 0);
+	assert_int_equal(app.n_modals, 1);
+	assert_int_equal(app_modal_top(&app), MODAL_CLIENT);
+	assert_string_equal(app.client.text, client_conf);
+	assert_true(app.client.art[0].n > 0);
+	assert_true(app.client.art[1].n > 0);
+	assert_int_equal(app.client.qr_error, 0);
+	/* s asks where to save it; Esc goes back to it */
+	assert_int_equal(app_key(&app, 's'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_FORM);
+	assert_int_equal(f->id, APP_FORM_SAVE_CLIENT);
+	assert_string_equal(f->fields[0].buf, "phone.conf");
+	app_key(&app, AK_KILL_LINE);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW);
+	assert_string_equal(f->error, "a file name is needed");
+	app_key(&app, AK_ESC);
+	assert_int_equal(app_modal_top(&app), MODAL_CLIENT);
+	/* t: the text alone; Esc closes and wipes the private key, and says it is gone */
+	app_key(&app, 't');
+	assert_true(app.client.text_only);
+	assert_int_equal(app_key(&app, AK_ESC), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	assert_null(app.client.text);
+	assert_int_equal(app.client.art[0].n, 0);
+	assert_non_null(strstr(app.message, "private key is kept nowhere"));
+	/* a saved one goes without the warning */
+	app_show_client(&app, "Client config of phone", "phone", client_conf);
+	snprintf(app.client.saved, sizeof(app.client.saved), "phone.conf");
+	app_key(&app, 'q');
+	assert_string_equal(app.message, "");
+	/* a config too long for any QR code is shown as text */
+	{
+		char *big = malloc(4000);
+
+		memset(big, 'x', 3999);
+		big[3999] = '\0';
+		assert_int_equal(app_show_client(&app, "Client config", "x", big), 0);
+		assert_int_equal(app.client.qr_error, -EMSGSIZE);
+		assert_int_equal(app.client.art[0].n, 0);
+		free(big);
+	}
+	app_free(&app);
+}
+
+static void test_remove_and_edit(void **state)
+{
+	static const int rename[] = { 'i', 'e' };
+	uint8_t bob[WG_KEY_LEN], alice[WG_KEY_LEN];
+	struct app app;
+	struct app_form *f = &app.form;
+
+	memset(bob, 3, sizeof(bob));
+	memset(alice, 2, sizeof(alice));
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	/* D on bob: a question naming him, his key's start and the interface */
+	app_key(&app, AK_DOWN);
+	assert_string_equal(row_name(&app, (uint32_t)app_selected_row(&app)), "bob");
+	assert_int_equal(app_key(&app, 'D'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_CONFIRM);
+	assert_string_equal(app.confirm.question,
+			    "Remove peer bob (AwMDAwMDAwMDAwMD...) from wg0, live and from its config file?");
+	assert_string_equal(app.confirm.yes, "remove");
+	/* n keeps him */
+	app_key(&app, 'n');
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	assert_int_equal(app.req.what, APP_REQ_NONE);
+	/* Delete asks the same; y asks the loop to remove that key */
+	app_key(&app, AK_DELETE);
+	assert_int_equal(app_modal_top(&app), MODAL_CONFIRM);
+	assert_int_equal(app_key(&app, 'y'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_PEER_REMOVE);
+	assert_memory_equal(app.req.peer_a, bob, WG_KEY_LEN);
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+
+	/* e on alice: her name and allowed IPs, prefilled */
+	app_key(&app, AK_HOME);
+	assert_int_equal(app_key(&app, 'e'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_FORM);
+	assert_int_equal(f->id, APP_FORM_EDIT_PEER);
+	assert_string_equal(f->title, "Edit peer alice");
+	assert_string_equal(f->fields[APP_EDIT_NAME].buf, "alice");
+	assert_string_equal(f->fields[APP_EDIT_ALLOWED_IPS].buf, "10.172.16.2/32");
+	assert_memory_equal(app.target, alice, WG_KEY_LEN);
+	assert_string_equal(app.target_name, "alice");
+	assert_string_equal(app.target_allowed, "10.172.16.2/32");
+	type(&app, rename, 2);
+	app_key(&app, AK_TAB);
+	app_key(&app, AK_KILL_LINE);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW);
+	assert_int_equal(f->focus, APP_EDIT_ALLOWED_IPS);
+	assert_string_equal(f->error, "a peer needs at least one allowed IP");
+	for (const char *p = "10.172.16.2/32, 10.172.16.64/27"; *p; ++p)
+		app_key(&app, *p);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.form, APP_FORM_EDIT_PEER);
+	assert_string_equal(f->fields[APP_EDIT_NAME].buf, "aliceie");
+	app_form_close(&app);
+
+	/* a vanished peer cannot be removed or edited */
+	app_update(&app, make_snap(1, three, 2));
+	app_key(&app, AK_END);
+	assert_true(app.rows[app_selected_row(&app)].peer < 0);
+	app_key(&app, 'D');
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	assert_string_equal(app.message, "select a live peer first");
+	app_key(&app, 'e');
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	app_free(&app);
+}
+
+static void test_drift(void **state)
+{
+	struct peer_drift d[2] = { { .live = true, .name = "bob" }, { .live = false, .name = "old-laptop" } };
+	struct dev_state *ds;
+	struct app app;
+	int64_t bob;
+
+	memset(d[0].key, 3, sizeof(d[0].key));
+	memset(d[1].key, 9, sizeof(d[1].key));
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	/* the first sample: every key is new, so the loop looks for drift */
+	ds = app_dev_state(&app);
+	assert_true(ds->keys_changed);
+	app_update(&app, make_snap(1, three, 3));
+	assert_false(app_dev_state(&app)->keys_changed);
+	app_key(&app, 'd');
+	assert_string_equal(app.message, "drift is not known yet");
+
+	assert_int_equal(app_set_drift(&app, "wg0", d, 2, NULL), 0);
+	assert_non_null(app_drift(&app));
+	assert_int_equal(app_drift(&app)->n_live, 1);
+	assert_int_equal(app_drift(&app)->n_file, 1);
+	ds = app_dev_state(&app);
+	bob = keyidx_find(&ds->index, ds->tracks, d[0].key);
+	assert_true(bob >= 0);
+	assert_true(ds->tracks[bob].live_only);
+	for (uint32_t i = 0; i < ds->n_tracks; ++i)
+		assert_true(ds->tracks[i].live_only == (i == bob));
+	/* the mark survives samples; drift of another interface is not this one's */
+	app_update(&app, make_snap(2, three, 3));
+	ds = app_dev_state(&app);
+	assert_true(ds->tracks[keyidx_find(&ds->index, ds->tracks, d[0].key)].live_only);
+
+	/* d lists both and offers the two directions, the first chosen */
+	assert_int_equal(app_key(&app, 'd'), APP_REDRAW);
+	assert_int_equal(app_modal_top(&app), MODAL_PAGER);
+	assert_true(app.pager.select);
+	assert_non_null(strstr(app.pager.lines[0].text, "live only:"));
+	assert_non_null(strstr(app.pager.lines[0].text, "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM= bob"));
+	assert_non_null(strstr(app.pager.lines[1].text, "in file only:"));
+	assert_non_null(strstr(app.pager.lines[1].text, "old-laptop"));
+	assert_int_equal(app.pager.lines[app.pager.cursor].action, APP_STEP_DRIFT);
+	assert_int_equal(app.pager.lines[app.pager.cursor].arg, PEEROPS_TO_FILE);
+	app_key(&app, AK_DOWN);
+	assert_int_equal(app.pager.lines[app.pager.cursor].arg, PEEROPS_TO_LIVE);
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_DRIFT_PREVIEW);
+	assert_int_equal(app.req.value, PEEROPS_TO_LIVE);
+	/* the preview: 'a' applies that direction */
+	assert_int_equal(app_show_reconcile(&app, "Reconcile wg0", PEEROPS_TO_LIVE,
+					    "- remove from wg0: bob (AwMD...)\n+ add to wg0: old-laptop (CQkJ...)\n"), 0);
+	assert_int_equal(app.pager.n, 2);
+	assert_int_equal(app.pager.lines[0].kind, APP_LINE_DIFF);
+	assert_int_equal(app_key(&app, 'a'), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.what, APP_REQ_DRIFT_APPLY);
+	assert_int_equal(app.req.value, PEEROPS_TO_LIVE);
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	/* and to file likewise */
+	app_key(&app, 'd');
+	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW | APP_REQUEST);
+	assert_int_equal(app.req.value, PEEROPS_TO_FILE);
+
+	/* agreed again: no marks, and d says so */
+	assert_int_equal(app_set_drift(&app, "wg0", NULL, 0, NULL), 0);
+	ds = app_dev_state(&app);
+	for (uint32_t i = 0; i < ds->n_tracks; ++i)
+		assert_false(ds->tracks[i].live_only);
+	app_key(&app, 'd');
+	assert_int_equal(app_modal_top(&app), MODAL_NONE);
+	assert_string_equal(app.message, "the live interface and its config file agree");
+	/* unknown, and why */
+	app_set_drift(&app, "wg0", NULL, 0, "wg0 has no config file /etc/wireguard/wg0.conf; give its path with -c");
+	app_key(&app, 'd');
+	assert_non_null(strstr(app.message, "has no config file"));
+	/* for another interface: not this one's */
+	app_set_drift(&app, "wg1", d, 2, NULL);
+	assert_null(app_drift(&app));
+	app_free(&app);
+}
+
+static void test_help_scrolls(void **state)
+{
+	struct app app;
+
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	app_key(&app, '?');
+	app.help_page = 8;
+	app_key(&app, AK_DOWN);
+	app_key(&app, 'j');
+	assert_int_equal(app.help_top, 2);
+	app_key(&app, AK_PGDN);
+	assert_int_equal(app.help_top, 9);
+	app_key(&app, AK_UP);
+	assert_int_equal(app.help_top, 8);
+	app_key(&app, AK_HOME);
+	assert_int_equal(app.help_top, 0);
+	app_key(&app, AK_UP);
+	assert_int_equal(app.help_top, 0);
+	assert_int_equal(app.view, VIEW_HELP);
+	app_key(&app, 's');	/* anything else goes back */
+	assert_int_equal(app.view, VIEW_MAIN);
+	/* every key of the dialogs is documented */
+	for (size_t i = 0; i < app_n_dialog_keys; ++i) {
+		assert_true(app_dialog_keys[i].label[0]);
+		assert_true(app_dialog_keys[i].help[0]);
+	}
+	app_free(&app);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +1134,17 @@ int main(void)
 		cmocka_unit_test(test_views_and_keys),
 		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_ten_thousand_peers),
+		cmocka_unit_test(test_pager_scrolling),
+		cmocka_unit_test(test_diff_apply_and_warning),
+		cmocka_unit_test(test_countdown),
+		cmocka_unit_test(test_forward_switch),
+		cmocka_unit_test(test_check_pick_and_fix),
+		cmocka_unit_test(test_read_only),
+		cmocka_unit_test(test_form_editing),
+		cmocka_unit_test(test_help_scrolls),
+		cmocka_unit_test(test_add_peer_form),
+		cmocka_unit_test(test_remove_and_edit),
+		cmocka_unit_test(test_drift),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -378,19 +378,41 @@ static void test_forwarding_counted(void **state)
 static void test_help(void **state)
 {
 	struct app app;
-	char *text;
+	char *text, *end;
 
 	make_app(&app, 5);
 	app_key(&app, '?');
 	assert_int_equal(app.view, VIEW_HELP);
 	text = render(&app, 80, 24, true, NULL);
 	golden("help_80x24", text);
-	/* every binding is listed, with its help */
-	for (size_t i = 0; i < app_n_bindings; ++i) {
-		assert_non_null(strstr(text, app_bindings[i].label));
-		assert_non_null(strstr(text, app_bindings[i].help));
+	app_key(&app, AK_END);
+	end = render(&app, 80, 24, true, NULL);
+	golden("help_80x24_end", end);
+	/* every binding is listed, with its help, on one of the pages */
+	{
+		char *all = calloc(1, 1), *page;
+		size_t len = 0;
+
+		app_key(&app, AK_HOME);
+		for (uint32_t top = UINT32_MAX; top != app.help_top; app_key(&app, AK_PGDN)) {
+			top = app.help_top;
+			page = render(&app, 80, 24, true, NULL);
+			all = realloc(all, len + strlen(page) + 1);
+			assert_non_null(all);
+			memcpy(all + len, page, strlen(page) + 1);
+			len += strlen(page);
+			free(page);
+		}
+		for (size_t i = 0; i < app_n_bindings; ++i) {
+			assert_non_null(strstr(all, app_bindings[i].label));
+			assert_non_null(strstr(all, app_bindings[i].help));
+		}
+		for (size_t i = 0; i < app_n_dialog_keys; ++i)
+			assert_non_null(strstr(all, app_dialog_keys[i].help));
+		free(all);
 	}
 	free(text);
+	free(end);
 	app_free(&app);
 }
 
@@ -635,6 +657,556 @@ static void test_no_interface(void **state)
 	app_free(&app);
 }
 
+/* --- dialogs --- */
+
+/* Each cell's style as a letter, rows as lines: for the goldens of colours. */
+static char *style_map(const struct canvas *c)
+{
+	static const char letters[N_STYLES + 1] = ".dTLcCSosnHfNGWEkt+-@iI_!hQ";
+	char *out = malloc((size_t)(c->w + 1) * (size_t)c->h + 1), *p = out;
+
+	assert_non_null(out);
+	assert_int_equal(strlen(letters), N_STYLES);
+	for (int y = 0; y < c->h; ++y) {
+		for (int x = 0; x < c->w; ++x)
+			*p++ = letters[canvas_at((struct canvas *)c, x, y)->style];
+		*p++ = '\n';
+	}
+	*p = '\0';
+	return out;
+}
+
+/* The column (of cells) and row where text starts. */
+static int find_col(const struct canvas *c, const char *text, int *row)
+{
+	for (int y = 0; y < c->h; ++y)
+		for (int x = 0; x < c->w; ++x) {
+			const char *p = text;
+			int cx = x;
+
+			while (*p && cx < c->w) {
+				uint32_t cp;
+				int n = 1;
+
+				if ((unsigned char)*p < 0x80) {
+					cp = (unsigned char)*p;
+				} else if ((*p & 0xe0) == 0xc0) {
+					cp = (uint32_t)(*p & 0x1f) << 6 | (p[1] & 0x3f);
+					n = 2;
+				} else {
+					cp = (uint32_t)(*p & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+					n = 3;
+				}
+				if (canvas_at((struct canvas *)c, cx, y)->cp != cp)
+					break;
+				p += n;
+				cx += cp >= 0x1100 ? 2 : 1;
+			}
+			if (!*p) {
+				*row = y;
+				return x;
+			}
+		}
+	fail_msg("'%s' is not on the canvas", text);
+	return -1;
+}
+
+/* The style of the first cell of the row that shows text, from its first character. */
+static uint8_t style_of(const struct canvas *c, const char *text)
+{
+	char *all = canvas_to_text(c), *hit = strstr(all, text), *line;
+	int row = 0, col;
+
+	assert_non_null(hit);
+	for (line = all; line + strcspn(line, "\n") < hit; line += strcspn(line, "\n") + 1)
+		row++;
+	col = (int)(hit - line);
+	free(all);
+	return canvas_at((struct canvas *)c, col, row)->style;
+}
+
+static const char sample_notes[] =
+	"# add table inet wgstar (counts forwarded traffic per peer; decides nothing)\n"
+	"# add rule inet filter forward iifname \"wg0\" oifname \"wg0\" accept\n";
+
+static const char sample_diff[] =
+	"--- ruleset now\n"
+	"+++ ruleset after the change\n"
+	"@@ -1,7 +1,26 @@\n"
+	" table inet filter {\n"
+	" \tchain forward {\n"
+	" \t\ttype filter hook forward priority filter; policy drop;\n"
+	" \t\tct state established,related accept\n"
+	"-\t\tiifname \"eth0\" drop\n"
+	"+\t\tiifname \"wg0\" oifname \"wg0\" accept\n"
+	" \t}\n"
+	" }\n"
+	"+table inet wgstar {\n"
+	"+\tset from4 {\n"
+	"+\t\ttype ifname . ipv4_addr\n"
+	"+\t\tflags dynamic\n"
+	"+\t\tcounter\n"
+	"+\t\telements = { \"wg0\" . 10.172.16.2 counter packets 0 bytes 0,\n"
+	"+\t\t\t     \"wg0\" . 10.172.16.3 counter packets 0 bytes 0 }\n"
+	"+\t}\n"
+	"+\n"
+	"+\tchain forward {\n"
+	"+\t\ttype filter hook forward priority 1000000; policy accept;\n"
+	"+\t\tiifname . ip saddr @from4\n"
+	"+\t\toifname . ip daddr @to4\n"
+	"+\t}\n"
+	"+}\n";
+
+static void test_pager_diff(void **state)
+{
+	struct app app;
+	struct canvas c;
+	char *text, *styles;
+
+	make_app(&app, 5);
+	assert_int_equal(app_show_diff(&app, "Firewall: what wgstar would change", sample_notes, sample_diff, ""), 0);
+	text = render(&app, 80, 24, true, &c);
+	golden("pager_diff_80x24", text);
+	assert_non_null(strstr(text, "+table inet wgstar {"));
+	assert_non_null(strstr(text, "a apply"));
+	assert_non_null(strstr(text, "Esc cancel"));
+	/* coloured as git diff colours it */
+	assert_int_equal(style_of(&c, "+table inet wgstar {"), STYLE_DIFF_ADD);
+	assert_int_equal(style_of(&c, "-        iifname \"eth0\" drop"), STYLE_DIFF_DEL);
+	assert_int_equal(style_of(&c, "@@ -1,7 +1,26 @@"), STYLE_DIFF_HUNK);
+	assert_int_equal(style_of(&c, " table inet filter {"), STYLE_NORMAL);
+	assert_int_equal(style_of(&c, "# add table inet wgstar"), STYLE_DIM);
+	styles = style_map(&c);
+	golden("pager_diff_80x24_styles", styles);
+	free(styles);
+	free(text);
+	canvas_free(&c);
+
+	/* without colour the + and - say it alone */
+	app.color = false;
+	text = render(&app, 80, 24, true, &c);
+	golden("pager_diff_80x24", text);
+	assert_int_equal(style_of(&c, "+table inet wgstar {"), STYLE_NORMAL);
+	assert_int_equal(style_of(&c, "-        iifname \"eth0\" drop"), STYLE_NORMAL);
+	assert_int_equal(style_of(&c, "@@ -1,7 +1,26 @@"), STYLE_NORMAL);
+	styles = style_map(&c);
+	golden("pager_diff_80x24_nocolor_styles", styles);
+	free(styles);
+	free(text);
+	canvas_free(&c);
+	app.color = true;
+
+	/* scrolled to the end, it says where it is */
+	app_key(&app, AK_END);
+	text = render(&app, 80, 24, true, NULL);
+	assert_non_null(strstr(text, "+}"));
+	assert_non_null(strstr(text, "/28 "));
+	free(text);
+	app_key(&app, AK_HOME);
+
+	/* small: still the diff, the keys and where it is */
+	text = render(&app, 40, 12, true, NULL);
+	golden("pager_diff_40x12", text);
+	assert_non_null(strstr(text, "a apply"));
+	assert_non_null(strstr(text, "1-8/28"));
+	free(text);
+	app_key(&app, AK_PGDN);
+	text = render(&app, 40, 12, false, NULL);
+	golden("pager_diff_40x12_ascii", text);
+	free(text);
+	app_free(&app);
+}
+
+static void test_confirm_dialog(void **state)
+{
+	struct app app;
+	char *text;
+
+	make_app(&app, 5);
+	snprintf(app.sysctl_file, sizeof(app.sysctl_file), "/etc/sysctl.d/99-wgstar.conf");
+	app_key(&app, 'w');
+	text = render(&app, 80, 24, true, NULL);
+	golden("forward_list_80x24", text);
+	assert_non_null(strstr(text, "IPv4 forwarding: on; Enter turns it off"));
+	free(text);
+	app_key(&app, AK_ENTER);
+	text = render(&app, 80, 24, true, NULL);
+	golden("confirm_80x24", text);
+	assert_non_null(strstr(text, "Turn IPv4 forwarding off in this network namespace?"));
+	assert_non_null(strstr(text, "y turn off"));
+	assert_non_null(strstr(text, "n Esc cancel"));
+	free(text);
+	app_key(&app, 'y');
+	text = render(&app, 40, 12, true, NULL);
+	golden("confirm_40x12", text);
+	/* the whole question, wrapped */
+	assert_non_null(strstr(text, "99-wgstar.conf?"));
+	assert_non_null(strstr(text, "y now and at boot"));
+	free(text);
+	app_free(&app);
+}
+
+static const char *const key_choices[] = { "generate", "paste" };
+
+static bool never_valid(const struct app_form *f, char *err, size_t len, size_t *field)
+{
+	snprintf(err, len, "10.172.16.3/32 is bob's already");
+	*field = 3;
+	return false;
+}
+
+static void test_form(void **state)
+{
+	static const int typed[] = { 'z', 'o', 0xeb, ' ', 0x6771, 0x4eac };
+	struct app app;
+	struct canvas c;
+	char *text;
+	int x, y;
+
+	make_app(&app, 5);
+	app_form_open(&app, "Add a peer", 1, never_valid);
+	app_form_add(&app, "Name", 64, NULL);
+	app_form_add_choice(&app, "Key", key_choices, 2, 0);
+	app_form_add(&app, "Public key", 44, "");
+	app_form_add(&app, "Address", 43, "10.172.16.3/32");
+	app_form_add(&app, "Keepalive", 5, "25");
+	for (size_t i = 0; i < sizeof(typed) / sizeof(typed[0]); ++i)
+		app_key(&app, typed[i]);
+	app_key(&app, AK_LEFT);
+	text = render(&app, 80, 24, true, &c);
+	golden("form_80x24", text);
+	/* the cursor on 京, both halves of it; the field keys go to stands out */
+	x = find_col(&c, "\u4eac", &y);
+	assert_int_equal(canvas_at(&c, x, y)->style, STYLE_CURSOR);
+	assert_int_equal(canvas_at(&c, x + 1, y)->style, STYLE_CURSOR);
+	assert_int_equal(canvas_at(&c, x - 1, y)->style, STYLE_FIELD_FOCUS);
+	x = find_col(&c, "< generate >", &y);
+	assert_int_equal(canvas_at(&c, x, y)->style, STYLE_FIELD);
+	canvas_free(&c);
+	assert_non_null(strstr(text, "Name"));
+	assert_non_null(strstr(text, "zo\u00eb \u6771\u4eac"));
+	assert_non_null(strstr(text, "< generate >"));
+	free(text);
+	/* validation's word under the fields */
+	app_key(&app, AK_ENTER);
+	text = render(&app, 80, 24, true, NULL);
+	golden("form_80x24_error", text);
+	assert_non_null(strstr(text, "10.172.16.3/32 is bob's already"));
+	free(text);
+	text = render(&app, 40, 12, true, NULL);
+	golden("form_40x12", text);
+	assert_non_null(strstr(text, "Keepalive"));
+	assert_non_null(strstr(text, "bob's"));
+	free(text);
+	/* text longer than the field scrolls to keep the cursor in sight */
+	for (int i = 0; i < 40; ++i)
+		app_key(&app, '0' + i % 10);
+	text = render(&app, 40, 12, true, NULL);
+	assert_non_null(strstr(text, "789"));
+	assert_null(strstr(text, "10.172"));
+	free(text);
+	app_free(&app);
+}
+
+static void test_check_findings(void **state)
+{
+	struct check_finding findings[] = {
+		{ "IPv4 forwarding is off in this network namespace: the hub forwards nothing between peers",
+		  "wgstar-top forward on", CHECK_FIX_FORWARD_IPV4 },
+		{ "chain ip filter FORWARD (iptables-nft) drops forwarded packets by policy and accepts no wg0 \u2192 wg0",
+		  "iptables -A FORWARD -i wg0 -o wg0 -j ACCEPT", CHECK_FIX_NONE },
+		{ "carol never completed a handshake with the hub on wg0", "", CHECK_FIX_NONE },
+	};
+	struct check_result r = { .v = findings, .n = 3 };
+	struct app app;
+	char *text;
+
+	make_app(&app, 5);
+	assert_int_equal(app_show_check(&app, "Check: alice and bob", &r), 0);
+	text = render(&app, 80, 24, true, NULL);
+	golden("check_80x24", text);
+	assert_non_null(strstr(text, "Enter fix"));
+	free(text);
+	app_key(&app, AK_DOWN);
+	text = render(&app, 40, 12, true, NULL);
+	golden("check_40x12", text);
+	assert_null(strstr(text, "Enter fix"));
+	free(text);
+	/* an empty list draws its frame and nothing else */
+	app_pager_open(&app, "Nothing", true, true);
+	text = render(&app, 40, 12, true, NULL);
+	assert_non_null(strstr(text, "Esc close"));
+	free(text);
+	app_free(&app);
+}
+
+static void test_countdown_and_hint(void **state)
+{
+	struct app app;
+	char *text;
+
+	make_app(&app, 5);
+	/* nothing counts yet: the header says how to change that */
+	text = render(&app, 120, 40, true, NULL);
+	assert_non_null(strstr(text, "fwd counters off (F to install)"));
+	free(text);
+	app.read_only = true;
+	text = render(&app, 120, 40, true, NULL);
+	assert_non_null(strstr(text, "fwd counters off"));
+	assert_null(strstr(text, "F to install"));
+	free(text);
+	app.read_only = false;
+	app.mono_now = 1000;
+	app_set_countdown(&app, 1027);
+	snprintf(app.message, sizeof(app.message), "applied");
+	text = render(&app, 80, 24, true, NULL);
+	golden("main_80x24_5_countdown", text);
+	assert_non_null(strstr(text, "confirm within 27 s: press c to keep, u to undo  applied"));
+	free(text);
+	text = render(&app, 40, 12, true, NULL);
+	assert_non_null(strstr(text, "confirm within 27 s"));
+	free(text);
+	app_free(&app);
+}
+
+static void test_help_scrolled(void **state)
+{
+	struct app app;
+	char *text;
+
+	make_app(&app, 5);
+	app_key(&app, '?');
+	text = render(&app, 40, 12, true, NULL);
+	golden("help_40x12", text);
+	assert_non_null(strstr(text, "Up Down PgUp PgDn scroll"));
+	free(text);
+	app_key(&app, AK_END);
+	text = render(&app, 40, 12, true, NULL);
+	golden("help_40x12_end", text);
+	assert_non_null(strstr(text, "just vanished"));
+	free(text);
+	app_free(&app);
+}
+
+/* --- onboarding --- */
+
+static void type_text(struct app *app, const char *s)
+{
+	for (; *s; ++s)
+		app_key(app, (unsigned char)*s);
+}
+
+static void test_add_form(void **state)
+{
+	struct app app;
+	struct canvas c;
+	char *text;
+	int x, y;
+
+	make_app(&app, 5);
+	app_peer_add_form(&app, NULL, "10.172.16.1", "10.172.16.7/32, fd00:ac::7/128");
+	type_text(&app, "phone");
+	text = render(&app, 80, 24, true, &c);
+	golden("add_form_80x24", text);
+	assert_non_null(strstr(text, "New peer on wg0"));
+	assert_non_null(strstr(text, "< generate here >"));
+	assert_non_null(strstr(text, "next free: 10.172.16.7/32, fd00:ac::7/128"));
+	assert_non_null(strstr(text, "the hub's public HOST:PORT (needed)"));
+	/* a hint is dimmed, and only while its field is empty */
+	x = find_col(&c, "next free:", &y);
+	assert_int_equal(canvas_at(&c, x, y)->style, STYLE_FIELD_HINT);
+	assert_non_null(strstr(text, "empty: none; else the hub pings every N s"));
+	canvas_free(&c);
+	free(text);
+	/* the endpoint is asked for, under the fields */
+	app_key(&app, AK_ENTER);
+	text = render(&app, 80, 24, true, NULL);
+	assert_non_null(strstr(text, "the client config needs the hub's public endpoint, HOST:PORT"));
+	free(text);
+	/* what the dry run says may take more than a row: it wraps, whole */
+	app_form_fail(&app, "/etc/wireguard/wg0.conf changed on disk since it was read; nothing changed: "
+		      "look at it and try again", APP_ADD_NAME);
+	text = render(&app, 80, 24, true, NULL);
+	golden("add_form_80x24_error", text);
+	assert_non_null(strstr(text, "/etc/wireguard/wg0.conf changed on disk"));
+	assert_non_null(strstr(text, "look at it and try again"));
+	assert_non_null(strstr(text, "Name phone"));
+	assert_non_null(strstr(text, "DNS 10.172.16.1"));
+	free(text);
+	/* small: the fields scroll, the focused one in sight */
+	app.form.focus = APP_ADD_NAME;
+	app.form.error[0] = '\0';
+	text = render(&app, 40, 12, true, NULL);
+	golden("add_form_40x12", text);
+	assert_non_null(strstr(text, "phone"));
+	assert_null(strstr(text, "DNS"));
+	free(text);
+	while (app.form.focus != APP_ADD_DNS)
+		app_key(&app, AK_TAB);
+	text = render(&app, 40, 12, true, NULL);
+	golden("add_form_40x12_end", text);
+	assert_non_null(strstr(text, "DNS"));
+	assert_non_null(strstr(text, "10.172.16.1"));
+	assert_null(strstr(text, "phone"));
+	free(text);
+	app_free(&app);
+}
+
+/* A client config as peerops writes one, with documentation keys: the golden does not change. */
+static const char client_conf[] =
+	"[Interface]\n"
+	"# Name = phone\n"
+	"Address = 10.172.16.4/24, fd00:172:16::4/64\n"
+	"PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n"
+	"DNS = 10.172.16.1\n"
+	"\n"
+	"[Peer]\n"
+	"PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=\n"
+	"PresharedKey = 4hq9Wn9SHt1bHbgKG9tyx6kVSwrdSSqFNbNtQD5DRIg=\n"
+	"Endpoint = vpn.example.net:51820\n"
+	"AllowedIPs = 10.172.16.0/24, fd00:172:16::/64\n"
+	"PersistentKeepalive = 25\n";
+
+/* Every cell of the QR code (its rows and columns) has style; the rest has none of it. */
+static void check_qr_style(const struct canvas *c, const struct qr_art *art, uint8_t style)
+{
+	for (int y = 0; y < c->h; ++y)
+		for (int x = 0; x < c->w; ++x) {
+			bool in = x >= 2 && x < 2 + (int)art->width && y >= 1 && y < 1 + (int)art->n;
+			uint8_t st = canvas_at((struct canvas *)c, x, y)->style;
+
+			if (in)
+				assert_int_equal(st, style);
+			else if (style == STYLE_QR)
+				assert_int_not_equal(st, STYLE_QR);
+		}
+}
+
+static void test_client_view(void **state)
+{
+	struct app app;
+	struct canvas c;
+	char *text, *styles, want[128];
+
+	make_app(&app, 5);
+	assert_int_equal(app_show_client(&app, "Client config of phone", "phone", client_conf), 0);
+	/* 120x50: the code whole, the text below it, scrolled */
+	text = render(&app, 120, 50, true, &c);
+	golden("client_120x50", text);
+	assert_non_null(strstr(text, "Client config of phone"));
+	assert_non_null(strstr(text, "[Interface]"));
+	assert_non_null(strstr(text, app.client.art[0].lines[0]));
+	assert_non_null(strstr(text, "Up Down scroll"));
+	check_qr_style(&c, &app.client.art[0], STYLE_QR);
+	styles = style_map(&c);
+	golden("client_120x50_styles", styles);
+	free(styles);
+	free(text);
+	canvas_free(&c);
+	/* without colour: plain, as qrencode -t UTF8 prints it */
+	app.color = false;
+	text = render(&app, 120, 50, true, &c);
+	golden("client_120x50", text);
+	check_qr_style(&c, &app.client.art[0], STYLE_NORMAL);
+	styles = style_map(&c);
+	golden("client_120x50_nocolor_styles", styles);
+	free(styles);
+	free(text);
+	canvas_free(&c);
+	app.color = true;
+	/* scrolled: the last lines of the config below the code */
+	app_key(&app, AK_DOWN);
+	app_key(&app, AK_DOWN);
+	app_key(&app, AK_DOWN);
+	app_key(&app, AK_DOWN);
+	text = render(&app, 120, 50, true, NULL);
+	assert_non_null(strstr(text, "PersistentKeepalive = 25"));
+	free(text);
+	app_key(&app, AK_HOME);
+	/* wide: the text beside the code, all of it */
+	text = render(&app, 160, 50, true, NULL);
+	golden("client_160x50", text);
+	assert_non_null(strstr(text, "[Interface]"));
+	assert_non_null(strstr(text, "PersistentKeepalive = 25"));
+	assert_null(strstr(text, "scroll"));
+	free(text);
+	/* too small: no cut code, but how large the window must be */
+	snprintf(want, sizeof(want), "enlarge the terminal to at least %ux%zu to scan the QR code",
+		 app.client.art[0].width + 4, app.client.art[0].n + 3);
+	text = render(&app, 80, 24, true, NULL);
+	golden("client_80x24_small", text);
+	assert_non_null(strstr(text, want));
+	assert_null(strstr(text, "\u2588\u2588\u2588"));
+	assert_non_null(strstr(text, "PrivateKey = "));
+	free(text);
+	/* an ASCII terminal draws ## modules, twice as wide */
+	snprintf(want, sizeof(want), "enlarge the terminal to at least %ux%zu to scan the QR code",
+		 app.client.art[1].width + 4, app.client.art[1].n + 3);
+	text = render(&app, 120, 50, false, NULL);
+	assert_non_null(strstr(text, want));
+	free(text);
+	/* t: the text alone */
+	app_key(&app, 't');
+	text = render(&app, 80, 24, true, NULL);
+	assert_null(strstr(text, "enlarge"));
+	assert_non_null(strstr(text, "t QR code"));
+	assert_non_null(strstr(text, "PersistentKeepalive = 25"));
+	free(text);
+	app_free(&app);
+}
+
+static void test_drift_marks(void **state)
+{
+	struct peer_drift d[3] = { { .live = true }, { .live = false, .name = "old-laptop" },
+				   { .live = false, .name = "tablet" } };
+	const struct wg_device *dev;
+	struct app app;
+	struct canvas c;
+	char *text;
+	int x, y;
+
+	make_app(&app, 5);
+	dev = app_device(&app);
+	/* bob is live only; two peers are in the file only */
+	memcpy(d[0].key, dev->peers[1].public_key, WG_KEY_LEN);
+	snprintf(d[0].name, sizeof(d[0].name), "bob");
+	memset(d[1].key, 0xa1, WG_KEY_LEN);
+	memset(d[2].key, 0xa2, WG_KEY_LEN);
+	assert_int_equal(app_set_drift(&app, "wg0", d, 3, NULL), 0);
+	text = render(&app, 80, 24, true, &c);
+	golden("main_80x24_drift", text);
+	assert_non_null(strstr(text, "drift: 1 live only, 2 file only (d)"));
+	assert_non_null(strstr(text, "\n!bob "));
+	x = find_col(&c, "!bob", &y);
+	assert_int_equal(canvas_at(&c, x, y)->style, STYLE_WARN);
+	assert_int_equal(canvas_at(&c, x + 1, y)->style, STYLE_WARN);
+	canvas_free(&c);
+	free(text);
+	/* at 40 columns the mark stays */
+	text = render(&app, 40, 12, true, NULL);
+	assert_non_null(strstr(text, "\n!bob "));
+	free(text);
+	/* only one side */
+	assert_int_equal(app_set_drift(&app, "wg0", d, 1, NULL), 0);
+	text = render(&app, 120, 40, true, NULL);
+	assert_non_null(strstr(text, "drift: 1 live only (d)"));
+	free(text);
+	assert_int_equal(app_set_drift(&app, "wg0", d + 1, 1, NULL), 0);
+	text = render(&app, 120, 40, true, NULL);
+	assert_non_null(strstr(text, "drift: 1 file only (d)"));
+	assert_null(strstr(text, "!bob"));
+	free(text);
+	/* d: the list with the two directions */
+	app_set_drift(&app, "wg0", d, 3, NULL);
+	app_key(&app, 'd');
+	text = render(&app, 80, 24, true, NULL);
+	golden("drift_list_80x24", text);
+	assert_non_null(strstr(text, "to live: make the live interface follow the config file (preview)"));
+	assert_non_null(strstr(text, "Enter choose"));
+	free(text);
+	app_free(&app);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,6 +1226,15 @@ int main(void)
 		cmocka_unit_test(test_new_gone_and_interfaces),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_no_interface),
+		cmocka_unit_test(test_pager_diff),
+		cmocka_unit_test(test_confirm_dialog),
+		cmocka_unit_test(test_form),
+		cmocka_unit_test(test_check_findings),
+		cmocka_unit_test(test_countdown_and_hint),
+		cmocka_unit_test(test_help_scrolled),
+		cmocka_unit_test(test_add_form),
+		cmocka_unit_test(test_client_view),
+		cmocka_unit_test(test_drift_marks),
 	};
 
 	if (!setlocale(LC_ALL, "C.UTF-8")) {
