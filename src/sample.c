@@ -27,7 +27,7 @@ static int names_get(struct sample_cache *cache, const char *path,
 		     int (*parse)(struct name_map *, const char *, size_t),
 		     struct name_map *tmp, struct name_map **out)
 {
-	struct sample_names_file *f = NULL, *files;
+	struct sample_names_file *f = NULL, **files;
 	struct stat st;
 	int ret;
 
@@ -35,8 +35,8 @@ static int names_get(struct sample_cache *cache, const char *path,
 	if (!cache)
 		return names_load(tmp, path, parse);
 	for (size_t i = 0; i < cache->n; ++i)
-		if (!strcmp(cache->files[i].path, path))
-			f = &cache->files[i];
+		if (!strcmp(cache->files[i]->path, path))
+			f = cache->files[i];
 	if (stat(path, &st) < 0)
 		memset(&st, 0, sizeof(st));
 	if (f && f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
@@ -45,15 +45,17 @@ static int names_get(struct sample_cache *cache, const char *path,
 		return 0;
 	}
 	if (!f) {
+		/* Each file on its own: a map handed out earlier stays where it is. */
 		files = realloc(cache->files, (cache->n + 1) * sizeof(*files));
 		if (!files)
 			return -ENOMEM;
 		cache->files = files;
-		f = &files[cache->n];
-		memset(f, 0, sizeof(*f));
-		if (!(f->path = strdup(path)))
+		f = calloc(1, sizeof(*f));
+		if (!f || !(f->path = strdup(path))) {
+			free(f);
 			return -ENOMEM;
-		cache->n++;
+		}
+		files[cache->n++] = f;
 	}
 	names_clear(&f->map);
 	/* Stat before reading: a change during the read is seen at the next sample. */
@@ -165,8 +167,9 @@ out:
 void sample_cache_clear(struct sample_cache *cache)
 {
 	for (size_t i = 0; i < cache->n; ++i) {
-		free(cache->files[i].path);
-		names_clear(&cache->files[i].map);
+		free(cache->files[i]->path);
+		names_clear(&cache->files[i]->map);
+		free(cache->files[i]);
 	}
 	free(cache->files);
 	memset(cache, 0, sizeof(*cache));

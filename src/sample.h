@@ -24,7 +24,7 @@ struct sample_names_file {
 };
 
 struct sample_cache {
-	struct sample_names_file *files;
+	struct sample_names_file **files;	/* each allocated alone: maps handed out stay put */
 	size_t n;
 };
 

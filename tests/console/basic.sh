@@ -1,17 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The console on a lab hub with five named peers: the header, the star diagram and every
-# peer by name appear; q quits with status 0 and gives the shell its screen back.
+# The console on a lab hub with five named peers and two hub-only ones: the header, the star
+# diagram and every peer by name appear (one name from wgstar's name store, one peer with
+# none); q quits with status 0 and gives the shell its screen back.
 # shellcheck source=../lib.sh
 . "$TESTLIB"
 # shellcheck source=tmux.sh
 . "$(dirname "$TESTLIB")/console/tmux.sh"
 need_wgstar
-lab_up --peers 5
+lab_up --peers 5 --bulk-peers 2
+# The hub-only peers have no name in the config file: one gets its name from the store, which
+# the first sample reads together with the config file.
+store_key=$(hub wg show "$LAB_HUB_IF" allowed-ips | awk '$2 ~ /^10\.18[01]\./ { print $1; exit }')
+[ -n "$store_key" ] || fail "no hub-only peer in the lab"
+printf '%s zoe\n' "$store_key" >"$WORKDIR/names"
 
-console_start main 120 40
+console_start main 120 40 --names "$WORKDIR/names"
 wait_for main "$LAB_HUB_IF"
-wait_for main "$(online_re '[0-9]+' 5)"
+wait_for main "$(online_re '[0-9]+' 7)"
+wait_for main "(^|[^a-z])zoe([^a-z]|$)"
 for ((k = 1; k <= LAB_PEERS; k++)); do
 	name=LAB_PEER${k}_NAME
 	wait_for main "(^|[^a-z])${!name}([^a-z]|$)"
