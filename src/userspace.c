@@ -241,30 +241,30 @@ out:
 	return ret;
 }
 
-int userspace_get_device(struct wg_device **dev, const char *iface)
+/*
+ * One request on iface's socket and its whole reply, parsed into a device of its own: a get
+ * fills it, a set's reply is only errno=N. 0 with *out set (when out is given), or -errno;
+ * the daemon's errno=N comes back as -N.
+ */
+static int uapi_exchange(const char *iface, unsigned int ifindex, const char *req, struct wg_device **out)
 {
+	int64_t deadline = now_ms() + BACKEND_TIMEOUT_MS;
 	struct uapi_parser *p = NULL;
 	struct wg_device *d = NULL;
-	int64_t deadline = now_ms() + BACKEND_TIMEOUT_MS;
-	unsigned int ifindex;
-	int fd = -1, ret;
+	int fd, ret, sent;
 
-	*dev = NULL;
-	if (!iface_name_ok(iface))
-		return -EINVAL;
-	/* A socket whose interface lives in another namespace is not ours to read. */
-	ifindex = if_nametoindex(iface);
-	if (!ifindex)
-		return -ENODEV;
 	fd = sock_connect(iface, deadline);
-	if (fd < 0) {
-		ret = fd == -ENOENT ? -ENODEV : fd;
+	if (fd < 0)
+		return fd == -ENOENT ? -ENODEV : fd;
+	/*
+	 * wireguard-go answers an error in the middle of a request at once and then hangs up,
+	 * which the rest of a long request runs into: its answer says more than EPIPE does.
+	 */
+	sent = send_all(fd, req, strlen(req), deadline);
+	if (sent < 0 && sent != -EPIPE && sent != -ECONNRESET) {
+		ret = sent;
 		goto out;
 	}
-	ret = send_all(fd, UAPI_GET_REQUEST, strlen(UAPI_GET_REQUEST), deadline);
-	if (ret < 0)
-		goto out;
-
 	d = wg_device_new(iface);
 	p = malloc(sizeof(*p));
 	if (!d || !p) {
@@ -276,69 +276,51 @@ int userspace_get_device(struct wg_device **dev, const char *iface)
 	uapi_parser_init(p, d);
 	p->scope_to_index = if_nametoindex;
 	ret = read_reply(fd, p, deadline);
-	if (ret < 0)
-		goto out;
-	*dev = d;
-	d = NULL;
+	/* After a failed send, only a whole answer naming an error says more than the send's own. */
+	if (sent < 0 && !(p->state == UAPI_DONE && p->remote_errno))
+		ret = sent;
+	if (ret == 0 && out) {
+		*out = d;
+		d = NULL;
+	}
 out:
 	if (p) {
+		/* A get's reply carries the private key. */
 		key_wipe(p, sizeof(*p));
 		free(p);
 	}
 	wg_device_free(d);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return ret;
+}
+
+int userspace_get_device(struct wg_device **dev, const char *iface)
+{
+	unsigned int ifindex;
+
+	*dev = NULL;
+	if (!iface_name_ok(iface))
+		return -EINVAL;
+	/* A socket whose interface lives in another namespace is not ours to read. */
+	ifindex = if_nametoindex(iface);
+	if (!ifindex)
+		return -ENODEV;
+	return uapi_exchange(iface, ifindex, UAPI_GET_REQUEST, dev);
 }
 
 int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_t n)
 {
-	struct uapi_parser *p = NULL;
-	struct wg_device *d = NULL;
-	int64_t deadline = now_ms() + BACKEND_TIMEOUT_MS;
-	char *req = NULL;
-	int fd = -1, ret, sent;
+	unsigned int ifindex;
+	char *req;
+	int ret;
 
 	/* A name that cannot be a link, or a socket whose interface lives in another namespace. */
-	if (!iface || !iface_name_ok(iface) || !if_nametoindex(iface))
+	if (!iface || !iface_name_ok(iface) || !(ifindex = if_nametoindex(iface)))
 		return -ENODEV;
 	req = wgset_uapi_request(c, n);
 	if (!req)
 		return -errno;
-	fd = sock_connect(iface, deadline);
-	if (fd < 0) {
-		ret = fd == -ENOENT ? -ENODEV : fd;
-		goto out;
-	}
-	/*
-	 * wireguard-go answers an error in the middle of a request at once and then hangs up,
-	 * which the rest of a long request runs into: its answer says more than EPIPE does.
-	 */
-	sent = send_all(fd, req, strlen(req), deadline);
-	if (sent < 0 && sent != -EPIPE && sent != -ECONNRESET) {
-		ret = sent;
-		goto out;
-	}
-	/* The reply to a set is only errno=N; the device is there for a daemon that says more. */
-	d = wg_device_new(iface);
-	p = malloc(sizeof(*p));
-	if (!d || !p) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	uapi_parser_init(p, d);
-	ret = read_reply(fd, p, deadline);
-	/* After a failed send, only a whole answer naming an error says more than the send's own. */
-	if (sent < 0 && !(p->state == UAPI_DONE && p->remote_errno))
-		ret = sent;
-out:
-	if (p) {
-		key_wipe(p, sizeof(*p));
-		free(p);
-	}
-	wg_device_free(d);
+	ret = uapi_exchange(iface, ifindex, req, NULL);
 	wgset_uapi_free(req);
-	if (fd >= 0)
-		close(fd);
 	return ret;
 }
