@@ -1223,12 +1223,13 @@ int counters_update(struct wg_snapshot *snap, bool sync)
 
 	if ((ret = nft_open(&s)) < 0)
 		return ret;
-	if ((ret = counters_plan_build(&plan, snap)) < 0)
-		goto out;
 	do
 		ret = counters_read(&s, &r);
 	while (ret == -EINTR && ++tries < 5);
 	if (ret < 0)
+		goto out;
+	/* Without the table there is nothing to match the peers against: no plan to build. */
+	if (r.present && (ret = counters_plan_build(&plan, snap)) < 0)
 		goto out;
 	if (r.present && sync) {
 		struct nft_batch b;
