@@ -66,6 +66,7 @@ void app_free(struct app *app)
 		dev_state_free(&app->devs[i]);
 	free(app->devs);
 	free(app->rows);
+	free(app->order);
 	wg_snapshot_free(app->snap);
 	wg_snapshot_free(app->prev);
 	memset(app, 0, sizeof(*app));
@@ -568,6 +569,60 @@ static int row_cmp(const void *va, const void *vb, void *vctx)
 	return app->sort == APP_COL_NAME && app->sort_reverse ? -r : r;
 }
 
+/*
+ * The rows in the order of the last sort, if that order still sorts them. Between two
+ * refreshes little moves: checking takes n - 1 comparisons where sorting 10,000 rows takes
+ * some 140,000. The check alone decides, so a stale or shuffled order only costs the check.
+ */
+static bool reuse_order(const struct app *app, const struct dev_state *d, struct sort_item *items, uint32_t n,
+			const struct sort_ctx *ctx)
+{
+	struct sort_item *tmp = NULL;
+	int64_t *pos = NULL;
+	bool ok = false;
+
+	if (app->n_order != n)
+		return false;
+	pos = malloc((size_t)d->n_tracks * sizeof(*pos));
+	tmp = malloc((size_t)n * sizeof(*tmp));
+	if (!pos || !tmp)
+		goto out;
+	for (uint32_t t = 0; t < d->n_tracks; ++t)
+		pos[t] = -1;
+	for (uint32_t i = 0; i < n; ++i)
+		pos[items[i].row.track] = i;
+	for (uint32_t k = 0; k < n; ++k) {
+		uint32_t t = app->order[k];
+
+		if (t >= d->n_tracks || pos[t] < 0)
+			goto out;
+		tmp[k] = items[pos[t]];
+		pos[t] = -1;
+		if (k && row_cmp(&tmp[k - 1], &tmp[k], (void *)ctx) > 0)
+			goto out;
+	}
+	memcpy(items, tmp, (size_t)n * sizeof(*items));
+	ok = true;
+out:
+	free(pos);
+	free(tmp);
+	return ok;
+}
+
+static void keep_order(struct app *app, const struct sort_item *items, uint32_t n)
+{
+	uint32_t *order = realloc(app->order, (size_t)(n ? n : 1) * sizeof(*order));
+
+	if (!order) {
+		app->n_order = 0;
+		return;
+	}
+	app->order = order;
+	for (uint32_t i = 0; i < n; ++i)
+		order[i] = items[i].row.track;
+	app->n_order = n;
+}
+
 int64_t app_selected_row(const struct app *app)
 {
 	const struct dev_state *d = app_dev_state(app);
@@ -652,7 +707,9 @@ int app_rows_refresh(struct app *app)
 				.track = &d->tracks[row->track],
 			};
 		}
-		qsort_r(items, n, sizeof(*items), row_cmp, &ctx);
+		if (!reuse_order(app, d, items, n, &ctx))
+			qsort_r(items, n, sizeof(*items), row_cmp, &ctx);
+		keep_order(app, items, n);
 		for (uint32_t i = 0; i < n; ++i)
 			app->rows[i] = items[i].row;
 		free(items);

@@ -299,6 +299,8 @@ struct app {
 	struct app_row *rows;		/* filtered and sorted, for the current interface */
 	uint32_t n_rows;
 	uint32_t cap_rows;
+	uint32_t *order;		/* the tracks of the last sort, in order: tried first */
+	uint32_t n_order;
 	int page_rows;			/* table rows the last render showed (for PgUp/PgDn) */
 
 	enum app_column sort;

@@ -214,6 +214,54 @@ static void test_sort_by_rate_and_reverse(void **state)
 	app_free(&app);
 }
 
+/*
+ * The order of the last sort is tried first: it must give way as soon as it no longer sorts,
+ * and survive peers coming and going.
+ */
+static void test_order_follows_the_rates(void **state)
+{
+	struct fake_peer t1[3], t2[3], t3[4];
+	struct app app;
+
+	memcpy(t1, three, sizeof(t1));
+	memcpy(t2, three, sizeof(t2));
+	memcpy(t3, three, sizeof(three));
+	t1[2].rx += 9000;		/* bob busiest, then carol, then alice */
+	t1[0].rx += 10;
+	t2[2].rx = t1[2].rx + 1;	/* then alice */
+	t2[1].rx = t1[1].rx + 50000;
+	t2[0].rx = t1[0].rx + 10;
+	app_init(&app, 1);
+	app_update(&app, make_snap(0, three, 3));
+	while (app.sort != APP_COL_RX_RATE)
+		app_key(&app, '>');
+	app_update(&app, make_snap(1, t1, 3));
+	assert_string_equal(row_name(&app, 0), "bob");
+	assert_string_equal(row_name(&app, 1), "carol");
+	assert_string_equal(row_name(&app, 2), "alice");
+	app_update(&app, make_snap(2, t2, 3));
+	assert_string_equal(row_name(&app, 0), "alice");
+	assert_string_equal(row_name(&app, 1), "carol");
+	assert_string_equal(row_name(&app, 2), "bob");
+	/* The same rates again: the order stands. */
+	for (int i = 0; i < 3; ++i) {
+		t2[i].rx += t2[i].rx - t1[i].rx;
+		t1[i] = three[i];
+	}
+	app_update(&app, make_snap(3, t2, 3));
+	assert_string_equal(row_name(&app, 0), "alice");
+	assert_string_equal(row_name(&app, 2), "bob");
+	/* A fourth peer, the busiest of all, goes first. */
+	memcpy(t3, t2, sizeof(t2));
+	t3[3] = (struct fake_peer){ 4, "dave", 0, 0, NOW, "10.172.16.5" };
+	app_update(&app, make_snap(4, t3, 4));
+	assert_int_equal(app.n_rows, 4);
+	t3[3].rx = 900000;
+	app_update(&app, make_snap(5, t3, 4));
+	assert_string_equal(row_name(&app, 0), "dave");
+	app_free(&app);
+}
+
 static void test_no_peers(void **state)
 {
 	struct app app;
@@ -1129,6 +1177,7 @@ int main(void)
 		cmocka_unit_test(test_vanished_peer_marked_then_dropped),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_sort_by_rate_and_reverse),
+		cmocka_unit_test(test_order_follows_the_rates),
 		cmocka_unit_test(test_no_peers),
 		cmocka_unit_test(test_sort_by_state),
 		cmocka_unit_test(test_views_and_keys),
