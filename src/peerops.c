@@ -57,6 +57,24 @@ static const char *errtext(int err)
 	return strerror(err);
 }
 
+/* What the operator typed, fit for a one-line message: control characters as '?', cut short. */
+static const char *shown(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s), i;
+	bool cut = n >= len;
+
+	if (cut)
+		n = len - 4;	/* room for "…" and the NUL */
+	for (i = 0; i < n; ++i)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	if (cut) {
+		memcpy(buf + i, "…", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 static void op_free(struct op *op)
 {
 	wgconf_peers_free(op->fpeers, op->n_fpeers);
@@ -286,14 +304,14 @@ static const char *overlap_owner(const struct op *op, const uint8_t *self, const
 static int check_allowed(struct peerops_ctx *ctx, const struct op *op, const uint8_t *self, const char *text,
 			 struct wg_allowedip **out, size_t *n)
 {
-	char a[PREFIX_STRLEN], b[PREFIX_STRLEN], label[64];
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN], label[64], buf[96];
 	struct wg_allowedip *v = NULL, with;
 	size_t k = 0;
 	int ret;
 
 	ret = prefix_parse_list(&v, &k, text);
 	if (ret < 0) {
-		say(ctx, _("not a list of addresses or prefixes: %s"), text);
+		say(ctx, _("not a list of addresses or prefixes: %s"), shown(text, buf, sizeof(buf)));
 		return ret;
 	}
 	for (size_t i = 0; i < k; ++i) {
@@ -560,11 +578,28 @@ static int client_config(struct peerops_ctx *ctx, const struct op *op, const str
 	char *endpoint = req->endpoint ? strdup(req->endpoint) : peerops_setting(ctx->settings_path, ctx->iface, "Endpoint");
 	char *dns = req->dns ? strdup(req->dns) : peerops_setting(ctx->settings_path, ctx->iface, "DNS");
 	size_t n_client = 0;
+	char buf[96];
 	int ret = 0;
 
 	if (!client || !nets) {
 		ret = -ENOMEM;
 		goto out;
+	}
+	/* The client routes the VPN subnet through the hub: without it there is no config to give. */
+	if (!op->n_hub) {
+		say(ctx, _("%s has no Address in [Interface]: wgstar cannot tell the VPN subnet for the client config"),
+		    op->path);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (dns) {
+		for (const unsigned char *c = (const unsigned char *)dns; *c; ++c)
+			if (*c < 0x20 || *c == 0x7f || *c == '#' || *c == '=') {
+				say(ctx, _("not a DNS list (addresses or search domains, comma-separated): %s"),
+				    shown(dns, buf, sizeof(buf)));
+				ret = -EINVAL;
+				goto out;
+			}
 	}
 	if (!endpoint) {
 		say(ctx, _("the hub's public endpoint is unknown: give --endpoint HOST:PORT, or set Endpoint in [%s] of %s"),
@@ -573,7 +608,7 @@ static int client_config(struct peerops_ctx *ctx, const struct op *op, const str
 		goto out;
 	}
 	if (clientconf_check_endpoint(endpoint) < 0) {
-		say(ctx, _("not an endpoint (HOST:PORT): %s"), endpoint);
+		say(ctx, _("not an endpoint (HOST:PORT): %s"), shown(endpoint, buf, sizeof(buf)));
 		ret = -EINVAL;
 		goto out;
 	}
@@ -621,7 +656,7 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 	struct wg_allowedip *allowed = NULL, *taken = NULL;
 	size_t n_allowed = 0, n_taken = 0;
 	bool generated = !req->public_key;
-	char label[64];
+	char label[64], buf[96];
 	struct op op;
 	int ret;
 
@@ -639,7 +674,8 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 			goto out;
 		}
 	} else if (!key_from_base64(res->public_key, req->public_key)) {
-		say(ctx, _("not a WireGuard public key (base64 of 32 bytes): %s"), req->public_key);
+		say(ctx, _("not a WireGuard public key (base64 of 32 bytes): %s"),
+		    shown(req->public_key, buf, sizeof(buf)));
 		ret = -EINVAL;
 		goto out;
 	}

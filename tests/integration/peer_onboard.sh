@@ -66,6 +66,16 @@ assert_status 1 "a malformed config file"
 assert_match "broken.conf:[0-9]+: " "$RUN_ERR" "the message says where"
 cmp -s "$WORKDIR/broken.conf" "$WORKDIR/broken.before" || fail "the malformed file changed"
 unchanged "a malformed config file"
+# No Address in [Interface]: no VPN subnet to give the client, so nothing is done.
+grep -v '^Address' "$LAB_HUB_CONF" >"$WORKDIR/noaddr.conf"
+cp -p "$WORKDIR/noaddr.conf" "$WORKDIR/noaddr.before"
+run hub "$WGSTAR" peer add mallet -i "$LAB_HUB_IF" -c "$WORKDIR/noaddr.conf" --names "$names" \
+	--settings "$settings" --endpoint "$LAB_HUB_UNDERLAY:$LAB_HUB_PORT" --address 10.172.16.9/32
+assert_status 1 "a config file without Address"
+assert_contains "no Address" "$RUN_ERR" "the message says what is missing"
+cmp -s "$WORKDIR/noaddr.conf" "$WORKDIR/noaddr.before" || fail "the file without Address changed"
+unchanged "a config file without Address"
+refused "a DNS list with a newline" mallet --dns "$(printf '10.0.0.1\nPostUp = x')"
 run hub "$WGSTAR" peer add mallet "${common[@]}" </dev/null
 assert_status 1 "no endpoint known and no terminal to ask on"
 assert_contains "endpoint" "$RUN_ERR" "the message asks for the endpoint"
