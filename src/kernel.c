@@ -153,25 +153,63 @@ out:
 	return ret;
 }
 
+/* What to do with one received buffer of replies: NLWG_MORE (== RTNL_MORE) while more are due. */
+typedef int (*reply_feed)(void *ctx, const void *buf, size_t len);
+
+/*
+ * Sends the len bytes of conn->buf (a negative len is the error of the builder that made them),
+ * then feeds every reply to feed until it asks for no more: its last result, or -errno.
+ */
+static int exchange(struct kernel_conn *conn, int len, reply_feed feed, void *ctx)
+{
+	int ret = len < 0 ? len : conn_send(conn, (size_t)len);
+
+	while (ret >= 0) {
+		ret = conn_recv(conn);
+		if (ret >= 0)
+			ret = feed(ctx, conn->buf, (size_t)ret);
+		if (ret != NLWG_MORE)
+			break;
+	}
+	return ret;
+}
+
+/* A reply that answers one request: its sequence number, and where the answer goes. */
+struct answer {
+	uint32_t seq;
+	uint32_t portid;
+	uint16_t *family;
+};
+
+static int feed_family(void *ctx, const void *buf, size_t len)
+{
+	const struct answer *a = ctx;
+
+	return nlwg_parse_family_reply(buf, len, a->seq, a->portid, a->family);
+}
+
+static int feed_ack(void *ctx, const void *buf, size_t len)
+{
+	const struct answer *a = ctx;
+
+	return wgset_nl_parse_ack(buf, len, a->seq, a->portid);
+}
+
+static int feed_device(void *ctx, const void *buf, size_t len)
+{
+	return nlwg_dump_feed(ctx, buf, len);
+}
+
+static int feed_links(void *ctx, const void *buf, size_t len)
+{
+	return rtnl_dump_feed(ctx, buf, len);
+}
+
 static int resolve_family(struct kernel_conn *conn, uint16_t *family)
 {
-	uint32_t seq = ++conn->seq;
-	int ret;
+	struct answer a = { .seq = ++conn->seq, .portid = conn->portid, .family = family };
 
-	ret = nlwg_build_family_request(conn->buf, KERNEL_BUF_LEN, seq);
-	if (ret < 0)
-		goto out;
-	ret = conn_send(conn, (size_t)ret);
-	if (ret < 0)
-		goto out;
-	do {
-		ret = conn_recv(conn);
-		if (ret < 0)
-			goto out;
-		ret = nlwg_parse_family_reply(conn->buf, (size_t)ret, seq, conn->portid, family);
-	} while (ret == NLWG_MORE);
-out:
-	return ret;
+	return exchange(conn, nlwg_build_family_request(conn->buf, KERNEL_BUF_LEN, a.seq), feed_family, &a);
 }
 
 static int dump_device(struct kernel_conn *conn, struct nlwg_dump *dump, uint16_t family, const char *iface)
@@ -182,44 +220,17 @@ static int dump_device(struct kernel_conn *conn, struct nlwg_dump *dump, uint16_
 	nlwg_dump_free(dump);
 	ret = nlwg_dump_init(dump, iface, family, seq, conn->portid);
 	if (ret < 0)
-		goto out;
-	ret = nlwg_build_get_device(conn->buf, KERNEL_BUF_LEN, family, iface, seq);
-	if (ret < 0)
-		goto out;
-	ret = conn_send(conn, (size_t)ret);
-	if (ret < 0)
-		goto out;
-	do {
-		ret = conn_recv(conn);
-		if (ret < 0)
-			goto out;
-		ret = nlwg_dump_feed(dump, conn->buf, (size_t)ret);
-	} while (ret == NLWG_MORE);
-out:
-	return ret;
+		return ret;
+	return exchange(conn, nlwg_build_get_device(conn->buf, KERNEL_BUF_LEN, family, iface, seq), feed_device, dump);
 }
 
 static int dump_links(struct kernel_conn *conn, struct rtnl_dump *dump)
 {
 	uint32_t seq = ++conn->seq;
-	int ret;
 
 	rtnl_dump_free(dump);
 	rtnl_dump_init(dump, seq, conn->portid);
-	ret = rtnl_build_getlink_dump(conn->buf, KERNEL_BUF_LEN, seq);
-	if (ret < 0)
-		goto out;
-	ret = conn_send(conn, (size_t)ret);
-	if (ret < 0)
-		goto out;
-	do {
-		ret = conn_recv(conn);
-		if (ret < 0)
-			goto out;
-		ret = rtnl_dump_feed(dump, conn->buf, (size_t)ret);
-	} while (ret == RTNL_MORE);
-out:
-	return ret;
+	return exchange(conn, rtnl_build_getlink_dump(conn->buf, KERNEL_BUF_LEN, seq), feed_links, dump);
 }
 
 int kernel_list_devices(struct strlist *names)
@@ -304,30 +315,18 @@ out:
 /* Sends the requests one by one, each acknowledged before the next: the first error stops it. */
 static int set_device(struct kernel_conn *conn, struct wgset_nl_iter *it)
 {
-	int ret;
-
 	for (;;) {
-		uint32_t seq = ++conn->seq;
+		struct answer a = { .seq = ++conn->seq, .portid = conn->portid };
+		int len = wgset_nl_next(it, conn->buf, KERNEL_SET_MSG_LEN, a.seq), ret;
 
-		ret = wgset_nl_next(it, conn->buf, KERNEL_SET_MSG_LEN, seq);
-		if (ret <= 0)
-			break;
-		ret = conn_send(conn, (size_t)ret);
-		/* The message may hold preshared keys; the kernel has its own copy now. */
-		key_wipe(conn->buf, KERNEL_SET_MSG_LEN);
+		if (len <= 0)
+			return len;
+		ret = exchange(conn, len, feed_ack, &a);
+		/* The request held preshared keys, and an error's ack echoes it: the kernel has its copy. */
+		key_wipe(conn->buf, KERNEL_BUF_LEN);
 		if (ret < 0)
-			break;
-		do {
-			ret = conn_recv(conn);
-			if (ret < 0)
-				goto out;
-			ret = wgset_nl_parse_ack(conn->buf, (size_t)ret, seq, conn->portid);
-		} while (ret == NLWG_MORE);
-		if (ret < 0)
-			break;
+			return ret;
 	}
-out:
-	return ret;
 }
 
 int kernel_set_peers(const char *iface, const struct wg_peer_change *c, size_t n)
