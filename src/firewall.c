@@ -584,6 +584,24 @@ static int build_changes(struct nft_batch *b, const struct firewall_plan *plan, 
 }
 
 /* The counting table as nft prints it, made in a network namespace of its own that dies with it. */
+/* A pipe and a child process: 0 in the child, the child's pid in the parent, or -errno. */
+static pid_t fork_piped(int fds[2])
+{
+	pid_t pid;
+	int err;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return -err;
+	}
+	return pid;
+}
+
 static int render_install(const struct wg_snapshot *snap, char **out)
 {
 	struct firewall_plan one = { .n = 1 };
@@ -594,15 +612,9 @@ static int render_install(const struct wg_snapshot *snap, char **out)
 	pid_t pid;
 
 	one.v = &c;
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return ret;
-	}
+	pid = fork_piped(fds);
+	if (pid < 0)
+		return (int)pid;
 	if (!pid) {
 		struct nft_batch b;
 		struct nft_error err;
@@ -1038,19 +1050,13 @@ int firewall_save(const struct firewall_plan *plan)
 
 int firewall_guard_start(struct firewall_plan *plan, const struct wg_snapshot *snap, unsigned int timeout)
 {
-	int fds[2], status, ret;
+	int fds[2], status;
 	char ok = 0;
 	pid_t pid;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return ret;
-	}
+	pid = fork_piped(fds);
+	if (pid < 0)
+		return (int)pid;
 	if (!pid) {
 		/* Twice forked, in a session of its own: neither the caller's end nor its terminal's ends it. */
 		close(fds[0]);
