@@ -13,7 +13,12 @@ int backend_list_devices(struct strlist *names)
 	ret_kernel = kernel_list_devices(names);
 	ret_user = userspace_list_devices(names);
 	strlist_sort_unique(names);
-	/* One backend failing must not hide the interfaces of the other. */
+	/*
+	 * One backend failing must not hide the interfaces of the other, but a socket directory
+	 * this user may not read (wg-quick makes it 0700) means interfaces may be missing: say so.
+	 */
+	if (ret_user == -EACCES || ret_user == -EPERM)
+		return ret_user;
 	if (ret_kernel < 0 && ret_user < 0)
 		return ret_kernel;
 	if (ret_kernel < 0 && !names->n)

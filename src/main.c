@@ -292,7 +292,7 @@ static void print_sample_error(FILE *out, const struct sample_error *err)
 		print_missing(out, err);
 		break;
 	case SAMPLE_LIST_FAILED:
-		fprintf(out, _("%s: listing the WireGuard interfaces failed: %s\n"), prog, strerror(-err->code));
+		fprintf(out, _("%s: listing the WireGuard interfaces failed: %s\n"), prog, cmd_strerror(-err->code));
 		break;
 	case SAMPLE_NAMES_FAILED:
 		fprintf(out, _("%s: reading peer names from %s failed: %s\n"), prog,

@@ -42,6 +42,32 @@ for args in "--once -i $LAB_HUB_IF" "--once --json -i $LAB_HUB_IF" "--once"; do
 	assert_match 'root|CAP_NET_ADMIN' "$RUN_ERR" "unprivileged $args: the message says what is needed"
 done
 
+# The same whatever the mode of the socket directory: wg-quick makes it 0700 (umask 077), a
+# daemon started otherwise 0755. The shared directory is never touched: in a private mount
+# namespace a tmpfs of the mode wanted goes over it, holding the hub's socket bound in.
+if [ "$LAB_BACKEND" != kernel ]; then
+	sock=/run/wireguard/$LAB_HUB_IF.sock
+	[ -S "$sock" ] || fail "the hub's UAPI socket $sock is missing"
+	mkdir "$WORKDIR/sockdir"
+	for mode in 0700 0755; do
+		for args in "--once -i $LAB_HUB_IF" "--once"; do
+			# shellcheck disable=SC2086
+			run ip netns exec "$LAB_HUB_NS" unshare --mount --propagation private sh -c '
+				mode=$1 sock=$2 dir=$3; shift 3
+				mount --bind /run/wireguard "$dir" &&
+				mount -t tmpfs -o mode="$mode" none /run/wireguard &&
+				: >"$sock" && mount --bind "$dir/${sock##*/}" "$sock" &&
+				[ "$(stat -c %a /run/wireguard)" = "${mode#0}" ] || exit 99
+				exec "$@"' sh "$mode" "$sock" "$WORKDIR/sockdir" "${nobody[@]}" "$bin" $args
+			[ "$RUN_STATUS" != 99 ] || fail "could not set up a $mode socket directory: $RUN_ERR"
+			assert_status 1 "unprivileged $args, socket directory $mode"
+			assert_one_line "$RUN_ERR" "unprivileged $args, socket directory $mode"
+			assert_match 'root|CAP_NET_ADMIN' "$RUN_ERR" \
+				"unprivileged $args, socket directory $mode: the message says what is needed"
+		done
+	done
+fi
+
 # A namespace with no WireGuard at all. wireguard-go's socket directory is shared by every
 # namespace, so a private, empty one is mounted over it in a private mount namespace.
 make_netns empty
