@@ -11,8 +11,8 @@ out=${1:-$top/fuzz/out}
 mkdir -p "$out"
 
 CC=${FUZZ_CC:-clang}
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$top/src -include $top/fuzz/fuzz_config.h"
-core="$top/src/model.c $top/src/keyidx.c $top/src/key.c $top/src/strlist.c"
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$top/src/core -include $top/fuzz/fuzz_config.h"
+core="$top/src/core/model.c $top/src/core/keyidx.c $top/src/core/key.c $top/src/core/strlist.c"
 libs="$(pkg-config --libs libmnl libsodium)"
 
 build() {
@@ -22,9 +22,9 @@ build() {
 	$CC $CFLAGS -o "$out/$name" "$top/fuzz/$name.c" "$@" $core $libs
 }
 
-build fuzz_nlwg "$top/src/nlwalk.c" "$top/src/nlwg.c" "$top/src/rtnl.c"
-build fuzz_uapi "$top/src/uapi.c"
-build fuzz_wgconf "$top/src/wgconf.c" "$top/src/names.c"
+build fuzz_nlwg "$top/src/core/nlwalk.c" "$top/src/core/nlwg.c" "$top/src/core/rtnl.c"
+build fuzz_uapi "$top/src/core/uapi.c"
+build fuzz_wgconf "$top/src/core/wgconf.c" "$top/src/core/names.c"
 
 if [ "${2:-}" = run ]; then
 	secs=${3:-30}

@@ -4,7 +4,7 @@
 
 Usage: qrdecode.py [--image OUT.pgm] [FILE]    (standard input without FILE or with "-")
 
-Either style of src/qr.h is read, whichever the text holds:
+Either style of src/core/qr.h is read, whichever the text holds:
   UTF-8 half blocks  two module rows per line: U+2588 both light, U+2580 upper light,
                      U+2584 lower light, space both dark;
   ASCII              one module row per line, "##" light, "  " dark.

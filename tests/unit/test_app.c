@@ -700,7 +700,7 @@ static void test_read_only(void **state)
 		assert_int_equal(app.pager.lines[i].action, 0);
 	assert_string_equal(app.pager.lines[app.pager.n - 1].text, "read-only: reconciling is off");
 	/* and a reconcile previewed anyway is refused at 'a' */
-	app_show_reconcile(&app, "Reconcile", PEEROPS_TO_LIVE, "- remove from wg0: bob\n");
+	app_show_reconcile(&app, "Reconcile", DRIFT_TO_LIVE, "- remove from wg0: bob\n");
 	assert_int_equal(app_key(&app, 'a'), APP_REDRAW);
 	assert_int_equal(app.req.what, APP_REQ_NONE);
 	assert_string_equal(app.message, "read-only: no changes");
@@ -1100,25 +1100,25 @@ static void test_drift(void **state)
 	assert_non_null(strstr(app.pager.lines[1].text, "in file only:"));
 	assert_non_null(strstr(app.pager.lines[1].text, "old-laptop"));
 	assert_int_equal(app.pager.lines[app.pager.cursor].action, APP_STEP_DRIFT);
-	assert_int_equal(app.pager.lines[app.pager.cursor].arg, PEEROPS_TO_FILE);
+	assert_int_equal(app.pager.lines[app.pager.cursor].arg, DRIFT_TO_FILE);
 	app_key(&app, AK_DOWN);
-	assert_int_equal(app.pager.lines[app.pager.cursor].arg, PEEROPS_TO_LIVE);
+	assert_int_equal(app.pager.lines[app.pager.cursor].arg, DRIFT_TO_LIVE);
 	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW | APP_REQUEST);
 	assert_int_equal(app.req.what, APP_REQ_DRIFT_PREVIEW);
-	assert_int_equal(app.req.value, PEEROPS_TO_LIVE);
+	assert_int_equal(app.req.value, DRIFT_TO_LIVE);
 	/* the preview: 'a' applies that direction */
-	assert_int_equal(app_show_reconcile(&app, "Reconcile wg0", PEEROPS_TO_LIVE,
+	assert_int_equal(app_show_reconcile(&app, "Reconcile wg0", DRIFT_TO_LIVE,
 					    "- remove from wg0: bob (AwMD...)\n+ add to wg0: old-laptop (CQkJ...)\n"), 0);
 	assert_int_equal(app.pager.n, 2);
 	assert_int_equal(app.pager.lines[0].kind, APP_LINE_DIFF);
 	assert_int_equal(app_key(&app, 'a'), APP_REDRAW | APP_REQUEST);
 	assert_int_equal(app.req.what, APP_REQ_DRIFT_APPLY);
-	assert_int_equal(app.req.value, PEEROPS_TO_LIVE);
+	assert_int_equal(app.req.value, DRIFT_TO_LIVE);
 	assert_int_equal(app_modal_top(&app), MODAL_NONE);
 	/* and to file likewise */
 	app_key(&app, 'd');
 	assert_int_equal(app_key(&app, AK_ENTER), APP_REDRAW | APP_REQUEST);
-	assert_int_equal(app.req.value, PEEROPS_TO_FILE);
+	assert_int_equal(app.req.value, DRIFT_TO_FILE);
 
 	/* agreed again: no marks, and d says so */
 	assert_int_equal(app_set_drift(&app, "wg0", NULL, 0, NULL), 0);

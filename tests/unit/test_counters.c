@@ -15,7 +15,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include "counters.h"
-#include "nft.h"
+#include "nft_batch.h"
 
 static void add_ip(struct wg_peer *p, const char *cidr)
 {

@@ -7,7 +7,7 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 #include "firewall.h"
-#include "fwd.h"
+#include "fwd_conf.h"
 #include "textdiff.h"
 
 static const char ruleset[] =

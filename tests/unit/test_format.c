@@ -39,6 +39,14 @@ static void test_age(void **state)
 	assert_string_equal(format_age(b, sizeof(b), 86400 * 4 + 3600 * 3), "4d03h");
 }
 
+static char *fake_scope_name(unsigned int index, char *name)
+{
+	if (index != 7)
+		return NULL;
+	strcpy(name, "eth7");
+	return name;
+}
+
 static void test_endpoint(void **state)
 {
 	union wg_endpoint ep;
@@ -59,6 +67,13 @@ static void test_endpoint(void **state)
 	/* a scope with no such interface here is shown by number */
 	ep.addr6.sin6_scope_id = 4000000;
 	assert_string_equal(format_endpoint(b, sizeof(b), &ep), "[2001:db8::1%4000000]:1");
+	/* a scope the program can name is shown by name, as wg(8) shows it */
+	format_scope_name = fake_scope_name;
+	ep.addr6.sin6_scope_id = 7;
+	assert_string_equal(format_endpoint(b, sizeof(b), &ep), "[2001:db8::1%eth7]:1");
+	ep.addr6.sin6_scope_id = 8;
+	assert_string_equal(format_endpoint(b, sizeof(b), &ep), "[2001:db8::1%8]:1");
+	format_scope_name = NULL;
 }
 
 static void test_allowedip(void **state)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "key.h"
-#include "names.h"
+#include "names_load.h"
 
 /* Synthetic keys: any 32 bytes are a valid public key for this purpose. */
 #define KA "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="

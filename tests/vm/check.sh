@@ -6,7 +6,7 @@
 # Usage: tests/vm/check.sh BUILD_DIR [OUT_DIR]
 #
 # The tests are the build's own: INTEGRATION_TESTS and AM_TESTS_ENVIRONMENT are read from
-# BUILD_DIR's Makefile, so a test added there runs here too, followed by tests/vm/kernel_*.sh.
+# BUILD_DIR's Makefile, so a test added there runs here too, followed by its VM_TESTS.
 # Each runs under automake's test driver; OUT_DIR (default BUILD_DIR/vm-check) gets a .log and
 # a .trs per test, as `make check` writes them. Every test starts out as ERROR ("did not run"),
 # so a VM that dies half way fails the tests it did not get to. Exits 0 when all passed.
@@ -32,13 +32,13 @@ die() {
 
 # What `make check` would use, straight from the Makefile.
 vars=$(printf '%s\n' 'wgstar-vm-vars:' \
-	'	@:$(info INTEGRATION_TESTS=$(INTEGRATION_TESTS))$(info ABS_SRCDIR=$(abs_top_srcdir))$(info ABS_BUILDDIR=$(abs_top_builddir))$(info LOG_DRIVER=$(LOG_DRIVER))$(info TESTS_ENVIRONMENT=$(AM_TESTS_ENVIRONMENT))' |
+	'	@:$(info INTEGRATION_TESTS=$(INTEGRATION_TESTS))$(info VM_TESTS=$(VM_TESTS))$(info ABS_SRCDIR=$(abs_top_srcdir))$(info ABS_BUILDDIR=$(abs_top_builddir))$(info LOG_DRIVER=$(LOG_DRIVER))$(info TESTS_ENVIRONMENT=$(AM_TESTS_ENVIRONMENT))' |
 	make -s --no-print-directory -C "$build" -f Makefile -f - wgstar-vm-vars) ||
 	die "cannot read the test list from $build/Makefile"
 declare -A v
 while IFS= read -r line; do
 	case $line in
-	INTEGRATION_TESTS=* | ABS_SRCDIR=* | ABS_BUILDDIR=* | LOG_DRIVER=* | TESTS_ENVIRONMENT=*)
+	INTEGRATION_TESTS=* | VM_TESTS=* | ABS_SRCDIR=* | ABS_BUILDDIR=* | LOG_DRIVER=* | TESTS_ENVIRONMENT=*)
 		v[${line%%=*}]=${line#*=}
 		;;
 	esac
@@ -48,10 +48,7 @@ srcdir=${v[ABS_SRCDIR]:-}
 	die "the Makefile gave no test list, source directory or test driver"
 
 # shellcheck disable=SC2206
-tests=(${v[INTEGRATION_TESTS]})
-for t in "$srcdir"/tests/vm/kernel_*.sh; do
-	[ -e "$t" ] && tests+=("tests/vm/${t##*/}")
-done
+tests=(${v[INTEGRATION_TESTS]} ${v[VM_TESTS]:-})
 # shellcheck disable=SC2206
 [ -z "${WGSTAR_VM_TESTS:-}" ] || tests=($WGSTAR_VM_TESTS)
 

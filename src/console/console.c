@@ -1,0 +1,1204 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The live console's loop: samples in a thread of their own, keys and drawing in the main one. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include "app.h"
+#include "atomic.h"
+#include "canvas.h"
+#include "check_gather.h"
+#include "cmd.h"
+#include "console.h"
+#include "counters_io.h"
+#include "firewall_nft.h"
+#include "guard.h"
+#include "session.h"
+#include "fwd.h"
+#include "i18n.h"
+#include "key.h"
+#include "peerops.h"
+#include "sample.h"
+#include "sysctl.h"
+#include "term.h"
+#include "textdiff.h"
+#include "view.h"
+
+/* How long quitting waits for a sample in flight; a hung daemon is left to the exit. */
+#define CONSOLE_JOIN_MS 200
+/* Restoring a terminal nobody reads may block in tcsetattr(TCSADRAIN); not for longer. */
+#define CONSOLE_HANGUP_GRACE_S 2
+
+/*
+ * The sampler thread and the main thread share this; everything below lock is under it.
+ * A result waits in the slot until the main thread takes it; a newer one replaces it.
+ */
+struct sampler {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int efd;			/* eventfd: the slot holds a result */
+	struct sample_opts opts;
+	struct sample_cache cache;	/* the sampler thread's own */
+	bool sync_counters;		/* keep the counting sets in step with the peers */
+
+	bool stop;
+	bool now;			/* sample at once */
+	bool paused;
+	double interval;
+
+	bool ready;			/* the slot holds a result */
+	int ret;
+	struct wg_snapshot *snap;
+	struct sample_error err;
+	struct fwd_state fwd;
+};
+
+struct console {
+	const struct console_opts *opts;
+	struct app app;
+	struct term term;
+	struct canvas canvas;
+	struct sampler *sampler;
+	bool sampled;			/* a result has come in */
+	bool dirty;			/* the screen is out of date */
+	/* The firewall change previewed last, with the snapshot it was proposed for. */
+	struct firewall_plan plan;
+	struct wg_snapshot *plan_snap;
+	/* Drift is looked for again only when it may have changed, not at every sample. */
+	bool drift_dirty;
+	char drift_iface[IFNAMSIZ];	/* the interface it was last looked for on */
+	uint64_t drift_tick;		/* and the sample then */
+	struct stat conf_st;		/* its config file then; st_nlink 0 when there was none */
+	char iface[IFNAMSIZ];		/* the interface a peer change is for */
+};
+
+static volatile sig_atomic_t console_signal;
+
+static void on_signal(int sig)
+{
+	console_signal = sig;
+}
+
+static void timespec_add_ms(struct timespec *ts, int64_t ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+static bool timespec_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void *sampler_main(void *arg)
+{
+	struct sampler *s = arg;
+	struct timespec due, start;
+
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct wg_snapshot *snap = NULL;
+		struct sample_error err;
+		struct fwd_state fwd = { -1, -1 };
+		int ret;
+
+		while (!s->stop && (s->paused || !s->now)) {
+			clock_gettime(CLOCK_MONOTONIC, &start);
+			if (!s->paused && !timespec_before(&start, &due))
+				break;
+			if (s->paused)
+				pthread_cond_wait(&s->cond, &s->lock);
+			else
+				pthread_cond_timedwait(&s->cond, &s->lock, &due);
+		}
+		if (s->stop)
+			break;
+		s->now = false;
+		pthread_mutex_unlock(&s->lock);
+
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		ret = sample_take(&snap, &s->opts, &err);
+		if (!ret) {
+			/* No counting table only means no forwarded figures. */
+			counters_update(snap, s->sync_counters);
+			sysctl_forwarding(&fwd);
+		}
+
+		pthread_mutex_lock(&s->lock);
+		if (s->ready) {
+			wg_snapshot_free(s->snap);
+			sample_error_clear(&s->err);
+		}
+		s->ready = true;
+		s->ret = ret;
+		s->snap = snap;
+		s->err = err;
+		s->fwd = fwd;
+		/* Fails only on a full counter, and then a wakeup is pending anyway. */
+		eventfd_write(s->efd, 1);
+		/* A steady cadence: the time a sample takes does not add to the interval. */
+		due = start;
+		timespec_add_ms(&due, (int64_t)(s->interval * 1000));
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void sampler_free(struct sampler *s)
+{
+	if (!s)
+		return;
+	if (s->ready) {
+		wg_snapshot_free(s->snap);
+		sample_error_clear(&s->err);
+	}
+	sample_cache_clear(&s->cache);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	if (s->efd >= 0)
+		close(s->efd);
+	free(s);
+}
+
+static int sampler_start(struct sampler **out, const struct sample_opts *opts, double interval,
+			 bool sync_counters)
+{
+	struct sampler *s = calloc(1, sizeof(*s));
+	pthread_condattr_t cattr;
+	sigset_t all, old;
+	int ret;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->opts = *opts;
+	s->opts.cache = &s->cache;
+	s->sync_counters = sync_counters;
+	s->interval = interval;
+	s->now = true;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &cattr);
+	pthread_condattr_destroy(&cattr);
+	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->efd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* Signals are the main thread's: the thread starts with every one blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = -pthread_create(&s->thread, NULL, sampler_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret < 0)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	sampler_free(s);
+	return ret;
+}
+
+static void sampler_stop(struct sampler *s)
+{
+	struct timespec deadline;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	timespec_add_ms(&deadline, CONSOLE_JOIN_MS);
+	/* Still waiting for a backend: the thread goes with the process, and keeps what it uses. */
+	if (pthread_timedjoin_np(s->thread, NULL, &deadline))
+		return;
+	sampler_free(s);
+}
+
+/* What the operator changed that the sampler must know: pause, interval, a sample now. */
+static void sampler_update(struct sampler *s, bool paused, double interval, bool now)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->paused && !paused)
+		now = true;
+	s->paused = paused;
+	s->interval = interval;
+	s->now = s->now || now;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Errors that no later sample will cure: the console gives up on them at the start. */
+static bool sample_error_fatal(const struct sample_error *err)
+{
+	if (err->failure != SAMPLE_READ_FAILED)
+		return true;
+	return err->code == -EPERM || err->code == -EACCES;
+}
+
+static void describe_error(const struct console *con, const struct sample_error *err, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+	char *nl;
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	con->opts->describe(f, err);
+	fclose(f);
+	buf[len - 1] = '\0';
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+}
+
+/* Takes what the sampler left in the slot; 0, or -errno with msg set when the console must end. */
+static int take_result(struct console *con, char *msg, size_t len)
+{
+	struct sampler *s = con->sampler;
+	struct wg_snapshot *snap;
+	struct sample_error err;
+	struct fwd_state fwd;
+	char text[APP_TEXT_MAX];
+	eventfd_t count;
+	bool ready;
+	int ret;
+
+	if (eventfd_read(s->efd, &count) < 0 && errno != EAGAIN) {
+		ret = -errno;
+		snprintf(msg, len, _("waiting for input failed: %s"), strerror(-ret));
+		return ret;
+	}
+	pthread_mutex_lock(&s->lock);
+	ready = s->ready;
+	ret = s->ret;
+	snap = s->snap;
+	err = s->err;
+	fwd = s->fwd;
+	s->ready = false;
+	s->snap = NULL;
+	memset(&s->err, 0, sizeof(s->err));
+	pthread_mutex_unlock(&s->lock);
+	if (!ready)
+		return 0;
+
+	if (ret < 0) {
+		if (!con->sampled && sample_error_fatal(&err)) {
+			describe_error(con, &err, msg, len);
+			goto out;
+		}
+		describe_error(con, &err, text, sizeof(text));
+		app_set_error(&con->app, text);
+		ret = 0;
+		goto out;
+	}
+	con->app.fwd = fwd;
+	/* Paused: the screen holds still; the thread takes no more until it goes on. */
+	if (con->app.paused) {
+		wg_snapshot_free(snap);
+		goto out;
+	}
+	ret = app_update(&con->app, snap);
+	if (ret < 0)
+		snprintf(msg, len, _("keeping the console's state failed: %s"), strerror(-ret));
+out:
+	sample_error_clear(&err);
+	con->sampled = true;
+	con->dirty = true;
+	return ret;
+}
+
+/* Brings the clock up to date; true when it shows a new second. */
+static bool clock_tick(struct app *app)
+{
+	char now[sizeof(app->clock)];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(now, sizeof(now), "%H:%M:%S", &tm))
+		return false;
+	if (!strcmp(now, app->clock))
+		return false;
+	memcpy(app->clock, now, sizeof(now));
+	return true;
+}
+
+/* Milliseconds to the next second of the wall clock, when the clock must change. */
+static int ms_to_next_second(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int)(1000 - ts.tv_nsec / 1000000);
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void say(struct console *con, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(con->app.message, sizeof(con->app.message), fmt, ap);
+	va_end(ap);
+}
+
+static void plan_drop(struct console *con)
+{
+	firewall_plan_free(&con->plan);
+	wg_snapshot_free(con->plan_snap);
+	con->plan_snap = NULL;
+}
+
+static void send_error(struct console *con, int ret, const char *what)
+{
+	if (ret == -ERESTART)
+		say(con, "%s", _("ruleset changed since the preview; preview again"));
+	else if (what)
+		say(con, _("the kernel refused \"%s\": %s"), what, cmd_strerror(-ret));
+	else
+		say(con, _("changing the ruleset failed: %s"), cmd_strerror(-ret));
+}
+
+/* A snapshot of its own for the plan: the app's is replaced at every sample. */
+static int plan_snapshot(struct console *con)
+{
+	struct sample_opts so = con->opts->sample;
+	struct sample_error err;
+	char text[APP_TEXT_MAX];
+	int ret;
+
+	so.cache = NULL;
+	ret = sample_take(&con->plan_snap, &so, &err);
+	if (ret < 0) {
+		describe_error(con, &err, text, sizeof(text));
+		say(con, "%s", text);
+		sample_error_clear(&err);
+	}
+	return ret;
+}
+
+/*
+ * What wgstar would change in the firewall, validated by the kernel without committing, as
+ * a diff in a pager. With nothing to add, what there is to take away: the counting table.
+ */
+static void firewall_preview(struct console *con)
+{
+	struct app *app = &con->app;
+	char *notes = NULL, *diff = NULL, warn[APP_LONG_TEXT_MAX], buf[512];
+	size_t notes_len = 0, diff_len = 0;
+	bool remove = false;
+	const char *what;
+	FILE *f;
+	int ret;
+
+	plan_drop(con);
+	if (plan_snapshot(con) < 0)
+		return;
+	ret = firewall_propose(&con->plan, con->plan_snap, false);
+	if (!ret && !con->plan.n) {
+		firewall_plan_free(&con->plan);
+		remove = true;
+		ret = firewall_propose(&con->plan, con->plan_snap, true);
+	}
+	if (ret < 0) {
+		say(con, _("reading the ruleset failed: %s"), cmd_strerror(-ret));
+		goto out;
+	}
+	if (!con->plan.n) {
+		say(con, "%s", _("nothing to change: the ruleset already has what wgstar proposes"));
+		goto out;
+	}
+	ret = firewall_send(&con->plan, con->plan_snap, false, &what);
+	if (ret < 0) {
+		send_error(con, ret, what);
+		goto out;
+	}
+	f = open_memstream(&notes, &notes_len);
+	if (!f)
+		goto nomem;
+	for (size_t i = 0; i < con->plan.n; ++i)
+		fprintf(f, "# %s\n", firewall_change_describe(buf, sizeof(buf), &con->plan.v[i]));
+	if (fclose(f))
+		goto nomem;
+	f = open_memstream(&diff, &diff_len);
+	if (!f)
+		goto nomem;
+	/* Plain text: the view colours the lines by their first character. */
+	ret = textdiff_unified(f, con->plan.before, con->plan.after, _("ruleset now"),
+			       _("ruleset after the change"), false);
+	if (fclose(f) || ret < 0)
+		goto nomem;
+	firewall_lockout_warnings(&con->plan, con->plan_snap, session_ssh_port(), warn, sizeof(warn));
+	for (char *p = warn; *p; ++p)
+		if (*p == '\n')
+			*p = p[1] ? ' ' : '\0';
+	if (app_show_diff(app, remove ? _("Firewall: remove wgstar's counting table") :
+					_("Firewall: what wgstar would change"), notes, diff, warn) < 0)
+		goto nomem;
+	free(notes);
+	free(diff);
+	return;
+nomem:
+	say(con, "%s", strerror(ENOMEM));
+	app_modal_close_all(app);
+out:
+	free(notes);
+	free(diff);
+	plan_drop(con);
+}
+
+/* The previewed plan, committed as one transaction under a guard that rolls it back. */
+static void firewall_apply(struct console *con)
+{
+	struct app *app = &con->app;
+	unsigned int timeout = con->opts->confirm_timeout ? con->opts->confirm_timeout : FIREWALL_DEFAULT_TIMEOUT;
+	const char *what;
+	int ret;
+
+	if (!con->plan_snap || !con->plan.n) {
+		say(con, "%s", _("nothing previewed to apply"));
+		return;
+	}
+	if (firewall_pending()) {
+		say(con, "%s", _("a firewall change waits for confirmation: c keeps it, u undoes it"));
+		goto out;
+	}
+	ret = firewall_save(&con->plan);
+	if (ret < 0) {
+		say(con, _("saving the ruleset in %s failed: %s"), firewall_run_dir(), strerror(-ret));
+		goto out;
+	}
+	ret = firewall_send(&con->plan, con->plan_snap, true, &what);
+	if (ret < 0) {
+		send_error(con, ret, what);
+		goto out;
+	}
+	ret = firewall_guard_start(&con->plan, con->plan_snap, timeout);
+	if (ret < 0) {
+		/* Without a guard the change must not stay: nothing would take it back. */
+		firewall_undo(&con->plan, con->plan_snap);
+		say(con, _("starting the rollback guard failed (%s); rolled back"), strerror(-ret));
+		goto out;
+	}
+	app_set_countdown(app, mono_now() + timeout);
+	say(con, "%s", _("applied"));
+out:
+	plan_drop(con);
+	sampler_update(con->sampler, app->paused, app->interval, true);
+}
+
+/* What the guard's result file says, in one line for the status line. */
+static void guard_said(struct console *con)
+{
+	char outcome[16] = "", why[16] = "", *result = NULL;
+	const char *reason;
+
+	if (firewall_guard_result(&result) < 0 || sscanf(result, "%15s %15s", outcome, why) != 2) {
+		say(con, "%s", _("the rollback guard ended without a word; see the system log"));
+		free(result);
+		return;
+	}
+	reason = !strcmp(why, "timeout") ? _("not confirmed in time") :
+		 !strcmp(why, "asked") ? _("asked for") : _("the guard was stopped");
+	if (!strcmp(outcome, "confirmed"))
+		say(con, "%s", _("confirmed: the firewall change stays"));
+	else if (!strcmp(outcome, "same"))
+		say(con, _("rolled back (%s): the ruleset is as it was before the change"), reason);
+	else if (!strcmp(outcome, "differs"))
+		say(con, _("rolled back (%s), but the ruleset differs from the one before the change"), reason);
+	else
+		say(con, _("the rollback (%s) failed; see the system log"), reason);
+	free(result);
+}
+
+static void firewall_guard(struct console *con, enum firewall_guard_cmd cmd)
+{
+	struct app *app = &con->app;
+	int ret = firewall_guard_signal(cmd, 15);
+
+	if (ret == -ENOENT)
+		say(con, "%s", _("no firewall change is waiting for confirmation"));
+	else if (ret < 0)
+		say(con, _("the rollback guard did not answer: %s"), strerror(-ret));
+	else
+		guard_said(con);
+	if (ret != -ETIMEDOUT)
+		app_set_countdown(app, 0);
+	sampler_update(con->sampler, app->paused, app->interval, true);
+}
+
+/* The countdown ran out: the guard has rolled back, or is about to. */
+static void countdown_check(struct console *con)
+{
+	struct app *app = &con->app;
+
+	if (app->countdown <= 0 || app->mono_now < app->countdown || firewall_pending())
+		return;
+	guard_said(con);
+	app_set_countdown(app, 0);
+	con->dirty = true;
+	sampler_update(con->sampler, app->paused, app->interval, true);
+}
+
+static void forward_switch(struct console *con)
+{
+	struct app *app = &con->app;
+	const struct app_req *r = &app->req;
+	struct fwd_setting set = { r->ipv6 ? FWD_KEY_IPV6 : FWD_KEY_IPV4, r->value };
+	const char *fam = r->ipv6 ? "IPv6" : "IPv4";
+	int ret = fwd_write(set.key, set.value);
+
+	if (ret < 0)
+		say(con, _("writing %s failed: %s"), set.key,
+		    ret == -EACCES || ret == -EROFS ? cmd_strerror(EPERM) : strerror(-ret));
+	else if (r->persist && (ret = fwd_persist(&set, 1)) < 0)
+		say(con, _("forwarding is switched, but saving it in %s failed: %s"), app->sysctl_file, strerror(-ret));
+	else if (r->persist)
+		say(con, set.value ? _("%s forwarding on, and at boot") : _("%s forwarding off, and at boot"), fam);
+	else
+		say(con, set.value ? _("%s forwarding on") : _("%s forwarding off"), fam);
+	sysctl_forwarding(&app->fwd);
+}
+
+static const char *peer_label(const struct wg_snapshot *snap, const uint8_t key[WG_KEY_LEN], char *buf, size_t len)
+{
+	char b64[WG_KEY_B64_LEN];
+
+	for (size_t d = 0; snap && d < snap->n_devices; ++d) {
+		const struct wg_peer *p = wg_device_find_peer(snap->devices[d], key);
+
+		if (p && p->name)
+			return p->name;
+	}
+	key_to_base64(b64, key);
+	snprintf(buf, len, "%.8s...", b64);
+	return buf;
+}
+
+static void check(struct console *con)
+{
+	struct app *app = &con->app;
+	const struct app_req *r = &app->req;
+	struct check_input in = { 0 };
+	struct check_result res = { 0 };
+	struct check_env env;
+	char a[WG_KEY_B64_LEN], b[WG_KEY_B64_LEN], la[64], lb[64], title[APP_TEXT_MAX];
+	int ret;
+
+	if (!app->snap)
+		return;
+	key_to_base64(a, r->peer_a);
+	key_to_base64(b, r->peer_b);
+	in.peer_a = a;
+	in.peer_b = r->with_b ? b : NULL;
+	check_gather(&in, &env, app->snap, time(NULL));
+	ret = check_run(&in, &res);
+	if (ret == -ENOENT)
+		say(con, "%s", _("that peer is gone"));
+	else if (ret < 0)
+		say(con, "%s", strerror(-ret));
+	if (ret < 0)
+		goto out;
+	if (r->with_b)
+		snprintf(title, sizeof(title), _("Check: %s and %s"), peer_label(app->snap, r->peer_a, la, sizeof(la)),
+			 peer_label(app->snap, r->peer_b, lb, sizeof(lb)));
+	else
+		snprintf(title, sizeof(title), _("Check: %s and every other peer"),
+			 peer_label(app->snap, r->peer_a, la, sizeof(la)));
+	if (app_show_check(app, title, &res) < 0)
+		say(con, "%s", strerror(ENOMEM));
+out:
+	check_result_free(&res);
+	check_env_free(&env);
+}
+
+/* --- peers --- */
+
+/* The peer operations' view of the interface shown; false when there is none. */
+static bool peer_ctx(struct console *con, struct peerops_ctx *ctx)
+{
+	const struct wg_device *dev = app_device(&con->app);
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (!dev) {
+		say(con, "%s", _("no WireGuard interface"));
+		return false;
+	}
+	snprintf(con->iface, sizeof(con->iface), "%s", dev->name);
+	ctx->iface = con->iface;
+	/* -c belongs to the one interface -i named; every other has its file where wg-quick keeps it. */
+	ctx->config_path = con->opts->sample.iface ? con->opts->sample.config_path : NULL;
+	ctx->names_path = con->opts->sample.names_path;
+	ctx->settings_path = con->opts->settings_path;
+	return true;
+}
+
+/* After a change of our own: the sampler shows it at once, and drift is looked for again. */
+static void changed(struct console *con)
+{
+	con->drift_dirty = true;
+	sampler_update(con->sampler, con->app.paused, con->app.interval, true);
+}
+
+static void add_form_open(struct console *con)
+{
+	struct peerops_ctx ctx;
+	struct peer_add_req req = { .name = NULL, .dry_run = true };
+	struct peer_add_result res;
+	char *endpoint, *dns;
+	int ret;
+
+	if (!peer_ctx(con, &ctx))
+		return;
+	endpoint = peerops_setting(ctx.settings_path, ctx.iface, "Endpoint");
+	dns = peerops_setting(ctx.settings_path, ctx.iface, "DNS");
+	/* The address it would take, as the hint of an empty Address; an unknown endpoint is asked for. */
+	req.endpoint = endpoint;
+	ret = peerops_add(&ctx, &req, &res);
+	app_peer_add_form(&con->app, endpoint, dns,
+			  !ret || ret == -EDESTADDRREQ ? res.address : NULL);
+	/* What stops every peer (no config file, say) is said at once, not after the typing. */
+	if (ret < 0 && ret != -EDESTADDRREQ)
+		app_form_fail(&con->app, ctx.msg[0] ? ctx.msg : strerror(-ret), APP_ADD_NAME);
+	peerops_result_free(&res);
+	free(endpoint);
+	free(dns);
+}
+
+/* The field a failure of peerops_add is about, where the error tells. */
+static size_t add_field_of(int ret, const struct peer_add_req *req)
+{
+	switch (ret) {
+	case -EDESTADDRREQ:
+		return APP_ADD_ENDPOINT;
+	case -EADDRINUSE:
+	case -ENOSPC:
+		return APP_ADD_ADDRESS;
+	case -EEXIST:
+		/* A name in use, or a pasted key that is a peer already. */
+		return req->public_key ? APP_ADD_PUBLIC_KEY : APP_ADD_NAME;
+	default:
+		return SIZE_MAX;
+	}
+}
+
+static void peer_add(struct console *con)
+{
+	struct app *app = &con->app;
+	const struct app_field *f = app->form.fields;
+	struct peerops_ctx ctx;
+	struct peer_add_req req = { 0 };
+	struct peer_add_result res;
+	char title[APP_TEXT_MAX], b64[WG_KEY_B64_LEN], *known = NULL, kept[APP_TEXT_MAX] = "";
+	int ret;
+
+	if (!peer_ctx(con, &ctx))
+		return;
+	req.name = f[APP_ADD_NAME].buf;
+	req.public_key = f[APP_ADD_KEY].choice == 1 ? f[APP_ADD_PUBLIC_KEY].buf : NULL;
+	req.preshared_key = f[APP_ADD_PSK].choice == 1;
+	req.address = f[APP_ADD_ADDRESS].buf[0] ? f[APP_ADD_ADDRESS].buf : NULL;
+	req.keepalive = (uint16_t)strtoul(f[APP_ADD_KEEPALIVE].buf, NULL, 10);
+	req.endpoint = f[APP_ADD_ENDPOINT].buf;
+	/* Empty is none, not the settings' DNS: the form showed that and the operator cleared it. */
+	req.dns = f[APP_ADD_DNS].buf;
+	/* Everything checked first, the form still open: a mistake costs nothing but a correction. */
+	req.dry_run = true;
+	ret = peerops_add(&ctx, &req, &res);
+	peerops_result_free(&res);
+	if (!ret) {
+		known = peerops_setting(ctx.settings_path, ctx.iface, "Endpoint");
+		req.dry_run = false;
+		ret = peerops_add(&ctx, &req, &res);
+	}
+	if (ret < 0) {
+		app_form_fail(app, ctx.msg[0] ? ctx.msg : strerror(-ret), add_field_of(ret, &req));
+		free(known);
+		return;
+	}
+	/* Asked once, remembered: the next peer gets the same hub, as the command line does it. */
+	if (!known && ctx.settings_path) {
+		if (peerops_save_setting(ctx.settings_path, ctx.iface, "Endpoint", req.endpoint) == 0)
+			snprintf(kept, sizeof(kept), _("; the hub's endpoint is kept in %s"), ctx.settings_path);
+		else
+			snprintf(kept, sizeof(kept), _("; keeping the hub's endpoint in %s failed"), ctx.settings_path);
+	}
+	free(known);
+	key_to_base64(b64, res.public_key);
+	snprintf(title, sizeof(title), _("Client config of %s"), req.name);
+	if (app_show_client(app, title, req.name, res.client_config) < 0) {
+		/* The only copy of the private key is gone with it: the operator must know. */
+		app_modal_close_all(app);
+		say(con, _("added %s, but showing its client config failed: %s; remove it and add it again"),
+		    req.name, strerror(ENOMEM));
+	} else if (ctx.msg[0]) {
+		say(con, "%s", ctx.msg);
+	} else {
+		say(con, _("added %s to %s: %.16s..., allowed IPs %s%s"), req.name, ctx.iface, b64, res.address, kept);
+	}
+	peerops_result_free(&res);
+	changed(con);
+}
+
+static void peer_edit(struct console *con)
+{
+	struct app *app = &con->app;
+	const char *name = app->form.fields[APP_EDIT_NAME].buf, *allowed = app->form.fields[APP_EDIT_ALLOWED_IPS].buf;
+	bool rename = strcmp(name, app->target_name) != 0, set = strcmp(allowed, app->target_allowed) != 0;
+	struct peerops_ctx ctx;
+	int ret;
+
+	if (!rename && !set) {
+		app_form_close(app);
+		say(con, "%s", _("nothing changed"));
+		return;
+	}
+	if (!peer_ctx(con, &ctx))
+		return;
+	if (rename) {
+		if ((ret = peerops_rename(&ctx, app->target, name)) < 0) {
+			app_form_fail(app, ctx.msg[0] ? ctx.msg : strerror(-ret), APP_EDIT_NAME);
+			return;
+		}
+		/* Done: a failure of the allowed IPs below must not make the next try rename again. */
+		snprintf(app->target_name, sizeof(app->target_name), "%s", name);
+		changed(con);
+	}
+	if (set) {
+		if ((ret = peerops_set_allowedips(&ctx, app->target, allowed)) < 0) {
+			app_form_fail(app, ctx.msg[0] ? ctx.msg : strerror(-ret), APP_EDIT_ALLOWED_IPS);
+			return;
+		}
+		changed(con);
+	}
+	app_form_close(app);
+	if (ctx.msg[0])
+		say(con, "%s", ctx.msg);
+	else if (rename && set)
+		say(con, _("%s now has allowed IPs %s"), name, allowed);
+	else if (rename)
+		say(con, _("renamed to %s"), name);
+	else
+		say(con, _("%s now has allowed IPs %s"), name[0] ? name : _("the peer"), allowed);
+}
+
+static void client_save(struct console *con)
+{
+	struct app *app = &con->app;
+	const char *path = app->form.fields[0].buf;
+	const char *text = app->client.text;
+	int ret;
+
+	if (!text) {
+		app_form_close(app);
+		return;
+	}
+	ret = atomic_create(path, text, strlen(text), 0600);
+	if (ret == -EEXIST) {
+		app_form_fail(app, _("that file exists already; not overwriting it"), 0);
+		return;
+	}
+	if (ret < 0) {
+		char err[APP_TEXT_MAX];
+
+		/* The path is in the field, right above. */
+		snprintf(err, sizeof(err), _("writing the file failed: %s"), strerror(-ret));
+		app_form_fail(app, err, 0);
+		return;
+	}
+	snprintf(app->client.saved, sizeof(app->client.saved), "%s", path);
+	say(con, _("client config written to %s (mode 0600)"), path);
+	app_form_close(app);
+}
+
+static void form_submitted(struct console *con)
+{
+	switch (con->app.req.form) {
+	case APP_FORM_ADD_PEER:
+		peer_add(con);
+		break;
+	case APP_FORM_EDIT_PEER:
+		peer_edit(con);
+		break;
+	case APP_FORM_SAVE_CLIENT:
+		client_save(con);
+		break;
+	default:
+		app_form_close(&con->app);
+		break;
+	}
+}
+
+static void peer_remove(struct console *con)
+{
+	struct peerops_ctx ctx;
+	char name[128], buf[64], b64[WG_KEY_B64_LEN];
+	int ret;
+
+	if (!peer_ctx(con, &ctx))
+		return;
+	key_to_base64(b64, con->app.req.peer_a);
+	snprintf(name, sizeof(name), "%s", peer_label(con->app.snap, con->app.req.peer_a, buf, sizeof(buf)));
+	ret = peerops_remove(&ctx, con->app.req.peer_a);
+	if (ret < 0)
+		say(con, "%s", ctx.msg[0] ? ctx.msg : strerror(-ret));
+	else if (ctx.msg[0])
+		say(con, "%s", ctx.msg);
+	else
+		say(con, _("removed %s (%.16s...) from %s"), name, b64, ctx.iface);
+	changed(con);
+}
+
+static void drift_preview(struct console *con)
+{
+	enum drift_direction dir = con->app.req.value ? DRIFT_TO_LIVE : DRIFT_TO_FILE;
+	struct peerops_ctx ctx;
+	char title[APP_TEXT_MAX], *preview = NULL;
+	int ret;
+
+	if (!peer_ctx(con, &ctx))
+		return;
+	ret = peerops_reconcile_preview(&ctx, dir, &preview);
+	if (ret < 0) {
+		say(con, "%s", ctx.msg[0] ? ctx.msg : strerror(-ret));
+		return;
+	}
+	snprintf(title, sizeof(title), dir == DRIFT_TO_FILE ? _("Reconcile %s: the file follows the live interface") :
+								_("Reconcile %s: the live interface follows the file"),
+		 ctx.iface);
+	if (app_show_reconcile(&con->app, title, (int)dir, preview) < 0)
+		say(con, "%s", strerror(ENOMEM));
+	free(preview);
+}
+
+static void drift_apply(struct console *con)
+{
+	enum drift_direction dir = con->app.req.value ? DRIFT_TO_LIVE : DRIFT_TO_FILE;
+	struct peerops_ctx ctx;
+	int ret;
+
+	if (!peer_ctx(con, &ctx))
+		return;
+	ret = peerops_reconcile(&ctx, dir);
+	if (ret < 0)
+		say(con, "%s", ctx.msg[0] ? ctx.msg : strerror(-ret));
+	else
+		say(con, dir == DRIFT_TO_FILE ? _("reconciled: the config file follows %s") :
+						  _("reconciled: %s follows its config file"), ctx.iface);
+	changed(con);
+}
+
+/* The config file's identity and size and time: a stat per sample tells a change. */
+static void conf_stat(struct console *con, const char *iface, struct stat *st)
+{
+	char path[PATH_MAX];
+
+	if (con->opts->sample.iface && con->opts->sample.config_path)
+		snprintf(path, sizeof(path), "%s", con->opts->sample.config_path);
+	else
+		snprintf(path, sizeof(path), "%s/%s.conf", SAMPLE_CONFIG_DIR, iface);
+	if (stat(path, st) < 0)
+		memset(st, 0, sizeof(*st));
+}
+
+static bool stat_same(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_nlink == b->st_nlink;
+}
+
+/*
+ * Looks for drift on the interface shown when it may have changed: a peer came or went, the
+ * file changed, the operator switched interfaces or changed something. peerops_drift reads
+ * the interface and the file whole, which at 10,000 peers is no price to pay every second.
+ */
+static void drift_check(struct console *con)
+{
+	struct app *app = &con->app;
+	const struct wg_device *dev = app_device(app);
+	const struct dev_state *d = app_dev_state(app);
+	struct peerops_ctx ctx;
+	struct peer_drift *v = NULL;
+	struct stat st;
+	size_t n = 0;
+	int ret;
+
+	if (!dev || !d)
+		return;
+	conf_stat(con, dev->name, &st);
+	if (strcmp(con->drift_iface, dev->name) || !stat_same(&st, &con->conf_st) ||
+	    (d->keys_changed && con->drift_tick != app->tick))
+		con->drift_dirty = true;
+	if (!con->drift_dirty || !peer_ctx(con, &ctx))
+		return;
+	con->drift_dirty = false;
+	con->drift_tick = app->tick;
+	snprintf(con->drift_iface, sizeof(con->drift_iface), "%s", dev->name);
+	con->conf_st = st;
+	ret = peerops_drift(&ctx, &v, &n);
+	if (app_set_drift(app, ctx.iface, v, n, ret < 0 ? (ctx.msg[0] ? ctx.msg : strerror(-ret)) : NULL) < 0)
+		say(con, "%s", strerror(ENOMEM));
+	free(v);
+	con->dirty = true;
+}
+
+/* What a key asked for that needs I/O; the results go back to the app. */
+static void perform(struct console *con)
+{
+	switch (con->app.req.what) {
+	case APP_REQ_FIREWALL_PREVIEW:
+		firewall_preview(con);
+		break;
+	case APP_REQ_FIREWALL_APPLY:
+		firewall_apply(con);
+		break;
+	case APP_REQ_FIREWALL_CONFIRM:
+		firewall_guard(con, FIREWALL_CONFIRM);
+		break;
+	case APP_REQ_FIREWALL_ROLLBACK:
+		firewall_guard(con, FIREWALL_ROLLBACK);
+		break;
+	case APP_REQ_FORWARD:
+		forward_switch(con);
+		break;
+	case APP_REQ_CHECK:
+		check(con);
+		break;
+	case APP_REQ_FORM:
+		form_submitted(con);
+		break;
+	case APP_REQ_PEER_ADD_FORM:
+		add_form_open(con);
+		break;
+	case APP_REQ_PEER_REMOVE:
+		peer_remove(con);
+		break;
+	case APP_REQ_DRIFT_PREVIEW:
+		drift_preview(con);
+		break;
+	case APP_REQ_DRIFT_APPLY:
+		drift_apply(con);
+		break;
+	case APP_REQ_NONE:
+	default:
+		break;
+	}
+	con->app.req.what = APP_REQ_NONE;
+	con->dirty = true;
+}
+
+static int handle_key(struct console *con, int key)
+{
+	struct app *app = &con->app;
+	bool paused = app->paused;
+	double interval = app->interval;
+	int flags;
+
+	app->mono_now = mono_now();
+	flags = app_key(app, key);
+	if (flags & APP_QUIT)
+		return 1;
+	if (flags & APP_REDRAW)
+		con->dirty = true;
+	if (flags & APP_REQUEST)
+		perform(con);
+	if (flags & APP_RESAMPLE || paused != app->paused || interval != app->interval)
+		sampler_update(con->sampler, app->paused, app->interval, flags & APP_RESAMPLE);
+	return 0;
+}
+
+/* Every key and resize that is waiting; 1 when the operator quits, else 0 or -errno. */
+static int handle_input(struct console *con)
+{
+	enum term_event ev;
+	int key = 0, ret;
+
+	while ((ev = term_read(&con->term, &key)) != TERM_NONE) {
+		switch (ev) {
+		case TERM_KEY:
+			if (handle_key(con, key))
+				return 1;
+			break;
+		case TERM_RESIZE:
+			ret = canvas_init(&con->canvas, con->term.w, con->term.h, con->term.utf8);
+			if (ret < 0)
+				return ret;
+			con->dirty = true;
+			break;
+		case TERM_REDRAW:
+			con->dirty = true;
+			break;
+		case TERM_NONE:
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Until q, a signal or a hangup: 0 on q, the signal's number, or -errno with msg set.
+ * Signals are blocked but inside ppoll(), so a handler can only run while the loop waits.
+ */
+static int console_loop(struct console *con, const sigset_t *waitmask, char *msg, size_t len)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = con->term.in_fd, .events = POLLIN },
+		{ .fd = con->sampler->efd, .events = POLLIN },
+	};
+	int ret;
+
+	for (;;) {
+		struct timespec timeout = { 0 };
+
+		if (console_signal)
+			return console_signal;
+		if (clock_tick(&con->app))
+			con->dirty = true;
+		con->app.mono_now = mono_now();
+		if (con->app.countdown > 0) {
+			countdown_check(con);
+			con->dirty = true;
+		}
+		drift_check(con);
+		if (con->dirty) {
+			view_render(&con->canvas, &con->app);
+			ret = term_draw(&con->term, &con->canvas);
+			if (ret < 0) {
+				snprintf(msg, len, _("drawing the screen failed: %s"), strerror(-ret));
+				return ret;
+			}
+			con->dirty = false;
+		}
+		timespec_add_ms(&timeout, ms_to_next_second());
+		ret = ppoll(pfd, 2, &timeout, waitmask);
+		if (ret < 0 && errno != EINTR) {
+			ret = -errno;
+			snprintf(msg, len, _("waiting for input failed: %s"), strerror(-ret));
+			return ret;
+		}
+		if (ret < 0) {
+			/* A resize arrives as a signal that curses turns into a key. */
+			pfd[0].revents = POLLIN;
+			pfd[1].revents = 0;
+		}
+		if (pfd[1].revents & POLLIN) {
+			ret = take_result(con, msg, len);
+			if (ret < 0)
+				return ret;
+		}
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			return SIGHUP;
+		if (pfd[0].revents & POLLIN) {
+			ret = handle_input(con);
+			if (ret < 0)
+				snprintf(msg, len, _("drawing the screen failed: %s"), strerror(-ret));
+			if (ret)
+				return ret < 0 ? ret : 0;
+		}
+	}
+}
+
+static const int console_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+int console_run(const struct console_opts *opts, char *msg, size_t len)
+{
+	struct console con = { .opts = opts };
+	struct sigaction sa = { .sa_handler = on_signal }, old_sa[3];
+	sigset_t block, old_mask;
+	const char *term;
+	int ret;
+
+	msg[0] = '\0';
+	tzset();
+	app_init(&con.app, opts->interval);
+	con.app.read_only = opts->read_only;
+	snprintf(con.app.sysctl_file, sizeof(con.app.sysctl_file), "%s/%s", fwd_sysctl_dir(), FWD_CONF_NAME);
+	if (gethostname(con.app.hostname, sizeof(con.app.hostname)) < 0)
+		con.app.hostname[0] = '\0';
+	con.app.hostname[sizeof(con.app.hostname) - 1] = '\0';
+
+	/*
+	 * Ours before curses starts, so that curses does not install its own. A signal ignored
+	 * from the start (nohup, a background job) stays ignored.
+	 */
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (size_t i = 0; i < 3; ++i) {
+		sigaction(console_signals[i], NULL, &old_sa[i]);
+		if (old_sa[i].sa_handler != SIG_IGN)
+			sigaction(console_signals[i], &sa, NULL);
+		sigaddset(&block, console_signals[i]);
+	}
+	sigaddset(&block, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+
+	term = getenv("TERM");
+	ret = term_open(&con.term, opts->color);
+	if (ret == -ENOTTY) {
+		snprintf(msg, len, "%s", _("the console needs a terminal; --once prints a snapshot without one"));
+		goto out;
+	} else if (ret < 0 && (!term || !term[0])) {
+		snprintf(msg, len, "%s", _("TERM is not set: the console needs to know the terminal type"));
+		goto out;
+	} else if (ret == -EINVAL) {
+		snprintf(msg, len, _("the terminal type '%s' cannot place the cursor; --once prints a snapshot instead"),
+			 term);
+		goto out;
+	} else if (ret < 0) {
+		snprintf(msg, len, _("cannot use the terminal type '%s' (see TERM)"), term);
+		goto out;
+	}
+	con.app.color = con.term.color;
+	ret = canvas_init(&con.canvas, con.term.w, con.term.h, con.term.utf8);
+	if (ret < 0) {
+		snprintf(msg, len, "%s", strerror(-ret));
+		goto out;
+	}
+	ret = sampler_start(&con.sampler, &opts->sample, opts->interval, !opts->read_only);
+	if (ret < 0) {
+		snprintf(msg, len, _("starting the sampler failed: %s"), strerror(-ret));
+		goto out;
+	}
+	ret = console_loop(&con, &old_mask, msg, len);
+out:
+	if (ret == SIGHUP)
+		alarm(CONSOLE_HANGUP_GRACE_S);
+	term_close(&con.term);
+	alarm(0);
+	sampler_stop(con.sampler);
+	canvas_free(&con.canvas);
+	plan_drop(&con);
+	app_free(&con.app);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	for (size_t i = 0; i < 3; ++i)
+		sigaction(console_signals[i], &old_sa[i], NULL);
+	return ret;
+}

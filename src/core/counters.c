@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* wgstar's counting table, planned: the ranges its sets should hold, and readings mapped back to peers. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "counters.h"
+
+size_t counters_addr_len(uint8_t family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+/* a + 1 in place; false when it wrapped around. */
+static bool addr_inc(uint8_t *a, size_t len)
+{
+	for (size_t i = len; i-- > 0;)
+		if (++a[i])
+			return true;
+	return false;
+}
+
+static void addr_dec(uint8_t *a, size_t len)
+{
+	for (size_t i = len; i-- > 0;)
+		if (a[i]--)
+			return;
+}
+
+int counters_range_cmp(const struct counters_range *a, const struct counters_range *b)
+{
+	int r;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	r = strncmp(a->ifname, b->ifname, IFNAMSIZ);
+	if (r)
+		return r;
+	return memcmp(a->start, b->start, sizeof(a->start));
+}
+
+static int range_qsort_cmp(const void *a, const void *b)
+{
+	return counters_range_cmp(a, b);
+}
+
+struct block {
+	uint8_t start[16];
+	uint8_t end[16];
+	uint8_t cidr;
+	uint32_t peer;
+};
+
+static int block_cmp(const void *pa, const void *pb)
+{
+	const struct block *a = pa, *b = pb;
+	int r = memcmp(a->start, b->start, sizeof(a->start));
+
+	if (r)
+		return r;
+	return a->cidr < b->cidr ? -1 : a->cidr > b->cidr;
+}
+
+static int plan_push(struct counters_plan *plan, const char *ifname, uint8_t family, const uint8_t *start,
+		     const uint8_t *end, uint32_t dev, uint32_t peer, size_t first)
+{
+	size_t alen = counters_addr_len(family);
+	struct counters_range *r;
+
+	/* Ranges of one peer that touch are one element. */
+	if (plan->n > first) {
+		uint8_t next[16];
+
+		r = &plan->v[plan->n - 1];
+		memcpy(next, r->end, sizeof(next));
+		if (r->peer == peer && addr_inc(next, alen) && !memcmp(next, start, alen)) {
+			memcpy(r->end, end, alen);
+			return 0;
+		}
+	}
+	if (plan->n == plan->cap) {
+		size_t cap = plan->cap ? plan->cap * 2 : 64;
+
+		r = realloc(plan->v, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		plan->v = r;
+		plan->cap = cap;
+	}
+	r = &plan->v[plan->n++];
+	memset(r, 0, sizeof(*r));
+	memcpy(r->ifname, ifname, IFNAMSIZ);
+	r->family = family;
+	memcpy(r->start, start, alen);
+	memcpy(r->end, end, alen);
+	r->dev = dev;
+	r->peer = peer;
+	return 0;
+}
+
+/*
+ * Prefixes nest or are disjoint; sorted by start and then widest first, a stack of the
+ * prefixes that contain the current address gives the longest match for every stretch.
+ */
+static int flatten(struct counters_plan *plan, struct block *b, size_t n, const char *ifname,
+		   uint8_t family, uint32_t dev)
+{
+	size_t alen = counters_addr_len(family), sp = 0, first = plan->n;
+	struct block *stack[130];
+	uint8_t pos[16] = { 0 }, before[16];
+	bool done = false;
+	int ret;
+
+	if (n)
+		qsort(b, n, sizeof(*b), block_cmp);
+	for (size_t i = 0; i < n; ++i) {
+		if (sp && !memcmp(stack[sp - 1]->start, b[i].start, alen) && stack[sp - 1]->cidr == b[i].cidr)
+			continue;
+		while (sp && memcmp(stack[sp - 1]->end, b[i].start, alen) < 0) {
+			struct block *top = stack[--sp];
+
+			if (memcmp(pos, top->end, alen) <= 0 &&
+			    (ret = plan_push(plan, ifname, family, pos, top->end, dev, top->peer, first)) < 0)
+				return ret;
+			memcpy(pos, top->end, alen);
+			addr_inc(pos, alen);
+		}
+		if (sp && memcmp(pos, b[i].start, alen) < 0) {
+			memcpy(before, b[i].start, alen);
+			addr_dec(before, alen);
+			if ((ret = plan_push(plan, ifname, family, pos, before, dev, stack[sp - 1]->peer, first)) < 0)
+				return ret;
+		}
+		memcpy(pos, b[i].start, alen);
+		stack[sp++] = &b[i];
+	}
+	while (sp) {
+		struct block *top = stack[--sp];
+
+		if (!done && memcmp(pos, top->end, alen) <= 0 &&
+		    (ret = plan_push(plan, ifname, family, pos, top->end, dev, top->peer, first)) < 0)
+			return ret;
+		memcpy(pos, top->end, alen);
+		done = done || !addr_inc(pos, alen);
+	}
+	return 0;
+}
+
+static void prefix_block(struct block *b, const struct wg_allowedip *aip)
+{
+	size_t alen = aip->family == AF_INET ? 4 : 16;
+	const uint8_t *a = aip->family == AF_INET ? (const uint8_t *)&aip->ip4 : aip->ip6.s6_addr;
+	unsigned int cidr = aip->cidr > alen * 8 ? (unsigned int)alen * 8 : aip->cidr;
+
+	memset(b, 0, sizeof(*b));
+	for (size_t i = 0; i < alen; ++i) {
+		unsigned int bits = cidr > i * 8 ? cidr - (unsigned int)i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+		b->start[i] = a[i] & mask;
+		b->end[i] = a[i] | (uint8_t)~mask;
+	}
+	b->cidr = (uint8_t)cidr;
+}
+
+int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *snap)
+{
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
+	struct block *blocks = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->ifaces = calloc(snap->n_devices ? snap->n_devices : 1, sizeof(*plan->ifaces));
+	if (!plan->ifaces)
+		return -ENOMEM;
+	for (size_t d = 0; d < snap->n_devices; ++d) {
+		const struct wg_device *dev = snap->devices[d];
+		char ifname[IFNAMSIZ] = { 0 };
+
+		memcpy(ifname, dev->name, strnlen(dev->name, IFNAMSIZ - 1));
+		memcpy(plan->ifaces[plan->n_ifaces++], ifname, IFNAMSIZ);
+		for (size_t f = 0; f < sizeof(families); ++f) {
+			size_t n = 0;
+
+			for (uint32_t p = 0; p < dev->n_peers; ++p) {
+				const struct wg_peer *peer = &dev->peers[p];
+
+				for (uint32_t a = 0; a < peer->n_allowedips; ++a) {
+					if (peer->allowedips[a].family != families[f])
+						continue;
+					if (n == cap) {
+						size_t ncap = cap ? cap * 2 : 64;
+						struct block *nb = realloc(blocks, ncap * sizeof(*nb));
+
+						if (!nb) {
+							ret = -ENOMEM;
+							goto out;
+						}
+						blocks = nb;
+						cap = ncap;
+					}
+					prefix_block(&blocks[n], &peer->allowedips[a]);
+					blocks[n++].peer = p;
+				}
+			}
+			if ((ret = flatten(plan, blocks, n, ifname, families[f], (uint32_t)d)) < 0)
+				goto out;
+		}
+	}
+	/* No interface, no ranges: qsort must not see the NULL array. */
+	if (plan->n)
+		qsort(plan->v, plan->n, sizeof(*plan->v), range_qsort_cmp);
+out:
+	free(blocks);
+	if (ret)
+		counters_plan_free(plan);
+	return ret;
+}
+
+void counters_plan_free(struct counters_plan *plan)
+{
+	free(plan->v);
+	free(plan->ifaces);
+	memset(plan, 0, sizeof(*plan));
+}
+
+static const struct counters_range *find_on(const struct counters_plan *plan, const char *ifname,
+					    uint8_t family, const uint8_t *addr)
+{
+	struct counters_range key = { .family = family };
+	size_t lo = 0, hi = plan->n, alen = counters_addr_len(family);
+	const struct counters_range *r;
+
+	memcpy(key.ifname, ifname, strnlen(ifname, IFNAMSIZ - 1));
+	memcpy(key.start, addr, alen);
+	/* The last range starting at or before addr. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (counters_range_cmp(&plan->v[mid], &key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	r = &plan->v[lo - 1];
+	if (r->family != family || strncmp(r->ifname, key.ifname, IFNAMSIZ) || memcmp(r->end, addr, alen) < 0)
+		return NULL;
+	return r;
+}
+
+const struct counters_range *counters_plan_find(const struct counters_plan *plan, const char *ifname,
+						uint8_t family, const uint8_t *addr)
+{
+	const struct counters_range *r;
+
+	if (ifname)
+		return find_on(plan, ifname, family, addr);
+	for (size_t i = 0; i < plan->n_ifaces; ++i)
+		if ((r = find_on(plan, plan->ifaces[i], family, addr)))
+			return r;
+	return NULL;
+}
+
+static int add_flow(struct wg_device *dev, uint32_t from, uint32_t to, uint64_t packets, uint64_t bytes)
+{
+	struct wg_flow *f;
+
+	for (uint32_t i = 0; i < dev->n_flows; ++i) {
+		f = &dev->flows[i];
+		if (f->from == from && f->to == to) {
+			f->packets += packets;
+			f->bytes += bytes;
+			return 0;
+		}
+	}
+	f = realloc(dev->flows, (size_t)(dev->n_flows + 1) * sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	dev->flows = f;
+	dev->flows[dev->n_flows++] = (struct wg_flow){ .from = from, .to = to, .packets = packets, .bytes = bytes };
+	return 0;
+}
+
+/* The plan's ranges by interface, family and start: every element read is found in O(1). */
+struct start_index {
+	uint32_t *slot;		/* plan index + 1; 0 when empty */
+	size_t mask;
+};
+
+static size_t range_hash(const struct counters_range *r)
+{
+	uint64_t h = 1469598103934665603ULL ^ r->family;
+
+	for (size_t i = 0; i < IFNAMSIZ; ++i)
+		h = (h ^ (uint8_t)r->ifname[i]) * 1099511628211ULL;
+	for (size_t i = 0; i < sizeof(r->start); ++i)
+		h = (h ^ r->start[i]) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int index_build(struct start_index *x, const struct counters_plan *plan)
+{
+	size_t size = 16;
+
+	while (size < plan->n * 2)
+		size *= 2;
+	x->slot = calloc(size, sizeof(*x->slot));
+	if (!x->slot)
+		return -ENOMEM;
+	x->mask = size - 1;
+	for (size_t i = 0; i < plan->n; ++i) {
+		size_t k = range_hash(&plan->v[i]) & x->mask;
+
+		while (x->slot[k])
+			k = (k + 1) & x->mask;
+		x->slot[k] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+static const struct counters_range *index_find(const struct start_index *x, const struct counters_plan *plan,
+					       const struct counters_range *key)
+{
+	for (size_t k = range_hash(key) & x->mask; x->slot[k]; k = (k + 1) & x->mask) {
+		const struct counters_range *r = &plan->v[x->slot[k] - 1];
+
+		if (!counters_range_cmp(r, key))
+			return r;
+	}
+	return NULL;
+}
+
+int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, const struct counters_reading *r)
+{
+	struct start_index index;
+	int ret;
+
+	for (size_t d = 0; d < snap->n_devices; ++d) {
+		struct wg_device *dev = snap->devices[d];
+
+		free(dev->flows);
+		dev->flows = NULL;
+		dev->n_flows = 0;
+		dev->has_flows = r->present;
+		for (uint32_t p = 0; p < dev->n_peers; ++p)
+			dev->peers[p].forwarded = (struct wg_forwarded){ .present = r->present };
+	}
+	if (!r->present)
+		return 0;
+	if ((ret = index_build(&index, plan)) < 0)
+		return ret;
+	for (int dir = 0; dir < 2; ++dir) {
+		for (size_t i = 0; i < r->n_ranges[dir]; ++i) {
+			const struct counters_range *e = &r->ranges[dir][i];
+			const struct counters_range *owner = index_find(&index, plan, e);
+			struct wg_forwarded *fw;
+
+			if (!owner || owner->dev >= snap->n_devices || owner->peer >= snap->devices[owner->dev]->n_peers)
+				continue;
+			fw = &snap->devices[owner->dev]->peers[owner->peer].forwarded;
+			if (dir == COUNTERS_FROM) {
+				fw->from_packets += e->packets;
+				fw->from_bytes += e->bytes;
+			} else {
+				fw->to_packets += e->packets;
+				fw->to_bytes += e->bytes;
+			}
+		}
+	}
+	for (size_t i = 0; i < r->n_pairs; ++i) {
+		const struct counters_pair *p = &r->pairs[i];
+		const struct counters_range *src = counters_plan_find(plan, NULL, p->family, p->saddr);
+		const struct counters_range *dst = counters_plan_find(plan, NULL, p->family, p->daddr);
+
+		if (!src || !dst || src->dev != dst->dev || src->dev >= snap->n_devices || src->peer == dst->peer)
+			continue;
+		if ((ret = add_flow(snap->devices[src->dev], src->peer, dst->peer, p->packets, p->bytes)) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(index.slot);
+	return ret;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* wgstar's counting table: per-peer forwarded packets and bytes, and who talks to whom. */
+#ifndef WGSTAR_COUNTERS_H
+#define WGSTAR_COUNTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+
+struct nft_batch;
+struct nlmsghdr;
+
+#define COUNTERS_TABLE "wgstar"
+/*
+ * The forward chain runs after every usual filter chain (filter is 0, firewalld's and
+ * iptables-nft's are near it), so it counts what the others let through. At any priority it
+ * cannot change a packet's fate: it has no verdict but continue, and its policy accept does
+ * not skip the other base chains of the hook.
+ */
+#define COUNTERS_PRIORITY 1000000
+#define COUNTERS_PAIRS_SIZE 4096
+#define COUNTERS_PAIRS_TIMEOUT_MS (120 * 1000)
+
+enum counters_dir { COUNTERS_FROM, COUNTERS_TO };
+
+/* One element of a counting set: an inclusive address range on one interface. */
+struct counters_range {
+	char ifname[IFNAMSIZ];
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	uint8_t start[16];		/* network byte order; IPv4 in the first 4 bytes */
+	uint8_t end[16];
+	uint32_t dev;			/* the owner in the snapshot, for a plan */
+	uint32_t peer;
+	uint64_t packets;		/* for a reading */
+	uint64_t bytes;
+};
+
+/*
+ * The ranges the sets should hold for a snapshot: every allowed IP of every peer, split where
+ * prefixes nest so each address belongs to the peer WireGuard would route it to (the longest
+ * prefix), sorted by family, interface and start.
+ */
+struct counters_plan {
+	struct counters_range *v;
+	size_t n;
+	size_t cap;
+	char (*ifaces)[IFNAMSIZ];
+	size_t n_ifaces;
+};
+
+struct counters_pair {
+	uint8_t family;
+	uint8_t saddr[16];
+	uint8_t daddr[16];
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/* What the kernel's sets hold now. */
+struct counters_reading {
+	bool present;			/* the table exists */
+	struct counters_range *ranges[2];	/* by enum counters_dir */
+	size_t n_ranges[2];
+	size_t cap_ranges[2];
+	struct counters_pair *pairs;
+	size_t n_pairs;
+	size_t cap_pairs;
+	char (*ifaces)[IFNAMSIZ];
+	size_t n_ifaces;
+	char (*netifs)[IFNAMSIZ];
+	size_t n_netifs;
+};
+
+int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *snap);
+void counters_plan_free(struct counters_plan *plan);
+
+/* The range holding addr on ifname (any interface when NULL), or NULL. */
+const struct counters_range *counters_plan_find(const struct counters_plan *plan, const char *ifname,
+						uint8_t family, const uint8_t *addr);
+
+/* Adds the table, its chain, sets and rules, and the plan's elements, to a batch. */
+int counters_build_install(struct nft_batch *b, const struct counters_plan *plan);
+int counters_build_remove(struct nft_batch *b);
+
+/*
+ * Adds what brings the sets from the reading to the plan: elements deleted and added, others
+ * left alone so their counters go on; so are the elements of interfaces the plan does not
+ * know. Returns how many commands were added, or -errno.
+ */
+int counters_build_sync(struct nft_batch *b, const struct counters_plan *plan,
+			const struct counters_reading *r);
+
+/* One NFT_MSG_NEWSETELEM message of a dump of wgstar's sets, added to the reading. */
+int counters_parse_elems(const struct nlmsghdr *nlh, struct counters_reading *r);
+void counters_reading_free(struct counters_reading *r);
+
+/* Fills every peer's forwarded counters and every device's flows from a reading. */
+int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan,
+		   const struct counters_reading *r);
+
+/* The dump request for the i-th of the table's sets, built into buf: 1, 0 past the last, -ENOMEM. */
+#define COUNTERS_REQUEST_LEN 512
+int counters_dump_request(void *buf, unsigned int i, struct nlmsghdr **out);
+
+/* Shared by the plan and the messages: an address's length, and the order of ranges. */
+size_t counters_addr_len(uint8_t family);
+int counters_range_cmp(const struct counters_range *a, const struct counters_range *b);
+
+#endif

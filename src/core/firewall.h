@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Firewall changes wgstar proposes: previewed as a diff, validated, applied atomically, guarded. */
+#ifndef WGSTAR_FIREWALL_H
+#define WGSTAR_FIREWALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "model.h"
+
+#define FIREWALL_DEFAULT_TIMEOUT 30
+#define FIREWALL_NAME_LEN 256
+
+enum firewall_kind {
+	FIREWALL_INSTALL_COUNTING,	/* add wgstar's counting table */
+	FIREWALL_REMOVE_COUNTING,	/* delete it */
+	FIREWALL_ACCEPT_STAR,		/* iifname IF oifname IF accept, appended to a forward chain */
+};
+
+struct firewall_change {
+	enum firewall_kind kind;
+	uint8_t family;			/* NFPROTO_* of the table */
+	char table[FIREWALL_NAME_LEN];
+	char chain[FIREWALL_NAME_LEN];
+	char iface[IFNAMSIZ];
+	uint64_t handle;		/* of the rule, once added */
+};
+
+/* A base chain on the forward hook, as `nft list ruleset` shows it. */
+struct firewall_chain {
+	uint8_t family;
+	char table[FIREWALL_NAME_LEN];
+	char chain[FIREWALL_NAME_LEN];
+	bool policy_drop;
+	bool xtables;			/* iptables-nft's: changed only through iptables */
+	bool accepts_star[8];		/* per interface asked about: has iifname X oifname X accept */
+	bool drops;			/* holds a rule ending in drop or reject */
+};
+
+struct firewall_plan {
+	struct firewall_change *v;
+	size_t n;
+	uint32_t genid;			/* of the ruleset the preview was made from */
+	char *before;			/* `nft list ruleset` now */
+	char *after;			/* and once the changes are in */
+};
+
+/* --- pure: the ruleset text --- */
+
+const char *firewall_family_name(uint8_t family);
+
+/* The base chains of the forward hook in a listing; ifaces asked about: at most 8. */
+int firewall_forward_chains(const char *ruleset, const char *const *ifaces, size_t n_ifaces,
+			    struct firewall_chain **out, size_t *n);
+
+/* The listing with one rule line appended to a chain, or with a table taken out. NULL on ENOMEM or not found. */
+char *firewall_text_add_rule(const char *ruleset, uint8_t family, const char *table, const char *chain,
+			     const char *rule);
+char *firewall_text_remove_table(const char *ruleset, uint8_t family, const char *table);
+
+/*
+ * Whether an input-hook chain of the listing drops by policy without a rule that lets this
+ * TCP port (ssh) or UDP port (WireGuard) in, or established connections. A heuristic, for a
+ * warning: true when the port looks shut.
+ */
+bool firewall_port_shut(const char *ruleset, const char *proto, unsigned int port);
+
+/*
+ * What the plan would shut that is open now: the ssh connection this process runs in (its
+ * server port, 0 when none) and the listen port of every WireGuard interface of snap.
+ * One translated "warning: ...\n" line each into buf; returns how many.
+ */
+int firewall_lockout_warnings(const struct firewall_plan *plan, const struct wg_snapshot *snap,
+			      unsigned int ssh_port, char *buf, size_t len);
+
+/* The one-line description of a change, for people. buf of 512 bytes. */
+const char *firewall_change_describe(char *buf, size_t len, const struct firewall_change *c);
+
+/* --- the plan --- */
+
+int firewall_plan_add(struct firewall_plan *plan, const struct firewall_change *c);
+void firewall_plan_free(struct firewall_plan *plan);
+/* Whether the listing holds wgstar's counting table. */
+bool firewall_counting_present(const char *ruleset);
+
+/* --- as nf_tables messages --- */
+
+struct nft_batch;
+struct nlmsghdr;
+
+/* The plan's changes into a batch: forward, or undone (the reverse, last first). */
+int firewall_build_changes(struct nft_batch *b, const struct firewall_plan *plan, const struct wg_snapshot *snap,
+			   bool undo, bool echo);
+/* An echoed NEWRULE of a committed batch: the handle of the plan's (data) rule it added. */
+int firewall_echo_handles(const struct nlmsghdr *nlh, void *data);
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The neutral data model every backend fills and every front end reads. */
+#ifndef WGSTAR_MODEL_H
+#define WGSTAR_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "keyidx.h"
+
+#define WG_KEY_LEN 32
+
+enum wg_backend {
+	WG_BACKEND_NONE = 0,
+	WG_BACKEND_KERNEL,
+	WG_BACKEND_USERSPACE,
+};
+
+struct wg_allowedip {
+	uint16_t family;		/* AF_INET or AF_INET6 */
+	uint8_t cidr;
+	union {
+		struct in_addr ip4;
+		struct in6_addr ip6;
+	};
+};
+
+union wg_endpoint {
+	struct sockaddr addr;		/* sa_family == AF_UNSPEC when none */
+	struct sockaddr_in addr4;
+	struct sockaddr_in6 addr6;
+};
+
+/* Forwarded through the hub, as wgstar's nftables table counts it. */
+struct wg_forwarded {
+	bool present;			/* false while the counting table is absent */
+	uint64_t from_packets;		/* came in from this peer and were forwarded */
+	uint64_t from_bytes;
+	uint64_t to_packets;		/* were forwarded out to this peer */
+	uint64_t to_bytes;
+};
+
+/* Traffic from one peer to another through the hub; indices into the device's peers. */
+struct wg_flow {
+	uint32_t from;
+	uint32_t to;
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+struct wg_peer {
+	uint8_t public_key[WG_KEY_LEN];
+	bool has_preshared_key;
+	union wg_endpoint endpoint;
+	int64_t last_handshake_sec;	/* unix time; 0 when never */
+	int64_t last_handshake_nsec;
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint16_t persistent_keepalive;	/* seconds; 0 when off */
+	struct wg_allowedip *allowedips;
+	uint32_t n_allowedips;
+	uint32_t cap_allowedips;
+	char *name;			/* NULL when unnamed */
+	struct wg_forwarded forwarded;
+};
+
+struct wg_device {
+	char name[IFNAMSIZ];
+	uint32_t ifindex;
+	enum wg_backend backend;
+	bool has_public_key;
+	uint8_t public_key[WG_KEY_LEN];
+	uint16_t listen_port;
+	uint32_t fwmark;		/* 0 when off */
+	struct wg_peer *peers;
+	uint32_t n_peers;
+	uint32_t cap_peers;
+	struct keyidx index;		/* peers by public key */
+	bool has_flows;			/* false while the counting table is absent */
+	struct wg_flow *flows;
+	uint32_t n_flows;
+};
+
+/* IPv4 and IPv6 forwarding of the network namespace the snapshot was taken in. */
+struct fwd_state {
+	int ipv4;	/* 1 on, 0 off, -1 unknown */
+	int ipv6;
+};
+
+struct wg_snapshot {
+	struct timespec mono;		/* CLOCK_MONOTONIC when taken */
+	struct timespec wall;		/* CLOCK_REALTIME when taken */
+	struct wg_device **devices;
+	size_t n_devices;
+};
+
+struct wg_device *wg_device_new(const char *name);
+void wg_device_free(struct wg_device *dev);
+
+/* Returns the peer with this public key, or NULL. O(1) on average. */
+struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
+
+/*
+ * Returns the peer with this public key, appending a zeroed one when absent,
+ * so a peer repeated across several dump messages is merged. NULL on ENOMEM.
+ * Pointers to peers are invalidated by the next call that appends.
+ */
+struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN], bool *created);
+
+int wg_peer_add_allowedip(struct wg_peer *peer, const struct wg_allowedip *aip);
+int wg_peer_set_name(struct wg_peer *peer, const char *name);
+
+/* Compare two allowed IPs the way `wg show` lists them: v4 before v6, then address, then prefix. */
+int wg_allowedip_cmp(const struct wg_allowedip *a, const struct wg_allowedip *b);
+
+struct wg_snapshot *wg_snapshot_new(void);
+int wg_snapshot_add_device(struct wg_snapshot *snap, struct wg_device *dev);
+struct wg_device *wg_snapshot_find_device(const struct wg_snapshot *snap, const char *name);
+void wg_snapshot_free(struct wg_snapshot *snap);
+
+#endif

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Firewall changes in the kernel: the ruleset listed with its generation, a plan proposed, validated, committed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <nftables/libnftables.h>
+#include "counters.h"
+#include "firewall_nft.h"
+#include "nft.h"
+
+static int list_once(char **out)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *text;
+	int ret = 0;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (nft_run_cmd_from_buffer(ctx, "list ruleset")) {
+		text = nft_ctx_get_error_buffer(ctx);
+		ret = text && strstr(text, "Operation not permitted") ? -EPERM : -EIO;
+		goto out;
+	}
+	text = nft_ctx_get_output_buffer(ctx);
+	*out = strdup(text ? text : "");
+	if (!*out)
+		ret = -ENOMEM;
+out:
+	nft_ctx_free(ctx);
+	return ret;
+}
+
+int firewall_list(char **out, uint32_t *genid)
+{
+	struct nft_sock s;
+	uint32_t g1, g2;
+	int ret, tries = 0;
+
+	*out = NULL;
+	if ((ret = nft_open(&s)) < 0)
+		return ret;
+	do {
+		free(*out);
+		*out = NULL;
+		if ((ret = nft_get_genid(&s, &g1)) < 0 || (ret = list_once(out)) < 0 ||
+		    (ret = nft_get_genid(&s, &g2)) < 0)
+			goto out;
+	} while (g1 != g2 && ++tries < 10);
+	if (g1 != g2)
+		ret = -EAGAIN;
+	*genid = g1;
+out:
+	nft_close(&s);
+	if (ret) {
+		free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
+/* The counting table as nft prints it, made in a network namespace of its own that dies with it. */
+/* A pipe and a child process: 0 in the child, the child's pid in the parent, or -errno. */
+pid_t firewall_fork_piped(int fds[2])
+{
+	pid_t pid;
+	int err;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		close(fds[0]);
+		close(fds[1]);
+		return -err;
+	}
+	return pid;
+}
+
+static int render_install(const struct wg_snapshot *snap, char **out)
+{
+	struct firewall_plan one = { .n = 1 };
+	struct firewall_change c = { .kind = FIREWALL_INSTALL_COUNTING };
+	size_t cap = 4096, n = 0;
+	int fds[2], status, ret = 0;
+	char *buf;
+	pid_t pid;
+
+	one.v = &c;
+	pid = firewall_fork_piped(fds);
+	if (pid < 0)
+		return (int)pid;
+	if (!pid) {
+		struct nft_batch b;
+		struct nft_error err;
+		struct nft_sock s;
+		char *text = NULL;
+		uint32_t genid;
+
+		close(fds[0]);
+		if (unshare(CLONE_NEWNET) < 0 || nft_open(&s) < 0 || nft_batch_init(&b, 1, false, 0) < 0 ||
+		    firewall_build_changes(&b, &one, snap, false, false) < 0 || nft_batch_end(&b, true) < 0 ||
+		    nft_send(&s, &b, NULL, NULL, &err) < 0 || firewall_list(&text, &genid) < 0)
+			_exit(1);
+		for (size_t off = 0, len = strlen(text); off < len;) {
+			ssize_t w = write(fds[1], text + off, len - off);
+
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	buf = malloc(cap);
+	for (;;) {
+		ssize_t r;
+
+		if (!buf) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (cap - n < 4096) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(fds[0], buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		ret = -EPERM;
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap, bool remove)
+{
+	const char *ifaces[8];
+	struct firewall_chain *chains = NULL;
+	size_t n_chains = 0, n_ifaces = 0;
+	char *next;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	if ((ret = firewall_list(&plan->before, &plan->genid)) < 0)
+		return ret;
+	plan->after = strdup(plan->before);
+	if (!plan->after) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (remove && firewall_counting_present(plan->before)) {
+		struct firewall_change c = { .kind = FIREWALL_REMOVE_COUNTING, .family = NFPROTO_INET };
+
+		strcpy(c.table, COUNTERS_TABLE);
+		next = firewall_text_remove_table(plan->after, NFPROTO_INET, COUNTERS_TABLE);
+		if (!next || (ret = firewall_plan_add(plan, &c)) < 0) {
+			ret = ret ? ret : -ENOMEM;
+			free(next);
+			goto out;
+		}
+		free(plan->after);
+		plan->after = next;
+	}
+	if (!remove && !firewall_counting_present(plan->before)) {
+		struct firewall_change c = { .kind = FIREWALL_INSTALL_COUNTING, .family = NFPROTO_INET };
+		char *table = NULL;
+		size_t len;
+
+		strcpy(c.table, COUNTERS_TABLE);
+		if ((ret = render_install(snap, &table)) < 0)
+			goto out;
+		len = strlen(plan->after) + strlen(table) + 1;
+		next = malloc(len);
+		if (!next || (ret = firewall_plan_add(plan, &c)) < 0) {
+			ret = ret ? ret : -ENOMEM;
+			free(next);
+			free(table);
+			goto out;
+		}
+		snprintf(next, len, "%s%s", plan->after, table);
+		free(table);
+		free(plan->after);
+		plan->after = next;
+	}
+	for (size_t d = 0; d < snap->n_devices && n_ifaces < 8; ++d)
+		ifaces[n_ifaces++] = snap->devices[d]->name;
+	if (remove)
+		n_ifaces = 0;
+	if ((ret = firewall_forward_chains(plan->before, ifaces, n_ifaces, &chains, &n_chains)) < 0)
+		goto out;
+	for (size_t i = 0; i < n_chains; ++i) {
+		const struct firewall_chain *ch = &chains[i];
+
+		/* A chain iptables-nft owns is changed with iptables; check says how. */
+		if (!ch->policy_drop || ch->xtables)
+			continue;
+		for (size_t k = 0; k < n_ifaces; ++k) {
+			struct firewall_change c = { .kind = FIREWALL_ACCEPT_STAR, .family = ch->family };
+			char rule[96];
+
+			if (ch->accepts_star[k])
+				continue;
+			strcpy(c.table, ch->table);
+			strcpy(c.chain, ch->chain);
+			memcpy(c.iface, ifaces[k], strnlen(ifaces[k], IFNAMSIZ - 1));
+			snprintf(rule, sizeof(rule), "iifname \"%s\" oifname \"%s\" accept", c.iface, c.iface);
+			next = firewall_text_add_rule(plan->after, c.family, c.table, c.chain, rule);
+			if (!next || (ret = firewall_plan_add(plan, &c)) < 0) {
+				ret = ret ? ret : -ENOMEM;
+				free(next);
+				goto out;
+			}
+			free(plan->after);
+			plan->after = next;
+		}
+	}
+out:
+	free(chains);
+	if (ret)
+		firewall_plan_free(plan);
+	return ret;
+}
+
+int firewall_send(struct firewall_plan *plan, const struct wg_snapshot *snap, bool commit, const char **what)
+{
+	struct nft_batch b = { 0 };
+	struct nft_error err = { 0 };
+	struct nft_sock s;
+	int ret;
+
+	*what = NULL;
+	if ((ret = nft_open(&s)) < 0)
+		return ret;
+	if ((ret = nft_batch_init(&b, ++s.seq, true, plan->genid)) < 0 ||
+	    (ret = firewall_build_changes(&b, plan, snap, false, commit)) < 0 || (ret = nft_batch_end(&b, commit)) < 0)
+		goto out;
+	s.seq = b.seq_next;
+	ret = nft_send(&s, &b, firewall_echo_handles, plan, &err);
+	if (ret && err.label) {
+		static char label[512];
+
+		snprintf(label, sizeof(label), "%s", err.label);
+		*what = label;
+	}
+out:
+	nft_batch_free(&b);
+	nft_close(&s);
+	return ret;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Firewall changes in the kernel: the ruleset listed with its generation, a plan proposed, validated, committed. */
+#ifndef WGSTAR_FIREWALL_NFT_H
+#define WGSTAR_FIREWALL_NFT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "firewall.h"
+
+/* `nft list ruleset` through libnftables, with the generation it was taken at. */
+int firewall_list(char **out, uint32_t *genid);
+
+/*
+ * What wgstar would change now for the snapshot: the counting table (installed, or removed
+ * when remove is set) and the star's accept rule in forward chains that drop by policy.
+ * Fills plan->before and plan->after. EOPNOTSUPP-free: an empty plan means nothing to do.
+ */
+int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap, bool remove);
+
+/*
+ * Sends the plan's changes as one batch for the generation of the preview: validated only,
+ * or committed. On failure, *what names the command the kernel refused (may be NULL).
+ * -ERESTART: the ruleset changed since the preview.
+ */
+int firewall_send(struct firewall_plan *plan, const struct wg_snapshot *snap, bool commit, const char **what);
+
+/* A pipe and a child process: 0 in the child, the child's pid in the parent, or -errno. */
+pid_t firewall_fork_piped(int fds[2]);
+
+#endif

@@ -1,0 +1,1174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Peer onboarding and removal, live and in the config file at once; see peerops.h for the order. */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include "atomic.h"
+#include "backend.h"
+#include "clientconf.h"
+#include "counters_io.h"
+#include "i18n.h"
+#include "key.h"
+#include "keygen.h"
+#include "names.h"
+#include "peerops.h"
+#include "prefix.h"
+#include "sample.h"
+#include "textdiff.h"
+#include "wgconf.h"
+#include "wgset.h"
+
+/* Everything one change reads before it decides: the live interface and the file. */
+struct op {
+	struct wg_snapshot *snap;
+	struct wg_device *dev;
+	char path[PATH_MAX];
+	char *text;
+	size_t len;
+	struct file_stamp stamp;
+	struct wgconf *conf;
+	struct wgconf_peer_info *fpeers;
+	size_t n_fpeers;
+	struct wg_allowedip *hub;	/* the [Interface]'s Address entries */
+	size_t n_hub;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int say(struct peerops_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static const char *errtext(int err)
+{
+	if (err == EPERM || err == EACCES)
+		return _("permission denied: this needs root or the CAP_NET_ADMIN capability");
+	return strerror(err);
+}
+
+/* What the operator typed, fit for a one-line message: control characters as '?', cut short. */
+static const char *shown(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s), i;
+	bool cut = n >= len;
+
+	if (cut)
+		n = len - 4;	/* room for "…" and the NUL */
+	for (i = 0; i < n; ++i)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	if (cut) {
+		memcpy(buf + i, "…", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+static void op_free(struct op *op)
+{
+	wgconf_peers_free(op->fpeers, op->n_fpeers);
+	wgconf_free(op->conf);
+	free(op->text);
+	free(op->hub);
+	wg_snapshot_free(op->snap);
+	memset(op, 0, sizeof(*op));
+}
+
+static int op_load(struct peerops_ctx *ctx, struct op *op)
+{
+	struct sample_opts so = { .iface = ctx->iface, .config_path = ctx->config_path,
+				  .names_path = ctx->names_path };
+	struct sample_error serr;
+	struct wgconf_error cerr = { 0 };
+	int ret;
+
+	memset(op, 0, sizeof(*op));
+	ret = sample_take(&op->snap, &so, &serr);
+	if (ret < 0) {
+		if (serr.failure == SAMPLE_NO_SUCH_IFACE || serr.failure == SAMPLE_NOT_WIREGUARD)
+			say(ctx, _("%s is not a WireGuard interface here"), ctx->iface);
+		else if (serr.failure == SAMPLE_NAMES_FAILED && serr.path)
+			say(ctx, _("reading peer names from %s failed: %s"), serr.path, strerror(-serr.code));
+		else
+			say(ctx, _("reading %s failed: %s"), ctx->iface, errtext(-serr.code));
+		sample_error_clear(&serr);
+		return ret;
+	}
+	op->dev = wg_snapshot_find_device(op->snap, ctx->iface);
+	if (!op->dev) {
+		say(ctx, _("%s is not a WireGuard interface here"), ctx->iface);
+		return -ENODEV;
+	}
+	if (ctx->config_path)
+		snprintf(op->path, sizeof(op->path), "%s", ctx->config_path);
+	else
+		snprintf(op->path, sizeof(op->path), "%s/%s.conf", SAMPLE_CONFIG_DIR, ctx->iface);
+	ret = atomic_read_stamped(op->path, &op->text, &op->len, &op->stamp);
+	if (ret == -ENOENT) {
+		say(ctx, _("%s has no config file %s; give its path with -c"), ctx->iface, op->path);
+		return ret;
+	}
+	if (ret < 0) {
+		say(ctx, _("reading %s failed: %s"), op->path, strerror(-ret));
+		return ret;
+	}
+	ret = wgconf_parse(&op->conf, op->text, op->len, &cerr);
+	if (ret < 0) {
+		if (ret == -EINVAL)
+			say(ctx, _("%s:%u: %s; nothing changed"), op->path, cerr.line, cerr.msg);
+		else
+			say(ctx, _("reading %s failed: %s"), op->path, strerror(-ret));
+		return ret;
+	}
+	if ((ret = wgconf_peers(op->conf, &op->fpeers, &op->n_fpeers)) < 0 ||
+	    (ret = wgconf_interface_addresses(op->conf, &op->hub, &op->n_hub)) < 0) {
+		say(ctx, "%s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* Writes the edited file if it still holds what was read. */
+static int op_write(struct peerops_ctx *ctx, struct op *op)
+{
+	size_t len;
+	char *text = wgconf_render(op->conf, &len);
+	int ret;
+
+	if (!text)
+		return -ENOMEM;
+	ret = atomic_replace(op->path, text, len, 0600, &op->stamp);
+	free(text);
+	if (ret == -ESTALE)
+		say(ctx, _("%s changed on disk since it was read; nothing changed: look at it and try again"),
+		    op->path);
+	else if (ret < 0)
+		say(ctx, _("writing %s failed: %s; nothing changed"), op->path, strerror(-ret));
+	return ret;
+}
+
+/* Puts the bytes that were read back, after a later step failed. */
+static int op_restore(struct op *op)
+{
+	return atomic_replace(op->path, op->text, op->len, 0600, NULL);
+}
+
+static const struct wgconf_peer_info *file_peer(const struct op *op, const uint8_t key[WG_KEY_LEN])
+{
+	for (size_t i = 0; i < op->n_fpeers; ++i)
+		if (!memcmp(op->fpeers[i].public_key, key, WG_KEY_LEN))
+			return &op->fpeers[i];
+	return NULL;
+}
+
+static const char *peer_label(const struct op *op, const uint8_t key[WG_KEY_LEN], char *buf, size_t len)
+{
+	const struct wg_peer *p = wg_device_find_peer(op->dev, key);
+	const struct wgconf_peer_info *f = file_peer(op, key);
+	char b64[WG_KEY_B64_LEN];
+
+	if (p && p->name)
+		return p->name;
+	if (f && f->name)
+		return f->name;
+	key_to_base64(b64, key);
+	snprintf(buf, len, "%.10s…", b64);
+	return buf;
+}
+
+/* --- validation --- */
+
+static int check_name(struct peerops_ctx *ctx, const struct op *op, const char *name,
+		      const uint8_t *self)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (!len) {
+		say(ctx, _("a peer needs a name"));
+		return -EINVAL;
+	}
+	if (len > NAMES_MAX_LEN) {
+		say(ctx, _("the name is longer than %d bytes"), NAMES_MAX_LEN);
+		return -EINVAL;
+	}
+	for (const unsigned char *s = (const unsigned char *)name; *s; ++s)
+		if (*s < 0x20 || *s == 0x7f || *s == '#') {
+			say(ctx, _("a name may not hold control characters or '#'"));
+			return -EINVAL;
+		}
+	if (name[0] == ' ' || name[len - 1] == ' ') {
+		say(ctx, _("a name may not begin or end with a space"));
+		return -EINVAL;
+	}
+	/* Names must pick one peer for `peer remove NAME`: no two alike. */
+	for (uint32_t i = 0; i < op->dev->n_peers; ++i) {
+		const struct wg_peer *p = &op->dev->peers[i];
+
+		if (p->name && !strcmp(p->name, name) && (!self || memcmp(p->public_key, self, WG_KEY_LEN))) {
+			say(ctx, _("another peer is named %s already"), name);
+			return -EEXIST;
+		}
+	}
+	for (size_t i = 0; i < op->n_fpeers; ++i) {
+		const struct wgconf_peer_info *f = &op->fpeers[i];
+
+		if (f->name && !strcmp(f->name, name) && (!self || memcmp(f->public_key, self, WG_KEY_LEN))) {
+			say(ctx, _("another peer is named %s already"), name);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* Every allowed IP of every other peer, live and in the file. */
+static int taken_list(const struct op *op, const uint8_t *self, struct wg_allowedip **out, size_t *n)
+{
+	size_t cap = 0, k = 0;
+	struct wg_allowedip *v;
+
+	for (uint32_t i = 0; i < op->dev->n_peers; ++i)
+		cap += op->dev->peers[i].n_allowedips;
+	for (size_t i = 0; i < op->n_fpeers; ++i)
+		cap += op->fpeers[i].n_allowedips;
+	v = calloc(cap ? cap : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < op->dev->n_peers; ++i) {
+		const struct wg_peer *p = &op->dev->peers[i];
+
+		if (self && !memcmp(p->public_key, self, WG_KEY_LEN))
+			continue;
+		memcpy(v + k, p->allowedips, p->n_allowedips * sizeof(*v));
+		k += p->n_allowedips;
+	}
+	for (size_t i = 0; i < op->n_fpeers; ++i) {
+		const struct wgconf_peer_info *f = &op->fpeers[i];
+
+		if (self && !memcmp(f->public_key, self, WG_KEY_LEN))
+			continue;
+		memcpy(v + k, f->allowedips, f->n_allowedips * sizeof(*v));
+		k += f->n_allowedips;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static void host_of(struct wg_allowedip *out, const struct wg_allowedip *a)
+{
+	*out = *a;
+	out->cidr = a->family == AF_INET ? 32 : 128;
+}
+
+/* Who holds an allowed IP that overlaps a: the peer's label, or NULL. */
+static const char *overlap_owner(const struct op *op, const uint8_t *self, const struct wg_allowedip *a,
+				 char *buf, size_t len, struct wg_allowedip *with)
+{
+	for (uint32_t i = 0; i < op->dev->n_peers; ++i) {
+		const struct wg_peer *p = &op->dev->peers[i];
+
+		if (self && !memcmp(p->public_key, self, WG_KEY_LEN))
+			continue;
+		for (uint32_t j = 0; j < p->n_allowedips; ++j)
+			if (prefix_overlap(a, &p->allowedips[j])) {
+				*with = p->allowedips[j];
+				return peer_label(op, p->public_key, buf, len);
+			}
+	}
+	for (size_t i = 0; i < op->n_fpeers; ++i) {
+		const struct wgconf_peer_info *f = &op->fpeers[i];
+
+		if (self && !memcmp(f->public_key, self, WG_KEY_LEN))
+			continue;
+		for (size_t j = 0; j < f->n_allowedips; ++j)
+			if (prefix_overlap(a, &f->allowedips[j])) {
+				*with = f->allowedips[j];
+				return peer_label(op, f->public_key, buf, len);
+			}
+	}
+	return NULL;
+}
+
+/* A typed list of allowed IPs: well-formed, no host bits, clear of the hub and every other peer. */
+static int check_allowed(struct peerops_ctx *ctx, const struct op *op, const uint8_t *self, const char *text,
+			 struct wg_allowedip **out, size_t *n)
+{
+	char a[PREFIX_STRLEN], b[PREFIX_STRLEN], label[64], buf[96];
+	struct wg_allowedip *v = NULL, with;
+	size_t k = 0;
+	int ret;
+
+	ret = prefix_parse_list(&v, &k, text);
+	if (ret < 0) {
+		say(ctx, _("not a list of addresses or prefixes: %s"), shown(text, buf, sizeof(buf)));
+		return ret;
+	}
+	for (size_t i = 0; i < k; ++i) {
+		struct wg_allowedip net = v[i];
+		const char *who;
+
+		prefix_network(&net);
+		if (memcmp(&net, &v[i], sizeof(net))) {
+			say(ctx, _("%s has host bits set; a peer's own address is written /%d"),
+			    prefix_format(&v[i], a, sizeof(a)), v[i].family == AF_INET ? 32 : 128);
+			ret = -EINVAL;
+			goto fail;
+		}
+		for (size_t j = 0; j < k; ++j)
+			if (j != i && prefix_overlap(&v[i], &v[j])) {
+				say(ctx, _("%s and %s overlap"), prefix_format(&v[i], a, sizeof(a)),
+				    prefix_format(&v[j], b, sizeof(b)));
+				ret = -EINVAL;
+				goto fail;
+			}
+		for (size_t j = 0; j < op->n_hub; ++j) {
+			struct wg_allowedip h;
+
+			host_of(&h, &op->hub[j]);
+			if (prefix_contains(&v[i], &h)) {
+				say(ctx, _("%s holds the hub's own address %s"), prefix_format(&v[i], a, sizeof(a)),
+				    prefix_format(&h, b, sizeof(b)));
+				ret = -EADDRINUSE;
+				goto fail;
+			}
+		}
+		who = overlap_owner(op, self, &v[i], label, sizeof(label), &with);
+		if (who) {
+			say(ctx, _("%s overlaps %s, an allowed IP of %s"), prefix_format(&v[i], a, sizeof(a)),
+			    prefix_format(&with, b, sizeof(b)), who);
+			ret = -EADDRINUSE;
+			goto fail;
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+fail:
+	free(v);
+	return ret;
+}
+
+static void format_list(char *buf, size_t len, const struct wg_allowedip *v, size_t n)
+{
+	char a[PREFIX_STRLEN];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; ++i)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+					prefix_format(&v[i], a, sizeof(a)));
+}
+
+/* --- the name store: "PUBLIC-KEY NAME" lines; every other line kept --- */
+
+static int store_set(const char *path, const uint8_t key[WG_KEY_LEN], const char *name)
+{
+	struct file_stamp st;
+	char b64[WG_KEY_B64_LEN], *text = NULL, *out, *dir, *slash;
+	size_t len = 0, off = 0;
+	int ret;
+
+	ret = atomic_read_stamped(path, &text, &len, &st);
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	if (ret == -ENOENT) {
+		/* The first name kept: the store's directory may not exist yet. */
+		if (!name)
+			return 0;
+		if (!(dir = strdup(path)))
+			return -ENOMEM;
+		if ((slash = strrchr(dir, '/')) && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+				ret = -errno;
+				free(dir);
+				return ret;
+			}
+		}
+		free(dir);
+	}
+	key_to_base64(b64, key);
+	out = malloc(len + strlen(b64) + (name ? strlen(name) : 0) + 4);
+	if (!out) {
+		free(text);
+		return -ENOMEM;
+	}
+	for (const char *p = text, *end = text + len; p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl + 1 : end;
+
+		if (!(strncmp(p, b64, WG_KEY_B64_LEN - 1) == 0 &&
+		      (p + WG_KEY_B64_LEN - 1 == e || strchr(" \t\n", p[WG_KEY_B64_LEN - 1])))) {
+			memcpy(out + off, p, (size_t)(e - p));
+			off += (size_t)(e - p);
+			if (!nl)
+				out[off++] = '\n';
+		}
+		p = e;
+	}
+	if (name)
+		off += (size_t)sprintf(out + off, "%s %s\n", b64, name);
+	ret = atomic_replace(path, out, off, 0644, ret == -ENOENT ? NULL : &st);
+	free(out);
+	free(text);
+	return ret;
+}
+
+/* --- the settings file: "[IFACE]" sections of "Key = Value" lines --- */
+
+static bool line_section(const char *s, const char *e, const char *iface)
+{
+	size_t n = strlen(iface);
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		++s;
+	if (s >= e || *s != '[')
+		return false;
+	return (size_t)(e - s) > n + 1 && !strncmp(s + 1, iface, n) && s[n + 1] == ']';
+}
+
+static bool line_is_section(const char *s, const char *e)
+{
+	while (s < e && (*s == ' ' || *s == '\t'))
+		++s;
+	return s < e && *s == '[';
+}
+
+/* The value of "key = value" on this line, or NULL. */
+static const char *line_value(const char *s, const char *e, const char *key, const char **vend)
+{
+	size_t n = strlen(key);
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		++s;
+	if ((size_t)(e - s) <= n || strncasecmp(s, key, n))
+		return NULL;
+	s += n;
+	while (s < e && (*s == ' ' || *s == '\t'))
+		++s;
+	if (s >= e || *s != '=')
+		return NULL;
+	++s;
+	while (s < e && (*s == ' ' || *s == '\t'))
+		++s;
+	while (e > s && strchr(" \t\r\n", e[-1]))
+		--e;
+	*vend = e;
+	return s;
+}
+
+char *peerops_setting(const char *settings_path, const char *iface, const char *key)
+{
+	char *text = NULL, *val = NULL;
+	size_t len = 0;
+	bool in = false;
+
+	if (!settings_path || atomic_read(settings_path, &text, &len) < 0)
+		return NULL;
+	for (const char *p = text, *end = text + len; p < end && !val;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *v, *ve;
+
+		if (line_is_section(p, e))
+			in = line_section(p, e, iface);
+		else if (in && (v = line_value(p, e, key, &ve)) && ve > v)
+			val = strndup(v, (size_t)(ve - v));
+		p = nl ? nl + 1 : end;
+	}
+	free(text);
+	return val;
+}
+
+int peerops_save_setting(const char *settings_path, const char *iface, const char *key, const char *value)
+{
+	struct file_stamp st;
+	char *text = NULL, *out, line[512];
+	size_t len = 0, off = 0, ins = 0, n;
+	bool in = false, done = false, have_section = false;
+	int ret = atomic_read_stamped(settings_path, &text, &len, &st);
+
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	n = (size_t)snprintf(line, sizeof(line), "%s = %s\n", key, value);
+	if (n >= sizeof(line) || strpbrk(value, "\r\n")) {
+		free(text);
+		return -EINVAL;
+	}
+	out = malloc(len + strlen(iface) + n + 8);
+	if (!out) {
+		free(text);
+		return -ENOMEM;
+	}
+	for (const char *p = text, *end = text + len; p && p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *ve;
+
+		if (line_is_section(p, e)) {
+			if (in && !done) {
+				/* After the section's last line that says something, not after its blank lines. */
+				memmove(out + ins + n, out + ins, off - ins);
+				memcpy(out + ins, line, n);
+				off += n;
+				done = true;
+			}
+			in = line_section(p, e, iface);
+			have_section = have_section || in;
+		} else if (in && !done && line_value(p, e, key, &ve)) {
+			memcpy(out + off, line, n);
+			off += n;
+			done = true;
+			p = nl ? nl + 1 : end;
+			continue;
+		}
+		memcpy(out + off, p, (size_t)(e - p));
+		off += (size_t)(e - p);
+		out[off++] = '\n';
+		if (in && e > p && strspn(p, " \t\r") < (size_t)(e - p))
+			ins = off;
+		p = nl ? nl + 1 : end;
+	}
+	if (!done && have_section && in) {
+		memmove(out + ins + n, out + ins, off - ins);
+		memcpy(out + ins, line, n);
+		off += n;
+	} else if (!done) {
+		off += (size_t)sprintf(out + off, "%s[%s]\n%s", off ? "\n" : "", iface, line);
+	}
+	ret = atomic_replace(settings_path, out, off, 0644, ret == -ENOENT ? NULL : &st);
+	free(out);
+	free(text);
+	return ret;
+}
+
+/* Brings the counting set in step with the interface now, when wgstar's table is there. */
+static bool sync_counting(struct peerops_ctx *ctx)
+{
+	struct sample_opts so = { .iface = ctx->iface };
+	struct wg_snapshot *snap = NULL;
+	struct sample_error serr;
+	bool counted = false;
+
+	if (sample_take(&snap, &so, &serr) < 0) {
+		sample_error_clear(&serr);
+		return false;
+	}
+	if (counters_update(snap, true) == 0 && snap->n_devices)
+		counted = snap->devices[0]->has_flows;
+	wg_snapshot_free(snap);
+	return counted;
+}
+
+/* --- add --- */
+
+static int client_config(struct peerops_ctx *ctx, const struct op *op, const struct peer_add_req *req,
+			 const uint8_t *priv, const uint8_t *psk, const struct wg_allowedip *addr, size_t n_addr,
+			 char **out)
+{
+	struct wg_allowedip *client = calloc(n_addr ? n_addr : 1, sizeof(*client));
+	struct wg_allowedip *nets = calloc(op->n_hub ? op->n_hub : 1, sizeof(*nets));
+	char *endpoint = req->endpoint ? strdup(req->endpoint) : peerops_setting(ctx->settings_path, ctx->iface, "Endpoint");
+	char *dns = req->dns ? strdup(req->dns) : peerops_setting(ctx->settings_path, ctx->iface, "DNS");
+	size_t n_client = 0;
+	char buf[96];
+	int ret = 0;
+
+	if (!client || !nets) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* The client routes the VPN subnet through the hub: without it there is no config to give. */
+	if (!op->n_hub) {
+		say(ctx, _("%s has no Address in [Interface]: wgstar cannot tell the VPN subnet for the client config"),
+		    op->path);
+		ret = -EINVAL;
+		goto out;
+	}
+	if (dns) {
+		for (const unsigned char *c = (const unsigned char *)dns; *c; ++c)
+			if (*c < 0x20 || *c == 0x7f || *c == '#' || *c == '=') {
+				say(ctx, _("not a DNS list (addresses or search domains, comma-separated): %s"),
+				    shown(dns, buf, sizeof(buf)));
+				ret = -EINVAL;
+				goto out;
+			}
+	}
+	if (!endpoint) {
+		say(ctx, _("the hub's public endpoint is unknown: give --endpoint HOST:PORT, or set Endpoint in [%s] of %s"),
+		    ctx->iface, ctx->settings_path ? ctx->settings_path : "-");
+		ret = -EDESTADDRREQ;
+		goto out;
+	}
+	if (clientconf_check_endpoint(endpoint) < 0) {
+		say(ctx, _("not an endpoint (HOST:PORT): %s"), shown(endpoint, buf, sizeof(buf)));
+		ret = -EINVAL;
+		goto out;
+	}
+	/* The client's Address is its own address with the subnet's length; AllowedIPs the subnets. */
+	for (size_t i = 0; i < op->n_hub; ++i) {
+		nets[i] = op->hub[i];
+		prefix_network(&nets[i]);
+	}
+	for (size_t i = 0; i < n_addr; ++i) {
+		client[n_client] = addr[i];
+		for (size_t j = 0; j < op->n_hub; ++j)
+			if (prefix_contains(&nets[j], &addr[i]))
+				client[n_client].cidr = nets[j].cidr;
+		++n_client;
+	}
+	struct clientconf cc = {
+		.name = req->name,
+		.address = client,
+		.n_address = n_client,
+		.private_key = priv,
+		.dns = dns,
+		.hub_public_key = op->dev->public_key,
+		.preshared_key = psk,
+		.endpoint = endpoint,
+		.allowed = nets,
+		.n_allowed = op->n_hub,
+		.keepalive = PEEROPS_KEEPALIVE_CLIENT,
+	};
+	if (!out)
+		goto out;
+	*out = clientconf_render(&cc);
+	if (!*out)
+		ret = -ENOMEM;
+out:
+	free(client);
+	free(nets);
+	free(endpoint);
+	free(dns);
+	return ret;
+}
+
+int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct peer_add_result *res)
+{
+	uint8_t priv[WG_KEY_LEN], psk[WG_KEY_LEN];
+	struct wg_allowedip *allowed = NULL, *taken = NULL;
+	size_t n_allowed = 0, n_taken = 0;
+	bool generated = !req->public_key;
+	char label[64], buf[96];
+	struct op op;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	ctx->msg[0] = '\0';
+	if ((ret = op_load(ctx, &op)) < 0)
+		goto out;
+	/* A dry run without a name previews the rest: the console's hint of the next free address. */
+	if ((req->name || !req->dry_run) && (ret = check_name(ctx, &op, req->name, NULL)) < 0)
+		goto out;
+
+	if (generated) {
+		if ((ret = keygen_private(priv)) < 0 || (ret = key_public_from_private(res->public_key, priv)) < 0) {
+			say(ctx, _("generating a key failed: %s"), strerror(-ret));
+			goto out;
+		}
+	} else if (!key_from_base64(res->public_key, req->public_key)) {
+		say(ctx, _("not a WireGuard public key (base64 of 32 bytes): %s"),
+		    shown(req->public_key, buf, sizeof(buf)));
+		ret = -EINVAL;
+		goto out;
+	}
+	if (op.dev->has_public_key && !memcmp(res->public_key, op.dev->public_key, WG_KEY_LEN)) {
+		say(ctx, _("that is the hub's own public key"));
+		ret = -EINVAL;
+		goto out;
+	}
+	if (wg_device_find_peer(op.dev, res->public_key) || file_peer(&op, res->public_key)) {
+		say(ctx, _("that key is a peer of %s already: %s"), ctx->iface,
+		    peer_label(&op, res->public_key, label, sizeof(label)));
+		ret = -EEXIST;
+		goto out;
+	}
+	if (req->preshared_key && (ret = keygen_preshared(psk)) < 0) {
+		say(ctx, _("generating a key failed: %s"), strerror(-ret));
+		goto out;
+	}
+
+	if (req->address && req->address[0]) {
+		if ((ret = check_allowed(ctx, &op, NULL, req->address, &allowed, &n_allowed)) < 0)
+			goto out;
+	} else {
+		if (!op.n_hub) {
+			say(ctx, _("%s has no Address in [Interface]: wgstar cannot tell the VPN subnet; give --address"),
+			    op.path);
+			ret = -EINVAL;
+			goto out;
+		}
+		if ((ret = taken_list(&op, NULL, &taken, &n_taken)) < 0)
+			goto out;
+		allowed = calloc(op.n_hub, sizeof(*allowed));
+		if (!allowed) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		/* One address from each subnet the hub has: IPv4, IPv6, or both. */
+		for (size_t i = 0; i < op.n_hub; ++i) {
+			struct wg_allowedip net = op.hub[i], hub;
+			char a[PREFIX_STRLEN];
+
+			prefix_network(&net);
+			host_of(&hub, &op.hub[i]);
+			ret = prefix_next_free(&net, &hub, taken, n_taken, &allowed[n_allowed]);
+			if (ret == -ENOSPC) {
+				say(ctx, _("no free address left in %s"), prefix_format(&net, a, sizeof(a)));
+				goto out;
+			}
+			if (ret < 0)
+				goto out;
+			++n_allowed;
+		}
+	}
+	format_list(res->address, sizeof(res->address), allowed, n_allowed);
+	/* The client config is checked before anything changes: an unknown endpoint stops here. */
+	if ((ret = client_config(ctx, &op, req, NULL, NULL, allowed, n_allowed, NULL)) < 0)
+		goto out;
+	if (req->dry_run)
+		goto out;
+
+	struct wg_peer_change add = {
+		.set_preshared_key = req->preshared_key,
+		.set_keepalive = req->keepalive != 0,
+		.keepalive = req->keepalive,
+		.replace_allowedips = true,
+		.allowedips = allowed,
+		.n_allowedips = n_allowed,
+	};
+	memcpy(add.public_key, res->public_key, WG_KEY_LEN);
+	if (req->preshared_key)
+		memcpy(add.preshared_key, psk, WG_KEY_LEN);
+	ret = backend_set_peers(ctx->iface, &add, 1);
+	key_wipe(add.preshared_key, sizeof(add.preshared_key));
+	if (ret < 0) {
+		say(ctx, _("adding the peer to %s failed: %s; nothing changed"), ctx->iface, errtext(-ret));
+		goto out;
+	}
+
+	struct wgconf_new_peer np = {
+		.public_key = res->public_key,
+		.name = req->name,
+		.preshared_key = req->preshared_key ? psk : NULL,
+		.allowedips = allowed,
+		.n_allowedips = n_allowed,
+		.persistent_keepalive = req->keepalive,
+	};
+	if ((ret = wgconf_add_peer(op.conf, &np)) < 0 || (ret = op_write(ctx, &op)) < 0) {
+		struct wg_peer_change undo = { .remove = true };
+		int r;
+
+		memcpy(undo.public_key, res->public_key, WG_KEY_LEN);
+		if ((r = backend_set_peers(ctx->iface, &undo, 1)) < 0) {
+			size_t l = strlen(ctx->msg);
+
+			snprintf(ctx->msg + l, sizeof(ctx->msg) - l,
+				 _(" (and removing the peer from %s again failed: %s)"), ctx->iface, strerror(-r));
+		}
+		if (!ctx->msg[0])
+			say(ctx, _("writing %s failed: %s; nothing changed"), op.path, strerror(-ret));
+		goto out;
+	}
+
+	if (ctx->names_path) {
+		int r = store_set(ctx->names_path, res->public_key, req->name);
+
+		res->named = r == 0;
+		if (r < 0)
+			say(ctx, _("the peer is added, but keeping its name in %s failed: %s"), ctx->names_path,
+			    strerror(-r));
+	}
+	res->counted = sync_counting(ctx);
+	ret = client_config(ctx, &op, req, generated ? priv : NULL, req->preshared_key ? psk : NULL,
+			    allowed, n_allowed, &res->client_config);
+out:
+	key_wipe(priv, sizeof(priv));
+	key_wipe(psk, sizeof(psk));
+	free(allowed);
+	free(taken);
+	op_free(&op);
+	return ret;
+}
+
+void peerops_result_free(struct peer_add_result *res)
+{
+	if (res->client_config) {
+		key_wipe(res->client_config, strlen(res->client_config));
+		free(res->client_config);
+	}
+	memset(res, 0, sizeof(*res));
+}
+
+/* --- find, remove, rename, allowed IPs --- */
+
+int peerops_resolve(struct peerops_ctx *ctx, const char *spec, uint8_t key[WG_KEY_LEN], char *name, size_t len)
+{
+	uint8_t found[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN], label[64];
+	size_t hits = 0, speclen = strlen(spec);
+	struct op op;
+	int ret;
+
+	ctx->msg[0] = '\0';
+	if ((ret = op_load(ctx, &op)) < 0)
+		goto out;
+	/* A name first (live or in the file), then a key or its start. */
+	for (int pass = 0; pass < 2 && !hits; ++pass) {
+		for (uint32_t i = 0; i < op.dev->n_peers; ++i) {
+			const struct wg_peer *p = &op.dev->peers[i];
+
+			key_to_base64(b64, p->public_key);
+			if (pass ? !strncmp(b64, spec, speclen) : p->name && !strcmp(p->name, spec)) {
+				++hits;
+				memcpy(found, p->public_key, WG_KEY_LEN);
+			}
+		}
+		for (size_t i = 0; i < op.n_fpeers; ++i) {
+			const struct wgconf_peer_info *f = &op.fpeers[i];
+
+			if (wg_device_find_peer(op.dev, f->public_key))
+				continue;
+			key_to_base64(b64, f->public_key);
+			if (pass ? !strncmp(b64, spec, speclen) : f->name && !strcmp(f->name, spec)) {
+				++hits;
+				memcpy(found, f->public_key, WG_KEY_LEN);
+			}
+		}
+		/* A key's start must be long enough not to pick one by chance. */
+		if (!pass && !hits && speclen < 4)
+			break;
+	}
+	if (!hits) {
+		say(ctx, _("%s has no peer named %s, and no peer's key begins with it"), ctx->iface, spec);
+		ret = -ENOENT;
+	} else if (hits > 1) {
+		say(ctx, _("%s matches more than one peer on %s; give the public key"), spec, ctx->iface);
+		ret = -EEXIST;
+	} else {
+		memcpy(key, found, WG_KEY_LEN);
+		if (name)
+			snprintf(name, len, "%s", peer_label(&op, found, label, sizeof(label)));
+	}
+out:
+	op_free(&op);
+	return ret;
+}
+
+/* The state for a change to one peer, which must be live, in the file, or both. */
+static int op_load_peer(struct peerops_ctx *ctx, struct op *op, const uint8_t key[WG_KEY_LEN],
+			const struct wg_peer **live, bool *in_file)
+{
+	const struct wg_peer *p;
+	int ret;
+
+	ctx->msg[0] = '\0';
+	if ((ret = op_load(ctx, op)) < 0)
+		return ret;
+	p = wg_device_find_peer(op->dev, key);
+	*in_file = wgconf_has_peer(op->conf, key);
+	if (live)
+		*live = p;
+	if (!p && !*in_file) {
+		say(ctx, _("that peer is neither live on %s nor in %s"), ctx->iface, op->path);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
+{
+	const struct wg_peer *live;
+	bool in_file;
+	struct op op;
+	int ret;
+
+	if ((ret = op_load_peer(ctx, &op, key, &live, &in_file)) < 0)
+		goto out;
+	if (in_file && ((ret = wgconf_remove_peer(op.conf, key)) < 0 || (ret = op_write(ctx, &op)) < 0)) {
+		if (!ctx->msg[0])
+			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, strerror(-ret));
+		goto out;
+	}
+	if (live) {
+		struct wg_peer_change rm = { .remove = true };
+
+		memcpy(rm.public_key, key, WG_KEY_LEN);
+		if ((ret = backend_set_peers(ctx->iface, &rm, 1)) < 0) {
+			int r = in_file ? op_restore(&op) : 0;
+
+			say(ctx, r < 0 ? _("removing the peer from %s failed: %s; and %s could not be put back: %s") :
+					 _("removing the peer from %s failed: %s; nothing changed"),
+			    ctx->iface, errtext(-ret), op.path, strerror(-r));
+			goto out;
+		}
+	}
+	if (ctx->names_path && (ret = store_set(ctx->names_path, key, NULL)) < 0) {
+		say(ctx, _("the peer is removed, but taking its name out of %s failed: %s"), ctx->names_path,
+		    strerror(-ret));
+		ret = 0;
+	}
+	sync_counting(ctx);
+out:
+	op_free(&op);
+	return ret;
+}
+
+int peerops_rename(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN], const char *name)
+{
+	bool in_file;
+	struct op op;
+	int ret;
+
+	if ((ret = op_load_peer(ctx, &op, key, NULL, &in_file)) < 0)
+		goto out;
+	if ((ret = check_name(ctx, &op, name, key)) < 0)
+		goto out;
+	if (in_file && ((ret = wgconf_set_name(op.conf, key, name)) < 0 || (ret = op_write(ctx, &op)) < 0)) {
+		if (!ctx->msg[0])
+			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, strerror(-ret));
+		goto out;
+	}
+	if (ctx->names_path && (ret = store_set(ctx->names_path, key, name)) < 0) {
+		say(ctx, _("keeping the name in %s failed: %s"), ctx->names_path, strerror(-ret));
+		if (!in_file)
+			goto out;
+		ret = 0;
+	}
+out:
+	op_free(&op);
+	return ret;
+}
+
+int peerops_set_allowedips(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN], const char *text)
+{
+	struct wg_allowedip *v = NULL, *old = NULL;
+	const struct wg_peer *live;
+	size_t n = 0, n_old = 0;
+	bool in_file;
+	struct op op;
+	int ret;
+
+	if ((ret = op_load_peer(ctx, &op, key, &live, &in_file)) < 0)
+		goto out;
+	if ((ret = check_allowed(ctx, &op, key, text, &v, &n)) < 0)
+		goto out;
+	if (live) {
+		struct wg_peer_change set = { .update_only = true, .replace_allowedips = true,
+					      .allowedips = v, .n_allowedips = n };
+
+		n_old = live->n_allowedips;
+		old = calloc(n_old ? n_old : 1, sizeof(*old));
+		if (!old) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		memcpy(old, live->allowedips, n_old * sizeof(*old));
+		memcpy(set.public_key, key, WG_KEY_LEN);
+		if ((ret = backend_set_peers(ctx->iface, &set, 1)) < 0) {
+			say(ctx, _("changing the peer on %s failed: %s; nothing changed"), ctx->iface, errtext(-ret));
+			goto out;
+		}
+	}
+	if (in_file && ((ret = wgconf_set_allowedips(op.conf, key, v, n)) < 0 || (ret = op_write(ctx, &op)) < 0)) {
+		if (live) {
+			struct wg_peer_change undo = { .update_only = true, .replace_allowedips = true,
+						       .allowedips = old, .n_allowedips = n_old };
+
+			memcpy(undo.public_key, key, WG_KEY_LEN);
+			backend_set_peers(ctx->iface, &undo, 1);
+		}
+		if (!ctx->msg[0])
+			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, strerror(-ret));
+		goto out;
+	}
+	sync_counting(ctx);
+out:
+	free(v);
+	free(old);
+	op_free(&op);
+	return ret;
+}
+
+/* --- drift --- */
+
+int peerops_drift(struct peerops_ctx *ctx, struct peer_drift **out, size_t *n)
+{
+	struct op op;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	ctx->msg[0] = '\0';
+	if ((ret = op_load(ctx, &op)) == 0)
+		ret = drift_compute(op.dev, op.fpeers, op.n_fpeers, out, n);
+	op_free(&op);
+	return ret;
+}
+
+/* The file as it would be once it follows the live interface. */
+static int reconcile_file(struct peerops_ctx *ctx, struct op *op)
+{
+	char label[64];
+	int ret;
+
+	for (uint32_t i = 0; i < op->dev->n_peers; ++i) {
+		const struct wg_peer *p = &op->dev->peers[i];
+
+		if (file_peer(op, p->public_key))
+			continue;
+		if (p->has_preshared_key) {
+			/* A preshared key is not part of what wgstar reads: the file would be wrong. */
+			say(ctx, _("%s has a preshared key, which wgstar does not read back: add it to %s by hand"),
+			    peer_label(op, p->public_key, label, sizeof(label)), op->path);
+			return -EOPNOTSUPP;
+		}
+		struct wgconf_new_peer np = {
+			.public_key = p->public_key,
+			.name = p->name,
+			.allowedips = p->allowedips,
+			.n_allowedips = p->n_allowedips,
+			.persistent_keepalive = p->persistent_keepalive,
+		};
+		if ((ret = wgconf_add_peer(op->conf, &np)) < 0)
+			return ret;
+	}
+	for (size_t i = 0; i < op->n_fpeers; ++i)
+		if (!wg_device_find_peer(op->dev, op->fpeers[i].public_key) &&
+		    (ret = wgconf_remove_peer(op->conf, op->fpeers[i].public_key)) < 0)
+			return ret;
+	return 0;
+}
+
+/* The live changes that make the interface follow the file. */
+static int reconcile_live(struct op *op, struct wg_peer_change **out, size_t *n)
+{
+	struct wg_peer_change *v = calloc((size_t)op->dev->n_peers + op->n_fpeers + 1, sizeof(*v));
+	size_t k = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < op->dev->n_peers; ++i)
+		if (!file_peer(op, op->dev->peers[i].public_key)) {
+			memcpy(v[k].public_key, op->dev->peers[i].public_key, WG_KEY_LEN);
+			v[k++].remove = true;
+		}
+	for (size_t i = 0; i < op->n_fpeers; ++i) {
+		const struct wgconf_peer_info *f = &op->fpeers[i];
+
+		if (wg_device_find_peer(op->dev, f->public_key))
+			continue;
+		memcpy(v[k].public_key, f->public_key, WG_KEY_LEN);
+		v[k].replace_allowedips = true;
+		v[k].allowedips = f->allowedips;
+		v[k].n_allowedips = f->n_allowedips;
+		v[k].set_keepalive = f->persistent_keepalive != 0;
+		v[k].keepalive = f->persistent_keepalive;
+		if (f->has_preshared_key) {
+			v[k].set_preshared_key = true;
+			memcpy(v[k].preshared_key, f->preshared_key, WG_KEY_LEN);
+		}
+		++k;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static void changes_wipe(struct wg_peer_change *v, size_t n)
+{
+	for (size_t i = 0; i < n; ++i)
+		key_wipe(v[i].preshared_key, sizeof(v[i].preshared_key));
+	free(v);
+}
+
+int peerops_reconcile_preview(struct peerops_ctx *ctx, enum drift_direction dir, char **out)
+{
+	char *buf = NULL, b64[WG_KEY_B64_LEN], label[64];
+	size_t size = 0;
+	FILE *f;
+	struct op op;
+	int ret;
+
+	*out = NULL;
+	ctx->msg[0] = '\0';
+	if ((ret = op_load(ctx, &op)) < 0)
+		goto out;
+	if (!(f = open_memstream(&buf, &size))) {
+		ret = -errno;
+		goto out;
+	}
+	if (dir == DRIFT_TO_FILE) {
+		size_t len;
+		char *after;
+
+		if ((ret = reconcile_file(ctx, &op)) == 0) {
+			after = wgconf_render(op.conf, &len);
+			if (!after || textdiff_unified(f, op.text, after, op.path, op.path, false) < 0)
+				ret = -ENOMEM;
+			free(after);
+		}
+	} else {
+		struct wg_peer_change *v = NULL;
+		size_t n = 0;
+
+		if ((ret = reconcile_live(&op, &v, &n)) == 0)
+			for (size_t i = 0; i < n; ++i) {
+				char list[256];
+
+				key_to_base64(b64, v[i].public_key);
+				format_list(list, sizeof(list), v[i].allowedips, v[i].n_allowedips);
+				if (v[i].remove)
+					fprintf(f, _("- remove from %s: %s (%s)\n"), ctx->iface,
+						peer_label(&op, v[i].public_key, label, sizeof(label)), b64);
+				else
+					fprintf(f, _("+ add to %s: %s (%s) allowed IPs %s\n"), ctx->iface,
+						peer_label(&op, v[i].public_key, label, sizeof(label)), b64, list);
+			}
+		changes_wipe(v, n);
+	}
+	if (fclose(f) != 0 && !ret)
+		ret = -ENOMEM;
+	if (ret == 0)
+		*out = buf;
+	else
+		free(buf);
+out:
+	op_free(&op);
+	return ret;
+}
+
+int peerops_reconcile(struct peerops_ctx *ctx, enum drift_direction dir)
+{
+	struct wg_peer_change *v = NULL;
+	size_t n = 0;
+	struct op op;
+	int ret;
+
+	ctx->msg[0] = '\0';
+	if ((ret = op_load(ctx, &op)) < 0)
+		goto out;
+	if (dir == DRIFT_TO_FILE) {
+		if ((ret = reconcile_file(ctx, &op)) == 0)
+			ret = op_write(ctx, &op);
+		goto out;
+	}
+	if ((ret = reconcile_live(&op, &v, &n)) < 0 || !n)
+		goto out;
+	if ((ret = backend_set_peers(ctx->iface, v, n)) < 0) {
+		say(ctx, _("changing the peers of %s failed: %s"), ctx->iface, errtext(-ret));
+		goto out;
+	}
+	sync_counting(ctx);
+out:
+	changes_wipe(v, n);
+	op_free(&op);
+	return ret;
+}

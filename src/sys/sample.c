@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* One sample of the world: every WireGuard interface read, named and timestamped. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "backend.h"
+#include "names_load.h"
+#include "sample.h"
+
+static int fail(struct sample_error *err, enum sample_failure f, int code, const char *iface)
+{
+	err->failure = f;
+	err->code = code;
+	if (iface)
+		snprintf(err->iface, sizeof(err->iface), "%s", iface);
+	return code < 0 ? code : -EINVAL;
+}
+
+/*
+ * The names of path: from the cache while the file is unchanged (same inode, size and
+ * modification time), else parsed anew. Without a cache, into *tmp. A file that cannot
+ * be read gives an empty map, or -errno when strict.
+ */
+static int names_get(struct sample_cache *cache, const char *path,
+		     int (*parse)(struct name_map *, const char *, size_t),
+		     struct name_map *tmp, struct name_map **out)
+{
+	struct sample_names_file *f = NULL, **files;
+	struct stat st;
+	int ret;
+
+	*out = tmp;
+	if (!cache)
+		return names_load(tmp, path, parse);
+	for (size_t i = 0; i < cache->n; ++i)
+		if (!strcmp(cache->files[i]->path, path))
+			f = cache->files[i];
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	if (f && f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
+	    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+		*out = &f->map;
+		return 0;
+	}
+	if (!f) {
+		/* Each file on its own: a map handed out earlier stays where it is. */
+		files = realloc(cache->files, (cache->n + 1) * sizeof(*files));
+		if (!files)
+			return -ENOMEM;
+		cache->files = files;
+		f = calloc(1, sizeof(*f));
+		if (!f || !(f->path = strdup(path))) {
+			free(f);
+			return -ENOMEM;
+		}
+		files[cache->n++] = f;
+	}
+	names_clear(&f->map);
+	/* Stat before reading: a change during the read is seen at the next sample. */
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
+	ret = names_load(&f->map, path, parse);
+	if (ret < 0) {
+		/* Not remembered: the next sample tries again. */
+		f->size = -1;
+		names_clear(&f->map);
+	}
+	*out = &f->map;
+	return ret;
+}
+
+static int name_device(struct wg_device *dev, const struct sample_opts *opts, struct name_map *store,
+		       struct sample_error *err)
+{
+	struct name_map tmp = { 0 }, *config;
+	char path[PATH_MAX];
+	const char *p = opts->config_path;
+	int ret;
+
+	if (!p) {
+		snprintf(path, sizeof(path), "%s/%s.conf", SAMPLE_CONFIG_DIR, dev->name);
+		p = path;
+	}
+	/* An unreadable config file only costs names, never the numbers. */
+	names_get(opts->cache, p, names_parse_config, &tmp, &config);
+	ret = names_apply(dev, config, store);
+	names_clear(&tmp);
+	if (ret < 0)
+		return fail(err, SAMPLE_NAMES_FAILED, ret, dev->name);
+	return 0;
+}
+
+int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct sample_error *err)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+	struct name_map store_tmp = { 0 }, *store = &store_tmp;
+	struct strlist names = { 0 };
+	int ret;
+
+	memset(err, 0, sizeof(*err));
+	*out = NULL;
+	if (!snap)
+		return fail(err, SAMPLE_LIST_FAILED, -ENOMEM, NULL);
+
+	ret = backend_list_devices(&names);
+	if (ret < 0) {
+		fail(err, SAMPLE_LIST_FAILED, ret, NULL);
+		goto out;
+	}
+	if (opts->iface && !strlist_contains(&names, opts->iface)) {
+		err->available = names;
+		memset(&names, 0, sizeof(names));
+		if (if_nametoindex(opts->iface))
+			ret = fail(err, SAMPLE_NOT_WIREGUARD, -EINVAL, opts->iface);
+		else
+			ret = fail(err, SAMPLE_NO_SUCH_IFACE, -ENODEV, opts->iface);
+		goto out;
+	}
+	if (!names.n && kernel_family_present() == -ENOENT) {
+		ret = fail(err, SAMPLE_NO_WIREGUARD, -ENOENT, NULL);
+		goto out;
+	}
+	if (opts->names_path &&
+	    (ret = names_get(opts->cache, opts->names_path, names_parse_store, &store_tmp, &store)) < 0) {
+		err->path = opts->names_path;
+		fail(err, SAMPLE_NAMES_FAILED, ret, NULL);
+		goto out;
+	}
+
+	for (size_t i = 0; i < names.n; ++i) {
+		struct wg_device *dev = NULL;
+
+		if (opts->iface && strcmp(opts->iface, names.v[i]))
+			continue;
+		ret = backend_get_device(&dev, names.v[i]);
+		/* Gone between the listing and the read: it is simply not there any more. */
+		if (ret == -ENODEV && !opts->iface)
+			continue;
+		if (ret < 0) {
+			fail(err, SAMPLE_READ_FAILED, ret, names.v[i]);
+			goto out;
+		}
+		if ((ret = name_device(dev, opts, store, err)) < 0 ||
+		    (ret = wg_snapshot_add_device(snap, dev)) < 0) {
+			wg_device_free(dev);
+			if (!err->failure)
+				fail(err, SAMPLE_READ_FAILED, ret, names.v[i]);
+			goto out;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &snap->mono);
+	clock_gettime(CLOCK_REALTIME, &snap->wall);
+	*out = snap;
+	snap = NULL;
+	ret = 0;
+out:
+	wg_snapshot_free(snap);
+	names_clear(&store_tmp);
+	strlist_clear(&names);
+	return ret;
+}
+
+void sample_cache_clear(struct sample_cache *cache)
+{
+	for (size_t i = 0; i < cache->n; ++i) {
+		free(cache->files[i]->path);
+		names_clear(&cache->files[i]->map);
+		free(cache->files[i]);
+	}
+	free(cache->files);
+	memset(cache, 0, sizeof(*cache));
+}
+
+void sample_error_clear(struct sample_error *err)
+{
+	strlist_clear(&err->available);
+}
