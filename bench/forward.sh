@@ -40,7 +40,7 @@ server=
 cleanup() {
 	[ -z "$server" ] || kill "$server" 2>/dev/null || true
 	[ -z "$server" ] || wait "$server" 2>/dev/null || true
-	WGSTAR_RUN_DIR=$work/run ip netns exec "$LAB_HUB_NS" "$BIN" firewall rollback >/dev/null 2>&1 || true
+	ip netns exec "$LAB_HUB_NS" "$BIN" firewall rollback --run-dir "$work/run" >/dev/null 2>&1 || true
 	"$LAB" down --state "$work/lab" || true
 	rm -rf "$work"
 }
@@ -48,7 +48,6 @@ LAB_HUB_NS=
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-export WGSTAR_RUN_DIR=$work/run
 
 LAB_QUIET=1 "$LAB" up --peers 2 --bulk-peers "$PEERS" --prefix "wgst$$" --state "$work/lab"
 eval "$("$LAB" env --state "$work/lab")"
@@ -59,8 +58,8 @@ hub() {
 counting() {
 	local args=(--yes --confirm-timeout 600 -i "$LAB_HUB_IF")
 	[ "$1" = on ] || args+=(--remove-counting)
-	hub "$BIN" firewall apply "${args[@]}" >/dev/null
-	hub "$BIN" firewall confirm >/dev/null
+	hub "$BIN" firewall apply --run-dir "$work/run" "${args[@]}" >/dev/null
+	hub "$BIN" firewall confirm --run-dir "$work/run" >/dev/null
 	if [ "$1" = on ]; then
 		hub nft list table inet wgstar >/dev/null
 	else

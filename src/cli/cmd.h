@@ -1,35 +1,104 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The subcommands of wgstar-top: forward, firewall, check; and what they share. */
+/*
+ * The command line: one table of commands and one of options, from which arguments are
+ * parsed and every usage text is printed, and what the subcommands share.
+ */
 #ifndef WGSTAR_CMD_H
 #define WGSTAR_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include "model.h"
 
 #define CMD_EXIT_USAGE 2
 
-/* argv[0] is the subcommand. The exit status, or -1 when argv[0] names no subcommand. */
-int cmd_dispatch(int argc, char *argv[]);
+enum opt_id {
+	OPT_IFACE,
+	OPT_CONFIG,
+	OPT_NAMES,
+	OPT_SETTINGS,
+	OPT_RUN_DIR,
+	OPT_SYSCTL_DIR,
+	OPT_DELAY,
+	OPT_ONCE,
+	OPT_JSON,
+	OPT_PROMETHEUS,
+	OPT_TEXTFILE,
+	OPT_READ_ONLY,
+	OPT_NO_COLOR,
+	OPT_CONFIRM_TIMEOUT,
+	OPT_YES,
+	OPT_IPV6,
+	OPT_PERSIST,
+	OPT_REMOVE_COUNTING,
+	OPT_PUBLIC_KEY,
+	OPT_GENERATE,
+	OPT_PSK,
+	OPT_ADDRESS,
+	OPT_KEEPALIVE,
+	OPT_ENDPOINT,
+	OPT_DNS,
+	OPT_CLIENT_CONFIG,
+	OPT_QR,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_COUNT,
+	OPT_END = OPT_COUNT,
+};
 
-int cmd_forward(int argc, char *argv[]);
-int cmd_firewall(int argc, char *argv[]);
-int cmd_check(int argc, char *argv[]);
-int cmd_peer(int argc, char *argv[]);
+/* What one command line said: each option's value ("" for a flag), NULL when not given. */
+struct cmd_args {
+	const char *opt[OPT_COUNT];
+	long num[OPT_COUNT];		/* integer options, checked against their range */
+	double delay;			/* -d */
+	char **pos;			/* the positional arguments, after the command's words */
+	int n_pos;
+};
 
-/* --- shared --- */
+struct cmd;
+typedef int (*cmd_fn)(const struct cmd *c, const struct cmd_args *a);
+
+struct cmd {
+	const char *name;		/* as typed: "firewall", "peer add"; "" for the console */
+	const char *args;		/* the positional arguments' synopsis */
+	const char *summary;		/* one line, N_() */
+	const enum opt_id *opts;	/* OPT_END-terminated; -h is implied */
+	int min_pos, max_pos;
+	cmd_fn run;
+	bool hidden;			/* not listed: internal (the guard) */
+};
+
 extern const char *cmd_prog;
 
+/* Parses argv and runs the command it names: the exit status. */
+int cmd_main(int argc, char *argv[]);
+
+/* The usage of c (of every command when c is NULL) on out. */
+void cmd_usage(FILE *out, const struct cmd *c);
+
+/* "PROG: what went wrong" and the hint to --help: exit status 2. */
 __attribute__((format(printf, 1, 2))) int cmd_usage_error(const char *fmt, ...);
+/* "PROG: what went wrong": exit status 1. */
 __attribute__((format(printf, 1, 2))) int cmd_error(const char *fmt, ...);
+/* "PROG: " and the message, for a line that does not end the command. */
+__attribute__((format(printf, 1, 2))) void cmd_note(const char *fmt, ...);
 
 /* 1 yes, 0 no, -ENOTTY without a terminal to ask on (and no --yes). */
 int cmd_confirm(const char *question, bool yes);
-bool cmd_color(bool no_color);
+bool cmd_color(const struct cmd_args *a);
 
-/* Every WireGuard interface (or iface), named from config; prints why not. 0 or exit status. */
-int cmd_snapshot(struct wg_snapshot **snap, const char *iface, const char *config);
+/* -i, or every interface; names from -c and --names. 0, or an exit status after saying why. */
+int cmd_snapshot(struct wg_snapshot **snap, const struct cmd_args *a);
 
-/* The one line saying why an nftables or sysctl change failed. */
-const char *cmd_strerror(int err);
+/* The state directories, from --run-dir and --sysctl-dir or their defaults. */
+const char *cmd_run_dir(const struct cmd_args *a);
+const char *cmd_sysctl_dir(const struct cmd_args *a);
+
+/* The subcommands. */
+int cmd_console(const struct cmd *c, const struct cmd_args *a);
+int cmd_forward(const struct cmd *c, const struct cmd_args *a);
+int cmd_firewall(const struct cmd *c, const struct cmd_args *a);
+int cmd_check(const struct cmd *c, const struct cmd_args *a);
+int cmd_peer(const struct cmd *c, const struct cmd_args *a);
 
 #endif

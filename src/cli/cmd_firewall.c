@@ -1,241 +1,239 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* wgstar-top firewall: the changes wgstar proposes, previewed, applied safely, confirmed or rolled back. */
+/* wgstar-top firewall: the changes wgstar proposes, previewed, applied under a guard, confirmed or rolled back. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cmd.h"
 #include "firewall_nft.h"
 #include "guard.h"
-#include "session.h"
 #include "i18n.h"
+#include "session.h"
+#include "text.h"
 #include "textdiff.h"
 
-struct fw_opts {
-	const char *action;
-	const char *iface;
-	const char *config;
-	unsigned int timeout;
-	bool yes;
-	bool read_only;
-	bool no_color;
-	bool remove;
-};
-
-static int parse(struct fw_opts *o, int argc, char *argv[])
+static void print_changes(FILE *out, const struct firewall_plan *plan, const char *lead)
 {
-	enum { OPT_TIMEOUT = 256, OPT_YES, OPT_READ_ONLY, OPT_NO_COLOR, OPT_REMOVE };
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "confirm-timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "yes", no_argument, NULL, OPT_YES },
-		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
-		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-		{ "remove-counting", no_argument, NULL, OPT_REMOVE },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end;
-	long v;
-	int c;
-
-	o->timeout = FIREWALL_DEFAULT_TIMEOUT;
-	o->action = "diff";
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:c:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			o->iface = optarg;
-			break;
-		case 'c':
-			o->config = optarg;
-			break;
-		case OPT_TIMEOUT:
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > 3600)
-				return cmd_usage_error(_("the confirm timeout must be 1 to 3600 seconds, not '%s'"), optarg);
-			o->timeout = (unsigned int)v;
-			break;
-		case OPT_YES:
-			o->yes = true;
-			break;
-		case OPT_READ_ONLY:
-			o->read_only = true;
-			break;
-		case OPT_NO_COLOR:
-			o->no_color = true;
-			break;
-		case OPT_REMOVE:
-			o->remove = true;
-			break;
-		case ':':
-			return cmd_usage_error(_("option '%s' needs an argument"), argv[optind - 1]);
-		default:
-			return cmd_usage_error(_("unknown option '%s'"), argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		o->action = argv[optind++];
-	if (optind < argc)
-		return cmd_usage_error(_("unexpected argument '%s'"), argv[optind]);
-	if (strcmp(o->action, "diff") && strcmp(o->action, "apply") && strcmp(o->action, "confirm") &&
-	    strcmp(o->action, "rollback"))
-		return cmd_usage_error(_("firewall wants diff, apply, confirm or rollback, not '%s'"), o->action);
-	return 0;
-}
-
-static void print_changes(const struct firewall_plan *plan)
-{
-	char buf[512];
+	char buf[1024];
 
 	for (size_t i = 0; i < plan->n; ++i)
-		printf("# %s\n", firewall_change_describe(buf, sizeof(buf), &plan->v[i]));
+		fprintf(out, "%s%s\n", lead, firewall_change_describe(buf, sizeof(buf), &plan->v[i]));
 }
 
 static int send_error(int ret, const char *what)
 {
+	char shown[1024];
+
 	if (ret == -ERESTART)
 		return cmd_error(_("ruleset changed since the preview; run diff again"));
-	if (what)
-		return cmd_error(_("the kernel refused \"%s\": %s"), what, cmd_strerror(-ret));
-	return cmd_error(_("changing the ruleset failed: %s"), cmd_strerror(-ret));
-}
-
-/* Warnings for what the change shuts that was open. */
-static void lockout_warnings(const struct firewall_plan *plan, const struct wg_snapshot *snap)
-{
-	char buf[1024];
-
-	if (firewall_lockout_warnings(plan, snap, session_ssh_port(), buf, sizeof(buf)))
-		fputs(buf, stderr);
+	if (what[0])
+		return cmd_error(_("the kernel refused \"%s\": %s"), text_safe(shown, sizeof(shown), what),
+				 text_strerror(-ret));
+	return cmd_error(_("changing the ruleset failed: %s"), text_strerror(-ret));
 }
 
 /* The plan, previewed and validated by the kernel without committing. 0, 1 for nothing to do, or exit status. */
-static int preview(const struct fw_opts *o, struct firewall_plan *plan, struct wg_snapshot *snap)
+static int preview(const struct cmd_args *a, struct firewall_plan *plan, struct wg_snapshot *snap)
 {
-	const char *what;
+	char what[512];
 	int ret;
 
-	ret = firewall_propose(plan, snap, o->remove);
+	ret = firewall_propose(plan, snap, a->opt[OPT_REMOVE_COUNTING]);
 	if (ret < 0)
-		return cmd_error(_("reading the ruleset failed: %s"), cmd_strerror(-ret));
+		return cmd_error(_("reading the ruleset failed: %s"), text_strerror(-ret));
 	if (!plan->n) {
 		printf(_("nothing to change: the ruleset already has what wgstar proposes\n"));
 		return 1;
 	}
-	ret = firewall_send(plan, snap, false, &what);
+	ret = firewall_send(plan, snap, false, what, sizeof(what));
 	if (ret < 0)
 		return send_error(ret, what);
-	print_changes(plan);
+	print_changes(stdout, plan, "# ");
 	ret = textdiff_unified(stdout, plan->before, plan->after, _("ruleset now"), _("ruleset after the change"),
-			       cmd_color(o->no_color));
+			       cmd_color(a));
 	if (ret < 0)
 		return cmd_error("%s", strerror(-ret));
 	fflush(stdout);
 	return 0;
 }
 
-/* What the guard's result file says, for people; 0, or 1 when the rollback failed. */
+/* What the guard's result says, for people: 0, or 1 when the rollback failed. */
 static int print_result(const char *result)
 {
-	char outcome[16] = "", why[16] = "", reason[128];
+	char line[512];
 
-	if (sscanf(result, "%15s %15s", outcome, why) != 2)
-		return 1;
-	snprintf(reason, sizeof(reason), "%s",
-		 !strcmp(why, "timeout") ? _("not confirmed in time") :
-		 !strcmp(why, "asked") ? _("asked for") :
-		 !strcmp(why, "noguard") ? _("no guard could be started") : _("the guard was stopped"));
-	if (!strcmp(outcome, "confirmed"))
-		printf(_("confirmed: the change stays\n"));
-	else if (!strcmp(outcome, "same"))
-		printf(_("rolled back (%s): the ruleset is as it was before the change\n"), reason);
-	else if (!strcmp(outcome, "differs"))
-		printf(_("rolled back (%s), but the ruleset differs from the one saved before the change: "
-			 "someone changed it meanwhile\n"), reason);
-	else
-		return cmd_error(_("the rollback (%s) failed; see the system log: %s"), reason,
-				 strchr(result, '\n') ? strchr(result, '\n') + 1 : "");
+	if (firewall_result_text(result, line, sizeof(line)))
+		return cmd_error("%s", line);
+	printf("%s\n", line);
 	return 0;
 }
 
-static int apply(const struct fw_opts *o, struct firewall_plan *plan, struct wg_snapshot *snap)
+/* The run directory, checked; 0 or an exit status after saying why. */
+static int run_dir(const char *dir, bool create)
 {
-	const char *what;
-	char *result = NULL;
-	int ret;
-
-	if (firewall_pending())
-		return cmd_error(_("a change is waiting for confirmation; run 'firewall confirm' or 'firewall rollback' first"));
-	if ((ret = preview(o, plan, snap)))
-		return ret == 1 ? EXIT_SUCCESS : ret;
-	lockout_warnings(plan, snap);
-	ret = cmd_confirm(_("Apply this change? It is rolled back unless confirmed."), o->yes);
-	if (ret == -ENOTTY)
-		return cmd_error(_("not applying without a terminal to ask on; use --yes"));
-	if (!ret)
-		return cmd_error(_("not applied"));
-	ret = firewall_save(plan);
-	if (ret < 0)
-		return cmd_error(_("saving the ruleset in %s failed: %s"), firewall_run_dir(), strerror(-ret));
-	ret = firewall_send(plan, snap, true, &what);
-	if (ret < 0)
-		return send_error(ret, what);
-	ret = firewall_guard_start(plan, snap, o->timeout);
-	if (ret < 0) {
-		/* Without a guard the change must not stay: nothing would take it back. */
-		cmd_error(_("starting the rollback guard failed (%s); rolling back now"), strerror(-ret));
-		firewall_undo(plan, snap);
-		if (!firewall_guard_result(&result))
-			print_result(result);
-		free(result);
-		return EXIT_FAILURE;
-	}
-	printf(_("applied; rolled back in %u s unless you run: %s firewall confirm\n"), o->timeout, cmd_prog);
-	return EXIT_SUCCESS;
-}
-
-static int guard_cmd(enum firewall_guard_cmd cmd)
-{
-	char *result = NULL;
-	int ret = firewall_guard_signal(cmd, 15);
+	char msg[512];
+	int ret = guard_dir_check(dir, create, msg, sizeof(msg));
 
 	if (ret == -ENOENT)
 		return cmd_error(_("no firewall change is waiting for confirmation"));
 	if (ret < 0)
-		return cmd_error(_("the rollback guard did not answer: %s"), strerror(-ret));
-	if (firewall_guard_result(&result) < 0)
-		return cmd_error(_("the rollback guard ended without a word; see the system log"));
+		return cmd_error("%s", msg);
+	return 0;
+}
+
+static void describe_pending(FILE *out, const struct firewall_pending *p)
+{
+	char who[256];
+
+	fprintf(out, _("a firewall change applied by %s waits for confirmation; it is rolled back in %lld s\n"),
+		p->by[0] ? text_safe(who, sizeof(who), p->by) : "?", (long long)(p->deadline - time(NULL)));
+	print_changes(out, &p->plan, "  ");
+}
+
+static int apply(const struct cmd_args *a, struct firewall_plan *plan, struct wg_snapshot *snap)
+{
+	const char *dir = cmd_run_dir(a);
+	unsigned int timeout = a->opt[OPT_CONFIRM_TIMEOUT] ? (unsigned int)a->num[OPT_CONFIRM_TIMEOUT] :
+							      GUARD_DEFAULT_TIMEOUT;
+	struct firewall_pending p;
+	char warn[1024], who[256], what[512];
+	int lock = -1, holder, ret;
+
+	if ((ret = run_dir(dir, true)))
+		return ret;
+	/* From the look for a pending change until its guard has taken over: one apply at a time. */
+	lock = guard_lock(dir, false, &holder);
+	if (lock == -EWOULDBLOCK)
+		return cmd_error(_("another firewall change is being applied now (process %d); try again when it is done"),
+				 holder);
+	if (lock < 0)
+		return cmd_error(_("locking %s failed: %s"), dir, text_strerror(-lock));
+	if (!guard_read(dir, &p)) {
+		describe_pending(stderr, &p);
+		firewall_pending_free(&p);
+		ret = cmd_error(_("not applying another change: run 'firewall confirm' or 'firewall rollback' first"));
+		goto out;
+	}
+	if ((ret = preview(a, plan, snap))) {
+		ret = ret == 1 ? EXIT_SUCCESS : ret;
+		goto out;
+	}
+	if (firewall_lockout_warnings(plan, snap, session_ssh_port(), warn, sizeof(warn)))
+		fputs(warn, stderr);
+	ret = cmd_confirm(_("Apply this change? It is rolled back unless confirmed."), a->opt[OPT_YES]);
+	if (ret <= 0) {
+		ret = cmd_error(ret == -ENOTTY ? _("not applying without a terminal to ask on; use --yes") :
+						 _("not applied"));
+		goto out;
+	}
+	ret = guard_commit(dir, plan, snap, timeout, session_who(who, sizeof(who)), what, sizeof(what));
+	if (ret == -ECHILD) {
+		char *result = NULL;
+
+		/* Without a guard the change must not stay: nothing would take it back. */
+		cmd_note(_("starting the rollback guard failed; the change is rolled back"));
+		if (!guard_result(dir, &result))
+			print_result(result);
+		free(result);
+		ret = EXIT_FAILURE;
+		goto out;
+	}
+	if (ret < 0) {
+		ret = send_error(ret, what);
+		goto out;
+	}
+	printf(_("applied; rolled back in %u s unless you run: %s firewall confirm\n"), timeout, cmd_prog);
+	ret = EXIT_SUCCESS;
+out:
+	guard_unlock(lock);
+	return ret;
+}
+
+static int finish(const struct cmd_args *a, enum guard_cmd cmd)
+{
+	const char *dir = cmd_run_dir(a);
+	char *result = NULL;
+	int ret;
+
+	if ((ret = run_dir(dir, false)))
+		return ret;
+	ret = guard_finish(dir, cmd, &result);
+	if (ret == -ENOENT)
+		return cmd_error(_("no firewall change is waiting for confirmation"));
+	if (ret == -ETIMEDOUT)
+		return cmd_error(_("the rollback guard did not answer in time; see 'firewall status'"));
+	if (ret < 0)
+		return cmd_error(_("the rollback guard did not answer: %s"), text_strerror(-ret));
 	ret = print_result(result) ? EXIT_FAILURE : EXIT_SUCCESS;
 	free(result);
 	return ret;
 }
 
-int cmd_firewall(int argc, char *argv[])
+static int status(const struct cmd_args *a)
 {
-	struct fw_opts o = { 0 };
+	const char *dir = cmd_run_dir(a);
+	struct firewall_pending p;
+	char *result = NULL, line[512];
+	int ret = guard_dir_check(dir, false, line, sizeof(line));
+
+	if (ret < 0 && ret != -ENOENT)
+		return cmd_error("%s", line);
+	if (!ret)
+		ret = guard_read(dir, &p);
+	if (ret == -ENOENT) {
+		printf(_("no firewall change is waiting for confirmation\n"));
+		if (!guard_result(dir, &result)) {
+			firewall_result_text(result, line, sizeof(line));
+			printf(_("the last one: %s\n"), line);
+			free(result);
+		}
+		return EXIT_SUCCESS;
+	}
+	if (ret < 0)
+		return cmd_error(_("reading the pending change in %s failed: %s"), dir, text_strerror(-ret));
+	describe_pending(stdout, &p);
+	if (guard_alive(&p))
+		printf(_("its guard runs (process %d)\n"), (int)p.guard_pid);
+	else if (p.guard_pid)
+		printf(_("UNGUARDED: its guard (process %d) is gone; nothing will roll it back: run '%s firewall "
+			 "confirm' to keep it or '%s firewall rollback' to undo it\n"), (int)p.guard_pid, cmd_prog, cmd_prog);
+	else
+		printf(_("UNGUARDED: no guard has taken it over; run '%s firewall confirm' to keep it or '%s "
+			 "firewall rollback' to undo it\n"), cmd_prog, cmd_prog);
+	firewall_pending_free(&p);
+	return EXIT_SUCCESS;
+}
+
+int cmd_firewall(const struct cmd *c, const struct cmd_args *a)
+{
+	const char *action = a->n_pos ? a->pos[0] : "diff";
 	struct firewall_plan plan = { 0 };
 	struct wg_snapshot *snap = NULL;
+	char shown[128];
 	int ret;
 
-	if ((ret = parse(&o, argc, argv)))
-		return ret;
-	if (o.read_only && strcmp(o.action, "diff"))
+	if (!strcmp(c->name, "firewall guard"))
+		return guard_main(cmd_run_dir(a));
+	if (strcmp(action, "diff") && strcmp(action, "apply") && strcmp(action, "confirm") &&
+	    strcmp(action, "rollback") && strcmp(action, "status"))
+		return cmd_usage_error(_("firewall wants diff, apply, confirm, rollback or status, not '%s'"),
+				       text_safe(shown, sizeof(shown), action));
+	if (a->opt[OPT_READ_ONLY] && strcmp(action, "diff") && strcmp(action, "status"))
 		return cmd_error(_("--read-only: not changing the firewall"));
-	if (!strcmp(o.action, "confirm"))
-		return guard_cmd(FIREWALL_CONFIRM);
-	if (!strcmp(o.action, "rollback"))
-		return guard_cmd(FIREWALL_ROLLBACK);
-	if ((ret = cmd_snapshot(&snap, o.iface, o.config)))
+	if (!strcmp(action, "status"))
+		return status(a);
+	if (!strcmp(action, "confirm"))
+		return finish(a, GUARD_CONFIRM);
+	if (!strcmp(action, "rollback"))
+		return finish(a, GUARD_ROLLBACK);
+	if ((ret = cmd_snapshot(&snap, a)))
 		return ret;
-	if (!strcmp(o.action, "diff")) {
-		ret = preview(&o, &plan, snap);
+	if (!strcmp(action, "diff")) {
+		ret = preview(a, &plan, snap);
 		ret = ret == 1 ? EXIT_SUCCESS : ret;
 	} else {
-		ret = apply(&o, &plan, snap);
+		ret = apply(a, &plan, snap);
 	}
 	firewall_plan_free(&plan);
 	wg_snapshot_free(snap);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgstar-top peer: add, remove, rename, allowed-ips, drift, reconcile. */
 #include <errno.h>
-#include <getopt.h>
 #include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,120 +15,16 @@
 #include "peerops.h"
 #include "qr.h"
 #include "strlist.h"
+#include "text.h"
 
 struct peer_opts {
 	const char *action;
-	const char *args[2];
-	int n_args;
+	const char *const *args;
 	const char *iface;
-	const char *config;
-	const char *names;
-	const char *settings;
-	const char *public_key;
-	bool generate;
-	bool psk;
-	const char *address;
-	long keepalive;
-	const char *endpoint;
-	const char *dns;
-	const char *client_config;
-	bool qr;
-	bool yes;
-	bool read_only;
+	const char *shown_iface;	/* escaped for messages */
+	char iface_buf[TEXT_IFNAME_LEN];
+	const struct cmd_args *a;
 };
-
-static const struct {
-	const char *name;
-	int min_args, max_args;
-} actions[] = {
-	{ "add", 1, 1 },
-	{ "remove", 1, 1 },
-	{ "rename", 2, 2 },
-	{ "allowed-ips", 2, 2 },
-	{ "drift", 0, 0 },
-	{ "reconcile", 1, 1 },
-};
-
-static int parse(struct peer_opts *o, int argc, char *argv[])
-{
-	enum {
-		OPT_NAMES = 256, OPT_SETTINGS, OPT_PUBLIC_KEY, OPT_GENERATE, OPT_PSK, OPT_ADDRESS,
-		OPT_KEEPALIVE, OPT_ENDPOINT, OPT_DNS, OPT_CLIENT_CONFIG, OPT_QR, OPT_YES, OPT_READ_ONLY,
-	};
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "names", required_argument, NULL, OPT_NAMES },
-		{ "settings", required_argument, NULL, OPT_SETTINGS },
-		{ "public-key", required_argument, NULL, OPT_PUBLIC_KEY },
-		{ "generate", no_argument, NULL, OPT_GENERATE },
-		{ "psk", no_argument, NULL, OPT_PSK },
-		{ "address", required_argument, NULL, OPT_ADDRESS },
-		{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
-		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
-		{ "dns", required_argument, NULL, OPT_DNS },
-		{ "client-config", required_argument, NULL, OPT_CLIENT_CONFIG },
-		{ "qr", no_argument, NULL, OPT_QR },
-		{ "yes", no_argument, NULL, OPT_YES },
-		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
-		{ NULL, 0, NULL, 0 },
-	};
-	size_t a;
-	char *end;
-	int c;
-
-	o->names = NAMES_STORE_PATH;
-	o->settings = PEEROPS_SETTINGS_PATH;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:c:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i': o->iface = optarg; break;
-		case 'c': o->config = optarg; break;
-		case OPT_NAMES: o->names = optarg; break;
-		case OPT_SETTINGS: o->settings = optarg; break;
-		case OPT_PUBLIC_KEY: o->public_key = optarg; break;
-		case OPT_GENERATE: o->generate = true; break;
-		case OPT_PSK: o->psk = true; break;
-		case OPT_ADDRESS: o->address = optarg; break;
-		case OPT_KEEPALIVE:
-			errno = 0;
-			o->keepalive = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || o->keepalive < 0 || o->keepalive > 65535)
-				return cmd_usage_error(_("--keepalive wants seconds from 0 to 65535, not '%s'"), optarg);
-			break;
-		case OPT_ENDPOINT: o->endpoint = optarg; break;
-		case OPT_DNS: o->dns = optarg; break;
-		case OPT_CLIENT_CONFIG: o->client_config = optarg; break;
-		case OPT_QR: o->qr = true; break;
-		case OPT_YES: o->yes = true; break;
-		case OPT_READ_ONLY: o->read_only = true; break;
-		case ':':
-			return cmd_usage_error(_("option '%s' needs a value"), argv[optind - 1]);
-		default:
-			return cmd_usage_error(_("unknown option '%s'"), argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return cmd_usage_error(_("peer wants add, remove, rename, allowed-ips, drift or reconcile"));
-	o->action = argv[optind++];
-	for (a = 0; a < sizeof(actions) / sizeof(actions[0]); ++a)
-		if (!strcmp(o->action, actions[a].name))
-			break;
-	if (a == sizeof(actions) / sizeof(actions[0]))
-		return cmd_usage_error(_("peer wants add, remove, rename, allowed-ips, drift or reconcile, not '%s'"),
-				       o->action);
-	while (optind < argc) {
-		if (o->n_args == actions[a].max_args)
-			return cmd_usage_error(_("unexpected argument '%s'"), argv[optind]);
-		o->args[o->n_args++] = argv[optind++];
-	}
-	if (o->n_args < actions[a].min_args)
-		return cmd_usage_error(_("peer %s wants more arguments; see --help"), o->action);
-	if (o->public_key && o->generate)
-		return cmd_usage_error(_("--public-key and --generate exclude each other"));
-	return 0;
-}
 
 /* -i, or the only WireGuard interface there is. */
 static int pick_iface(struct peer_opts *o)
@@ -140,7 +35,7 @@ static int pick_iface(struct peer_opts *o)
 	if (o->iface)
 		return 0;
 	if ((ret = backend_list_devices(&names)) < 0)
-		return cmd_error(_("reading the WireGuard interfaces failed: %s"), cmd_strerror(-ret));
+		return cmd_error(_("reading the WireGuard interfaces failed: %s"), text_strerror(-ret));
 	if (names.n == 1) {
 		static char only[IFNAMSIZ];
 
@@ -153,14 +48,14 @@ static int pick_iface(struct peer_opts *o)
 		return cmd_error(_("there is no WireGuard interface in this network namespace"));
 	if (ret > 1)
 		return cmd_usage_error(_("there are several WireGuard interfaces here; choose one with -i"));
-	if (o->config && !o->iface)
+	if (o->a->opt[OPT_CONFIG] && !o->iface)
 		return cmd_usage_error(_("%s needs -i: a config file belongs to one interface"), "-c");
 	return 0;
 }
 
 static int fail(const struct peerops_ctx *ctx, int ret)
 {
-	return cmd_error("%s", ctx->msg[0] ? ctx->msg : strerror(-ret));
+	return cmd_error("%s", ctx->msg[0] ? ctx->msg : text_strerror(-ret));
 }
 
 static void print_qr(FILE *out, const char *text)
@@ -170,7 +65,7 @@ static void print_qr(FILE *out, const char *text)
 	int ret = qr_render(&art, text, utf8 ? QR_UTF8_HALF : QR_ASCII);
 
 	if (ret < 0) {
-		fprintf(stderr, _("%s: drawing the QR code failed: %s\n"), cmd_prog, strerror(-ret));
+		cmd_note(_("drawing the QR code failed: %s"), strerror(-ret));
 		return;
 	}
 	for (size_t i = 0; i < art.n; ++i)
@@ -178,7 +73,7 @@ static void print_qr(FILE *out, const char *text)
 	qr_art_free(&art);
 }
 
-static int ask_endpoint(struct peer_opts *o, char *buf, size_t len)
+static int ask_endpoint(char *buf, size_t len)
 {
 	if (!isatty(STDIN_FILENO))
 		return -ENOTTY;
@@ -191,49 +86,54 @@ static int ask_endpoint(struct peer_opts *o, char *buf, size_t len)
 
 static int add(struct peer_opts *o, struct peerops_ctx *ctx)
 {
+	const struct cmd_args *a = o->a;
+	const char *client_config = a->opt[OPT_CLIENT_CONFIG], *settings = ctx->settings_path;
 	struct peer_add_req req = {
 		.name = o->args[0],
-		.public_key = o->public_key,
-		.preshared_key = o->psk,
-		.address = o->address,
-		.keepalive = (uint16_t)o->keepalive,
-		.endpoint = o->endpoint,
-		.dns = o->dns,
+		.public_key = a->opt[OPT_PUBLIC_KEY],
+		.preshared_key = a->opt[OPT_PSK],
+		.address = a->opt[OPT_ADDRESS],
+		.keepalive = a->opt[OPT_KEEPALIVE] ? (uint16_t)a->num[OPT_KEEPALIVE] : 0,
+		.endpoint = a->opt[OPT_ENDPOINT],
+		.dns = a->opt[OPT_DNS],
 	};
 	struct peer_add_result res;
-	char b64[WG_KEY_B64_LEN], endpoint[256];
+	char b64[WG_KEY_B64_LEN], endpoint[256], name[256], file[512];
 	int ret;
 
-	if (o->client_config && access(o->client_config, F_OK) == 0)
-		return cmd_error(_("%s exists already; not overwriting it"), o->client_config);
+	if (req.public_key && a->opt[OPT_GENERATE])
+		return cmd_usage_error(_("--public-key and --generate exclude each other"));
+	if (client_config && access(client_config, F_OK) == 0)
+		return cmd_error(_("%s exists already; not overwriting it"), text_safe(file, sizeof(file), client_config));
 	ret = peerops_add(ctx, &req, &res);
-	if (ret == -EDESTADDRREQ && ask_endpoint(o, endpoint, sizeof(endpoint)) == 0) {
+	if (ret == -EDESTADDRREQ && ask_endpoint(endpoint, sizeof(endpoint)) == 0) {
 		req.endpoint = endpoint;
 		ret = peerops_add(ctx, &req, &res);
 		/* Asked once, remembered: the next peer gets the same hub. */
-		if (ret == 0 && o->settings && peerops_save_setting(o->settings, o->iface, "Endpoint", endpoint) == 0)
-			fprintf(stderr, _("%s: the hub's endpoint is kept in %s\n"), cmd_prog, o->settings);
+		if (ret == 0 && settings && peerops_save_setting(settings, o->iface, "Endpoint", endpoint) == 0)
+			cmd_note(_("the hub's endpoint is kept in %s"), text_safe(file, sizeof(file), settings));
 	}
 	if (ret < 0)
 		return fail(ctx, ret);
 	key_to_base64(b64, res.public_key);
-	fprintf(stderr, _("%s: added %s to %s: %s, allowed IPs %s\n"), cmd_prog, req.name, o->iface, b64, res.address);
+	cmd_note(_("added %s to %s: %s, allowed IPs %s"), text_safe(name, sizeof(name), req.name), o->shown_iface, b64,
+		 res.address);
 	if (ctx->msg[0])
-		fprintf(stderr, "%s: %s\n", cmd_prog, ctx->msg);
-	if (o->client_config) {
+		cmd_note("%s", ctx->msg);
+	if (client_config) {
 		/* A new file, mode 0600 from the start: it holds a private key. */
-		if ((ret = atomic_create(o->client_config, res.client_config, strlen(res.client_config), 0600)) < 0) {
+		if ((ret = atomic_create(client_config, res.client_config, strlen(res.client_config), 0600)) < 0) {
 			/* The peer is in; the config can be made again only with a new key. */
-			fprintf(stderr, _("%s: writing %s failed: %s; the client config follows instead\n"), cmd_prog,
-				o->client_config, strerror(-ret));
+			cmd_note(_("writing %s failed: %s; the client config follows instead"),
+				 text_safe(file, sizeof(file), client_config), strerror(-ret));
 			fputs(res.client_config, stdout);
 		} else {
-			fprintf(stderr, _("%s: client config written to %s (mode 0600)\n"), cmd_prog, o->client_config);
+			cmd_note(_("client config written to %s (mode 0600)"), text_safe(file, sizeof(file), client_config));
 		}
 	} else {
 		fputs(res.client_config, stdout);
 	}
-	if (o->qr)
+	if (a->opt[OPT_QR])
 		print_qr(stdout, res.client_config);
 	fflush(stdout);
 	peerops_result_free(&res);
@@ -243,31 +143,31 @@ static int add(struct peer_opts *o, struct peerops_ctx *ctx)
 static int remove_peer(struct peer_opts *o, struct peerops_ctx *ctx)
 {
 	uint8_t key[WG_KEY_LEN];
-	char name[128], b64[WG_KEY_B64_LEN], question[512];
+	char name[128], shown[256], b64[WG_KEY_B64_LEN], question[512];
 	int ret;
 
 	if ((ret = peerops_resolve(ctx, o->args[0], key, name, sizeof(name))) < 0)
 		return fail(ctx, ret);
 	key_to_base64(b64, key);
-	snprintf(question, sizeof(question), _("Remove peer %s (%s) from %s, live and from its config file?"), name,
-		 b64, o->iface);
-	ret = cmd_confirm(question, o->yes);
+	snprintf(question, sizeof(question), _("Remove peer %s (%s) from %s, live and from its config file?"),
+		 text_safe(shown, sizeof(shown), name), b64, o->shown_iface);
+	ret = cmd_confirm(question, o->a->opt[OPT_YES]);
 	if (ret == -ENOTTY)
 		return cmd_error(_("not removing without a terminal to ask on; use --yes"));
 	if (!ret)
-		return cmd_error(_("peer %s not removed"), name);
+		return cmd_error(_("peer %s not removed"), shown);
 	if ((ret = peerops_remove(ctx, key)) < 0)
 		return fail(ctx, ret);
 	if (ctx->msg[0])
-		fprintf(stderr, "%s: %s\n", cmd_prog, ctx->msg);
-	printf(_("removed %s (%s) from %s\n"), name, b64, o->iface);
+		cmd_note("%s", ctx->msg);
+	printf(_("removed %s (%s) from %s\n"), text_safe(shown, sizeof(shown), name), b64, o->shown_iface);
 	return EXIT_SUCCESS;
 }
 
 static int drift(struct peerops_ctx *ctx)
 {
 	struct peer_drift *v;
-	char b64[WG_KEY_B64_LEN];
+	char b64[WG_KEY_B64_LEN], shown[256];
 	size_t n;
 	int ret;
 
@@ -275,7 +175,8 @@ static int drift(struct peerops_ctx *ctx)
 		return fail(ctx, ret);
 	for (size_t i = 0; i < n; ++i) {
 		key_to_base64(b64, v[i].key);
-		printf(v[i].live ? _("live only:    %s %s\n") : _("in file only: %s %s\n"), b64, v[i].name);
+		printf(v[i].live ? _("live only:    %s %s\n") : _("in file only: %s %s\n"), b64,
+		       text_safe(shown, sizeof(shown), v[i].name));
 	}
 	if (!n)
 		printf(_("the live interface and its config file agree\n"));
@@ -286,7 +187,7 @@ static int drift(struct peerops_ctx *ctx)
 static int reconcile(struct peer_opts *o, struct peerops_ctx *ctx)
 {
 	enum drift_direction dir;
-	char *preview = NULL;
+	char *preview = NULL, shown[128];
 	int ret;
 
 	if (!strcmp(o->args[0], "to-file"))
@@ -294,7 +195,8 @@ static int reconcile(struct peer_opts *o, struct peerops_ctx *ctx)
 	else if (!strcmp(o->args[0], "to-live"))
 		dir = DRIFT_TO_LIVE;
 	else
-		return cmd_usage_error(_("reconcile wants to-file or to-live, not '%s'"), o->args[0]);
+		return cmd_usage_error(_("reconcile wants to-file or to-live, not '%s'"),
+				       text_safe(shown, sizeof(shown), o->args[0]));
 	if ((ret = peerops_reconcile_preview(ctx, dir, &preview)) < 0)
 		return fail(ctx, ret);
 	if (!preview[0]) {
@@ -305,7 +207,7 @@ static int reconcile(struct peer_opts *o, struct peerops_ctx *ctx)
 	fputs(preview, stdout);
 	free(preview);
 	ret = cmd_confirm(dir == DRIFT_TO_FILE ? _("Write this to the config file?") :
-						  _("Make these changes to the live interface?"), o->yes);
+						  _("Make these changes to the live interface?"), o->a->opt[OPT_YES]);
 	if (ret == -ENOTTY)
 		return cmd_error(_("not changing anything without a terminal to ask on; use --yes"));
 	if (!ret)
@@ -316,24 +218,24 @@ static int reconcile(struct peer_opts *o, struct peerops_ctx *ctx)
 	return EXIT_SUCCESS;
 }
 
-int cmd_peer(int argc, char *argv[])
+int cmd_peer(const struct cmd *c, const struct cmd_args *a)
 {
-	struct peer_opts o = { 0 };
+	struct peer_opts o = { .action = c->name + strlen("peer "), .args = (const char *const *)a->pos, .a = a,
+			       .iface = a->opt[OPT_IFACE] };
 	struct peerops_ctx ctx = { 0 };
 	uint8_t key[WG_KEY_LEN];
-	char name[128];
+	char name[128], shown[256], prefixes[512];
 	int ret;
 
-	if ((ret = parse(&o, argc, argv)))
-		return ret;
-	if (o.read_only && strcmp(o.action, "drift"))
+	if (a->opt[OPT_READ_ONLY] && strcmp(o.action, "drift"))
 		return cmd_error(_("--read-only: not changing any peer"));
 	if ((ret = pick_iface(&o)))
 		return ret;
+	o.shown_iface = text_safe(o.iface_buf, sizeof(o.iface_buf), o.iface);
 	ctx.iface = o.iface;
-	ctx.config_path = o.config;
-	ctx.names_path = o.names;
-	ctx.settings_path = o.settings;
+	ctx.config_path = a->opt[OPT_CONFIG];
+	ctx.names_path = a->opt[OPT_NAMES] ? a->opt[OPT_NAMES] : NAMES_STORE_PATH;
+	ctx.settings_path = a->opt[OPT_SETTINGS] ? a->opt[OPT_SETTINGS] : PEEROPS_SETTINGS_PATH;
 
 	if (!strcmp(o.action, "add"))
 		return add(&o, &ctx);
@@ -352,8 +254,10 @@ int cmd_peer(int argc, char *argv[])
 	if (ret < 0)
 		return fail(&ctx, ret);
 	if (!strcmp(o.action, "rename"))
-		printf(_("renamed %s to %s\n"), name, o.args[1]);
+		printf(_("renamed %s to %s\n"), text_safe(shown, sizeof(shown), name),
+		       text_safe(prefixes, sizeof(prefixes), o.args[1]));
 	else
-		printf(_("%s now has allowed IPs %s\n"), name, o.args[1]);
+		printf(_("%s now has allowed IPs %s\n"), text_safe(shown, sizeof(shown), name),
+		       text_safe(prefixes, sizeof(prefixes), o.args[1]));
 	return EXIT_SUCCESS;
 }

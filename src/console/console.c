@@ -18,7 +18,6 @@
 #include "atomic.h"
 #include "canvas.h"
 #include "check_gather.h"
-#include "cmd.h"
 #include "console.h"
 #include "counters_io.h"
 #include "firewall_nft.h"
@@ -31,6 +30,7 @@
 #include "sample.h"
 #include "sysctl.h"
 #include "term.h"
+#include "text.h"
 #include "textdiff.h"
 #include "view.h"
 
@@ -51,6 +51,7 @@ struct sampler {
 	struct sample_opts opts;
 	struct sample_cache cache;	/* the sampler thread's own */
 	bool sync_counters;		/* keep the counting sets in step with the peers */
+	const char *run_dir;		/* where a pending firewall change is kept */
 
 	bool stop;
 	bool now;			/* sample at once */
@@ -62,6 +63,8 @@ struct sampler {
 	struct wg_snapshot *snap;
 	struct sample_error err;
 	struct fwd_state fwd;
+	int fw_pending;			/* guard_state() */
+	double fw_left;
 };
 
 struct console {
@@ -116,7 +119,8 @@ static void *sampler_main(void *arg)
 		struct wg_snapshot *snap = NULL;
 		struct sample_error err;
 		struct fwd_state fwd = { -1, -1 };
-		int ret;
+		double fw_left;
+		int ret, fw_pending;
 
 		while (!s->stop && (s->paused || !s->now)) {
 			clock_gettime(CLOCK_MONOTONIC, &start);
@@ -139,6 +143,8 @@ static void *sampler_main(void *arg)
 			counters_update(snap, s->sync_counters);
 			sysctl_forwarding(&fwd);
 		}
+		/* A change waiting for confirmation, and whether its guard still runs. */
+		fw_pending = guard_state(s->run_dir, &fw_left);
 
 		pthread_mutex_lock(&s->lock);
 		if (s->ready) {
@@ -150,6 +156,8 @@ static void *sampler_main(void *arg)
 		s->snap = snap;
 		s->err = err;
 		s->fwd = fwd;
+		s->fw_pending = fw_pending;
+		s->fw_left = fw_left;
 		/* Fails only on a full counter, and then a wakeup is pending anyway. */
 		eventfd_write(s->efd, 1);
 		/* A steady cadence: the time a sample takes does not add to the interval. */
@@ -177,7 +185,7 @@ static void sampler_free(struct sampler *s)
 }
 
 static int sampler_start(struct sampler **out, const struct sample_opts *opts, double interval,
-			 bool sync_counters)
+			 bool sync_counters, const char *run_dir)
 {
 	struct sampler *s = calloc(1, sizeof(*s));
 	pthread_condattr_t cattr;
@@ -190,6 +198,7 @@ static int sampler_start(struct sampler **out, const struct sample_opts *opts, d
 	s->opts = *opts;
 	s->opts.cache = &s->cache;
 	s->sync_counters = sync_counters;
+	s->run_dir = run_dir;
 	s->interval = interval;
 	s->now = true;
 	pthread_mutex_init(&s->lock, NULL);
@@ -255,22 +264,6 @@ static bool sample_error_fatal(const struct sample_error *err)
 	return err->code == -EPERM || err->code == -EACCES;
 }
 
-static void describe_error(const struct console *con, const struct sample_error *err, char *buf, size_t len)
-{
-	FILE *f = fmemopen(buf, len, "w");
-	char *nl;
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	con->opts->describe(f, err);
-	fclose(f);
-	buf[len - 1] = '\0';
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = '\0';
-}
-
 /* Takes what the sampler left in the slot; 0, or -errno with msg set when the console must end. */
 static int take_result(struct console *con, char *msg, size_t len)
 {
@@ -294,6 +287,8 @@ static int take_result(struct console *con, char *msg, size_t len)
 	snap = s->snap;
 	err = s->err;
 	fwd = s->fwd;
+	con->app.fw_pending = s->fw_pending;
+	con->app.fw_left = s->fw_left;
 	s->ready = false;
 	s->snap = NULL;
 	memset(&s->err, 0, sizeof(s->err));
@@ -303,10 +298,10 @@ static int take_result(struct console *con, char *msg, size_t len)
 
 	if (ret < 0) {
 		if (!con->sampled && sample_error_fatal(&err)) {
-			describe_error(con, &err, msg, len);
+			sample_error_describe(msg, len, &err);
 			goto out;
 		}
-		describe_error(con, &err, text, sizeof(text));
+		sample_error_describe(text, sizeof(text), &err);
 		app_set_error(&con->app, text);
 		ret = 0;
 		goto out;
@@ -380,10 +375,10 @@ static void send_error(struct console *con, int ret, const char *what)
 {
 	if (ret == -ERESTART)
 		say(con, "%s", _("ruleset changed since the preview; preview again"));
-	else if (what)
-		say(con, _("the kernel refused \"%s\": %s"), what, cmd_strerror(-ret));
+	else if (what[0])
+		say(con, _("the kernel refused \"%s\": %s"), what, text_strerror(-ret));
 	else
-		say(con, _("changing the ruleset failed: %s"), cmd_strerror(-ret));
+		say(con, _("changing the ruleset failed: %s"), text_strerror(-ret));
 }
 
 /* A snapshot of its own for the plan: the app's is replaced at every sample. */
@@ -397,7 +392,7 @@ static int plan_snapshot(struct console *con)
 	so.cache = NULL;
 	ret = sample_take(&con->plan_snap, &so, &err);
 	if (ret < 0) {
-		describe_error(con, &err, text, sizeof(text));
+		sample_error_describe(text, sizeof(text), &err);
 		say(con, "%s", text);
 		sample_error_clear(&err);
 	}
@@ -414,7 +409,7 @@ static void firewall_preview(struct console *con)
 	char *notes = NULL, *diff = NULL, warn[APP_LONG_TEXT_MAX], buf[512];
 	size_t notes_len = 0, diff_len = 0;
 	bool remove = false;
-	const char *what;
+	char what[512];
 	FILE *f;
 	int ret;
 
@@ -428,14 +423,14 @@ static void firewall_preview(struct console *con)
 		ret = firewall_propose(&con->plan, con->plan_snap, true);
 	}
 	if (ret < 0) {
-		say(con, _("reading the ruleset failed: %s"), cmd_strerror(-ret));
+		say(con, _("reading the ruleset failed: %s"), text_strerror(-ret));
 		goto out;
 	}
 	if (!con->plan.n) {
 		say(con, "%s", _("nothing to change: the ruleset already has what wgstar proposes"));
 		goto out;
 	}
-	ret = firewall_send(&con->plan, con->plan_snap, false, &what);
+	ret = firewall_send(&con->plan, con->plan_snap, false, what, sizeof(what));
 	if (ret < 0) {
 		send_error(con, ret, what);
 		goto out;
@@ -478,38 +473,48 @@ out:
 static void firewall_apply(struct console *con)
 {
 	struct app *app = &con->app;
-	unsigned int timeout = con->opts->confirm_timeout ? con->opts->confirm_timeout : FIREWALL_DEFAULT_TIMEOUT;
-	const char *what;
-	int ret;
+	unsigned int timeout = con->opts->confirm_timeout ? con->opts->confirm_timeout : GUARD_DEFAULT_TIMEOUT;
+	const char *dir = con->opts->run_dir;
+	struct firewall_pending p;
+	char what[512], who[256];
+	int lock = -1, holder, ret;
 
 	if (!con->plan_snap || !con->plan.n) {
 		say(con, "%s", _("nothing previewed to apply"));
 		return;
 	}
-	if (firewall_pending()) {
+	if ((ret = guard_dir_check(dir, true, what, sizeof(what))) < 0) {
+		say(con, "%s", what);
+		goto out;
+	}
+	lock = guard_lock(dir, false, &holder);
+	if (lock == -EWOULDBLOCK) {
+		say(con, _("another firewall change is being applied now (process %d)"), holder);
+		goto out;
+	}
+	if (lock < 0) {
+		say(con, _("locking %s failed: %s"), dir, text_strerror(-lock));
+		goto out;
+	}
+	if (!guard_read(dir, &p)) {
+		firewall_pending_free(&p);
 		say(con, "%s", _("a firewall change waits for confirmation: c keeps it, u undoes it"));
 		goto out;
 	}
-	ret = firewall_save(&con->plan);
-	if (ret < 0) {
-		say(con, _("saving the ruleset in %s failed: %s"), firewall_run_dir(), strerror(-ret));
+	ret = guard_commit(dir, &con->plan, con->plan_snap, timeout, session_who(who, sizeof(who)), what,
+			   sizeof(what));
+	if (ret == -ECHILD) {
+		say(con, "%s", _("starting the rollback guard failed; the change is rolled back"));
 		goto out;
 	}
-	ret = firewall_send(&con->plan, con->plan_snap, true, &what);
 	if (ret < 0) {
 		send_error(con, ret, what);
-		goto out;
-	}
-	ret = firewall_guard_start(&con->plan, con->plan_snap, timeout);
-	if (ret < 0) {
-		/* Without a guard the change must not stay: nothing would take it back. */
-		firewall_undo(&con->plan, con->plan_snap);
-		say(con, _("starting the rollback guard failed (%s); rolled back"), strerror(-ret));
 		goto out;
 	}
 	app_set_countdown(app, mono_now() + timeout);
 	say(con, "%s", _("applied"));
 out:
+	guard_unlock(lock);
 	plan_drop(con);
 	sampler_update(con->sampler, app->paused, app->interval, true);
 }
@@ -517,40 +522,29 @@ out:
 /* What the guard's result file says, in one line for the status line. */
 static void guard_said(struct console *con)
 {
-	char outcome[16] = "", why[16] = "", *result = NULL;
-	const char *reason;
+	char *result = NULL;
 
-	if (firewall_guard_result(&result) < 0 || sscanf(result, "%15s %15s", outcome, why) != 2) {
-		say(con, "%s", _("the rollback guard ended without a word; see the system log"));
-		free(result);
-		return;
-	}
-	reason = !strcmp(why, "timeout") ? _("not confirmed in time") :
-		 !strcmp(why, "asked") ? _("asked for") : _("the guard was stopped");
-	if (!strcmp(outcome, "confirmed"))
-		say(con, "%s", _("confirmed: the firewall change stays"));
-	else if (!strcmp(outcome, "same"))
-		say(con, _("rolled back (%s): the ruleset is as it was before the change"), reason);
-	else if (!strcmp(outcome, "differs"))
-		say(con, _("rolled back (%s), but the ruleset differs from the one before the change"), reason);
-	else
-		say(con, _("the rollback (%s) failed; see the system log"), reason);
+	guard_result(con->opts->run_dir, &result);
+	firewall_result_text(result, con->app.message, sizeof(con->app.message));
 	free(result);
 }
 
-static void firewall_guard(struct console *con, enum firewall_guard_cmd cmd)
+static void firewall_finish(struct console *con, enum guard_cmd cmd)
 {
 	struct app *app = &con->app;
-	int ret = firewall_guard_signal(cmd, 15);
+	char *result = NULL;
+	int ret = guard_finish(con->opts->run_dir, cmd, &result);
 
 	if (ret == -ENOENT)
 		say(con, "%s", _("no firewall change is waiting for confirmation"));
 	else if (ret < 0)
-		say(con, _("the rollback guard did not answer: %s"), strerror(-ret));
+		say(con, _("the rollback guard did not answer: %s"), text_strerror(-ret));
 	else
-		guard_said(con);
+		firewall_result_text(result, app->message, sizeof(app->message));
+	free(result);
 	if (ret != -ETIMEDOUT)
 		app_set_countdown(app, 0);
+	app->fw_pending = 0;
 	sampler_update(con->sampler, app->paused, app->interval, true);
 }
 
@@ -558,8 +552,9 @@ static void firewall_guard(struct console *con, enum firewall_guard_cmd cmd)
 static void countdown_check(struct console *con)
 {
 	struct app *app = &con->app;
+	double left;
 
-	if (app->countdown <= 0 || app->mono_now < app->countdown || firewall_pending())
+	if (app->countdown <= 0 || app->mono_now < app->countdown || guard_state(con->opts->run_dir, &left) > 0)
 		return;
 	guard_said(con);
 	app_set_countdown(app, 0);
@@ -577,8 +572,8 @@ static void forward_switch(struct console *con)
 
 	if (ret < 0)
 		say(con, _("writing %s failed: %s"), set.key,
-		    ret == -EACCES || ret == -EROFS ? cmd_strerror(EPERM) : strerror(-ret));
-	else if (r->persist && (ret = fwd_persist(&set, 1)) < 0)
+		    ret == -EACCES || ret == -EROFS ? text_strerror(EPERM) : strerror(-ret));
+	else if (r->persist && (ret = fwd_persist(con->opts->sysctl_dir, &set, 1)) < 0)
 		say(con, _("forwarding is switched, but saving it in %s failed: %s"), app->sysctl_file, strerror(-ret));
 	else if (r->persist)
 		say(con, set.value ? _("%s forwarding on, and at boot") : _("%s forwarding off, and at boot"), fam);
@@ -981,10 +976,10 @@ static void perform(struct console *con)
 		firewall_apply(con);
 		break;
 	case APP_REQ_FIREWALL_CONFIRM:
-		firewall_guard(con, FIREWALL_CONFIRM);
+		firewall_finish(con, GUARD_CONFIRM);
 		break;
 	case APP_REQ_FIREWALL_ROLLBACK:
-		firewall_guard(con, FIREWALL_ROLLBACK);
+		firewall_finish(con, GUARD_ROLLBACK);
 		break;
 	case APP_REQ_FORWARD:
 		forward_switch(con);
@@ -1133,6 +1128,7 @@ int console_run(const struct console_opts *opts, char *msg, size_t len)
 	struct console con = { .opts = opts };
 	struct sigaction sa = { .sa_handler = on_signal }, old_sa[3];
 	sigset_t block, old_mask;
+	char term_shown[128];
 	const char *term;
 	int ret;
 
@@ -1140,7 +1136,7 @@ int console_run(const struct console_opts *opts, char *msg, size_t len)
 	tzset();
 	app_init(&con.app, opts->interval);
 	con.app.read_only = opts->read_only;
-	snprintf(con.app.sysctl_file, sizeof(con.app.sysctl_file), "%s/%s", fwd_sysctl_dir(), FWD_CONF_NAME);
+	snprintf(con.app.sysctl_file, sizeof(con.app.sysctl_file), "%s/%s", opts->sysctl_dir, FWD_CONF_NAME);
 	if (gethostname(con.app.hostname, sizeof(con.app.hostname)) < 0)
 		con.app.hostname[0] = '\0';
 	con.app.hostname[sizeof(con.app.hostname) - 1] = '\0';
@@ -1161,6 +1157,7 @@ int console_run(const struct console_opts *opts, char *msg, size_t len)
 	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
 
 	term = getenv("TERM");
+	term = term ? text_safe(term_shown, sizeof(term_shown), term) : NULL;
 	ret = term_open(&con.term, opts->color);
 	if (ret == -ENOTTY) {
 		snprintf(msg, len, "%s", _("the console needs a terminal; --once prints a snapshot without one"));
@@ -1182,7 +1179,7 @@ int console_run(const struct console_opts *opts, char *msg, size_t len)
 		snprintf(msg, len, "%s", strerror(-ret));
 		goto out;
 	}
-	ret = sampler_start(&con.sampler, &opts->sample, opts->interval, !opts->read_only);
+	ret = sampler_start(&con.sampler, &opts->sample, opts->interval, !opts->read_only, opts->run_dir);
 	if (ret < 0) {
 		snprintf(msg, len, _("starting the sampler failed: %s"), strerror(-ret));
 		goto out;

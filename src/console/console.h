@@ -15,8 +15,8 @@ struct console_opts {
 	bool color;			/* false for --no-color or NO_COLOR */
 	unsigned int confirm_timeout;	/* seconds to confirm a firewall change; 0 for the default */
 	const char *settings_path;	/* the hub's Endpoint and DNS for client configs */
-	/* Says in one line, without the program's name, why a sample failed. */
-	void (*describe)(FILE *out, const struct sample_error *err);
+	const char *run_dir;		/* where a firewall change waiting for confirmation is kept */
+	const char *sysctl_dir;		/* where the forwarding switch persists */
 };
 
 /*

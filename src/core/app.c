@@ -12,6 +12,7 @@
 #include "key.h"
 #include "names.h"
 #include "prefix.h"
+#include "text.h"
 
 static const double intervals[] = { 0.2, 0.5, 1, 2, 3, 5, 10, 30, 60 };
 
@@ -44,11 +45,8 @@ static void pager_clear(struct app_pager *p)
 /* The client config and its QR code hold a private key: wiped, not only freed. */
 static void client_clear(struct app_client *cl)
 {
-	for (size_t s = 0; s < 2; ++s) {
-		for (size_t i = 0; i < cl->art[s].n; ++i)
-			key_wipe(cl->art[s].lines[i], strlen(cl->art[s].lines[i]));
+	for (size_t s = 0; s < 2; ++s)
 		qr_art_free(&cl->art[s]);
-	}
 	if (cl->text) {
 		key_wipe(cl->text, strlen(cl->text));
 		free(cl->text);
@@ -1073,10 +1071,12 @@ static bool validate_add(const struct app_form *f, char *err, size_t len, size_t
 	uint8_t key[WG_KEY_LEN];
 	const char *ka = v[APP_ADD_KEEPALIVE].buf;
 
+	enum text_name_error bad;
+
 	if (f->n < APP_ADD_N_FIELDS)
 		return true;
-	if (!v[APP_ADD_NAME].buf[0])
-		return form_error(err, len, field, APP_ADD_NAME, _("a peer needs a name"));
+	if ((bad = text_name_check(v[APP_ADD_NAME].buf)) != TEXT_NAME_OK)
+		return form_error(err, len, field, APP_ADD_NAME, text_name_error_text(bad));
 	if (v[APP_ADD_KEY].choice == 1 && !v[APP_ADD_PUBLIC_KEY].buf[0])
 		return form_error(err, len, field, APP_ADD_PUBLIC_KEY,
 				  _("paste the device's public key, or choose to generate one here"));
@@ -1157,8 +1157,12 @@ static int key_remove(struct app *app, int key)
 
 static bool validate_edit(const struct app_form *f, char *err, size_t len, size_t *field)
 {
+	enum text_name_error bad;
+
 	if (f->n < 2)
 		return true;
+	if ((bad = text_name_check(f->fields[APP_EDIT_NAME].buf)) != TEXT_NAME_OK)
+		return form_error(err, len, field, APP_EDIT_NAME, text_name_error_text(bad));
 	if (!f->fields[APP_EDIT_ALLOWED_IPS].buf[0])
 		return form_error(err, len, field, APP_EDIT_ALLOWED_IPS, _("a peer needs at least one allowed IP"));
 	if (!list_ok(f->fields[APP_EDIT_ALLOWED_IPS].buf))
@@ -1272,32 +1276,10 @@ const struct app_binding app_bindings[] = {
 
 const size_t app_n_bindings = sizeof(app_bindings) / sizeof(app_bindings[0]);
 
-/* A code point as UTF-8 into enc; its length, or 0 when it is no printable character. */
+/* A typed code point as UTF-8 into enc; its length, or 0 when it is no printable character. */
 static size_t utf8_encode(int key, char enc[4])
 {
-	if (key < 0x20 || key == 0x7f || (key >= 0x80 && key < 0xa0) || key > 0x10ffff ||
-	    (key >= 0xd800 && key < 0xe000))
-		return 0;
-	if (key < 0x80) {
-		enc[0] = (char)key;
-		return 1;
-	}
-	if (key < 0x800) {
-		enc[0] = (char)(0xc0 | key >> 6);
-		enc[1] = (char)(0x80 | (key & 0x3f));
-		return 2;
-	}
-	if (key < 0x10000) {
-		enc[0] = (char)(0xe0 | key >> 12);
-		enc[1] = (char)(0x80 | (key >> 6 & 0x3f));
-		enc[2] = (char)(0x80 | (key & 0x3f));
-		return 3;
-	}
-	enc[0] = (char)(0xf0 | key >> 18);
-	enc[1] = (char)(0x80 | (key >> 12 & 0x3f));
-	enc[2] = (char)(0x80 | (key >> 6 & 0x3f));
-	enc[3] = (char)(0x80 | (key & 0x3f));
-	return 4;
+	return key >= 0 && text_printable((uint32_t)key) ? text_utf8_put((uint32_t)key, enc) : 0;
 }
 
 static int filter_key(struct app *app, int key)
@@ -1674,6 +1656,16 @@ const char *app_countdown_text(const struct app *app, char *buf, size_t len)
 {
 	double left = app->countdown - app->mono_now;
 
+	if (app->fw_pending < 0) {
+		snprintf(buf, len, "%s", _("firewall change UNGUARDED: press c to keep it, u to undo it"));
+		return buf;
+	}
+	if (app->countdown <= 0 && app->fw_pending > 0) {
+		/* Applied elsewhere (another console, the command line): still ours to keep or undo. */
+		snprintf(buf, len, _("a firewall change is rolled back in %d s: press c to keep, u to undo"),
+			 app->fw_left > 0 ? (int)(app->fw_left + 0.999) : 0);
+		return buf;
+	}
 	if (app->countdown <= 0)
 		return NULL;
 	snprintf(buf, len, _("confirm within %d s: press c to keep, u to undo"), left > 0 ? (int)(left + 0.999) : 0);

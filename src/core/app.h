@@ -338,6 +338,8 @@ struct app {
 
 	double mono_now;		/* monotonic seconds, kept by the loop */
 	double countdown;		/* when an unconfirmed firewall change is rolled back; 0: none */
+	int fw_pending;			/* a change waits: 1 guarded, -1 UNGUARDED (its guard died), 0 none */
+	double fw_left;			/* seconds until a guarded one is rolled back */
 	char sysctl_file[256];		/* where the forwarding switch persists */
 };
 

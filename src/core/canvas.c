@@ -5,6 +5,7 @@
 #include <string.h>
 #include <wchar.h>
 #include "canvas.h"
+#include "text.h"
 
 static const uint32_t glyphs_utf8[N_GLYPHS] = {
 	[G_HLINE] = 0x2500, [G_VLINE] = 0x2502, [G_TL] = 0x250c, [G_TR] = 0x2510,
@@ -83,38 +84,11 @@ void canvas_set(struct canvas *c, int x, int y, uint32_t cp, uint8_t style)
 /* Decodes one UTF-8 sequence; invalid bytes decode to U+FFFD one at a time. */
 static uint32_t next_cp(const char **ps)
 {
-	const unsigned char *s = (const unsigned char *)*ps;
 	uint32_t cp;
-	int n;
+	size_t n = text_utf8_next(*ps, strnlen(*ps, 4), &cp);
 
-	if (s[0] < 0x80) {
-		*ps += 1;
-		return s[0];
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		*ps += 1;
-		return 0xfffd;
-	}
-	for (int i = 1; i < n; ++i) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*ps += 1;
-			return 0xfffd;
-		}
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	*ps += n;
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff)
-		return 0xfffd;
-	return cp;
+	*ps += n ? n : 1;
+	return n ? cp : TEXT_REPLACEMENT;
 }
 
 /* What is drawn for cp, and in how many columns. */
@@ -122,7 +96,8 @@ static uint32_t drawable(const struct canvas *c, uint32_t cp, int *width)
 {
 	int w;
 
-	if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+	/* Nothing that moves the cursor, changes the terminal or reorders the line is drawn. */
+	if (!text_printable(cp)) {
 		*width = 1;
 		return '?';
 	}

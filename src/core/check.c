@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "key.h"
 #include "rates.h"
+#include "text.h"
 
 #define CHECK_MAX_OVERLAPS 10
 
@@ -24,6 +25,7 @@ __attribute__((format(printf, 3, 4)))
 static int add(struct check_result *r, const char *fix, const char *fmt, ...)
 {
 	struct check_finding *v = realloc(r->v, (r->n + 1) * sizeof(*v));
+	char text[sizeof(v->text)];
 	va_list ap;
 
 	if (!v)
@@ -31,8 +33,10 @@ static int add(struct check_result *r, const char *fix, const char *fmt, ...)
 	r->v = v;
 	v = &r->v[r->n++];
 	va_start(ap, fmt);
-	vsnprintf(v->text, sizeof(v->text), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* Findings quote names, interface and chain names: nothing of theirs reaches a terminal raw. */
+	text_escape(v->text, sizeof(v->text), text, strlen(text));
 	snprintf(v->fix, sizeof(v->fix), "%s", fix ? fix : "");
 	v->kind = CHECK_FIX_NONE;
 	return 0;
@@ -114,7 +118,7 @@ static int check_firewall(const struct check_input *in, struct check_result *r)
 	const char *ifaces[CHECK_MAX_DEVICES];
 	struct firewall_chain *chains = NULL;
 	size_t n_ifaces = 0, n_chains = 0;
-	char fix[FIREWALL_NAME_LEN + 64];
+	char fix[FIREWALL_NAME_LEN * 4 + 2 * TEXT_IFNAME_LEN + 64];
 	int ret;
 
 	if (!in->ruleset)
@@ -129,11 +133,15 @@ static int check_firewall(const struct check_input *in, struct check_result *r)
 		for (size_t i = 0; i < n_ifaces && !ret; ++i) {
 			if (ch->accepts_star[i])
 				continue;
-			if (ch->policy_drop && ch->xtables)
-				snprintf(fix, sizeof(fix), "iptables -A %s -i %s -o %s -j ACCEPT", ch->chain, ifaces[i],
-					 ifaces[i]);
-			else
+			if (ch->policy_drop && ch->xtables) {
+				char chain[FIREWALL_NAME_LEN * 4], iface[TEXT_IFNAME_LEN + 3];
+
+				text_shell_quote(chain, sizeof(chain), ch->chain);
+				text_shell_quote(iface, sizeof(iface), ifaces[i]);
+				snprintf(fix, sizeof(fix), "iptables -A %s -i %s -o %s -j ACCEPT", chain, iface, iface);
+			} else {
 				snprintf(fix, sizeof(fix), "wgstar-top firewall apply (shows the change first)");
+			}
 			if (ch->policy_drop) {
 				ret = add(r, fix, _("chain %s %s %s (%s) drops forwarded packets by policy and accepts no %s → %s"),
 					  firewall_family_name(ch->family), ch->table, ch->chain,
@@ -301,7 +309,7 @@ static int check_rp_filter(const struct check_input *in, const struct sel *s, si
 				continue;
 			for (uint32_t a = 0; a < peer->n_allowedips && !ret; ++a) {
 				const struct wg_allowedip *aip = &peer->allowedips[a];
-				char l[64], ip[64], fix[160];
+				char l[64], ip[64], fix[160], iface[TEXT_IFNAME_LEN + 3];
 				int oif;
 
 				if (aip->family != AF_INET)
@@ -310,7 +318,8 @@ static int check_rp_filter(const struct check_input *in, const struct sel *s, si
 				if (oif >= 0 && (rp == 2 || (uint32_t)oif == dev->ifindex))
 					continue;
 				format_allowedip(ip, sizeof(ip), aip);
-				snprintf(fix, sizeof(fix), "ip route add %s dev %s", ip, dev->name);
+				text_shell_quote(iface, sizeof(iface), dev->name);
+				snprintf(fix, sizeof(fix), "ip route add %s dev %s", ip, iface);
 				ret = add(r, fix, rp == 1 ?
 					  _("strict reverse-path filtering (rp_filter=1) on %s drops what %s sends from %s: "
 					    "the route back to it does not leave through %s") :

@@ -32,7 +32,7 @@ enum check_fix {
 
 struct check_finding {
 	char text[512];
-	char fix[320];			/* empty when there is none */
+	char fix[1400];			/* empty when there is none */
 	enum check_fix kind;
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The firewall model: the ruleset text read and edited for previews, and the changes wgstar plans. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "counters.h"
 #include "firewall.h"
 #include "i18n.h"
+#include "text.h"
 
 static const struct {
 	uint8_t family;
@@ -377,19 +379,23 @@ int firewall_lockout_warnings(const struct firewall_plan *plan, const struct wg_
 
 const char *firewall_change_describe(char *buf, size_t len, const struct firewall_change *c)
 {
+	char raw[1024];
+
 	switch (c->kind) {
 	case FIREWALL_INSTALL_COUNTING:
-		snprintf(buf, len, _("add table inet %s (counts forwarded traffic per peer; decides nothing)"),
+		snprintf(raw, sizeof(raw), _("add table inet %s (counts forwarded traffic per peer; decides nothing)"),
 			 COUNTERS_TABLE);
 		break;
 	case FIREWALL_REMOVE_COUNTING:
-		snprintf(buf, len, "delete table inet %s", COUNTERS_TABLE);
+		snprintf(raw, sizeof(raw), "delete table inet %s", COUNTERS_TABLE);
 		break;
 	case FIREWALL_ACCEPT_STAR:
-		snprintf(buf, len, "add rule %s %s %s iifname \"%s\" oifname \"%s\" accept",
+		snprintf(raw, sizeof(raw), "add rule %s %s %s iifname \"%s\" oifname \"%s\" accept",
 			 firewall_family_name(c->family), c->table, c->chain, c->iface, c->iface);
 		break;
 	}
+	/* Names from the ruleset and interface names are any bytes: escaped for the terminal. */
+	text_escape(buf, len, raw, strlen(raw));
 	return buf;
 }
 
@@ -422,4 +428,265 @@ void firewall_plan_free(struct firewall_plan *plan)
 	free(plan->before);
 	free(plan->after);
 	memset(plan, 0, sizeof(*plan));
+}
+
+/* The next line of *p that counts for firewall_same_ruleset, normalised into buf; false at the end. */
+static bool next_line(const char **p, bool *own, bool *elements, char *buf, size_t len)
+{
+	while (**p) {
+		const char *s = *p, *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) : strlen(s), o = 0;
+
+		*p = s + n + (nl ? 1 : 0);
+		if (!strncmp(s, "table ", 6))
+			*own = n == strlen("table inet " COUNTERS_TABLE " {") && !strncmp(s, "table inet " COUNTERS_TABLE " {", n);
+		/* The elements of our sets, one line or many (continued while they end with a comma). */
+		if (*own && (*elements || (n > 13 && !strncmp(s + strspn(s, "\t"), "elements = {", 12)))) {
+			*elements = n && s[n - 1] == ',';
+			continue;
+		}
+		/* Counter values move with traffic; "packets N bytes N" becomes "packets bytes". */
+		for (size_t i = 0; i < n && o + 1 < len;) {
+			if ((i + 8 <= n && !strncmp(s + i, "packets ", 8)) || (i + 6 <= n && !strncmp(s + i, "bytes ", 6))) {
+				size_t w = s[i] == 'p' ? 8 : 6;
+
+				for (size_t k = 0; k < w && o + 1 < len; ++k)
+					buf[o++] = s[i + k];
+				i += w;
+				while (i < n && s[i] >= '0' && s[i] <= '9')
+					++i;
+				continue;
+			}
+			buf[o++] = s[i++];
+		}
+		buf[o] = '\0';
+		return true;
+	}
+	return false;
+}
+
+bool firewall_same_ruleset(const char *a, const char *b)
+{
+	bool own_a = false, own_b = false, el_a = false, el_b = false;
+	char la[4096], lb[4096];
+
+	for (;;) {
+		bool more_a = next_line(&a, &own_a, &el_a, la, sizeof(la));
+		bool more_b = next_line(&b, &own_b, &el_b, lb, sizeof(lb));
+
+		if (more_a != more_b)
+			return false;
+		if (!more_a)
+			return true;
+		if (strcmp(la, lb))
+			return false;
+	}
+}
+
+/* --- a change waiting for confirmation --- */
+
+#define PENDING_MAGIC "wgstar-pending 1"
+
+static const char *const kind_names[] = {
+	[FIREWALL_INSTALL_COUNTING] = "install-counting",
+	[FIREWALL_REMOVE_COUNTING] = "remove-counting",
+	[FIREWALL_ACCEPT_STAR] = "accept-star",
+};
+
+static void put_field(FILE *f, const char *s)
+{
+	fputc(' ', f);
+	if (!*s)
+		fputc('-', f);
+	for (const unsigned char *u = (const unsigned char *)s; *u; ++u)
+		if (*u > 0x20 && *u < 0x7f && *u != '%' && !(u == (const unsigned char *)s && *u == '-'))
+			fputc(*u, f);
+		else
+			fprintf(f, "%%%02x", *u);
+}
+
+char *firewall_pending_format(const struct firewall_pending *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, PENDING_MAGIC "\ncreated %lld\ndeadline %lld\ntimeout %u\nguard %d %llu\ngenid %u\nby",
+		(long long)p->created, (long long)p->deadline, p->timeout, (int)p->guard_pid,
+		(unsigned long long)p->guard_start, (unsigned)p->plan.genid);
+	put_field(f, p->by);
+	fputc('\n', f);
+	for (size_t i = 0; i < p->plan.n; ++i) {
+		const struct firewall_change *c = &p->plan.v[i];
+
+		fprintf(f, "change %s %u", kind_names[c->kind], c->family);
+		put_field(f, c->table);
+		put_field(f, c->chain);
+		put_field(f, c->iface);
+		fprintf(f, " %llu\n", (unsigned long long)c->handle);
+	}
+	if (fclose(f)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* The next space-separated field of *p, decoded into out (len bytes). */
+static bool get_field(const char **p, char *out, size_t len)
+{
+	const char *s = *p;
+	size_t o = 0;
+
+	if (*s != ' ')
+		return false;
+	++s;
+	if (*s == '-' && (s[1] == ' ' || s[1] == '\0')) {
+		out[0] = '\0';
+		*p = s + 1;
+		return true;
+	}
+	while (*s && *s != ' ') {
+		unsigned int byte;
+
+		if (o + 1 >= len)
+			return false;
+		if (*s == '%') {
+			if (!isxdigit((unsigned char)s[1]) || !isxdigit((unsigned char)s[2]) ||
+			    sscanf(s + 1, "%2x", &byte) != 1 || !byte)
+				return false;
+			out[o++] = (char)byte;
+			s += 3;
+		} else {
+			out[o++] = *s++;
+		}
+	}
+	if (!o)
+		return false;
+	out[o] = '\0';
+	*p = s;
+	return true;
+}
+
+static int parse_change(struct firewall_pending *p, const char *s)
+{
+	struct firewall_change c = { 0 };
+	char kind[32] = "", iface[IFNAMSIZ * 3];
+	unsigned int family;
+	unsigned long long handle;
+	int n = 0;
+	size_t k;
+
+	if (sscanf(s, "%31s %u%n", kind, &family, &n) != 2 || family > 255)
+		return -EBADMSG;
+	for (k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); ++k)
+		if (kind_names[k] && !strcmp(kind, kind_names[k]))
+			break;
+	if (k == sizeof(kind_names) / sizeof(kind_names[0]))
+		return -EBADMSG;
+	s += n;
+	if (!get_field(&s, c.table, sizeof(c.table)) || !get_field(&s, c.chain, sizeof(c.chain)) ||
+	    !get_field(&s, iface, sizeof(iface)) || strlen(iface) >= IFNAMSIZ ||
+	    sscanf(s, " %llu%n", &handle, &n) != 1 || s[n])
+		return -EBADMSG;
+	c.kind = (enum firewall_kind)k;
+	c.family = (uint8_t)family;
+	c.handle = handle;
+	memcpy(c.iface, iface, strlen(iface));
+	return firewall_plan_add(&p->plan, &c);
+}
+
+int firewall_pending_parse(struct firewall_pending *p, const char *text)
+{
+	const char *line = text;
+	unsigned int seen = 0;
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (strncmp(text, PENDING_MAGIC "\n", sizeof(PENDING_MAGIC)))
+		return -EBADMSG;
+	line += sizeof(PENDING_MAGIC);
+	while (*line && !ret) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char buf[1024];
+		long long a, b;
+		unsigned int u;
+		int n = 0;
+
+		if (len >= sizeof(buf)) {
+			ret = -EBADMSG;
+			break;
+		}
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (sscanf(buf, "created %lld%n", &a, &n) == 1 && !buf[n]) {
+			p->created = a;
+			seen |= 1;
+		} else if (sscanf(buf, "deadline %lld%n", &a, &n) == 1 && !buf[n]) {
+			p->deadline = a;
+			seen |= 2;
+		} else if (sscanf(buf, "timeout %u%n", &u, &n) == 1 && !buf[n]) {
+			p->timeout = u;
+		} else if (sscanf(buf, "guard %lld %lld%n", &a, &b, &n) == 2 && !buf[n] && a >= 0 &&
+			   a <= INT32_MAX && b >= 0) {
+			p->guard_pid = (int32_t)a;
+			p->guard_start = (uint64_t)b;
+		} else if (sscanf(buf, "genid %u%n", &u, &n) == 1 && !buf[n]) {
+			p->plan.genid = u;
+		} else if (!strncmp(buf, "by", 2)) {
+			const char *s = buf + 2;
+
+			if (!strcmp(s, " -"))
+				p->by[0] = '\0';
+			else if (!get_field(&s, p->by, sizeof(p->by)) || *s)
+				ret = -EBADMSG;
+		} else if (!strncmp(buf, "change ", 7)) {
+			ret = parse_change(p, buf + 7);
+		} else {
+			ret = -EBADMSG;
+		}
+		line += len + (nl ? 1 : 0);
+	}
+	if (!ret && seen != 3)
+		ret = -EBADMSG;
+	if (ret)
+		firewall_pending_free(p);
+	return ret;
+}
+
+void firewall_pending_free(struct firewall_pending *p)
+{
+	firewall_plan_free(&p->plan);
+}
+
+int firewall_result_text(const char *result, char *buf, size_t len)
+{
+	char outcome[16] = "", why[16] = "";
+	const char *reason;
+
+	if (!result || sscanf(result, "%15s %15s", outcome, why) != 2) {
+		snprintf(buf, len, "%s", _("the rollback guard ended without a word; see the system log"));
+		return 1;
+	}
+	reason = !strcmp(why, "timeout") ? _("not confirmed in time") :
+		 !strcmp(why, "asked") ? _("asked for") :
+		 !strcmp(why, "noguard") ? _("no guard could be started") :
+		 !strcmp(why, "unguarded") ? _("its guard had died") : _("the guard was stopped");
+	if (!strcmp(outcome, "confirmed") && !strcmp(why, "unguarded"))
+		snprintf(buf, len, "%s", _("confirmed: the firewall change stays (its guard had died)"));
+	else if (!strcmp(outcome, "confirmed"))
+		snprintf(buf, len, "%s", _("confirmed: the firewall change stays"));
+	else if (!strcmp(outcome, "same"))
+		snprintf(buf, len, _("rolled back (%s): the ruleset is as it was before the change"), reason);
+	else if (!strcmp(outcome, "differs"))
+		snprintf(buf, len, _("rolled back (%s), but the ruleset differs from the one saved before the change: "
+				     "someone changed it meanwhile"), reason);
+	else {
+		snprintf(buf, len, _("the rollback (%s) failed; see the system log"), reason);
+		return 1;
+	}
+	return 0;
 }

@@ -76,12 +76,42 @@ int firewall_lockout_warnings(const struct firewall_plan *plan, const struct wg_
 /* The one-line description of a change, for people. buf of 512 bytes. */
 const char *firewall_change_describe(char *buf, size_t len, const struct firewall_change *c);
 
+/*
+ * Whether two listings hold the same ruleset but for counter values and the elements of
+ * wgstar's own sets: what wgstar and traffic change without anyone deciding anything.
+ */
+bool firewall_same_ruleset(const char *a, const char *b);
+
 /* --- the plan --- */
 
 int firewall_plan_add(struct firewall_plan *plan, const struct firewall_change *c);
 void firewall_plan_free(struct firewall_plan *plan);
 /* Whether the listing holds wgstar's counting table. */
 bool firewall_counting_present(const char *ruleset);
+
+/* --- a change waiting for confirmation, as the run directory keeps it --- */
+
+struct firewall_pending {
+	int64_t created;		/* unix seconds */
+	int64_t deadline;		/* rolled back then unless confirmed */
+	unsigned int timeout;		/* seconds */
+	char by[192];			/* who applied it, for people */
+	int32_t guard_pid;		/* the guard; 0 until it has taken over */
+	uint64_t guard_start;		/* its start time (field 22 of /proc/PID/stat) */
+	struct firewall_plan plan;	/* the changes with their handles, and the generation */
+};
+
+/* One line a field, every byte outside printable ASCII (and '%') as %HH; malloc'd. */
+char *firewall_pending_format(const struct firewall_pending *p);
+/* 0, or -EBADMSG for what firewall_pending_format did not write; -ENOMEM. */
+int firewall_pending_parse(struct firewall_pending *p, const char *text);
+void firewall_pending_free(struct firewall_pending *p);
+
+/*
+ * What a guard's result ("OUTCOME WHY\n...") says, in one translated line into buf. Returns
+ * 0, or 1 when the rollback failed (or the result cannot be read), which is the caller's error.
+ */
+int firewall_result_text(const char *result, char *buf, size_t len);
 
 /* --- as nf_tables messages --- */
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "key.h"
 #include "names.h"
+#include "text.h"
 
 bool names_is_space(char c)
 {
@@ -26,43 +27,12 @@ void names_trim(const char **s, const char **e)
  * control character (which would reach the terminal as part of an escape sequence), 0
  * when the byte starts no valid sequence.
  */
-static int utf8_len(const unsigned char *s, size_t avail)
-{
-	int n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return s[0] < 0x20 || s[0] == 0x7f ? -1 : 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if ((size_t)n > avail)
-		return 0;
-	for (int i = 1; i < n; ++i) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return cp < 0xa0 ? -n : n;
-}
-
 /*
  * Names come from files anyone with write access to /etc/wireguard may edit and end up on
- * an operator's terminal: keep printable UTF-8 only, at most NAMES_MAX_LEN bytes.
+ * an operator's terminal: keep printable UTF-8 only (anything else becomes '?'), at most
+ * NAMES_MAX_LEN bytes. Output escapes them again (text.h); this keeps the model clean too.
  */
-static char *sanitize(const char *s, const char *e)
+static char *name_copy(const char *s, const char *e)
 {
 	char *out = malloc(NAMES_MAX_LEN + 1);
 	size_t o = 0;
@@ -70,21 +40,19 @@ static char *sanitize(const char *s, const char *e)
 	if (!out)
 		return NULL;
 	while (s < e) {
-		const unsigned char *u = (const unsigned char *)s;
-		int len = utf8_len(u, (size_t)(e - s));
-		size_t n = (size_t)(len < 0 ? -len : len ? len : 1);
+		uint32_t cp;
+		size_t n = text_utf8_next(s, (size_t)(e - s), &cp);
+		bool ok = n && text_printable(cp);
+		size_t len = ok ? n : 1;
 
-		if (len <= 0) {
-			if (o + 1 > NAMES_MAX_LEN)
-				break;
-			out[o++] = '?';
-		} else {
-			if (o + n > NAMES_MAX_LEN)
-				break;
+		if (o + len > NAMES_MAX_LEN)
+			break;
+		if (ok)
 			memcpy(out + o, s, n);
-			o += n;
-		}
-		s += n;
+		else
+			out[o] = '?';
+		o += len;
+		s += n ? n : 1;
 	}
 	while (o && out[o - 1] == ' ')
 		--o;
@@ -98,7 +66,7 @@ static char *sanitize(const char *s, const char *e)
 
 static int map_add(struct name_map *map, const uint8_t key[WG_KEY_LEN], const char *s, const char *e)
 {
-	char *name = sanitize(s, e);
+	char *name = name_copy(s, e);
 
 	if (!name)
 		return 0;

@@ -10,8 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "model.h"
+#include "text.h"
 
-#define NAMES_MAX_LEN 64
+#define NAMES_MAX_LEN TEXT_NAME_MAX
 /* Fixed like /etc/wireguard: operators look for state in /var/lib whatever the prefix. */
 #define NAMES_STORE_PATH "/var/lib/wgstar/names"
 

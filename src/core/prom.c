@@ -7,6 +7,7 @@
 #include "format.h"
 #include "key.h"
 #include "prom.h"
+#include "text.h"
 #include "rates.h"
 
 /*
@@ -60,28 +61,6 @@ static int buf_put(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/* Length of the well-formed UTF-8 sequence at s, 0 when there is none; s ends with a NUL. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-		    (s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))
-			return 0;
-		return 3;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80 ||
-		    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 /*
  * A label value as the exposition format wants it: backslash, double quote and line feed
  * escaped. Prometheus rejects a whole scrape over one label that is not UTF-8, and interface
@@ -97,7 +76,8 @@ static int buf_put_value(struct buf *b, const char *value)
 	if ((ret = buf_reserve(b, n * 3)) < 0)
 		return ret;
 	while (*s) {
-		size_t len = utf8_seq(s);
+		uint32_t cp;
+		size_t len = text_utf8_next((const char *)s, strnlen((const char *)s, 4), &cp);
 		char *d = b->s + b->len;
 
 		if (*s == '\\' || *s == '"' || *s == '\n') {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <qrencode.h>
+#include "key.h"
 #include "qr.h"
 
 #define UPPER_HALF "\u2580"
@@ -53,6 +54,13 @@ static char *ascii_line(const QRcode *qr, int size, int y)
 	return line;
 }
 
+/* The encoder's modules spell the text out as much as the text does. */
+static void qr_free(QRcode *qr)
+{
+	key_wipe(qr->data, (size_t)qr->width * (size_t)qr->width);
+	QRcode_free(qr);
+}
+
 int qr_render(struct qr_art *out, const char *text, enum qr_style style)
 {
 	struct qr_art art = { NULL, 0, 0 };
@@ -90,11 +98,11 @@ int qr_render(struct qr_art *out, const char *text, enum qr_style style)
 		if (!art.lines[i])
 			goto nomem;
 	}
-	QRcode_free(qr);
+	qr_free(qr);
 	*out = art;
 	return 0;
 nomem:
-	QRcode_free(qr);
+	qr_free(qr);
 	qr_art_free(&art);
 	return -ENOMEM;
 }
@@ -103,8 +111,12 @@ void qr_art_free(struct qr_art *a)
 {
 	if (!a || !a->lines)
 		return;
-	for (size_t i = 0; i < a->n; ++i)
+	/* What it draws is a client config: a private key, readable by any scanner. */
+	for (size_t i = 0; i < a->n; ++i) {
+		if (a->lines[i])
+			key_wipe(a->lines[i], strlen(a->lines[i]));
 		free(a->lines[i]);
+	}
 	free(a->lines);
 	a->lines = NULL;
 	a->n = 0;

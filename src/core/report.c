@@ -9,6 +9,7 @@
 #include "key.h"
 #include "rates.h"
 #include "report.h"
+#include "text.h"
 
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -48,12 +49,17 @@ static void put_i64(FILE *out, int64_t v)
 static int put_escaped(FILE *out, const char *s)
 {
 	struct json_object *o;
+	char *fixed = NULL;
 
 	if (!s) {
 		fputs("null", out);
 		return 0;
 	}
+	/* JSON is UTF-8: an interface name's stray bytes become U+FFFD, as in the metrics. */
+	if (!text_utf8_valid(s) && !(s = fixed = text_utf8_fix(s)))
+		return -ENOMEM;
 	o = json_object_new_string(s);
+	free(fixed);
 	if (!o)
 		return -ENOMEM;
 	fputs(json_object_to_json_string_ext(o, JSON_FLAGS), out);
@@ -262,7 +268,7 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 	struct text_row *rows = calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*rows));
 	unsigned int counts[3] = { 0 };
 	int width[N_COLS];
-	char b64[WG_KEY_B64_LEN], buf[FORMAT_BUF];
+	char b64[WG_KEY_B64_LEN], buf[FORMAT_BUF], ifname[TEXT_IFNAME_LEN];
 	int ret = 0;
 
 	if (!rows)
@@ -275,7 +281,8 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 		char **cell = rows[i].cell;
 
 		counts[st]++;
-		cell[COL_NAME] = strdup(p->name ? p->name : format_key_short(buf, sizeof(buf), p->public_key, utf8));
+		cell[COL_NAME] = p->name ? text_escape_dup(p->name) :
+					   strdup(format_key_short(buf, sizeof(buf), p->public_key, utf8));
 		cell[COL_IPS] = p->n_allowedips ? join_allowedips(p) : strdup("-");
 		format_endpoint(buf, sizeof(buf), &p->endpoint);
 		cell[COL_ENDPOINT] = strdup(buf[0] ? buf : "-");
@@ -297,7 +304,7 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 		}
 	}
 
-	fprintf(out, _("interface %s (%s)\n"), dev->name,
+	fprintf(out, _("interface %s (%s)\n"), text_safe(ifname, sizeof(ifname), dev->name),
 		dev->backend == WG_BACKEND_KERNEL ? _("kernel") : _("userspace"));
 	if (dev->has_public_key) {
 		key_to_base64(b64, dev->public_key);

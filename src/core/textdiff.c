@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "text.h"
 #include "textdiff.h"
 
 /* Past this many cells, the changed middle is not matched line by line. */
@@ -107,12 +108,34 @@ static int middle(struct edit *e, const struct lines *a, size_t a0, size_t a1, c
 	return 0;
 }
 
+/*
+ * A line of a text that may quote anything (a ruleset names interfaces, a config file holds
+ * whatever was typed), escaped for the terminal; its tabs are layout and stay tabs.
+ */
+static void put_text(FILE *out, const char *s, size_t len)
+{
+	while (len) {
+		size_t run = strcspn(s, "\t");
+
+		if (run > len)
+			run = len;
+		text_escape_put(out, s, run);
+		s += run;
+		len -= run;
+		if (len) {
+			fputc('\t', out);
+			s++;
+			len--;
+		}
+	}
+}
+
 static void put_line(FILE *out, char mark, const char *s, size_t len, const char *color)
 {
 	if (color)
 		fputs(color, out);
 	fputc(mark, out);
-	fwrite(s, 1, len, out);
+	put_text(out, s, len);
 	if (color)
 		fputs(COLOR_OFF, out);
 	fputc('\n', out);
@@ -221,8 +244,11 @@ int textdiff_unified(FILE *out, const char *a, const char *b, const char *label_
 		goto out;
 	for (size_t i = 0; i < tail; ++i)
 		push(&e, OP_EQ);
-	fprintf(out, color ? COLOR_HEAD "--- %s" COLOR_OFF "\n" COLOR_HEAD "+++ %s" COLOR_OFF "\n" : "--- %s\n+++ %s\n",
-		label_a, label_b);
+	fprintf(out, "%s--- ", color ? COLOR_HEAD : "");
+	put_text(out, label_a, strlen(label_a));
+	fprintf(out, "%s\n%s+++ ", color ? COLOR_OFF : "", color ? COLOR_HEAD : "");
+	put_text(out, label_b, strlen(label_b));
+	fprintf(out, "%s\n", color ? COLOR_OFF : "");
 	print(out, &e, &la, &lb, color);
 	ret = 1;
 out:

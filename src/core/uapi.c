@@ -327,6 +327,9 @@ static int parse_line(struct uapi_parser *p, const char *line, size_t len)
 	if (key_is(line, klen, "public_key")) {
 		if (!key_from_hex(key, value, vlen))
 			return -EBADMSG;
+		/* wireguard-go holds at most 2^16 peers: a reply with far more is no honest one. */
+		if (p->dev->n_peers >= UAPI_MAX_PEERS && !wg_device_find_peer(p->dev, key))
+			return -E2BIG;
 		p->peer = wg_device_get_peer(p->dev, key, &created);
 		return p->peer ? 0 : -ENOMEM;
 	}

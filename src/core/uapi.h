@@ -9,6 +9,9 @@
 
 /* The longest line accepted, newline included; the longest real one is far shorter. */
 #define UAPI_LINE_MAX 4096
+/* Limits of what a reply may hold: beyond them it is refused (-E2BIG), not read on. */
+#define UAPI_MAX_PEERS (1u << 20)
+#define UAPI_MAX_REPLY ((size_t)1 << 30)
 
 /* The request that asks for the whole device, as written to the socket. */
 #define UAPI_GET_REQUEST "get=1\n\n"

@@ -273,6 +273,13 @@ static int render_header(struct view_ctx *v)
 		seg_draw(c, &figures, 1, 1, c->w - 2, gap, false);
 	}
 
+	/* A change nothing will roll back, whoever applied it: said before anything else. */
+	if (app->fw_pending < 0) {
+		canvas_fill(c, 0, y, c->w, 1, ' ', STYLE_ERROR);
+		canvas_text(c, 1, y, c->w - 2, STYLE_ERROR,
+			    _("! firewall change UNGUARDED: its rollback guard is gone; c keeps it, u undoes it"), true);
+		y++;
+	}
 	if (app->error[0]) {
 		canvas_fill(c, 0, y, c->w, 1, ' ', STYLE_ERROR);
 		snprintf(buf, sizeof(buf), "%s", _("sample failed:"));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wg-quick config files as the lines they are made of, edited without disturbing the rest. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "i18n.h"
 #include "key.h"
 #include "names.h"
+#include "text.h"
 #include "wgconf.h"
 
 #define NO_LINE SIZE_MAX
@@ -877,53 +879,10 @@ static void sb_aips(struct sbuf *b, const struct wg_allowedip *v, size_t n)
 	}
 }
 
-/*
- * A name that reads back as itself through names.c, in a "# Name =" comment and in PiVPN's
- * markers alike: printable UTF-8, no '#' (it would end the name in a marker), no space at either
- * end (names.c trims it), no longer than names.c keeps.
- */
+/* A name that reads back as itself through names.c, in a "# Name =" comment and in markers alike. */
 static bool name_valid(const char *name)
 {
-	const unsigned char *s = (const unsigned char *)name;
-	size_t len = strlen(name);
-
-	if (!len || len > NAMES_MAX_LEN || names_is_space(name[0]) || names_is_space(name[len - 1]))
-		return false;
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		int n;
-
-		if (s[i] < 0x80) {
-			if (s[i] < 0x20 || s[i] == 0x7f || s[i] == '#')
-				return false;
-			++i;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			n = 2;
-			cp = s[i] & 0x1f;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			n = 3;
-			cp = s[i] & 0x0f;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			n = 4;
-			cp = s[i] & 0x07;
-		} else {
-			return false;
-		}
-		if (i + (size_t)n > len)
-			return false;
-		for (int j = 1; j < n; ++j) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
-			return false;
-		i += (size_t)n;
-	}
-	return true;
+	return text_name_check(name) == TEXT_NAME_OK;
 }
 
 enum edit_op { OP_ADD, OP_REMOVE, OP_ALLOWEDIPS, OP_NAME };
@@ -1383,4 +1342,70 @@ int wgconf_set_name(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const char 
 		sb_free(&b);
 	}
 	return ret;
+}
+
+/* Whether [s, e) holds KEY (any case) then optional blanks and '='; where the value starts. */
+static const char *secret_value(const char *s, const char *e, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = s; p + n <= e; ++p) {
+		const char *q;
+
+		if (strncasecmp(p, key, n) || (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+			continue;
+		q = p + n;
+		while (q < e && (*q == ' ' || *q == '\t'))
+			++q;
+		if (q < e && *q == '=')
+			return q + 1;
+	}
+	return NULL;
+}
+
+char *wgconf_hide_keys(const char *text, size_t len)
+{
+	static const char hidden[] = " (hidden)";
+	size_t lines = 1, o = 0;
+	char *out;
+
+	for (size_t i = 0; i < len; ++i)
+		lines += text[i] == '\n';
+	out = malloc(len + lines * sizeof(hidden) + 1);
+	if (!out)
+		return NULL;
+	for (const char *p = text, *end = text + len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *v;
+
+		v = secret_value(p, e, "PrivateKey");
+		if (!v)
+			v = secret_value(p, e, "PresharedKey");
+		if (v) {
+			/* Keep what the line ends with (CR), so that nothing else looks changed. */
+			const char *tail = e > p && e[-1] == '\r' ? e - 1 : e;
+
+			memcpy(out + o, p, (size_t)(v - p));
+			o += (size_t)(v - p);
+			memcpy(out + o, hidden, sizeof(hidden) - 1);
+			o += sizeof(hidden) - 1;
+			memcpy(out + o, tail, (size_t)(e - tail));
+			o += (size_t)(e - tail);
+		} else {
+			memcpy(out + o, p, (size_t)(e - p));
+			o += (size_t)(e - p);
+		}
+		if (nl)
+			out[o++] = '\n';
+		p = nl ? nl + 1 : end;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void wgconf_free_text(char *text, size_t len)
+{
+	if (!text)
+		return;
+	key_wipe(text, len == SIZE_MAX ? strlen(text) : len);
+	free(text);
 }

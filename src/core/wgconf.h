@@ -124,4 +124,14 @@ int wgconf_set_allowedips(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const
  */
 int wgconf_set_name(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const char *name);
 
+/*
+ * A copy of a config file's text for people to read: the value of every PrivateKey and
+ * PresharedKey line (also one commented out, as PiVPN disables peers) replaced by "(hidden)",
+ * as `wg show` does unless asked. malloc'd; NULL on ENOMEM.
+ */
+char *wgconf_hide_keys(const char *text, size_t len);
+
+/* Wipes and frees text that held a private or preshared key (len bytes; strlen when SIZE_MAX). */
+void wgconf_free_text(char *text, size_t len);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sodium.h>
 #include "atomic.h"
@@ -24,8 +25,9 @@ int atomic_write(const char *dir, const char *name, const char *data, size_t len
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return -errno;
+	/* A link in its place is replaced, never followed, and lends the new file no mode. */
 	if (!fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode))
-		mode = st.st_mode & 07777;
+		mode = st.st_mode & ATOMIC_MODE_MASK;
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
 	/* One left behind by a writer that died is ours to replace; never followed if a link. */
 	unlinkat(dirfd, tmp, 0);
@@ -83,6 +85,12 @@ static int read_all(int fd, char **out, size_t *len)
 	for (;;) {
 		ssize_t r;
 
+		if (n > ATOMIC_MAX_FILE) {
+			/* It grew while being read: the limit holds all the same. */
+			sodium_memzero(buf, cap);
+			free(buf);
+			return -EFBIG;
+		}
 		if (cap - n < 2) {
 			/* Not realloc: what is read may be a private key, and no copy stays behind. */
 			nb = cap > SIZE_MAX / 2 ? NULL : malloc(cap * 2);
@@ -117,33 +125,24 @@ static int read_all(int fd, char **out, size_t *len)
 	return 0;
 }
 
-int atomic_read(const char *path, char **out, size_t *len)
-{
-	int fd, ret;
-
-	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = read_all(fd, out, len);
-	close(fd);
-	return ret;
-}
-
-int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_stamp *st)
+/*
+ * A regular file read whole: O_NONBLOCK so that a FIFO put there cannot hang the program (it is
+ * refused, as devices are), and no more than ATOMIC_MAX_FILE bytes, whatever it claims.
+ */
+static int read_file(const char *path, int flags, char **out, size_t *len, struct file_stamp *st)
 {
 	struct stat sb;
 	size_t n = 0;
 	int fd, ret;
 
-	memset(st, 0, sizeof(*st));
+	if (st)
+		memset(st, 0, sizeof(*st));
 	*out = NULL;
 	if (len)
 		*len = 0;
-	/* O_NONBLOCK: a FIFO put there must not hang the program; it is refused below. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
 	if (fd < 0)
-		return -errno;
+		return errno == ELOOP && (flags & O_NOFOLLOW) ? -ELOOP : -errno;
 	if (fstat(fd, &sb) < 0) {
 		ret = -errno;
 		goto out;
@@ -152,20 +151,42 @@ int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_s
 		ret = -EINVAL;
 		goto out;
 	}
+	if ((uint64_t)sb.st_size > ATOMIC_MAX_FILE) {
+		ret = -EFBIG;
+		goto out;
+	}
 	if ((ret = read_all(fd, out, &n)) < 0)
 		goto out;
-	st->exists = true;
-	st->dev = sb.st_dev;
-	st->ino = sb.st_ino;
-	st->size = (off_t)n;
-	st->mtime = sb.st_mtim;
-	crypto_generichash(st->hash, sizeof(st->hash), (const unsigned char *)*out, n, NULL, 0);
+	if (st) {
+		st->exists = true;
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
+		st->size = (off_t)n;
+		st->mtime = sb.st_mtim;
+		crypto_generichash(st->hash, sizeof(st->hash), (const unsigned char *)*out, n, NULL, 0);
+	}
 	if (len)
 		*len = n;
 out:
 	close(fd);
 	return ret;
 }
+
+int atomic_read(const char *path, char **out, size_t *len)
+{
+	return read_file(path, 0, out, len, NULL);
+}
+
+int atomic_read_state(const char *path, char **out, size_t *len, struct file_stamp *st)
+{
+	return read_file(path, O_NOFOLLOW, out, len, st);
+}
+
+int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_stamp *st)
+{
+	return read_file(path, 0, out, len, st);
+}
+
 
 int atomic_changed(const char *path, const struct file_stamp *st)
 {
@@ -216,7 +237,7 @@ static int check_stamp(const char *path, const struct file_stamp *expect)
 	return ret > 0 ? -ESTALE : ret;
 }
 
-int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_if_new,
+static int replace(const char *path, bool follow, const char *data, size_t len, mode_t mode_if_new,
 		   const struct file_stamp *expect)
 {
 	char *real = NULL, *dir = NULL, *tmp = NULL, *slash;
@@ -226,8 +247,10 @@ int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_i
 	mode_t mode;
 	int dirfd = -1, fd = -1, ret = 0;
 
-	/* Replacing a link would cut it: replace what it points to. */
+	/* Replacing a link would cut it: replace what it points to, or refuse for a state file. */
 	if (!lstat(path, &st) && S_ISLNK(st.st_mode)) {
+		if (!follow)
+			return -ELOOP;
 		real = realpath(path, NULL);
 		if (!real)
 			return -errno;
@@ -272,7 +295,7 @@ int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_i
 		ret = -EINVAL;
 		goto out;
 	}
-	mode = exists ? st.st_mode & 07777 : mode_if_new & 07777;
+	mode = exists ? st.st_mode & ATOMIC_MODE_MASK : mode_if_new & ATOMIC_MODE_MASK;
 	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
 		tmp = NULL;
 		ret = -ENOMEM;
@@ -338,6 +361,18 @@ out:
 	free(dir);
 	free(real);
 	return ret;
+}
+
+int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_if_new,
+		   const struct file_stamp *expect)
+{
+	return replace(path, true, data, len, mode_if_new, expect);
+}
+
+int atomic_replace_state(const char *path, const char *data, size_t len, mode_t mode_if_new,
+			 const struct file_stamp *expect)
+{
+	return replace(path, false, data, len, mode_if_new, expect);
 }
 
 int atomic_create(const char *path, const char *data, size_t len, mode_t mode)

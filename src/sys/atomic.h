@@ -9,14 +9,30 @@
 #include <time.h>
 #include <sys/types.h>
 
+struct file_stamp;
+
+/* Files larger than this are refused (-EFBIG), not read: no config or state file is near it. */
+#define ATOMIC_MAX_FILE (64u << 20)
 /*
- * Replaces dir/name with len bytes of data. An existing file keeps its mode; a new one gets
- * mode. 0 or -errno; on failure the old file is untouched.
+ * What a rewritten file keeps of the old one's mode: never set-id or sticky bits, never
+ * writable by everyone, whatever the file it replaces had.
+ */
+#define ATOMIC_MODE_MASK 0664
+
+/*
+ * Replaces dir/name with len bytes of data. An existing file keeps its mode (masked); a new
+ * one gets mode. A symbolic link there is replaced itself, never followed. 0 or -errno; on
+ * failure the old file is untouched.
  */
 int atomic_write(const char *dir, const char *name, const char *data, size_t len, mode_t mode);
 
-/* The whole of a file, NUL-terminated, in *out. 0 or -errno. */
+/*
+ * The whole of a regular file, NUL-terminated, in *out. 0 or -errno: -EINVAL for a FIFO or a
+ * device (never waited on), -EISDIR, -EFBIG over ATOMIC_MAX_FILE.
+ */
 int atomic_read(const char *path, char **out, size_t *len);
+/* The same for wgstar's own state files: -ELOOP for a symbolic link; st may be NULL. */
+int atomic_read_state(const char *path, char **out, size_t *len, struct file_stamp *st);
 
 /*
  * What a file was when it was read, to tell later whether someone else changed it since. The
@@ -46,13 +62,16 @@ int atomic_changed(const char *path, const struct file_stamp *st);
  * Replaces path with len bytes of data: a temp file ".NAME.XXXXXX" in the same directory,
  * written, fsynced, given the old file's mode and owner (mode_if_new when there was none),
  * renamed over path, and the directory fsynced. A path that is a symbolic link has its target
- * replaced. With expect, -ESTALE when the file changed since that stamp, checked before writing
+ * replaced. The old mode is kept, masked with ATOMIC_MODE_MASK. With expect, -ESTALE when the file changed since that stamp, checked before writing
  * and again right before the rename. 0 or -errno; on failure the old file is untouched and the
  * temp file is gone (a writer killed in the middle may leave one behind, never the target half
  * written).
  */
 int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_if_new,
 		   const struct file_stamp *expect);
+/* The same for wgstar's own state files: a symbolic link is refused (-ELOOP), not followed. */
+int atomic_replace_state(const char *path, const char *data, size_t len, mode_t mode_if_new,
+			 const struct file_stamp *expect);
 
 /*
  * Creates path, which must not exist (nor be a symbolic link), with mode from the start,

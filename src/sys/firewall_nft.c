@@ -250,14 +250,15 @@ out:
 	return ret;
 }
 
-int firewall_send(struct firewall_plan *plan, const struct wg_snapshot *snap, bool commit, const char **what)
+int firewall_send(struct firewall_plan *plan, const struct wg_snapshot *snap, bool commit, char *what, size_t len)
 {
 	struct nft_batch b = { 0 };
 	struct nft_error err = { 0 };
 	struct nft_sock s;
 	int ret;
 
-	*what = NULL;
+	if (len)
+		what[0] = '\0';
 	if ((ret = nft_open(&s)) < 0)
 		return ret;
 	if ((ret = nft_batch_init(&b, ++s.seq, true, plan->genid)) < 0 ||
@@ -265,14 +266,53 @@ int firewall_send(struct firewall_plan *plan, const struct wg_snapshot *snap, bo
 		goto out;
 	s.seq = b.seq_next;
 	ret = nft_send(&s, &b, firewall_echo_handles, plan, &err);
-	if (ret && err.label) {
-		static char label[512];
-
-		snprintf(label, sizeof(label), "%s", err.label);
-		*what = label;
-	}
+	if (ret && err.label && len)
+		snprintf(what, len, "%s", err.label);
 out:
 	nft_batch_free(&b);
 	nft_close(&s);
+	return ret;
+}
+
+static bool plan_removes(const struct firewall_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; ++i)
+		if (plan->v[i].kind == FIREWALL_REMOVE_COUNTING)
+			return true;
+	return false;
+}
+
+static bool same_changes(const struct firewall_plan *a, const struct firewall_plan *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; ++i)
+		if (a->v[i].kind != b->v[i].kind || a->v[i].family != b->v[i].family ||
+		    strcmp(a->v[i].table, b->v[i].table) || strcmp(a->v[i].chain, b->v[i].chain) ||
+		    strcmp(a->v[i].iface, b->v[i].iface))
+			return false;
+	return true;
+}
+
+int firewall_commit(struct firewall_plan *plan, const struct wg_snapshot *snap, char *what, size_t len)
+{
+	int ret, tries = 0;
+
+	/*
+	 * wgstar itself keeps its sets in step with the peers (a console, a recorder): a preview
+	 * overtaken only by that, or by traffic on counters, still says what the change does.
+	 */
+	while ((ret = firewall_send(plan, snap, true, what, len)) == -ERESTART && ++tries < 4) {
+		struct firewall_plan fresh;
+
+		if (firewall_propose(&fresh, snap, plan_removes(plan)) < 0)
+			break;
+		if (!firewall_same_ruleset(plan->before, fresh.before) || !same_changes(plan, &fresh)) {
+			firewall_plan_free(&fresh);
+			break;
+		}
+		firewall_plan_free(plan);
+		*plan = fresh;
+	}
 	return ret;
 }

@@ -20,10 +20,17 @@ int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap,
 
 /*
  * Sends the plan's changes as one batch for the generation of the preview: validated only,
- * or committed. On failure, *what names the command the kernel refused (may be NULL).
+ * or committed. On failure, what (len bytes) names the command the kernel refused, if one.
  * -ERESTART: the ruleset changed since the preview.
  */
-int firewall_send(struct firewall_plan *plan, const struct wg_snapshot *snap, bool commit, const char **what);
+int firewall_send(struct firewall_plan *plan, const struct wg_snapshot *snap, bool commit, char *what, size_t len);
+
+/*
+ * Commits the plan, for the generation of its preview. Should the ruleset have changed since
+ * only in counter values and the elements of wgstar's own sets, the plan is proposed again and
+ * committed when its changes are the same. -ERESTART when anything else changed.
+ */
+int firewall_commit(struct firewall_plan *plan, const struct wg_snapshot *snap, char *what, size_t len);
 
 /* A pipe and a child process: 0 in the child, the child's pid in the parent, or -errno. */
 pid_t firewall_fork_piped(int fds[2]);

@@ -10,13 +10,6 @@
 #include "fwd.h"
 #include "sysctl.h"
 
-const char *fwd_sysctl_dir(void)
-{
-	const char *dir = getenv("WGSTAR_SYSCTL_DIR");
-
-	return dir && dir[0] ? dir : FWD_SYSCTL_DIR;
-}
-
 static void proc_path(char *buf, size_t len, const char *key)
 {
 	size_t o = (size_t)snprintf(buf, len, "/proc/sys/");
@@ -51,13 +44,20 @@ int fwd_write(const char *key, int value)
 	return ret;
 }
 
-int fwd_persist(const struct fwd_setting *set, size_t n)
+int fwd_persisted(const char *dir, char **text)
 {
-	char path[4096], *old = NULL, *text;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, FWD_CONF_NAME);
+	return atomic_read_state(path, text, NULL, NULL);
+}
+
+int fwd_persist(const char *dir, const struct fwd_setting *set, size_t n)
+{
+	char *old = NULL, *text;
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/%s", fwd_sysctl_dir(), FWD_CONF_NAME);
-	ret = atomic_read(path, &old, NULL);
+	ret = fwd_persisted(dir, &old);
 	if (ret == -ENOENT) {
 		old = strdup("# Written by wgstar-top forward --persist; other lines are kept.\n");
 		ret = old ? 0 : -ENOMEM;
@@ -68,7 +68,7 @@ int fwd_persist(const struct fwd_setting *set, size_t n)
 	free(old);
 	if (!text)
 		return -ENOMEM;
-	ret = atomic_write(fwd_sysctl_dir(), FWD_CONF_NAME, text, strlen(text), 0644);
+	ret = atomic_write(dir, FWD_CONF_NAME, text, strlen(text), 0644);
 	free(text);
 	return ret;
 }

@@ -5,14 +5,13 @@
 
 #include "fwd_conf.h"
 
-/* The directory for the file: WGSTAR_SYSCTL_DIR, else FWD_SYSCTL_DIR. */
-const char *fwd_sysctl_dir(void);
-
 /* Reads or writes key under /proc/sys for this network namespace: 0/1 or -errno. */
 int fwd_read(const char *key);
 int fwd_write(const char *key, int value);
 
-/* Writes the settings into fwd_sysctl_dir()/FWD_CONF_NAME atomically. 0 or -errno. */
-int fwd_persist(const struct fwd_setting *set, size_t n);
+/* The text of dir/FWD_CONF_NAME (dir is FWD_SYSCTL_DIR but in tests): 0, -ENOENT, -errno. */
+int fwd_persisted(const char *dir, char **text);
+/* Writes the settings into dir/FWD_CONF_NAME atomically, every other line kept. 0 or -errno. */
+int fwd_persist(const char *dir, const struct fwd_setting *set, size_t n);
 
 #endif

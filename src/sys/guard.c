@@ -4,34 +4,123 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "atomic.h"
 #include "firewall_nft.h"
 #include "guard.h"
 #include "nft.h"
+#include "sample.h"
 
-#define GUARD_STATE "pending"
-#define GUARD_BEFORE "before.nft"
-#define GUARD_RESULT "result"
+#define PENDING "pending"
+#define BEFORE "before.nft"
+#define RESULT "result"
+#define LOCK "lock"
+/* How long a caller waits for a guard to take over, and for one to finish when asked. */
+#define GUARD_START_MS 5000
+#define GUARD_FINISH_MS 15000
 
-const char *firewall_run_dir(void)
+
+static char *path_in(char *buf, size_t len, const char *dir, const char *name)
 {
-	const char *dir = getenv("WGSTAR_RUN_DIR");
-
-	return dir && dir[0] ? dir : FIREWALL_RUN_DIR;
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
 }
 
-static char *run_path(char *buf, size_t len, const char *name)
+int guard_dir_check(const char *dir, bool create, char *msg, size_t len)
 {
-	snprintf(buf, len, "%s/%s", firewall_run_dir(), name);
-	return buf;
+	struct stat st;
+
+	if (lstat(dir, &st) < 0 && errno == ENOENT && create) {
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			snprintf(msg, len, "%s: %s", dir, strerror(errno));
+			return -errno;
+		}
+	}
+	if (lstat(dir, &st) < 0) {
+		int err = errno;
+
+		snprintf(msg, len, "%s: %s", dir, strerror(err));
+		return -err;
+	}
+	/* Whoever may write here could make root roll back, or keep, a firewall change. */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		snprintf(msg, len, "%s must be a directory owned by %s and writable by nobody else", dir,
+			 geteuid() ? "this user" : "root");
+		return -EPERM;
+	}
+	return 0;
+}
+
+int guard_lock(const char *dir, bool wait, int *holder)
+{
+	char path[4096], pid[32];
+	int fd, n;
+
+	if (holder)
+		*holder = 0;
+	fd = open(path_in(path, sizeof(path), dir, LOCK), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		int err = errno;
+
+		if (err == EINTR)
+			continue;
+		if (err == EWOULDBLOCK && holder && (n = (int)pread(fd, pid, sizeof(pid) - 1, 0)) > 0) {
+			pid[n] = '\0';
+			*holder = atoi(pid);
+		}
+		close(fd);
+		return err == EWOULDBLOCK ? -EWOULDBLOCK : -err;
+	}
+	/* Who holds it, for the message of whoever is refused. */
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		syslog(LOG_DEBUG, "wgstar: cannot note the lock's holder");
+	return fd;
+}
+
+void guard_unlock(int fd)
+{
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, 0) < 0)
+		syslog(LOG_DEBUG, "wgstar: cannot clear the lock's holder");
+	close(fd);
+}
+
+int guard_read(const char *dir, struct firewall_pending *p)
+{
+	char path[4096], *text = NULL;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if ((ret = atomic_read_state(path_in(path, sizeof(path), dir, PENDING), &text, NULL, NULL)) < 0)
+		return ret;
+	ret = firewall_pending_parse(p, text);
+	free(text);
+	return ret;
+}
+
+static int guard_write(const char *dir, const struct firewall_pending *p)
+{
+	char *text = firewall_pending_format(p);
+	int ret;
+
+	if (!text)
+		return -ENOMEM;
+	ret = atomic_write(dir, PENDING, text, strlen(text), 0600);
+	free(text);
+	return ret;
 }
 
 /* Field 22 of /proc/PID/stat: with the pid, names one process even when pids are reused. */
@@ -52,7 +141,8 @@ static unsigned long long proc_start(pid_t pid)
 		return 0;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	if (!p || p[2] == 'Z')
+	/* A zombie guard has ended: it guards nothing. */
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
 		return 0;
 	for (int field = 2; p && field < 22; ++field)
 		p = strchr(p + 1, ' ');
@@ -61,52 +151,67 @@ static unsigned long long proc_start(pid_t pid)
 	return start;
 }
 
-static int read_state(pid_t *pid, unsigned long long *start)
+bool guard_alive(const struct firewall_pending *p)
 {
-	char path[4096], *text;
-	long long p;
-	int ret;
-
-	if ((ret = atomic_read(run_path(path, sizeof(path), GUARD_STATE), &text, NULL)) < 0)
-		return ret;
-	ret = sscanf(text, "%lld %llu", &p, start) == 2 && p > 1 ? 0 : -EBADMSG;
-	*pid = (pid_t)p;
-	free(text);
-	return ret;
-}
-
-bool firewall_pending(void)
-{
-	unsigned long long start;
-	pid_t pid;
-
-	return !read_state(&pid, &start) && proc_start(pid) == start;
+	return p->guard_pid > 1 && p->guard_start && proc_start(p->guard_pid) == p->guard_start;
 }
 
 /* The result file: "OUTCOME WHY" on the first line (for the commands), then the log's words. */
-static void guard_result(const char *outcome, const char *why, const char *text)
+static void write_result(const char *dir, const char *outcome, const char *why, const char *text)
 {
-	char buf[640];
+	char buf[768];
 
 	snprintf(buf, sizeof(buf), "%s %s\n%s\n", outcome, why, text);
-	atomic_write(firewall_run_dir(), GUARD_RESULT, buf, strlen(buf), 0600);
+	if (atomic_write(dir, RESULT, buf, strlen(buf), 0600) < 0)
+		syslog(LOG_ERR, "wgstar: cannot write %s/%s", dir, RESULT);
 }
 
-static void guard_rollback(struct firewall_plan *plan, const struct wg_snapshot *snap, const char *why)
+static void forget(const char *dir)
 {
+	char path[4096];
+
+	unlink(path_in(path, sizeof(path), dir, PENDING));
+	unlink(path_in(path, sizeof(path), dir, BEFORE));
+}
+
+static bool plan_needs_snapshot(const struct firewall_plan *plan)
+{
+	for (size_t i = 0; i < plan->n; ++i)
+		if (plan->v[i].kind == FIREWALL_REMOVE_COUNTING)
+			return true;
+	return false;
+}
+
+/*
+ * Takes the pending change back, whatever else happened to the ruleset meanwhile, and says
+ * whether the ruleset is then as it was saved before the change. Forgets the change.
+ */
+static void undo(const char *dir, struct firewall_pending *p, const char *why)
+{
+	struct wg_snapshot *snap = NULL;
 	struct nft_batch b = { 0 };
 	struct nft_error err = { 0 };
-	struct nft_sock s;
+	struct nft_sock s = { 0 };
+	char path[4096], *before = NULL, *now = NULL, msg[512];
 	uint32_t genid;
-	char *now = NULL, msg[512];
 	bool same;
 	int ret;
 
+	/* Putting the counting table back needs the peers as they are now. */
+	if (plan_needs_snapshot(&p->plan)) {
+		struct sample_opts so = { 0 };
+		struct sample_error serr;
+
+		if (sample_take(&snap, &so, &serr) < 0) {
+			sample_error_clear(&serr);
+			snap = wg_snapshot_new();
+		}
+	}
 	if ((ret = nft_open(&s)) < 0)
 		goto out;
 	/* No generation here: the change must go whatever else happened meanwhile. */
-	if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0 || (ret = firewall_build_changes(&b, plan, snap, true, false)) < 0 ||
-	    (ret = nft_batch_end(&b, true)) < 0)
+	if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0 ||
+	    (ret = firewall_build_changes(&b, &p->plan, snap, true, false)) < 0 || (ret = nft_batch_end(&b, true)) < 0)
 		goto out;
 	s.seq = b.seq_next;
 	ret = nft_send(&s, &b, NULL, NULL, &err);
@@ -114,51 +219,233 @@ out:
 	nft_batch_free(&b);
 	if (s.nl)
 		nft_close(&s);
+	wg_snapshot_free(snap);
 	if (ret < 0) {
 		snprintf(msg, sizeof(msg), "firewall rollback (%s) failed: %s%s%s", why, strerror(-ret),
 			 err.label ? ": " : "", err.label ? err.label : "");
 		syslog(LOG_ERR, "%s", msg);
-		guard_result("failed", why, msg);
+		write_result(dir, "failed", why, msg);
 		return;
 	}
-	same = !firewall_list(&now, &genid) && !strcmp(now, plan->before);
+	same = !atomic_read_state(path_in(path, sizeof(path), dir, BEFORE), &before, NULL, NULL) &&
+	       !firewall_list(&now, &genid) && !strcmp(now, before);
 	free(now);
+	free(before);
 	snprintf(msg, sizeof(msg), same ? "firewall change rolled back (%s): the ruleset is as it was before" :
 		 "firewall change rolled back (%s), but the ruleset differs from the one saved before it: "
 		 "it was changed meanwhile", why);
 	syslog(LOG_WARNING, "%s", msg);
-	guard_result(same ? "same" : "differs", why, msg);
+	write_result(dir, same ? "same" : "differs", why, msg);
+	forget(dir);
 }
 
-void firewall_undo(struct firewall_plan *plan, const struct wg_snapshot *snap)
+static void confirm(const char *dir, const char *why)
 {
-	guard_rollback(plan, snap, "noguard");
+	syslog(LOG_NOTICE, "firewall change confirmed");
+	write_result(dir, "confirmed", why, "firewall change confirmed");
+	forget(dir);
 }
 
-static void guard_main(struct firewall_plan *plan, const struct wg_snapshot *snap, unsigned int timeout, int ready)
+static int64_t now_ms(clockid_t clock)
 {
-	struct timespec deadline, now, left;
-	char path[4096], state[128];
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The guard for the change pending in dir, started by exec in a session of its own. */
+static int spawn_guard(const char *dir, pid_t *pid)
+{
+	char prog[] = "wgstar-top", cmd[] = "firewall", verb[] = "guard", opt[] = "--run-dir";
+	char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	char *const argv[] = { prog, cmd, verb, opt, (char *)dir, NULL };
+	char *const envp[] = { path, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	int ret;
+
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGUSR1);
+	sigaddset(&dfl, SIGUSR2);
+	if ((ret = posix_spawn_file_actions_init(&fa)))
+		return -ret;
+	if ((ret = posix_spawnattr_init(&attr))) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -ret;
+	}
+	/* Nothing of the caller's: not its terminal, not its signal mask, not its session. */
+	if (!(ret = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) &&
+	    !(ret = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0)) &&
+	    !(ret = posix_spawn_file_actions_adddup2(&fa, 1, 2)) &&
+	    !(ret = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+						    POSIX_SPAWN_SETSIGDEF)) &&
+	    !(ret = posix_spawnattr_setsigmask(&attr, &none)) && !(ret = posix_spawnattr_setsigdefault(&attr, &dfl)))
+		ret = posix_spawn(pid, "/proc/self/exe", &fa, &attr, argv, envp);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	return -ret;
+}
+
+/* Waits until the guard has recorded itself in the pending change, or has died. */
+static int await_guard(const char *dir, pid_t pid)
+{
+	int64_t until = now_ms(CLOCK_MONOTONIC) + GUARD_START_MS;
+	struct firewall_pending p;
+	int status;
+
+	while (now_ms(CLOCK_MONOTONIC) < until) {
+		if (!guard_read(dir, &p)) {
+			bool ours = p.guard_pid == pid && guard_alive(&p);
+
+			firewall_pending_free(&p);
+			if (ours)
+				return 0;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return -ECHILD;
+		poll(NULL, 0, 10);
+	}
+	return -ETIMEDOUT;
+}
+
+int guard_commit(const char *dir, struct firewall_plan *plan, const struct wg_snapshot *snap,
+		 unsigned int timeout, const char *by, char *what, size_t len)
+{
+	struct firewall_pending p = { 0 };
+	pid_t pid;
+	int ret;
+
+	if ((ret = atomic_write(dir, BEFORE, plan->before, strlen(plan->before), 0600)) < 0)
+		return ret;
+	p.created = now_ms(CLOCK_REALTIME) / 1000;
+	p.deadline = p.created + timeout;
+	p.timeout = timeout;
+	snprintf(p.by, sizeof(p.by), "%s", by ? by : "");
+	p.plan = *plan;
+	/* Recorded before it is live: from now on the change cannot go unnoticed. */
+	if ((ret = guard_write(dir, &p)) < 0) {
+		forget(dir);
+		return ret;
+	}
+	ret = firewall_commit(plan, snap, what, len);
+	p.plan = *plan;
+	if (ret < 0) {
+		forget(dir);
+		return ret;
+	}
+	/* The handles the kernel gave, so the change can be taken back rule by rule. */
+	if ((ret = guard_write(dir, &p)) < 0 || (ret = spawn_guard(dir, &pid)) < 0 ||
+	    (ret = await_guard(dir, pid)) < 0) {
+		undo(dir, &p, "noguard");
+		return -ECHILD;
+	}
+	return 0;
+}
+
+int guard_result(const char *dir, char **out)
+{
+	char path[4096];
+
+	return atomic_read_state(path_in(path, sizeof(path), dir, RESULT), out, NULL, NULL);
+}
+
+int guard_finish(const char *dir, enum guard_cmd cmd, char **result)
+{
+	struct firewall_pending p;
+	int fd, ret;
+	pid_t pid;
+
+	*result = NULL;
+	if ((fd = guard_lock(dir, true, NULL)) < 0)
+		return fd;
+	if ((ret = guard_read(dir, &p)) < 0) {
+		guard_unlock(fd);
+		return ret;
+	}
+	if (!guard_alive(&p)) {
+		/* Its guard is gone (killed, out of memory): finish the change here, as it would have. */
+		if (cmd == GUARD_CONFIRM)
+			confirm(dir, "unguarded");
+		else
+			undo(dir, &p, "unguarded");
+		firewall_pending_free(&p);
+		guard_unlock(fd);
+		return guard_result(dir, result);
+	}
+	pid = p.guard_pid;
+	firewall_pending_free(&p);
+	/* The guard takes the lock itself to act. */
+	guard_unlock(fd);
+	if (kill(pid, cmd == GUARD_CONFIRM ? SIGUSR1 : SIGUSR2) < 0)
+		return -errno;
+	for (int64_t until = now_ms(CLOCK_MONOTONIC) + GUARD_FINISH_MS; now_ms(CLOCK_MONOTONIC) < until;) {
+		ret = guard_read(dir, &p);
+		if (ret == -ENOENT)
+			return guard_result(dir, result);
+		if (!ret) {
+			bool same = p.guard_pid == pid;
+
+			firewall_pending_free(&p);
+			if (!same)
+				return guard_result(dir, result);
+		}
+		poll(NULL, 0, 20);
+	}
+	return -ETIMEDOUT;
+}
+
+int guard_state(const char *dir, double *left)
+{
+	struct firewall_pending p;
+	int state;
+
+	*left = 0;
+	if (guard_read(dir, &p) < 0)
+		return 0;
+	*left = (double)(p.deadline - now_ms(CLOCK_REALTIME) / 1000);
+	state = guard_alive(&p) ? 1 : -1;
+	firewall_pending_free(&p);
+	return state;
+}
+
+static void guard_oom_protect(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	/* The guard is the last thing the kernel should kill to free memory. */
+	if (fd < 0 || write(fd, "-1000", 5) != 5)
+		syslog(LOG_WARNING, "the firewall guard could not protect itself from the OOM killer");
+	if (fd >= 0)
+		close(fd);
+}
+
+int guard_main(const char *dir)
+{
+	struct firewall_pending p;
+	struct timespec left;
+	int64_t deadline;
+	char msg[256];
 	sigset_t set;
-	int fd, sig;
+	int sig, fd;
 
-	/* Nothing of the caller's is held open: a pipe it reads must see its end. */
-	if (ready != 3 && dup2(ready, 3) == 3) {
-		close(ready);
-		ready = 3;
-	}
-	close_range(4, ~0U, 0);
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 3)
-			close(fd);
-	}
-	if (chdir("/") < 0)
-		_exit(1);
 	openlog("wgstar-top", LOG_PID, LOG_DAEMON);
+	if (chdir("/") < 0 || guard_dir_check(dir, false, msg, sizeof(msg)) < 0 || guard_read(dir, &p) < 0) {
+		syslog(LOG_ERR, "firewall guard: no change to guard in %s", dir);
+		return 1;
+	}
+	if (guard_alive(&p)) {
+		syslog(LOG_ERR, "firewall guard: the change in %s has a guard already (pid %d)", dir, (int)p.guard_pid);
+		firewall_pending_free(&p);
+		return 1;
+	}
+	guard_oom_protect();
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
@@ -167,32 +454,26 @@ static void guard_main(struct firewall_plan *plan, const struct wg_snapshot *sna
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	snprintf(state, sizeof(state), "%d %llu %lld\n", (int)getpid(), proc_start(getpid()),
-		 (long long)time(NULL) + timeout);
-	unlink(run_path(path, sizeof(path), GUARD_RESULT));
-	if (atomic_write(firewall_run_dir(), GUARD_STATE, state, strlen(state), 0600) < 0) {
-		guard_rollback(plan, snap, "its state could not be saved");
-		_exit(1);
+	p.guard_pid = getpid();
+	p.guard_start = proc_start(getpid());
+	if (guard_write(dir, &p) < 0) {
+		syslog(LOG_ERR, "firewall guard: cannot record itself in %s", dir);
+		firewall_pending_free(&p);
+		return 1;
 	}
-	if (write(ready, "1", 1) != 1)
-		syslog(LOG_WARNING, "the caller did not wait for the guard");
-	close(ready);
-	syslog(LOG_NOTICE, "firewall change applied; rolled back in %u s unless confirmed (wgstar-top firewall confirm)",
-	       timeout);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout;
+	syslog(LOG_NOTICE, "firewall change applied; rolled back in %lld s unless confirmed (wgstar-top firewall confirm)",
+	       (long long)(p.deadline - now_ms(CLOCK_REALTIME) / 1000));
+	/* The deadline is wall-clock time; waiting is on the monotonic clock. */
+	deadline = now_ms(CLOCK_MONOTONIC) + (p.deadline * 1000 - now_ms(CLOCK_REALTIME));
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left.tv_sec = deadline.tv_sec - now.tv_sec;
-		left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
-		if (left.tv_nsec < 0) {
-			left.tv_sec--;
-			left.tv_nsec += 1000000000L;
-		}
-		if (left.tv_sec < 0) {
+		int64_t ms = deadline - now_ms(CLOCK_MONOTONIC);
+
+		if (ms <= 0) {
 			sig = 0;
 			break;
 		}
+		left.tv_sec = ms / 1000;
+		left.tv_nsec = (ms % 1000) * 1000000;
 		sig = sigtimedwait(&set, NULL, &left);
 		if (sig < 0 && errno == EINTR)
 			continue;
@@ -200,77 +481,24 @@ static void guard_main(struct firewall_plan *plan, const struct wg_snapshot *sna
 			sig = 0;
 		break;
 	}
-	if (sig == SIGUSR1) {
-		syslog(LOG_NOTICE, "firewall change confirmed");
-		guard_result("confirmed", "-", "firewall change confirmed");
-	} else {
-		guard_rollback(plan, snap, sig == SIGUSR2 ? "asked" : sig ? "stopped" : "timeout");
+	firewall_pending_free(&p);
+	if ((fd = guard_lock(dir, true, NULL)) < 0)
+		syslog(LOG_WARNING, "firewall guard: acting without the lock: %s", strerror(-fd));
+	/* Finished by someone else meanwhile (it took the lock): nothing left to do. */
+	if (guard_read(dir, &p) < 0) {
+		guard_unlock(fd);
+		return 0;
 	}
-	unlink(run_path(path, sizeof(path), GUARD_STATE));
-	_exit(0);
-}
-
-int firewall_save(const struct firewall_plan *plan)
-{
-	const char *dir = firewall_run_dir();
-
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return atomic_write(dir, GUARD_BEFORE, plan->before, strlen(plan->before), 0600);
-}
-
-int firewall_guard_start(struct firewall_plan *plan, const struct wg_snapshot *snap, unsigned int timeout)
-{
-	int fds[2], status;
-	char ok = 0;
-	pid_t pid;
-
-	pid = firewall_fork_piped(fds);
-	if (pid < 0)
-		return (int)pid;
-	if (!pid) {
-		/* Twice forked, in a session of its own: neither the caller's end nor its terminal's ends it. */
-		close(fds[0]);
-		setsid();
-		pid = fork();
-		if (pid < 0)
-			_exit(1);
-		if (pid)
-			_exit(0);
-		guard_main(plan, snap, timeout, fds[1]);
+	if (p.guard_pid != getpid()) {
+		firewall_pending_free(&p);
+		guard_unlock(fd);
+		return 0;
 	}
-	close(fds[1]);
-	waitpid(pid, &status, 0);
-	while (read(fds[0], &ok, 1) < 0 && errno == EINTR)
-		;
-	close(fds[0]);
-	return ok == '1' ? 0 : -ECHILD;
-}
-
-int firewall_guard_signal(enum firewall_guard_cmd cmd, unsigned int wait_seconds)
-{
-	unsigned long long start;
-	pid_t pid;
-	int ret;
-
-	ret = read_state(&pid, &start);
-	if (ret == -ENOENT || (!ret && proc_start(pid) != start))
-		return -ENOENT;
-	if (ret < 0)
-		return ret;
-	if (kill(pid, cmd == FIREWALL_CONFIRM ? SIGUSR1 : SIGUSR2) < 0)
-		return -errno;
-	for (unsigned int i = 0; i < wait_seconds * 20; ++i) {
-		if (proc_start(pid) != start)
-			return 0;
-		poll(NULL, 0, 50);
-	}
-	return -ETIMEDOUT;
-}
-
-int firewall_guard_result(char **out)
-{
-	char path[4096];
-
-	return atomic_read(run_path(path, sizeof(path), GUARD_RESULT), out, NULL);
+	if (sig == SIGUSR1)
+		confirm(dir, "-");
+	else
+		undo(dir, &p, sig == SIGUSR2 ? "asked" : sig ? "stopped" : "timeout");
+	firewall_pending_free(&p);
+	guard_unlock(fd);
+	return 0;
 }

@@ -77,6 +77,9 @@ static void conn_close(struct kernel_conn *conn)
 {
 	if (conn->nl)
 		mnl_socket_close(conn->nl);
+	/* A GET_DEVICE reply in it carries the interface's private key, a request a peer's psk. */
+	if (conn->buf)
+		key_wipe(conn->buf, KERNEL_BUF_LEN);
 	free(conn->buf);
 	memset(conn, 0, sizeof(*conn));
 }
@@ -359,9 +362,7 @@ int kernel_set_peers(const char *iface, const struct wg_peer_change *c, size_t n
 		goto out;
 	ret = set_device(&conn, &it);
 out:
-	/* Without NETLINK_CAP_ACK an error echoes the whole request, keys and all. */
-	if (conn.buf)
-		key_wipe(conn.buf, KERNEL_BUF_LEN);
+	/* Without NETLINK_CAP_ACK an error echoes the whole request, keys and all: wiped on close. */
 	conn_close(&conn);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include "peerops.h"
 #include "prefix.h"
 #include "sample.h"
+#include "text.h"
 #include "textdiff.h"
 #include "wgconf.h"
 #include "wgset.h"
@@ -50,28 +51,13 @@ static int say(struct peerops_ctx *ctx, const char *fmt, ...)
 	return 0;
 }
 
-static const char *errtext(int err)
-{
-	if (err == EPERM || err == EACCES)
-		return _("permission denied: this needs root or the CAP_NET_ADMIN capability");
-	return strerror(err);
-}
 
-/* What the operator typed, fit for a one-line message: control characters as '?', cut short. */
+/* What the operator typed, fit for a one-line message: escaped, cut short. */
 static const char *shown(const char *s, char *buf, size_t len)
 {
-	size_t n = strlen(s), i;
-	bool cut = n >= len;
-
-	if (cut)
-		n = len - 4;	/* room for "…" and the NUL */
-	for (i = 0; i < n; ++i)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	if (cut) {
-		memcpy(buf + i, "…", 3);
-		i += 3;
-	}
-	buf[i] = '\0';
+	/* Room for "…" (3 bytes) and the NUL after what fits whole. */
+	if (text_escape(buf, len - 3, s, strlen(s)) >= len - 3)
+		strcat(buf, "…");
 	return buf;
 }
 
@@ -79,7 +65,7 @@ static void op_free(struct op *op)
 {
 	wgconf_peers_free(op->fpeers, op->n_fpeers);
 	wgconf_free(op->conf);
-	free(op->text);
+	wgconf_free_text(op->text, op->len);
 	free(op->hub);
 	wg_snapshot_free(op->snap);
 	memset(op, 0, sizeof(*op));
@@ -99,9 +85,9 @@ static int op_load(struct peerops_ctx *ctx, struct op *op)
 		if (serr.failure == SAMPLE_NO_SUCH_IFACE || serr.failure == SAMPLE_NOT_WIREGUARD)
 			say(ctx, _("%s is not a WireGuard interface here"), ctx->iface);
 		else if (serr.failure == SAMPLE_NAMES_FAILED && serr.path)
-			say(ctx, _("reading peer names from %s failed: %s"), serr.path, strerror(-serr.code));
+			say(ctx, _("reading peer names from %s failed: %s"), serr.path, text_strerror(-serr.code));
 		else
-			say(ctx, _("reading %s failed: %s"), ctx->iface, errtext(-serr.code));
+			say(ctx, _("reading %s failed: %s"), ctx->iface, text_strerror(-serr.code));
 		sample_error_clear(&serr);
 		return ret;
 	}
@@ -120,7 +106,7 @@ static int op_load(struct peerops_ctx *ctx, struct op *op)
 		return ret;
 	}
 	if (ret < 0) {
-		say(ctx, _("reading %s failed: %s"), op->path, strerror(-ret));
+		say(ctx, _("reading %s failed: %s"), op->path, text_strerror(-ret));
 		return ret;
 	}
 	ret = wgconf_parse(&op->conf, op->text, op->len, &cerr);
@@ -128,12 +114,12 @@ static int op_load(struct peerops_ctx *ctx, struct op *op)
 		if (ret == -EINVAL)
 			say(ctx, _("%s:%u: %s; nothing changed"), op->path, cerr.line, cerr.msg);
 		else
-			say(ctx, _("reading %s failed: %s"), op->path, strerror(-ret));
+			say(ctx, _("reading %s failed: %s"), op->path, text_strerror(-ret));
 		return ret;
 	}
 	if ((ret = wgconf_peers(op->conf, &op->fpeers, &op->n_fpeers)) < 0 ||
 	    (ret = wgconf_interface_addresses(op->conf, &op->hub, &op->n_hub)) < 0) {
-		say(ctx, "%s", strerror(-ret));
+		say(ctx, "%s", text_strerror(-ret));
 		return ret;
 	}
 	return 0;
@@ -149,12 +135,12 @@ static int op_write(struct peerops_ctx *ctx, struct op *op)
 	if (!text)
 		return -ENOMEM;
 	ret = atomic_replace(op->path, text, len, 0600, &op->stamp);
-	free(text);
+	wgconf_free_text(text, len);
 	if (ret == -ESTALE)
 		say(ctx, _("%s changed on disk since it was read; nothing changed: look at it and try again"),
 		    op->path);
 	else if (ret < 0)
-		say(ctx, _("writing %s failed: %s; nothing changed"), op->path, strerror(-ret));
+		say(ctx, _("writing %s failed: %s; nothing changed"), op->path, text_strerror(-ret));
 	return ret;
 }
 
@@ -192,23 +178,10 @@ static const char *peer_label(const struct op *op, const uint8_t key[WG_KEY_LEN]
 static int check_name(struct peerops_ctx *ctx, const struct op *op, const char *name,
 		      const uint8_t *self)
 {
-	size_t len = name ? strlen(name) : 0;
+	enum text_name_error bad = text_name_check(name);
 
-	if (!len) {
-		say(ctx, _("a peer needs a name"));
-		return -EINVAL;
-	}
-	if (len > NAMES_MAX_LEN) {
-		say(ctx, _("the name is longer than %d bytes"), NAMES_MAX_LEN);
-		return -EINVAL;
-	}
-	for (const unsigned char *s = (const unsigned char *)name; *s; ++s)
-		if (*s < 0x20 || *s == 0x7f || *s == '#') {
-			say(ctx, _("a name may not hold control characters or '#'"));
-			return -EINVAL;
-		}
-	if (name[0] == ' ' || name[len - 1] == ' ') {
-		say(ctx, _("a name may not begin or end with a space"));
+	if (bad != TEXT_NAME_OK) {
+		say(ctx, "%s", text_name_error_text(bad));
 		return -EINVAL;
 	}
 	/* Names must pick one peer for `peer remove NAME`: no two alike. */
@@ -379,7 +352,7 @@ static int store_set(const char *path, const uint8_t key[WG_KEY_LEN], const char
 	size_t len = 0, off = 0;
 	int ret;
 
-	ret = atomic_read_stamped(path, &text, &len, &st);
+	ret = atomic_read_state(path, &text, &len, &st);
 	if (ret < 0 && ret != -ENOENT)
 		return ret;
 	if (ret == -ENOENT) {
@@ -390,7 +363,7 @@ static int store_set(const char *path, const uint8_t key[WG_KEY_LEN], const char
 			return -ENOMEM;
 		if ((slash = strrchr(dir, '/')) && slash != dir) {
 			*slash = '\0';
-			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 				ret = -errno;
 				free(dir);
 				return ret;
@@ -419,7 +392,8 @@ static int store_set(const char *path, const uint8_t key[WG_KEY_LEN], const char
 	}
 	if (name)
 		off += (size_t)sprintf(out + off, "%s %s\n", b64, name);
-	ret = atomic_replace(path, out, off, 0644, ret == -ENOENT ? NULL : &st);
+	/* Names say who uses the hub: for root's eyes, as the config file is. */
+	ret = atomic_replace_state(path, out, off, 0600, ret == -ENOENT ? NULL : &st);
 	free(out);
 	free(text);
 	return ret;
@@ -670,7 +644,7 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 
 	if (generated) {
 		if ((ret = keygen_private(priv)) < 0 || (ret = key_public_from_private(res->public_key, priv)) < 0) {
-			say(ctx, _("generating a key failed: %s"), strerror(-ret));
+			say(ctx, _("generating a key failed: %s"), text_strerror(-ret));
 			goto out;
 		}
 	} else if (!key_from_base64(res->public_key, req->public_key)) {
@@ -691,7 +665,7 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 		goto out;
 	}
 	if (req->preshared_key && (ret = keygen_preshared(psk)) < 0) {
-		say(ctx, _("generating a key failed: %s"), strerror(-ret));
+		say(ctx, _("generating a key failed: %s"), text_strerror(-ret));
 		goto out;
 	}
 
@@ -750,7 +724,7 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 	ret = backend_set_peers(ctx->iface, &add, 1);
 	key_wipe(add.preshared_key, sizeof(add.preshared_key));
 	if (ret < 0) {
-		say(ctx, _("adding the peer to %s failed: %s; nothing changed"), ctx->iface, errtext(-ret));
+		say(ctx, _("adding the peer to %s failed: %s; nothing changed"), ctx->iface, text_strerror(-ret));
 		goto out;
 	}
 
@@ -771,10 +745,10 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 			size_t l = strlen(ctx->msg);
 
 			snprintf(ctx->msg + l, sizeof(ctx->msg) - l,
-				 _(" (and removing the peer from %s again failed: %s)"), ctx->iface, strerror(-r));
+				 _(" (and removing the peer from %s again failed: %s)"), ctx->iface, text_strerror(-r));
 		}
 		if (!ctx->msg[0])
-			say(ctx, _("writing %s failed: %s; nothing changed"), op.path, strerror(-ret));
+			say(ctx, _("writing %s failed: %s; nothing changed"), op.path, text_strerror(-ret));
 		goto out;
 	}
 
@@ -784,7 +758,7 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 		res->named = r == 0;
 		if (r < 0)
 			say(ctx, _("the peer is added, but keeping its name in %s failed: %s"), ctx->names_path,
-			    strerror(-r));
+			    text_strerror(-r));
 	}
 	res->counted = sync_counting(ctx);
 	ret = client_config(ctx, &op, req, generated ? priv : NULL, req->preshared_key ? psk : NULL,
@@ -894,7 +868,7 @@ int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
 		goto out;
 	if (in_file && ((ret = wgconf_remove_peer(op.conf, key)) < 0 || (ret = op_write(ctx, &op)) < 0)) {
 		if (!ctx->msg[0])
-			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, strerror(-ret));
+			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, text_strerror(-ret));
 		goto out;
 	}
 	if (live) {
@@ -906,13 +880,13 @@ int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
 
 			say(ctx, r < 0 ? _("removing the peer from %s failed: %s; and %s could not be put back: %s") :
 					 _("removing the peer from %s failed: %s; nothing changed"),
-			    ctx->iface, errtext(-ret), op.path, strerror(-r));
+			    ctx->iface, text_strerror(-ret), op.path, text_strerror(-r));
 			goto out;
 		}
 	}
 	if (ctx->names_path && (ret = store_set(ctx->names_path, key, NULL)) < 0) {
 		say(ctx, _("the peer is removed, but taking its name out of %s failed: %s"), ctx->names_path,
-		    strerror(-ret));
+		    text_strerror(-ret));
 		ret = 0;
 	}
 	sync_counting(ctx);
@@ -933,11 +907,11 @@ int peerops_rename(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN], const
 		goto out;
 	if (in_file && ((ret = wgconf_set_name(op.conf, key, name)) < 0 || (ret = op_write(ctx, &op)) < 0)) {
 		if (!ctx->msg[0])
-			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, strerror(-ret));
+			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, text_strerror(-ret));
 		goto out;
 	}
 	if (ctx->names_path && (ret = store_set(ctx->names_path, key, name)) < 0) {
-		say(ctx, _("keeping the name in %s failed: %s"), ctx->names_path, strerror(-ret));
+		say(ctx, _("keeping the name in %s failed: %s"), ctx->names_path, text_strerror(-ret));
 		if (!in_file)
 			goto out;
 		ret = 0;
@@ -973,7 +947,7 @@ int peerops_set_allowedips(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN
 		memcpy(old, live->allowedips, n_old * sizeof(*old));
 		memcpy(set.public_key, key, WG_KEY_LEN);
 		if ((ret = backend_set_peers(ctx->iface, &set, 1)) < 0) {
-			say(ctx, _("changing the peer on %s failed: %s; nothing changed"), ctx->iface, errtext(-ret));
+			say(ctx, _("changing the peer on %s failed: %s; nothing changed"), ctx->iface, text_strerror(-ret));
 			goto out;
 		}
 	}
@@ -986,7 +960,7 @@ int peerops_set_allowedips(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN
 			backend_set_peers(ctx->iface, &undo, 1);
 		}
 		if (!ctx->msg[0])
-			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, strerror(-ret));
+			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, text_strerror(-ret));
 		goto out;
 	}
 	sync_counting(ctx);
@@ -1110,10 +1084,18 @@ int peerops_reconcile_preview(struct peerops_ctx *ctx, enum drift_direction dir,
 		char *after;
 
 		if ((ret = reconcile_file(ctx, &op)) == 0) {
+			/* Both texts with their keys hidden: the preview shows what changes, no secret. */
+			char *shown_before = wgconf_hide_keys(op.text, op.len), *shown_after = NULL;
+
 			after = wgconf_render(op.conf, &len);
-			if (!after || textdiff_unified(f, op.text, after, op.path, op.path, false) < 0)
+			if (after)
+				shown_after = wgconf_hide_keys(after, len);
+			if (!shown_before || !shown_after ||
+			    textdiff_unified(f, shown_before, shown_after, op.path, op.path, false) < 0)
 				ret = -ENOMEM;
-			free(after);
+			wgconf_free_text(after, len);
+			free(shown_before);
+			free(shown_after);
 		}
 	} else {
 		struct wg_peer_change *v = NULL;
@@ -1163,7 +1145,7 @@ int peerops_reconcile(struct peerops_ctx *ctx, enum drift_direction dir)
 	if ((ret = reconcile_live(&op, &v, &n)) < 0 || !n)
 		goto out;
 	if ((ret = backend_set_peers(ctx->iface, v, n)) < 0) {
-		say(ctx, _("changing the peers of %s failed: %s"), ctx->iface, errtext(-ret));
+		say(ctx, _("changing the peers of %s failed: %s"), ctx->iface, text_strerror(-ret));
 		goto out;
 	}
 	sync_counting(ctx);

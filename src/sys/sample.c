@@ -7,7 +7,9 @@
 #include <string.h>
 #include "backend.h"
 #include "names_load.h"
+#include "i18n.h"
 #include "sample.h"
+#include "text.h"
 
 static int fail(struct sample_error *err, enum sample_failure f, int code, const char *iface)
 {
@@ -178,4 +180,103 @@ void sample_cache_clear(struct sample_cache *cache)
 void sample_error_clear(struct sample_error *err)
 {
 	strlist_clear(&err->available);
+}
+
+/* The WireGuard interfaces that do exist, as "a, b", escaped, for one-line messages. */
+static char *available_list(const struct strlist *names)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < names->n; ++i)
+		len += text_escape(NULL, 0, names->v[i], strlen(names->v[i])) + 2;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0, o = 0; i < names->n; ++i) {
+		if (i)
+			o += (size_t)sprintf(s + o, ", ");
+		o += text_escape(s + o, len - o, names->v[i], strlen(names->v[i]));
+	}
+	return s;
+}
+
+/* -i named something that is not a WireGuard interface here: say what there is instead. */
+static void describe_missing(char *buf, size_t len, const struct sample_error *err, const char *iface)
+{
+	char *list = available_list(&err->available);
+	bool exists = err->failure == SAMPLE_NOT_WIREGUARD;
+
+	if (!list || !list[0])
+		snprintf(buf, len, exists ?
+			 _("%s is not a WireGuard interface, and there is none in this network namespace") :
+			 _("there is no interface named %s, and no WireGuard interface in this network namespace"),
+			 iface);
+	else
+		snprintf(buf, len, exists ? _("%s is not a WireGuard interface; WireGuard interfaces here: %s") :
+					    _("there is no interface named %s; WireGuard interfaces here: %s"),
+			 iface, list);
+	free(list);
+}
+
+static void describe_read(char *buf, size_t len, const struct sample_error *err, const char *iface)
+{
+	const char *backend = userspace_has_interface(err->iface) ? _("userspace") : _("kernel");
+
+	switch (-err->code) {
+	case EPERM:
+	case EACCES:
+		snprintf(buf, len, _("reading %s needs root or the CAP_NET_ADMIN capability"), iface);
+		break;
+	case ETIMEDOUT:
+		snprintf(buf, len, _("%s: the %s backend did not answer within %d seconds"), iface, backend,
+			 BACKEND_TIMEOUT_MS / 1000);
+		break;
+	case ECONNREFUSED:
+		snprintf(buf, len, _("%s: nothing answers on %s/%s.sock (is wireguard-go still running?)"), iface,
+			 USERSPACE_SOCK_DIR, iface);
+		break;
+	case EPROTO:
+		snprintf(buf, len, _("%s: the %s backend's reply ended early"), iface, backend);
+		break;
+	case EBADMSG:
+		snprintf(buf, len, _("%s: the %s backend sent a malformed reply"), iface, backend);
+		break;
+	case E2BIG:
+		snprintf(buf, len, _("%s: the %s backend's reply is larger than wgstar reads"), iface, backend);
+		break;
+	default:
+		snprintf(buf, len, _("%s: reading the interface failed: %s"), iface, text_strerror(-err->code));
+		break;
+	}
+}
+
+void sample_error_describe(char *buf, size_t len, const struct sample_error *err)
+{
+	char ifbuf[TEXT_IFNAME_LEN], path[512];
+	const char *iface = text_safe(ifbuf, sizeof(ifbuf), err->iface);
+
+	switch (err->failure) {
+	case SAMPLE_NO_WIREGUARD:
+		snprintf(buf, len, "%s", _("WireGuard is not available here: the kernel has no wireguard module "
+					   "loaded and no userspace implementation (wireguard-go, boringtun) runs an "
+					   "interface in this network namespace"));
+		break;
+	case SAMPLE_NO_SUCH_IFACE:
+	case SAMPLE_NOT_WIREGUARD:
+		describe_missing(buf, len, err, iface);
+		break;
+	case SAMPLE_LIST_FAILED:
+		snprintf(buf, len, _("listing the WireGuard interfaces failed: %s"), text_strerror(-err->code));
+		break;
+	case SAMPLE_NAMES_FAILED:
+		snprintf(buf, len, _("reading peer names from %s failed: %s"),
+			 err->path ? text_safe(path, sizeof(path), err->path) : iface, text_strerror(-err->code));
+		break;
+	case SAMPLE_READ_FAILED:
+	default:
+		describe_read(buf, len, err, iface);
+		break;
+	}
 }

@@ -56,6 +56,8 @@ struct sample_error {
 /* 0 with *out set, or -errno with err filled in. Free err with sample_error_clear. */
 int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct sample_error *err);
 void sample_error_clear(struct sample_error *err);
+/* Why a sample failed, in one translated line without the program's name; outside names escaped. */
+void sample_error_describe(char *buf, size_t len, const struct sample_error *err);
 void sample_cache_clear(struct sample_cache *cache);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "atomic.h"
 #include "textfile.h"
 
 #define TEXTFILE_MODE 0644	/* node_exporter runs as its own user and must read it */
@@ -64,7 +65,7 @@ int textfile_replace(struct textfile *tf, int (*fill)(FILE *out, void *ctx), voi
 
 	temp_name(tmp, tf->name);
 	if (!fstatat(tf->dirfd, tf->name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode))
-		mode = st.st_mode & 07777;
+		mode = st.st_mode & ATOMIC_MODE_MASK;
 	fd = ret = open_temp(tf, tmp);
 	if (ret < 0)
 		return ret;

@@ -205,6 +205,7 @@ static int send_all(int fd, const char *buf, size_t len, int64_t deadline)
 static int read_reply(int fd, struct uapi_parser *p, int64_t deadline)
 {
 	char *buf = malloc(USERSPACE_READ_BUF);
+	size_t total = 0;
 	int ret;
 
 	if (!buf)
@@ -226,6 +227,11 @@ static int read_reply(int fd, struct uapi_parser *p, int64_t deadline)
 		}
 		if (!n)
 			break;
+		total += (size_t)n;
+		if (total > UAPI_MAX_REPLY) {
+			ret = -E2BIG;
+			goto out;
+		}
 		ret = uapi_parser_feed(p, buf, (size_t)n);
 		if (ret < 0)
 			goto out;

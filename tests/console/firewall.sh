@@ -10,9 +10,8 @@
 need_wgstar
 need_cmd nft
 lab_up --peers 3
-export WGSTAR_RUN_DIR=$WORKDIR/run
-at_exit 'hub "$WGSTAR" firewall rollback >/dev/null 2>&1'
-CONSOLE_ENV="WGSTAR_RUN_DIR=$WGSTAR_RUN_DIR"
+RUN_DIR=$WORKDIR/run
+at_exit 'hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback >/dev/null 2>&1'
 
 # A short countdown where the console takes one; else the default, and a longer wait.
 timeout_opt=()
@@ -25,13 +24,13 @@ fi
 # The guard has ended (its state file is gone), within SECONDS.
 wait_guard_gone() {
 	local deadline=$(($(now_ms) + $1 * 1000))
-	while [ -e "$WGSTAR_RUN_DIR/pending" ]; do
+	while [ -e "$RUN_DIR/pending" ]; do
 		[ "$(now_ms)" -lt $deadline ] || fail "the rollback guard is still there after $1 s"
 		sleep 0.2
 	done
 }
 
-console_start main 120 40 "${timeout_opt[@]}"
+console_start main 120 40 --run-dir "$RUN_DIR" "${timeout_opt[@]}"
 wait_for main "fwd counters off \(F to install\)"
 
 # F: the diff of the ruleset, validated; a: applied, counting down; c: kept.
@@ -76,7 +75,7 @@ hub nft add table inet wgstother
 tmx send-keys -t main a
 wait_for main 'ruleset changed since the preview; preview again'
 hub nft list table inet wgstar >/dev/null 2>&1 && fail "a stale preview was applied"
-[ ! -e "$WGSTAR_RUN_DIR/pending" ] || fail "a guard runs for a change that was refused"
+[ ! -e "$RUN_DIR/pending" ] || fail "a guard runs for a change that was refused"
 hub nft delete table inet wgstother
 note "a change on a ruleset changed since the preview is refused"
 
@@ -98,5 +97,5 @@ wait_guard_gone $((timeout_s + 10))
 hub nft list ruleset >"$WORKDIR/after.nft"
 cmp -s "$WORKDIR/before.nft" "$WORKDIR/after.nft" ||
 	fail "the ruleset differs after the rollback: $(diff "$WORKDIR/before.nft" "$WORKDIR/after.nft" | head -20)"
-assert_match '^same timeout' "$(cat "$WGSTAR_RUN_DIR/result")" "the guard rolled back on the timeout"
+assert_match '^same timeout' "$(cat "$RUN_DIR/result")" "the guard rolled back on the timeout"
 note "a console killed during the countdown: the ruleset is as it was, byte for byte"

@@ -10,17 +10,17 @@
 need_wgstar
 need_cmd nft ping
 lab_up --peers 3
-export WGSTAR_RUN_DIR=$WORKDIR/run
-at_exit 'hub "$WGSTAR" firewall rollback >/dev/null 2>&1'
+RUN_DIR=$WORKDIR/run
+at_exit 'hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback >/dev/null 2>&1'
 
 rate='[1-9][0-9]*(\.[0-9]+)? (B|KiB|MiB)/s'
-console_start main 140 40
+console_start main 140 40 --run-dir "$RUN_DIR"
 wait_for main "fwd counters off"
 note "the console says nothing counts forwarded traffic yet"
 
-run hub "$WGSTAR" firewall apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
 assert_status 0 "firewall apply (installs the counting table)"
-run hub "$WGSTAR" firewall confirm
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
 assert_status 0 "firewall confirm"
 wait_for main "FWD/s" 10
 wait_gone main "fwd counters off" 10

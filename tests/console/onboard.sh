@@ -15,9 +15,8 @@
 need_wgstar
 need_cmd nft ping wg-quick python3 zbarimg
 lab_up --peers 2
-export WGSTAR_RUN_DIR=$WORKDIR/run
-at_exit 'hub "$WGSTAR" firewall rollback >/dev/null 2>&1'
-CONSOLE_ENV="WGSTAR_RUN_DIR=$WGSTAR_RUN_DIR"
+RUN_DIR=$WORKDIR/run
+at_exit 'hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback >/dev/null 2>&1'
 a=$LAB_PEER1_NAME b=$LAB_PEER2_NAME
 names=$WORKDIR/names
 settings=$WORKDIR/wgstar.conf
@@ -41,12 +40,12 @@ wait_counted() {
 }
 
 # The counting table, so that adding and removing must keep its sets in step.
-run hub "$WGSTAR" firewall apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
 assert_status 0 "firewall apply (installs the counting table)"
-run hub "$WGSTAR" firewall confirm
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
 assert_status 0 "firewall confirm"
 
-console_start main 160 60 --names "$names" --settings "$settings"
+console_start main 160 60 --run-dir "$RUN_DIR" --names "$names" --settings "$settings"
 wait_rows main "$a $b"
 wait_for main "FWD/s"
 assert_no_match 'drift:' "$(screen main)" "the header before any change"
@@ -202,7 +201,7 @@ tmx send-keys -t main q
 wait_for main '^EXIT=0$' 5
 
 # --- read-only ---
-console_start ro 120 40 --read-only --names "$names" --settings "$settings"
+console_start ro 120 40 --run-dir "$RUN_DIR" --read-only --names "$names" --settings "$settings"
 wait_rows ro "$a $b"
 for key in n e D; do
 	tmx send-keys -t ro "$key"

@@ -10,9 +10,9 @@
 . "$(dirname "$TESTLIB")/console/tmux.sh"
 need_wgstar
 lab_up --peers 3
-export WGSTAR_SYSCTL_DIR=$WORKDIR/sysctl.d
-mkdir -p "$WGSTAR_SYSCTL_DIR"
-CONSOLE_ENV="WGSTAR_SYSCTL_DIR=$WGSTAR_SYSCTL_DIR WGSTAR_RUN_DIR=$WORKDIR/run"
+SYSCTL_DIR=$WORKDIR/sysctl.d
+RUN_DIR=$WORKDIR/run
+mkdir -p "$SYSCTL_DIR"
 a=$LAB_PEER1_NAME b=$LAB_PEER2_NAME c=$LAB_PEER3_NAME
 
 ip_forward() {
@@ -20,7 +20,7 @@ ip_forward() {
 }
 
 [ "$(ip_forward)" = 1 ] || fail "the lab hub does not forward"
-console_start main 120 40
+console_start main 120 40 --run-dir "$RUN_DIR" --sysctl-dir "$SYSCTL_DIR"
 wait_rows main "$a $b $c"
 
 # w: the state, then a question; n to persisting: only now.
@@ -31,11 +31,11 @@ wait_for main 'Turn IPv4 forwarding off in this network namespace\?'
 [ "$(ip_forward)" = 1 ] || fail "switched before the answer"
 tmx send-keys -t main y
 wait_for main "Also turn IPv4 forwarding off at boot, in"
-wait_for main "$(re_quote "$WGSTAR_SYSCTL_DIR")/99-wgstar.conf\\?"
+wait_for main "$(re_quote "$SYSCTL_DIR")/99-wgstar.conf\\?"
 tmx send-keys -t main n
 wait_for main 'IPv4 forwarding off$|IPv4 forwarding off '
 [ "$(ip_forward)" = 0 ] || fail "ip_forward is $(ip_forward) after w turned it off"
-[ ! -e "$WGSTAR_SYSCTL_DIR/99-wgstar.conf" ] || fail "persisted, though asked not to"
+[ ! -e "$SYSCTL_DIR/99-wgstar.conf" ] || fail "persisted, though asked not to"
 wait_for main 'IPv4 forwarding is off: peers cannot reach each other'
 note "w turns IPv4 forwarding off in the hub's namespace"
 
@@ -54,7 +54,7 @@ wait_for main 'Also turn IPv4 forwarding on at boot'
 tmx send-keys -t main y
 wait_for main 'IPv4 forwarding on, and at boot'
 [ "$(ip_forward)" = 1 ] || fail "ip_forward is $(ip_forward) after the fix"
-assert_match '^net\.ipv4\.ip_forward = 1$' "$(cat "$WGSTAR_SYSCTL_DIR/99-wgstar.conf")" "persisted"
+assert_match '^net\.ipv4\.ip_forward = 1$' "$(cat "$SYSCTL_DIR/99-wgstar.conf")" "persisted"
 wait_gone main 'IPv4 forwarding is off'
 note "x finds forwarding off between alice and bob, and its fix turns it on"
 
@@ -69,7 +69,7 @@ tmx send-keys -t main q
 wait_for main '^EXIT=0$' 5
 
 # --read-only: every change refused in the status line; the check still looks.
-console_start ro 120 40 --read-only
+console_start ro 120 40 --run-dir "$RUN_DIR" --sysctl-dir "$SYSCTL_DIR" --read-only
 wait_rows ro "$a $b $c"
 for key in F w c u; do
 	tmx send-keys -t ro "$key"

@@ -13,8 +13,8 @@
 need_wgstar
 need_cmd nft ping script setsid
 lab_up --peers 2
-export WGSTAR_RUN_DIR=$WORKDIR/run
-at_exit 'hub "$WGSTAR" firewall rollback >/dev/null 2>&1'
+RUN_DIR=$WORKDIR/run
+at_exit 'hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback >/dev/null 2>&1'
 
 hub nft -f - <<'EOF'
 table inet filter {
@@ -47,7 +47,7 @@ same_as_before() {
 wait_guard() {
 	local i
 	for ((i = 0; i < 150; i++)); do
-		[ -e "$WGSTAR_RUN_DIR/pending" ] || return 0
+		[ -e "$RUN_DIR/pending" ] || return 0
 		sleep 0.1
 	done
 	fail "the guard did not end"
@@ -56,7 +56,7 @@ wait_guard() {
 reaches && fail "alice reaches bob although the forward chain drops"
 
 # diff changes nothing and shows both changes.
-run hub "$WGSTAR" firewall diff -i "$LAB_HUB_IF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" diff -i "$LAB_HUB_IF"
 assert_status 0 "firewall diff"
 assert_contains "+		iifname \"$LAB_HUB_IF\" oifname \"$LAB_HUB_IF\" accept" "$RUN_OUT" "diff shows the accept rule"
 assert_contains "+table inet wgstar {" "$RUN_OUT" "diff shows the counting table"
@@ -64,28 +64,28 @@ assert_contains "@@ " "$RUN_OUT" "a unified diff"
 same_as_before || fail "firewall diff changed the ruleset"
 
 # Refused: --read-only, and no terminal without --yes.
-run hub "$WGSTAR" firewall apply --read-only -i "$LAB_HUB_IF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --read-only -i "$LAB_HUB_IF"
 assert_status 1 "apply with --read-only"
-run hub "$WGSTAR" firewall apply -i "$LAB_HUB_IF" </dev/null
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply -i "$LAB_HUB_IF" </dev/null
 assert_status 1 "apply without a terminal and without --yes"
 assert_match "terminal.*--yes" "$RUN_ERR" "says why"
 same_as_before || fail "a refused apply changed the ruleset"
 
 # Applied and not confirmed: back to exactly what it was.
-run hub "$WGSTAR" firewall apply --yes --confirm-timeout 3 -i "$LAB_HUB_IF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 3 -i "$LAB_HUB_IF"
 assert_status 0 "firewall apply"
 same_as_before && fail "apply changed nothing"
 assert_contains "iifname \"$LAB_HUB_IF\" oifname \"$LAB_HUB_IF\" accept" "$(cat "$WORKDIR/now")" "the rule is in"
 reaches || fail "alice does not reach bob once the accept rule is in"
 wait_guard
 same_as_before || { diff "$WORKDIR/before" "$WORKDIR/now" >&2; fail "not byte-identical after the rollback"; }
-assert_eq "same timeout" "$(head -n 1 "$WGSTAR_RUN_DIR/result")" "the guard's result: rolled back, identical"
+assert_eq "same timeout" "$(head -n 1 "$RUN_DIR/result")" "the guard's result: rolled back, identical"
 reaches && fail "alice still reaches bob after the rollback"
 note "rolled back after the timeout: byte-identical"
 
 # The caller killed during the countdown (as when an ssh session dies): the guard outlives it.
-setsid bash -c 'ip netns exec "$1" "$2" firewall apply --yes --confirm-timeout 3 -i "$3" >/dev/null 2>&1; sleep 60' \
-	_ "$LAB_HUB_NS" "$WGSTAR" "$LAB_HUB_IF" &
+setsid bash -c 'ip netns exec "$1" "$2" firewall apply --run-dir "$4" --yes --confirm-timeout 3 -i "$3" >/dev/null 2>&1; sleep 60' \
+	_ "$LAB_HUB_NS" "$WGSTAR" "$LAB_HUB_IF" "$RUN_DIR" &
 caller=$!
 at_exit "kill -KILL -- -$caller 2>/dev/null"
 for ((i = 0; i < 100; i++)); do
@@ -100,12 +100,12 @@ same_as_before || { diff "$WORKDIR/before" "$WORKDIR/now" >&2; fail "not byte-id
 note "rolled back after the caller was killed: byte-identical"
 
 # rollback at once. Read through a pipe, apply returns: the guard holds none of the caller's files.
-out=$(timeout 20 ip netns exec "$LAB_HUB_NS" "$WGSTAR" firewall apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF") ||
+out=$(timeout 20 ip netns exec "$LAB_HUB_NS" "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF") ||
 	fail "firewall apply in \$(...) failed or did not return"
 assert_contains "applied; rolled back in 600 s" "$out" "apply says what happens next"
-run hub "$WGSTAR" firewall apply --yes -i "$LAB_HUB_IF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes -i "$LAB_HUB_IF"
 assert_status 1 "a second apply while one waits"
-run hub "$WGSTAR" firewall rollback
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback
 assert_status 0 "firewall rollback"
 assert_contains "rolled back (asked for): the ruleset is as it was before the change" "$RUN_OUT" \
 	"rollback says what it did"
@@ -113,7 +113,7 @@ same_as_before || fail "not byte-identical after firewall rollback"
 
 # Someone else changes the ruleset between the preview and the answer: refused by the kernel.
 mkfifo "$WORKDIR/answer"
-script -qfec "ip netns exec $LAB_HUB_NS $WGSTAR firewall apply --confirm-timeout 600 -i $LAB_HUB_IF" /dev/null \
+script -qfec "ip netns exec $LAB_HUB_NS $WGSTAR firewall apply --run-dir $RUN_DIR --confirm-timeout 600 -i $LAB_HUB_IF" /dev/null \
 	<"$WORKDIR/answer" >"$WORKDIR/apply.out" 2>&1 &
 apply_pid=$!
 exec 7>"$WORKDIR/answer"
@@ -131,16 +131,16 @@ assert_eq 1 "$status" "exit status of an apply refused for a changed ruleset"
 assert_contains "ruleset changed since the preview; run diff again" "$(cat "$WORKDIR/apply.out")" "says why"
 hub nft delete table inet someone_else
 same_as_before || fail "a refused apply left something behind"
-[ ! -e "$WGSTAR_RUN_DIR/pending" ] || fail "a refused apply started a guard"
+[ ! -e "$RUN_DIR/pending" ] || fail "a refused apply started a guard"
 
 # Confirmed: it stays past the timeout.
-run hub "$WGSTAR" firewall apply --yes --confirm-timeout 2 -i "$LAB_HUB_IF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 2 -i "$LAB_HUB_IF"
 assert_status 0 "firewall apply"
-run hub "$WGSTAR" firewall confirm
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
 assert_status 0 "firewall confirm"
 sleep 2.5
 same_as_before && fail "the confirmed change went away"
 reaches || fail "alice does not reach bob after the confirmed change"
-run hub "$WGSTAR" firewall diff -i "$LAB_HUB_IF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" diff -i "$LAB_HUB_IF"
 assert_contains "nothing to change" "$RUN_OUT" "nothing left to propose"
 echo "PASS: $TEST_NAME"

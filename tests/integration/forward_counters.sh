@@ -15,8 +15,8 @@
 need_wgstar
 need_cmd python3 nft ping
 lab_up --peers 3
-export WGSTAR_RUN_DIR=$WORKDIR/run
-at_exit 'hub "$WGSTAR" firewall rollback >/dev/null 2>&1'
+RUN_DIR=$WORKDIR/run
+at_exit 'hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback >/dev/null 2>&1'
 
 once() {
 	run hub "$WGSTAR" --once --json -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
@@ -33,9 +33,9 @@ assert d["flows"] is None, d["flows"]
 assert all(p["forwarded"] is None for p in d["peers"]), d["peers"]
 EOF
 
-run hub "$WGSTAR" firewall apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
 assert_status 0 "firewall apply (installs the counting table)"
-run hub "$WGSTAR" firewall confirm
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
 assert_status 0 "firewall confirm"
 hub nft list table inet wgstar >/dev/null || fail "the counting table is not there"
 

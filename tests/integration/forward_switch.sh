@@ -12,8 +12,8 @@ need_cmd ping
 root_v4=$(cat /proc/sys/net/ipv4/ip_forward)
 root_v6=$(cat /proc/sys/net/ipv6/conf/all/forwarding)
 lab_up --peers 2 --no-forwarding
-export WGSTAR_SYSCTL_DIR=$WORKDIR/sysctl.d
-mkdir "$WGSTAR_SYSCTL_DIR"
+SYSCTL_DIR=$WORKDIR/sysctl.d
+mkdir "$SYSCTL_DIR"
 
 # A slow machine (a VM without acceleration) may need more than a second: three tries.
 reaches() {
@@ -21,7 +21,7 @@ reaches() {
 }
 
 reaches "$LAB_PEER2_ADDR" && fail "alice reaches bob with forwarding off"
-run hub "$WGSTAR" forward status
+run hub "$WGSTAR" forward --sysctl-dir "$SYSCTL_DIR" status
 assert_status 0 "forward status"
 assert_contains "IPv4 forwarding: off" "$RUN_OUT" "forward status"
 
@@ -30,36 +30,36 @@ assert_status 1 "check finds a problem"
 assert_match "^IPv4 forwarding is off .*fix: wgstar-top forward on$" "$RUN_OUT" "check says why, with the fix"
 
 # Refused: no terminal and no --yes; --read-only.
-run hub "$WGSTAR" forward on </dev/null
+run hub "$WGSTAR" forward --sysctl-dir "$SYSCTL_DIR" on </dev/null
 assert_status 1 "forward on without a terminal"
 assert_one_line "$RUN_ERR" "the refusal"
-run hub "$WGSTAR" forward on --yes --read-only
+run hub "$WGSTAR" forward --sysctl-dir "$SYSCTL_DIR" on --yes --read-only
 assert_status 1 "forward on --read-only"
 assert_eq 0 "$(hub cat /proc/sys/net/ipv4/ip_forward)" "forwarding after the refusals"
-run hub "$WGSTAR" forward sideways
+run hub "$WGSTAR" forward --sysctl-dir "$SYSCTL_DIR" sideways
 assert_status 2 "a bad action is bad usage"
 
 # A file with lines of its own: they stay, byte for byte, and so does its mode.
 printf '# local settings\nkernel.sysrq = 0\n -net/ipv4/ip_forward=0\n\nvm.swappiness=10\n' \
-	>"$WGSTAR_SYSCTL_DIR/99-wgstar.conf"
-chmod 0640 "$WGSTAR_SYSCTL_DIR/99-wgstar.conf"
-run hub "$WGSTAR" forward on --ipv6 --persist --yes
+	>"$SYSCTL_DIR/99-wgstar.conf"
+chmod 0640 "$SYSCTL_DIR/99-wgstar.conf"
+run hub "$WGSTAR" forward --sysctl-dir "$SYSCTL_DIR" on --ipv6 --persist --yes
 assert_status 0 "forward on --ipv6 --persist --yes"
 assert_eq 1 "$(hub cat /proc/sys/net/ipv4/ip_forward)" "IPv4 forwarding in the hub"
 assert_eq 1 "$(hub cat /proc/sys/net/ipv6/conf/all/forwarding)" "IPv6 forwarding in the hub"
 assert_eq "$(printf '# local settings\nkernel.sysrq = 0\n-net.ipv4.ip_forward = 1\n\nvm.swappiness=10\nnet.ipv6.conf.all.forwarding = 1')" \
-	"$(cat "$WGSTAR_SYSCTL_DIR/99-wgstar.conf")" "the persisted file"
-assert_eq 640 "$(stat -c %a "$WGSTAR_SYSCTL_DIR/99-wgstar.conf")" "the file's mode"
-[ -z "$(find "$WGSTAR_SYSCTL_DIR" -name '.*')" ] || fail "a temporary file was left behind"
+	"$(cat "$SYSCTL_DIR/99-wgstar.conf")" "the persisted file"
+assert_eq 640 "$(stat -c %a "$SYSCTL_DIR/99-wgstar.conf")" "the file's mode"
+[ -z "$(find "$SYSCTL_DIR" -name '.*')" ] || fail "a temporary file was left behind"
 reaches "$LAB_PEER2_ADDR" || fail "alice does not reach bob with forwarding on"
 reaches -6 "$LAB_PEER2_ADDR6" || fail "alice does not reach bob over IPv6 with forwarding on"
 run hub "$WGSTAR" check -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" alice bob
 assert_status 0 "check finds nothing once forwarding is on"
 
-run hub "$WGSTAR" forward status
-assert_contains "at boot ($WGSTAR_SYSCTL_DIR/99-wgstar.conf): IPv4 on, IPv6 on" "$RUN_OUT" "status shows the file"
+run hub "$WGSTAR" forward --sysctl-dir "$SYSCTL_DIR" status
+assert_contains "at boot ($SYSCTL_DIR/99-wgstar.conf): IPv4 on, IPv6 on" "$RUN_OUT" "status shows the file"
 
-run hub "$WGSTAR" forward off --yes
+run hub "$WGSTAR" forward --sysctl-dir "$SYSCTL_DIR" off --yes
 assert_status 0 "forward off --yes"
 reaches "$LAB_PEER2_ADDR" && fail "alice reaches bob after forward off"
 

@@ -13,8 +13,8 @@
 need_wgstar
 need_cmd ping nft wg-quick
 lab_up --peers 2
-export WGSTAR_RUN_DIR=$WORKDIR/run
-at_exit 'hub "$WGSTAR" firewall rollback >/dev/null 2>&1'
+RUN_DIR=$WORKDIR/run
+at_exit 'hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback >/dev/null 2>&1'
 
 names=$WORKDIR/names
 settings=$WORKDIR/wgstar.conf
@@ -23,9 +23,9 @@ cp -p "$LAB_HUB_CONF" "$WORKDIR/hub.before"
 dump_before=$(hub wg show "$LAB_HUB_IF" dump | cut -f1-4 | sort)
 
 # Count forwarded traffic, so adding and removing must keep the counting set in step.
-run hub "$WGSTAR" firewall apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF"
 assert_status 0 "firewall apply (installs the counting table)"
-run hub "$WGSTAR" firewall confirm
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
 assert_status 0 "firewall confirm"
 
 # --- bad input: a clear line, nothing changed ---

@@ -267,12 +267,12 @@ hub sysctl -qw net.ipv4.ip_forward=1
 
 # With wgstar's counting table installed, the forwarded counters arrive too, exactly those of
 # a fixed ping from alice to bob through the hub: 20 echoes and 20 replies of 20 + 8 + 1000 bytes.
-export WGSTAR_RUN_DIR=$WORKDIR/run
+RUN_DIR=$WORKDIR/run
 # shellcheck disable=SC2016
-at_exit 'hub "$WGSTAR" firewall rollback >/dev/null 2>&1'
-run hub "$WGSTAR" firewall apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
+at_exit 'hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback >/dev/null 2>&1'
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
 assert_status 0 "firewall apply (installs the counting table)"
-run hub "$WGSTAR" firewall confirm
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
 assert_status 0 "firewall confirm"
 run lab exec peer1 -- ping -q -n -c 20 -s 1000 -i 0.05 -W 2 "$LAB_PEER2_ADDR"
 assert_contains "20 received" "$RUN_OUT" "every echo through the hub answered"

@@ -268,6 +268,53 @@ static void test_symlink(void **state)
 	assert_int_equal(count_files(), 2);
 }
 
+/* wgstar's own files: never through a link, modes masked, FIFOs and huge files refused. */
+static void test_state_files(void **state)
+{
+	struct stat sb;
+	char p[512], t[512], *text = NULL;
+	size_t len;
+
+	put(path_of(t, sizeof(t), "target"), OLD, 0644);
+	assert_int_equal(symlink("target", path_of(p, sizeof(p), "names")), 0);
+	assert_int_equal(atomic_read_state(p, &text, &len, NULL), -ELOOP);
+	assert_null(text);
+	assert_int_equal(atomic_replace_state(p, NEW, strlen(NEW), 0600, NULL), -ELOOP);
+	assert_content(t, OLD);
+	assert_int_equal(lstat(p, &sb), 0);
+	assert_true(S_ISLNK(sb.st_mode));
+	/* atomic_write replaces the link itself and lends the new file nothing of the target's. */
+	assert_int_equal(chmod(t, 04777), 0);
+	assert_int_equal(atomic_write(dir, "names", NEW, strlen(NEW), 0600), 0);
+	assert_content(t, OLD);
+	assert_int_equal(lstat(p, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	/* A set-id, world-writable file keeps only what is harmless of its mode. */
+	put(path_of(p, sizeof(p), "sysctl.conf"), OLD, 0644);
+	assert_int_equal(chmod(p, 06777), 0);
+	assert_int_equal(atomic_write(dir, "sysctl.conf", NEW, strlen(NEW), 0644), 0);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0664);
+	assert_int_equal(chmod(p, 04777), 0);
+	assert_int_equal(atomic_replace(p, OLD, strlen(OLD), 0600, NULL), 0);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0664);
+	/* A FIFO is refused at once, never waited on; so is a file over the limit. */
+	assert_int_equal(mkfifo(path_of(p, sizeof(p), "fifo"), 0600), 0);
+	assert_int_equal(atomic_read(p, &text, &len), -EINVAL);
+	assert_int_equal(atomic_read_state(p, &text, &len, NULL), -EINVAL);
+	assert_int_equal(atomic_read(path_of(p, sizeof(p), "."), &text, &len), -EINVAL);
+	put(path_of(p, sizeof(p), "huge"), "x", 0600);
+	assert_int_equal(truncate(p, (off_t)ATOMIC_MAX_FILE + 1), 0);
+	assert_int_equal(atomic_read(p, &text, &len), -EFBIG);
+	assert_null(text);
+	assert_int_equal(truncate(p, 1), 0);
+	assert_int_equal(atomic_read(p, &text, &len), 0);
+	assert_int_equal(len, 1);
+	free(text);
+}
+
 static void test_failures(void **state)
 {
 	char p[512];
@@ -385,6 +432,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests of the firewall preview: the unified diff, the ruleset text edits, the sysctl.d file. */
 #include "cmocka_common.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,128 @@ static void test_sysctl_conf(void **state)
 	free(out);
 }
 
+static void test_same_ruleset(void **state)
+{
+	static const char a[] =
+		"table inet filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n"
+		"\t\tcounter packets 10 bytes 1000 accept\n\t}\n}\n"
+		"table inet wgstar {\n\tset from4 {\n\t\ttype ifname . ipv4_addr\n\t\tcounter\n"
+		"\t\telements = { \"wg0\" . 10.172.16.2 counter packets 3 bytes 300,\n"
+		"\t\t\t     \"wg0\" . 10.172.16.3 counter packets 0 bytes 0 }\n\t}\n}\n";
+	static const char b[] =
+		"table inet filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n"
+		"\t\tcounter packets 99 bytes 9900 accept\n\t}\n}\n"
+		"table inet wgstar {\n\tset from4 {\n\t\ttype ifname . ipv4_addr\n\t\tcounter\n"
+		"\t\telements = { \"wg0\" . 10.172.16.4 counter packets 0 bytes 0 }\n\t}\n}\n";
+	static const char c[] =
+		"table inet filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
+		"\t\tcounter packets 99 bytes 9900 accept\n\t}\n}\n"
+		"table inet wgstar {\n\tset from4 {\n\t\ttype ifname . ipv4_addr\n\t\tcounter\n"
+		"\t\telements = { \"wg0\" . 10.172.16.4 counter packets 0 bytes 0 }\n\t}\n}\n";
+	/* Another table's elements are decisions, not wgstar's counting. */
+	static const char d[] = "table inet other {\n\tset s {\n\t\telements = { 1.2.3.4 }\n\t}\n}\n";
+	static const char e[] = "table inet other {\n\tset s {\n\t\telements = { 1.2.3.5 }\n\t}\n}\n";
+
+	assert_true(firewall_same_ruleset(a, a));
+	assert_true(firewall_same_ruleset(a, b));
+	assert_false(firewall_same_ruleset(a, c));
+	assert_false(firewall_same_ruleset(d, e));
+	assert_false(firewall_same_ruleset(a, ""));
+	assert_true(firewall_same_ruleset("", ""));
+}
+
+static void test_pending(void **state)
+{
+	struct firewall_pending p = { .created = 1700000000, .deadline = 1700000030, .timeout = 30,
+				      .guard_pid = 4242, .guard_start = 987654321 };
+	struct firewall_change c1 = { .kind = FIREWALL_INSTALL_COUNTING, .family = NFPROTO_INET };
+	struct firewall_change c2 = { .kind = FIREWALL_ACCEPT_STAR, .family = NFPROTO_IPV4, .handle = 17 };
+	struct firewall_pending q;
+	char *text;
+
+	snprintf(p.by, sizeof(p.by), "root (sudo from ann), ssh from 192.0.2.9");
+	strcpy(c1.table, "wgstar");
+	strcpy(c2.table, "filter");
+	strcpy(c2.chain, "my chain%");
+	strcpy(c2.iface, "wg\x1b-x");
+	p.plan.genid = 77;
+	assert_int_equal(firewall_plan_add(&p.plan, &c1), 0);
+	assert_int_equal(firewall_plan_add(&p.plan, &c2), 0);
+	text = firewall_pending_format(&p);
+	assert_non_null(text);
+	/* One line a field, nothing unprintable in it. */
+	for (const char *s = text; *s; ++s)
+		assert_true(*s == '\n' || (*s >= 0x20 && *s < 0x7f));
+	assert_int_equal(firewall_pending_parse(&q, text), 0);
+	assert_int_equal(q.created, p.created);
+	assert_int_equal(q.deadline, p.deadline);
+	assert_int_equal(q.timeout, 30);
+	assert_int_equal(q.guard_pid, 4242);
+	assert_int_equal(q.guard_start, 987654321);
+	assert_string_equal(q.by, p.by);
+	assert_int_equal(q.plan.genid, 77);
+	assert_int_equal(q.plan.n, 2);
+	assert_int_equal(q.plan.v[0].kind, FIREWALL_INSTALL_COUNTING);
+	assert_string_equal(q.plan.v[0].table, "wgstar");
+	assert_string_equal(q.plan.v[0].chain, "");
+	assert_int_equal(q.plan.v[1].kind, FIREWALL_ACCEPT_STAR);
+	assert_int_equal(q.plan.v[1].family, NFPROTO_IPV4);
+	assert_string_equal(q.plan.v[1].chain, "my chain%");
+	assert_string_equal(q.plan.v[1].iface, "wg\x1b-x");
+	assert_int_equal(q.plan.v[1].handle, 17);
+	firewall_pending_free(&q);
+	free(text);
+	/* What it did not write is refused. */
+	assert_int_equal(firewall_pending_parse(&q, ""), -EBADMSG);
+	assert_int_equal(firewall_pending_parse(&q, "wgstar-pending 1\ncreated 1\n"), -EBADMSG);
+	assert_int_equal(firewall_pending_parse(&q, "wgstar-pending 1\ncreated 1\ndeadline 2\nchange bogus 1 - - - 0\n"),
+			 -EBADMSG);
+	assert_int_equal(firewall_pending_parse(&q, "wgstar-pending 1\ncreated 1\ndeadline 2\nby a%0\n"), -EBADMSG);
+	assert_int_equal(firewall_pending_parse(&q, "wgstar-pending 1\ncreated 1\ndeadline 2\nby a%g1\n"), -EBADMSG);
+	assert_int_equal(firewall_pending_parse(&q, "wgstar-pending 1\ncreated 1\ndeadline 2\nextra\n"), -EBADMSG);
+	assert_int_equal(firewall_pending_parse(&q, "wgstar-pending 1\ncreated 1\ndeadline 2\nby -\n"), 0);
+	assert_string_equal(q.by, "");
+	firewall_pending_free(&q);
+	firewall_plan_free(&p.plan);
+}
+
+static void test_result_text(void **state)
+{
+	char line[512];
+
+	assert_int_equal(firewall_result_text("confirmed -\nok\n", line, sizeof(line)), 0);
+	assert_string_equal(line, "confirmed: the firewall change stays");
+	assert_int_equal(firewall_result_text("same timeout\n", line, sizeof(line)), 0);
+	assert_string_equal(line, "rolled back (not confirmed in time): the ruleset is as it was before the change");
+	assert_int_equal(firewall_result_text("same unguarded\n", line, sizeof(line)), 0);
+	assert_non_null(strstr(line, "its guard had died"));
+	assert_int_equal(firewall_result_text("failed asked\nno\n", line, sizeof(line)), 1);
+	assert_int_equal(firewall_result_text(NULL, line, sizeof(line)), 1);
+}
+
+static void test_describe_escapes(void **state)
+{
+	struct firewall_change c = { .kind = FIREWALL_ACCEPT_STAR, .family = NFPROTO_IPV4 };
+	char buf[512];
+
+	strcpy(c.table, "filter");
+	strcpy(c.chain, "FORWARD");
+	strcpy(c.iface, "wg\x1b[2J");
+	firewall_change_describe(buf, sizeof(buf), &c);
+	assert_string_equal(buf, "add rule ip filter FORWARD iifname \"wg\\x1b[2J\" oifname \"wg\\x1b[2J\" accept");
+}
+
+static void test_diff_escapes(void **state)
+{
+	int ret;
+	char *d = diff("a\n\tkeep\n", "a\n\tiifname \"wg\x1b\xff\" accept\n", &ret);
+
+	assert_int_equal(ret, 1);
+	assert_non_null(strstr(d, "+\tiifname \"wg\\x1b\\xff\" accept\n"));
+	assert_null(strchr(d, '\x1b'));
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +298,11 @@ int main(void)
 		cmocka_unit_test(test_text_edits),
 		cmocka_unit_test(test_port_shut),
 		cmocka_unit_test(test_sysctl_conf),
+		cmocka_unit_test(test_same_ruleset),
+		cmocka_unit_test(test_pending),
+		cmocka_unit_test(test_result_text),
+		cmocka_unit_test(test_describe_escapes),
+		cmocka_unit_test(test_diff_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -657,6 +657,30 @@ static void test_bad_arguments(void **state)
 	free(text);
 }
 
+static void test_hide_keys(void **state)
+{
+	static const char in[] =
+		"[Interface]\r\nPrivateKey = cHJpdmF0ZWtleXByaXZhdGVrZXlwcml2YXRla2V5eHg=\r\n"
+		"ListenPort = 51820\n"
+		"[Peer]\nPublicKey = cHVibGljMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=\n"
+		"presharedkey=c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0eHg=\n"
+		"#[disabled] PresharedKey = ZGlzYWJsZWRkaXNhYmxlZGRpc2FibGVkZGlzYWJsZWQ=\n"
+		"# a PrivateKeyring = is no key\n"
+		"AllowedIPs = 10.0.0.2/32";
+	char *out = wgconf_hide_keys(in, strlen(in));
+
+	assert_non_null(out);
+	assert_string_equal(out,
+			    "[Interface]\r\nPrivateKey = (hidden)\r\n"
+			    "ListenPort = 51820\n"
+			    "[Peer]\nPublicKey = cHVibGljMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=\n"
+			    "presharedkey= (hidden)\n"
+			    "#[disabled] PresharedKey = (hidden)\n"
+			    "# a PrivateKeyring = is no key\n"
+			    "AllowedIPs = 10.0.0.2/32");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_hide_keys),
 	};
 
 	if (sodium_init() < 0)
