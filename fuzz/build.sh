@@ -12,7 +12,7 @@ mkdir -p "$out"
 
 CC=${FUZZ_CC:-clang}
 CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$top/src/core -include $top/fuzz/fuzz_config.h"
-core="$top/src/core/model.c $top/src/core/keyidx.c $top/src/core/key.c $top/src/core/strlist.c"
+core="$top/src/core/model.c $top/src/core/keyidx.c $top/src/core/key.c $top/src/core/strlist.c $top/src/core/text.c"
 libs="$(pkg-config --libs libmnl libsodium)"
 
 build() {

@@ -29,7 +29,7 @@ int cmd_check(const struct cmd *c, const struct cmd_args *a)
 		ret = cmd_error(_("no peer named %s here (a name, a public key or its start, or an address)"),
 				text_safe(sa, sizeof(sa), r.unknown));
 	} else if (ret < 0) {
-		ret = cmd_error("%s", strerror(-ret));
+		ret = cmd_error("%s", text_strerror(-ret));
 	} else if (!r.n) {
 		if (in.peer_b)
 			printf(_("nothing found that keeps %s and %s apart\n"), text_safe(sa, sizeof(sa), in.peer_a),

@@ -58,7 +58,7 @@ static int run_once(const struct cmd_args *a)
 		ret = report_text(stdout, snap, &fwd, !strcmp(nl_langinfo(CODESET), "UTF-8"));
 	wg_snapshot_free(snap);
 	if (ret < 0)
-		return cmd_error(_("writing the snapshot failed: %s"), strerror(-ret));
+		return cmd_error(_("writing the snapshot failed: %s"), text_strerror(-ret));
 	return EXIT_SUCCESS;
 }
 
@@ -194,12 +194,12 @@ static int run_console(const struct cmd_args *a)
 		.sysctl_dir = cmd_sysctl_dir(a),
 		.color = !a->opt[OPT_NO_COLOR] && !(no_color && no_color[0]),
 	};
-	char msg[1024];
+	struct errmsg err;
 	int ret;
 
-	ret = console_run(&co, msg, sizeof(msg));
+	ret = console_run(&co, &err);
 	if (ret < 0)
-		return cmd_error("%s", msg);
+		return cmd_error("%s", errmsg_text(&err));
 	if (ret > 0) {
 		/* Ended by a signal, with the terminal restored: end as the signal meant. */
 		signal(ret, SIG_DFL);

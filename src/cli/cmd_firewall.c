@@ -53,7 +53,7 @@ static int preview(const struct cmd_args *a, struct firewall_plan *plan, struct 
 	ret = textdiff_unified(stdout, plan->before, plan->after, _("ruleset now"), _("ruleset after the change"),
 			       cmd_color(a));
 	if (ret < 0)
-		return cmd_error("%s", strerror(-ret));
+		return cmd_error("%s", text_strerror(-ret));
 	fflush(stdout);
 	return 0;
 }
@@ -72,13 +72,13 @@ static int print_result(const char *result)
 /* The run directory, checked; 0 or an exit status after saying why. */
 static int run_dir(const char *dir, bool create)
 {
-	char msg[512];
-	int ret = guard_dir_check(dir, create, msg, sizeof(msg));
+	struct errmsg err;
+	int ret = guard_dir_check(dir, create, &err);
 
 	if (ret == -ENOENT)
 		return cmd_error(_("no firewall change is waiting for confirmation"));
 	if (ret < 0)
-		return cmd_error("%s", msg);
+		return cmd_error("%s", errmsg_text(&err));
 	return 0;
 }
 
@@ -175,10 +175,11 @@ static int status(const struct cmd_args *a)
 	const char *dir = cmd_run_dir(a);
 	struct firewall_pending p;
 	char *result = NULL, line[512];
-	int ret = guard_dir_check(dir, false, line, sizeof(line));
+	struct errmsg err;
+	int ret = guard_dir_check(dir, false, &err);
 
 	if (ret < 0 && ret != -ENOENT)
-		return cmd_error("%s", line);
+		return cmd_error("%s", errmsg_text(&err));
 	if (!ret)
 		ret = guard_read(dir, &p);
 	if (ret == -ENOENT) {

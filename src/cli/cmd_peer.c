@@ -55,7 +55,7 @@ static int pick_iface(struct peer_opts *o)
 
 static int fail(const struct peerops_ctx *ctx, int ret)
 {
-	return cmd_error("%s", ctx->msg[0] ? ctx->msg : text_strerror(-ret));
+	return cmd_error("%s", errmsg_or(&ctx->err, ret));
 }
 
 static void print_qr(FILE *out, const char *text)
@@ -65,7 +65,7 @@ static void print_qr(FILE *out, const char *text)
 	int ret = qr_render(&art, text, utf8 ? QR_UTF8_HALF : QR_ASCII);
 
 	if (ret < 0) {
-		cmd_note(_("drawing the QR code failed: %s"), strerror(-ret));
+		cmd_note(_("drawing the QR code failed: %s"), text_strerror(-ret));
 		return;
 	}
 	for (size_t i = 0; i < art.n; ++i)
@@ -118,14 +118,14 @@ static int add(struct peer_opts *o, struct peerops_ctx *ctx)
 	key_to_base64(b64, res.public_key);
 	cmd_note(_("added %s to %s: %s, allowed IPs %s"), text_safe(name, sizeof(name), req.name), o->shown_iface, b64,
 		 res.address);
-	if (ctx->msg[0])
-		cmd_note("%s", ctx->msg);
+	if (ctx->err.text[0])
+		cmd_note("%s", ctx->err.text);
 	if (client_config) {
 		/* A new file, mode 0600 from the start: it holds a private key. */
 		if ((ret = atomic_create(client_config, res.client_config, strlen(res.client_config), 0600)) < 0) {
 			/* The peer is in; the config can be made again only with a new key. */
 			cmd_note(_("writing %s failed: %s; the client config follows instead"),
-				 text_safe(file, sizeof(file), client_config), strerror(-ret));
+				 text_safe(file, sizeof(file), client_config), text_strerror(-ret));
 			fputs(res.client_config, stdout);
 		} else {
 			cmd_note(_("client config written to %s (mode 0600)"), text_safe(file, sizeof(file), client_config));
@@ -158,8 +158,8 @@ static int remove_peer(struct peer_opts *o, struct peerops_ctx *ctx)
 		return cmd_error(_("peer %s not removed"), shown);
 	if ((ret = peerops_remove(ctx, key)) < 0)
 		return fail(ctx, ret);
-	if (ctx->msg[0])
-		cmd_note("%s", ctx->msg);
+	if (ctx->err.text[0])
+		cmd_note("%s", ctx->err.text);
 	printf(_("removed %s (%s) from %s\n"), text_safe(shown, sizeof(shown), name), b64, o->shown_iface);
 	return EXIT_SUCCESS;
 }

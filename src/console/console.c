@@ -78,11 +78,6 @@ struct console {
 	/* The firewall change previewed last, with the snapshot it was proposed for. */
 	struct firewall_plan plan;
 	struct wg_snapshot *plan_snap;
-	/* Drift is looked for again only when it may have changed, not at every sample. */
-	bool drift_dirty;
-	char drift_iface[IFNAMSIZ];	/* the interface it was last looked for on */
-	uint64_t drift_tick;		/* and the sample then */
-	struct stat conf_st;		/* its config file then; st_nlink 0 when there was none */
 	char iface[IFNAMSIZ];		/* the interface a peer change is for */
 };
 
@@ -197,6 +192,8 @@ static int sampler_start(struct sampler **out, const struct sample_opts *opts, d
 		return -ENOMEM;
 	s->opts = *opts;
 	s->opts.cache = &s->cache;
+	/* Drift comes with each sample, from the same read: the main thread never reads the device. */
+	s->opts.drift = true;
 	s->sync_counters = sync_counters;
 	s->run_dir = run_dir;
 	s->interval = interval;
@@ -265,11 +262,11 @@ static bool sample_error_fatal(const struct sample_error *err)
 }
 
 /* Takes what the sampler left in the slot; 0, or -errno with msg set when the console must end. */
-static int take_result(struct console *con, char *msg, size_t len)
+static int take_result(struct console *con, struct errmsg *err)
 {
 	struct sampler *s = con->sampler;
 	struct wg_snapshot *snap;
-	struct sample_error err;
+	struct sample_error serr;
 	struct fwd_state fwd;
 	char text[APP_TEXT_MAX];
 	eventfd_t count;
@@ -278,14 +275,14 @@ static int take_result(struct console *con, char *msg, size_t len)
 
 	if (eventfd_read(s->efd, &count) < 0 && errno != EAGAIN) {
 		ret = -errno;
-		snprintf(msg, len, _("waiting for input failed: %s"), strerror(-ret));
+		errmsg_set(err, ret, _("waiting for input failed: %s"), text_strerror(-ret));
 		return ret;
 	}
 	pthread_mutex_lock(&s->lock);
 	ready = s->ready;
 	ret = s->ret;
 	snap = s->snap;
-	err = s->err;
+	serr = s->err;
 	fwd = s->fwd;
 	con->app.fw_pending = s->fw_pending;
 	con->app.fw_left = s->fw_left;
@@ -297,11 +294,12 @@ static int take_result(struct console *con, char *msg, size_t len)
 		return 0;
 
 	if (ret < 0) {
-		if (!con->sampled && sample_error_fatal(&err)) {
-			sample_error_describe(msg, len, &err);
+		if (!con->sampled && sample_error_fatal(&serr)) {
+			sample_error_describe(err->text, sizeof(err->text), &serr);
+			err->code = ret;
 			goto out;
 		}
-		sample_error_describe(text, sizeof(text), &err);
+		sample_error_describe(text, sizeof(text), &serr);
 		app_set_error(&con->app, text);
 		ret = 0;
 		goto out;
@@ -314,9 +312,9 @@ static int take_result(struct console *con, char *msg, size_t len)
 	}
 	ret = app_update(&con->app, snap);
 	if (ret < 0)
-		snprintf(msg, len, _("keeping the console's state failed: %s"), strerror(-ret));
+		errmsg_set(err, ret, _("keeping the console's state failed: %s"), text_strerror(-ret));
 out:
-	sample_error_clear(&err);
+	sample_error_clear(&serr);
 	con->sampled = true;
 	con->dirty = true;
 	return ret;
@@ -381,22 +379,19 @@ static void send_error(struct console *con, int ret, const char *what)
 		say(con, _("changing the ruleset failed: %s"), text_strerror(-ret));
 }
 
-/* A snapshot of its own for the plan: the app's is replaced at every sample. */
+/* A snapshot of its own for the plan, a copy of the last sample's: the app's is replaced at every sample. */
 static int plan_snapshot(struct console *con)
 {
-	struct sample_opts so = con->opts->sample;
-	struct sample_error err;
-	char text[APP_TEXT_MAX];
-	int ret;
-
-	so.cache = NULL;
-	ret = sample_take(&con->plan_snap, &so, &err);
-	if (ret < 0) {
-		sample_error_describe(text, sizeof(text), &err);
-		say(con, "%s", text);
-		sample_error_clear(&err);
+	if (!con->app.snap) {
+		say(con, "%s", _("no sample yet"));
+		return -EAGAIN;
 	}
-	return ret;
+	con->plan_snap = wg_snapshot_dup(con->app.snap);
+	if (!con->plan_snap) {
+		say(con, "%s", text_strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /*
@@ -461,7 +456,7 @@ static void firewall_preview(struct console *con)
 	free(diff);
 	return;
 nomem:
-	say(con, "%s", strerror(ENOMEM));
+	say(con, "%s", text_strerror(ENOMEM));
 	app_modal_close_all(app);
 out:
 	free(notes);
@@ -477,14 +472,15 @@ static void firewall_apply(struct console *con)
 	const char *dir = con->opts->run_dir;
 	struct firewall_pending p;
 	char what[512], who[256];
+	struct errmsg err;
 	int lock = -1, holder, ret;
 
 	if (!con->plan_snap || !con->plan.n) {
 		say(con, "%s", _("nothing previewed to apply"));
 		return;
 	}
-	if ((ret = guard_dir_check(dir, true, what, sizeof(what))) < 0) {
-		say(con, "%s", what);
+	if ((ret = guard_dir_check(dir, true, &err)) < 0) {
+		say(con, "%s", errmsg_text(&err));
 		goto out;
 	}
 	lock = guard_lock(dir, false, &holder);
@@ -572,9 +568,9 @@ static void forward_switch(struct console *con)
 
 	if (ret < 0)
 		say(con, _("writing %s failed: %s"), set.key,
-		    ret == -EACCES || ret == -EROFS ? text_strerror(EPERM) : strerror(-ret));
+		    ret == -EACCES || ret == -EROFS ? text_strerror(EPERM) : text_strerror(-ret));
 	else if (r->persist && (ret = fwd_persist(con->opts->sysctl_dir, &set, 1)) < 0)
-		say(con, _("forwarding is switched, but saving it in %s failed: %s"), app->sysctl_file, strerror(-ret));
+		say(con, _("forwarding is switched, but saving it in %s failed: %s"), app->sysctl_file, text_strerror(-ret));
 	else if (r->persist)
 		say(con, set.value ? _("%s forwarding on, and at boot") : _("%s forwarding off, and at boot"), fam);
 	else
@@ -618,7 +614,7 @@ static void check(struct console *con)
 	if (ret == -ENOENT)
 		say(con, "%s", _("that peer is gone"));
 	else if (ret < 0)
-		say(con, "%s", strerror(-ret));
+		say(con, "%s", text_strerror(-ret));
 	if (ret < 0)
 		goto out;
 	if (r->with_b)
@@ -628,7 +624,7 @@ static void check(struct console *con)
 		snprintf(title, sizeof(title), _("Check: %s and every other peer"),
 			 peer_label(app->snap, r->peer_a, la, sizeof(la)));
 	if (app_show_check(app, title, &res) < 0)
-		say(con, "%s", strerror(ENOMEM));
+		say(con, "%s", text_strerror(ENOMEM));
 out:
 	check_result_free(&res);
 	check_env_free(&env);
@@ -655,10 +651,9 @@ static bool peer_ctx(struct console *con, struct peerops_ctx *ctx)
 	return true;
 }
 
-/* After a change of our own: the sampler shows it at once, and drift is looked for again. */
+/* After a change of our own: the sampler shows it at once, drift with it. */
 static void changed(struct console *con)
 {
-	con->drift_dirty = true;
 	sampler_update(con->sampler, con->app.paused, con->app.interval, true);
 }
 
@@ -681,7 +676,7 @@ static void add_form_open(struct console *con)
 			  !ret || ret == -EDESTADDRREQ ? res.address : NULL);
 	/* What stops every peer (no config file, say) is said at once, not after the typing. */
 	if (ret < 0 && ret != -EDESTADDRREQ)
-		app_form_fail(&con->app, ctx.msg[0] ? ctx.msg : strerror(-ret), APP_ADD_NAME);
+		app_form_fail(&con->app, errmsg_or(&ctx.err, ret), APP_ADD_NAME);
 	peerops_result_free(&res);
 	free(endpoint);
 	free(dns);
@@ -734,7 +729,7 @@ static void peer_add(struct console *con)
 		ret = peerops_add(&ctx, &req, &res);
 	}
 	if (ret < 0) {
-		app_form_fail(app, ctx.msg[0] ? ctx.msg : strerror(-ret), add_field_of(ret, &req));
+		app_form_fail(app, errmsg_or(&ctx.err, ret), add_field_of(ret, &req));
 		free(known);
 		return;
 	}
@@ -752,9 +747,9 @@ static void peer_add(struct console *con)
 		/* The only copy of the private key is gone with it: the operator must know. */
 		app_modal_close_all(app);
 		say(con, _("added %s, but showing its client config failed: %s; remove it and add it again"),
-		    req.name, strerror(ENOMEM));
-	} else if (ctx.msg[0]) {
-		say(con, "%s", ctx.msg);
+		    req.name, text_strerror(ENOMEM));
+	} else if (ctx.err.text[0]) {
+		say(con, "%s", ctx.err.text);
 	} else {
 		say(con, _("added %s to %s: %.16s..., allowed IPs %s%s"), req.name, ctx.iface, b64, res.address, kept);
 	}
@@ -779,7 +774,7 @@ static void peer_edit(struct console *con)
 		return;
 	if (rename) {
 		if ((ret = peerops_rename(&ctx, app->target, name)) < 0) {
-			app_form_fail(app, ctx.msg[0] ? ctx.msg : strerror(-ret), APP_EDIT_NAME);
+			app_form_fail(app, errmsg_or(&ctx.err, ret), APP_EDIT_NAME);
 			return;
 		}
 		/* Done: a failure of the allowed IPs below must not make the next try rename again. */
@@ -788,14 +783,14 @@ static void peer_edit(struct console *con)
 	}
 	if (set) {
 		if ((ret = peerops_set_allowedips(&ctx, app->target, allowed)) < 0) {
-			app_form_fail(app, ctx.msg[0] ? ctx.msg : strerror(-ret), APP_EDIT_ALLOWED_IPS);
+			app_form_fail(app, errmsg_or(&ctx.err, ret), APP_EDIT_ALLOWED_IPS);
 			return;
 		}
 		changed(con);
 	}
 	app_form_close(app);
-	if (ctx.msg[0])
-		say(con, "%s", ctx.msg);
+	if (ctx.err.text[0])
+		say(con, "%s", ctx.err.text);
 	else if (rename && set)
 		say(con, _("%s now has allowed IPs %s"), name, allowed);
 	else if (rename)
@@ -824,7 +819,7 @@ static void client_save(struct console *con)
 		char err[APP_TEXT_MAX];
 
 		/* The path is in the field, right above. */
-		snprintf(err, sizeof(err), _("writing the file failed: %s"), strerror(-ret));
+		snprintf(err, sizeof(err), _("writing the file failed: %s"), text_strerror(-ret));
 		app_form_fail(app, err, 0);
 		return;
 	}
@@ -863,9 +858,9 @@ static void peer_remove(struct console *con)
 	snprintf(name, sizeof(name), "%s", peer_label(con->app.snap, con->app.req.peer_a, buf, sizeof(buf)));
 	ret = peerops_remove(&ctx, con->app.req.peer_a);
 	if (ret < 0)
-		say(con, "%s", ctx.msg[0] ? ctx.msg : strerror(-ret));
-	else if (ctx.msg[0])
-		say(con, "%s", ctx.msg);
+		say(con, "%s", errmsg_or(&ctx.err, ret));
+	else if (ctx.err.text[0])
+		say(con, "%s", ctx.err.text);
 	else
 		say(con, _("removed %s (%.16s...) from %s"), name, b64, ctx.iface);
 	changed(con);
@@ -882,14 +877,14 @@ static void drift_preview(struct console *con)
 		return;
 	ret = peerops_reconcile_preview(&ctx, dir, &preview);
 	if (ret < 0) {
-		say(con, "%s", ctx.msg[0] ? ctx.msg : strerror(-ret));
+		say(con, "%s", errmsg_or(&ctx.err, ret));
 		return;
 	}
 	snprintf(title, sizeof(title), dir == DRIFT_TO_FILE ? _("Reconcile %s: the file follows the live interface") :
 								_("Reconcile %s: the live interface follows the file"),
 		 ctx.iface);
 	if (app_show_reconcile(&con->app, title, (int)dir, preview) < 0)
-		say(con, "%s", strerror(ENOMEM));
+		say(con, "%s", text_strerror(ENOMEM));
 	free(preview);
 }
 
@@ -903,7 +898,7 @@ static void drift_apply(struct console *con)
 		return;
 	ret = peerops_reconcile(&ctx, dir);
 	if (ret < 0)
-		say(con, "%s", ctx.msg[0] ? ctx.msg : strerror(-ret));
+		say(con, "%s", errmsg_or(&ctx.err, ret));
 	else
 		say(con, dir == DRIFT_TO_FILE ? _("reconciled: the config file follows %s") :
 						  _("reconciled: %s follows its config file"), ctx.iface);
@@ -911,60 +906,6 @@ static void drift_apply(struct console *con)
 }
 
 /* The config file's identity and size and time: a stat per sample tells a change. */
-static void conf_stat(struct console *con, const char *iface, struct stat *st)
-{
-	char path[PATH_MAX];
-
-	if (con->opts->sample.iface && con->opts->sample.config_path)
-		snprintf(path, sizeof(path), "%s", con->opts->sample.config_path);
-	else
-		snprintf(path, sizeof(path), "%s/%s.conf", SAMPLE_CONFIG_DIR, iface);
-	if (stat(path, st) < 0)
-		memset(st, 0, sizeof(*st));
-}
-
-static bool stat_same(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_nlink == b->st_nlink;
-}
-
-/*
- * Looks for drift on the interface shown when it may have changed: a peer came or went, the
- * file changed, the operator switched interfaces or changed something. peerops_drift reads
- * the interface and the file whole, which at 10,000 peers is no price to pay every second.
- */
-static void drift_check(struct console *con)
-{
-	struct app *app = &con->app;
-	const struct wg_device *dev = app_device(app);
-	const struct dev_state *d = app_dev_state(app);
-	struct peerops_ctx ctx;
-	struct peer_drift *v = NULL;
-	struct stat st;
-	size_t n = 0;
-	int ret;
-
-	if (!dev || !d)
-		return;
-	conf_stat(con, dev->name, &st);
-	if (strcmp(con->drift_iface, dev->name) || !stat_same(&st, &con->conf_st) ||
-	    (d->keys_changed && con->drift_tick != app->tick))
-		con->drift_dirty = true;
-	if (!con->drift_dirty || !peer_ctx(con, &ctx))
-		return;
-	con->drift_dirty = false;
-	con->drift_tick = app->tick;
-	snprintf(con->drift_iface, sizeof(con->drift_iface), "%s", dev->name);
-	con->conf_st = st;
-	ret = peerops_drift(&ctx, &v, &n);
-	if (app_set_drift(app, ctx.iface, v, n, ret < 0 ? (ctx.msg[0] ? ctx.msg : strerror(-ret)) : NULL) < 0)
-		say(con, "%s", strerror(ENOMEM));
-	free(v);
-	con->dirty = true;
-}
-
 /* What a key asked for that needs I/O; the results go back to the app. */
 static void perform(struct console *con)
 {
@@ -1062,7 +1003,7 @@ static int handle_input(struct console *con)
  * Until q, a signal or a hangup: 0 on q, the signal's number, or -errno with msg set.
  * Signals are blocked but inside ppoll(), so a handler can only run while the loop waits.
  */
-static int console_loop(struct console *con, const sigset_t *waitmask, char *msg, size_t len)
+static int console_loop(struct console *con, const sigset_t *waitmask, struct errmsg *err)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = con->term.in_fd, .events = POLLIN },
@@ -1082,12 +1023,11 @@ static int console_loop(struct console *con, const sigset_t *waitmask, char *msg
 			countdown_check(con);
 			con->dirty = true;
 		}
-		drift_check(con);
 		if (con->dirty) {
 			view_render(&con->canvas, &con->app);
 			ret = term_draw(&con->term, &con->canvas);
 			if (ret < 0) {
-				snprintf(msg, len, _("drawing the screen failed: %s"), strerror(-ret));
+				errmsg_set(err, ret, _("drawing the screen failed: %s"), text_strerror(-ret));
 				return ret;
 			}
 			con->dirty = false;
@@ -1096,7 +1036,7 @@ static int console_loop(struct console *con, const sigset_t *waitmask, char *msg
 		ret = ppoll(pfd, 2, &timeout, waitmask);
 		if (ret < 0 && errno != EINTR) {
 			ret = -errno;
-			snprintf(msg, len, _("waiting for input failed: %s"), strerror(-ret));
+			errmsg_set(err, ret, _("waiting for input failed: %s"), text_strerror(-ret));
 			return ret;
 		}
 		if (ret < 0) {
@@ -1105,7 +1045,7 @@ static int console_loop(struct console *con, const sigset_t *waitmask, char *msg
 			pfd[1].revents = 0;
 		}
 		if (pfd[1].revents & POLLIN) {
-			ret = take_result(con, msg, len);
+			ret = take_result(con, err);
 			if (ret < 0)
 				return ret;
 		}
@@ -1114,7 +1054,7 @@ static int console_loop(struct console *con, const sigset_t *waitmask, char *msg
 		if (pfd[0].revents & POLLIN) {
 			ret = handle_input(con);
 			if (ret < 0)
-				snprintf(msg, len, _("drawing the screen failed: %s"), strerror(-ret));
+				errmsg_set(err, ret, _("drawing the screen failed: %s"), text_strerror(-ret));
 			if (ret)
 				return ret < 0 ? ret : 0;
 		}
@@ -1123,7 +1063,7 @@ static int console_loop(struct console *con, const sigset_t *waitmask, char *msg
 
 static const int console_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
-int console_run(const struct console_opts *opts, char *msg, size_t len)
+int console_run(const struct console_opts *opts, struct errmsg *err)
 {
 	struct console con = { .opts = opts };
 	struct sigaction sa = { .sa_handler = on_signal }, old_sa[3];
@@ -1132,7 +1072,7 @@ int console_run(const struct console_opts *opts, char *msg, size_t len)
 	const char *term;
 	int ret;
 
-	msg[0] = '\0';
+	errmsg_clear(err);
 	tzset();
 	app_init(&con.app, opts->interval);
 	con.app.read_only = opts->read_only;
@@ -1160,31 +1100,31 @@ int console_run(const struct console_opts *opts, char *msg, size_t len)
 	term = term ? text_safe(term_shown, sizeof(term_shown), term) : NULL;
 	ret = term_open(&con.term, opts->color);
 	if (ret == -ENOTTY) {
-		snprintf(msg, len, "%s", _("the console needs a terminal; --once prints a snapshot without one"));
+		errmsg_set(err, ret, "%s", _("the console needs a terminal; --once prints a snapshot without one"));
 		goto out;
 	} else if (ret < 0 && (!term || !term[0])) {
-		snprintf(msg, len, "%s", _("TERM is not set: the console needs to know the terminal type"));
+		errmsg_set(err, ret, "%s", _("TERM is not set: the console needs to know the terminal type"));
 		goto out;
 	} else if (ret == -EINVAL) {
-		snprintf(msg, len, _("the terminal type '%s' cannot place the cursor; --once prints a snapshot instead"),
+		errmsg_set(err, ret, _("the terminal type '%s' cannot place the cursor; --once prints a snapshot instead"),
 			 term);
 		goto out;
 	} else if (ret < 0) {
-		snprintf(msg, len, _("cannot use the terminal type '%s' (see TERM)"), term);
+		errmsg_set(err, ret, _("cannot use the terminal type '%s' (see TERM)"), term);
 		goto out;
 	}
 	con.app.color = con.term.color;
 	ret = canvas_init(&con.canvas, con.term.w, con.term.h, con.term.utf8);
 	if (ret < 0) {
-		snprintf(msg, len, "%s", strerror(-ret));
+		errmsg_set(err, ret, "%s", text_strerror(-ret));
 		goto out;
 	}
 	ret = sampler_start(&con.sampler, &opts->sample, opts->interval, !opts->read_only, opts->run_dir);
 	if (ret < 0) {
-		snprintf(msg, len, _("starting the sampler failed: %s"), strerror(-ret));
+		errmsg_set(err, ret, _("starting the sampler failed: %s"), text_strerror(-ret));
 		goto out;
 	}
-	ret = console_loop(&con, &old_mask, msg, len);
+	ret = console_loop(&con, &old_mask, err);
 out:
 	if (ret == SIGHUP)
 		alarm(CONSOLE_HANGUP_GRACE_S);

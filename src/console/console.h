@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "errmsg.h"
 #include "sample.h"
 
 struct console_opts {
@@ -20,9 +21,9 @@ struct console_opts {
 };
 
 /*
- * Runs the console until the operator quits or the terminal goes away: 0, or -errno with
- * msg holding one line that says why, to print once the terminal is restored.
+ * Runs the console until the operator quits or the terminal goes away: 0, a signal that
+ * ended it, or -errno with err saying why, to print once the terminal is restored.
  */
-int console_run(const struct console_opts *opts, char *msg, size_t len);
+int console_run(const struct console_opts *opts, struct errmsg *err);
 
 #endif

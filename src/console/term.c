@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <wchar.h>
 #include <curses.h>
-#include "app.h"
+#include "keys.h"
 #include "term.h"
 
 /* Long enough for an escape sequence over ssh to arrive whole, short enough for Esc to feel instant. */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "check.h"
 #include "keyidx.h"
+#include "keys.h"
 #include "model.h"
 #include "drift.h"
 #include "qr.h"
@@ -31,13 +32,6 @@
 #define APP_MODAL_DEPTH 4
 #define APP_FORM_FIELDS 8
 #define APP_FIELD_MAX 256
-
-/* Keys beyond Unicode; a printable key is its own code point. */
-enum app_key {
-	AK_UP = 0x110000, AK_DOWN, AK_PGUP, AK_PGDN, AK_HOME, AK_END,
-	AK_ENTER, AK_ESC, AK_TAB, AK_BACKSPACE, AK_F1, AK_F10,
-	AK_LEFT, AK_RIGHT, AK_BTAB, AK_DELETE, AK_KILL_LINE,	/* Shift-Tab; Ctrl-U */
-};
 
 /* What a key handler asks of the loop; handlers never draw. */
 enum app_flags {
@@ -348,7 +342,11 @@ struct app_binding {
 	const char *label;		/* as shown: "q F10" */
 	const char *help;		/* N_() text */
 	int (*action)(struct app *app, int key);
+	bool changes;			/* changes the hub: off with --read-only, in help and status too */
 };
+
+/* The binding of key, or NULL. */
+const struct app_binding *app_binding_of(int key);
 
 extern const struct app_binding app_bindings[];
 extern const size_t app_n_bindings;

@@ -7,10 +7,10 @@
 #include "drift.h"
 #include "keyidx.h"
 
-int drift_compute(const struct wg_device *dev, const struct wgconf_peer_info *file, size_t n_file,
+int drift_compute(const struct wg_device *dev, const struct drift_peer *file, size_t n_file,
 		  struct peer_drift **out, size_t *n)
 {
-	struct keyidx in_file = KEYIDX_INIT(struct wgconf_peer_info, public_key);
+	struct keyidx in_file = KEYIDX_INIT(struct drift_peer, key);
 	struct peer_drift *v;
 	size_t k = 0;
 	int ret = 0;
@@ -37,9 +37,9 @@ int drift_compute(const struct wg_device *dev, const struct wgconf_peer_info *fi
 		++k;
 	}
 	for (size_t i = 0; i < n_file; ++i) {
-		if (wg_device_find_peer(dev, file[i].public_key))
+		if (wg_device_find_peer(dev, file[i].key))
 			continue;
-		memcpy(v[k].key, file[i].public_key, WG_KEY_LEN);
+		memcpy(v[k].key, file[i].key, WG_KEY_LEN);
 		snprintf(v[k].name, sizeof(v[k].name), "%s", file[i].name ? file[i].name : "");
 		++k;
 	}

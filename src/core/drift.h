@@ -7,12 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "model.h"
-#include "wgconf.h"
 
-struct peer_drift {
+/* A peer as its config file has it, for drift: the key and the name. */
+struct drift_peer {
 	uint8_t key[WG_KEY_LEN];
-	bool live;			/* live only; else in the file only */
-	char name[64];
+	const char *name;		/* NULL when unnamed */
 };
 
 enum drift_direction {
@@ -24,7 +23,7 @@ enum drift_direction {
  * Live-only peers of dev (in its order) then file-only peers of the file (in theirs), in a
  * malloc'd array. 0 or -ENOMEM.
  */
-int drift_compute(const struct wg_device *dev, const struct wgconf_peer_info *file, size_t n_file,
+int drift_compute(const struct wg_device *dev, const struct drift_peer *file, size_t n_file,
 		  struct peer_drift **out, size_t *n);
 
 #endif

@@ -29,6 +29,8 @@ void wg_device_free(struct wg_device *dev)
 	}
 	free(dev->peers);
 	free(dev->flows);
+	free(dev->drift);
+	free(dev->drift_error);
 	keyidx_free(&dev->index);
 	free(dev);
 }
@@ -155,4 +157,72 @@ void wg_snapshot_free(struct wg_snapshot *snap)
 		wg_device_free(snap->devices[i]);
 	free(snap->devices);
 	free(snap);
+}
+
+static struct wg_device *device_dup(const struct wg_device *src)
+{
+	struct wg_device *dev = wg_device_new(NULL);
+
+	if (!dev)
+		return NULL;
+	memcpy(dev->name, src->name, sizeof(dev->name));
+	dev->ifindex = src->ifindex;
+	dev->backend = src->backend;
+	dev->has_public_key = src->has_public_key;
+	memcpy(dev->public_key, src->public_key, WG_KEY_LEN);
+	dev->listen_port = src->listen_port;
+	dev->fwmark = src->fwmark;
+	dev->has_flows = src->has_flows;
+	dev->has_drift = false;
+	if (src->n_peers && !(dev->peers = calloc(src->n_peers, sizeof(*dev->peers))))
+		goto fail;
+	dev->cap_peers = src->n_peers;
+	for (uint32_t i = 0; i < src->n_peers; ++i) {
+		const struct wg_peer *p = &src->peers[i];
+		struct wg_peer *q = &dev->peers[i];
+
+		*q = *p;
+		q->allowedips = NULL;
+		q->name = NULL;
+		q->cap_allowedips = q->n_allowedips = 0;
+		dev->n_peers = i + 1;
+		if ((p->n_allowedips && !(q->allowedips = malloc(p->n_allowedips * sizeof(*q->allowedips)))) ||
+		    (p->name && !(q->name = strdup(p->name))))
+			goto fail;
+		if (p->n_allowedips)
+			memcpy(q->allowedips, p->allowedips, p->n_allowedips * sizeof(*q->allowedips));
+		q->n_allowedips = q->cap_allowedips = p->n_allowedips;
+	}
+	if (keyidx_rebuild(&dev->index, dev->peers, dev->n_peers) < 0)
+		goto fail;
+	if (src->n_flows) {
+		if (!(dev->flows = malloc(src->n_flows * sizeof(*dev->flows))))
+			goto fail;
+		memcpy(dev->flows, src->flows, src->n_flows * sizeof(*dev->flows));
+		dev->n_flows = src->n_flows;
+	}
+	return dev;
+fail:
+	wg_device_free(dev);
+	return NULL;
+}
+
+struct wg_snapshot *wg_snapshot_dup(const struct wg_snapshot *src)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+
+	if (!snap)
+		return NULL;
+	snap->mono = src->mono;
+	snap->wall = src->wall;
+	for (size_t i = 0; i < src->n_devices; ++i) {
+		struct wg_device *dev = device_dup(src->devices[i]);
+
+		if (!dev || wg_snapshot_add_device(snap, dev) < 0) {
+			wg_device_free(dev);
+			wg_snapshot_free(snap);
+			return NULL;
+		}
+	}
+	return snap;
 }

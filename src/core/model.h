@@ -68,6 +68,13 @@ struct wg_peer {
 	struct wg_forwarded forwarded;
 };
 
+/* A peer that is live but not in the interface's config file, or in the file but not live. */
+struct peer_drift {
+	uint8_t key[WG_KEY_LEN];
+	bool live;			/* live only; else in the file only */
+	char name[64];
+};
+
 struct wg_device {
 	char name[IFNAMSIZ];
 	uint32_t ifindex;
@@ -83,6 +90,11 @@ struct wg_device {
 	bool has_flows;			/* false while the counting table is absent */
 	struct wg_flow *flows;
 	uint32_t n_flows;
+	/* Drift against its config file, when the sample looked for it (sample_opts.drift). */
+	bool has_drift;
+	struct peer_drift *drift;	/* live only first, then file only */
+	size_t n_drift;
+	char *drift_error;		/* why drift is unknown (the file is unreadable or malformed) */
 };
 
 /* IPv4 and IPv6 forwarding of the network namespace the snapshot was taken in. */
@@ -121,5 +133,7 @@ struct wg_snapshot *wg_snapshot_new(void);
 int wg_snapshot_add_device(struct wg_snapshot *snap, struct wg_device *dev);
 struct wg_device *wg_snapshot_find_device(const struct wg_snapshot *snap, const char *name);
 void wg_snapshot_free(struct wg_snapshot *snap);
+/* A deep copy (without drift), for what must outlive the next sample. NULL on ENOMEM. */
+struct wg_snapshot *wg_snapshot_dup(const struct wg_snapshot *src);
 
 #endif

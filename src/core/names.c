@@ -129,40 +129,70 @@ bool names_pivpn_marker(const char *s, const char *e, const char *word, const ch
 	return true;
 }
 
-struct section {
-	bool is_peer;
-	bool has_key;
-	uint8_t key[WG_KEY_LEN];
-	const char *name, *name_end;		/* from inside the section */
-	const char *above, *above_end;		/* from the comment directly above its header */
-	const char *pivpn, *pivpn_end;		/* from an enclosing PiVPN block */
+struct pending {
+	const char *v, *ve;
+	size_t line;
 };
 
-static int section_close(struct name_map *map, struct section *sec)
+/* The section being read: a [Peer] collects what the scan reports of it. */
+struct section {
+	bool is_peer;
+	struct names_site site;
+	struct pending inside, above, pivpn;
+};
+
+static void section_start(struct section *sec, bool peer, size_t header, const struct pending *above,
+			  const struct pending *pivpn)
 {
+	memset(sec, 0, sizeof(*sec));
+	sec->is_peer = peer;
+	sec->site.header = header;
+	sec->inside.line = sec->above.line = sec->pivpn.line = NAMES_NO_LINE;
+	if (peer) {
+		sec->above = *above;
+		sec->pivpn = *pivpn;
+	}
+}
+
+/* A name comment waiting at the end of a section's stretch: it is the section's own. */
+static void take_inside(struct section *sec, struct pending *pending)
+{
+	if (pending->v && sec->is_peer && !sec->inside.v)
+		sec->inside = *pending;
+	*pending = (struct pending){ .line = NAMES_NO_LINE };
+}
+
+static int section_close(struct section *sec, int (*cb)(const struct names_site *s, void *ctx), void *ctx)
+{
+	struct names_site *st = &sec->site;
+	const struct pending *chosen = sec->inside.v ? &sec->inside : sec->above.v ? &sec->above :
+				       sec->pivpn.v ? &sec->pivpn : NULL;
 	int ret = 0;
 
-	if (sec->is_peer && sec->has_key) {
-		if (sec->name)
-			ret = map_add(map, sec->key, sec->name, sec->name_end);
-		else if (sec->above)
-			ret = map_add(map, sec->key, sec->above, sec->above_end);
-		else if (sec->pivpn)
-			ret = map_add(map, sec->key, sec->pivpn, sec->pivpn_end);
+	if (sec->is_peer) {
+		st->name_line = sec->inside.line;
+		st->above_line = sec->above.line;
+		st->pivpn_line = sec->pivpn.line;
+		st->name = chosen ? chosen->v : NULL;
+		st->name_end = chosen ? chosen->ve : NULL;
+		ret = cb(st, ctx);
 	}
-	memset(sec, 0, sizeof(*sec));
+	section_start(sec, false, NAMES_NO_LINE, NULL, NULL);
 	return ret;
 }
 
-int names_parse_config(struct name_map *map, const char *text, size_t len)
+int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *s, void *ctx), void *ctx)
 {
-	struct section sec = { 0 };
+	const struct pending none = { .line = NAMES_NO_LINE };
+	struct pending pending = none;		/* a Name comment not yet placed */
+	struct pending pivpn = none;		/* the open PiVPN block */
 	const char *p = text, *end = text + len;
-	const char *pending = NULL, *pending_end = NULL;	/* a Name comment not yet placed */
-	const char *pivpn = NULL, *pivpn_end = NULL;
+	struct section sec;
+	size_t line = 0;
 	int ret = 0;
 
-	while (p < end) {
+	section_start(&sec, false, NAMES_NO_LINE, NULL, NULL);
+	for (; p < end; ++line) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *s = p, *e = nl ? nl : end, *v, *ve;
 
@@ -170,32 +200,23 @@ int names_parse_config(struct name_map *map, const char *text, size_t len)
 		names_trim(&s, &e);
 		if (s == e) {
 			/* A blank line separates a comment from the header below it. */
-			if (pending && sec.is_peer && !sec.name) {
-				sec.name = pending;
-				sec.name_end = pending_end;
-			}
-			pending = NULL;
+			take_inside(&sec, &pending);
 			continue;
 		}
 		if (names_pivpn_marker(s, e, "begin", &v, &ve)) {
-			pivpn = v;
-			pivpn_end = ve;
+			pivpn = (struct pending){ v, ve, line };
 			continue;
 		}
 		if (names_pivpn_marker(s, e, "end", &v, &ve)) {
-			if ((ret = section_close(map, &sec)) < 0)
+			if ((ret = section_close(&sec, cb, ctx)) < 0)
 				goto out;
-			pivpn = NULL;
+			pivpn = none;
 			continue;
 		}
 		if (names_name_comment(s, e, &v, &ve)) {
 			/* Belongs to the section it is in, unless a [Peer] header follows directly. */
-			if (pending && sec.is_peer && !sec.name) {
-				sec.name = pending;
-				sec.name_end = pending_end;
-			}
-			pending = v;
-			pending_end = ve;
+			take_inside(&sec, &pending);
+			pending = (struct pending){ v, ve, line };
 			continue;
 		}
 		if (*s == '#' || *s == ';')
@@ -210,25 +231,13 @@ int names_parse_config(struct name_map *map, const char *text, size_t len)
 			}
 		}
 		if (*s == '[') {
-			bool peer = e - s == 6 && !strncasecmp(s, "[Peer]", 6);
-
-			if ((ret = section_close(map, &sec)) < 0)
+			if ((ret = section_close(&sec, cb, ctx)) < 0)
 				goto out;
-			sec.is_peer = peer;
-			if (peer) {
-				sec.above = pending;
-				sec.above_end = pending_end;
-				sec.pivpn = pivpn;
-				sec.pivpn_end = pivpn_end;
-			}
-			pending = NULL;
+			section_start(&sec, e - s == 6 && !strncasecmp(s, "[Peer]", 6), line, &pending, &pivpn);
+			pending = none;
 			continue;
 		}
-		if (pending && sec.is_peer && !sec.name) {
-			sec.name = pending;
-			sec.name_end = pending_end;
-		}
-		pending = NULL;
+		take_inside(&sec, &pending);
 		if (sec.is_peer && e - s > 9 && !strncasecmp(s, "PublicKey", 9)) {
 			const char *k = s + 9, *ke = e;
 			char b64[WG_KEY_B64_LEN];
@@ -242,16 +251,23 @@ int names_parse_config(struct name_map *map, const char *text, size_t len)
 				continue;
 			memcpy(b64, k, WG_KEY_B64_LEN - 1);
 			b64[WG_KEY_B64_LEN - 1] = '\0';
-			sec.has_key = key_from_base64(sec.key, b64);
+			sec.site.has_key = key_from_base64(sec.site.key, b64);
 		}
 	}
-	if (pending && sec.is_peer && !sec.name) {
-		sec.name = pending;
-		sec.name_end = pending_end;
-	}
-	ret = section_close(map, &sec);
+	take_inside(&sec, &pending);
+	ret = section_close(&sec, cb, ctx);
 out:
 	return ret;
+}
+
+static int add_site(const struct names_site *s, void *ctx)
+{
+	return s->has_key && s->name ? map_add(ctx, s->key, s->name, s->name_end) : 0;
+}
+
+int names_parse_config(struct name_map *map, const char *text, size_t len)
+{
+	return names_scan(text, len, add_site, map);
 }
 
 int names_parse_store(struct name_map *map, const char *text, size_t len)

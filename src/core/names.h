@@ -29,6 +29,27 @@ struct name_map {
 	bool sorted;
 };
 
+#define NAMES_NO_LINE ((size_t)-1)
+
+/*
+ * Where one [Peer] section's name sits. Line numbers count from 0, split at '\n' as the
+ * config file model (wgconf.c) splits them, so that both agree on every line.
+ */
+struct names_site {
+	size_t header;			/* its [Peer] header */
+	bool has_key;
+	uint8_t key[WG_KEY_LEN];
+	size_t name_line;		/* a "# Name =" comment inside it, or NAMES_NO_LINE */
+	size_t above_line;		/* one directly above the header */
+	size_t pivpn_line;		/* the PiVPN "### begin" marker open at the header */
+	const char *name, *name_end;	/* the name that counts (inside, above, PiVPN), or NULL */
+};
+
+/*
+ * The one reading of where names sit in a wg-quick style config: cb sees every [Peer]
+ * section in file order. It stops at the first negative return of cb, which it returns.
+ */
+int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *s, void *ctx), void *ctx);
 /* Parse a wg-quick style config; names found are added to map. 0 or -errno. */
 int names_parse_config(struct name_map *map, const char *text, size_t len);
 /* Parse the name store: "PUBLIC-KEY NAME" per line, '#' comments. 0 or -errno. */

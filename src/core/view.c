@@ -329,19 +329,10 @@ static const struct status_key help_keys[] = {
 	{ 'q', N_("quit"), 2 },
 };
 
-static const struct app_binding *binding_of(int key)
-{
-	for (size_t i = 0; i < app_n_bindings; ++i)
-		for (size_t k = 0; k < 3 && app_bindings[i].keys[k]; ++k)
-			if (app_bindings[i].keys[k] == key)
-				return &app_bindings[i];
-	return NULL;
-}
-
 static void status_keys(struct view_ctx *v, struct seg_line *l, const struct status_key *keys, size_t n)
 {
 	for (size_t i = 0; i < n; ++i) {
-		const struct app_binding *b = binding_of(keys[i].key);
+		const struct app_binding *b = app_binding_of(keys[i].key);
 		const char *what = _(keys[i].what);
 		struct seg *s;
 
@@ -349,7 +340,7 @@ static void status_keys(struct view_ctx *v, struct seg_line *l, const struct sta
 			continue;
 		if (keys[i].key == AK_TAB && v->app->n_devs < 2)
 			continue;
-		if ((keys[i].key == 'F' || keys[i].key == 'w' || keys[i].key == 'n') && v->app->read_only)
+		if (b->changes && v->app->read_only)
 			continue;
 		if (keys[i].key == ' ' && v->app->paused)
 			what = _("resume");
@@ -450,7 +441,7 @@ static const struct legend legend[] = {
  * Every key the console knows, from the tables that dispatch them, and what colours mean,
  * drawn from row 0 of c (as tall as it needs); returns the rows it took.
  */
-static int help_draw(struct canvas *c, int w)
+static int help_draw(struct canvas *c, int w, bool read_only)
 {
 	int lw = 0, ww = 0, y = 0, cols, colw, rows;
 	size_t n_legend = sizeof(legend) / sizeof(legend[0]);
@@ -472,8 +463,11 @@ static int help_draw(struct canvas *c, int w)
 	}
 	canvas_text(c, 1, y++, w - 2, STYLE_LABEL, _("Keys"), true);
 	for (size_t i = 0; i < app_n_bindings; ++i, ++y) {
-		canvas_text(c, 3, y, lw, STYLE_KEY, app_bindings[i].label, true);
-		canvas_text(c, 5 + lw, y, w - 6 - lw, STYLE_NORMAL, _(app_bindings[i].help), true);
+		/* What --read-only turns off is there, dimmed: the operator learns it exists. */
+		bool off = read_only && app_bindings[i].changes;
+
+		canvas_text(c, 3, y, lw, off ? STYLE_DIM : STYLE_KEY, app_bindings[i].label, true);
+		canvas_text(c, 5 + lw, y, w - 6 - lw, off ? STYLE_DIM : STYLE_NORMAL, _(app_bindings[i].help), true);
 	}
 	y++;
 	canvas_text(c, 1, y++, w - 2, STYLE_LABEL, _("In previews, lists and dialogs"), true);
@@ -518,7 +512,7 @@ static void render_help(struct view_ctx *v, int x0, int y0, int w, int h)
 
 	if (canvas_init(&all, w, (int)(app_n_bindings + app_n_dialog_keys) + 16, c->utf8) < 0)
 		return;
-	rows = help_draw(&all, w);
+	rows = help_draw(&all, w, app->read_only);
 	top = (int)app->help_top;
 	if (top > rows - h)
 		top = rows - h > 0 ? rows - h : 0;

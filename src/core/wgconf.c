@@ -496,59 +496,26 @@ static void find_markers(struct wgconf *c)
 	}
 }
 
-/* The header names.c takes for a peer's: only "[Peer]" and nothing else on the line. */
-static bool names_peer_header(const struct wgconf *c, size_t i)
+/* Where names.c reads each peer's name: the one scan of the file decides, for both. */
+static int note_site(const struct names_site *st, void *ctx)
 {
-	const char *s, *e;
+	struct wgconf *c = ctx;
+	struct wsec *sec;
 
-	line_trimmed(c, i, &s, &e);
-	return e - s == 6 && !strncasecmp(s, "[Peer]", 6);
+	if (st->header >= c->n_lines || c->lines[st->header].kind != L_SECTION)
+		return 0;
+	sec = &c->secs[c->lines[st->header].sec];
+	if (sec->type != S_PEER || sec->header != st->header)
+		return 0;
+	sec->name_line = st->name_line;
+	sec->above_line = st->above_line;
+	sec->pivpn_line = st->pivpn_line;
+	return 0;
 }
 
-/* Walks the lines the way names_parse_config does, noting the lines instead of the names. */
 static void find_names(struct wgconf *c)
 {
-	size_t pending = NO_LINE, pivpn = NO_LINE, cur = NO_LINE;
-
-	for (size_t i = 0; i < c->n_lines; ++i) {
-		const struct wline *l = &c->lines[i];
-		const char *s, *e, *v, *ve;
-		bool commit = false;
-
-		line_trimmed(c, i, &s, &e);
-		if (l->kind == L_BLANK) {
-			commit = true;
-		} else if (l->mark == M_BEGIN) {
-			pivpn = i;
-			continue;
-		} else if (l->mark == M_END) {
-			cur = NO_LINE;
-			pivpn = NO_LINE;
-			continue;
-		} else if (names_name_comment(s, e, &v, &ve)) {
-			if (pending != NO_LINE && cur != NO_LINE && c->secs[cur].name_line == NO_LINE)
-				c->secs[cur].name_line = pending;
-			pending = i;
-			continue;
-		} else if (l->kind == L_COMMENT) {
-			continue;
-		} else if (l->kind == L_SECTION) {
-			cur = c->secs[l->sec].type == S_PEER && names_peer_header(c, i) ? l->sec : NO_LINE;
-			if (cur != NO_LINE) {
-				c->secs[cur].above_line = pending;
-				c->secs[cur].pivpn_line = pivpn;
-			}
-			pending = NO_LINE;
-			continue;
-		} else {
-			commit = true;
-		}
-		if (commit && pending != NO_LINE && cur != NO_LINE && c->secs[cur].name_line == NO_LINE)
-			c->secs[cur].name_line = pending;
-		pending = NO_LINE;
-	}
-	if (pending != NO_LINE && cur != NO_LINE && c->secs[cur].name_line == NO_LINE)
-		c->secs[cur].name_line = pending;
+	names_scan(c->text, c->len, note_site, c);
 }
 
 int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgconf_error *err)

@@ -17,8 +17,10 @@
 #include "atomic.h"
 #include "firewall_nft.h"
 #include "guard.h"
+#include "i18n.h"
 #include "nft.h"
 #include "sample.h"
+#include "text.h"
 
 #define PENDING "pending"
 #define BEFORE "before.nft"
@@ -35,28 +37,20 @@ static char *path_in(char *buf, size_t len, const char *dir, const char *name)
 	return buf;
 }
 
-int guard_dir_check(const char *dir, bool create, char *msg, size_t len)
+int guard_dir_check(const char *dir, bool create, struct errmsg *err)
 {
+	char shown[512];
 	struct stat st;
 
-	if (lstat(dir, &st) < 0 && errno == ENOENT && create) {
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-			snprintf(msg, len, "%s: %s", dir, strerror(errno));
-			return -errno;
-		}
-	}
-	if (lstat(dir, &st) < 0) {
-		int err = errno;
-
-		snprintf(msg, len, "%s: %s", dir, strerror(err));
-		return -err;
-	}
+	text_safe(shown, sizeof(shown), dir);
+	if (lstat(dir, &st) < 0 && errno == ENOENT && create && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return errmsg_set(err, -errno, "%s: %s", shown, text_strerror(errno));
+	if (lstat(dir, &st) < 0)
+		return errmsg_set(err, -errno, "%s: %s", shown, text_strerror(errno));
 	/* Whoever may write here could make root roll back, or keep, a firewall change. */
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
-		snprintf(msg, len, "%s must be a directory owned by %s and writable by nobody else", dir,
-			 geteuid() ? "this user" : "root");
-		return -EPERM;
-	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return errmsg_set(err, -EPERM, _("%s must be a directory owned by %s and writable by nobody else"), shown,
+				  geteuid() ? _("this user") : "root");
 	return 0;
 }
 
@@ -430,13 +424,13 @@ int guard_main(const char *dir)
 {
 	struct firewall_pending p;
 	struct timespec left;
+	struct errmsg err;
 	int64_t deadline;
-	char msg[256];
 	sigset_t set;
 	int sig, fd;
 
 	openlog("wgstar-top", LOG_PID, LOG_DAEMON);
-	if (chdir("/") < 0 || guard_dir_check(dir, false, msg, sizeof(msg)) < 0 || guard_read(dir, &p) < 0) {
+	if (chdir("/") < 0 || guard_dir_check(dir, false, &err) < 0 || guard_read(dir, &p) < 0) {
 		syslog(LOG_ERR, "firewall guard: no change to guard in %s", dir);
 		return 1;
 	}

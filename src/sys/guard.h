@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "errmsg.h"
 #include "firewall.h"
 
 #define GUARD_RUN_DIR "/run/wgstar"
@@ -21,9 +22,9 @@ enum guard_cmd { GUARD_CONFIRM, GUARD_ROLLBACK };
 
 /*
  * The run directory is created 0700 when create is set and absent; it must be a directory (not
- * a link), owned by this user, writable by nobody else. 0, or -errno with msg saying why.
+ * a link), owned by this user, writable by nobody else. 0, or -errno with err saying why.
  */
-int guard_dir_check(const char *dir, bool create, char *msg, size_t len);
+int guard_dir_check(const char *dir, bool create, struct errmsg *err);
 
 /*
  * Serialises firewall changes from the check for a pending one until its guard has taken over.

@@ -40,16 +40,8 @@ struct op {
 	size_t n_hub;
 };
 
-__attribute__((format(printf, 2, 3)))
-static int say(struct peerops_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(ctx->msg, sizeof(ctx->msg), fmt, ap);
-	va_end(ap);
-	return 0;
-}
+/* What went wrong, for the caller to show: the text; the errno comes back as the return value. */
+#define say(ctx, ...) errmsg_set(&(ctx)->err, 0, __VA_ARGS__)
 
 
 /* What the operator typed, fit for a one-line message: escaped, cut short. */
@@ -635,7 +627,7 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	ctx->msg[0] = '\0';
+	errmsg_clear(&ctx->err);
 	if ((ret = op_load(ctx, &op)) < 0)
 		goto out;
 	/* A dry run without a name previews the rest: the console's hint of the next free address. */
@@ -742,12 +734,12 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 
 		memcpy(undo.public_key, res->public_key, WG_KEY_LEN);
 		if ((r = backend_set_peers(ctx->iface, &undo, 1)) < 0) {
-			size_t l = strlen(ctx->msg);
+			size_t l = strlen(ctx->err.text);
 
-			snprintf(ctx->msg + l, sizeof(ctx->msg) - l,
+			snprintf(ctx->err.text + l, sizeof(ctx->err.text) - l,
 				 _(" (and removing the peer from %s again failed: %s)"), ctx->iface, text_strerror(-r));
 		}
-		if (!ctx->msg[0])
+		if (!ctx->err.text[0])
 			say(ctx, _("writing %s failed: %s; nothing changed"), op.path, text_strerror(-ret));
 		goto out;
 	}
@@ -791,7 +783,7 @@ int peerops_resolve(struct peerops_ctx *ctx, const char *spec, uint8_t key[WG_KE
 	struct op op;
 	int ret;
 
-	ctx->msg[0] = '\0';
+	errmsg_clear(&ctx->err);
 	if ((ret = op_load(ctx, &op)) < 0)
 		goto out;
 	/* A name first (live or in the file), then a key or its start. */
@@ -843,7 +835,7 @@ static int op_load_peer(struct peerops_ctx *ctx, struct op *op, const uint8_t ke
 	const struct wg_peer *p;
 	int ret;
 
-	ctx->msg[0] = '\0';
+	errmsg_clear(&ctx->err);
 	if ((ret = op_load(ctx, op)) < 0)
 		return ret;
 	p = wg_device_find_peer(op->dev, key);
@@ -867,7 +859,7 @@ int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
 	if ((ret = op_load_peer(ctx, &op, key, &live, &in_file)) < 0)
 		goto out;
 	if (in_file && ((ret = wgconf_remove_peer(op.conf, key)) < 0 || (ret = op_write(ctx, &op)) < 0)) {
-		if (!ctx->msg[0])
+		if (!ctx->err.text[0])
 			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, text_strerror(-ret));
 		goto out;
 	}
@@ -906,7 +898,7 @@ int peerops_rename(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN], const
 	if ((ret = check_name(ctx, &op, name, key)) < 0)
 		goto out;
 	if (in_file && ((ret = wgconf_set_name(op.conf, key, name)) < 0 || (ret = op_write(ctx, &op)) < 0)) {
-		if (!ctx->msg[0])
+		if (!ctx->err.text[0])
 			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, text_strerror(-ret));
 		goto out;
 	}
@@ -959,7 +951,7 @@ int peerops_set_allowedips(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN
 			memcpy(undo.public_key, key, WG_KEY_LEN);
 			backend_set_peers(ctx->iface, &undo, 1);
 		}
-		if (!ctx->msg[0])
+		if (!ctx->err.text[0])
 			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, text_strerror(-ret));
 		goto out;
 	}
@@ -980,9 +972,17 @@ int peerops_drift(struct peerops_ctx *ctx, struct peer_drift **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	ctx->msg[0] = '\0';
-	if ((ret = op_load(ctx, &op)) == 0)
-		ret = drift_compute(op.dev, op.fpeers, op.n_fpeers, out, n);
+	errmsg_clear(&ctx->err);
+	if ((ret = op_load(ctx, &op)) == 0) {
+		struct drift_peer *fp = calloc(op.n_fpeers + 1, sizeof(*fp));
+
+		for (size_t i = 0; fp && i < op.n_fpeers; ++i) {
+			memcpy(fp[i].key, op.fpeers[i].public_key, WG_KEY_LEN);
+			fp[i].name = op.fpeers[i].name;
+		}
+		ret = fp ? drift_compute(op.dev, fp, op.n_fpeers, out, n) : -ENOMEM;
+		free(fp);
+	}
 	op_free(&op);
 	return ret;
 }
@@ -1072,7 +1072,7 @@ int peerops_reconcile_preview(struct peerops_ctx *ctx, enum drift_direction dir,
 	int ret;
 
 	*out = NULL;
-	ctx->msg[0] = '\0';
+	errmsg_clear(&ctx->err);
 	if ((ret = op_load(ctx, &op)) < 0)
 		goto out;
 	if (!(f = open_memstream(&buf, &size))) {
@@ -1134,7 +1134,7 @@ int peerops_reconcile(struct peerops_ctx *ctx, enum drift_direction dir)
 	struct op op;
 	int ret;
 
-	ctx->msg[0] = '\0';
+	errmsg_clear(&ctx->err);
 	if ((ret = op_load(ctx, &op)) < 0)
 		goto out;
 	if (dir == DRIFT_TO_FILE) {

@@ -19,9 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "drift.h"
+#include "errmsg.h"
 #include "model.h"
 
-#define PEEROPS_MSG_LEN 512
 #define PEEROPS_KEEPALIVE_CLIENT 25
 /* Fixed like /etc/wireguard, whatever the installation prefix. */
 #define PEEROPS_SETTINGS_PATH "/etc/wgstar/wgstar.conf"
@@ -31,7 +31,7 @@ struct peerops_ctx {
 	const char *config_path;	/* NULL: /etc/wireguard/IFACE.conf */
 	const char *names_path;		/* wgstar's name store; NULL: do not keep names there */
 	const char *settings_path;	/* hub settings (Endpoint, DNS); NULL: none */
-	char msg[PEEROPS_MSG_LEN];	/* one line: why it failed, or what went wrong on the side */
+	struct errmsg err;		/* why it failed, or what went wrong on the side */
 };
 
 struct peer_add_req {
@@ -55,8 +55,8 @@ struct peer_add_result {
 
 /*
  * Adds the peer: live, to the file, to the name store and the counting set. 0 with res filled
- * in (ctx->msg may still say what went wrong on the side, e.g. the name store), or -errno
- * with ctx->msg saying why and nothing changed. -EDESTADDRREQ: no endpoint is known for the
+ * in (ctx->err may still say what went wrong on the side, e.g. the name store), or -errno
+ * with ctx->err saying why and nothing changed. -EDESTADDRREQ: no endpoint is known for the
  * client config (ask for one); res->address is filled in all the same.
  */
 int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct peer_add_result *res);
@@ -64,7 +64,7 @@ void peerops_result_free(struct peer_add_result *res);
 
 /*
  * A peer by name (config file or store), full base64 public key, or a unique start of one.
- * -ENOENT: none; -EEXIST: the name is ambiguous. ctx->msg says so.
+ * -ENOENT: none; -EEXIST: the name is ambiguous. ctx->err says so.
  */
 int peerops_resolve(struct peerops_ctx *ctx, const char *spec, uint8_t key[WG_KEY_LEN], char *name, size_t len);
 

@@ -5,11 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "atomic.h"
 #include "backend.h"
+#include "drift.h"
+#include "key.h"
 #include "names_load.h"
 #include "i18n.h"
 #include "sample.h"
 #include "text.h"
+#include "wgconf.h"
 
 static int fail(struct sample_error *err, enum sample_failure f, int code, const char *iface)
 {
@@ -20,14 +24,92 @@ static int fail(struct sample_error *err, enum sample_failure f, int code, const
 	return code < 0 ? code : -EINVAL;
 }
 
+static void file_clear(struct sample_names_file *f)
+{
+	names_clear(&f->map);
+	free(f->peers);
+	free(f->why);
+	f->peers = NULL;
+	f->n_peers = 0;
+	f->why = NULL;
+	f->has_peers = false;
+}
+
+/* The config file's peers, for drift: the file model's reading, which also says what is wrong with it. */
+static int load_peers(struct sample_names_file *f, const char *path, const char *text, size_t len)
+{
+	struct wgconf_error cerr;
+	struct wgconf_peer_info *v = NULL;
+	struct wgconf *c = NULL;
+	size_t n = 0;
+	int ret;
+
+	ret = wgconf_parse(&c, text, len, &cerr);
+	if (ret == -EINVAL) {
+		char shown[PATH_MAX];
+
+		if (asprintf(&f->why, "%s:%u: %s", text_safe(shown, sizeof(shown), path), cerr.line, cerr.msg) < 0)
+			f->why = NULL;
+		return f->why ? 0 : -ENOMEM;
+	}
+	if (ret < 0 || (ret = wgconf_peers(c, &v, &n)) < 0)
+		goto out;
+	f->peers = calloc(n + 1, sizeof(*f->peers));
+	if (!f->peers) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* Names as the map has them: the same reading, kept as long as the entry. */
+	for (size_t i = 0; i < n; ++i) {
+		memcpy(f->peers[i].key, v[i].public_key, WG_KEY_LEN);
+		f->peers[i].name = names_lookup(&f->map, v[i].public_key);
+	}
+	f->n_peers = n;
+	f->has_peers = true;
+out:
+	wgconf_peers_free(v, n);
+	wgconf_free(c);
+	return ret;
+}
+
+/* Reads path into f: its names, and the peers a config file holds when want_peers. */
+static int file_load(struct sample_names_file *f, const char *path, bool config, bool want_peers)
+{
+	char *text = NULL, shown[PATH_MAX];
+	size_t len = 0;
+	int ret;
+
+	file_clear(f);
+	if (!config)
+		return names_load(&f->map, path, names_parse_store);
+	ret = atomic_read(path, &text, &len);
+	if (ret == -ENOENT || ret == -ENOTDIR) {
+		/* No file: no names; and for drift, nothing to compare with. */
+		if (want_peers && asprintf(&f->why, _("there is no config file %s"), text_safe(shown, sizeof(shown), path)) < 0)
+			f->why = NULL;
+		return 0;
+	}
+	if (ret < 0) {
+		if (want_peers && asprintf(&f->why, _("reading %s failed: %s"), text_safe(shown, sizeof(shown), path),
+					    text_strerror(-ret)) < 0)
+			f->why = NULL;
+		return ret;
+	}
+	ret = names_parse_config(&f->map, text, len);
+	if (!ret && want_peers)
+		ret = load_peers(f, path, text, len);
+	/* A config file holds the interface's private key. */
+	key_wipe(text, len);
+	free(text);
+	return ret;
+}
+
 /*
- * The names of path: from the cache while the file is unchanged (same inode, size and
- * modification time), else parsed anew. Without a cache, into *tmp. A file that cannot
- * be read gives an empty map, or -errno when strict.
+ * The name file path: from the cache while the file is unchanged (same inode, size and
+ * modification time), else read anew. Without a cache, into *tmp (cleared by the caller).
  */
-static int names_get(struct sample_cache *cache, const char *path,
-		     int (*parse)(struct name_map *, const char *, size_t),
-		     struct name_map *tmp, struct name_map **out)
+static int file_get(struct sample_cache *cache, const char *path, bool config, bool want_peers,
+		    struct sample_names_file *tmp, struct sample_names_file **out)
 {
 	struct sample_names_file *f = NULL, **files;
 	struct stat st;
@@ -35,15 +117,16 @@ static int names_get(struct sample_cache *cache, const char *path,
 
 	*out = tmp;
 	if (!cache)
-		return names_load(tmp, path, parse);
+		return file_load(tmp, path, config, want_peers);
 	for (size_t i = 0; i < cache->n; ++i)
 		if (!strcmp(cache->files[i]->path, path))
 			f = cache->files[i];
 	if (stat(path, &st) < 0)
 		memset(&st, 0, sizeof(st));
 	if (f && f->dev == st.st_dev && f->ino == st.st_ino && f->size == st.st_size &&
-	    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec) {
-		*out = &f->map;
+	    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec &&
+	    (!want_peers || f->has_peers || f->why)) {
+		*out = f;
 		return 0;
 	}
 	if (!f) {
@@ -59,26 +142,39 @@ static int names_get(struct sample_cache *cache, const char *path,
 		}
 		files[cache->n++] = f;
 	}
-	names_clear(&f->map);
 	/* Stat before reading: a change during the read is seen at the next sample. */
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->size = st.st_size;
 	f->mtime = st.st_mtim;
-	ret = names_load(&f->map, path, parse);
+	ret = file_load(f, path, config, want_peers);
 	if (ret < 0) {
 		/* Not remembered: the next sample tries again. */
 		f->size = -1;
 		names_clear(&f->map);
 	}
-	*out = &f->map;
+	*out = f;
+	return ret;
+}
+
+/* What the device and its config file disagree on, into the device. */
+static int device_drift(struct wg_device *dev, const struct sample_names_file *f)
+{
+	int ret;
+
+	dev->has_drift = true;
+	if (!f->has_peers) {
+		dev->drift_error = strdup(f->why ? f->why : "");
+		return dev->drift_error ? 0 : -ENOMEM;
+	}
+	ret = drift_compute(dev, f->peers, f->n_peers, &dev->drift, &dev->n_drift);
 	return ret;
 }
 
 static int name_device(struct wg_device *dev, const struct sample_opts *opts, struct name_map *store,
 		       struct sample_error *err)
 {
-	struct name_map tmp = { 0 }, *config;
+	struct sample_names_file tmp = { 0 }, *config;
 	char path[PATH_MAX];
 	const char *p = opts->config_path;
 	int ret;
@@ -88,9 +184,11 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 		p = path;
 	}
 	/* An unreadable config file only costs names, never the numbers. */
-	names_get(opts->cache, p, names_parse_config, &tmp, &config);
-	ret = names_apply(dev, config, store);
-	names_clear(&tmp);
+	file_get(opts->cache, p, true, opts->drift, &tmp, &config);
+	ret = names_apply(dev, &config->map, store);
+	if (!ret && opts->drift)
+		ret = device_drift(dev, config);
+	file_clear(&tmp);
 	if (ret < 0)
 		return fail(err, SAMPLE_NAMES_FAILED, ret, dev->name);
 	return 0;
@@ -99,7 +197,7 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct sample_error *err)
 {
 	struct wg_snapshot *snap = wg_snapshot_new();
-	struct name_map store_tmp = { 0 }, *store = &store_tmp;
+	struct sample_names_file store_tmp = { 0 }, *store = &store_tmp;
 	struct strlist names = { 0 };
 	int ret;
 
@@ -126,8 +224,7 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 		ret = fail(err, SAMPLE_NO_WIREGUARD, -ENOENT, NULL);
 		goto out;
 	}
-	if (opts->names_path &&
-	    (ret = names_get(opts->cache, opts->names_path, names_parse_store, &store_tmp, &store)) < 0) {
+	if (opts->names_path && (ret = file_get(opts->cache, opts->names_path, false, false, &store_tmp, &store)) < 0) {
 		err->path = opts->names_path;
 		fail(err, SAMPLE_NAMES_FAILED, ret, NULL);
 		goto out;
@@ -146,7 +243,7 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 			fail(err, SAMPLE_READ_FAILED, ret, names.v[i]);
 			goto out;
 		}
-		if ((ret = name_device(dev, opts, store, err)) < 0 ||
+		if ((ret = name_device(dev, opts, &store->map, err)) < 0 ||
 		    (ret = wg_snapshot_add_device(snap, dev)) < 0) {
 			wg_device_free(dev);
 			if (!err->failure)
@@ -161,7 +258,7 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 	ret = 0;
 out:
 	wg_snapshot_free(snap);
-	names_clear(&store_tmp);
+	file_clear(&store_tmp);
 	strlist_clear(&names);
 	return ret;
 }
@@ -170,7 +267,7 @@ void sample_cache_clear(struct sample_cache *cache)
 {
 	for (size_t i = 0; i < cache->n; ++i) {
 		free(cache->files[i]->path);
-		names_clear(&cache->files[i]->map);
+		file_clear(cache->files[i]);
 		free(cache->files[i]);
 	}
 	free(cache->files);

@@ -5,6 +5,7 @@
 
 #include <sys/stat.h>
 #include "model.h"
+#include "drift.h"
 #include "names.h"
 #include "strlist.h"
 
@@ -21,6 +22,11 @@ struct sample_names_file {
 	off_t size;
 	struct timespec mtime;
 	struct name_map map;
+	/* A config file's peers as the file model reads it, for drift; or why it cannot be read. */
+	bool has_peers;
+	struct drift_peer *peers;
+	size_t n_peers;
+	char *why;
 };
 
 struct sample_cache {
@@ -33,6 +39,7 @@ struct sample_opts {
 	const char *config_path;	/* names for iface; NULL for SAMPLE_CONFIG_DIR/IFACE.conf */
 	const char *names_path;		/* wgstar's name store */
 	struct sample_cache *cache;	/* NULL: read the name files on every sample */
+	bool drift;			/* compare each device with its config file (wg_device.drift) */
 };
 
 enum sample_failure {

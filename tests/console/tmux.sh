@@ -4,6 +4,7 @@
 #
 #   tmx ARGS...                     tmux on this test's server (-L wgst-PID -f /dev/null)
 #   console_start NAME W H [OPTS]   a session NAME of W x H running wgstar-top on the lab hub
+#                                   (under $CONSOLE_WRAP, a command prefix, when set)
 #   screen NAME                     what the pane shows now
 #   wait_for NAME ERE [SECONDS]     until the pane shows a line matching ERE (default 10 s)
 #   wait_gone NAME ERE [SECONDS]    until no line matches ERE
@@ -35,7 +36,8 @@ now_ms() {
 console_start() {
 	local name=$1 w=$2 h=$3 cmd
 	shift 3
-	cmd=$(printf '%q ' ip netns exec "$LAB_HUB_NS" "$WGSTAR" -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" "$@")
+	# shellcheck disable=SC2086
+	cmd=$(printf '%q ' ip netns exec "$LAB_HUB_NS" ${CONSOLE_WRAP:-} "$WGSTAR" -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" "$@")
 	tmx new-session -d -s "$name" -x "$w" -y "$h" \
 		"trap : INT; env LANG=${CONSOLE_LANG:-C.UTF-8} LC_ALL= LANGUAGE= ${CONSOLE_ENV:-} $cmd; echo EXIT=\$?; PS1='prompt\$ ' exec sh -i"
 }

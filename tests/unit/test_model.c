@@ -125,6 +125,52 @@ static void test_long_name_truncated(void **state)
 	wg_device_free(dev);
 }
 
+static void test_snapshot_dup(void **state)
+{
+	struct wg_snapshot *snap = wg_snapshot_new(), *copy;
+	struct wg_device *dev = wg_device_new("wg0");
+	struct wg_allowedip a = { .family = AF_INET, .cidr = 32 };
+	struct wg_flow f = { .from = 0, .to = 1, .packets = 3, .bytes = 300 };
+	uint8_t k1[WG_KEY_LEN] = { 1 }, k2[WG_KEY_LEN] = { 2 };
+	struct wg_peer *p;
+
+	p = wg_device_get_peer(dev, k1, NULL);
+	assert_int_equal(wg_peer_set_name(p, "alice"), 0);
+	a.ip4.s_addr = htonl(0x0aac1002);
+	assert_int_equal(wg_peer_add_allowedip(p, &a), 0);
+	p->rx_bytes = 42;
+	wg_device_get_peer(dev, k2, NULL);
+	dev->flows = malloc(sizeof(f));
+	dev->flows[0] = f;
+	dev->n_flows = 1;
+	dev->has_flows = true;
+	dev->listen_port = 51820;
+	assert_int_equal(wg_snapshot_add_device(snap, dev), 0);
+	snap->wall.tv_sec = 1700000000;
+
+	copy = wg_snapshot_dup(snap);
+	assert_non_null(copy);
+	wg_snapshot_free(snap);
+	/* Everything is the copy's own: the original is gone. */
+	assert_int_equal(copy->n_devices, 1);
+	assert_int_equal(copy->wall.tv_sec, 1700000000);
+	dev = copy->devices[0];
+	assert_string_equal(dev->name, "wg0");
+	assert_int_equal(dev->listen_port, 51820);
+	assert_int_equal(dev->n_peers, 2);
+	p = wg_device_find_peer(dev, k1);
+	assert_non_null(p);
+	assert_string_equal(p->name, "alice");
+	assert_int_equal(p->n_allowedips, 1);
+	assert_int_equal(p->allowedips[0].ip4.s_addr, htonl(0x0aac1002));
+	assert_int_equal(p->rx_bytes, 42);
+	assert_non_null(wg_device_find_peer(dev, k2));
+	assert_true(dev->has_flows);
+	assert_int_equal(dev->n_flows, 1);
+	assert_int_equal(dev->flows[0].bytes, 300);
+	wg_snapshot_free(copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_allowedip_order),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_long_name_truncated),
+		cmocka_unit_test(test_snapshot_dup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

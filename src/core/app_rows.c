@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The table's rows: filtered, sorted, and the selection that follows its peer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "app.h"
+#include "app_int.h"
+#include "clientconf.h"
+#include "format.h"
+#include "i18n.h"
+#include "key.h"
+#include "names.h"
+#include "prefix.h"
+#include "text.h"
+
+const char *app_row_name(const struct app *app, const struct app_row *row)
+{
+	const struct wg_device *dev = app_device(app);
+	const struct dev_state *d = app_dev_state(app);
+
+	if (row->peer >= 0 && dev)
+		return dev->peers[row->peer].name;
+	return d ? d->tracks[row->track].gone_name : NULL;
+}
+
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; ++hay)
+		if (!strncasecmp(hay, needle, n))
+			return true;
+	return false;
+}
+
+static bool row_matches(const struct app *app, const struct app_row *row)
+{
+	const struct wg_device *dev = app_device(app);
+	const struct dev_state *d = app_dev_state(app);
+	const char *name = app_row_name(app, row);
+	char buf[FORMAT_BUF];
+
+	if (!app->filter[0])
+		return true;
+	if (name && contains_ci(name, app->filter))
+		return true;
+	key_to_base64(buf, d->tracks[row->track].key);
+	if (contains_ci(buf, app->filter))
+		return true;
+	if (row->peer < 0)
+		return false;
+	{
+		const struct wg_peer *p = &dev->peers[row->peer];
+
+		for (uint32_t i = 0; i < p->n_allowedips; ++i)
+			if (contains_ci(format_allowedip(buf, sizeof(buf), &p->allowedips[i]), app->filter))
+				return true;
+		return contains_ci(format_endpoint(buf, sizeof(buf), &p->endpoint), app->filter);
+	}
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_double(double a, double b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Online first, then stale, then never. */
+static int state_rank(enum peer_state s)
+{
+	return s == PEER_ONLINE ? 0 : s == PEER_STALE ? 1 : 2;
+}
+
+/* What sorting a row looks at, gathered once: 10,000 rows take some 140,000 comparisons. */
+struct sort_item {
+	struct app_row row;
+	const char *name;
+	const struct wg_peer *peer;		/* NULL when gone */
+	const struct peer_track *track;
+};
+
+struct sort_ctx {
+	enum app_column sort;
+	bool sort_reverse;
+	int64_t now;
+};
+
+static int row_cmp(const void *va, const void *vb, void *vctx)
+{
+	const struct sort_ctx *app = vctx;
+	const struct sort_item *a = va, *b = vb;
+	const struct wg_peer *pa = a->peer, *pb = b->peer;
+	const struct peer_track *ta = a->track, *tb = b->track;
+	const char *na = a->name, *nb = b->name;
+	int64_t now = app->now;
+	int r = 0;
+
+	/* Vanished peers sink to the bottom whatever the order. */
+	if (!pa != !pb)
+		return pa ? -1 : 1;
+	if (pa && pb) {
+		switch (app->sort) {
+		case APP_COL_ALLOWED_IPS:
+			if (pa->n_allowedips && pb->n_allowedips)
+				r = wg_allowedip_cmp(&pa->allowedips[0], &pb->allowedips[0]);
+			else
+				r = (int)!pa->n_allowedips - (int)!pb->n_allowedips;
+			break;
+		case APP_COL_ENDPOINT:
+			r = (int)pa->endpoint.addr.sa_family - (int)pb->endpoint.addr.sa_family;
+			if (!r)
+				r = memcmp(&pa->endpoint, &pb->endpoint, sizeof(pa->endpoint));
+			break;
+		case APP_COL_HANDSHAKE: {
+			/* Most recent first; never last. */
+			int64_t ha = peer_handshake_age(pa->last_handshake_sec, now);
+			int64_t hb = peer_handshake_age(pb->last_handshake_sec, now);
+
+			r = (ha < 0) - (hb < 0);
+			if (!r)
+				r = ha < hb ? -1 : ha > hb;
+			break;
+		}
+		case APP_COL_STATE:
+			r = state_rank(peer_state(pa->last_handshake_sec, now)) -
+			    state_rank(peer_state(pb->last_handshake_sec, now));
+			break;
+		case APP_COL_RX_RATE:
+			r = -cmp_double(ta->rate.rx_per_sec, tb->rate.rx_per_sec);
+			break;
+		case APP_COL_TX_RATE:
+			r = -cmp_double(ta->rate.tx_per_sec, tb->rate.tx_per_sec);
+			break;
+		case APP_COL_RX:
+			r = -cmp_u64(pa->rx_bytes, pb->rx_bytes);
+			break;
+		case APP_COL_TX:
+			r = -cmp_u64(pa->tx_bytes, pb->tx_bytes);
+			break;
+		case APP_COL_FWD_RATE:
+			r = -cmp_double(ta->fwd.rx_per_sec + ta->fwd.tx_per_sec,
+					tb->fwd.rx_per_sec + tb->fwd.tx_per_sec);
+			break;
+		case APP_COL_NAME:
+		default:
+			break;
+		}
+		if (app->sort_reverse)
+			r = -r;
+	}
+	if (r)
+		return r;
+	/* Then by name, named peers before unnamed ones, then by key: a total, stable order. */
+	if (!na != !nb)
+		return na ? -1 : 1;
+	if (na && nb && (r = strcasecmp(na, nb)))
+		return app->sort == APP_COL_NAME && app->sort_reverse ? -r : r;
+	r = memcmp(ta->key, tb->key, WG_KEY_LEN);
+	return app->sort == APP_COL_NAME && app->sort_reverse ? -r : r;
+}
+
+/*
+ * The rows in the order of the last sort, if that order still sorts them. Between two
+ * refreshes little moves: checking takes n - 1 comparisons where sorting 10,000 rows takes
+ * some 140,000. The check alone decides, so a stale or shuffled order only costs the check.
+ */
+static bool reuse_order(const struct app *app, const struct dev_state *d, struct sort_item *items, uint32_t n,
+			const struct sort_ctx *ctx)
+{
+	struct sort_item *tmp = NULL;
+	int64_t *pos = NULL;
+	bool ok = false;
+
+	if (app->n_order != n)
+		return false;
+	pos = malloc((size_t)d->n_tracks * sizeof(*pos));
+	tmp = malloc((size_t)n * sizeof(*tmp));
+	if (!pos || !tmp)
+		goto out;
+	for (uint32_t t = 0; t < d->n_tracks; ++t)
+		pos[t] = -1;
+	for (uint32_t i = 0; i < n; ++i)
+		pos[items[i].row.track] = i;
+	for (uint32_t k = 0; k < n; ++k) {
+		uint32_t t = app->order[k];
+
+		if (t >= d->n_tracks || pos[t] < 0)
+			goto out;
+		tmp[k] = items[pos[t]];
+		pos[t] = -1;
+		if (k && row_cmp(&tmp[k - 1], &tmp[k], (void *)ctx) > 0)
+			goto out;
+	}
+	memcpy(items, tmp, (size_t)n * sizeof(*items));
+	ok = true;
+out:
+	free(pos);
+	free(tmp);
+	return ok;
+}
+
+static void keep_order(struct app *app, const struct sort_item *items, uint32_t n)
+{
+	uint32_t *order = realloc(app->order, (size_t)(n ? n : 1) * sizeof(*order));
+
+	if (!order) {
+		app->n_order = 0;
+		return;
+	}
+	app->order = order;
+	for (uint32_t i = 0; i < n; ++i)
+		order[i] = items[i].row.track;
+	app->n_order = n;
+}
+
+int64_t app_selected_row(const struct app *app)
+{
+	const struct dev_state *d = app_dev_state(app);
+
+	if (!d || !d->selected_valid)
+		return -1;
+	for (uint32_t i = 0; i < app->n_rows; ++i)
+		if (!memcmp(d->tracks[app->rows[i].track].key, d->selected, WG_KEY_LEN))
+			return i;
+	return -1;
+}
+
+void app_select_row(struct app *app, int64_t row)
+{
+	struct dev_state *d = app_dev_state(app);
+
+	if (!d)
+		return;
+	if (!app->n_rows) {
+		d->selected_valid = false;
+		return;
+	}
+	if (row < 0)
+		row = 0;
+	if (row >= app->n_rows)
+		row = app->n_rows - 1;
+	memcpy(d->selected, d->tracks[app->rows[row].track].key, WG_KEY_LEN);
+	d->selected_valid = true;
+	d->selected_row = (uint32_t)row;
+}
+
+int app_rows_refresh(struct app *app)
+{
+	const struct wg_device *dev = app_device(app);
+	struct dev_state *d = app_dev_state(app);
+	uint32_t need, n = 0;
+	int64_t sel;
+
+	app->n_rows = 0;
+	if (!dev || !d)
+		return 0;
+	need = d->n_tracks;
+	if (need > app->cap_rows) {
+		struct app_row *rows = realloc(app->rows, (size_t)need * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		app->rows = rows;
+		app->cap_rows = need;
+	}
+	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+		int64_t t = keyidx_find(&d->index, d->tracks, dev->peers[i].public_key);
+
+		if (t < 0)
+			continue;
+		app->rows[n] = (struct app_row){ .peer = (int32_t)i, .track = (uint32_t)t };
+		if (row_matches(app, &app->rows[n]))
+			n++;
+	}
+	for (uint32_t i = 0; i < d->n_tracks; ++i) {
+		if (d->tracks[i].present)
+			continue;
+		app->rows[n] = (struct app_row){ .peer = -1, .track = i };
+		if (row_matches(app, &app->rows[n]))
+			n++;
+	}
+	app->n_rows = n;
+	if (n > 1) {
+		struct sort_ctx ctx = { .sort = app->sort, .sort_reverse = app->sort_reverse,
+					.now = app->snap->wall.tv_sec };
+		struct sort_item *items = malloc((size_t)n * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < n; ++i) {
+			const struct app_row *row = &app->rows[i];
+
+			items[i] = (struct sort_item){
+				.row = *row,
+				.name = app_row_name(app, row),
+				.peer = row->peer >= 0 ? &dev->peers[row->peer] : NULL,
+				.track = &d->tracks[row->track],
+			};
+		}
+		if (!reuse_order(app, d, items, n, &ctx))
+			qsort_r(items, n, sizeof(*items), row_cmp, &ctx);
+		keep_order(app, items, n);
+		for (uint32_t i = 0; i < n; ++i)
+			app->rows[i] = items[i].row;
+		free(items);
+	}
+
+	sel = app_selected_row(app);
+	if (sel >= 0)
+		d->selected_row = (uint32_t)sel;
+	else
+		app_select_row(app, d->selected_valid ? d->selected_row : 0);
+	return 0;
+}
+
+
+const char *app_column_title(enum app_column col)
+{
+	switch (col) {
+	case APP_COL_NAME:
+		return _("NAME");
+	case APP_COL_ALLOWED_IPS:
+		return _("ALLOWED IPS");
+	case APP_COL_ENDPOINT:
+		return _("ENDPOINT");
+	case APP_COL_HANDSHAKE:
+		return _("HANDSHAKE");
+	case APP_COL_STATE:
+		return _("STATE");
+	case APP_COL_RX_RATE:
+		return _("RX/s");
+	case APP_COL_TX_RATE:
+		return _("TX/s");
+	case APP_COL_RX:
+		return _("RX");
+	case APP_COL_TX:
+		return _("TX");
+	case APP_COL_FWD_RATE:
+		return _("FWD/s");
+	default:
+		return "";
+	}
+}
+
+/* Key handlers: they change the state and say what the loop must do; they never draw. */
