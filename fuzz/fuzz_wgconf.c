@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "fuzz.h"
 #include "key.h"
 #include "names.h"
 #include "wgconf.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool same_str(const char *a, const char *b)
 {
