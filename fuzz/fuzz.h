@@ -10,6 +10,8 @@
 /* Requests in the netlink harnesses and their seeds: this sequence number, this genl family. */
 #define FUZZ_SEQ 1
 #define FUZZ_FAMILY 0x15
+/* Our netlink port, where a harness ignores messages from others. */
+#define FUZZ_PORTID 0x4242
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

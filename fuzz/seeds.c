@@ -7,6 +7,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
 #include "fuzz.h"
 #include "nlbuild.h"
 
@@ -14,20 +18,33 @@
 
 static const char *corpus;
 
+static FILE *seed_open(const char *harness, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", corpus, harness);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%s/%s", corpus, harness, name);
+	return fopen(path, "wb");
+}
+
+static int seed_close(FILE *f)
+{
+	int ret = ferror(f) ? -EIO : 0;
+
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
 /* The selector byte, then each receive buffer b->buf[ends[i - 1], ends[i]) with its length. */
 static int write_seed(const char *harness, const char *name, uint8_t selector, const struct nlb *b,
 		      const size_t *ends, size_t n_ends)
 {
-	char path[4096];
+	FILE *f = seed_open(harness, name);
 	size_t start = 0;
-	FILE *f;
-	int ret = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", corpus, harness);
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/%s/%s", corpus, harness, name);
-	f = fopen(path, "wb");
 	if (!f)
 		return -errno;
 	fputc(selector, f);
@@ -39,11 +56,7 @@ static int write_seed(const char *harness, const char *name, uint8_t selector, c
 		fwrite(b->buf + start, 1, len, f);
 		start = ends[i];
 	}
-	if (ferror(f))
-		ret = -EIO;
-	if (fclose(f))
-		ret = -errno;
-	return ret;
+	return seed_close(f);
 }
 
 /* The whole buffer as one receive. */
@@ -143,6 +156,103 @@ static int seeds_nlwg(struct nlb *b)
 	return ret;
 }
 
+/* fuzz_wgset: the ack of request FUZZ_SEQ, alone or after other traffic. */
+static int seeds_wgset(struct nlb *b)
+{
+	const char *h = "fuzz_wgset";
+	size_t ends[2];
+	int ret = 0;
+
+	nlb_reset(b);
+	nlb_error(b, FUZZ_SEQ, 0, 0);
+	ret |= write_one(h, "ack", 0, b);
+
+	nlb_reset(b);
+	nlb_error(b, FUZZ_SEQ + 1, FUZZ_PORTID, 0);
+	nlb_error(b, FUZZ_SEQ, FUZZ_PORTID + 1, 0);
+	nlb_error(b, FUZZ_SEQ, FUZZ_PORTID, -ENODEV);
+	ret |= write_one(h, "enodev-after-others", 1, b);
+
+	nlb_reset(b);
+	nlb_genl(b, FUZZ_FAMILY, 0, FUZZ_SEQ, 0, WG_CMD_SET_DEVICE);
+	nlb_end(b);
+	ends[0] = b->len;
+	nlb_done(b, FUZZ_SEQ, 0, 0, 0);
+	ends[1] = b->len;
+	ret |= write_seed(h, "done-in-second-buffer", 0, b, ends, 2);
+	return ret;
+}
+
+/* An nf_tables message: the generic header, then attributes. */
+static struct nlmsghdr *nft_msg(struct nlb *b, uint8_t type, uint8_t family, uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = nlb_msg(b, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags, seq, 0);
+	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(7);
+	return nlh;
+}
+
+static void nft_newgen(struct nlb *b, uint32_t seq, uint32_t genid)
+{
+	struct nlmsghdr *nlh = nft_msg(b, NFT_MSG_NEWGEN, AF_UNSPEC, 0, seq);
+
+	mnl_attr_put_u32(nlh, NFTA_GEN_ID, htonl(genid));
+	mnl_attr_put_u32(nlh, NFTA_GEN_PROC_PID, htonl(4242));
+	mnl_attr_put_strz(nlh, NFTA_GEN_PROC_NAME, "nft");
+	nlb_end(b);
+}
+
+/*
+ * fuzz_nft: the first byte as its header says (3 commands, with the generation, committed:
+ * 0x36); the begin message has FUZZ_SEQ, the commands the numbers after it.
+ */
+static int seeds_nft(struct nlb *b)
+{
+	const char *h = "fuzz_nft";
+	size_t ends[2];
+	int ret = 0;
+
+	nlb_reset(b);
+	for (uint32_t i = 1; i <= 3; ++i)
+		nlb_error(b, FUZZ_SEQ + i, 0, 0);
+	ret |= write_one(h, "acks", 0x36, b);
+
+	nlb_reset(b);
+	nlb_error(b, FUZZ_SEQ + 1, 0, 0);
+	ends[0] = b->len;
+	nlb_error(b, FUZZ_SEQ + 2, 0, -ENOENT);
+	nlb_error(b, FUZZ_SEQ + 3, 0, 0);
+	ends[1] = b->len;
+	ret |= write_seed(h, "acks-error-split", 0x36, b, ends, 2);
+
+	nlb_reset(b);
+	nlb_error(b, FUZZ_SEQ, FUZZ_PORTID, -ERESTART);
+	ret |= write_one(h, "acks-restart", 0x76, b);
+
+	nlb_reset(b);
+	nft_newgen(b, FUZZ_SEQ + 1, 41);
+	nlb_error(b, FUZZ_SEQ + 1, 0, 0);
+	ret |= write_one(h, "acks-echo", 0x22, b);
+
+	nlb_reset(b);
+	nft_newgen(b, FUZZ_SEQ, 42);
+	nlb_done(b, FUZZ_SEQ, 0, 0, 0);
+	ret |= write_one(h, "genid", 0x01, b);
+
+	/* Once read past the buffer: a length above INT_MAX, an error that is no errno. */
+	nlb_reset(b);
+	nlb_msg(b, NLMSG_ERROR, 0, FUZZ_SEQ + 1, 0)->nlmsg_len = 0x80000010;
+	ends[0] = sizeof(struct nlmsghdr);
+	ret |= write_seed(h, "regress-huge-len", 0x36, b, ends, 1);
+	nlb_reset(b);
+	nlb_error(b, FUZZ_SEQ + 1, 0, INT32_MIN);
+	ret |= write_one(h, "regress-not-errno", 0x36, b);
+	return ret;
+}
+
 int main(int argc, char *argv[])
 {
 	struct nlb b;
@@ -154,6 +264,8 @@ int main(int argc, char *argv[])
 	}
 	corpus = argv[1];
 	ret |= seeds_nlwg(&b);
+	ret |= seeds_wgset(&b);
+	ret |= seeds_nft(&b);
 	nlb_free(&b);
 	if (ret)
 		fprintf(stderr, "%s: cannot write the seeds\n", argv[0]);

@@ -167,6 +167,9 @@ int nft_parse_acks(const void *buf, size_t len, const struct nft_batch *b, uint3
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 		const struct nlmsgerr *e;
 
+		/* mnl_nlmsg_ok casts the length to int, which lets one above INT_MAX through (nlwalk.h). */
+		if (nlh->nlmsg_len > (uint32_t)left)
+			return -EBADMSG;
 		if (portid && nlh->nlmsg_pid && nlh->nlmsg_pid != portid)
 			continue;
 		if (nlh->nlmsg_seq < b->seq_first || nlh->nlmsg_seq >= b->seq_next)
@@ -179,6 +182,9 @@ int nft_parse_acks(const void *buf, size_t len, const struct nft_batch *b, uint3
 		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
 			return -EBADMSG;
 		e = mnl_nlmsg_get_payload(nlh);
+		/* The kernel's errors are below 4096; anything else is no errno to report. */
+		if (e->error < -4095 || e->error > 4095)
+			return -EBADMSG;
 		if (e->error && !err->code) {
 			err->code = e->error > 0 ? -e->error : e->error;
 			err->seq = nlh->nlmsg_seq;
