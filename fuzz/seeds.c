@@ -253,6 +253,105 @@ static int seeds_nft(struct nlb *b)
 	return ret;
 }
 
+/* fuzz_counters: messages and elements as its header says, written one after another. */
+struct records {
+	uint8_t buf[1024];
+	size_t len;
+};
+
+static void rec_put(struct records *r, const void *p, size_t n)
+{
+	memcpy(r->buf + r->len, p, n);
+	r->len += n;
+}
+
+static void rec_msg(struct records *r, uint8_t set, uint8_t n_elems, bool last)
+{
+	uint8_t head[2] = { set, (uint8_t)(n_elems | (last ? 8 : 0)) };
+
+	rec_put(r, head, sizeof(head));
+}
+
+static void rec_elem(struct records *r, const uint8_t *key, const uint8_t *end, size_t klen, uint64_t packets)
+{
+	uint8_t shape = (uint8_t)(klen | (end ? 0x40 : 0) | 0x80);
+	uint64_t bytes = packets * 84;
+
+	rec_put(r, &shape, 1);
+	rec_put(r, key, klen);
+	if (end)
+		rec_put(r, end, klen);
+	rec_put(r, &packets, sizeof(packets));
+	rec_put(r, &bytes, sizeof(bytes));
+}
+
+/* An interface and an address, as the sets' concatenated keys hold them; the key's length. */
+static size_t range_key(uint8_t *key, const char *ifname, int family, const char *addr)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	memset(key, 0, IFNAMSIZ + alen);
+	strcpy((char *)key, ifname);
+	inet_pton(family, addr, key + IFNAMSIZ);
+	return IFNAMSIZ + alen;
+}
+
+static int write_records(const char *name, const struct records *r)
+{
+	FILE *f = seed_open("fuzz_counters", name);
+
+	if (!f)
+		return -errno;
+	fwrite(r->buf, 1, r->len, f);
+	return seed_close(f);
+}
+
+/* The set numbers are positions in fuzz_counters.c's set_names. */
+static int seeds_counters(void)
+{
+	uint8_t key[IFNAMSIZ + 16], end[IFNAMSIZ + 16], pair[8];
+	struct records r = { .len = 1 };
+	size_t klen;
+	int ret = 0;
+
+	rec_msg(&r, 0, 2, false);
+	memset(key, 0, sizeof(key));
+	strcpy((char *)key, "wg0");
+	rec_elem(&r, key, NULL, IFNAMSIZ, 0);
+	strcpy((char *)key, "wg1");
+	rec_elem(&r, key, NULL, IFNAMSIZ, 0);
+	rec_msg(&r, 2, 2, false);
+	klen = range_key(key, "wg0", AF_INET, "10.0.0.5");
+	rec_elem(&r, key, NULL, klen, 12);
+	range_key(key, "wg1", AF_INET, "192.0.2.1");
+	rec_elem(&r, key, NULL, klen, 3);
+	rec_msg(&r, 6, 1, false);
+	range_key(key, "wg0", AF_INET, "10.0.0.0");
+	range_key(end, "wg0", AF_INET, "10.0.0.4");
+	rec_elem(&r, key, end, klen, 10);
+	rec_msg(&r, 9, 1, false);
+	klen = range_key(key, "wg1", AF_INET6, "2001:db8::");
+	range_key(end, "wg1", AF_INET6, "2001:db8:0:ffff:ffff:ffff:ffff:ffff");
+	rec_elem(&r, key, end, klen, 5);
+	rec_msg(&r, 10, 2, true);
+	inet_pton(AF_INET, "10.0.0.5", pair);
+	inet_pton(AF_INET, "10.0.0.7", pair + 4);
+	rec_elem(&r, pair, NULL, sizeof(pair), 3);
+	inet_pton(AF_INET, "10.0.0.9", pair);
+	inet_pton(AF_INET, "10.0.0.5", pair + 4);
+	rec_elem(&r, pair, NULL, sizeof(pair), 4);
+	ret |= write_records("all-sets", &r);
+
+	r.len = 1;
+	r.buf[0] = 1;
+	rec_msg(&r, 7, 1, true);
+	klen = range_key(key, "wg0", AF_INET, "10.1.0.0");
+	range_key(end, "wg0", AF_INET, "10.1.0.255");
+	rec_elem(&r, key, end, klen, 1);
+	ret |= write_records("absent", &r);
+	return ret;
+}
+
 int main(int argc, char *argv[])
 {
 	struct nlb b;
@@ -266,6 +365,7 @@ int main(int argc, char *argv[])
 	ret |= seeds_nlwg(&b);
 	ret |= seeds_wgset(&b);
 	ret |= seeds_nft(&b);
+	ret |= seeds_counters();
 	nlb_free(&b);
 	if (ret)
 		fprintf(stderr, "%s: cannot write the seeds\n", argv[0]);
