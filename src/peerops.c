@@ -468,14 +468,11 @@ static const char *line_value(const char *s, const char *e, const char *key, con
 	return s;
 }
 
-char *peerops_setting(const char *settings_path, const char *iface, const char *key)
+char *peerops_setting_lookup(const char *text, size_t len, const char *iface, const char *key)
 {
-	char *text = NULL, *val = NULL;
-	size_t len = 0;
+	char *val = NULL;
 	bool in = false;
 
-	if (!settings_path || atomic_read(settings_path, &text, &len) < 0)
-		return NULL;
 	for (const char *p = text, *end = text + len; p < end && !val;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *v, *ve;
 
@@ -485,6 +482,17 @@ char *peerops_setting(const char *settings_path, const char *iface, const char *
 			val = strndup(v, (size_t)(ve - v));
 		p = nl ? nl + 1 : end;
 	}
+	return val;
+}
+
+char *peerops_setting(const char *settings_path, const char *iface, const char *key)
+{
+	char *text = NULL, *val;
+	size_t len = 0;
+
+	if (!settings_path || atomic_read(settings_path, &text, &len) < 0)
+		return NULL;
+	val = peerops_setting_lookup(text, len, iface, key);
 	free(text);
 	return val;
 }

@@ -95,6 +95,8 @@ int peerops_reconcile(struct peerops_ctx *ctx, enum peerops_direction dir);
 
 /* The settings file's value of key for iface ("Endpoint", "DNS"), malloc'd; NULL when none. */
 char *peerops_setting(const char *settings_path, const char *iface, const char *key);
+/* The same from the file's text, len bytes that need no NUL. */
+char *peerops_setting_lookup(const char *text, size_t len, const char *iface, const char *key);
 /* Stores it there (atomic; the file is created with mode 0644 when absent). 0 or -errno. */
 int peerops_save_setting(const char *settings_path, const char *iface, const char *key, const char *value);
 
