@@ -9,34 +9,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "nlwg.h"
 #include "rtnl.h"
-
-#define FUZZ_SEQ 1
-#define FUZZ_FAMILY 0x15
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The next buffer, copied to its own allocation so that reading past it is caught. */
-static void *next_buffer(const uint8_t **data, size_t *size, size_t *len)
-{
-	void *buf;
-
-	if (*size < 2)
-		return NULL;
-	*len = (size_t)(*data)[0] | (size_t)(*data)[1] << 8;
-	*data += 2;
-	*size -= 2;
-	if (*len > *size)
-		*len = *size;
-	buf = malloc(*len ? *len : 1);
-	if (!buf)
-		return NULL;
-	memcpy(buf, *data, *len);
-	*data += *len;
-	*size -= *len;
-	return buf;
-}
 
 /* What the parser promises about anything it accepted. */
 static void check_device(const struct wg_device *dev)
@@ -73,7 +48,7 @@ static void fuzz_device(const uint8_t *data, size_t size)
 
 	if (nlwg_dump_init(&dump, "wg0", FUZZ_FAMILY, FUZZ_SEQ, 0) < 0)
 		return;
-	while (ret == NLWG_MORE && (buf = next_buffer(&data, &size, &len))) {
+	while (ret == NLWG_MORE && (buf = fuzz_buffer(&data, &size, &len))) {
 		ret = nlwg_dump_feed(&dump, buf, len);
 		free(buf);
 	}
@@ -92,7 +67,7 @@ static void fuzz_links(const uint8_t *data, size_t size)
 	int ret = RTNL_MORE;
 
 	rtnl_dump_init(&dump, FUZZ_SEQ, 0);
-	while (ret == RTNL_MORE && (buf = next_buffer(&data, &size, &len))) {
+	while (ret == RTNL_MORE && (buf = fuzz_buffer(&data, &size, &len))) {
 		ret = rtnl_dump_feed(&dump, buf, len);
 		free(buf);
 	}
@@ -109,7 +84,7 @@ static void fuzz_family(const uint8_t *data, size_t size)
 	size_t len;
 	int ret = NLWG_MORE;
 
-	while (ret == NLWG_MORE && (buf = next_buffer(&data, &size, &len))) {
+	while (ret == NLWG_MORE && (buf = fuzz_buffer(&data, &size, &len))) {
 		ret = nlwg_parse_family_reply(buf, len, FUZZ_SEQ, 0, &family);
 		free(buf);
 	}

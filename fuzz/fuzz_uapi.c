@@ -4,10 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fuzz.h"
 #include "model.h"
 #include "uapi.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Pure, so the harness never touches the system: "lo" is 1, digits are not names. */
 static unsigned int fake_scope(const char *name)

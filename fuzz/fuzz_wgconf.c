@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "fuzz.h"
 #include "key.h"
 #include "names.h"
 #include "wgconf.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool same_str(const char *a, const char *b)
 {
@@ -129,6 +128,48 @@ static void edit(struct wgconf *c, const uint8_t key[WG_KEY_LEN], enum edit_kind
 	free(after);
 }
 
+/*
+ * The previews' copy of a file: as many lines, hiding twice the same as once, and every
+ * PresharedKey the model read gone from its line (it may stand elsewhere too, as text).
+ */
+static size_t count(const char *hay, size_t len, const char *needle)
+{
+	size_t n = 0, k = strlen(needle);
+
+	for (const char *p = hay; (p = memmem(p, len - (size_t)(p - hay), needle, k)); p += k)
+		n++;
+	return n;
+}
+
+static void check_hidden(const uint8_t *data, size_t size, const struct wgconf_peer_info *v, size_t n)
+{
+	char *once = wgconf_hide_keys((const char *)data, size), *twice;
+	size_t lines_in = 0, lines_out = 0;
+
+	if (!once)
+		abort();
+	twice = wgconf_hide_keys(once, strlen(once));
+	if (!twice || strcmp(once, twice))
+		abort();
+	for (size_t i = 0; i < size; ++i)
+		lines_in += data[i] == '\n';
+	for (const char *s = once; *s; ++s)
+		lines_out += *s == '\n';
+	if (!memchr(data, '\0', size) && lines_in != lines_out)
+		abort();
+	for (size_t i = 0; i < n; ++i) {
+		char b64[WG_KEY_B64_LEN];
+
+		if (!v[i].has_preshared_key)
+			continue;
+		key_to_base64(b64, v[i].preshared_key);
+		if (count(once, strlen(once), b64) >= count((const char *)data, size, b64))
+			abort();
+	}
+	free(twice);
+	free(once);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct wg_allowedip aips[1] = { { .family = AF_INET6, .cidr = 64 } };
@@ -157,6 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 */
 	if (wgconf_peers(c, &v, &n) < 0)
 		abort();
+	check_hidden(data, size, v, n);
 	if (n) {
 		uint8_t key[WG_KEY_LEN];
 

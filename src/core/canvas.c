@@ -150,8 +150,9 @@ int canvas_text(struct canvas *c, int x, int y, int maxw, uint8_t style, const c
 		if (col + w > limit)
 			break;
 		canvas_set(c, x + col, y, cp, style);
+		/* Cut at the left edge, a right half would stand alone: a blank instead. */
 		if (w == 2)
-			canvas_set(c, x + col + 1, y, 0, style);
+			canvas_set(c, x + col + 1, y, x + col < 0 ? ' ' : 0, style);
 		col += w;
 	}
 	if (ellipsis && full > maxw) {

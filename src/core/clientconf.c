@@ -42,8 +42,10 @@ static int check_v6_host(const char *s, size_t len)
 	if (pct) {
 		if (pct + 1 == s + len)
 			return -EINVAL;
+		/* An interface's name: nothing that would end the value or the line in the file. */
 		for (const char *c = pct + 1; c < s + len; ++c)
-			if (*c == '%' || *c == '[' || *c == ']' || *c == ':')
+			if (*c == '%' || *c == '[' || *c == ']' || *c == ':' || *c == '#' || (unsigned char)*c <= ' ' ||
+			    *c == 0x7f)
 				return -EINVAL;
 		len = (size_t)(pct - s);
 	}

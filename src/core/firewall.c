@@ -115,10 +115,13 @@ static int walk_listing(const char *text, int (*cb)(struct walk *w, const char *
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 		int fam;
 
+		/* A chain left open when its table ends is no chain. */
 		if ((fam = parse_table_line(p, len, w.table)) >= 0) {
 			w.family = fam;
+			w.in_chain = false;
 		} else if (len == 1 && p[0] == '}') {
 			w.family = -1;
+			w.in_chain = false;
 		} else if (w.family >= 0 && parse_chain_line(p, len, w.chain)) {
 			w.in_chain = true;
 			w.hook[0] = '\0';
@@ -131,12 +134,13 @@ static int walk_listing(const char *text, int (*cb)(struct walk *w, const char *
 			w.in_chain = false;
 		} else if (w.in_chain && len > 2 && !strncmp(p, "\t\ttype ", 7) && has(p, len, " hook ")) {
 			const char *h = strstr(p, " hook ") + 6;
-			size_t n = strcspn(h, " ");
+			/* A word of this line: the next line's text must not join it. */
+			size_t n = strcspn(h, " \n");
 
-			if (n < sizeof(w.hook)) {
-				memcpy(w.hook, h, n);
-				w.hook[n] = '\0';
-			}
+			if (n >= sizeof(w.hook))
+				n = 0;
+			memcpy(w.hook, h, n);
+			w.hook[n] = '\0';
 			w.policy_drop = has(p, len, "policy drop;");
 		} else if (w.in_chain && w.hook[0] && len > 2 && !strncmp(p, "\t\t", 2)) {
 			if ((ret = cb(&w, p + 2, len - 2, data)) < 0)
@@ -153,7 +157,7 @@ struct chains_ctx {
 	struct firewall_chain *v;
 	size_t n;
 	struct firewall_chain cur;
-	bool cur_open;
+	const char *cur_start;		/* the chain cur is of; NULL when none */
 };
 
 static bool is_star_accept(const char *line, size_t len, const char *iface)
@@ -172,7 +176,8 @@ static int chains_cb(struct walk *w, const char *line, size_t len, void *data)
 
 	if (strcmp(w->hook, "forward"))
 		return 0;
-	if (!c->cur_open) {
+	/* Keyed by the chain's line: one left open must not lend its rules to the next. */
+	if (c->cur_start != w->chain_start) {
 		memset(&c->cur, 0, sizeof(c->cur));
 		c->cur.family = (uint8_t)w->family;
 		strcpy(c->cur.table, w->table);
@@ -181,7 +186,7 @@ static int chains_cb(struct walk *w, const char *line, size_t len, void *data)
 		/* iptables-nft keeps its chains in upper case in its own tables. */
 		c->cur.xtables = (w->family == NFPROTO_IPV4 || w->family == NFPROTO_IPV6) &&
 				 !strcmp(w->chain, "FORWARD");
-		c->cur_open = true;
+		c->cur_start = w->chain_start;
 	}
 	if (line) {
 		for (size_t i = 0; i < c->n_ifaces && i < 8; ++i)
@@ -196,7 +201,7 @@ static int chains_cb(struct walk *w, const char *line, size_t len, void *data)
 		return -ENOMEM;
 	c->v = v;
 	c->v[c->n++] = c->cur;
-	c->cur_open = false;
+	c->cur_start = NULL;
 	return 0;
 }
 

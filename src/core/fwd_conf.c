@@ -60,7 +60,8 @@ char *fwd_conf_update(const char *old, const struct fwd_setting *set, size_t n)
 			if (line_key(p, len, set[k].key, &value))
 				break;
 		if (k < n) {
-			const char *dash = memchr(p, '-', (size_t)(value - p));
+			/* Only a leading '-' says to ignore errors; a key may hold one too (wg-hub). */
+			bool dash = p[strspn(p, " \t")] == '-';
 
 			o += (size_t)snprintf(out + o, cap - o, "%s%s = %d\n", dash ? "-" : "", set[k].key, set[k].value);
 			done[k] = true;
@@ -87,8 +88,11 @@ int fwd_conf_value(const char *text, const char *key)
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 
-		if (line_key(p, len, key, &value))
-			v = atoi(value) != 0;
+		/* A number on this line: atoi would skip a newline and read the next line's. */
+		if (line_key(p, len, key, &value)) {
+			value += strspn(value, " \t");
+			v = ((*value >= '0' && *value <= '9') || *value == '+' || *value == '-') && atoi(value) != 0;
+		}
 		p += len + (nl ? 1 : 0);
 	}
 	return v;

@@ -35,7 +35,7 @@ void nft_batch_close_pending(struct nft_batch *b)
 
 	if (b->pending == SIZE_MAX)
 		return;
-	nlh = (struct nlmsghdr *)(b->buf + b->pending);
+	nlh = (struct nlmsghdr *)(void *)(b->buf + b->pending);
 	b->len = b->pending + NLMSG_ALIGN(nlh->nlmsg_len);
 	b->pending = SIZE_MAX;
 }
@@ -149,7 +149,7 @@ const struct nlmsghdr *nft_batch_next(const struct nft_batch *b, const struct nl
 
 	if (p >= b->buf + end)
 		return NULL;
-	return (const struct nlmsghdr *)p;
+	return (const struct nlmsghdr *)(const void *)p;
 }
 
 int nft_parse_acks(const void *buf, size_t len, const struct nft_batch *b, uint32_t portid,
@@ -161,6 +161,9 @@ int nft_parse_acks(const void *buf, size_t len, const struct nft_batch *b, uint3
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 		const struct nlmsgerr *e;
 
+		/* mnl_nlmsg_ok casts the length to int, which lets one above INT_MAX through (nlwalk.h). */
+		if (nlh->nlmsg_len > (uint32_t)left)
+			return -EBADMSG;
 		if (portid && nlh->nlmsg_pid && nlh->nlmsg_pid != portid)
 			continue;
 		if (nlh->nlmsg_seq < b->seq_first || nlh->nlmsg_seq >= b->seq_next)
@@ -173,6 +176,9 @@ int nft_parse_acks(const void *buf, size_t len, const struct nft_batch *b, uint3
 		if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(*e))
 			return -EBADMSG;
 		e = mnl_nlmsg_get_payload(nlh);
+		/* The kernel's errors are below 4096; anything else is no errno to report. */
+		if (e->error < -4095 || e->error > 4095)
+			return -EBADMSG;
 		if (e->error && !err->code) {
 			err->code = e->error > 0 ? -e->error : e->error;
 			err->seq = nlh->nlmsg_seq;

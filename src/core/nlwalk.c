@@ -27,7 +27,7 @@ int nlwalk_msgs(const void *buf, size_t len, int (*cb)(const struct nlmsghdr *nl
 		if (step >= len)
 			break;
 		len -= step;
-		nlh = (const struct nlmsghdr *)((const char *)nlh + step);
+		nlh = (const struct nlmsghdr *)(const void *)((const char *)nlh + step);
 	}
 out:
 	return ret;

@@ -20,6 +20,7 @@
 #include "peerops.h"
 #include "prefix.h"
 #include "sample.h"
+#include "settings.h"
 #include "text.h"
 #include "textdiff.h"
 #include "wgconf.h"
@@ -391,66 +392,16 @@ static int store_set(const char *path, const uint8_t key[WG_KEY_LEN], const char
 	return ret;
 }
 
-/* --- the settings file: "[IFACE]" sections of "Key = Value" lines --- */
-
-static bool line_section(const char *s, const char *e, const char *iface)
-{
-	size_t n = strlen(iface);
-
-	while (s < e && (*s == ' ' || *s == '\t'))
-		++s;
-	if (s >= e || *s != '[')
-		return false;
-	return (size_t)(e - s) > n + 1 && !strncmp(s + 1, iface, n) && s[n + 1] == ']';
-}
-
-static bool line_is_section(const char *s, const char *e)
-{
-	while (s < e && (*s == ' ' || *s == '\t'))
-		++s;
-	return s < e && *s == '[';
-}
-
-/* The value of "key = value" on this line, or NULL. */
-static const char *line_value(const char *s, const char *e, const char *key, const char **vend)
-{
-	size_t n = strlen(key);
-
-	while (s < e && (*s == ' ' || *s == '\t'))
-		++s;
-	if ((size_t)(e - s) <= n || strncasecmp(s, key, n))
-		return NULL;
-	s += n;
-	while (s < e && (*s == ' ' || *s == '\t'))
-		++s;
-	if (s >= e || *s != '=')
-		return NULL;
-	++s;
-	while (s < e && (*s == ' ' || *s == '\t'))
-		++s;
-	while (e > s && strchr(" \t\r\n", e[-1]))
-		--e;
-	*vend = e;
-	return s;
-}
+/* --- the settings file: "[IFACE]" sections of "Key = Value" lines (settings.c) --- */
 
 char *peerops_setting(const char *settings_path, const char *iface, const char *key)
 {
-	char *text = NULL, *val = NULL;
+	char *text = NULL, *val;
 	size_t len = 0;
-	bool in = false;
 
 	if (!settings_path || atomic_read(settings_path, &text, &len) < 0)
 		return NULL;
-	for (const char *p = text, *end = text + len; p < end && !val;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *v, *ve;
-
-		if (line_is_section(p, e))
-			in = line_section(p, e, iface);
-		else if (in && (v = line_value(p, e, key, &ve)) && ve > v)
-			val = strndup(v, (size_t)(ve - v));
-		p = nl ? nl + 1 : end;
-	}
+	val = settings_lookup(text, len, iface, key);
 	free(text);
 	return val;
 }
@@ -458,60 +409,18 @@ char *peerops_setting(const char *settings_path, const char *iface, const char *
 int peerops_save_setting(const char *settings_path, const char *iface, const char *key, const char *value)
 {
 	struct file_stamp st;
-	char *text = NULL, *out, line[512];
-	size_t len = 0, off = 0, ins = 0, n;
-	bool in = false, done = false, have_section = false;
+	char *text = NULL, *out;
+	size_t len = 0, out_len;
 	int ret = atomic_read_stamped(settings_path, &text, &len, &st);
 
 	if (ret < 0 && ret != -ENOENT)
 		return ret;
-	n = (size_t)snprintf(line, sizeof(line), "%s = %s\n", key, value);
-	if (n >= sizeof(line) || strpbrk(value, "\r\n")) {
-		free(text);
-		return -EINVAL;
-	}
-	out = malloc(len + strlen(iface) + n + 8);
-	if (!out) {
-		free(text);
-		return -ENOMEM;
-	}
-	for (const char *p = text, *end = text + len; p && p < end;) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *e = nl ? nl : end, *ve;
-
-		if (line_is_section(p, e)) {
-			if (in && !done) {
-				/* After the section's last line that says something, not after its blank lines. */
-				memmove(out + ins + n, out + ins, off - ins);
-				memcpy(out + ins, line, n);
-				off += n;
-				done = true;
-			}
-			in = line_section(p, e, iface);
-			have_section = have_section || in;
-		} else if (in && !done && line_value(p, e, key, &ve)) {
-			memcpy(out + off, line, n);
-			off += n;
-			done = true;
-			p = nl ? nl + 1 : end;
-			continue;
-		}
-		memcpy(out + off, p, (size_t)(e - p));
-		off += (size_t)(e - p);
-		out[off++] = '\n';
-		if (in && e > p && strspn(p, " \t\r") < (size_t)(e - p))
-			ins = off;
-		p = nl ? nl + 1 : end;
-	}
-	if (!done && have_section && in) {
-		memmove(out + ins + n, out + ins, off - ins);
-		memcpy(out + ins, line, n);
-		off += n;
-	} else if (!done) {
-		off += (size_t)sprintf(out + off, "%s[%s]\n%s", off ? "\n" : "", iface, line);
-	}
-	ret = atomic_replace(settings_path, out, off, 0644, ret == -ENOENT ? NULL : &st);
-	free(out);
+	out = settings_update(text, len, iface, key, value, &out_len);
 	free(text);
+	if (!out)
+		return strpbrk(value, "\r\n") ? -EINVAL : -ENOMEM;
+	ret = atomic_replace(settings_path, out, out_len, 0644, ret == -ENOENT ? NULL : &st);
+	free(out);
 	return ret;
 }
 

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer harness: peer names from a config file and from the name store, both read from the
+ * same bytes. A name is printable UTF-8 of at most NAMES_MAX_LEN bytes, and written back in
+ * either format it reads back the same.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <wchar.h>
+#include "fuzz.h"
+#include "key.h"
+#include "names.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		abort();
+	return 0;
+}
+
+/* What reaches the terminal: no control character, no broken sequence, no blank at the end. */
+static void check_name(const char *name)
+{
+	size_t len = strlen(name), off = 0;
+	mbstate_t st = { 0 };
+
+	if (!len || len > NAMES_MAX_LEN || name[len - 1] == ' ')
+		abort();
+	while (off < len) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, name + off, len - off, &st);
+
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0)
+			abort();
+		if (wc < 0x20 || (wc >= 0x7f && wc < 0xa0))
+			abort();
+		off += n;
+	}
+}
+
+/* Looked up once, the map is sorted by key with one entry per key, and finds every name. */
+static void check_map(struct name_map *map)
+{
+	static const uint8_t zero[WG_KEY_LEN];
+
+	(void)names_lookup(map, zero);
+	if (map->n && !map->sorted)
+		abort();
+	for (size_t i = 0; i < map->n; ++i) {
+		check_name(map->v[i].name);
+		if (i && memcmp(map->v[i - 1].key, map->v[i].key, WG_KEY_LEN) >= 0)
+			abort();
+		if (names_lookup(map, map->v[i].key) != map->v[i].name)
+			abort();
+	}
+}
+
+/* Written out as the format it came from, or as the other one, the names read back the same. */
+static void check_written(struct name_map *map, bool as_store)
+{
+	struct name_map again = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		abort();
+	for (size_t i = 0; i < map->n; ++i) {
+		char b64[WG_KEY_B64_LEN];
+
+		key_to_base64(b64, map->v[i].key);
+		if (as_store)
+			fprintf(f, "%s %s\n", b64, map->v[i].name);
+		else
+			fprintf(f, "[Peer]\n# Name = %s\nPublicKey = %s\n\n", map->v[i].name, b64);
+	}
+	if (fclose(f))
+		abort();
+	if ((as_store ? names_parse_store : names_parse_config)(&again, text, len) < 0)
+		abort();
+	if (again.n != map->n)
+		abort();
+	for (size_t i = 0; i < map->n; ++i) {
+		const char *name = names_lookup(&again, map->v[i].key);
+
+		if (!name || strcmp(name, map->v[i].name))
+			abort();
+	}
+	names_clear(&again);
+	free(text);
+}
+
+static void fuzz_one(int (*parse)(struct name_map *, const char *, size_t), const char *text, size_t len)
+{
+	struct name_map map = { 0 };
+
+	if (parse(&map, text, len) < 0)
+		abort();
+	check_map(&map);
+	check_written(&map, true);
+	check_written(&map, false);
+	names_clear(&map);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_one(names_parse_config, (const char *)data, size);
+	fuzz_one(names_parse_store, (const char *)data, size);
+	return 0;
+}

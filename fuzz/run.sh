@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Runs every libFuzzer harness of fuzz/ for a while over its seeds:
+#   fuzz/run.sh BUILDDIR [SECONDS [NAME...]]
+# from a build configured with --enable-fuzzing (`make fuzz-run FUZZ_SECONDS=N` calls it).
+# The seeds are copied into BUILDDIR/fuzz/run/NAME/corpus, which the run grows; a crashing
+# input and the log stay there. Prints "NAME: stat::number_of_executed_units: N" for each
+# harness, and "NAME: FAILED (why)" for one that crashed, leaked, timed out, ran out of
+# memory or was not built; exits 1 if any failed.
+set -u
+
+if [ $# -lt 1 ]; then
+	echo "usage: $0 BUILDDIR [SECONDS [NAME...]]" >&2
+	exit 2
+fi
+src=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$1" && pwd) || exit 2
+secs=${2:-10}
+shift $(($# < 2 ? $# : 2))
+if [ $# -eq 0 ]; then
+	for f in "$src"/fuzz_*.c; do
+		n=${f##*/}
+		set -- "$@" "${n%.c}"
+	done
+fi
+
+# Why a run failed, from libFuzzer's and the sanitizers' own words.
+reason() {
+	if grep -q 'ERROR: libFuzzer: timeout' "$1"; then
+		echo "timed out"
+	elif grep -q 'ERROR: libFuzzer: out-of-memory' "$1"; then
+		echo "out of memory"
+	elif grep -q 'ERROR: LeakSanitizer' "$1"; then
+		echo "leaked"
+	else
+		echo "crashed"
+	fi
+}
+
+failed=0
+for name in "$@"; do
+	bin=$build/fuzz/$name
+	work=$build/fuzz/run/$name
+	if [ ! -x "$bin" ]; then
+		echo "$name: FAILED (not built: $bin)"
+		failed=$((failed + 1))
+		continue
+	fi
+	rm -rf "$work"
+	mkdir -p "$work/corpus"
+	if [ -d "$src/corpus/$name" ]; then
+		cp "$src/corpus/$name"/* "$work/corpus/" 2>/dev/null
+	fi
+	dict=
+	[ -f "$src/$name.dict" ] && dict=-dict=$src/$name.dict
+	# shellcheck disable=SC2086
+	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$work/" $dict "$work/corpus" >"$work/log" 2>&1
+	status=$?
+	stat=$(sed -n 's/^\(stat::number_of_executed_units: *[0-9]*\).*/\1/p' "$work/log" | tail -n 1)
+	echo "$name: ${stat:-stat::number_of_executed_units: 0}"
+	if [ "$status" -ne 0 ]; then
+		tail -n 40 "$work/log" >&2
+		echo "$name: FAILED ($(reason "$work/log"); log and input in $work)"
+		failed=$((failed + 1))
+	fi
+done
+[ "$failed" -eq 0 ]
