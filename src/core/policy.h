@@ -158,7 +158,7 @@ int policy_point_parse(struct policy_point *pt, const struct wg_device *dev, con
 const struct wg_peer *policy_owner(const struct wg_device *dev, const struct wg_allowedip *addr);
 
 /*
- * Runs the section's Test lines: 0 when all pass, or -EDOM with err naming the first that
+ * Runs the section's Test lines: 0 when all pass, or -EINVAL with err naming the first that
  * fails (its line, what it expected and what the rules give). Needs a resolved section.
  */
 int policy_run_tests(const struct policy_iface *pi, const struct wg_device *dev, struct policy_error *err);

@@ -44,7 +44,7 @@ char *text_escape_dup(const char *in);
 void text_escape_put(FILE *out, const char *in, size_t n);
 /* Whether s needs no escaping (text_escape would give it back unchanged). */
 bool text_is_safe(const char *s);
-/* s itself when it is safe, else s escaped into buf (len bytes): for one argument of a message. */
+/* s escaped into buf (len bytes, cut at a whole piece), and buf: for one argument of a message. */
 const char *text_safe(char *buf, size_t len, const char *s);
 /* Room for an interface name escaped: each of its 15 bytes as \xHH. */
 #define TEXT_IFNAME_LEN (15 * 4 + 1)

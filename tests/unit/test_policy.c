@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The hub policy: parsing, resolving against peers, first-match verdicts, the Test lines. */
+#include "cmocka_common.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "key.h"
+#include "policy.h"
+#include "prefix.h"
+
+static const struct {
+	const char *name;
+	const char *v4, *v6;
+} people[] = {
+	{ "alice", "10.172.16.2/32", "fd00::2/128" }, { "bob", "10.172.16.3/32", "fd00::3/128" },
+	{ "carol", "10.172.16.4/32", "fd00::4/128" }, { "nas", "10.172.16.40/32", "fd00::40/128" },
+	{ "guest1", "10.172.16.50/32", NULL },        { "site", "10.172.16.64/26", NULL },
+};
+
+static struct wg_snapshot *snap;
+
+static int setup(void **state)
+{
+	struct wg_device *dev = wg_device_new("wg0");
+
+	snap = wg_snapshot_new();
+	for (size_t i = 0; i < sizeof(people) / sizeof(people[0]); ++i) {
+		uint8_t key[WG_KEY_LEN] = { (uint8_t)(i + 1) };
+		struct wg_peer *p = wg_device_get_peer(dev, key, NULL);
+		struct wg_allowedip a;
+
+		wg_peer_set_name(p, people[i].name);
+		prefix_parse(&a, people[i].v4);
+		wg_peer_add_allowedip(p, &a);
+		if (people[i].v6) {
+			prefix_parse(&a, people[i].v6);
+			wg_peer_add_allowedip(p, &a);
+		}
+	}
+	wg_snapshot_add_device(snap, dev);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	wg_snapshot_free(snap);
+	return 0;
+}
+
+static const char example[] =
+	"[wg0]\n"
+	"# what peer-to-peer traffic through wg0 gets when no rule matches\n"
+	"Default = deny\n"
+	"Group = laptops: alice, bob\n"
+	"Group = servers: nas, 10.172.16.40/32\n"
+	"Group = guests: guest1\n"
+	"Allow = laptops -> servers tcp/22 tcp/443 icmp\n"
+	"Allow = alice <-> bob   # both ways\n"
+	"Deny = guests -> hub tcp/22\n"
+	"Allow = * -> hub udp/53\n"
+	"Allow = carol -> 10.172.16.64/26 tcp/8000-8100\n"
+	"Test = alice -> nas tcp/22 allow\n"
+	"Test = nas -> alice tcp/22 deny\n"
+	"Test = guest1 -> hub tcp/22 deny\n";
+
+static struct policy_point at(const char *addr)
+{
+	struct policy_point p = { 0 };
+
+	if (!strcmp(addr, "hub"))
+		p.hub = true;
+	else
+		assert_int_equal(prefix_parse(&p.addr, addr), 0);
+	return p;
+}
+
+static enum policy_verdict judge(const struct policy_iface *pi, const char *src, const char *dst, uint8_t proto,
+				 uint16_t port, unsigned int *line)
+{
+	struct policy_point s = at(src), d = at(dst);
+
+	return policy_verdict(pi, snap->devices[0], &s, &d, proto, port, line);
+}
+
+static void test_example(void **state)
+{
+	struct policy p;
+	struct policy_error err;
+	struct policy_iface *pi;
+	unsigned int line;
+
+	assert_int_equal(policy_parse(&p, example, strlen(example), &err), 0);
+	assert_int_equal(policy_resolve(&p, snap, false, &err), 0);
+	pi = policy_find(&p, "wg0");
+	assert_non_null(pi);
+	assert_false(pi->default_allow);
+	assert_int_equal(pi->n_groups, 3);
+	assert_int_equal(pi->n_rules, 5);
+	assert_int_equal(pi->n_tests, 3);
+	/* laptops -> servers, services only, both families */
+	assert_int_equal(judge(pi, "10.172.16.2", "10.172.16.40", POLICY_TCP, 22, &line), POLICY_ALLOWED);
+	assert_int_equal(line, 7);
+	assert_int_equal(judge(pi, "fd00::3", "fd00::40", POLICY_TCP, 443, &line), POLICY_ALLOWED);
+	assert_int_equal(judge(pi, "10.172.16.3", "10.172.16.40", POLICY_ICMP, 0, &line), POLICY_ALLOWED);
+	assert_int_equal(judge(pi, "10.172.16.2", "10.172.16.40", POLICY_TCP, 80, &line), POLICY_DENIED);
+	assert_int_equal(line, 3);
+	assert_int_equal(judge(pi, "10.172.16.2", "10.172.16.40", POLICY_UDP, 22, &line), POLICY_DENIED);
+	/* the reverse is not allowed: A -> B judges new connections from A */
+	assert_int_equal(judge(pi, "10.172.16.40", "10.172.16.2", POLICY_TCP, 22, &line), POLICY_DENIED);
+	/* <-> both ways, every service */
+	assert_int_equal(judge(pi, "10.172.16.2", "10.172.16.3", 47, 0, &line), POLICY_ALLOWED);
+	assert_int_equal(line, 8);
+	assert_int_equal(judge(pi, "fd00::3", "fd00::2", POLICY_UDP, 9, &line), POLICY_ALLOWED);
+	/* hub: a deny rule, an allow rule, and what no rule names is the host's */
+	assert_int_equal(judge(pi, "10.172.16.50", "hub", POLICY_TCP, 22, &line), POLICY_DENIED);
+	assert_int_equal(line, 9);
+	assert_int_equal(judge(pi, "10.172.16.50", "hub", POLICY_UDP, 53, &line), POLICY_ALLOWED);
+	assert_int_equal(line, 10);
+	assert_int_equal(judge(pi, "10.172.16.2", "hub", POLICY_TCP, 22, &line), POLICY_UNTOUCHED);
+	assert_int_equal(line, 0);
+	/* a prefix, a port range, an address inside a peer's subnet */
+	assert_int_equal(judge(pi, "10.172.16.4", "10.172.16.70", POLICY_TCP, 8050, &line), POLICY_ALLOWED);
+	assert_int_equal(judge(pi, "10.172.16.4", "10.172.16.70", POLICY_TCP, 8101, &line), POLICY_DENIED);
+	/* the default for what no rule matches */
+	assert_int_equal(judge(pi, "10.172.16.4", "10.172.16.2", POLICY_TCP, 22, &line), POLICY_DENIED);
+	assert_int_equal(line, 3);
+	assert_int_equal(policy_run_tests(pi, snap->devices[0], &err), 0);
+	policy_free(&p);
+}
+
+static void test_default_allow_and_order(void **state)
+{
+	const char *text = "[wg0]\nDeny = guest1 -> *\nAllow = guest1 -> nas\n";
+	struct policy p;
+	struct policy_error err;
+	unsigned int line;
+
+	assert_int_equal(policy_parse(&p, text, strlen(text), &err), 0);
+	assert_int_equal(policy_resolve(&p, snap, false, &err), 0);
+	/* first match wins: the later allow never decides */
+	assert_int_equal(judge(&p.v[0], "10.172.16.50", "10.172.16.40", POLICY_TCP, 22, &line), POLICY_DENIED);
+	assert_int_equal(line, 2);
+	assert_int_equal(judge(&p.v[0], "10.172.16.2", "10.172.16.3", POLICY_TCP, 22, &line), POLICY_ALLOWED);
+	assert_int_equal(line, 0);
+	policy_free(&p);
+}
+
+static void expect_error(const char *text, unsigned int want_line, const char *want)
+{
+	struct policy p;
+	struct policy_error err;
+	int ret = policy_parse(&p, text, strlen(text), &err);
+
+	if (!ret) {
+		ret = policy_resolve(&p, snap, false, &err);
+		policy_free(&p);
+	}
+	assert_int_equal(ret, -EINVAL);
+	if (err.line != want_line || !strstr(err.msg, want))
+		fail_msg("%s: line %u \"%s\", wanted line %u \"%s\"", text, err.line, err.msg, want_line, want);
+}
+
+static void test_errors(void **state)
+{
+	expect_error("Allow = * -> *\n", 1, "before any [interface]");
+	expect_error("[wg0]\nDefault = maybe\n", 2, "allow or deny");
+	expect_error("[wg0]\nDefault = deny\nDefault = allow\n", 3, "line 2 already");
+	expect_error("[wg0]\nAllow = alice bob\n", 2, "A -> B");
+	expect_error("[wg0]\nAllow = alice -> bob tcp/99999\n", 2, "no service");
+	expect_error("[wg0]\nAllow = alice -> bob tcp/30-20\n", 2, "no service");
+	expect_error("[wg0]\nAllow = alice -> bob http\n", 2, "no service");
+	expect_error("[wg0]\nAllow = alice -> mallory\n", 2, "mallory is no group, peer");
+	expect_error("[wg0]\nGroup = a: alice\nGroup = a: bob\n", 3, "line 2 already");
+	expect_error("[wg0]\nGroup = hub: alice\n", 2, "not hub");
+	expect_error("[wg0]\nGroup = a: alice\nGroup = b: a\n", 3, "do not nest");
+	expect_error("[wg0]\nGroup = a: *\n", 2, "cannot be a member");
+	expect_error("[wg0]\nAllow = hub -> alice\n", 2, "hub is no source");
+	expect_error("[wg1]\nAllow = alice -> bob\n", 1, "no WireGuard interface");
+	expect_error("[wg0]\n[wg0]\n", 2, "line 1 already");
+	expect_error("[wg0]\nPermit = a -> b\n", 2, "unknown key Permit");
+	expect_error("[wg0]\nTest = alice -> bob\n", 2, "allow or deny");
+	expect_error("[wg0]\nTest = alice <-> bob allow\n", 2, "one direction");
+	expect_error("[wg0]\nGroup = g: alice\nTest = g -> bob allow\n", 3, "one peer or address");
+	expect_error("[wg0]\nAllow = alice -> BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=\n", 2, "no peer of wg0 has the public key");
+	expect_error("[wg0]\njust words\n", 2, "neither a comment");
+}
+
+static void test_keys_quotes_prefixes(void **state)
+{
+	char text[512];
+	struct policy p;
+	struct policy_error err;
+	unsigned int line;
+	uint8_t key[WG_KEY_LEN] = { 2 };
+	char b64[WG_KEY_B64_LEN];
+
+	key_to_base64(b64, key);
+	wg_peer_set_name(wg_device_find_peer(snap->devices[0], key), "Bob's phone");
+	snprintf(text, sizeof(text),
+		 "[wg0]\nDefault = deny\nGroup = team: \"Bob's phone\", fd00::2/128\n"
+		 "Allow = team -> %s udp\nAllow = \"Bob's phone\" -> 10.172.16.4\n", b64);
+	assert_int_equal(policy_parse(&p, text, strlen(text), &err), 0);
+	assert_int_equal(policy_resolve(&p, snap, false, &err), 0);
+	assert_int_equal(p.v[0].groups[0].members[0].kind, POLICY_REF_PEER);
+	assert_int_equal(p.v[0].groups[0].members[1].kind, POLICY_REF_PREFIX);
+	assert_int_equal(p.v[0].rules[0].to.kind, POLICY_REF_PEER);
+	/* the prefix member matches alice over IPv6 only */
+	assert_int_equal(judge(&p.v[0], "fd00::2", "fd00::3", POLICY_UDP, 1, &line), POLICY_ALLOWED);
+	assert_int_equal(judge(&p.v[0], "10.172.16.2", "10.172.16.3", POLICY_UDP, 1, &line), POLICY_DENIED);
+	assert_int_equal(judge(&p.v[0], "10.172.16.3", "10.172.16.4", POLICY_TCP, 1, &line), POLICY_ALLOWED);
+	assert_int_equal(line, 5);
+	policy_free(&p);
+	wg_peer_set_name(wg_device_find_peer(snap->devices[0], key), "bob");
+}
+
+static void test_failing_test(void **state)
+{
+	const char *text = "[wg0]\nDefault = deny\nAllow = alice -> bob\nTest = bob -> alice icmp allow\n";
+	struct policy p;
+	struct policy_error err;
+
+	assert_int_equal(policy_parse(&p, text, strlen(text), &err), 0);
+	assert_int_equal(policy_resolve(&p, snap, false, &err), 0);
+	assert_int_equal(policy_run_tests(&p.v[0], snap->devices[0], &err), -EINVAL);
+	assert_int_equal(err.line, 4);
+	assert_non_null(strstr(err.msg, "expects allow"));
+	policy_free(&p);
+}
+
+static void test_services(void **state)
+{
+	struct policy_service s;
+
+	assert_true(policy_parse_service(&s, "tcp/22"));
+	assert_true(s.proto == POLICY_TCP && s.lo == 22 && s.hi == 22);
+	assert_true(policy_parse_service(&s, "UDP/53-55"));
+	assert_true(s.proto == POLICY_UDP && s.lo == 53 && s.hi == 55);
+	assert_true(policy_parse_service(&s, "tcp"));
+	assert_true(s.lo == 0 && s.hi == 65535);
+	assert_true(policy_parse_service(&s, "icmp"));
+	assert_true(policy_service_match(&s, POLICY_ICMP, 0));
+	assert_false(policy_service_match(&s, POLICY_TCP, 0));
+	assert_false(policy_parse_service(&s, "tcp/"));
+	assert_false(policy_parse_service(&s, "tcp/-1"));
+	assert_false(policy_parse_service(&s, "tcp/1-"));
+	assert_false(policy_parse_service(&s, "sctp/1"));
+	assert_false(policy_parse_service(&s, "tcp/65536"));
+}
+
+static void test_points_and_groups(void **state)
+{
+	struct policy p;
+	struct policy_error err;
+	struct policy_point pt;
+	char buf[128];
+
+	assert_int_equal(policy_point_parse(&pt, snap->devices[0], "hub", AF_UNSPEC), 0);
+	assert_true(pt.hub);
+	assert_int_equal(policy_point_parse(&pt, snap->devices[0], "alice", AF_INET6), 0);
+	assert_int_equal(pt.addr.family, AF_INET6);
+	assert_int_equal(pt.addr.cidr, 128);
+	assert_int_equal(policy_point_parse(&pt, snap->devices[0], "guest1", AF_INET6), -EAFNOSUPPORT);
+	assert_int_equal(policy_point_parse(&pt, snap->devices[0], "mallory", AF_UNSPEC), -ENOENT);
+	assert_int_equal(policy_point_parse(&pt, snap->devices[0], "10.172.16.9", AF_UNSPEC), 0);
+	assert_int_equal(policy_parse(&p, example, strlen(example), &err), 0);
+	assert_int_equal(policy_resolve(&p, snap, false, &err), 0);
+	policy_groups_of(&p.v[0], &snap->devices[0]->peers[0], buf, sizeof(buf));
+	assert_string_equal(buf, "laptops");
+	policy_groups_of(&p.v[0], &snap->devices[0]->peers[3], buf, sizeof(buf));
+	assert_string_equal(buf, "servers");
+	policy_groups_of(&p.v[0], &snap->devices[0]->peers[2], buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	policy_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_default_allow_and_order),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_keys_quotes_prefixes),
+		cmocka_unit_test(test_failing_test),
+		cmocka_unit_test(test_services),
+		cmocka_unit_test(test_points_and_groups),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
