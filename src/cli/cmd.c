@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "names.h"
 #include "peerops.h"
+#include "policy.h"
 #include "sample.h"
 #include "text.h"
 
@@ -74,6 +75,9 @@ static const struct opt_def opts[OPT_COUNT] = {
 	[OPT_CLIENT_CONFIG] = { "client-config", 0, STRING, "FILE",
 				N_("write the client config to FILE (mode 0600) instead of printing it") },
 	[OPT_QR] = { "qr", 0, FLAG, NULL, N_("print the client config as a QR code too") },
+	[OPT_POLICY] = { "policy", 0, STRING, "FILE", N_("the hub policy (default %s)"), POLICY_PATH },
+	[OPT_FIX] = { "fix", 0, FLAG, NULL, N_("preview the change that fixes what was found, and apply it under the guard") },
+	[OPT_GROUP] = { "group", 0, STRING, "G[,G...]", N_("put the new peer in these groups of the hub policy") },
 	[OPT_HELP] = { "help", 'h', FLAG, NULL, N_("show this help and exit") },
 	[OPT_VERSION] = { "version", 'V', FLAG, NULL, N_("show the version and exit") },
 };
@@ -82,29 +86,45 @@ static const struct opt_def opts[OPT_COUNT] = {
 
 static const struct cmd commands[] = {
 	{ "", "", N_("A live console for the hub of a WireGuard star network."),
-	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_RUN_DIR, OPT_SYSCTL_DIR, OPT_DELAY, OPT_READ_ONLY,
-	    OPT_NO_COLOR, OPT_CONFIRM_TIMEOUT, OPT_ONCE, OPT_JSON, OPT_PROMETHEUS, OPT_TEXTFILE, OPT_VERSION),
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_POLICY, OPT_RUN_DIR, OPT_SYSCTL_DIR, OPT_DELAY,
+	    OPT_READ_ONLY, OPT_NO_COLOR, OPT_CONFIRM_TIMEOUT, OPT_ONCE, OPT_JSON, OPT_PROMETHEUS, OPT_TEXTFILE,
+	    OPT_VERSION),
 	  0, 0, cmd_console },
 	{ "forward", "[status|on|off]", N_("Show or switch IPv4 and IPv6 forwarding of this network namespace."),
 	  O(OPT_IPV6, OPT_PERSIST, OPT_YES, OPT_READ_ONLY, OPT_SYSCTL_DIR), 0, 1, cmd_forward },
 	{ "firewall", "[diff|apply|confirm|rollback|status]",
 	  N_("Preview what wgstar would change in the ruleset, apply it under a guard that rolls it back "
 	     "unless confirmed, confirm or roll back, or show what waits."),
-	  O(OPT_IFACE, OPT_CONFIG, OPT_CONFIRM_TIMEOUT, OPT_YES, OPT_READ_ONLY, OPT_NO_COLOR, OPT_REMOVE_COUNTING,
-	    OPT_RUN_DIR),
+	  O(OPT_IFACE, OPT_CONFIG, OPT_POLICY, OPT_CONFIRM_TIMEOUT, OPT_YES, OPT_READ_ONLY, OPT_NO_COLOR,
+	    OPT_REMOVE_COUNTING, OPT_RUN_DIR),
 	  0, 1, cmd_firewall },
 	{ "firewall guard", "", N_("The rollback guard of a pending firewall change (started by apply)."),
 	  O(OPT_RUN_DIR), 0, 0, cmd_firewall, true },
 	{ "check", "[PEER [PEER]]", N_("Why peers cannot reach each other through the hub, with the fixes."),
-	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES), 0, 2, cmd_check },
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY, OPT_FIX, OPT_CONFIRM_TIMEOUT, OPT_YES, OPT_READ_ONLY,
+	    OPT_NO_COLOR, OPT_RUN_DIR),
+	  0, 2, cmd_check },
+	{ "policy show", "", N_("The hub policy: groups and members, rules with their counters, the default."),
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY), 0, 0, cmd_policy },
+	{ "policy check", "[FILE]", N_("Check a policy file against the interfaces and peers, and run its tests."),
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY), 0, 1, cmd_policy },
+	{ "policy test", "SRC DST [SERVICE]",
+	  N_("What the policy does with a new connection: the verdict and the line that decides. SRC and DST are a "
+	     "peer's name or key, an address, or hub; SERVICE is tcp/N, udp/N or icmp."),
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY), 2, 3, cmd_policy },
+	{ "policy edit", "", N_("Edit the policy the way visudo edits sudoers: checked on save, then previewed and "
+				 "applied under the guard."),
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY, OPT_CONFIRM_TIMEOUT, OPT_YES, OPT_NO_COLOR, OPT_RUN_DIR,
+	    OPT_READ_ONLY),
+	  0, 0, cmd_policy },
 	{ "peer add", "NAME", N_("Add a peer: live, to the config file, with its client config."),
 	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_PUBLIC_KEY, OPT_GENERATE, OPT_PSK, OPT_ADDRESS,
-	    OPT_KEEPALIVE, OPT_ENDPOINT, OPT_DNS, OPT_CLIENT_CONFIG, OPT_QR, OPT_READ_ONLY),
+	    OPT_KEEPALIVE, OPT_ENDPOINT, OPT_DNS, OPT_CLIENT_CONFIG, OPT_QR, OPT_GROUP, OPT_POLICY, OPT_READ_ONLY),
 	  1, 1, cmd_peer },
 	{ "peer remove", "NAME|PUBLIC-KEY", N_("Remove a peer, live and from the config file, after asking."),
-	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_YES, OPT_READ_ONLY), 1, 1, cmd_peer },
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_POLICY, OPT_YES, OPT_READ_ONLY), 1, 1, cmd_peer },
 	{ "peer rename", "PEER NEW-NAME", N_("Give a peer another name, in the config file and the name store."),
-	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_READ_ONLY), 2, 2, cmd_peer },
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_POLICY, OPT_READ_ONLY), 2, 2, cmd_peer },
 	{ "peer allowed-ips", "PEER PREFIX[,PREFIX...]", N_("Set a peer's allowed IPs, live and in the config file."),
 	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_READ_ONLY), 2, 2, cmd_peer },
 	{ "peer drift", "", N_("List peers that are live only, or in the config file only."),

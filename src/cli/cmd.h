@@ -40,6 +40,9 @@ enum opt_id {
 	OPT_DNS,
 	OPT_CLIENT_CONFIG,
 	OPT_QR,
+	OPT_POLICY,
+	OPT_FIX,
+	OPT_GROUP,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT,
@@ -100,5 +103,17 @@ int cmd_forward(const struct cmd *c, const struct cmd_args *a);
 int cmd_firewall(const struct cmd *c, const struct cmd_args *a);
 int cmd_check(const struct cmd *c, const struct cmd_args *a);
 int cmd_peer(const struct cmd *c, const struct cmd_args *a);
+int cmd_policy(const struct cmd *c, const struct cmd_args *a);
+
+struct policy_set;
+/*
+ * What wgstar would change in the ruleset for wants (enum firewall_want), with the policy
+ * ps (NULL: none), previewed; unless diff_only, applied under the guard after asking. An
+ * exit status.
+ */
+int cmd_firewall_change(const struct cmd_args *a, struct wg_snapshot *snap, unsigned int wants,
+			const struct policy_set *ps, bool diff_only);
+/* The policy file for the snapshot (--policy or the default), ready; 0 or an exit status after saying why. */
+int cmd_policy_load(const struct cmd_args *a, const struct wg_snapshot *snap, struct policy_set *ps);
 
 #endif

@@ -9,6 +9,8 @@
 #include "firewall_nft.h"
 #include "guard.h"
 #include "i18n.h"
+#include "policy_io.h"
+#include "prefix.h"
 #include "session.h"
 #include "text.h"
 #include "textdiff.h"
@@ -34,12 +36,13 @@ static int send_error(int ret, const char *what)
 }
 
 /* The plan, previewed and validated by the kernel without committing. 0, 1 for nothing to do, or exit status. */
-static int preview(const struct cmd_args *a, struct firewall_plan *plan, struct wg_snapshot *snap)
+static int preview(const struct cmd_args *a, struct firewall_plan *plan, struct wg_snapshot *snap, unsigned int wants,
+		   const struct policy_set *ps)
 {
 	char what[512];
 	int ret;
 
-	ret = firewall_propose(plan, snap, a->opt[OPT_REMOVE_COUNTING]);
+	ret = firewall_propose(plan, snap, wants, ps && ps->present ? &ps->c : NULL);
 	if (ret < 0)
 		return cmd_error(_("reading the ruleset failed: %s"), text_strerror(-ret));
 	if (!plan->n) {
@@ -91,7 +94,30 @@ static void describe_pending(FILE *out, const struct firewall_pending *p)
 	print_changes(out, &p->plan, "  ");
 }
 
-static int apply(const struct cmd_args *a, struct firewall_plan *plan, struct wg_snapshot *snap)
+/* The operator's own ssh session refused by the policy: a warning. */
+static void policy_lockout(const struct policy_set *ps, const struct wg_snapshot *snap)
+{
+	struct session s;
+	struct wg_allowedip client = { 0 };
+	char warn[512];
+
+	if (!ps || !ps->present)
+		return;
+	session_find(&s);
+	if (!s.ssh)
+		return;
+	client.family = (uint16_t)s.family;
+	client.cidr = s.family == AF_INET ? 32 : 128;
+	if (s.family == AF_INET)
+		client.ip4 = s.client4;
+	else
+		client.ip6 = s.client6;
+	if (policy_lockout_warning(ps, snap, &client, s.server_port, warn, sizeof(warn)))
+		fputs(warn, stderr);
+}
+
+static int apply(const struct cmd_args *a, struct firewall_plan *plan, struct wg_snapshot *snap, unsigned int wants,
+		 const struct policy_set *ps)
 {
 	const char *dir = cmd_run_dir(a);
 	unsigned int timeout = a->opt[OPT_CONFIRM_TIMEOUT] ? (unsigned int)a->num[OPT_CONFIRM_TIMEOUT] :
@@ -115,12 +141,13 @@ static int apply(const struct cmd_args *a, struct firewall_plan *plan, struct wg
 		ret = cmd_error(_("not applying another change: run 'firewall confirm' or 'firewall rollback' first"));
 		goto out;
 	}
-	if ((ret = preview(a, plan, snap))) {
+	if ((ret = preview(a, plan, snap, wants, ps))) {
 		ret = ret == 1 ? EXIT_SUCCESS : ret;
 		goto out;
 	}
 	if (firewall_lockout_warnings(plan, snap, session_ssh_port(), warn, sizeof(warn)))
 		fputs(warn, stderr);
+	policy_lockout(ps, snap);
 	ret = cmd_confirm(_("Apply this change? It is rolled back unless confirmed."), a->opt[OPT_YES]);
 	if (ret <= 0) {
 		ret = cmd_error(ret == -ENOTTY ? _("not applying without a terminal to ask on; use --yes") :
@@ -206,11 +233,38 @@ static int status(const struct cmd_args *a)
 	return EXIT_SUCCESS;
 }
 
+int cmd_firewall_change(const struct cmd_args *a, struct wg_snapshot *snap, unsigned int wants,
+			const struct policy_set *ps, bool diff_only)
+{
+	struct firewall_plan plan = { 0 };
+	int ret;
+
+	if (diff_only) {
+		ret = preview(a, &plan, snap, wants, ps);
+		ret = ret == 1 ? EXIT_SUCCESS : ret;
+	} else {
+		ret = apply(a, &plan, snap, wants, ps);
+	}
+	firewall_plan_free(&plan);
+	return ret;
+}
+
+int cmd_policy_load(const struct cmd_args *a, const struct wg_snapshot *snap, struct policy_set *ps)
+{
+	struct errmsg err;
+	int ret = policy_load(ps, a->opt[OPT_POLICY], snap, 0, &err);
+
+	if (ret < 0)
+		return cmd_error("%s", errmsg_or(&err, ret));
+	return 0;
+}
+
 int cmd_firewall(const struct cmd *c, const struct cmd_args *a)
 {
 	const char *action = a->n_pos ? a->pos[0] : "diff";
-	struct firewall_plan plan = { 0 };
 	struct wg_snapshot *snap = NULL;
+	struct policy_set ps = { 0 };
+	unsigned int wants;
 	char shown[128];
 	int ret;
 
@@ -230,13 +284,17 @@ int cmd_firewall(const struct cmd *c, const struct cmd_args *a)
 		return finish(a, GUARD_ROLLBACK);
 	if ((ret = cmd_snapshot(&snap, a)))
 		return ret;
-	if (!strcmp(action, "diff")) {
-		ret = preview(a, &plan, snap);
-		ret = ret == 1 ? EXIT_SUCCESS : ret;
+	/* A policy that does not check out changes nothing at all. */
+	if (a->opt[OPT_REMOVE_COUNTING]) {
+		wants = FIREWALL_WANT_REMOVE;
+	} else if (!(ret = cmd_policy_load(a, snap, &ps))) {
+		wants = FIREWALL_WANT_COUNTING | FIREWALL_WANT_ACCEPT | FIREWALL_WANT_POLICY;
 	} else {
-		ret = apply(a, &plan, snap);
+		wg_snapshot_free(snap);
+		return ret;
 	}
-	firewall_plan_free(&plan);
+	ret = cmd_firewall_change(a, snap, wants, &ps, !strcmp(action, "diff"));
+	policy_set_free(&ps);
 	wg_snapshot_free(snap);
 	return ret;
 }

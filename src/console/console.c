@@ -411,11 +411,11 @@ static void firewall_preview(struct console *con)
 	plan_drop(con);
 	if (plan_snapshot(con) < 0)
 		return;
-	ret = firewall_propose(&con->plan, con->plan_snap, false);
+	ret = firewall_propose(&con->plan, con->plan_snap, FIREWALL_WANT_COUNTING | FIREWALL_WANT_ACCEPT, NULL);
 	if (!ret && !con->plan.n) {
 		firewall_plan_free(&con->plan);
 		remove = true;
-		ret = firewall_propose(&con->plan, con->plan_snap, true);
+		ret = firewall_propose(&con->plan, con->plan_snap, FIREWALL_WANT_REMOVE, NULL);
 	}
 	if (ret < 0) {
 		say(con, _("reading the ruleset failed: %s"), text_strerror(-ret));

@@ -11,6 +11,7 @@
 #include "counters.h"
 #include "firewall.h"
 #include "i18n.h"
+#include "policy_nft.h"
 #include "text.h"
 
 static const struct {
@@ -160,13 +161,24 @@ struct chains_ctx {
 	const char *cur_start;		/* the chain cur is of; NULL when none */
 };
 
+/* iifname "X" oifname "X" [counter packets N bytes N] accept, as nft or iptables-nft wrote it. */
 static bool is_star_accept(const char *line, size_t len, const char *iface)
 {
-	char want[64];
+	char head[64];
+	size_t n = (size_t)snprintf(head, sizeof(head), "iifname \"%s\" oifname \"%s\" ", iface, iface);
+	unsigned long long a, b;
+	int used = 0;
 
-	snprintf(want, sizeof(want), "iifname \"%s\" oifname \"%s\" accept", iface, iface);
-	return (len == strlen(want) || (len > strlen(want) && line[strlen(want)] == ' ')) &&
-	       !strncmp(line, want, strlen(want));
+	if (len < n || strncmp(line, head, n))
+		return false;
+	line += n;
+	len -= n;
+	if (len > 8 && !strncmp(line, "counter ", 8) &&
+	    sscanf(line, "counter packets %llu bytes %llu %n", &a, &b, &used) == 2 && used && (size_t)used <= len) {
+		line += used;
+		len -= (size_t)used;
+	}
+	return len >= 6 && !strncmp(line, "accept", 6) && (len == 6 || line[6] == ' ');
 }
 
 static int chains_cb(struct walk *w, const char *line, size_t len, void *data)
@@ -253,6 +265,89 @@ char *firewall_text_add_rule(const char *ruleset, uint8_t family, const char *ta
 		return NULL;
 	snprintf(out, len, "%.*s\t\t%s\n%s", (int)head, ruleset, rule, ruleset + head);
 	return out;
+}
+
+/* Where a table's block starts and ends (past its closing line) in a listing; false when absent. */
+static bool table_span(const char *ruleset, uint8_t family, const char *table, const char **from, const char **to)
+{
+	const char *p = ruleset, *start = NULL;
+	char name[FIREWALL_NAME_LEN];
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (!start && parse_table_line(p, len, name) == family && !strcmp(name, table)) {
+			start = p;
+		} else if (start && len == 1 && p[0] == '}') {
+			*from = start;
+			*to = p + len + (nl ? 1 : 0);
+			return true;
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	return false;
+}
+
+char *firewall_text_table(const char *ruleset, uint8_t family, const char *table)
+{
+	const char *from, *to;
+
+	if (!table_span(ruleset, family, table, &from, &to))
+		return NULL;
+	return strndup(from, (size_t)(to - from));
+}
+
+bool firewall_policy_present(const char *ruleset, char fp[20])
+{
+	const char *from, *to, *c;
+	char comment[64];
+	size_t n;
+
+	fp[0] = '\0';
+	if (!table_span(ruleset, NFPROTO_INET, POLICY_TABLE, &from, &to))
+		return false;
+	/* The table's comment is the line after its head. */
+	c = strchr(from, '\n');
+	if (!c || strncmp(c + 1, "\tcomment \"", 10))
+		return true;
+	c += 11;
+	n = strcspn(c, "\"\n");
+	if (n < sizeof(comment) && c[n] == '"') {
+		memcpy(comment, c, n);
+		comment[n] = '\0';
+		if (!policy_nft_comment_fingerprint(comment, fp))
+			fp[0] = '\0';
+	}
+	return true;
+}
+
+char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *before, bool *enomem)
+{
+	bool replace = false, remove = false;
+	char *old, *script;
+	size_t len;
+
+	*enomem = false;
+	for (size_t i = 0; i < plan->n; ++i) {
+		replace |= plan->v[i].kind == FIREWALL_POLICY_REPLACE;
+		remove |= plan->v[i].kind == FIREWALL_POLICY_REMOVE;
+	}
+	if (!replace && !remove)
+		return NULL;
+	old = firewall_text_table(before, NFPROTO_INET, POLICY_TABLE);
+	if (!old) {
+		*enomem = true;
+		return NULL;
+	}
+	len = strlen(old) + 64;
+	script = malloc(len);
+	if (script)
+		snprintf(script, len, "%s%s", replace ? "delete table inet " POLICY_TABLE "\n" : "", old);
+	else
+		*enomem = true;
+	free(old);
+	return script;
 }
 
 char *firewall_text_remove_table(const char *ruleset, uint8_t family, const char *table)
@@ -395,8 +490,24 @@ const char *firewall_change_describe(char *buf, size_t len, const struct firewal
 		snprintf(raw, sizeof(raw), "delete table inet %s", COUNTERS_TABLE);
 		break;
 	case FIREWALL_ACCEPT_STAR:
-		snprintf(raw, sizeof(raw), "add rule %s %s %s iifname \"%s\" oifname \"%s\" accept",
-			 firewall_family_name(c->family), c->table, c->chain, c->iface, c->iface);
+		if (c->xtables)
+			snprintf(raw, sizeof(raw), "%s -A %s -i %s -o %s -j ACCEPT",
+				 c->family == NFPROTO_IPV6 ? "ip6tables" : "iptables", c->chain, c->iface, c->iface);
+		else
+			snprintf(raw, sizeof(raw), "add rule %s %s %s iifname \"%s\" oifname \"%s\" accept",
+				 firewall_family_name(c->family), c->table, c->chain, c->iface, c->iface);
+		break;
+	case FIREWALL_POLICY_INSTALL:
+		snprintf(raw, sizeof(raw), _("add table inet %s (the hub policy %s: who may reach whom)"), POLICY_TABLE,
+			 c->fp);
+		break;
+	case FIREWALL_POLICY_REPLACE:
+		snprintf(raw, sizeof(raw), _("replace table inet %s (the hub policy, now %s; its counters start over)"),
+			 POLICY_TABLE, c->fp);
+		break;
+	case FIREWALL_POLICY_REMOVE:
+		snprintf(raw, sizeof(raw), _("delete table inet %s (no hub policy: peers are judged by the host's firewall alone)"),
+			 POLICY_TABLE);
 		break;
 	}
 	/* Names from the ruleset and interface names are any bytes: escaped for the terminal. */
@@ -435,19 +546,39 @@ void firewall_plan_free(struct firewall_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
+/* Where firewall_same_ruleset is in a listing. */
+struct same_state {
+	bool counting;			/* in wgstar's counting table: its elements follow the peers */
+	bool policy;			/* in wgstar's policy table */
+	bool denied;			/* in one of its sets of refused pairs: they follow traffic */
+	bool elements;			/* in elements that go on over more lines */
+};
+
 /* The next line of *p that counts for firewall_same_ruleset, normalised into buf; false at the end. */
-static bool next_line(const char **p, bool *own, bool *elements, char *buf, size_t len)
+static bool next_line(const char **p, struct same_state *st, char *buf, size_t len)
 {
+	static const char counting[] = "table inet " COUNTERS_TABLE " {";
+	static const char policy[] = "table inet " POLICY_TABLE " {";
+
 	while (**p) {
 		const char *s = *p, *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s), o = 0;
+		bool skip;
 
 		*p = s + n + (nl ? 1 : 0);
-		if (!strncmp(s, "table ", 6))
-			*own = n == strlen("table inet " COUNTERS_TABLE " {") && !strncmp(s, "table inet " COUNTERS_TABLE " {", n);
-		/* The elements of our sets, one line or many (continued while they end with a comma). */
-		if (*own && (*elements || (n > 13 && !strncmp(s + strspn(s, "\t"), "elements = {", 12)))) {
-			*elements = n && s[n - 1] == ',';
+		if (!strncmp(s, "table ", 6)) {
+			st->counting = n == strlen(counting) && !strncmp(s, counting, n);
+			st->policy = n == strlen(policy) && !strncmp(s, policy, n);
+			st->denied = false;
+		} else if (st->policy && n == 14 && (!strncmp(s, "\tset denied4 {", 14) || !strncmp(s, "\tset denied6 {", 14))) {
+			st->denied = true;
+		} else if (n == 2 && !strncmp(s, "\t}", 2)) {
+			st->denied = false;
+		}
+		skip = st->counting || st->denied;
+		/* The elements of those sets, one line or many (continued while they end with a comma). */
+		if (skip && (st->elements || (n > 13 && !strncmp(s + strspn(s, "\t"), "elements = {", 12)))) {
+			st->elements = n && s[n - 1] == ',';
 			continue;
 		}
 		/* Counter values move with traffic; "packets N bytes N" becomes "packets bytes". */
@@ -472,12 +603,12 @@ static bool next_line(const char **p, bool *own, bool *elements, char *buf, size
 
 bool firewall_same_ruleset(const char *a, const char *b)
 {
-	bool own_a = false, own_b = false, el_a = false, el_b = false;
+	struct same_state sa = { 0 }, sb = { 0 };
 	char la[4096], lb[4096];
 
 	for (;;) {
-		bool more_a = next_line(&a, &own_a, &el_a, la, sizeof(la));
-		bool more_b = next_line(&b, &own_b, &el_b, lb, sizeof(lb));
+		bool more_a = next_line(&a, &sa, la, sizeof(la));
+		bool more_b = next_line(&b, &sb, lb, sizeof(lb));
 
 		if (more_a != more_b)
 			return false;
@@ -496,6 +627,9 @@ static const char *const kind_names[] = {
 	[FIREWALL_INSTALL_COUNTING] = "install-counting",
 	[FIREWALL_REMOVE_COUNTING] = "remove-counting",
 	[FIREWALL_ACCEPT_STAR] = "accept-star",
+	[FIREWALL_POLICY_INSTALL] = "policy-install",
+	[FIREWALL_POLICY_REPLACE] = "policy-replace",
+	[FIREWALL_POLICY_REMOVE] = "policy-remove",
 };
 
 static void put_field(FILE *f, const char *s)

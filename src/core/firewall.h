@@ -15,6 +15,9 @@ enum firewall_kind {
 	FIREWALL_INSTALL_COUNTING,	/* add wgstar's counting table */
 	FIREWALL_REMOVE_COUNTING,	/* delete it */
 	FIREWALL_ACCEPT_STAR,		/* iifname IF oifname IF accept, appended to a forward chain */
+	FIREWALL_POLICY_INSTALL,	/* add wgstar's policy table */
+	FIREWALL_POLICY_REPLACE,	/* put another policy in its place, in the same batch */
+	FIREWALL_POLICY_REMOVE,		/* delete it */
 };
 
 struct firewall_change {
@@ -24,6 +27,8 @@ struct firewall_change {
 	char chain[FIREWALL_NAME_LEN];
 	char iface[IFNAMSIZ];
 	uint64_t handle;		/* of the rule, once added */
+	bool xtables;			/* ACCEPT_STAR: into an iptables-nft chain, as iptables writes it */
+	char fp[20];			/* POLICY_*: the fingerprint of the policy put in */
 };
 
 /* A base chain on the forward hook, as `nft list ruleset` shows it. */
@@ -37,9 +42,21 @@ struct firewall_chain {
 	bool drops;			/* holds a rule ending in drop or reject */
 };
 
+struct policy_compiled;
+
+/* What a plan is to bring about: it is proposed again, from these, when the ruleset moved. */
+enum firewall_want {
+	FIREWALL_WANT_COUNTING = 1,	/* the counting table, when absent */
+	FIREWALL_WANT_ACCEPT = 2,	/* IFACE -> IFACE accepted by host forward chains that would drop it */
+	FIREWALL_WANT_POLICY = 4,	/* the policy table as the plan's policy compiles (none: no table) */
+	FIREWALL_WANT_REMOVE = 8,	/* the counting table taken out */
+};
+
 struct firewall_plan {
 	struct firewall_change *v;
 	size_t n;
+	unsigned int wants;		/* enum firewall_want */
+	const struct policy_compiled *policy;	/* what POLICY_INSTALL and _REPLACE put in; not kept */
 	uint32_t genid;			/* of the ruleset the preview was made from */
 	char *before;			/* `nft list ruleset` now */
 	char *after;			/* and once the changes are in */
@@ -88,6 +105,19 @@ int firewall_plan_add(struct firewall_plan *plan, const struct firewall_change *
 void firewall_plan_free(struct firewall_plan *plan);
 /* Whether the listing holds wgstar's counting table. */
 bool firewall_counting_present(const char *ruleset);
+/* The block of one table in a listing ("table inet x {\n...}\n"), malloc'd; NULL when absent or ENOMEM. */
+char *firewall_text_table(const char *ruleset, uint8_t family, const char *table);
+/*
+ * Whether the listing holds wgstar's policy table; its fingerprint into fp ("" when its
+ * comment is none of wgstar's).
+ */
+bool firewall_policy_present(const char *ruleset, char fp[20]);
+/*
+ * The nft script that takes the plan's policy change back, as libnftables runs it (one
+ * transaction): the table out, and the one of before put back. NULL when the plan has none
+ * that needs it (an install is undone by the batch), or on ENOMEM (*enomem set).
+ */
+char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *before, bool *enomem);
 
 /* --- a change waiting for confirmation, as the run directory keeps it --- */
 

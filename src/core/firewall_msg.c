@@ -13,6 +13,7 @@
 #include "counters.h"
 #include "firewall.h"
 #include "nft_batch.h"
+#include "policy_nft.h"
 
 static int build_accept_rule(struct nft_batch *b, const struct firewall_change *c, uint16_t flags)
 {
@@ -28,6 +29,11 @@ static int build_accept_rule(struct nft_batch *b, const struct firewall_change *
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, c->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, c->family);
+	/*
+	 * iptables-nft writes -i/-o as the name and its NUL (no wildcard), and a counter in every
+	 * rule: only a rule it would have written itself lets `iptables -S` list it, and lets
+	 * iptables-nft go on changing the chain.
+	 */
 	for (int i = 0; i < 2; ++i) {
 		if (!(e = nftnl_expr_alloc("meta")))
 			goto out;
@@ -38,7 +44,12 @@ static int build_accept_rule(struct nft_batch *b, const struct firewall_change *
 			goto out;
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, name, IFNAMSIZ);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, name, c->xtables ? (uint32_t)strlen(name) + 1 : IFNAMSIZ);
+		nftnl_rule_add_expr(r, e);
+	}
+	if (c->xtables) {
+		if (!(e = nftnl_expr_alloc("counter")))
+			goto out;
 		nftnl_rule_add_expr(r, e);
 	}
 	if (!(e = nftnl_expr_alloc("immediate")))
@@ -110,6 +121,26 @@ int firewall_build_changes(struct nft_batch *b, const struct firewall_plan *plan
 				ret = build_accept_rule(b, c, NLM_F_CREATE | NLM_F_APPEND | (echo ? NLM_F_ECHO : 0));
 			else if (c->handle)
 				ret = build_delete_rule(b, c->family, c->table, c->chain, c->handle);
+			break;
+		case FIREWALL_POLICY_INSTALL:
+		case FIREWALL_POLICY_REPLACE:
+			/* Undone by the script of firewall_policy_undo_script, but for an install. */
+			if (undo) {
+				if (k == FIREWALL_POLICY_INSTALL)
+					ret = policy_nft_build_remove(b);
+				break;
+			}
+			if (!plan->policy) {
+				ret = -EINVAL;
+				break;
+			}
+			if (k == FIREWALL_POLICY_REPLACE && (ret = policy_nft_build_remove(b)) < 0)
+				break;
+			ret = policy_nft_build(b, plan->policy, NULL);
+			break;
+		case FIREWALL_POLICY_REMOVE:
+			if (!undo)
+				ret = policy_nft_build_remove(b);
 			break;
 		}
 	}

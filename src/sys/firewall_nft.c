@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "firewall_nft.h"
 #include "nft.h"
+#include "policy_nft.h"
 
 static int list_once(char **out)
 {
@@ -69,7 +70,6 @@ out:
 	return ret;
 }
 
-/* The counting table as nft prints it, made in a network namespace of its own that dies with it. */
 /* A pipe and a child process: 0 in the child, the child's pid in the parent, or -errno. */
 pid_t firewall_fork_piped(int fds[2])
 {
@@ -88,16 +88,17 @@ pid_t firewall_fork_piped(int fds[2])
 	return pid;
 }
 
-static int render_install(const struct wg_snapshot *snap, char **out)
+/*
+ * What one change puts in, as nft prints it: made in a network namespace of its own that dies
+ * with the child doing it, so that the preview is the kernel's and nft's own word.
+ */
+static int render(const struct firewall_plan *one, const struct wg_snapshot *snap, char **out)
 {
-	struct firewall_plan one = { .n = 1 };
-	struct firewall_change c = { .kind = FIREWALL_INSTALL_COUNTING };
-	size_t cap = 4096, n = 0;
+	size_t cap = 65536, n = 0;
 	int fds[2], status, ret = 0;
 	char *buf;
 	pid_t pid;
 
-	one.v = &c;
 	pid = firewall_fork_piped(fds);
 	if (pid < 0)
 		return (int)pid;
@@ -110,7 +111,7 @@ static int render_install(const struct wg_snapshot *snap, char **out)
 
 		close(fds[0]);
 		if (unshare(CLONE_NEWNET) < 0 || nft_open(&s) < 0 || nft_batch_init(&b, 1, false, 0) < 0 ||
-		    firewall_build_changes(&b, &one, snap, false, false) < 0 || nft_batch_end(&b, true) < 0 ||
+		    firewall_build_changes(&b, one, snap, false, false) < 0 || nft_batch_end(&b, true) < 0 ||
 		    nft_send(&s, &b, NULL, NULL, &err) < 0 || firewall_list(&text, &genid) < 0)
 			_exit(1);
 		for (size_t off = 0, len = strlen(text); off < len;) {
@@ -161,15 +162,131 @@ static int render_install(const struct wg_snapshot *snap, char **out)
 	return 0;
 }
 
-int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap, bool remove)
+/* The change into the plan, and what it puts in appended to the listing after it. */
+static int add_table(struct firewall_plan *plan, const struct firewall_change *c, const struct wg_snapshot *snap)
+{
+	struct firewall_plan one = { .n = 1, .policy = plan->policy };
+	char *table = NULL, *next;
+	size_t len;
+	int ret;
+
+	one.v = (struct firewall_change *)c;
+	if ((ret = render(&one, snap, &table)) < 0)
+		return ret;
+	len = strlen(plan->after) + strlen(table) + 1;
+	next = malloc(len);
+	if (!next || (ret = firewall_plan_add(plan, c)) < 0) {
+		free(next);
+		free(table);
+		return ret ? ret : -ENOMEM;
+	}
+	snprintf(next, len, "%s%s", plan->after, table);
+	free(table);
+	free(plan->after);
+	plan->after = next;
+	return 0;
+}
+
+static int drop_table(struct firewall_plan *plan, const struct firewall_change *c, const char *name)
+{
+	char *next = firewall_text_remove_table(plan->after, NFPROTO_INET, name);
+	int ret;
+
+	if (!next)
+		return -ENOMEM;
+	if ((ret = firewall_plan_add(plan, c)) < 0) {
+		free(next);
+		return ret;
+	}
+	free(plan->after);
+	plan->after = next;
+	return 0;
+}
+
+/* The policy table as policy compiles, or none: installed, replaced, removed, or left. */
+static int propose_policy(struct firewall_plan *plan, const struct wg_snapshot *snap)
+{
+	struct firewall_change c = { .family = NFPROTO_INET };
+	char have[20], want[POLICY_FP_LEN + 1] = "";
+	bool present = firewall_policy_present(plan->before, have);
+	int ret;
+
+	strcpy(c.table, POLICY_TABLE);
+	if (plan->policy && plan->policy->n && (ret = policy_nft_fingerprint(plan->policy, want)) < 0)
+		return ret;
+	if (!want[0]) {
+		if (!present)
+			return 0;
+		c.kind = FIREWALL_POLICY_REMOVE;
+		return drop_table(plan, &c, POLICY_TABLE);
+	}
+	if (present && !strcmp(have, want))
+		return 0;
+	memcpy(c.fp, want, sizeof(want));
+	if (present) {
+		char *next = firewall_text_remove_table(plan->after, NFPROTO_INET, POLICY_TABLE);
+
+		if (!next)
+			return -ENOMEM;
+		free(plan->after);
+		plan->after = next;
+		c.kind = FIREWALL_POLICY_REPLACE;
+	} else {
+		c.kind = FIREWALL_POLICY_INSTALL;
+	}
+	return add_table(plan, &c, snap);
+}
+
+/* An accept for IFACE -> IFACE in every forward chain that would drop it and has none. */
+static int propose_accept(struct firewall_plan *plan, const struct wg_snapshot *snap)
 {
 	const char *ifaces[8];
 	struct firewall_chain *chains = NULL;
 	size_t n_chains = 0, n_ifaces = 0;
-	char *next;
+	int ret;
+
+	for (size_t d = 0; d < snap->n_devices && n_ifaces < 8; ++d)
+		ifaces[n_ifaces++] = snap->devices[d]->name;
+	if ((ret = firewall_forward_chains(plan->before, ifaces, n_ifaces, &chains, &n_chains)) < 0)
+		return ret;
+	for (size_t i = 0; i < n_chains && !ret; ++i) {
+		const struct firewall_chain *ch = &chains[i];
+
+		if (!ch->policy_drop)
+			continue;
+		for (size_t k = 0; k < n_ifaces && !ret; ++k) {
+			struct firewall_change c = { .kind = FIREWALL_ACCEPT_STAR, .family = ch->family, .xtables = ch->xtables };
+			char rule[128], *next;
+
+			if (ch->accepts_star[k])
+				continue;
+			strcpy(c.table, ch->table);
+			strcpy(c.chain, ch->chain);
+			memcpy(c.iface, ifaces[k], strnlen(ifaces[k], IFNAMSIZ - 1));
+			snprintf(rule, sizeof(rule), "iifname \"%s\" oifname \"%s\" %saccept", c.iface, c.iface,
+				 c.xtables ? "counter packets 0 bytes 0 " : "");
+			next = firewall_text_add_rule(plan->after, c.family, c.table, c.chain, rule);
+			if (!next || (ret = firewall_plan_add(plan, &c)) < 0) {
+				ret = ret ? ret : -ENOMEM;
+				free(next);
+				break;
+			}
+			free(plan->after);
+			plan->after = next;
+		}
+	}
+	free(chains);
+	return ret;
+}
+
+int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap, unsigned int wants,
+		     const struct policy_compiled *policy)
+{
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->wants = wants;
+	plan->policy = policy;
 	if ((ret = firewall_list(&plan->before, &plan->genid)) < 0)
 		return ret;
 	plan->after = strdup(plan->before);
@@ -177,76 +294,55 @@ int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap,
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (remove && firewall_counting_present(plan->before)) {
+	if ((wants & FIREWALL_WANT_REMOVE) && firewall_counting_present(plan->before)) {
 		struct firewall_change c = { .kind = FIREWALL_REMOVE_COUNTING, .family = NFPROTO_INET };
 
 		strcpy(c.table, COUNTERS_TABLE);
-		next = firewall_text_remove_table(plan->after, NFPROTO_INET, COUNTERS_TABLE);
-		if (!next || (ret = firewall_plan_add(plan, &c)) < 0) {
-			ret = ret ? ret : -ENOMEM;
-			free(next);
+		if ((ret = drop_table(plan, &c, COUNTERS_TABLE)) < 0)
 			goto out;
-		}
-		free(plan->after);
-		plan->after = next;
 	}
-	if (!remove && !firewall_counting_present(plan->before)) {
+	if ((wants & FIREWALL_WANT_COUNTING) && !firewall_counting_present(plan->before)) {
 		struct firewall_change c = { .kind = FIREWALL_INSTALL_COUNTING, .family = NFPROTO_INET };
-		char *table = NULL;
-		size_t len;
 
 		strcpy(c.table, COUNTERS_TABLE);
-		if ((ret = render_install(snap, &table)) < 0)
+		if ((ret = add_table(plan, &c, snap)) < 0)
 			goto out;
-		len = strlen(plan->after) + strlen(table) + 1;
-		next = malloc(len);
-		if (!next || (ret = firewall_plan_add(plan, &c)) < 0) {
-			ret = ret ? ret : -ENOMEM;
-			free(next);
-			free(table);
-			goto out;
-		}
-		snprintf(next, len, "%s%s", plan->after, table);
-		free(table);
-		free(plan->after);
-		plan->after = next;
 	}
-	for (size_t d = 0; d < snap->n_devices && n_ifaces < 8; ++d)
-		ifaces[n_ifaces++] = snap->devices[d]->name;
-	if (remove)
-		n_ifaces = 0;
-	if ((ret = firewall_forward_chains(plan->before, ifaces, n_ifaces, &chains, &n_chains)) < 0)
+	if ((wants & FIREWALL_WANT_POLICY) && (ret = propose_policy(plan, snap)) < 0)
 		goto out;
-	for (size_t i = 0; i < n_chains; ++i) {
-		const struct firewall_chain *ch = &chains[i];
+	if ((wants & FIREWALL_WANT_ACCEPT) && (ret = propose_accept(plan, snap)) < 0)
+		goto out;
+out:
+	if (ret) {
+		firewall_plan_free(plan);
+		plan->wants = wants;
+		plan->policy = policy;
+	}
+	return ret;
+}
 
-		/* A chain iptables-nft owns is changed with iptables; check says how. */
-		if (!ch->policy_drop || ch->xtables)
-			continue;
-		for (size_t k = 0; k < n_ifaces; ++k) {
-			struct firewall_change c = { .kind = FIREWALL_ACCEPT_STAR, .family = ch->family };
-			char rule[96];
+int firewall_run_script(const char *script, char *err, size_t len)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	int ret = 0;
 
-			if (ch->accepts_star[k])
-				continue;
-			strcpy(c.table, ch->table);
-			strcpy(c.chain, ch->chain);
-			memcpy(c.iface, ifaces[k], strnlen(ifaces[k], IFNAMSIZ - 1));
-			snprintf(rule, sizeof(rule), "iifname \"%s\" oifname \"%s\" accept", c.iface, c.iface);
-			next = firewall_text_add_rule(plan->after, c.family, c.table, c.chain, rule);
-			if (!next || (ret = firewall_plan_add(plan, &c)) < 0) {
-				ret = ret ? ret : -ENOMEM;
-				free(next);
-				goto out;
-			}
-			free(plan->after);
-			plan->after = next;
-		}
+	if (len)
+		err[0] = '\0';
+	if (!ctx)
+		return -ENOMEM;
+	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (nft_run_cmd_from_buffer(ctx, script)) {
+		const char *text = nft_ctx_get_error_buffer(ctx);
+
+		if (len)
+			snprintf(err, len, "%s", text ? text : "");
+		ret = -EIO;
 	}
 out:
-	free(chains);
-	if (ret)
-		firewall_plan_free(plan);
+	nft_ctx_free(ctx);
 	return ret;
 }
 
@@ -274,14 +370,6 @@ out:
 	return ret;
 }
 
-static bool plan_removes(const struct firewall_plan *plan)
-{
-	for (size_t i = 0; i < plan->n; ++i)
-		if (plan->v[i].kind == FIREWALL_REMOVE_COUNTING)
-			return true;
-	return false;
-}
-
 static bool same_changes(const struct firewall_plan *a, const struct firewall_plan *b)
 {
 	if (a->n != b->n)
@@ -289,7 +377,7 @@ static bool same_changes(const struct firewall_plan *a, const struct firewall_pl
 	for (size_t i = 0; i < a->n; ++i)
 		if (a->v[i].kind != b->v[i].kind || a->v[i].family != b->v[i].family ||
 		    strcmp(a->v[i].table, b->v[i].table) || strcmp(a->v[i].chain, b->v[i].chain) ||
-		    strcmp(a->v[i].iface, b->v[i].iface))
+		    strcmp(a->v[i].iface, b->v[i].iface) || strcmp(a->v[i].fp, b->v[i].fp))
 			return false;
 	return true;
 }
@@ -305,7 +393,7 @@ int firewall_commit(struct firewall_plan *plan, const struct wg_snapshot *snap, 
 	while ((ret = firewall_send(plan, snap, true, what, len)) == -ERESTART && ++tries < 4) {
 		struct firewall_plan fresh;
 
-		if (firewall_propose(&fresh, snap, plan_removes(plan)) < 0)
+		if (firewall_propose(&fresh, snap, plan->wants, plan->policy) < 0)
 			break;
 		if (!firewall_same_ruleset(plan->before, fresh.before) || !same_changes(plan, &fresh)) {
 			firewall_plan_free(&fresh);

@@ -12,11 +12,17 @@
 int firewall_list(char **out, uint32_t *genid);
 
 /*
- * What wgstar would change now for the snapshot: the counting table (installed, or removed
- * when remove is set) and the star's accept rule in forward chains that drop by policy.
- * Fills plan->before and plan->after. EOPNOTSUPP-free: an empty plan means nothing to do.
+ * What wgstar would change now for the snapshot, for wants (enum firewall_want): the counting
+ * table installed or removed, the star's accept rule in forward chains that drop it (in an
+ * iptables-nft chain, as iptables writes it), and the policy table brought in line with
+ * policy (compiled for snap; NULL or empty: no table). Fills plan->before and plan->after;
+ * an empty plan means nothing to do.
  */
-int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap, bool remove);
+int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap, unsigned int wants,
+		     const struct policy_compiled *policy);
+
+/* Runs an nft script (one transaction) through libnftables; its error text into err. */
+int firewall_run_script(const char *script, char *err, size_t len);
 
 /*
  * Sends the plan's changes as one batch for the generation of the preview: validated only,

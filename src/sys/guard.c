@@ -186,7 +186,7 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 	struct nft_batch b = { 0 };
 	struct nft_error err = { 0 };
 	struct nft_sock s = { 0 };
-	char path[4096], *before = NULL, *now = NULL, msg[512];
+	char path[4096], *before = NULL, *now = NULL, msg[1024], nft_err[512] = "";
 	uint32_t genid;
 	bool same;
 	int ret;
@@ -209,14 +209,28 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 		goto out;
 	s.seq = b.seq_next;
 	ret = nft_send(&s, &b, NULL, NULL, &err);
+	/* A policy table replaced or removed comes back from the listing saved before. */
+	if (!ret && !atomic_read_state(path_in(path, sizeof(path), dir, BEFORE), &before, NULL, NULL)) {
+		bool enomem;
+		char *script = firewall_policy_undo_script(&p->plan, before, &enomem);
+
+		if (script) {
+			ret = firewall_run_script(script, nft_err, sizeof(nft_err));
+			free(script);
+		} else if (enomem) {
+			ret = -ENOMEM;
+		}
+		free(before);
+		before = NULL;
+	}
 out:
 	nft_batch_free(&b);
 	if (s.nl)
 		nft_close(&s);
 	wg_snapshot_free(snap);
 	if (ret < 0) {
-		snprintf(msg, sizeof(msg), "firewall rollback (%s) failed: %s%s%s", why, strerror(-ret),
-			 err.label ? ": " : "", err.label ? err.label : "");
+		snprintf(msg, sizeof(msg), "firewall rollback (%s) failed: %s%s%s%s%s", why, strerror(-ret),
+			 err.label ? ": " : "", err.label ? err.label : "", nft_err[0] ? ": " : "", nft_err);
 		syslog(LOG_ERR, "%s", msg);
 		write_result(dir, "failed", why, msg);
 		return;
