@@ -20,6 +20,7 @@
 #include "sysctl.h"
 #include "text.h"
 #include "textfile.h"
+#include "policy_io.h"
 
 static struct sample_opts sample_opts(const struct cmd_args *a)
 {
@@ -48,6 +49,14 @@ static int run_once(const struct cmd_args *a)
 	sysctl_forwarding(&fwd);
 	/* Without the counting table, or without the right to read it, forwarded stays null. */
 	counters_update(snap, !a->opt[OPT_READ_ONLY]);
+	/* A policy that does not check out leaves "policy" null, and says why. */
+	{
+		struct policy_cache pc = { 0 };
+
+		if (policy_cache_attach(&pc, a->opt[OPT_POLICY], snap) < 0 && pc.ret < 0)
+			cmd_note(_("the hub policy is not used: %s"), errmsg_or(&pc.err, pc.ret));
+		policy_cache_clear(&pc);
+	}
 	if (a->opt[OPT_PROMETHEUS])
 		ret = prom_write(stdout, &(struct prom_source){ .snap = snap, .fwd = &fwd });
 	else if (a->opt[OPT_JSON])
@@ -83,8 +92,8 @@ static void say_once(char *said, size_t len, const struct sample_error *err)
 }
 
 /* One snapshot into the textfile; a failed read is written too, as wgstar_read_success 0. */
-static int textfile_tick(const struct cmd_args *a, struct sample_cache *cache, struct textfile *tf, char *said,
-			 size_t said_len, bool *read_ok)
+static int textfile_tick(const struct cmd_args *a, struct sample_cache *cache, struct policy_cache *pc,
+			 struct textfile *tf, char *said, size_t said_len, bool *read_ok)
 {
 	struct sample_opts so = sample_opts(a);
 	struct wg_snapshot *snap = NULL;
@@ -96,10 +105,12 @@ static int textfile_tick(const struct cmd_args *a, struct sample_cache *cache, s
 	so.cache = cache;
 	*read_ok = sample_take(&snap, &so, &err) == 0;
 	say_once(said, said_len, *read_ok ? NULL : &err);
-	if (*read_ok)
+	if (*read_ok) {
 		counters_update(snap, !a->opt[OPT_READ_ONLY]);
-	else
+		policy_cache_attach(pc, a->opt[OPT_POLICY], snap);
+	} else {
 		sample_error_clear(&err);
+	}
 	sysctl_forwarding(&fwd);
 	ret = textfile_replace(tf, textfile_fill, &(struct prom_source){ .snap = snap, .fwd = &fwd });
 	wg_snapshot_free(snap);
@@ -141,6 +152,7 @@ static int run_textfile(const struct cmd_args *a)
 {
 	const char *dir = a->opt[OPT_TEXTFILE];
 	struct sample_cache cache = { 0 };
+	struct policy_cache pc = { 0 };
 	int status = EXIT_FAILURE, ret, last = 0;
 	char said[1024] = "", buf[512];
 	const char *shown;
@@ -158,7 +170,7 @@ static int run_textfile(const struct cmd_args *a)
 	/* A directory that cannot be written is a mistake to say and end on; later failures may pass. */
 	ret = textfile_open(&tf, dir, PROM_TEXTFILE_NAME);
 	if (!ret)
-		ret = textfile_tick(a, &cache, &tf, said, sizeof(said), &read_ok);
+		ret = textfile_tick(a, &cache, &pc, &tf, said, sizeof(said), &read_ok);
 	if (ret < 0) {
 		cmd_error(_("cannot write %s/%s: %s"), shown, PROM_TEXTFILE_NAME, text_strerror(-ret));
 		goto out;
@@ -168,7 +180,7 @@ static int run_textfile(const struct cmd_args *a)
 		goto out;
 	}
 	while (!wait_for_stop(&stop, &due, (int64_t)(a->delay * 1e9))) {
-		ret = textfile_tick(a, &cache, &tf, said, sizeof(said), &read_ok);
+		ret = textfile_tick(a, &cache, &pc, &tf, said, sizeof(said), &read_ok);
 		if (ret < 0 && ret != last)
 			cmd_note(_("cannot write %s/%s: %s"), shown, PROM_TEXTFILE_NAME, text_strerror(-ret));
 		last = ret;
@@ -177,6 +189,7 @@ static int run_textfile(const struct cmd_args *a)
 	status = EXIT_SUCCESS;
 out:
 	sample_cache_clear(&cache);
+	policy_cache_clear(&pc);
 	textfile_close(&tf);
 	return status;
 }
@@ -192,6 +205,7 @@ static int run_console(const struct cmd_args *a)
 		.settings_path = a->opt[OPT_SETTINGS] ? a->opt[OPT_SETTINGS] : PEEROPS_SETTINGS_PATH,
 		.run_dir = cmd_run_dir(a),
 		.sysctl_dir = cmd_sysctl_dir(a),
+		.policy_path = a->opt[OPT_POLICY],
 		.color = !a->opt[OPT_NO_COLOR] && !(no_color && no_color[0]),
 	};
 	struct errmsg err;

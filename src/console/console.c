@@ -27,6 +27,7 @@
 #include "i18n.h"
 #include "key.h"
 #include "peerops.h"
+#include "policy_io.h"
 #include "sample.h"
 #include "sysctl.h"
 #include "term.h"
@@ -52,6 +53,10 @@ struct sampler {
 	struct sample_cache cache;	/* the sampler thread's own */
 	bool sync_counters;		/* keep the counting sets in step with the peers */
 	const char *run_dir;		/* where a pending firewall change is kept */
+	const char *policy_path;	/* the hub policy; NULL for the default */
+	struct policy_cache policy;	/* the sampler thread's own */
+	int policy_ret;			/* 0, or why the policy is not used (in policy_err) */
+	char policy_err[ERRMSG_LEN];
 
 	bool stop;
 	bool now;			/* sample at once */
@@ -115,7 +120,8 @@ static void *sampler_main(void *arg)
 		struct sample_error err;
 		struct fwd_state fwd = { -1, -1 };
 		double fw_left;
-		int ret, fw_pending;
+		int ret, fw_pending, policy_ret = 0;
+		char policy_err[ERRMSG_LEN] = "";
 
 		while (!s->stop && (s->paused || !s->now)) {
 			clock_gettime(CLOCK_MONOTONIC, &start);
@@ -137,6 +143,9 @@ static void *sampler_main(void *arg)
 			/* No counting table only means no forwarded figures. */
 			counters_update(snap, s->sync_counters);
 			sysctl_forwarding(&fwd);
+			policy_ret = policy_cache_attach(&s->policy, s->policy_path, snap);
+			snprintf(policy_err, sizeof(policy_err), "%s",
+				 policy_ret < 0 && s->policy.ret < 0 ? errmsg_or(&s->policy.err, s->policy.ret) : "");
 		}
 		/* A change waiting for confirmation, and whether its guard still runs. */
 		fw_pending = guard_state(s->run_dir, &fw_left);
@@ -153,6 +162,8 @@ static void *sampler_main(void *arg)
 		s->fwd = fwd;
 		s->fw_pending = fw_pending;
 		s->fw_left = fw_left;
+		s->policy_ret = policy_ret;
+		memcpy(s->policy_err, policy_err, sizeof(policy_err));
 		/* Fails only on a full counter, and then a wakeup is pending anyway. */
 		eventfd_write(s->efd, 1);
 		/* A steady cadence: the time a sample takes does not add to the interval. */
@@ -172,6 +183,7 @@ static void sampler_free(struct sampler *s)
 		sample_error_clear(&s->err);
 	}
 	sample_cache_clear(&s->cache);
+	policy_cache_clear(&s->policy);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	if (s->efd >= 0)
@@ -180,7 +192,7 @@ static void sampler_free(struct sampler *s)
 }
 
 static int sampler_start(struct sampler **out, const struct sample_opts *opts, double interval,
-			 bool sync_counters, const char *run_dir)
+			 bool sync_counters, const char *run_dir, const char *policy_path)
 {
 	struct sampler *s = calloc(1, sizeof(*s));
 	pthread_condattr_t cattr;
@@ -196,6 +208,7 @@ static int sampler_start(struct sampler **out, const struct sample_opts *opts, d
 	s->opts.drift = true;
 	s->sync_counters = sync_counters;
 	s->run_dir = run_dir;
+	s->policy_path = policy_path;
 	s->interval = interval;
 	s->now = true;
 	pthread_mutex_init(&s->lock, NULL);
@@ -1119,7 +1132,8 @@ int console_run(const struct console_opts *opts, struct errmsg *err)
 		errmsg_set(err, ret, "%s", text_strerror(-ret));
 		goto out;
 	}
-	ret = sampler_start(&con.sampler, &opts->sample, opts->interval, !opts->read_only, opts->run_dir);
+	ret = sampler_start(&con.sampler, &opts->sample, opts->interval, !opts->read_only, opts->run_dir,
+			    opts->policy_path);
 	if (ret < 0) {
 		errmsg_set(err, ret, _("starting the sampler failed: %s"), text_strerror(-ret));
 		goto out;

@@ -18,6 +18,7 @@ struct console_opts {
 	const char *settings_path;	/* the hub's Endpoint and DNS for client configs */
 	const char *run_dir;		/* where a firewall change waiting for confirmation is kept */
 	const char *sysctl_dir;		/* where the forwarding switch persists */
+	const char *policy_path;	/* the hub policy; NULL for the default */
 };
 
 /*

@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/netfilter.h>
 #include "check.h"
 #include "firewall.h"
 #include "format.h"
 #include "i18n.h"
 #include "key.h"
+#include "policy_compile.h"
 #include "rates.h"
 #include "text.h"
 
@@ -118,7 +120,7 @@ static int check_firewall(const struct check_input *in, struct check_result *r)
 	const char *ifaces[CHECK_MAX_DEVICES];
 	struct firewall_chain *chains = NULL;
 	size_t n_ifaces = 0, n_chains = 0;
-	char fix[FIREWALL_NAME_LEN * 4 + 2 * TEXT_IFNAME_LEN + 64];
+	char fix[FIREWALL_NAME_LEN * 4 + 2 * TEXT_IFNAME_LEN + 128];
 	int ret;
 
 	if (!in->ruleset)
@@ -138,16 +140,17 @@ static int check_firewall(const struct check_input *in, struct check_result *r)
 
 				text_shell_quote(chain, sizeof(chain), ch->chain);
 				text_shell_quote(iface, sizeof(iface), ifaces[i]);
-				snprintf(fix, sizeof(fix), "iptables -A %s -i %s -o %s -j ACCEPT", chain, iface, iface);
+				snprintf(fix, sizeof(fix), "wgstar-top check --fix (%s -A %s -i %s -o %s -j ACCEPT, shown first)",
+					 ch->family == NFPROTO_IPV6 ? "ip6tables" : "iptables", chain, iface, iface);
 			} else {
-				snprintf(fix, sizeof(fix), "wgstar-top firewall apply (shows the change first)");
+				snprintf(fix, sizeof(fix), "wgstar-top check --fix (shows the change first)");
 			}
 			if (ch->policy_drop) {
 				ret = add(r, fix, _("chain %s %s %s (%s) drops forwarded packets by policy and accepts no %s → %s"),
 					  firewall_family_name(ch->family), ch->table, ch->chain,
 					  ch->xtables ? "iptables-nft" : "nftables", ifaces[i], ifaces[i]);
-				/* What firewall_propose() adds; iptables-nft's chains are not its to change. */
-				if (!ret && !ch->xtables)
+				/* What firewall_propose() adds, in iptables-nft's chains as iptables writes it. */
+				if (!ret)
 					r->v[r->n - 1].kind = CHECK_FIX_FIREWALL;
 			} else if (ch->drops)
 				ret = add(r, NULL, _("chain %s %s %s has rules that drop or reject forwarded packets; "
@@ -332,6 +335,49 @@ static int check_rp_filter(const struct check_input *in, const struct sel *s, si
 	return ret;
 }
 
+/* What the hub policy does with a ping between the two peers asked about, both ways, when it refuses it. */
+static int check_policy(const struct check_input *in, const struct sel *s, size_t n_sel, struct check_result *r)
+{
+	const struct wg_device *dev;
+	const struct policy_iface *pi;
+	char la[128], lb[128], rule[512];
+	int ret = 0;
+
+	if (!in->policy || !in->policy->present || n_sel != 2 || s[0].dev != s[1].dev)
+		return 0;
+	dev = in->snap->devices[s[0].dev];
+	pi = policy_find(&in->policy->p, dev->name);
+	if (!pi || !pi->resolved)
+		return 0;
+	for (int k = 0; k < 2 && !ret; ++k) {
+		const struct wg_peer *a = &dev->peers[s[k].peer], *b = &dev->peers[s[1 - k].peer];
+		struct policy_point pa = { 0 }, pb = { 0 };
+		unsigned int line;
+		bool found = false;
+
+		/* The first family both have an address of. */
+		for (uint32_t i = 0; i < a->n_allowedips && !found; ++i)
+			for (uint32_t j = 0; j < b->n_allowedips && !found; ++j)
+				if (a->allowedips[i].family == b->allowedips[j].family) {
+					pa.addr = a->allowedips[i];
+					pb.addr = b->allowedips[j];
+					pa.addr.cidr = pb.addr.cidr = pa.addr.family == AF_INET ? 32 : 128;
+					found = true;
+				}
+		if (!found || policy_verdict(pi, dev, &pa, &pb, POLICY_ICMP, 0, &line) != POLICY_DENIED)
+			continue;
+		rule[0] = '\0';
+		for (size_t i = 0; i < pi->n_rules; ++i)
+			if (pi->rules[i].line == line)
+				policy_rule_format(&pi->rules[i], rule, sizeof(rule));
+		if (!rule[0])
+			snprintf(rule, sizeof(rule), "Default = deny");
+		ret = add(r, "wgstar-top policy edit", _("the hub policy refuses %s → %s (a ping): line %u: %s"),
+			  peer_label(la, sizeof(la), a), peer_label(lb, sizeof(lb), b), line, rule);
+	}
+	return ret;
+}
+
 int check_run(const struct check_input *in, struct check_result *out)
 {
 	struct sel s[2];
@@ -351,6 +397,7 @@ int check_run(const struct check_input *in, struct check_result *out)
 		n_sel++;
 	}
 	if ((ret = check_forwarding(in, out)) < 0 || (ret = check_firewall(in, out)) < 0 ||
+	    (ret = check_policy(in, s, n_sel, out)) < 0 ||
 	    (ret = check_overlaps(in, s, n_sel, out)) < 0 || (ret = check_peers(in, s, n_sel, out)) < 0 ||
 	    (ret = check_rp_filter(in, s, n_sel, out)) < 0)
 		check_result_free(out);

@@ -9,6 +9,8 @@
 
 #define CHECK_MAX_DEVICES 8
 
+struct policy_set;
+
 struct check_input {
 	const struct wg_snapshot *snap;
 	struct fwd_state fwd;
@@ -20,6 +22,7 @@ struct check_input {
 	void *route_ctx;
 	const char *peer_a;		/* name, public key (or its start), or address; NULL for all */
 	const char *peer_b;
+	const struct policy_set *policy;	/* the hub policy, or NULL */
 };
 
 /* What a fix is, for a caller that can make it rather than print it. */
@@ -27,7 +30,7 @@ enum check_fix {
 	CHECK_FIX_NONE = 0,		/* none, or a command for people to run (fix) */
 	CHECK_FIX_FORWARD_IPV4,		/* switch IPv4 forwarding on */
 	CHECK_FIX_FORWARD_IPV6,		/* switch IPv6 forwarding on */
-	CHECK_FIX_FIREWALL,		/* what firewall_propose() proposes */
+	CHECK_FIX_FIREWALL,		/* the accept firewall_propose() proposes for the star (check --fix) */
 };
 
 struct check_finding {

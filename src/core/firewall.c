@@ -498,12 +498,11 @@ const char *firewall_change_describe(char *buf, size_t len, const struct firewal
 				 firewall_family_name(c->family), c->table, c->chain, c->iface, c->iface);
 		break;
 	case FIREWALL_POLICY_INSTALL:
-		snprintf(raw, sizeof(raw), _("add table inet %s (the hub policy %s: who may reach whom)"), POLICY_TABLE,
-			 c->fp);
+		snprintf(raw, sizeof(raw), _("add table inet %s (the hub policy: who may reach whom)"), POLICY_TABLE);
 		break;
 	case FIREWALL_POLICY_REPLACE:
-		snprintf(raw, sizeof(raw), _("replace table inet %s (the hub policy, now %s; its counters start over)"),
-			 POLICY_TABLE, c->fp);
+		snprintf(raw, sizeof(raw), _("replace table inet %s (the hub policy changes; its counters start over)"),
+			 POLICY_TABLE);
 		break;
 	case FIREWALL_POLICY_REMOVE:
 		snprintf(raw, sizeof(raw), _("delete table inet %s (no hub policy: peers are judged by the host's firewall alone)"),
@@ -660,7 +659,7 @@ char *firewall_pending_format(const struct firewall_pending *p)
 	for (size_t i = 0; i < p->plan.n; ++i) {
 		const struct firewall_change *c = &p->plan.v[i];
 
-		fprintf(f, "change %s %u", kind_names[c->kind], c->family);
+		fprintf(f, "change %s%s %u", kind_names[c->kind], c->xtables ? "-xtables" : "", c->family);
 		put_field(f, c->table);
 		put_field(f, c->chain);
 		put_field(f, c->iface);
@@ -720,6 +719,11 @@ static int parse_change(struct firewall_pending *p, const char *s)
 
 	if (sscanf(s, "%31s %u%n", kind, &family, &n) != 2 || family > 255)
 		return -EBADMSG;
+	/* An accept written into an iptables-nft chain, as iptables writes it. */
+	if (!strcmp(kind, "accept-star-xtables")) {
+		c.xtables = true;
+		kind[strlen("accept-star")] = '\0';
+	}
 	for (k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); ++k)
 		if (kind_names[k] && !strcmp(kind, kind_names[k]))
 			break;

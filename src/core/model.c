@@ -26,11 +26,13 @@ void wg_device_free(struct wg_device *dev)
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		free(dev->peers[i].allowedips);
 		free(dev->peers[i].name);
+		free(dev->peers[i].groups);
 	}
 	free(dev->peers);
 	free(dev->flows);
 	free(dev->drift);
 	free(dev->drift_error);
+	wg_policy_free(dev->policy);
 	keyidx_free(&dev->index);
 	free(dev);
 }
@@ -159,6 +161,18 @@ void wg_snapshot_free(struct wg_snapshot *snap)
 	free(snap);
 }
 
+void wg_policy_free(struct wg_policy *p)
+{
+	if (!p)
+		return;
+	free(p->rules);
+	free(p->refused);
+	for (uint32_t i = 0; i < p->n_groups; ++i)
+		free(p->groups[i]);
+	free(p->groups);
+	free(p);
+}
+
 static struct wg_device *device_dup(const struct wg_device *src)
 {
 	struct wg_device *dev = wg_device_new(NULL);
@@ -184,6 +198,7 @@ static struct wg_device *device_dup(const struct wg_device *src)
 		*q = *p;
 		q->allowedips = NULL;
 		q->name = NULL;
+		q->groups = NULL;
 		q->cap_allowedips = q->n_allowedips = 0;
 		dev->n_peers = i + 1;
 		if ((p->n_allowedips && !(q->allowedips = malloc(p->n_allowedips * sizeof(*q->allowedips)))) ||

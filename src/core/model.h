@@ -66,6 +66,7 @@ struct wg_peer {
 	uint32_t cap_allowedips;
 	char *name;			/* NULL when unnamed */
 	struct wg_forwarded forwarded;
+	char *groups;			/* the hub policy's groups it is in, "a, b"; NULL for none */
 };
 
 /* A peer that is live but not in the interface's config file, or in the file but not live. */
@@ -73,6 +74,37 @@ struct peer_drift {
 	uint8_t key[WG_KEY_LEN];
 	bool live;			/* live only; else in the file only */
 	char name[64];
+};
+
+/* Refused by the hub policy, from a peer to another (indices into the device's peers) or to the hub. */
+#define WG_REFUSED_HUB UINT32_MAX
+struct wg_refused {
+	uint32_t from;
+	uint32_t to;			/* WG_REFUSED_HUB for the hub itself */
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/* A rule of the hub policy (or its Default, line 0 when implicit) with what its counter says. */
+struct wg_policy_rule {
+	unsigned int line;
+	bool is_default;
+	bool allow;
+	char text[160];			/* "Allow = laptops -> servers tcp/22" */
+	uint64_t packets;		/* new connections it accepted, or packets it refused */
+	uint64_t bytes;
+};
+
+/* What the hub policy does on one interface, when it has a section there. */
+struct wg_policy {
+	bool in_force;			/* the policy table holds this policy: the counters are its own */
+	bool default_allow;
+	struct wg_policy_rule *rules;	/* the Default first */
+	uint32_t n_rules;
+	struct wg_refused *refused;	/* pairs refused in the last two minutes */
+	uint32_t n_refused;
+	char **groups;			/* "laptops: alice, bob", one per group, as the policy writes them */
+	uint32_t n_groups;
 };
 
 struct wg_device {
@@ -95,7 +127,10 @@ struct wg_device {
 	struct peer_drift *drift;	/* live only first, then file only */
 	size_t n_drift;
 	char *drift_error;		/* why drift is unknown (the file is unreadable or malformed) */
+	struct wg_policy *policy;	/* NULL: no hub policy for this interface (or not looked at) */
 };
+
+void wg_policy_free(struct wg_policy *p);
 
 /* IPv4 and IPv6 forwarding of the network namespace the snapshot was taken in. */
 struct fwd_state {

@@ -7,6 +7,7 @@
 #include "counters.h"
 #include "i18n.h"
 #include "policy_compile.h"
+#include "policy_nft.h"
 #include "prefix.h"
 
 /* --- addresses as 16 bytes, network byte order --- */
@@ -960,8 +961,14 @@ int policy_prepare(struct policy_set *ps, const char *text, size_t len, const st
 		if (dev && ps->p.v[i].resolved && (ret = policy_run_tests(&ps->p.v[i], dev, err)) < 0)
 			goto fail;
 	}
-	if (!(flags & POLICY_PREPARE_NO_COMPILE) && (ret = policy_compile(&ps->c, &ps->p, snap, err)) < 0)
-		goto fail;
+	if (!(flags & POLICY_PREPARE_NO_COMPILE)) {
+		if ((ret = policy_compile(&ps->c, &ps->p, snap, err)) < 0)
+			goto fail;
+		if ((ret = policy_nft_fingerprint(&ps->c, ps->fp)) < 0) {
+			policy_compiled_free(&ps->c);
+			goto fail;
+		}
+	}
 	ps->present = true;
 	return 0;
 fail:

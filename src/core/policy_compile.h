@@ -111,6 +111,7 @@ struct policy_set {
 	bool present;			/* there is a policy (a file was read) */
 	struct policy p;
 	struct policy_compiled c;
+	char fp[20];			/* of its table (policy_nft_fingerprint); "" when not compiled */
 };
 
 enum policy_prepare_flags {

@@ -355,6 +355,76 @@ out:
 	return ret;
 }
 
+/* The hub policy: what it refused per pair of peers (or to the hub), what each rule counted. */
+static int put_policy(FILE *out, const struct wg_snapshot *snap)
+{
+	static const char *const refused[] = { "wgstar_policy_refused_packets_total", "wgstar_policy_refused_bytes_total" };
+	static const char *const rules[] = { "wgstar_policy_rule_packets_total", "wgstar_policy_rule_bytes_total" };
+	struct buf b = { 0 };
+	char from[WG_KEY_B64_LEN], to[WG_KEY_B64_LEN], line[16];
+	bool any = false;
+	int ret = 0;
+
+	for (size_t i = 0; i < snap->n_devices; ++i)
+		any |= snap->devices[i]->policy && snap->devices[i]->policy->in_force;
+	if (!any)
+		return 0;
+	for (size_t f = 0; f < 2 && !ret; ++f) {
+		put_family(out, refused[f], "counter",
+			   f ? "Bytes the hub policy refused from one peer to another (to=\"hub\": to the hub), over "
+			       "the pairs refused in the last two minutes." :
+			       "Packets the hub policy refused from one peer to another (to=\"hub\": to the hub), over "
+			       "the pairs refused in the last two minutes.");
+		for (size_t i = 0; i < snap->n_devices && !ret; ++i) {
+			const struct wg_device *dev = snap->devices[i];
+			const struct wg_policy *p = dev->policy;
+
+			for (uint32_t k = 0; p && p->in_force && k < p->n_refused && !ret; ++k) {
+				const struct wg_refused *r = &p->refused[k];
+
+				if (r->from >= dev->n_peers || (r->to != WG_REFUSED_HUB && r->to >= dev->n_peers))
+					continue;
+				key_to_base64(from, dev->peers[r->from].public_key);
+				if (r->to == WG_REFUSED_HUB)
+					strcpy(to, "hub");
+				else
+					key_to_base64(to, dev->peers[r->to].public_key);
+				b.len = 0;
+				if ((ret = buf_put_label(&b, "interface", dev->name, true)) < 0 ||
+				    (ret = buf_put_label(&b, "from", from, false)) < 0 ||
+				    (ret = buf_put_label(&b, "to", to, false)) < 0)
+					break;
+				put_sample(out, refused[f], b.s, b.len, NULL, f ? r->bytes : r->packets);
+			}
+		}
+	}
+	for (size_t f = 0; f < 2 && !ret; ++f) {
+		put_family(out, rules[f], "counter",
+			   f ? "Bytes of the packets each rule of the hub policy decided (line=\"0\": a Default without "
+			       "a line): the first of each new connection it allowed, every one it refused." :
+			       "Packets each rule of the hub policy decided (line=\"0\": a Default without a line): the "
+			       "first of each new connection it allowed, every one it refused.");
+		for (size_t i = 0; i < snap->n_devices && !ret; ++i) {
+			const struct wg_device *dev = snap->devices[i];
+			const struct wg_policy *p = dev->policy;
+
+			for (uint32_t k = 0; p && p->in_force && k < p->n_rules && !ret; ++k) {
+				const struct wg_policy_rule *r = &p->rules[k];
+
+				snprintf(line, sizeof(line), "%u", r->line);
+				b.len = 0;
+				if ((ret = buf_put_label(&b, "interface", dev->name, true)) < 0 ||
+				    (ret = buf_put_label(&b, "line", line, false)) < 0 ||
+				    (ret = buf_put_label(&b, "action", r->allow ? "allow" : "deny", false)) < 0)
+					break;
+				put_sample(out, rules[f], b.s, b.len, NULL, f ? r->bytes : r->packets);
+			}
+		}
+	}
+	free(b.s);
+	return ret;
+}
+
 int prom_write(FILE *out, const struct prom_source *src)
 {
 	const struct wg_snapshot *snap = src->snap;
@@ -401,7 +471,9 @@ int prom_write(FILE *out, const struct prom_source *src)
 	for (size_t i = 0; i < n; ++i)
 		if ((ret = peer_labels(&labels, &rows[i])) < 0)
 			goto out;
-	ret = put_peers(out, rows, n, &labels);
+	if ((ret = put_peers(out, rows, n, &labels)) < 0)
+		goto out;
+	ret = put_policy(out, snap);
 out:
 	free(labels.s);
 	free(online);

@@ -114,7 +114,16 @@ static int json_peer(FILE *out, const struct wg_peer *p, int64_t now)
 	put_u64(out, p->tx_bytes);
 	fputs(",\"persistent_keepalive\":", out);
 	put_u64(out, p->persistent_keepalive);
-	fputs(",\"state\":\"", out);
+	/* Group names are letters, digits and "_.-": no escaping to do. */
+	fputs(",\"groups\":[", out);
+	for (const char *g = p->groups; g && *g;) {
+		size_t n = strcspn(g, ",");
+
+		fprintf(out, "%s\"%.*s\"", g == p->groups ? "" : ",", (int)n, g);
+		g += n;
+		g += strspn(g, ", ");
+	}
+	fputs("],\"state\":\"", out);
 	fputs(peer_state_name(peer_state(p->last_handshake_sec, now)), out);
 	/* null says "not counted" (wgstar's counting table is absent), not zero. */
 	if (!p->forwarded.present) {
@@ -130,6 +139,65 @@ static int json_peer(FILE *out, const struct wg_peer *p, int64_t now)
 	fputs(",\"to_bytes\":", out);
 	put_u64(out, p->forwarded.to_bytes);
 	fputs("}}", out);
+	return 0;
+}
+
+/* "policy": what the hub policy refused and what each rule counted; null without one. */
+static int json_policy(FILE *out, const struct wg_device *dev)
+{
+	const struct wg_policy *p = dev->policy;
+	int ret;
+
+	fputs(",\"policy\":", out);
+	if (!p) {
+		fputs("null", out);
+		return 0;
+	}
+	fprintf(out, "{\"default\":\"%s\",\"in_force\":%s,\"denied\":", p->default_allow ? "allow" : "deny",
+		p->in_force ? "true" : "false");
+	/* null says "not counted": the table in force is not this policy. */
+	if (!p->in_force) {
+		fputs("null,\"rules\":[", out);
+	} else {
+		fputc('[', out);
+		for (uint32_t i = 0, n = 0; i < p->n_refused; ++i) {
+			const struct wg_refused *r = &p->refused[i];
+
+			if (r->from >= dev->n_peers || (r->to != WG_REFUSED_HUB && r->to >= dev->n_peers))
+				continue;
+			fputs(n++ ? ",{\"from\":" : "{\"from\":", out);
+			put_key(out, dev->peers[r->from].public_key);
+			fputs(",\"to\":", out);
+			if (r->to == WG_REFUSED_HUB)
+				fputs("\"hub\"", out);
+			else
+				put_key(out, dev->peers[r->to].public_key);
+			fputs(",\"packets\":", out);
+			put_u64(out, r->packets);
+			fputs(",\"bytes\":", out);
+			put_u64(out, r->bytes);
+			fputc('}', out);
+		}
+		fputs("],\"rules\":[", out);
+	}
+	for (uint32_t i = 0; i < p->n_rules; ++i) {
+		const struct wg_policy_rule *r = &p->rules[i];
+
+		fprintf(out, "%s{\"line\":%u,\"action\":\"%s\",\"rule\":", i ? "," : "", r->line,
+			r->allow ? "allow" : "deny");
+		if ((ret = put_escaped(out, r->text)) < 0)
+			return ret;
+		if (p->in_force) {
+			fputs(",\"packets\":", out);
+			put_u64(out, r->packets);
+			fputs(",\"bytes\":", out);
+			put_u64(out, r->bytes);
+			fputc('}', out);
+		} else {
+			fputs(",\"packets\":null,\"bytes\":null}", out);
+		}
+	}
+	fputs("]}", out);
 	return 0;
 }
 
@@ -159,7 +227,10 @@ static int json_device(FILE *out, const struct wg_device *dev, const struct fwd_
 		if ((ret = json_peer(out, &dev->peers[i], now)) < 0)
 			return ret;
 	}
-	fputs("],\"flows\":", out);
+	fputc(']', out);
+	if ((ret = json_policy(out, dev)) < 0)
+		return ret;
+	fputs(",\"flows\":", out);
 	if (!dev->has_flows) {
 		fputs("null}", out);
 		return 0;

@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "nft.h"
 #include "policy_io.h"
+#include "policy_report.h"
 #include "text.h"
 
 int policy_load_text(struct policy_set *ps, const char *path, const char *text, size_t len,
@@ -93,4 +94,98 @@ int policy_read(struct policy_reading *r)
 	while (ret == -EINTR && ++tries < 5);
 	nft_close(&s);
 	return ret;
+}
+
+int policy_attach(struct wg_snapshot *snap, const struct policy_set *ps)
+{
+	struct policy_reading r = { 0 };
+	struct counters_plan plan = { 0 };
+	bool in_force;
+	int ret, read_ret;
+
+	if (!ps || !ps->present)
+		return 0;
+	read_ret = policy_read(&r);
+	in_force = !read_ret && r.present && ps->fp[0] && !strcmp(r.fp, ps->fp);
+	if (in_force && r.n_denied && (ret = counters_plan_build(&plan, snap)) < 0)
+		goto out;
+	ret = 0;
+	for (size_t i = 0, k = 0; i < ps->p.n && !ret; ++i) {
+		const struct policy_iface *pi = &ps->p.v[i];
+		struct wg_device *dev = wg_snapshot_find_device(snap, pi->name);
+
+		if (!dev || !pi->resolved)
+			continue;
+		/* The Default's chain goes by the interface's place among those compiled. */
+		while (k < ps->c.n && strcmp(ps->c.v[k].name, pi->name))
+			++k;
+		ret = policy_device_report(dev, pi, k, &r, in_force, &plan);
+		k = 0;
+	}
+out:
+	counters_plan_free(&plan);
+	policy_reading_free(&r);
+	return ret ? ret : read_ret;
+}
+
+static uint64_t peers_hash(const struct wg_snapshot *snap)
+{
+	uint64_t h = 1469598103934665603ull;
+
+#define MIX(p, n)                                                                                                  \
+	do {                                                                                                       \
+		const uint8_t *b_ = (const uint8_t *)(p);                                                          \
+		for (size_t k_ = 0; k_ < (n); ++k_)                                                                \
+			h = (h ^ b_[k_]) * 1099511628211ull;                                                       \
+	} while (0)
+	for (size_t d = 0; d < snap->n_devices; ++d) {
+		const struct wg_device *dev = snap->devices[d];
+
+		MIX(dev->name, strnlen(dev->name, IFNAMSIZ) + 1);
+		for (uint32_t i = 0; i < dev->n_peers; ++i) {
+			const struct wg_peer *p = &dev->peers[i];
+
+			MIX(p->public_key, WG_KEY_LEN);
+			if (p->name)
+				MIX(p->name, strlen(p->name) + 1);
+			MIX(&p->n_allowedips, sizeof(p->n_allowedips));
+			MIX(p->allowedips, p->n_allowedips * sizeof(*p->allowedips));
+		}
+	}
+#undef MIX
+	return h;
+}
+
+int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snapshot *snap)
+{
+	const char *p = path ? path : POLICY_PATH;
+	uint64_t h = peers_hash(snap);
+	char *text = NULL, shown[1024];
+	size_t len = 0;
+	int ret;
+
+	if (!c->loaded || h != c->peers || atomic_changed(p, &c->stamp) != 0) {
+		policy_set_free(&c->ps);
+		errmsg_clear(&c->err);
+		c->loaded = true;
+		c->peers = h;
+		ret = atomic_read_stamped(p, &text, &len, &c->stamp);
+		if (ret == -ENOENT && !path)
+			c->ret = 0;
+		else if (ret < 0)
+			c->ret = errmsg_set(&c->err, ret, _("reading %s failed: %s"), text_safe(shown, sizeof(shown), p),
+					    text_strerror(-ret));
+		else
+			c->ret = policy_load_text(&c->ps, p, text, len, snap, POLICY_PREPARE_IGNORE_MISSING, &c->err);
+		free(text);
+	}
+	if (c->ret < 0)
+		return c->ret;
+	return policy_attach(snap, &c->ps);
+}
+
+void policy_cache_clear(struct policy_cache *c)
+{
+	policy_set_free(&c->ps);
+	memset(c, 0, sizeof(*c));
 }

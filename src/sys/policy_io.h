@@ -4,6 +4,7 @@
 #define WGSTAR_POLICY_IO_H
 
 #include <stdbool.h>
+#include "atomic.h"
 #include "errmsg.h"
 #include "policy_compile.h"
 #include "policy_nft.h"
@@ -19,6 +20,27 @@ int policy_load(struct policy_set *ps, const char *path, const struct wg_snapsho
 /* The same for text in hand, named path in messages. */
 int policy_load_text(struct policy_set *ps, const char *path, const char *text, size_t len,
 		     const struct wg_snapshot *snap, unsigned int flags, struct errmsg *err);
+
+/*
+ * Puts the policy into the snapshot: each interface's wg_device.policy (its rules with their
+ * counters, when the table in force is this policy, and the pairs refused) and every peer's
+ * groups. Nothing without a policy. 0, or -errno reading the table (the rest is filled in).
+ */
+int policy_attach(struct wg_snapshot *snap, const struct policy_set *ps);
+
+/* The policy kept from one sample to the next: read again when its file or the peers change. */
+struct policy_cache {
+	bool loaded;
+	struct file_stamp stamp;
+	uint64_t peers;			/* a hash of every interface's peers: keys, names, allowed IPs */
+	struct policy_set ps;
+	int ret;			/* of the last load: 0, or the error in err */
+	struct errmsg err;
+};
+
+/* policy_attach with the cached policy of path (NULL: the default). 0, or why the policy is not used. */
+int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snapshot *snap);
+void policy_cache_clear(struct policy_cache *c);
 
 /* What the policy table holds now: its fingerprint, rule counters, refused pairs. r->present false without it. */
 int policy_read(struct policy_reading *r);

@@ -106,9 +106,12 @@ static void test_firewall_drops(void **state)
 	assert_int_equal(check_run(&in, &r), 0);
 	assert_int_equal(r.n, 3);
 	assert_non_null(strstr(r.v[0].text, "chain inet filter fwd (nftables) drops forwarded packets by policy"));
-	assert_non_null(strstr(r.v[0].fix, "wgstar-top firewall apply"));
+	assert_non_null(strstr(r.v[0].fix, "wgstar-top check --fix"));
+	assert_int_equal(r.v[0].kind, CHECK_FIX_FIREWALL);
 	assert_non_null(strstr(r.v[1].text, "(iptables-nft)"));
-	assert_string_equal(r.v[1].fix, "iptables -A FORWARD -i wg0 -o wg0 -j ACCEPT");
+	/* iptables-nft's chain too is changed by --fix, as iptables would change it */
+	assert_string_equal(r.v[1].fix, "wgstar-top check --fix (iptables -A FORWARD -i wg0 -o wg0 -j ACCEPT, shown first)");
+	assert_int_equal(r.v[1].kind, CHECK_FIX_FIREWALL);
 	assert_non_null(strstr(r.v[2].text, "has rules that drop"));
 	assert_string_equal(r.v[2].fix, "");
 	check_result_free(&r);

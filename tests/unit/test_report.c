@@ -78,8 +78,23 @@ static void test_json_schema(void **state)
 {
 	struct wg_snapshot *snap = make_snapshot();
 	struct fwd_state fwd = { .ipv4 = 1, .ipv6 = -1 };
-	char *text = capture(report_json, snap, &fwd);
-	struct json_object *root = json_tokener_parse(text), *ifs, *dev, *peers, *p, *ips;
+	struct wg_policy *pol = calloc(1, sizeof(*pol));
+	char *text;
+	struct json_object *root, *ifs, *dev, *peers, *p, *ips;
+
+	snap->devices[0]->peers[0].groups = strdup("laptops, admins");
+	pol->in_force = true;
+	pol->rules = calloc(2, sizeof(*pol->rules));
+	pol->n_rules = 2;
+	pol->rules[0] = (struct wg_policy_rule){ .line = 2, .is_default = true, .text = "Default = deny", .packets = 9 };
+	pol->rules[1] = (struct wg_policy_rule){ .line = 5, .allow = true, .text = "Allow = laptops -> servers tcp/22" };
+	pol->refused = calloc(2, sizeof(*pol->refused));
+	pol->n_refused = 2;
+	pol->refused[0] = (struct wg_refused){ 0, 1, 3, 180 };
+	pol->refused[1] = (struct wg_refused){ 0, WG_REFUSED_HUB, 10, 600 };
+	snap->devices[0]->policy = pol;
+	text = capture(report_json, snap, &fwd);
+	root = json_tokener_parse(text);
 	char b64[WG_KEY_B64_LEN];
 
 	assert_non_null(root);
@@ -121,8 +136,30 @@ static void test_json_schema(void **state)
 	assert_int_equal(json_object_get_int(get(p, "persistent_keepalive")), 25);
 	assert_string_equal(json_object_get_string(get(p, "state")), "online");
 	assert_null(get(p, "forwarded"));
+	assert_int_equal(json_object_array_length(get(p, "groups")), 2);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(get(p, "groups"), 1)), "admins");
+	/* the policy: what it refused, to a peer and to the hub, and each rule's counter */
+	{
+		struct json_object *jp = get(dev, "policy"), *d, *r;
+
+		assert_string_equal(json_object_get_string(get(jp, "default")), "deny");
+		assert_true(json_object_get_boolean(get(jp, "in_force")));
+		d = get(jp, "denied");
+		assert_int_equal(json_object_array_length(d), 2);
+		assert_string_equal(json_object_get_string(get(json_object_array_get_idx(d, 0), "to")),
+				    "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=");
+		assert_int_equal(json_object_get_int64(get(json_object_array_get_idx(d, 0), "packets")), 3);
+		assert_string_equal(json_object_get_string(get(json_object_array_get_idx(d, 1), "to")), "hub");
+		assert_int_equal(json_object_get_int64(get(json_object_array_get_idx(d, 1), "bytes")), 600);
+		r = get(jp, "rules");
+		assert_int_equal(json_object_array_length(r), 2);
+		assert_string_equal(json_object_get_string(get(json_object_array_get_idx(r, 1), "rule")),
+				    "Allow = laptops -> servers tcp/22");
+		assert_int_equal(json_object_get_int(get(json_object_array_get_idx(r, 1), "line")), 5);
+	}
 
 	p = json_object_array_get_idx(peers, 1);
+	assert_int_equal(json_object_array_length(get(p, "groups")), 0);
 	assert_null(get(p, "name"));
 	assert_null(get(p, "endpoint"));
 	assert_false(json_object_get_boolean(get(p, "preshared_key")));
@@ -149,7 +186,7 @@ static void test_json_empty(void **state)
 	free(text);
 	wg_snapshot_add_device(snap, wg_device_new("wg1"));
 	text = capture(report_json, snap, &fwd);
-	assert_non_null(strstr(text, "\"peers\":[],\"flows\":null}"));
+	assert_non_null(strstr(text, "\"peers\":[],\"policy\":null,\"flows\":null}"));
 	assert_non_null(strstr(text, "\"public_key\":null"));
 	free(text);
 	wg_snapshot_free(snap);

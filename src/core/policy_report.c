@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The hub policy in the snapshot: every peer's groups, each rule's counter, the pairs refused. No I/O. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy_report.h"
+#include "prefix.h"
+
+static int append(char **s, const char *name)
+{
+	size_t old = *s ? strlen(*s) : 0, add = strlen(name) + (old ? 2 : 0);
+	char *n = realloc(*s, old + add + 1);
+
+	if (!n)
+		return -ENOMEM;
+	snprintf(n + old, add + 1, "%s%s", old ? ", " : "", name);
+	*s = n;
+	return 0;
+}
+
+int policy_peer_groups(const struct policy_iface *pi, struct wg_device *dev)
+{
+	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+		free(dev->peers[i].groups);
+		dev->peers[i].groups = NULL;
+	}
+	/* Members by key through the device's index; prefixes against every peer. Once per group. */
+	for (size_t g = 0; g < pi->n_groups; ++g) {
+		const struct policy_group *gr = &pi->groups[g];
+
+		for (size_t m = 0; m < gr->n_members; ++m) {
+			const struct policy_ref *r = &gr->members[m];
+
+			if (r->kind == POLICY_REF_PEER) {
+				struct wg_peer *p = wg_device_find_peer(dev, r->key);
+				const char *last;
+
+				if (!p)
+					continue;
+				/* Named twice in one group: once. */
+				last = p->groups ? strrchr(p->groups, ' ') : NULL;
+				if (p->groups && !strcmp(last ? last + 1 : p->groups, gr->name))
+					continue;
+				if (append(&p->groups, gr->name) < 0)
+					return -ENOMEM;
+			} else if (r->kind == POLICY_REF_PREFIX) {
+				for (uint32_t i = 0; i < dev->n_peers; ++i) {
+					struct wg_peer *p = &dev->peers[i];
+					const char *last = p->groups ? strrchr(p->groups, ' ') : NULL;
+					bool in = false;
+
+					for (uint32_t a = 0; a < p->n_allowedips && !in; ++a)
+						in = prefix_overlap(&r->prefix, &p->allowedips[a]);
+					if (!in || (p->groups && !strcmp(last ? last + 1 : p->groups, gr->name)))
+						continue;
+					if (append(&p->groups, gr->name) < 0)
+						return -ENOMEM;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static const struct policy_hits *hits_of(const struct policy_reading *r, const char *chain)
+{
+	for (size_t i = 0; i < r->n_hits; ++i)
+		if (!strcmp(r->hits[i].chain, chain))
+			return &r->hits[i];
+	return NULL;
+}
+
+/* The peer of an address on this device, or -1. */
+static int64_t owner(const struct counters_plan *plan, const struct wg_device *dev, uint8_t family, const uint8_t *a)
+{
+	const struct counters_range *range = counters_plan_find(plan, dev->name, family, a);
+
+	return range ? (int64_t)range->peer : -1;
+}
+
+static int add_refused(struct wg_policy *p, uint32_t from, uint32_t to, uint64_t packets, uint64_t bytes)
+{
+	struct wg_refused *v;
+
+	for (uint32_t i = 0; i < p->n_refused; ++i)
+		if (p->refused[i].from == from && p->refused[i].to == to) {
+			p->refused[i].packets += packets;
+			p->refused[i].bytes += bytes;
+			return 0;
+		}
+	if (!(p->n_refused & (p->n_refused - 1)) || !p->n_refused) {
+		v = realloc(p->refused, (p->n_refused ? p->n_refused * 2 : 4) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->refused = v;
+	}
+	p->refused[p->n_refused++] = (struct wg_refused){ from, to, packets, bytes };
+	return 0;
+}
+
+int policy_device_report(struct wg_device *dev, const struct policy_iface *pi, size_t index,
+			 const struct policy_reading *r, bool in_force, const struct counters_plan *plan)
+{
+	struct wg_policy *p = calloc(1, sizeof(*p));
+	char chain[32];
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	wg_policy_free(dev->policy);
+	dev->policy = p;
+	p->in_force = in_force;
+	p->default_allow = pi->default_allow;
+	p->rules = calloc(pi->n_rules + 1, sizeof(*p->rules));
+	if (!p->rules)
+		return -ENOMEM;
+	p->n_rules = (uint32_t)pi->n_rules + 1;
+	p->rules[0].is_default = true;
+	p->rules[0].allow = pi->default_allow;
+	p->rules[0].line = pi->default_line;
+	snprintf(p->rules[0].text, sizeof(p->rules[0].text), "Default = %s", pi->default_allow ? "allow" : "deny");
+	for (size_t i = 0; i < pi->n_rules; ++i) {
+		p->rules[i + 1].line = pi->rules[i].line;
+		p->rules[i + 1].allow = pi->rules[i].allow;
+		policy_rule_format(&pi->rules[i], p->rules[i + 1].text, sizeof(p->rules[i + 1].text));
+	}
+	if ((ret = policy_peer_groups(pi, dev)) < 0)
+		return ret;
+	p->groups = calloc(pi->n_groups + 1, sizeof(*p->groups));
+	if (!p->groups)
+		return -ENOMEM;
+	for (size_t g = 0; g < pi->n_groups; ++g) {
+		char *line = NULL;
+
+		if (append(&line, pi->groups[g].name) < 0)
+			return -ENOMEM;
+		for (size_t m = 0; m < pi->groups[g].n_members; ++m) {
+			char *next;
+
+			if (asprintf(&next, "%s%s %s", line, m ? "," : ":", pi->groups[g].members[m].text) < 0) {
+				free(line);
+				return -ENOMEM;
+			}
+			free(line);
+			line = next;
+		}
+		p->groups[p->n_groups++] = line;
+	}
+	if (!in_force || !r)
+		return 0;
+	for (uint32_t i = 0; i < p->n_rules; ++i) {
+		const struct policy_hits *h;
+
+		if (i)
+			snprintf(chain, sizeof(chain), "line%u", p->rules[i].line);
+		else
+			snprintf(chain, sizeof(chain), "i%zu_default", index);
+		if ((h = hits_of(r, chain))) {
+			p->rules[i].packets = h->packets;
+			p->rules[i].bytes = h->bytes;
+		}
+	}
+	for (size_t i = 0; i < r->n_denied; ++i) {
+		const struct policy_denied *d = &r->denied[i];
+		int64_t from = owner(plan, dev, d->family, d->saddr), to;
+
+		if (from < 0)
+			continue;
+		to = owner(plan, dev, d->family, d->daddr);
+		if ((ret = add_refused(p, (uint32_t)from, to < 0 ? WG_REFUSED_HUB : (uint32_t)to, d->packets, d->bytes)) < 0)
+			return ret;
+	}
+	return 0;
+}
