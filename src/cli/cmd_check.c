@@ -42,7 +42,9 @@ int cmd_check(const struct cmd *c, const struct cmd_args *a)
 				text_safe(sa, sizeof(sa), r.unknown));
 	} else if (ret < 0) {
 		ret = cmd_error("%s", text_strerror(-ret));
-	} else if (!r.n) {
+	} else if (!check_causes(&r)) {
+		for (size_t i = 0; i < r.n; ++i)
+			printf("%s\n", r.v[i].text);
 		if (in.peer_b)
 			printf(_("nothing found that keeps %s and %s apart\n"), text_safe(sa, sizeof(sa), in.peer_a),
 			       text_safe(sb, sizeof(sb), in.peer_b));

@@ -94,28 +94,6 @@ static void describe_pending(FILE *out, const struct firewall_pending *p)
 	print_changes(out, &p->plan, "  ");
 }
 
-/* The operator's own ssh session refused by the policy: a warning. */
-static void policy_lockout(const struct policy_set *ps, const struct wg_snapshot *snap)
-{
-	struct session s;
-	struct wg_allowedip client = { 0 };
-	char warn[512];
-
-	if (!ps || !ps->present)
-		return;
-	session_find(&s);
-	if (!s.ssh)
-		return;
-	client.family = (uint16_t)s.family;
-	client.cidr = s.family == AF_INET ? 32 : 128;
-	if (s.family == AF_INET)
-		client.ip4 = s.client4;
-	else
-		client.ip6 = s.client6;
-	if (policy_lockout_warning(ps, snap, &client, s.server_port, warn, sizeof(warn)))
-		fputs(warn, stderr);
-}
-
 static int apply(const struct cmd_args *a, struct firewall_plan *plan, struct wg_snapshot *snap, unsigned int wants,
 		 const struct policy_set *ps)
 {
@@ -147,7 +125,8 @@ static int apply(const struct cmd_args *a, struct firewall_plan *plan, struct wg
 	}
 	if (firewall_lockout_warnings(plan, snap, session_ssh_port(), warn, sizeof(warn)))
 		fputs(warn, stderr);
-	policy_lockout(ps, snap);
+	if (policy_session_warning(ps, snap, warn, sizeof(warn)))
+		fputs(warn, stderr);
 	ret = cmd_confirm(_("Apply this change? It is rolled back unless confirmed."), a->opt[OPT_YES]);
 	if (ret <= 0) {
 		ret = cmd_error(ret == -ENOTTY ? _("not applying without a terminal to ask on; use --yes") :

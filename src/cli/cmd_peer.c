@@ -96,6 +96,7 @@ static int add(struct peer_opts *o, struct peerops_ctx *ctx)
 		.keepalive = a->opt[OPT_KEEPALIVE] ? (uint16_t)a->num[OPT_KEEPALIVE] : 0,
 		.endpoint = a->opt[OPT_ENDPOINT],
 		.dns = a->opt[OPT_DNS],
+		.groups = a->opt[OPT_GROUP],
 	};
 	struct peer_add_result res;
 	char b64[WG_KEY_B64_LEN], endpoint[256], name[256], file[512];
@@ -120,6 +121,8 @@ static int add(struct peer_opts *o, struct peerops_ctx *ctx)
 		 res.address);
 	if (ctx->err.text[0])
 		cmd_note("%s", ctx->err.text);
+	if (ctx->policy_note[0])
+		cmd_note("%s", ctx->policy_note);
 	if (client_config) {
 		/* A new file, mode 0600 from the start: it holds a private key. */
 		if ((ret = atomic_create(client_config, res.client_config, strlen(res.client_config), 0600)) < 0) {
@@ -161,6 +164,8 @@ static int remove_peer(struct peer_opts *o, struct peerops_ctx *ctx)
 	if (ctx->err.text[0])
 		cmd_note("%s", ctx->err.text);
 	printf(_("removed %s (%s) from %s\n"), text_safe(shown, sizeof(shown), name), b64, o->shown_iface);
+	if (ctx->policy_note[0])
+		cmd_note("%s", ctx->policy_note);
 	return EXIT_SUCCESS;
 }
 
@@ -236,6 +241,7 @@ int cmd_peer(const struct cmd *c, const struct cmd_args *a)
 	ctx.config_path = a->opt[OPT_CONFIG];
 	ctx.names_path = a->opt[OPT_NAMES] ? a->opt[OPT_NAMES] : NAMES_STORE_PATH;
 	ctx.settings_path = a->opt[OPT_SETTINGS] ? a->opt[OPT_SETTINGS] : PEEROPS_SETTINGS_PATH;
+	ctx.policy_path = a->opt[OPT_POLICY];
 
 	if (!strcmp(o.action, "add"))
 		return add(&o, &ctx);
@@ -259,5 +265,7 @@ int cmd_peer(const struct cmd *c, const struct cmd_args *a)
 	else
 		printf(_("%s now has allowed IPs %s\n"), text_safe(shown, sizeof(shown), name),
 		       text_safe(prefixes, sizeof(prefixes), o.args[1]));
+	if (ctx.policy_note[0])
+		cmd_note("%s", ctx.policy_note);
 	return EXIT_SUCCESS;
 }

@@ -83,6 +83,7 @@ struct console {
 	/* The firewall change previewed last, with the snapshot it was proposed for. */
 	struct firewall_plan plan;
 	struct wg_snapshot *plan_snap;
+	struct policy_set plan_policy;	/* the policy the plan puts in, compiled for plan_snap */
 	char iface[IFNAMSIZ];		/* the interface a peer change is for */
 };
 
@@ -380,6 +381,7 @@ static void plan_drop(struct console *con)
 	firewall_plan_free(&con->plan);
 	wg_snapshot_free(con->plan_snap);
 	con->plan_snap = NULL;
+	policy_set_free(&con->plan_policy);
 }
 
 static void send_error(struct console *con, int ret, const char *what)
@@ -424,8 +426,22 @@ static void firewall_preview(struct console *con)
 	plan_drop(con);
 	if (plan_snapshot(con) < 0)
 		return;
-	ret = firewall_propose(&con->plan, con->plan_snap, FIREWALL_WANT_COUNTING | FIREWALL_WANT_ACCEPT, NULL);
-	if (!ret && !con->plan.n) {
+	if (app->req.value) {
+		ret = firewall_propose(&con->plan, con->plan_snap, FIREWALL_WANT_ACCEPT, NULL);
+	} else {
+		struct errmsg perr;
+
+		/* A policy that does not check out changes nothing: say why, propose nothing. */
+		ret = policy_load(&con->plan_policy, con->opts->policy_path, con->plan_snap, 0, &perr);
+		if (ret < 0) {
+			say(con, "%s", errmsg_or(&perr, ret));
+			return;
+		}
+		ret = firewall_propose(&con->plan, con->plan_snap,
+				       FIREWALL_WANT_COUNTING | FIREWALL_WANT_ACCEPT | FIREWALL_WANT_POLICY,
+				       con->plan_policy.present ? &con->plan_policy.c : NULL);
+	}
+	if (!ret && !con->plan.n && !app->req.value) {
 		firewall_plan_free(&con->plan);
 		remove = true;
 		ret = firewall_propose(&con->plan, con->plan_snap, FIREWALL_WANT_REMOVE, NULL);
@@ -459,6 +475,11 @@ static void firewall_preview(struct console *con)
 	if (fclose(f) || ret < 0)
 		goto nomem;
 	firewall_lockout_warnings(&con->plan, con->plan_snap, session_ssh_port(), warn, sizeof(warn));
+	{
+		size_t used = strlen(warn);
+
+		policy_session_warning(&con->plan_policy, con->plan_snap, warn + used, sizeof(warn) - used);
+	}
 	for (char *p = warn; *p; ++p)
 		if (*p == '\n')
 			*p = p[1] ? ' ' : '\0';
@@ -613,6 +634,8 @@ static void check(struct console *con)
 	struct check_input in = { 0 };
 	struct check_result res = { 0 };
 	struct check_env env;
+	struct policy_set ps = { 0 };
+	struct errmsg perr;
 	char a[WG_KEY_B64_LEN], b[WG_KEY_B64_LEN], la[64], lb[64], title[APP_TEXT_MAX];
 	int ret;
 
@@ -622,6 +645,10 @@ static void check(struct console *con)
 	key_to_base64(b, r->peer_b);
 	in.peer_a = a;
 	in.peer_b = r->with_b ? b : NULL;
+	/* The policy's verdict for the pair, from the file as it is now; a bad one is left out. */
+	if (policy_load(&ps, con->opts->policy_path, app->snap,
+			POLICY_PREPARE_IGNORE_MISSING | POLICY_PREPARE_NO_COMPILE, &perr) == 0)
+		in.policy = &ps;
 	check_gather(&in, &env, app->snap, time(NULL));
 	ret = check_run(&in, &res);
 	if (ret == -ENOENT)
@@ -641,6 +668,7 @@ static void check(struct console *con)
 out:
 	check_result_free(&res);
 	check_env_free(&env);
+	policy_set_free(&ps);
 }
 
 /* --- peers --- */
@@ -661,6 +689,7 @@ static bool peer_ctx(struct console *con, struct peerops_ctx *ctx)
 	ctx->config_path = con->opts->sample.iface ? con->opts->sample.config_path : NULL;
 	ctx->names_path = con->opts->sample.names_path;
 	ctx->settings_path = con->opts->settings_path;
+	ctx->policy_path = con->opts->policy_path;
 	return true;
 }
 
@@ -704,6 +733,8 @@ static size_t add_field_of(int ret, const struct peer_add_req *req)
 	case -EADDRINUSE:
 	case -ENOSPC:
 		return APP_ADD_ADDRESS;
+	case -ESRCH:
+		return APP_ADD_GROUPS;
 	case -EEXIST:
 		/* A name in use, or a pasted key that is a peer already. */
 		return req->public_key ? APP_ADD_PUBLIC_KEY : APP_ADD_NAME;
@@ -732,6 +763,7 @@ static void peer_add(struct console *con)
 	req.endpoint = f[APP_ADD_ENDPOINT].buf;
 	/* Empty is none, not the settings' DNS: the form showed that and the operator cleared it. */
 	req.dns = f[APP_ADD_DNS].buf;
+	req.groups = f[APP_ADD_GROUPS].buf[0] ? f[APP_ADD_GROUPS].buf : NULL;
 	/* Everything checked first, the form still open: a mistake costs nothing but a correction. */
 	req.dry_run = true;
 	ret = peerops_add(&ctx, &req, &res);
@@ -763,6 +795,8 @@ static void peer_add(struct console *con)
 		    req.name, text_strerror(ENOMEM));
 	} else if (ctx.err.text[0]) {
 		say(con, "%s", ctx.err.text);
+	} else if (ctx.policy_note[0]) {
+		say(con, _("added %s to %s: %.16s...; %s"), req.name, ctx.iface, b64, ctx.policy_note);
 	} else {
 		say(con, _("added %s to %s: %.16s..., allowed IPs %s%s"), req.name, ctx.iface, b64, res.address, kept);
 	}

@@ -30,7 +30,7 @@
 #define APP_TEXT_MAX 160
 #define APP_LONG_TEXT_MAX 640	/* a question or a warning: a few lines in a dialog */
 #define APP_MODAL_DEPTH 4
-#define APP_FORM_FIELDS 8
+#define APP_FORM_FIELDS 9
 #define APP_FIELD_MAX 256
 
 /* What a key handler asks of the loop; handlers never draw. */
@@ -75,6 +75,7 @@ enum app_add_field {
 	APP_ADD_KEEPALIVE,
 	APP_ADD_ENDPOINT,
 	APP_ADD_DNS,
+	APP_ADD_GROUPS,			/* groups of the hub policy the peer joins */
 	APP_ADD_N_FIELDS,
 };
 
@@ -86,7 +87,7 @@ enum app_edit_field {
 struct app_req {
 	enum app_request what;
 	bool ipv6;			/* APP_REQ_FORWARD: IPv6 rather than IPv4 */
-	int value;			/* 0 or 1 */
+	int value;			/* 0 or 1; FIREWALL_PREVIEW: 1 for the star's accept alone (a check's fix) */
 	bool persist;			/* also under the sysctl.d file */
 	uint8_t peer_a[WG_KEY_LEN];	/* APP_REQ_CHECK */
 	bool with_b;			/* false: A with every other peer */
@@ -207,6 +208,7 @@ enum app_view {
 	VIEW_MAIN = 0,
 	VIEW_DETAIL,
 	VIEW_HELP,
+	VIEW_POLICY,			/* the hub policy of the interface, with its counters */
 };
 
 enum app_column {

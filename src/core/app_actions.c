@@ -58,6 +58,13 @@ static int key_help(struct app *app, int key)
 	return APP_REDRAW;
 }
 
+static int key_policy(struct app *app, int key)
+{
+	app->view = app->view == VIEW_POLICY ? VIEW_MAIN : VIEW_POLICY;
+	app->help_top = 0;
+	return APP_REDRAW;
+}
+
 static int key_move(struct app *app, int key)
 {
 	int64_t row = app_selected_row(app), page = app->page_rows > 1 ? app->page_rows - 1 : 1;
@@ -192,6 +199,7 @@ static int key_firewall(struct app *app, int key)
 		app_say(app, _("a firewall change waits for confirmation: c keeps it, u undoes it"));
 		return APP_REDRAW;
 	}
+	app->req.value = 0;
 	return app_request(app, APP_REQ_FIREWALL_PREVIEW);
 }
 
@@ -328,6 +336,10 @@ static bool validate_add(const struct app_form *f, char *err, size_t len, size_t
 				  _("the client config needs the hub's public endpoint, HOST:PORT"));
 	if (clientconf_check_endpoint(v[APP_ADD_ENDPOINT].buf) < 0)
 		return app_form_error(err, len, field, APP_ADD_ENDPOINT, _("not an endpoint (HOST:PORT)"));
+	if (strspn(v[APP_ADD_GROUPS].buf, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-, ") !=
+	    strlen(v[APP_ADD_GROUPS].buf))
+		return app_form_error(err, len, field, APP_ADD_GROUPS,
+				      _("group names are letters, digits, '_', '.' and '-', separated by commas"));
 	return true;
 }
 
@@ -358,6 +370,7 @@ void app_peer_add_form(struct app *app, const char *endpoint, const char *dns, c
 	app_field_hint(app, app_form_add(app, _("Keepalive"), 5, NULL), _("empty: none; else the hub pings every N s"));
 	app_field_hint(app, app_form_add(app, _("Endpoint"), 0, endpoint), _("the hub's public HOST:PORT (needed)"));
 	app_field_hint(app, app_form_add(app, _("DNS"), 0, dns), _("none"));
+	app_field_hint(app, app_form_add(app, _("Groups"), 0, NULL), _("none; a,b: groups of the hub policy it joins"));
 }
 
 static int key_add(struct app *app, int key)
@@ -501,6 +514,7 @@ const struct app_binding app_bindings[] = {
 	{ { 'e' }, "e", N_("edit the selected peer's name and allowed IPs"), key_edit, true },
 	{ { 'D', AK_DELETE }, "D Del", N_("remove the selected peer, after asking"), key_remove, true },
 	{ { 'd' }, "d", N_("drift: peers live only or in the config file only; reconcile"), key_drift },
+	{ { 'P' }, "P", N_("the hub policy: rules, counters, refused"), key_policy },
 };
 
 const size_t app_n_bindings = sizeof(app_bindings) / sizeof(app_bindings[0]);
@@ -607,6 +621,8 @@ int app_step(struct app *app, int what, int arg)
 				app_say(app, _("a firewall change waits for confirmation: c keeps it, u undoes it"));
 				return APP_REDRAW;
 			}
+			/* The finding's own fix: the star's accept, nothing else. */
+			app->req.value = 1;
 			return app_request(app, APP_REQ_FIREWALL_PREVIEW);
 		}
 		if (arg == CHECK_FIX_FORWARD_IPV4 || arg == CHECK_FIX_FORWARD_IPV6) {
@@ -652,7 +668,7 @@ int app_key(struct app *app, int key)
 	if (app->filter_editing)
 		return filter_key(app, key);
 	app->message[0] = '\0';
-	if (app->view == VIEW_HELP && key != 'q' && key != AK_F10)
+	if ((app->view == VIEW_HELP || app->view == VIEW_POLICY) && key != 'q' && key != AK_F10)
 		return app_help_key(app, key);
 	if (!(b = app_binding_of(key)))
 		return 0;

@@ -285,8 +285,8 @@ int app_show_check(struct app *app, const char *title, const struct check_result
 	char line[sizeof(r->v[0].text) + sizeof(r->v[0].fix) + 64];
 
 	app_pager_open(app, title, true, true);
-	if (!r->n)
-		return app_pager_add(app, APP_LINE_TEXT, 0, 0, _("nothing found that keeps them apart"));
+	if (!check_causes(r) && app_pager_add(app, APP_LINE_TEXT, 0, 0, _("nothing found that keeps them apart")) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < r->n; ++i) {
 		const struct check_finding *f = &r->v[i];
 		const char *how = f->kind == CHECK_FIX_FORWARD_IPV4 ? _("Enter switches IPv4 forwarding on") :

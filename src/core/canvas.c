@@ -11,14 +11,14 @@ static const uint32_t glyphs_utf8[N_GLYPHS] = {
 	[G_HLINE] = 0x2500, [G_VLINE] = 0x2502, [G_TL] = 0x250c, [G_TR] = 0x2510,
 	[G_BL] = 0x2514, [G_BR] = 0x2518, [G_DIAG_UP] = 0x2571, [G_DIAG_DOWN] = 0x2572,
 	[G_BULLET] = 0x25cf, [G_ARROW_UP] = 0x2191, [G_ARROW_DOWN] = 0x2193, [G_ELLIPSIS] = 0x2026,
-	[G_TEE_DOWN] = 0x252c, [G_TEE_UP] = 0x2534,
+	[G_TEE_DOWN] = 0x252c, [G_TEE_UP] = 0x2534, [G_CROSS] = 0x2717,
 };
 
 static const uint32_t glyphs_ascii[N_GLYPHS] = {
 	[G_HLINE] = '-', [G_VLINE] = '|', [G_TL] = '+', [G_TR] = '+',
 	[G_BL] = '+', [G_BR] = '+', [G_DIAG_UP] = '/', [G_DIAG_DOWN] = '\\',
 	[G_BULLET] = 'o', [G_ARROW_UP] = '^', [G_ARROW_DOWN] = 'v', [G_ELLIPSIS] = '~',
-	[G_TEE_DOWN] = '+', [G_TEE_UP] = '+',
+	[G_TEE_DOWN] = '+', [G_TEE_UP] = '+', [G_CROSS] = 'x',
 };
 
 int canvas_init(struct canvas *c, int w, int h, bool utf8)

@@ -52,7 +52,7 @@ struct canvas {
 /* Line-drawing glyphs, as code points; ASCII forms when the canvas is not UTF-8. */
 enum glyph {
 	G_HLINE, G_VLINE, G_TL, G_TR, G_BL, G_BR, G_DIAG_UP, G_DIAG_DOWN,
-	G_BULLET, G_ARROW_UP, G_ARROW_DOWN, G_ELLIPSIS, G_TEE_DOWN, G_TEE_UP,
+	G_BULLET, G_ARROW_UP, G_ARROW_DOWN, G_ELLIPSIS, G_TEE_DOWN, G_TEE_UP, G_CROSS,
 	N_GLYPHS,
 };
 

@@ -41,6 +41,7 @@ static int add(struct check_result *r, const char *fix, const char *fmt, ...)
 	text_escape(v->text, sizeof(v->text), text, strlen(text));
 	snprintf(v->fix, sizeof(v->fix), "%s", fix ? fix : "");
 	v->kind = CHECK_FIX_NONE;
+	v->info = false;
 	return 0;
 }
 
@@ -352,6 +353,7 @@ static int check_policy(const struct check_input *in, const struct sel *s, size_
 	for (int k = 0; k < 2 && !ret; ++k) {
 		const struct wg_peer *a = &dev->peers[s[k].peer], *b = &dev->peers[s[1 - k].peer];
 		struct policy_point pa = { 0 }, pb = { 0 };
+		enum policy_verdict v;
 		unsigned int line;
 		bool found = false;
 
@@ -364,16 +366,24 @@ static int check_policy(const struct check_input *in, const struct sel *s, size_
 					pa.addr.cidr = pb.addr.cidr = pa.addr.family == AF_INET ? 32 : 128;
 					found = true;
 				}
-		if (!found || policy_verdict(pi, dev, &pa, &pb, POLICY_ICMP, 0, &line) != POLICY_DENIED)
+		if (!found)
 			continue;
+		v = policy_verdict(pi, dev, &pa, &pb, POLICY_ICMP, 0, &line);
 		rule[0] = '\0';
 		for (size_t i = 0; i < pi->n_rules; ++i)
 			if (pi->rules[i].line == line)
 				policy_rule_format(&pi->rules[i], rule, sizeof(rule));
 		if (!rule[0])
-			snprintf(rule, sizeof(rule), "Default = deny");
-		ret = add(r, "wgstar-top policy edit", _("the hub policy refuses %s → %s (a ping): line %u: %s"),
-			  peer_label(la, sizeof(la), a), peer_label(lb, sizeof(lb), b), line, rule);
+			snprintf(rule, sizeof(rule), "Default = %s", v == POLICY_DENIED ? "deny" : "allow");
+		if (v == POLICY_DENIED) {
+			ret = add(r, "wgstar-top policy edit", _("the hub policy refuses %s → %s (a ping): line %u: %s"),
+				  peer_label(la, sizeof(la), a), peer_label(lb, sizeof(lb), b), line, rule);
+		} else {
+			ret = add(r, NULL, _("the hub policy lets %s → %s through (a ping): line %u: %s"),
+				  peer_label(la, sizeof(la), a), peer_label(lb, sizeof(lb), b), line, rule);
+			if (!ret)
+				r->v[r->n - 1].info = true;
+		}
 	}
 	return ret;
 }
@@ -402,6 +412,15 @@ int check_run(const struct check_input *in, struct check_result *out)
 	    (ret = check_rp_filter(in, s, n_sel, out)) < 0)
 		check_result_free(out);
 	return ret;
+}
+
+size_t check_causes(const struct check_result *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; ++i)
+		n += !r->v[i].info;
+	return n;
 }
 
 void check_result_free(struct check_result *r)

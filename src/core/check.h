@@ -37,6 +37,7 @@ struct check_finding {
 	char text[512];
 	char fix[1400];			/* empty when there is none */
 	enum check_fix kind;
+	bool info;			/* says what is, no cause: the policy's verdict that lets it through */
 };
 
 struct check_result {
@@ -48,5 +49,7 @@ struct check_result {
 /* 0 with the findings in out (free with check_result_free), or -ENOMEM; -ENOENT: see out->unknown. */
 int check_run(const struct check_input *in, struct check_result *out);
 void check_result_free(struct check_result *r);
+/* The findings that are causes (not the policy's verdicts that let traffic through). */
+size_t check_causes(const struct check_result *r);
 
 #endif

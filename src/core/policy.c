@@ -750,3 +750,223 @@ const char *policy_groups_of(const struct policy_iface *pi, const struct wg_peer
 	}
 	return buf;
 }
+
+/* --- edits that keep every other byte of the file --- */
+
+struct span {
+	size_t start, end;		/* bytes of a member or side, quotes included */
+};
+
+/* Whether [s, e) (a member or side as written, maybe quoted) names the peer `name`. */
+static bool names(const char *s, const char *e, const char *name)
+{
+	char ref[POLICY_NAME_MAX + 48];
+
+	return copy_ref(ref, sizeof(ref), s, e) && !strcmp(ref, name);
+}
+
+struct editbuf {
+	char *v;
+	size_t n, cap;
+	int ret;
+};
+
+static void put(struct editbuf *b, const char *s, size_t n)
+{
+	if (b->ret)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->n + n + 1) * 2;
+		char *v = realloc(b->v, cap);
+
+		if (!v) {
+			b->ret = -ENOMEM;
+			return;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	memcpy(b->v + b->n, s, n);
+	b->n += n;
+	b->v[b->n] = '\0';
+}
+
+/* The members of a Group line's value [s, e): their spans, trimmed. */
+static size_t member_spans(const char *base, const char *s, const char *e, struct span *v, size_t max)
+{
+	const char *colon = memchr(s, ':', (size_t)(e - s));
+	size_t n = 0;
+
+	if (!colon)
+		return 0;
+	for (const char *p = colon + 1; p <= e && n < max;) {
+		const char *comma = memchr(p, ',', (size_t)(e - p)), *me = comma ? comma : e, *ms = p;
+
+		trim(&ms, &me);
+		if (ms < me)
+			v[n++] = (struct span){ (size_t)(ms - base), (size_t)(me - base) };
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return n;
+}
+
+/* The group name of a Group line's value, trimmed. */
+static bool group_name_is(const char *s, const char *e, const char *name)
+{
+	const char *colon = memchr(s, ':', (size_t)(e - s)), *ne = colon;
+
+	if (!colon)
+		return false;
+	trim(&s, &ne);
+	return (size_t)(ne - s) == strlen(name) && !strncmp(s, name, (size_t)(ne - s));
+}
+
+int policy_edit_peer(const char *text, size_t len, const char *iface, const char *old, const char *new_name,
+		     const char *join, char **out, size_t *out_len, struct policy_error *err)
+{
+	struct editbuf b = { 0 };
+	char want[IFNAMSIZ + 2];
+	bool in = false, seen = false;
+	char groups[16][POLICY_NAME_MAX + 1];
+	bool joined[16] = { false };
+	size_t n_groups = 0;
+	unsigned int line = 1;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	/* The groups to join, checked for their names. */
+	for (const char *g = join; g && *g;) {
+		size_t n = strcspn(g, ", ");
+
+		if (n) {
+			if (n_groups == 16 || !group_name_ok(g, n))
+				return fail(err, 0, _("%.*s is no group name"), (int)n, g);
+			memcpy(groups[n_groups], g, n);
+			groups[n_groups++][n] = '\0';
+		}
+		g += n;
+		g += strspn(g, ", ");
+	}
+	snprintf(want, sizeof(want), "%s", iface);
+	for (const char *s = text, *end = text + len; s < end; ++line) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s)), *e = nl ? nl : end, *cs = s, *ce = content_end(s, e);
+		const char *eq, *k, *ke, *v, *ve;
+
+		trim(&cs, &ce);
+		if (cs < ce && *cs == '[') {
+			in = ce[-1] == ']' && (size_t)(ce - cs - 2) == strlen(want) && !strncmp(cs + 1, want, (size_t)(ce - cs - 2));
+			seen |= in;
+		}
+		eq = in && cs < ce && *cs != '[' ? memchr(cs, '=', (size_t)(ce - cs)) : NULL;
+		if (!eq) {
+			put(&b, s, (size_t)(e - s) + (nl ? 1 : 0));
+			s = e + (nl ? 1 : 0);
+			continue;
+		}
+		k = cs;
+		ke = eq;
+		v = eq + 1;
+		ve = ce;
+		trim(&k, &ke);
+		trim(&v, &ve);
+		if (ke - k == 5 && !strncasecmp(k, "Group", 5)) {
+			struct span m[256];
+			size_t n = member_spans(text, v, ve, m, 256), from = (size_t)(s - text);
+			bool join_here = false;
+
+			for (size_t g = 0; g < n_groups; ++g)
+				if (group_name_is(v, ve, groups[g]) && !joined[g]) {
+					joined[g] = join_here = true;
+				}
+			for (size_t i = 0; i < n && old; ++i) {
+				if (!names(text + m[i].start, text + m[i].end, old))
+					continue;
+				if (new_name) {
+					put(&b, text + from, m[i].start - from);
+					put(&b, new_name, strlen(new_name));
+					from = m[i].end;
+				} else {
+					/* Out with the comma before it (or after it, for the first). */
+					size_t cut_from = i ? m[i - 1].end : m[i].start, cut_to = m[i].end;
+					const char *colon = memchr(v, ':', (size_t)(ve - v));
+
+					if (!i && n > 1)
+						cut_to = m[1].start;
+					/* The only member: the blanks after the colon go too. */
+					if (n == 1 && colon)
+						cut_from = (size_t)(colon + 1 - text);
+					if (cut_from < from)
+						cut_from = from;
+					put(&b, text + from, cut_from - from);
+					from = cut_to;
+				}
+			}
+			if (join_here) {
+				/* After the last member (or the colon), before any comment. */
+				const char *at = ve;
+
+				put(&b, text + from, (size_t)(at - text) - from);
+				put(&b, n ? ", " : " ", n ? 2 : 1);
+				put(&b, new_name ? new_name : old, strlen(new_name ? new_name : old));
+				from = (size_t)(at - text);
+			}
+			put(&b, text + from, (size_t)(e - text) - from + (nl ? 1 : 0));
+		} else if (old && ((ke - k == 5 && (!strncasecmp(k, "Allow", 5))) || (ke - k == 4 && !strncasecmp(k, "Deny", 4)) ||
+				   (ke - k == 4 && !strncasecmp(k, "Test", 4)))) {
+			const char *a, *ae, *rest, *w, *we, *r2;
+			bool both, hit = false;
+			size_t from = (size_t)(s - text);
+
+			if (!split_arrow(v, ve, &a, &ae, &both, &rest)) {
+				put(&b, s, (size_t)(e - s) + (nl ? 1 : 0));
+				s = e + (nl ? 1 : 0);
+				continue;
+			}
+			trim(&a, &ae);
+			r2 = rest;
+			if (!next_word(&r2, ve, &w, &we))
+				w = we = rest;
+			hit = names(a, ae, old) || (w < we && names(w, we, old));
+			if (hit && !new_name) {
+				/* A rule about a peer that is gone would not resolve: kept, as a comment. */
+				put(&b, "# ", 2);
+				put(&b, _("(peer removed) "), strlen(_("(peer removed) ")));
+				put(&b, s, (size_t)(e - s) + (nl ? 1 : 0));
+			} else if (hit) {
+				if (names(a, ae, old)) {
+					put(&b, text + from, (size_t)(a - text) - from);
+					put(&b, new_name, strlen(new_name));
+					from = (size_t)(ae - text);
+				}
+				if (w < we && names(w, we, old)) {
+					put(&b, text + from, (size_t)(w - text) - from);
+					put(&b, new_name, strlen(new_name));
+					from = (size_t)(we - text);
+				}
+				put(&b, text + from, (size_t)(e - text) - from + (nl ? 1 : 0));
+			} else {
+				put(&b, s, (size_t)(e - s) + (nl ? 1 : 0));
+			}
+		} else {
+			put(&b, s, (size_t)(e - s) + (nl ? 1 : 0));
+		}
+		s = e + (nl ? 1 : 0);
+	}
+	if (!b.ret && !b.v)
+		put(&b, "", 0);
+	if (b.ret) {
+		free(b.v);
+		return b.ret;
+	}
+	for (size_t g = 0; g < n_groups; ++g)
+		if (!joined[g]) {
+			free(b.v);
+			return seen ? fail(err, 0, _("the policy has no group %s for %s"), groups[g], iface) :
+				      fail(err, 0, _("the policy has no section [%s] to hold group %s"), iface, groups[g]);
+		}
+	*out = b.v;
+	*out_len = b.n;
+	return 0;
+}

@@ -166,4 +166,15 @@ int policy_run_tests(const struct policy_iface *pi, const struct wg_device *dev,
 /* The groups a peer is in (by key or by one of its addresses), as "a, b" into buf; "" for none. */
 const char *policy_groups_of(const struct policy_iface *pi, const struct wg_peer *peer, char *buf, size_t len);
 
+/*
+ * The policy text with one peer's references edited, every other byte as it was, in the
+ * section of iface: where old (a name or key, as the file writes it) is a group member, a rule
+ * side or a test side, it becomes new_name; with new_name NULL, the peer leaves its groups and
+ * the rules and tests naming it become comments. join ("a,b"; may be NULL) are groups the peer
+ * (new_name, else old) joins. 0 with *out malloc'd, -EINVAL (err: a group that is not there),
+ * -ENOMEM.
+ */
+int policy_edit_peer(const char *text, size_t len, const char *iface, const char *old, const char *new_name,
+		     const char *join, char **out, size_t *out_len, struct policy_error *err);
+
 #endif

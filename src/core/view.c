@@ -402,7 +402,7 @@ static void render_status(struct view_ctx *v, int y)
 		canvas_text(c, x0, y, c->w - 1 - x0 - (rw ? rw + 2 : 0), STYLE_STATUS, app->message, true);
 		return;
 	}
-	if (app->view == VIEW_HELP) {
+	if (app->view == VIEW_HELP || app->view == VIEW_POLICY) {
 		if (app->help_page > 0 && v->help_rows > app->help_page) {
 			s = seg_new(&keys, 1);
 			seg_add(s, STYLE_KEY, "%s", "Up Down PgUp PgDn");
@@ -1078,6 +1078,9 @@ void view_render(struct canvas *c, struct app *app)
 	switch (app->view) {
 	case VIEW_HELP:
 		render_help(&v, 0, top, c->w, c->h - 1 - top);
+		break;
+	case VIEW_POLICY:
+		view_policy_render(&v, 0, top, c->w, c->h - 1 - top);
 		break;
 	case VIEW_DETAIL:
 		if (v.dev) {

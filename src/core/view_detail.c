@@ -19,8 +19,40 @@ struct field_ctx {
 static const char *const field_labels[] = {
 	N_("public key"), N_("preshared key"), N_("endpoint"), N_("allowed IPs"),
 	N_("latest handshake"), N_("transfer"), N_("rate"), N_("keepalive"), N_("state"),
-	N_("forwarded"), N_("talks to"),
+	N_("forwarded"), N_("talks to"), N_("groups"), N_("refused"),
 };
+
+/* What the hub policy refused the peer, and whom: "-> nas 3 packets, <- guest1 1 packets". */
+static void refused_of(const struct view_ctx *v, uint32_t peer, char *out, size_t len)
+{
+	const struct wg_policy *pol = v->dev->policy;
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (uint32_t i = 0; pol && i < pol->n_refused && o + 1 < len; ++i) {
+		const struct wg_refused *r = &pol->refused[i];
+		bool from = r->from == peer;
+		uint32_t other = from ? r->to : r->from;
+		char name[FORMAT_BUF];
+		int n;
+
+		if (!from && r->to != peer)
+			continue;
+		if (other == WG_REFUSED_HUB)
+			snprintf(name, sizeof(name), "%s", _("the hub"));
+		else if (other < v->dev->n_peers && v->dev->peers[other].name)
+			snprintf(name, sizeof(name), "%s", v->dev->peers[other].name);
+		else if (other < v->dev->n_peers)
+			format_key_short(name, sizeof(name), v->dev->peers[other].public_key, v->c->utf8);
+		else
+			continue;
+		n = snprintf(out + o, len - o, _("%s%s %s %llu packets"), o ? ", " : "", from ? "->" : "<-", name,
+			     (unsigned long long)r->packets);
+		if (n < 0 || (size_t)n >= len - o)
+			break;
+		o += (size_t)n;
+	}
+}
 
 /* Whom the peer talks to through the hub, busiest first: "-> bob 1.20 KiB/s, <- carol ...". */
 static void talks_to(const struct view_ctx *v, const uint8_t key[WG_KEY_LEN], char *out, size_t len)
@@ -228,6 +260,17 @@ void view_detail_render(struct view_ctx *v, int x0, int y0, int w, int h)
 			field_text(&f, N_("forwarded"), STYLE_NORMAL, buf);
 			talks_to(v, t->key, buf, sizeof(buf));
 			field_text(&f, N_("talks to"), buf[0] ? STYLE_FLOW : STYLE_DIM, buf[0] ? buf : _("nobody just now"));
+		}
+		/* The hub policy: the peer's groups, and what it refused the peer or others the peer. */
+		if (v->dev->policy) {
+			field_text(&f, N_("groups"), p->groups ? STYLE_NORMAL : STYLE_DIM, p->groups ? p->groups : _("none"));
+			if (v->dev->policy->in_force) {
+				refused_of(v, (uint32_t)row->peer, buf, sizeof(buf));
+				field_text(&f, N_("refused"), buf[0] ? STYLE_ERROR : STYLE_DIM,
+					   buf[0] ? buf : _("nothing in the last 2 minutes"));
+			} else {
+				field_text(&f, N_("refused"), STYLE_DIM, _("not counted: the policy in force is another"));
+			}
 		}
 	}
 

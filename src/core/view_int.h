@@ -23,6 +23,8 @@ uint32_t view_star_render(struct view_ctx *v, int x, int y, int w, int h);
 /* The peer table; keeps the selected row in sight and sets app->page_rows. */
 void view_table_render(struct view_ctx *v, int x, int y, int w, int h);
 void view_detail_render(struct view_ctx *v, int x, int y, int w, int h);
+/* The hub policy of the interface, scrolled to app->help_top; sets help_rows. */
+void view_policy_render(struct view_ctx *v, int x, int y, int w, int h);
 
 /* Name of a row's peer, or its short key: into buf when it has to be made. */
 const char *view_row_name(const struct view_ctx *v, const struct app_row *row, char *buf, size_t len);

@@ -81,6 +81,23 @@ static int place_cmp(const void *va, const void *vb)
 }
 
 /* Restyles every fourth cell of the edge canvas_line draws, shifted by the tick: traffic moving. */
+/* Whether the hub policy refused something of this peer's lately. */
+static bool refused_from(const struct wg_device *dev, uint32_t peer)
+{
+	for (uint32_t i = 0; dev->policy && dev->policy->in_force && i < dev->policy->n_refused; ++i)
+		if (dev->policy->refused[i].from == peer)
+			return true;
+	return false;
+}
+
+static void peer_short(const struct canvas *c, const struct wg_peer *p, char *buf, size_t len)
+{
+	if (p->name)
+		snprintf(buf, len, "%s", p->name);
+	else
+		format_key_short(buf, len, p->public_key, c->utf8);
+}
+
 static void edge_flow(struct canvas *c, int x0, int y0, int x1, int y1, uint64_t tick, bool outward)
 {
 	int dx = abs(x1 - x0), dy = -abs(y1 - y0);
@@ -145,7 +162,7 @@ uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
 	struct star_peer *shown;
 	bool taken[2][STAR_SLOT_ROWS] = { { false } };
 	uint32_t present = 0, k, n = 0, more;
-	int h2 = (h - 1) / 2, cx = x0 + w / 2, cy = y0 + h2, slots, half, hub_w, hx0, hx1, lw, rx;
+	int h2 = (h - 1) / 2, cx = x0 + w / 2, cy = y0 + h2, slots, half, hub_w, hx0, hx1, lw, rx, fx = x0 + 1;
 	char hub[IFNAMSIZ + 4], buf[FORMAT_BUF];
 
 	if (h < 3 || h > STAR_SLOT_ROWS)
@@ -261,6 +278,9 @@ uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
 		canvas_line(c, sx, sy, sp->px, sp->py, style);
 		if (sp->rate > 0)
 			edge_flow(c, sx, sy, sp->px, sp->py, app->tick, t->rate.tx_per_sec > t->rate.rx_per_sec);
+		/* Refused by the hub policy: a cross on its edge, next to the hub. */
+		if (refused_from(dev, (uint32_t)app->rows[sp->row].peer))
+			canvas_set(c, sx + (sp->px > sx ? 1 : sp->px < sx ? -1 : 0), sy, canvas_glyph(c, G_CROSS), STYLE_ERROR);
 	}
 	for (uint32_t i = 0; i < n; ++i) {
 		const struct star_peer *sp = &shown[i];
@@ -277,7 +297,7 @@ uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
 	if (v->d->counting) {
 		const struct app_flow *flows[8];
 		uint32_t nf = app_active_flows(v->d, flows, sizeof(flows) / sizeof(flows[0]));
-		int x = x0 + 1;
+		int x = fx;
 
 		if (nf)
 			x += canvas_text(c, x, y0, w - 2, STYLE_LABEL, _("flows:"), false) + 1;
@@ -297,6 +317,29 @@ uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
 			snprintf(item, sizeof(item), "%s%s -> %s %s", i ? ", " : "", na, nb,
 				 format_rate(rate, sizeof(rate), flows[i]->rate, true));
 			x += canvas_text(c, x, y0, x0 + w - 1 - x, STYLE_FLOW, item, true);
+		}
+		fx = nf ? x + 2 : fx;
+	}
+
+	/* What the hub policy refused, after the flows it let through, in the colour of an error. */
+	if (dev->policy && dev->policy->in_force && dev->policy->n_refused) {
+		int x = fx, row = y0;
+
+		x += canvas_text(c, x, row, x0 + w - 1 - x, STYLE_LABEL, _("refused:"), false) + 1;
+		for (uint32_t i = 0; i < dev->policy->n_refused && x < x0 + w - 1; ++i) {
+			const struct wg_refused *r = &dev->policy->refused[i];
+			char na[FORMAT_BUF], nb[FORMAT_BUF], item[3 * FORMAT_BUF];
+
+			if (r->from >= dev->n_peers || (r->to != WG_REFUSED_HUB && r->to >= dev->n_peers))
+				continue;
+			peer_short(c, &dev->peers[r->from], na, sizeof(na));
+			if (r->to == WG_REFUSED_HUB)
+				snprintf(nb, sizeof(nb), "%s", _("hub"));
+			else
+				peer_short(c, &dev->peers[r->to], nb, sizeof(nb));
+			snprintf(item, sizeof(item), _("%s%s %s %s %llu pkts"), i ? ", " : "", na, c->utf8 ? "\u2717" : "x", nb,
+				 (unsigned long long)r->packets);
+			x += canvas_text(c, x, row, x0 + w - 1 - x, STYLE_ERROR, item, true);
 		}
 	}
 

@@ -17,7 +17,9 @@
 #include "key.h"
 #include "keygen.h"
 #include "names.h"
+#include "nft.h"
 #include "peerops.h"
+#include "policy_io.h"
 #include "prefix.h"
 #include "sample.h"
 #include "settings.h"
@@ -442,6 +444,152 @@ static bool sync_counting(struct peerops_ctx *ctx)
 	return counted;
 }
 
+/* --- the hub policy follows its peers --- */
+
+struct policy_step {
+	bool active;			/* there is a policy file to follow */
+	char path[PATH_MAX];
+	char *text;
+	size_t len;
+	struct file_stamp stamp;
+	bool in_force;			/* the policy table held this policy before the change */
+};
+
+/* A peer as a group member: its name, quoted where it must be; its key where a name cannot be written. */
+static const char *member_text(const char *name, const uint8_t key[WG_KEY_LEN], char *buf, size_t len)
+{
+	if (name && name[0] && !strpbrk(name, "\"\\\t\r\n") && strlen(name) + 3 < len &&
+	    name[0] != ' ' && name[strlen(name) - 1] != ' ') {
+		if (strpbrk(name, " ,#;=<->*"))
+			snprintf(buf, len, "\"%s\"", name);
+		else
+			snprintf(buf, len, "%s", name);
+		return buf;
+	}
+	key_to_base64(buf, key);
+	return buf;
+}
+
+static void policy_step_free(struct policy_step *st)
+{
+	free(st->text);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Before a change: the policy file as it is, and whether the table in force is its own. */
+static int policy_before(struct peerops_ctx *ctx, struct policy_step *st, const struct wg_snapshot *snap,
+			 bool need)
+{
+	struct policy_reading r = { 0 };
+	struct policy_set ps = { 0 };
+	struct errmsg err;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->path, sizeof(st->path), "%s", ctx->policy_path ? ctx->policy_path : POLICY_PATH);
+	ret = atomic_read_stamped(st->path, &st->text, &st->len, &st->stamp);
+	if (ret == -ENOENT && !need)
+		return 0;
+	if (ret < 0) {
+		say(ctx, _("reading the hub policy %s failed: %s"), st->path, text_strerror(-ret));
+		return ret;
+	}
+	st->active = true;
+	/* In force: the table's fingerprint is the one this policy compiles to, peers as they are. */
+	if (!policy_load_text(&ps, st->path, st->text, st->len, snap, POLICY_PREPARE_IGNORE_MISSING, &err) &&
+	    ps.fp[0] && !policy_read(&r) && r.present)
+		st->in_force = !strcmp(r.fp, ps.fp);
+	policy_reading_free(&r);
+	policy_set_free(&ps);
+	return 0;
+}
+
+/*
+ * After a change: the policy file with the peer's references edited (old -> new_name, or out
+ * with new_name NULL; joining groups), written when it still checks out against the peers as
+ * they are now; and the policy table replaced in step when it held the policy before. A peer
+ * joining the sets of its groups is what the operator asked for with the peer, and its
+ * addresses were no one's before: no preview. Notes go to ctx->policy_note.
+ */
+static void policy_after(struct peerops_ctx *ctx, struct policy_step *st, const char *old, const char *old_key,
+			 const char *new_name, const char *join)
+{
+	struct sample_opts so = { .iface = ctx->iface, .config_path = ctx->config_path, .names_path = ctx->names_path };
+	struct wg_snapshot *snap = NULL;
+	struct sample_error serr;
+	struct policy_set ps = { 0 };
+	struct policy_error perr;
+	struct errmsg err;
+	char *out = NULL;
+	size_t out_len = 0;
+	int ret;
+
+	if (!st->active)
+		return;
+	ret = policy_edit_peer(st->text, st->len, ctx->iface, old, new_name, join, &out, &out_len, &perr);
+	/* A peer gone is gone by its key too. */
+	if (!ret && old_key && !new_name) {
+		char *again = NULL;
+		size_t again_len = 0;
+
+		ret = policy_edit_peer(out, out_len, ctx->iface, old_key, NULL, NULL, &again, &again_len, &perr);
+		free(out);
+		out = again;
+		out_len = again_len;
+	}
+	if (ret < 0) {
+		snprintf(ctx->policy_note, sizeof(ctx->policy_note), _("the hub policy %s is unchanged: %s"), st->path,
+			 ret == -EINVAL ? perr.msg : text_strerror(-ret));
+		return;
+	}
+	if (sample_take(&snap, &so, &serr) < 0) {
+		sample_error_clear(&serr);
+		snprintf(ctx->policy_note, sizeof(ctx->policy_note), _("the hub policy %s is unchanged: the interface "
+								       "could not be read"), st->path);
+		goto out;
+	}
+	if (out_len == st->len && !memcmp(out, st->text, out_len))
+		goto sync;
+	if (policy_load_text(&ps, st->path, out, out_len, snap, POLICY_PREPARE_IGNORE_MISSING, &err) < 0) {
+		snprintf(ctx->policy_note, sizeof(ctx->policy_note), _("the hub policy %s is unchanged, as the edit would "
+								       "not check out: %s"), st->path, errmsg_text(&err));
+		goto out;
+	}
+	if ((ret = atomic_replace(st->path, out, out_len, 0644, &st->stamp)) < 0) {
+		snprintf(ctx->policy_note, sizeof(ctx->policy_note), _("writing the hub policy %s failed: %s"), st->path,
+			 text_strerror(-ret));
+		goto out;
+	}
+	snprintf(ctx->policy_note, sizeof(ctx->policy_note), _("%s follows"), st->path);
+sync:
+	if (!ps.present &&
+	    policy_load_text(&ps, st->path, out, out_len, snap, POLICY_PREPARE_IGNORE_MISSING, &err) < 0)
+		goto out;
+	if (st->in_force) {
+		struct nft_batch b = { 0 };
+		struct nft_error nerr = { 0 };
+		struct nft_sock s;
+		size_t l = strlen(ctx->policy_note);
+
+		if ((ret = nft_open(&s)) == 0) {
+			if (!(ret = nft_batch_init(&b, ++s.seq, false, 0)) && !(ret = policy_nft_build_remove(&b)) &&
+			    (!ps.c.n || !(ret = policy_nft_build(&b, &ps.c, NULL))) && !(ret = nft_batch_end(&b, true))) {
+				s.seq = b.seq_next;
+				ret = nft_send(&s, &b, NULL, NULL, &nerr);
+			}
+			nft_batch_free(&b);
+			nft_close(&s);
+		}
+		snprintf(ctx->policy_note + l, sizeof(ctx->policy_note) - l, ret ? _("%sthe policy table could not follow: %s") :
+										_("%sthe policy table follows"),
+			 l ? "; " : "", text_strerror(-ret));
+	}
+out:
+	free(out);
+	policy_set_free(&ps);
+	wg_snapshot_free(snap);
+}
+
 /* --- add --- */
 
 static int client_config(struct peerops_ctx *ctx, const struct op *op, const struct peer_add_req *req,
@@ -532,10 +680,12 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 	size_t n_allowed = 0, n_taken = 0;
 	bool generated = !req->public_key;
 	char label[64], buf[96];
+	struct policy_step pst = { 0 };
 	struct op op;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
+	ctx->policy_note[0] = '\0';
 	errmsg_clear(&ctx->err);
 	if ((ret = op_load(ctx, &op)) < 0)
 		goto out;
@@ -608,6 +758,22 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 	/* The client config is checked before anything changes: an unknown endpoint stops here. */
 	if ((ret = client_config(ctx, &op, req, NULL, NULL, allowed, n_allowed, NULL)) < 0)
 		goto out;
+	/* Groups that are not in the policy stop it here, before anything changed. */
+	if ((ret = policy_before(ctx, &pst, op.snap, req->groups && req->groups[0])) < 0)
+		goto out;
+	if (pst.active && req->groups && req->groups[0]) {
+		struct policy_error perr;
+		char *tmp = NULL;
+		size_t tmp_len;
+
+		ret = policy_edit_peer(pst.text, pst.len, ctx->iface, NULL, "x", req->groups, &tmp, &tmp_len, &perr);
+		free(tmp);
+		if (ret < 0) {
+			say(ctx, "%s: %s", pst.path, ret == -EINVAL ? perr.msg : text_strerror(-ret));
+			ret = ret == -EINVAL ? -ESRCH : ret;
+			goto out;
+		}
+	}
 	if (req->dry_run)
 		goto out;
 
@@ -662,9 +828,16 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 			    text_strerror(-r));
 	}
 	res->counted = sync_counting(ctx);
+	{
+		char member[128];
+
+		policy_after(ctx, &pst, NULL, NULL, member_text(req->name, res->public_key, member, sizeof(member)),
+			     req->groups);
+	}
 	ret = client_config(ctx, &op, req, generated ? priv : NULL, req->preshared_key ? psk : NULL,
 			    allowed, n_allowed, &res->client_config);
 out:
+	policy_step_free(&pst);
 	key_wipe(priv, sizeof(priv));
 	key_wipe(psk, sizeof(psk));
 	free(allowed);
@@ -761,11 +934,18 @@ static int op_load_peer(struct peerops_ctx *ctx, struct op *op, const uint8_t ke
 int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
 {
 	const struct wg_peer *live;
+	struct policy_step pst = { 0 };
+	char name[128] = "", b64[WG_KEY_B64_LEN];
 	bool in_file;
 	struct op op;
 	int ret;
 
+	ctx->policy_note[0] = '\0';
 	if ((ret = op_load_peer(ctx, &op, key, &live, &in_file)) < 0)
+		goto out;
+	if (live && live->name)
+		snprintf(name, sizeof(name), "%s", live->name);
+	if ((ret = policy_before(ctx, &pst, op.snap, false)) < 0)
 		goto out;
 	if (in_file && ((ret = wgconf_remove_peer(op.conf, key)) < 0 || (ret = op_write(ctx, &op)) < 0)) {
 		if (!ctx->err.text[0])
@@ -791,18 +971,30 @@ int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
 		ret = 0;
 	}
 	sync_counting(ctx);
+	key_to_base64(b64, key);
+	/* The old name as the file's members read once unquoted. */
+	policy_after(ctx, &pst, name[0] ? name : b64, name[0] ? b64 : NULL, NULL, NULL);
 out:
+	policy_step_free(&pst);
 	op_free(&op);
 	return ret;
 }
 
 int peerops_rename(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN], const char *name)
 {
+	const struct wg_peer *live;
+	struct policy_step pst = { 0 };
+	char old[128] = "", m_new[128];
 	bool in_file;
 	struct op op;
 	int ret;
 
-	if ((ret = op_load_peer(ctx, &op, key, NULL, &in_file)) < 0)
+	ctx->policy_note[0] = '\0';
+	if ((ret = op_load_peer(ctx, &op, key, &live, &in_file)) < 0)
+		goto out;
+	if (live && live->name)
+		snprintf(old, sizeof(old), "%s", live->name);
+	if ((ret = policy_before(ctx, &pst, op.snap, false)) < 0)
 		goto out;
 	if ((ret = check_name(ctx, &op, name, key)) < 0)
 		goto out;
@@ -817,7 +1009,11 @@ int peerops_rename(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN], const
 			goto out;
 		ret = 0;
 	}
+	/* References by the old name follow it; those by key need nothing. */
+	if (old[0])
+		policy_after(ctx, &pst, old, NULL, member_text(name, key, m_new, sizeof(m_new)), NULL);
 out:
+	policy_step_free(&pst);
 	op_free(&op);
 	return ret;
 }

@@ -31,7 +31,9 @@ struct peerops_ctx {
 	const char *config_path;	/* NULL: /etc/wireguard/IFACE.conf */
 	const char *names_path;		/* wgstar's name store; NULL: do not keep names there */
 	const char *settings_path;	/* hub settings (Endpoint, DNS); NULL: none */
+	const char *policy_path;	/* the hub policy, followed on add, remove, rename; NULL: the default */
 	struct errmsg err;		/* why it failed, or what went wrong on the side */
+	char policy_note[512];		/* what happened to the policy file and table; "" for nothing */
 };
 
 struct peer_add_req {
@@ -43,6 +45,7 @@ struct peer_add_req {
 	const char *endpoint;		/* the hub's public endpoint for the client; NULL: settings */
 	const char *dns;		/* for the client; NULL: settings */
 	bool dry_run;			/* check and fill in the result, change nothing */
+	const char *groups;		/* "a,b": groups of the hub policy the peer joins; NULL: none */
 };
 
 struct peer_add_result {

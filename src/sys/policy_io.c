@@ -8,6 +8,7 @@
 #include "nft.h"
 #include "policy_io.h"
 #include "policy_report.h"
+#include "session.h"
 #include "text.h"
 
 int policy_load_text(struct policy_set *ps, const char *path, const char *text, size_t len,
@@ -188,4 +189,25 @@ void policy_cache_clear(struct policy_cache *c)
 {
 	policy_set_free(&c->ps);
 	memset(c, 0, sizeof(*c));
+}
+
+int policy_session_warning(const struct policy_set *ps, const struct wg_snapshot *snap, char *buf, size_t len)
+{
+	struct wg_allowedip client = { 0 };
+	struct session s;
+
+	if (len)
+		buf[0] = '\0';
+	if (!ps || !ps->present)
+		return 0;
+	session_find(&s);
+	if (!s.ssh)
+		return 0;
+	client.family = (uint16_t)s.family;
+	client.cidr = s.family == AF_INET ? 32 : 128;
+	if (s.family == AF_INET)
+		client.ip4 = s.client4;
+	else
+		client.ip6 = s.client6;
+	return policy_lockout_warning(ps, snap, &client, s.server_port, buf, len);
 }

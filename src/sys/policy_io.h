@@ -42,6 +42,9 @@ struct policy_cache {
 int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snapshot *snap);
 void policy_cache_clear(struct policy_cache *c);
 
+/* policy_lockout_warning for the ssh session this process runs in, if any: 1 when it warns. */
+int policy_session_warning(const struct policy_set *ps, const struct wg_snapshot *snap, char *buf, size_t len);
+
 /* What the policy table holds now: its fingerprint, rule counters, refused pairs. r->present false without it. */
 int policy_read(struct policy_reading *r);
 

@@ -274,6 +274,68 @@ static void test_points_and_groups(void **state)
 	policy_free(&p);
 }
 
+static char *edit(const char *text, const char *old, const char *new_name, const char *join, int want)
+{
+	struct policy_error err;
+	char *out = NULL;
+	size_t n = 0;
+
+	assert_int_equal(policy_edit_peer(text, strlen(text), "wg0", old, new_name, join, &out, &n, &err), want);
+	if (!want)
+		assert_int_equal(strlen(out), n);
+	return out;
+}
+
+static void test_edits_keep_bytes(void **state)
+{
+	const char *text = "# top\n[wg0]\nDefault = deny\nGroup = laptops: alice,  bob # two\n"
+			   "Group = servers:\t nas\nAllow = laptops -> servers tcp/22\n"
+			   "Allow =  bob <-> nas  # note\nTest = bob -> nas tcp/22 allow\n[wg1]\nGroup = laptops: bob\n";
+	char *out;
+
+	/* renamed: every reference in wg0, nothing in wg1, spacing and comments kept */
+	out = edit(text, "bob", "robert", NULL, 0);
+	assert_string_equal(out, "# top\n[wg0]\nDefault = deny\nGroup = laptops: alice,  robert # two\n"
+				 "Group = servers:\t nas\nAllow = laptops -> servers tcp/22\n"
+				 "Allow =  robert <-> nas  # note\nTest = robert -> nas tcp/22 allow\n[wg1]\nGroup = laptops: bob\n");
+	free(out);
+	/* removed: out of its groups; the rules and tests naming it become comments */
+	out = edit(text, "bob", NULL, NULL, 0);
+	assert_string_equal(out, "# top\n[wg0]\nDefault = deny\nGroup = laptops: alice # two\n"
+				 "Group = servers:\t nas\nAllow = laptops -> servers tcp/22\n"
+				 "# (peer removed) Allow =  bob <-> nas  # note\n# (peer removed) Test = bob -> nas tcp/22 allow\n"
+				 "[wg1]\nGroup = laptops: bob\n");
+	free(out);
+	/* the first member removed, and the only one */
+	out = edit(text, "alice", NULL, NULL, 0);
+	assert_non_null(strstr(out, "Group = laptops: bob # two\n"));
+	free(out);
+	out = edit(text, "nas", NULL, NULL, 0);
+	assert_non_null(strstr(out, "Group = servers:\n"));
+	free(out);
+	/* a new peer joins groups, after their last member, before a comment */
+	out = edit(text, NULL, "carol", "laptops,servers", 0);
+	assert_non_null(strstr(out, "Group = laptops: alice,  bob, carol # two\n"));
+	assert_non_null(strstr(out, "Group = servers:\t nas, carol\n"));
+	assert_non_null(strstr(out, "[wg1]\nGroup = laptops: bob\n"));
+	free(out);
+	/* and the result still parses */
+	{
+		struct policy p;
+		struct policy_error err;
+
+		out = edit(text, NULL, "carol", "servers", 0);
+		assert_int_equal(policy_parse(&p, out, strlen(out), &err), 0);
+		assert_int_equal(p.v[0].groups[1].n_members, 2);
+		assert_string_equal(p.v[0].groups[1].members[1].text, "carol");
+		policy_free(&p);
+		free(out);
+	}
+	/* a group that is not there */
+	edit(text, NULL, "carol", "printers", -EINVAL);
+	edit(text, NULL, "carol", "bad name!", -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_failing_test),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_points_and_groups),
+		cmocka_unit_test(test_edits_keep_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1041,7 +1041,7 @@ static void test_add_form(void **state)
 	assert_non_null(strstr(text, "phone"));
 	assert_null(strstr(text, "DNS"));
 	free(text);
-	while (app.form.focus != APP_ADD_DNS)
+	while (app.form.focus != APP_ADD_GROUPS)
 		app_key(&app, AK_TAB);
 	text = render(&app, 40, 12, true, NULL);
 	golden("add_form_40x12_end", text);
