@@ -35,7 +35,10 @@ static int send_error(int ret, const char *what)
 	return cmd_error(_("changing the ruleset failed: %s"), text_strerror(-ret));
 }
 
-/* The plan, previewed and validated by the kernel without committing. 0, 1 for nothing to do, or exit status. */
+/* What preview() says when there is nothing to change: no exit status is negative. */
+#define NOTHING_TO_DO (-1)
+
+/* The plan, previewed and validated by the kernel without committing. 0, NOTHING_TO_DO, or an exit status. */
 static int preview(const struct cmd_args *a, struct firewall_plan *plan, struct wg_snapshot *snap, unsigned int wants,
 		   const struct policy_set *ps)
 {
@@ -47,7 +50,7 @@ static int preview(const struct cmd_args *a, struct firewall_plan *plan, struct 
 		return cmd_error(_("reading the ruleset failed: %s"), text_strerror(-ret));
 	if (!plan->n) {
 		printf(_("nothing to change: the ruleset already has what wgstar proposes\n"));
-		return 1;
+		return NOTHING_TO_DO;
 	}
 	ret = firewall_send(plan, snap, false, what, sizeof(what));
 	if (ret < 0)
@@ -106,7 +109,27 @@ static int apply(const struct cmd_args *a, struct firewall_plan *plan, struct wg
 
 	if ((ret = run_dir(dir, true)))
 		return ret;
-	/* From the look for a pending change until its guard has taken over: one apply at a time. */
+	/* A change that waits is said before the preview, and looked for again under the lock. */
+	if (!guard_read(dir, &p)) {
+		describe_pending(stderr, &p);
+		firewall_pending_free(&p);
+		return cmd_error(_("not applying another change: run 'firewall confirm' or 'firewall rollback' first"));
+	}
+	if ((ret = preview(a, plan, snap, wants, ps)))
+		return ret == NOTHING_TO_DO ? EXIT_SUCCESS : ret;
+	if (firewall_lockout_warnings(plan, snap, session_ssh_port(), warn, sizeof(warn)))
+		fputs(warn, stderr);
+	if (policy_session_warning(ps, snap, warn, sizeof(warn)))
+		fputs(warn, stderr);
+	ret = cmd_confirm(_("Apply this change? It is rolled back unless confirmed."), a->opt[OPT_YES]);
+	if (ret <= 0)
+		return cmd_error(ret == -ENOTTY ? _("not applying without a terminal to ask on; use --yes") :
+						  _("not applied"));
+	/*
+	 * From the look for a pending change until its guard has taken over: one apply at a time.
+	 * Not while asking: an operator thinking holds no one up. Whatever changed meanwhile, the
+	 * generation of the preview catches.
+	 */
 	lock = guard_lock(dir, false, &holder);
 	if (lock == -EWOULDBLOCK)
 		return cmd_error(_("another firewall change is being applied now (process %d); try again when it is done"),
@@ -117,20 +140,6 @@ static int apply(const struct cmd_args *a, struct firewall_plan *plan, struct wg
 		describe_pending(stderr, &p);
 		firewall_pending_free(&p);
 		ret = cmd_error(_("not applying another change: run 'firewall confirm' or 'firewall rollback' first"));
-		goto out;
-	}
-	if ((ret = preview(a, plan, snap, wants, ps))) {
-		ret = ret == 1 ? EXIT_SUCCESS : ret;
-		goto out;
-	}
-	if (firewall_lockout_warnings(plan, snap, session_ssh_port(), warn, sizeof(warn)))
-		fputs(warn, stderr);
-	if (policy_session_warning(ps, snap, warn, sizeof(warn)))
-		fputs(warn, stderr);
-	ret = cmd_confirm(_("Apply this change? It is rolled back unless confirmed."), a->opt[OPT_YES]);
-	if (ret <= 0) {
-		ret = cmd_error(ret == -ENOTTY ? _("not applying without a terminal to ask on; use --yes") :
-						 _("not applied"));
 		goto out;
 	}
 	ret = guard_commit(dir, plan, snap, timeout, session_who(who, sizeof(who)), what, sizeof(what));
@@ -220,7 +229,7 @@ int cmd_firewall_change(const struct cmd_args *a, struct wg_snapshot *snap, unsi
 
 	if (diff_only) {
 		ret = preview(a, &plan, snap, wants, ps);
-		ret = ret == 1 ? EXIT_SUCCESS : ret;
+		ret = ret == NOTHING_TO_DO ? EXIT_SUCCESS : ret;
 	} else {
 		ret = apply(a, &plan, snap, wants, ps);
 	}

@@ -547,6 +547,7 @@ void firewall_plan_free(struct firewall_plan *plan)
 
 /* Where firewall_same_ruleset is in a listing. */
 struct same_state {
+	bool keep_elements;		/* compare every element too: only counter values may differ */
 	bool counting;			/* in wgstar's counting table: its elements follow the peers */
 	bool policy;			/* in wgstar's policy table */
 	bool denied;			/* in one of its sets of refused pairs: they follow traffic */
@@ -574,7 +575,7 @@ static bool next_line(const char **p, struct same_state *st, char *buf, size_t l
 		} else if (n == 2 && !strncmp(s, "\t}", 2)) {
 			st->denied = false;
 		}
-		skip = st->counting || st->denied;
+		skip = !st->keep_elements && (st->counting || st->denied);
 		/* The elements of those sets, one line or many (continued while they end with a comma). */
 		if (skip && (st->elements || (n > 13 && !strncmp(s + strspn(s, "\t"), "elements = {", 12)))) {
 			st->elements = n && s[n - 1] == ',';
@@ -600,9 +601,9 @@ static bool next_line(const char **p, struct same_state *st, char *buf, size_t l
 	return false;
 }
 
-bool firewall_same_ruleset(const char *a, const char *b)
+static bool same(const char *a, const char *b, bool keep_elements)
 {
-	struct same_state sa = { 0 }, sb = { 0 };
+	struct same_state sa = { .keep_elements = keep_elements }, sb = { .keep_elements = keep_elements };
 	char la[4096], lb[4096];
 
 	for (;;) {
@@ -616,6 +617,16 @@ bool firewall_same_ruleset(const char *a, const char *b)
 		if (strcmp(la, lb))
 			return false;
 	}
+}
+
+bool firewall_same_ruleset(const char *a, const char *b)
+{
+	return same(a, b, false);
+}
+
+bool firewall_same_rules(const char *a, const char *b)
+{
+	return same(a, b, true);
 }
 
 /* --- a change waiting for confirmation --- */

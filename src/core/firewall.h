@@ -98,6 +98,8 @@ const char *firewall_change_describe(char *buf, size_t len, const struct firewal
  * wgstar's own sets: what wgstar and traffic change without anyone deciding anything.
  */
 bool firewall_same_ruleset(const char *a, const char *b);
+/* Whether they are the same but for counter values, which move with traffic (iptables-nft counts every rule). */
+bool firewall_same_rules(const char *a, const char *b);
 
 /* --- the plan --- */
 

@@ -1000,8 +1000,10 @@ int policy_lockout_warning(const struct policy_set *ps, const struct wg_snapshot
 			continue;
 		if (policy_compiled_eval(cf, &src, &hub, POLICY_TCP, (uint16_t)port, &line) != POLICY_DENIED)
 			continue;
+		prefix_format(client, addr, sizeof(addr));
+		addr[strcspn(addr, "/")] = '\0';
 		snprintf(buf, len, _("warning: the policy refuses your own ssh session (from %s through %s to TCP port %u): line %u\n"),
-			 prefix_format(client, addr, sizeof(addr)), cf->name, port, line);
+			 addr, cf->name, port, line);
 		return 1;
 	}
 	return 0;

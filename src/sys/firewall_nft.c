@@ -166,11 +166,15 @@ static int render(const struct firewall_plan *one, const struct wg_snapshot *sna
 static int add_table(struct firewall_plan *plan, const struct firewall_change *c, const struct wg_snapshot *snap)
 {
 	struct firewall_plan one = { .n = 1, .policy = plan->policy };
+	struct firewall_change alone = *c;
 	char *table = NULL, *next;
 	size_t len;
 	int ret;
 
-	one.v = (struct firewall_change *)c;
+	/* The scratch namespace starts empty: what replaces a table there is simply added. */
+	if (alone.kind == FIREWALL_POLICY_REPLACE)
+		alone.kind = FIREWALL_POLICY_INSTALL;
+	one.v = &alone;
 	if ((ret = render(&one, snap, &table)) < 0)
 		return ret;
 	len = strlen(plan->after) + strlen(table) + 1;

@@ -236,7 +236,7 @@ out:
 		return;
 	}
 	same = !atomic_read_state(path_in(path, sizeof(path), dir, BEFORE), &before, NULL, NULL) &&
-	       !firewall_list(&now, &genid) && !strcmp(now, before);
+	       !firewall_list(&now, &genid) && firewall_same_rules(now, before);
 	free(now);
 	free(before);
 	snprintf(msg, sizeof(msg), same ? "firewall change rolled back (%s): the ruleset is as it was before" :
