@@ -44,7 +44,7 @@ EOF
 : >"$SSHD_DIR/wtmp"
 : >"$SSHD_DIR/btmp"
 : >"$SSHD_DIR/lastlog"
-# A private /run (sshd's /run/sshd), with wireguard-go's sockets bound back in; the login
+# A private /run (sshd's /run/sshd), with wireguard-go's sockets (if any) bound back in; the login
 # records bound to the test's own files.
 cat >"$SSHD_DIR/start" <<EOF
 set -e
@@ -52,8 +52,11 @@ mount --make-rprivate /
 mkdir -p $SSHD_DIR/oldrun
 mount --rbind /run $SSHD_DIR/oldrun
 mount -t tmpfs -o mode=0755 tmpfs /run
-mkdir -p /run/sshd /run/wireguard
-mount --bind $SSHD_DIR/oldrun/wireguard /run/wireguard
+mkdir -p /run/sshd
+if [ -d $SSHD_DIR/oldrun/wireguard ]; then
+	mkdir /run/wireguard
+	mount --bind $SSHD_DIR/oldrun/wireguard /run/wireguard
+fi
 for f in wtmp btmp lastlog; do [ ! -e /var/log/\$f ] || mount --bind $SSHD_DIR/\$f /var/log/\$f; done
 exec /usr/sbin/sshd -D -e -f $SSHD_DIR/sshd_config
 EOF

@@ -40,6 +40,7 @@ STATE=${LAB_STATE:-${TMPDIR:-/tmp}/wgstar-lab}
 PREFIX=
 NPEERS=3
 NBULK=0
+DUAL=0
 WIDE=0
 TRAFFIC=0
 FORWARD=1
@@ -49,10 +50,11 @@ usage() {
 	cat <<EOF
 Usage: ${0##*/} COMMAND [OPTIONS]
 
-  up [--peers N] [--prefix NAME] [--bulk-peers M] [--wide-peer K] [--traffic]
-     [--no-forwarding] [--state DIR]
+  up [--peers N] [--prefix NAME] [--bulk-peers M] [--dual-stack-bulk] [--wide-peer K]
+     [--traffic] [--no-forwarding] [--state DIR]
         build the star: a hub and N peers (default 3) with real handshakes; M extra
-        peers on the hub only; one extra hub-only peer with K allowed IPs; steady ping
+        peers on the hub only (every tenth with an IPv6 address too, or every one with
+        --dual-stack-bulk); one extra hub-only peer with K allowed IPs; steady ping
         traffic between peers through the hub
   down [--state DIR]               tear everything down (processes, namespaces, state)
   env [--state DIR]                print shell assignments describing the lab
@@ -236,9 +238,10 @@ peer_name() {
 # A public key is any 32 bytes; 33 random bytes give 44 base64 characters, of which the
 # first 42 and the top 4 bits of the 43rd are kept: a valid, uniformly random key.
 bulk_conf() {
-	local start=$1 count=$2
+	local start=$1 count=$2 dual
 	[ "$count" -gt 0 ] || return 0
-	head -c $((33 * count)) /dev/urandom | base64 -w 44 | awk -v start="$start" '
+	dual=$(cat "$STATE/bulk.dual" 2>/dev/null || echo 0)
+	head -c $((33 * count)) /dev/urandom | base64 -w 44 | awk -v start="$start" -v dual="$dual" '
 	BEGIN { B = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" }
 	{
 		i = start + NR - 1
@@ -250,7 +253,7 @@ bulk_conf() {
 		print "[Peer]"
 		print "PublicKey = " substr($0, 1, 42) substr(B, c + 1, 1) "="
 		ips = sprintf("10.%d.%d.%d/32", 180 + int(i / 65536), int(i / 256) % 256, i % 256)
-		if (i % 10 == 0)
+		if (dual || i % 10 == 0)
 			ips = ips sprintf(", fd00:180::%x/128", i)
 		print "AllowedIPs = " ips
 		if (i % 7 == 0)
@@ -393,6 +396,7 @@ cmd_up() {
 		--peers) NPEERS=${2:?}; shift ;;
 		--prefix) PREFIX=${2:?}; shift ;;
 		--bulk-peers) NBULK=${2:?}; shift ;;
+		--dual-stack-bulk) DUAL=1 ;;
 		--wide-peer) WIDE=${2:?}; shift ;;
 		--traffic) TRAFFIC=1 ;;
 		--no-forwarding) FORWARD=0 ;;
@@ -523,6 +527,7 @@ cmd_up() {
 		ip -n "$ns" route add "$VPN6::/64" dev "$ns"
 		setconf "$ns" "$ns" "$STATE/p$k.conf"
 	done
+	echo "$DUAL" >"$STATE/bulk.dual"
 	[ "$NBULK" -eq 0 ] || add_bulk "$NBULK"
 
 	# Real handshakes: every peer reaches the hub, and peer 1 reaches peer 2 through it.

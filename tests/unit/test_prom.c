@@ -305,6 +305,42 @@ static void test_forwarded(void **state)
 	wg_snapshot_free(snap);
 }
 
+/* The hub policy: refused pairs (to the hub too) and each rule's counter, only while it is in force. */
+static void test_policy(void **state)
+{
+	struct wg_snapshot *snap = make_snapshot("carol");
+	struct fwd_state fwd = { .ipv4 = 1, .ipv6 = 0 };
+	struct prom_source src = { .snap = snap, .fwd = &fwd };
+	struct wg_policy *p = calloc(1, sizeof(*p));
+	char *text;
+
+	p->rules = calloc(2, sizeof(*p->rules));
+	p->n_rules = 2;
+	p->rules[0] = (struct wg_policy_rule){ .is_default = true, .text = "Default = allow", .allow = true, .packets = 4 };
+	p->rules[1] = (struct wg_policy_rule){ .line = 7, .text = "Deny = bob -> hub", .packets = 9, .bytes = 540 };
+	p->refused = calloc(2, sizeof(*p->refused));
+	p->n_refused = 2;
+	p->refused[0] = (struct wg_refused){ 1, 0, 3, 252 };
+	p->refused[1] = (struct wg_refused){ 1, WG_REFUSED_HUB, 9, 540 };
+	snap->devices[0]->policy = p;
+	/* Not in force: nothing of it, the same exposition as without a policy. */
+	text = capture(&src);
+	assert_string_equal(text, golden);
+	free(text);
+	p->in_force = true;
+	text = capture(&src);
+	assert_int_equal(strncmp(text, golden, strlen(golden)), 0);
+	assert_non_null(strstr(text, "# TYPE wgstar_policy_refused_packets_total counter\n"
+				     "wgstar_policy_refused_packets_total{interface=\"wg0\",from=\"" KEY2 "\",to=\"" KEY1 "\"} 3\n"
+				     "wgstar_policy_refused_packets_total{interface=\"wg0\",from=\"" KEY2 "\",to=\"hub\"} 9\n"));
+	assert_non_null(strstr(text, "wgstar_policy_refused_bytes_total{interface=\"wg0\",from=\"" KEY2 "\",to=\"hub\"} 540\n"));
+	assert_non_null(strstr(text, "wgstar_policy_rule_packets_total{interface=\"wg0\",line=\"0\",action=\"allow\"} 4\n"
+				     "wgstar_policy_rule_packets_total{interface=\"wg0\",line=\"7\",action=\"deny\"} 9\n"));
+	assert_non_null(strstr(text, "wgstar_policy_rule_bytes_total{interface=\"wg0\",line=\"7\",action=\"deny\"} 540\n"));
+	free(text);
+	wg_snapshot_free(snap);
+}
+
 static void test_write_error(void **state)
 {
 	struct wg_snapshot *snap = make_snapshot("carol");
@@ -457,6 +493,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_read_failed),
 		cmocka_unit_test(test_no_interfaces),
