@@ -6,7 +6,7 @@
 # `policy test`.
 #
 # Usage: bench/policy.sh [WGSTAR-BINARY]     (default $WGSTAR, else build/src/wgstar-top)
-#        PEERS=10000 GROUPS=50 RULES=200 SECONDS_EACH=5 ROUNDS=5 RUNS=20 bench/policy.sh
+#        PEERS=10000 NGROUPS=50 RULES=200 SECONDS_EACH=5 ROUNDS=5 RUNS=20 bench/policy.sh
 # Needs root, iperf3 and python3. Builds nothing; build without sanitizers for real figures.
 #
 # iperf3 (TCP, one stream) runs from alice to bob through the hub. alice and bob sit in two
@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 BIN=${1:-${WGSTAR:-build/src/wgstar-top}}
 LAB=${LAB:-$here/../tests/lab/lab.sh}
 PEERS=${PEERS:-10000}
-GROUPS=${GROUPS:-50}
+NGROUPS=${NGROUPS:-50}
 RULES=${RULES:-200}
 SECONDS_EACH=${SECONDS_EACH:-5}
 ROUNDS=${ROUNDS:-5}
@@ -63,7 +63,7 @@ wg_args=(-i "$LAB_HUB_IF" -c "$LAB_HUB_CONF")
 # The policy: every bulk peer in one of the groups (by name where it has one, else by key),
 # alice and bob in two of them; rules between random groups with random services, none of
 # them about alice's way to bob's port; then the one that lets it through; Default deny.
-python3 - "$LAB_HUB_CONF" "$LAB_HUB_IF" "$GROUPS" "$RULES" >"$work/policy.conf" <<'EOF'
+python3 - "$LAB_HUB_CONF" "$LAB_HUB_IF" "$NGROUPS" "$RULES" >"$work/policy.conf" <<'EOF'
 import random, sys
 conf, iface, n_groups, n_rules = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 peers, name = [], None
@@ -137,7 +137,7 @@ throughput() {
 }
 
 printf 'backend %s, %s dual-stack bulk peers, %s groups, %s rules, %s s per run, %s rounds; %s CPUs\n' \
-	"$LAB_BACKEND" "$PEERS" "$GROUPS" "$RULES" "$SECONDS_EACH" "$ROUNDS" "$(nproc)"
+	"$LAB_BACKEND" "$PEERS" "$NGROUPS" "$RULES" "$SECONDS_EACH" "$ROUNDS" "$(nproc)"
 if ldd "$BIN" 2>/dev/null | grep -Eq 'lib(a|ub|t)san'; then
 	echo "warning: $(basename "$BIN") is built with sanitizers; the times are not representative"
 fi

@@ -322,10 +322,10 @@ bool firewall_policy_present(const char *ruleset, char fp[20])
 	return true;
 }
 
-char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *before, bool *enomem)
+char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *old, bool *enomem)
 {
 	bool replace = false, remove = false;
-	char *old, *script;
+	char *script;
 	size_t len;
 
 	*enomem = false;
@@ -333,21 +333,90 @@ char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *
 		replace |= plan->v[i].kind == FIREWALL_POLICY_REPLACE;
 		remove |= plan->v[i].kind == FIREWALL_POLICY_REMOVE;
 	}
-	if (!replace && !remove)
+	if ((!replace && !remove) || !old)
 		return NULL;
-	old = firewall_text_table(before, NFPROTO_INET, POLICY_TABLE);
-	if (!old) {
-		*enomem = true;
-		return NULL;
-	}
 	len = strlen(old) + 64;
 	script = malloc(len);
 	if (script)
 		snprintf(script, len, "%s%s", replace ? "delete table inet " POLICY_TABLE "\n" : "", old);
 	else
 		*enomem = true;
-	free(old);
 	return script;
+}
+
+/* A growing string for the text edits below. */
+struct sbuf {
+	char *v;
+	size_t n, cap;
+	bool failed;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->n + n + 1) * 2;
+		char *v = realloc(b->v, cap);
+
+		if (!v) {
+			b->failed = true;
+			return;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	memcpy(b->v + b->n, s, n);
+	b->n += n;
+	b->v[b->n] = '\0';
+}
+
+static char *sb_done(struct sbuf *b)
+{
+	if (b->failed || !b->v) {
+		free(b->v);
+		return b->failed ? NULL : strdup("");
+	}
+	return b->v;
+}
+
+static void sb_count(struct sbuf *b, size_t n)
+{
+	char line[96];
+
+	sb_put(b, line, (size_t)snprintf(line, sizeof(line), FIREWALL_ELIDED_FMT "\n", n));
+}
+
+char *firewall_text_note_sizes(const char *text, const char *table, const struct firewall_map_size *sizes,
+			       size_t n_sizes)
+{
+	struct sbuf b = { 0 };
+	char name[FIREWALL_NAME_LEN];
+	bool in = false;
+	size_t pending = 0;
+
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p), body = nl ? len - 1 : len;
+		int fam = parse_table_line(p, body, name);
+
+		if (fam >= 0)
+			in = fam == NFPROTO_INET && !strcmp(name, table);
+		/* "\tmap NAME {" and "\tset NAME {": the size goes before its closing "\t}". */
+		if (in && body > 8 && (!strncmp(p, "\tmap ", 5) || !strncmp(p, "\tset ", 5)) && !strncmp(p + body - 2, " {", 2)) {
+			pending = 0;
+			for (size_t i = 0; i < n_sizes; ++i)
+				if (strlen(sizes[i].name) == body - 7 && !strncmp(p + 5, sizes[i].name, body - 7))
+					pending += sizes[i].n;
+		}
+		if (in && pending && body == 2 && !strncmp(p, "\t}", 2)) {
+			sb_count(&b, pending);
+			pending = 0;
+		}
+		sb_put(&b, p, len);
+		p += len;
+	}
+	return sb_done(&b);
 }
 
 char *firewall_text_remove_table(const char *ruleset, uint8_t family, const char *table)
@@ -542,6 +611,7 @@ void firewall_plan_free(struct firewall_plan *plan)
 	free(plan->v);
 	free(plan->before);
 	free(plan->after);
+	free(plan->policy_before);
 	memset(plan, 0, sizeof(*plan));
 }
 

@@ -58,8 +58,10 @@ struct firewall_plan {
 	unsigned int wants;		/* enum firewall_want */
 	const struct policy_compiled *policy;	/* what POLICY_INSTALL and _REPLACE put in; not kept */
 	uint32_t genid;			/* of the ruleset the preview was made from */
-	char *before;			/* `nft list ruleset` now */
-	char *after;			/* and once the changes are in */
+	char *before;			/* `nft --terse list ruleset` now: every named set without its elements */
+	char *after;			/* and once the changes are in (the policy table's maps say their size) */
+	bool preview;			/* build the policy table without its maps' elements */
+	char *policy_before;		/* the policy table as it is, listed whole, when the plan changes it */
 };
 
 /* --- pure: the ruleset text --- */
@@ -107,6 +109,18 @@ int firewall_plan_add(struct firewall_plan *plan, const struct firewall_change *
 void firewall_plan_free(struct firewall_plan *plan);
 /* Whether the listing holds wgstar's counting table. */
 bool firewall_counting_present(const char *ruleset);
+/* What stands for a map's elements in a preview: a listing of 100,000 of them says nothing. */
+#define FIREWALL_ELIDED_FMT "\t\t# elements not shown: %zu"
+
+struct firewall_map_size {
+	char name[48];
+	size_t n;
+};
+
+/* The listing with each map of table inet TABLE that sizes names given its count, the same way. */
+char *firewall_text_note_sizes(const char *text, const char *table, const struct firewall_map_size *sizes,
+			       size_t n_sizes);
+
 /* The block of one table in a listing ("table inet x {\n...}\n"), malloc'd; NULL when absent or ENOMEM. */
 char *firewall_text_table(const char *ruleset, uint8_t family, const char *table);
 /*
@@ -116,10 +130,11 @@ char *firewall_text_table(const char *ruleset, uint8_t family, const char *table
 bool firewall_policy_present(const char *ruleset, char fp[20]);
 /*
  * The nft script that takes the plan's policy change back, as libnftables runs it (one
- * transaction): the table out, and the one of before put back. NULL when the plan has none
- * that needs it (an install is undone by the batch), or on ENOMEM (*enomem set).
+ * transaction): the table out, and old (the table as it was, listed whole) put back. NULL
+ * when the plan has none that needs it (an install is undone by the batch) or old is NULL,
+ * or on ENOMEM (*enomem set).
  */
-char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *before, bool *enomem);
+char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *old, bool *enomem);
 
 /* --- a change waiting for confirmation, as the run directory keeps it --- */
 

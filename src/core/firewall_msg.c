@@ -136,6 +136,14 @@ int firewall_build_changes(struct nft_batch *b, const struct firewall_plan *plan
 			}
 			if (k == FIREWALL_POLICY_REPLACE && (ret = policy_nft_build_remove(b)) < 0)
 				break;
+			if (plan->preview) {
+				struct firewall_map_size *sizes;
+				size_t n_sizes;
+
+				ret = policy_nft_build_preview(b, plan->policy, &sizes, &n_sizes);
+				free(sizes);
+				break;
+			}
 			ret = policy_nft_build(b, plan->policy, NULL);
 			break;
 		case FIREWALL_POLICY_REMOVE:

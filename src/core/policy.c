@@ -468,8 +468,56 @@ static int find_peer(const struct wg_device *dev, const char *t, uint8_t key[WG_
 	return 0;
 }
 
+/* The device's peers by name, for resolving thousands of names without a scan each. */
+struct name_index {
+	const struct wg_peer **v;	/* named peers, by name */
+	size_t n;
+};
+
+static int peer_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct wg_peer *const *)a)->name, (*(const struct wg_peer *const *)b)->name);
+}
+
+static int name_index_build(struct name_index *ix, const struct wg_device *dev)
+{
+	ix->n = 0;
+	ix->v = malloc(((size_t)dev->n_peers + 1) * sizeof(*ix->v));
+	if (!ix->v)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < dev->n_peers; ++i)
+		if (dev->peers[i].name)
+			ix->v[ix->n++] = &dev->peers[i];
+	qsort(ix->v, ix->n, sizeof(*ix->v), peer_name_cmp);
+	return 0;
+}
+
+/* As find_peer, through the index. */
+static int find_peer_indexed(const struct name_index *ix, const struct wg_device *dev, const char *t,
+			     uint8_t key[WG_KEY_LEN])
+{
+	size_t lo = 0, hi = ix->n;
+
+	if (is_key_text(t))
+		return find_peer(dev, t, key);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ix->v[mid]->name, t) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == ix->n || strcmp(ix->v[lo]->name, t))
+		return -ENOENT;
+	if (lo + 1 < ix->n && !strcmp(ix->v[lo + 1]->name, t))
+		return -EEXIST;
+	memcpy(key, ix->v[lo]->public_key, WG_KEY_LEN);
+	return 0;
+}
+
 static int resolve_ref(struct policy_ref *r, const struct policy_iface *pi, const struct wg_device *dev,
-		       bool member, unsigned int line, struct policy_error *err)
+		       const struct name_index *ix, bool member, unsigned int line, struct policy_error *err)
 {
 	char shown[sizeof(r->text) * 4];
 	int ret;
@@ -493,7 +541,7 @@ static int resolve_ref(struct policy_ref *r, const struct policy_iface *pi, cons
 		r->kind = POLICY_REF_PREFIX;
 		return 0;
 	}
-	ret = find_peer(dev, r->text, r->key);
+	ret = find_peer_indexed(ix, dev, r->text, r->key);
 	if (ret == -EEXIST)
 		return fail(err, line, _("two peers of %s are named %s: name one by its public key"), pi->name, shown);
 	if (ret < 0)
@@ -504,19 +552,20 @@ static int resolve_ref(struct policy_ref *r, const struct policy_iface *pi, cons
 	return 0;
 }
 
-static int resolve_iface(struct policy_iface *pi, const struct wg_device *dev, struct policy_error *err)
+static int resolve_refs(struct policy_iface *pi, const struct wg_device *dev, const struct name_index *ix,
+			struct policy_error *err)
 {
 	int ret;
 
 	for (size_t g = 0; g < pi->n_groups; ++g)
 		for (size_t m = 0; m < pi->groups[g].n_members; ++m)
-			if ((ret = resolve_ref(&pi->groups[g].members[m], pi, dev, true, pi->groups[g].line, err)) < 0)
+			if ((ret = resolve_ref(&pi->groups[g].members[m], pi, dev, ix, true, pi->groups[g].line, err)) < 0)
 				return ret;
 	for (size_t i = 0; i < pi->n_rules; ++i) {
 		struct policy_rule *r = &pi->rules[i];
 
-		if ((ret = resolve_ref(&r->from, pi, dev, false, r->line, err)) < 0 ||
-		    (ret = resolve_ref(&r->to, pi, dev, false, r->line, err)) < 0)
+		if ((ret = resolve_ref(&r->from, pi, dev, ix, false, r->line, err)) < 0 ||
+		    (ret = resolve_ref(&r->to, pi, dev, ix, false, r->line, err)) < 0)
 			return ret;
 		if (r->from.kind == POLICY_REF_HUB && (!r->both || r->to.kind == POLICY_REF_HUB))
 			return fail(err, r->line, _("hub is no source: traffic from the hub does not enter through %s"),
@@ -525,8 +574,8 @@ static int resolve_iface(struct policy_iface *pi, const struct wg_device *dev, s
 	for (size_t i = 0; i < pi->n_tests; ++i) {
 		struct policy_test *t = &pi->tests[i];
 
-		if ((ret = resolve_ref(&t->from, pi, dev, false, t->line, err)) < 0 ||
-		    (ret = resolve_ref(&t->to, pi, dev, false, t->line, err)) < 0)
+		if ((ret = resolve_ref(&t->from, pi, dev, ix, false, t->line, err)) < 0 ||
+		    (ret = resolve_ref(&t->to, pi, dev, ix, false, t->line, err)) < 0)
 			return ret;
 		if (t->from.kind == POLICY_REF_HUB || t->from.kind == POLICY_REF_GROUP || t->from.kind == POLICY_REF_ANY ||
 		    t->to.kind == POLICY_REF_GROUP || t->to.kind == POLICY_REF_ANY)
@@ -534,6 +583,18 @@ static int resolve_iface(struct policy_iface *pi, const struct wg_device *dev, s
 	}
 	pi->resolved = true;
 	return 0;
+}
+
+static int resolve_iface(struct policy_iface *pi, const struct wg_device *dev, struct policy_error *err)
+{
+	struct name_index ix;
+	int ret;
+
+	if ((ret = name_index_build(&ix, dev)) < 0)
+		return ret;
+	ret = resolve_refs(pi, dev, &ix, err);
+	free(ix.v);
+	return ret;
 }
 
 int policy_resolve(struct policy *p, const struct wg_snapshot *snap, bool ignore_missing, struct policy_error *err)

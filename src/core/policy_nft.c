@@ -37,6 +37,9 @@ struct builder {
 	struct nft_batch *b;
 	uint32_t set_id;
 	int ret;			/* the first error; later calls do nothing */
+	bool no_elements;		/* a preview: everything but the maps' elements */
+	struct firewall_map_size *sizes;	/* elements per map, recorded when not NULL */
+	size_t n_sizes, cap_sizes;
 };
 
 /* --- expressions --- */
@@ -405,6 +408,23 @@ struct elem {
 
 static void put_elems(struct builder *bd, const char *set, const struct elem *v, size_t n, uint32_t klen, bool ranges)
 {
+	if (bd->sizes || bd->cap_sizes) {
+		if (bd->n_sizes == bd->cap_sizes) {
+			size_t cap = bd->cap_sizes ? bd->cap_sizes * 2 : 32;
+			struct firewall_map_size *nv = realloc(bd->sizes, cap * sizeof(*nv));
+
+			if (!nv) {
+				bd->ret = bd->ret ? bd->ret : -ENOMEM;
+				return;
+			}
+			bd->sizes = nv;
+			bd->cap_sizes = cap;
+		}
+		snprintf(bd->sizes[bd->n_sizes].name, sizeof(bd->sizes->name), "%s", set);
+		bd->sizes[bd->n_sizes++].n = n;
+	}
+	if (bd->no_elements)
+		return;
 	for (size_t i = 0; i < n && !bd->ret; i += ELEMS_PER_MSG) {
 		struct nftnl_set *s = nftnl_set_alloc();
 		struct nlmsghdr *nlh;
@@ -771,6 +791,35 @@ int policy_nft_build(struct nft_batch *b, const struct policy_compiled *c, char 
 	if (!bd.ret && fp)
 		memcpy(fp, sum, sizeof(sum));
 	return bd.ret;
+}
+
+int policy_nft_build_preview(struct nft_batch *b, const struct policy_compiled *c, struct firewall_map_size **sizes,
+			     size_t *n_sizes)
+{
+	struct builder bd = { .b = b, .set_id = FIRST_SET_ID, .no_elements = true, .cap_sizes = 0 };
+	char comment[sizeof(POLICY_COMMENT) + POLICY_FP_LEN], sum[POLICY_FP_LEN + 1];
+	int ret;
+
+	*sizes = NULL;
+	*n_sizes = 0;
+	if (!c->n)
+		return 0;
+	if ((ret = policy_nft_fingerprint(c, sum)) < 0)
+		return ret;
+	snprintf(comment, sizeof(comment), "%s%s", POLICY_COMMENT, sum);
+	/* Sizes recorded from the first map on: a non-NULL array marks the wish. */
+	bd.sizes = malloc(32 * sizeof(*bd.sizes));
+	if (!bd.sizes)
+		return -ENOMEM;
+	bd.cap_sizes = 32;
+	build(&bd, c, comment);
+	if (bd.ret) {
+		free(bd.sizes);
+		return bd.ret;
+	}
+	*sizes = bd.sizes;
+	*n_sizes = bd.n_sizes;
+	return 0;
 }
 
 int policy_nft_build_remove(struct nft_batch *b)

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "firewall.h"
 #include "policy_compile.h"
 
 struct nft_batch;
@@ -43,6 +44,13 @@ int policy_nft_build(struct nft_batch *b, const struct policy_compiled *c, char 
 /* That fingerprint alone ("" when c compiles no interface). */
 int policy_nft_fingerprint(const struct policy_compiled *c, char fp[POLICY_FP_LEN + 1]);
 int policy_nft_build_remove(struct nft_batch *b);
+
+/*
+ * The table without its maps' elements, for a preview that stays readable at ten thousand
+ * peers; how many each map would hold into *sizes (malloc'd, *n_sizes of them).
+ */
+int policy_nft_build_preview(struct nft_batch *b, const struct policy_compiled *c, struct firewall_map_size **sizes,
+			     size_t *n_sizes);
 
 /* The fingerprint in a table comment, or false when it is none of ours. */
 bool policy_nft_comment_fingerprint(const char *comment, char out[POLICY_FP_LEN + 1]);

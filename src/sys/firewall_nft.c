@@ -16,7 +16,12 @@
 #include "nft.h"
 #include "policy_nft.h"
 
-static int list_once(char **out)
+/*
+ * One listing through libnftables: cmd ("list ruleset", "list table inet x"), terse (named
+ * sets without their elements: ten thousand peers' addresses say nothing in a diff, and take
+ * most of the time) or whole.
+ */
+static int list_once(const char *cmd, bool terse, char **out)
 {
 	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	const char *text;
@@ -28,7 +33,9 @@ static int list_once(char **out)
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (nft_run_cmd_from_buffer(ctx, "list ruleset")) {
+	if (terse)
+		nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_TERSE);
+	if (nft_run_cmd_from_buffer(ctx, cmd)) {
 		text = nft_ctx_get_error_buffer(ctx);
 		ret = text && strstr(text, "Operation not permitted") ? -EPERM : -EIO;
 		goto out;
@@ -54,7 +61,7 @@ int firewall_list(char **out, uint32_t *genid)
 	do {
 		free(*out);
 		*out = NULL;
-		if ((ret = nft_get_genid(&s, &g1)) < 0 || (ret = list_once(out)) < 0 ||
+		if ((ret = nft_get_genid(&s, &g1)) < 0 || (ret = list_once("list ruleset", true, out)) < 0 ||
 		    (ret = nft_get_genid(&s, &g2)) < 0)
 			goto out;
 	} while (g1 != g2 && ++tries < 10);
@@ -175,8 +182,29 @@ static int add_table(struct firewall_plan *plan, const struct firewall_change *c
 	if (alone.kind == FIREWALL_POLICY_REPLACE)
 		alone.kind = FIREWALL_POLICY_INSTALL;
 	one.v = &alone;
+	/* The policy table without its maps' elements, each map with their count instead. */
+	one.preview = alone.kind == FIREWALL_POLICY_INSTALL;
 	if ((ret = render(&one, snap, &table)) < 0)
 		return ret;
+	if (one.preview) {
+		struct firewall_map_size *sizes = NULL;
+		struct nft_batch scratch;
+		size_t n_sizes = 0;
+		char *noted;
+
+		if ((ret = nft_batch_init(&scratch, 1, false, 0)) < 0) {
+			free(table);
+			return ret;
+		}
+		ret = policy_nft_build_preview(&scratch, plan->policy, &sizes, &n_sizes);
+		nft_batch_free(&scratch);
+		noted = ret < 0 ? NULL : firewall_text_note_sizes(table, POLICY_TABLE, sizes, n_sizes);
+		free(sizes);
+		free(table);
+		if (!noted)
+			return ret < 0 ? ret : -ENOMEM;
+		table = noted;
+	}
 	len = strlen(plan->after) + strlen(table) + 1;
 	next = malloc(len);
 	if (!next || (ret = firewall_plan_add(plan, c)) < 0) {
@@ -221,11 +249,16 @@ static int propose_policy(struct firewall_plan *plan, const struct wg_snapshot *
 	if (!want[0]) {
 		if (!present)
 			return 0;
+		if ((ret = list_once("list table inet " POLICY_TABLE, false, &plan->policy_before)) < 0)
+			return ret;
 		c.kind = FIREWALL_POLICY_REMOVE;
 		return drop_table(plan, &c, POLICY_TABLE);
 	}
 	if (present && !strcmp(have, want))
 		return 0;
+	/* What the guard puts back should the change not be confirmed: the table whole. */
+	if (present && (ret = list_once("list table inet " POLICY_TABLE, false, &plan->policy_before)) < 0)
+		return ret;
 	memcpy(c.fp, want, sizeof(want));
 	if (present) {
 		char *next = firewall_text_remove_table(plan->after, NFPROTO_INET, POLICY_TABLE);

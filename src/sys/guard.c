@@ -24,6 +24,8 @@
 
 #define PENDING "pending"
 #define BEFORE "before.nft"
+/* The policy table a change replaces or removes, whole, to put it back from. */
+#define POLICY_BEFORE "policy-before.nft"
 #define RESULT "result"
 #define LOCK "lock"
 /* How long a caller waits for a guard to take over, and for one to finish when asked. */
@@ -166,6 +168,7 @@ static void forget(const char *dir)
 
 	unlink(path_in(path, sizeof(path), dir, PENDING));
 	unlink(path_in(path, sizeof(path), dir, BEFORE));
+	unlink(path_in(path, sizeof(path), dir, POLICY_BEFORE));
 }
 
 static bool plan_needs_snapshot(const struct firewall_plan *plan)
@@ -209,19 +212,23 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 		goto out;
 	s.seq = b.seq_next;
 	ret = nft_send(&s, &b, NULL, NULL, &err);
-	/* A policy table replaced or removed comes back from the listing saved before. */
-	if (!ret && !atomic_read_state(path_in(path, sizeof(path), dir, BEFORE), &before, NULL, NULL)) {
+	/* A policy table replaced or removed comes back as it was saved before. */
+	if (!ret) {
+		char *old = NULL;
 		bool enomem;
-		char *script = firewall_policy_undo_script(&p->plan, before, &enomem);
+		char *script;
 
+		ret = atomic_read_state(path_in(path, sizeof(path), dir, POLICY_BEFORE), &old, NULL, NULL);
+		if (ret == -ENOENT)
+			ret = 0;
+		script = ret ? NULL : firewall_policy_undo_script(&p->plan, old, &enomem);
 		if (script) {
 			ret = firewall_run_script(script, nft_err, sizeof(nft_err));
 			free(script);
-		} else if (enomem) {
+		} else if (!ret && enomem) {
 			ret = -ENOMEM;
 		}
-		free(before);
-		before = NULL;
+		free(old);
 	}
 out:
 	nft_batch_free(&b);
@@ -327,10 +334,15 @@ int guard_commit(const char *dir, struct firewall_plan *plan, const struct wg_sn
 		 unsigned int timeout, const char *by, char *what, size_t len)
 {
 	struct firewall_pending p = { 0 };
+	char path[4096];
 	pid_t pid;
 	int ret;
 
 	if ((ret = atomic_write(dir, BEFORE, plan->before, strlen(plan->before), 0600)) < 0)
+		return ret;
+	unlink(path_in(path, sizeof(path), dir, POLICY_BEFORE));
+	if (plan->policy_before &&
+	    (ret = atomic_write(dir, POLICY_BEFORE, plan->policy_before, strlen(plan->policy_before), 0600)) < 0)
 		return ret;
 	p.created = now_ms(CLOCK_REALTIME) / 1000;
 	p.deadline = p.created + timeout;

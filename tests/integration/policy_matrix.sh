@@ -159,4 +159,25 @@ python3 -c 'import json,sys
 p={x["name"]:x["groups"] for x in json.loads(sys.argv[1])["interfaces"][0]["peers"]}
 sys.exit(0 if p["alice"]==["laptops"] and p["dave"]==["servers"] and p["carol"]==[] else 1)' "$after" ||
 	fail "JSON groups are wrong"
+# Another policy, not confirmed: the guard puts the first one back, table and all.
+hub nft list table inet wgstar_policy | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/; /expires/d' \
+	>"$WORKDIR/policy.before"
+sed 's/^Default = deny$/Default = allow/; /^Test/d' "$POLICY" >"$WORKDIR/other.conf"
+run hub "$WGSTAR" firewall apply --yes --confirm-timeout 2 --run-dir "$RUN_DIR" --policy "$WORKDIR/other.conf" \
+	-i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
+assert_status 0 "firewall apply of another policy"
+assert_contains "replace table inet wgstar_policy" "$RUN_OUT"
+for ((i = 0; i < 100; i++)); do
+	[ -e "$RUN_DIR/pending" ] || break
+	sleep 0.1
+done
+[ ! -e "$RUN_DIR/pending" ] || fail "the other policy was not rolled back"
+run hub "$WGSTAR" firewall status --run-dir "$RUN_DIR"
+assert_contains "the ruleset is as it was before the change" "$RUN_OUT"
+run hub "$WGSTAR" firewall diff --policy "$POLICY" -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
+assert_contains "nothing to change" "$RUN_OUT"
+hub nft list table inet wgstar_policy | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/; /expires/d' \
+	>"$WORKDIR/policy.after"
+cmp -s "$WORKDIR/policy.before" "$WORKDIR/policy.after" ||
+	{ diff "$WORKDIR/policy.before" "$WORKDIR/policy.after" >&2; fail "the policy table came back different"; }
 note "ok: $checked connections as policy test says"

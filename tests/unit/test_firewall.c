@@ -289,6 +289,43 @@ static void test_diff_escapes(void **state)
 	free(d);
 }
 
+/* The policy table in a preview: each map with its size; undone from the table as it was. */
+static void test_policy_text(void **state)
+{
+	const char *listing = "table inet wgstar_policy {\n\tcomment \"wgstar policy 0123456789abcdef\"\n"
+			      "\tmap i0_from4 {\n\t\ttype ifname . ipv4_addr : verdict\n\t}\n\n"
+			      "\tset denied4 {\n\t\ttype ipv4_addr . ipv4_addr\n\t}\n}\n"
+			      "table inet other {\n\tmap i0_from4 {\n\t\ttype ifname . ipv4_addr : verdict\n\t}\n}\n";
+	struct firewall_map_size sizes[] = { { "i0_from4", 3 }, { "i0_from4", 2 }, { "nowhere", 9 } };
+	struct firewall_change c = { .kind = FIREWALL_POLICY_REPLACE };
+	struct firewall_plan plan = { .v = &c, .n = 1 };
+	char fp[20], *noted, *script;
+	bool enomem;
+
+	noted = firewall_text_note_sizes(listing, "wgstar_policy", sizes, 3);
+	assert_non_null(noted);
+	/* the two element runs of one map add up; denied4 and the other table's map get nothing */
+	assert_non_null(strstr(noted, "\tmap i0_from4 {\n\t\ttype ifname . ipv4_addr : verdict\n"
+				      "\t\t# elements not shown: 5\n\t}\n\n\tset denied4 {\n\t\ttype ipv4_addr . ipv4_addr\n\t}\n"));
+	assert_non_null(strstr(noted, "table inet other {\n\tmap i0_from4 {\n\t\ttype ifname . ipv4_addr : verdict\n\t}\n"));
+	free(noted);
+	assert_true(firewall_policy_present(listing, fp));
+	assert_string_equal(fp, "0123456789abcdef");
+	assert_false(firewall_policy_present("table inet other {\n}\n", fp));
+	/* a replaced table goes and the old one comes back, in one script */
+	script = firewall_policy_undo_script(&plan, "table inet wgstar_policy {\n}\n", &enomem);
+	assert_string_equal(script, "delete table inet wgstar_policy\ntable inet wgstar_policy {\n}\n");
+	free(script);
+	c.kind = FIREWALL_POLICY_REMOVE;
+	script = firewall_policy_undo_script(&plan, "table inet wgstar_policy {\n}\n", &enomem);
+	assert_string_equal(script, "table inet wgstar_policy {\n}\n");
+	free(script);
+	/* an install is undone by the batch: no script */
+	c.kind = FIREWALL_POLICY_INSTALL;
+	assert_null(firewall_policy_undo_script(&plan, "x", &enomem));
+	assert_false(enomem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_result_text),
 		cmocka_unit_test(test_describe_escapes),
 		cmocka_unit_test(test_diff_escapes),
+		cmocka_unit_test(test_policy_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
