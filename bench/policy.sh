@@ -161,8 +161,17 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 apply "$work/policy.conf" >/dev/null
-elements=$(hub nft list table inet wgstar_policy | grep -c ' : goto ' || true)
-chains=$(hub nft list table inet wgstar_policy | grep -c '^	chain ' || true)
+hub nft list table inet wgstar_policy >"$work/table.nft"
+elements=$(grep -c ' : goto ' "$work/table.nft" || true)
+chains=$(grep -c '^	chain ' "$work/table.nft" || true)
+# For scale: nft itself loading the same table, from its own listing.
+hub "$BIN" firewall apply --yes --confirm-timeout 600 --run-dir "$work/run" --policy "$work/empty.conf" "${wg_args[@]}" >/dev/null
+hub "$BIN" firewall confirm --run-dir "$work/run" >/dev/null
+t0=$(date +%s%N)
+hub nft -f "$work/table.nft"
+nft_ms=$((($(date +%s%N) - t0) / 1000000))
+hub nft delete table inet wgstar_policy
+apply "$work/policy.conf" >/dev/null
 cat >"$work/measure.py" <<'EOF'
 import statistics, subprocess, sys, time
 
@@ -178,10 +187,11 @@ ptest=$(hub python3 "$work/measure.py" "$RUNS" "$BIN" policy test --policy "$wor
 	alice bob tcp/5201)
 base=$(hub python3 "$work/measure.py" "$RUNS" "$BIN" --once --json --read-only "${wg_args[@]}")
 
-python3 - "$ptest" "$base" "$elements" "$chains" "${applies[@]}" -- "${off[@]}" -- "${on[@]}" <<'EOF'
+python3 - "$ptest" "$base" "$elements" "$chains" "$nft_ms" "${applies[@]}" -- "${off[@]}" -- "${on[@]}" <<'EOF'
 import statistics, sys
 ptest, base, elements, chains = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-rest = sys.argv[5:]
+nft_ms = float(sys.argv[5])
+rest = sys.argv[6:]
 a = rest.index("--")
 b = rest.index("--", a + 1)
 applies = [float(x) for x in rest[:a]]
@@ -195,6 +205,7 @@ print(f"  spread: without {min(off) / 1e6:.0f}..{max(off) / 1e6:.0f}, with {min(
       f"Mbit/s; a difference inside the spread is noise")
 print(f"firewall apply of the policy, median {statistics.median(applies):.0f} ms "
       f"({min(applies):.0f}..{max(applies):.0f}; target under 1000 ms): {elements} map elements, {chains} chains")
+print(f"  for scale: nft -f of the same table takes {nft_ms:.0f} ms here")
 print(f"policy test, median {ptest:.1f} ms (target under 50 ms); --once --json on the same hub, "
       f"for scale: {base:.1f} ms")
 EOF

@@ -4,8 +4,9 @@
  * table and apart from it, so that either changes without the other's counters starting over.
  *
  * table inet wgstar_policy
- *   forward, input    base chains ahead of the host's filter chains: iifname vmap @ifaces
- *   iN, iN_in         per interface: not peer to peer, or a known connection: return; then
+ *   forward, input    base chains ahead of the host's filter chains: a known connection
+ *                     returns (nearly every packet, at the cost of one test); iifname vmap @ifaces
+ *   iN, iN_in         per interface: what is not peer to peer returns; then
  *                     iifname . ip saddr vmap @iN_from4 (and from4net, from6, from6net)
  *   iN_cK             a source class: oifname . ip daddr vmap @iN_cK_to4 (...), then its fallback
  *   iN_dK             a decision: meta l4proto . th dport vmap @iN_dK_ports, icmp echo, the rest
