@@ -17,7 +17,11 @@
 #include "i18n.h"
 #include "names.h"
 #include "peerops.h"
+#include "db.h"
+#include "events.h"
+#include "journal.h"
 #include "policy.h"
+#include "session.h"
 #include "sample.h"
 #include "text.h"
 
@@ -78,6 +82,16 @@ static const struct opt_def opts[OPT_COUNT] = {
 	[OPT_POLICY] = { "policy", 0, STRING, "FILE", N_("the hub policy (default %s)"), POLICY_PATH },
 	[OPT_FIX] = { "fix", 0, FLAG, NULL, N_("preview the change that fixes what was found, and apply it under the guard") },
 	[OPT_GROUP] = { "group", 0, STRING, "G[,G...]", N_("put the new peer in these groups of the hub policy") },
+	[OPT_DB] = { "db", 0, STRING, "FILE", N_("wgstar's database of events and usage (default %s)"), DB_PATH },
+	[OPT_SINCE] = { "since", 0, STRING, "WHEN",
+			N_("from WHEN on: @UNIX-SECONDS, -30m, -2h, -7d, today, yesterday or YYYY-MM-DD [HH:MM[:SS]]") },
+	[OPT_HOURLY] = { "hourly", 0, FLAG, NULL, N_("by UTC hour (kept 90 days)") },
+	[OPT_DAILY] = { "daily", 0, FLAG, NULL, N_("by UTC day (kept 2 years; the default)") },
+	[OPT_MONTHLY] = { "monthly", 0, FLAG, NULL, N_("by UTC month (kept for ever)") },
+	[OPT_KEEP_HOURLY] = { "keep-hourly", 0, INTEGER, "DAYS", N_("keep hourly usage this many days (default 90)"),
+			      NULL, 1, 36500 },
+	[OPT_KEEP_DAILY] = { "keep-daily", 0, INTEGER, "DAYS", N_("keep daily usage this many days (default 730)"), NULL,
+			     1, 36500 },
 	[OPT_HELP] = { "help", 'h', FLAG, NULL, N_("show this help and exit") },
 	[OPT_VERSION] = { "version", 'V', FLAG, NULL, N_("show the version and exit") },
 };
@@ -86,23 +100,23 @@ static const struct opt_def opts[OPT_COUNT] = {
 
 static const struct cmd commands[] = {
 	{ "", "", N_("A live console for the hub of a WireGuard star network."),
-	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_POLICY, OPT_RUN_DIR, OPT_SYSCTL_DIR, OPT_DELAY,
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_POLICY, OPT_DB, OPT_RUN_DIR, OPT_SYSCTL_DIR, OPT_DELAY,
 	    OPT_READ_ONLY, OPT_NO_COLOR, OPT_CONFIRM_TIMEOUT, OPT_ONCE, OPT_JSON, OPT_PROMETHEUS, OPT_TEXTFILE,
 	    OPT_VERSION),
 	  0, 0, cmd_console },
 	{ "forward", "[status|on|off]", N_("Show or switch IPv4 and IPv6 forwarding of this network namespace."),
-	  O(OPT_IPV6, OPT_PERSIST, OPT_YES, OPT_READ_ONLY, OPT_SYSCTL_DIR), 0, 1, cmd_forward },
+	  O(OPT_IPV6, OPT_PERSIST, OPT_YES, OPT_READ_ONLY, OPT_SYSCTL_DIR, OPT_DB), 0, 1, cmd_forward },
 	{ "firewall", "[diff|apply|confirm|rollback|status]",
 	  N_("Preview what wgstar would change in the ruleset, apply it under a guard that rolls it back "
 	     "unless confirmed, confirm or roll back, or show what waits."),
 	  O(OPT_IFACE, OPT_CONFIG, OPT_POLICY, OPT_CONFIRM_TIMEOUT, OPT_YES, OPT_READ_ONLY, OPT_NO_COLOR,
-	    OPT_REMOVE_COUNTING, OPT_RUN_DIR),
+	    OPT_REMOVE_COUNTING, OPT_RUN_DIR, OPT_DB),
 	  0, 1, cmd_firewall },
 	{ "firewall guard", "", N_("The rollback guard of a pending firewall change (started by apply)."),
-	  O(OPT_RUN_DIR), 0, 0, cmd_firewall, true },
+	  O(OPT_RUN_DIR, OPT_DB), 0, 0, cmd_firewall, true },
 	{ "check", "[PEER [PEER]]", N_("Why peers cannot reach each other through the hub, with the fixes."),
 	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY, OPT_FIX, OPT_CONFIRM_TIMEOUT, OPT_YES, OPT_READ_ONLY,
-	    OPT_NO_COLOR, OPT_RUN_DIR),
+	    OPT_NO_COLOR, OPT_RUN_DIR, OPT_DB),
 	  0, 2, cmd_check },
 	{ "policy show", "", N_("The hub policy: groups and members, rules with their counters, the default."),
 	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY), 0, 0, cmd_policy },
@@ -115,16 +129,26 @@ static const struct cmd commands[] = {
 	{ "policy edit", "", N_("Edit the policy the way visudo edits sudoers: checked on save, then previewed and "
 				 "applied under the guard."),
 	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY, OPT_CONFIRM_TIMEOUT, OPT_YES, OPT_NO_COLOR, OPT_RUN_DIR,
-	    OPT_READ_ONLY),
+	    OPT_DB, OPT_READ_ONLY),
 	  0, 0, cmd_policy },
+	{ "record", "", N_("Record the star: events to the journal and the database, and the usage ledger of every "
+			  "peer, sample after sample, until SIGTERM (SIGHUP reopens the database)."),
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY, OPT_DB, OPT_DELAY, OPT_TEXTFILE, OPT_KEEP_HOURLY,
+	    OPT_KEEP_DAILY, OPT_RUN_DIR, OPT_READ_ONLY),
+	  0, 0, cmd_record },
+	{ "log", "[PEER]", N_("The events the recorder and wgstar's commands wrote, oldest first."),
+	  O(OPT_DB, OPT_SINCE, OPT_JSON), 0, 1, cmd_record },
+	{ "usage", "[PEER]", N_("What every peer (or one) used: totals since recording began, and per period."),
+	  O(OPT_DB, OPT_HOURLY, OPT_DAILY, OPT_MONTHLY, OPT_SINCE, OPT_JSON), 0, 1, cmd_record },
 	{ "peer add", "NAME", N_("Add a peer: live, to the config file, with its client config."),
 	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_PUBLIC_KEY, OPT_GENERATE, OPT_PSK, OPT_ADDRESS,
-	    OPT_KEEPALIVE, OPT_ENDPOINT, OPT_DNS, OPT_CLIENT_CONFIG, OPT_QR, OPT_GROUP, OPT_POLICY, OPT_READ_ONLY),
+	    OPT_KEEPALIVE, OPT_ENDPOINT, OPT_DNS, OPT_CLIENT_CONFIG, OPT_QR, OPT_GROUP, OPT_POLICY, OPT_DB,
+	    OPT_READ_ONLY),
 	  1, 1, cmd_peer },
 	{ "peer remove", "NAME|PUBLIC-KEY", N_("Remove a peer, live and from the config file, after asking."),
-	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_POLICY, OPT_YES, OPT_READ_ONLY), 1, 1, cmd_peer },
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_POLICY, OPT_DB, OPT_YES, OPT_READ_ONLY), 1, 1, cmd_peer },
 	{ "peer rename", "PEER NEW-NAME", N_("Give a peer another name, in the config file and the name store."),
-	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_POLICY, OPT_READ_ONLY), 2, 2, cmd_peer },
+	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_POLICY, OPT_DB, OPT_READ_ONLY), 2, 2, cmd_peer },
 	{ "peer allowed-ips", "PEER PREFIX[,PREFIX...]", N_("Set a peer's allowed IPs, live and in the config file."),
 	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_SETTINGS, OPT_READ_ONLY), 2, 2, cmd_peer },
 	{ "peer drift", "", N_("List peers that are live only, or in the config file only."),
@@ -475,6 +499,8 @@ int cmd_main(int argc, char *argv[])
 		printf("%s %s\n", cmd_prog, PACKAGE_VERSION);
 		return EXIT_SUCCESS;
 	}
+	/* The end of a firewall change is an event; its guard writes it where this command would. */
+	guard_set_db(a.opt[OPT_DB]);
 	return c->run(c, &a);
 }
 
@@ -527,6 +553,15 @@ int cmd_snapshot(struct wg_snapshot **snap, const struct cmd_args *a)
 const char *cmd_run_dir(const struct cmd_args *a)
 {
 	return a->opt[OPT_RUN_DIR] ? a->opt[OPT_RUN_DIR] : GUARD_RUN_DIR;
+}
+
+void cmd_event(const struct cmd_args *a, struct event *e)
+{
+	char who[256];
+
+	if (!e->by[0])
+		snprintf(e->by, sizeof(e->by), "%s", session_who(who, sizeof(who)));
+	eventlog_action(e, a->opt[OPT_DB]);
 }
 
 const char *cmd_sysctl_dir(const struct cmd_args *a)

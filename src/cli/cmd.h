@@ -43,6 +43,13 @@ enum opt_id {
 	OPT_POLICY,
 	OPT_FIX,
 	OPT_GROUP,
+	OPT_DB,
+	OPT_SINCE,
+	OPT_HOURLY,
+	OPT_DAILY,
+	OPT_MONTHLY,
+	OPT_KEEP_HOURLY,
+	OPT_KEEP_DAILY,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_COUNT,
@@ -104,6 +111,11 @@ int cmd_firewall(const struct cmd *c, const struct cmd_args *a);
 int cmd_check(const struct cmd *c, const struct cmd_args *a);
 int cmd_peer(const struct cmd *c, const struct cmd_args *a);
 int cmd_policy(const struct cmd *c, const struct cmd_args *a);
+int cmd_record(const struct cmd *c, const struct cmd_args *a);
+
+/* What a command did, to the journal and the database (--db, or the default when it exists). */
+struct event;
+void cmd_event(const struct cmd_args *a, struct event *e);
 
 struct policy_set;
 /*

@@ -206,6 +206,7 @@ static int run_console(const struct cmd_args *a)
 		.run_dir = cmd_run_dir(a),
 		.sysctl_dir = cmd_sysctl_dir(a),
 		.policy_path = a->opt[OPT_POLICY],
+		.db_path = a->opt[OPT_DB],
 		.color = !a->opt[OPT_NO_COLOR] && !(no_color && no_color[0]),
 	};
 	struct errmsg err;

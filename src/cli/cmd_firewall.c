@@ -7,6 +7,7 @@
 #include <time.h>
 #include "cmd.h"
 #include "firewall_nft.h"
+#include "events.h"
 #include "guard.h"
 #include "i18n.h"
 #include "policy_io.h"
@@ -162,6 +163,19 @@ static int apply(const struct cmd_args *a, struct firewall_plan *plan, struct wg
 		goto out;
 	}
 	printf(_("applied; rolled back in %u s unless you run: %s firewall confirm\n"), timeout, cmd_prog);
+	{
+		struct event e;
+		char summary[EVENT_TEXT_MAX], buf[512];
+		size_t o;
+
+		o = (size_t)snprintf(summary, sizeof(summary), "firewall change applied, rolled back in %u s unless confirmed:",
+				     timeout);
+		for (size_t i = 0; i < plan->n && o < sizeof(summary); ++i)
+			o += (size_t)snprintf(summary + o, sizeof(summary) - o, "%s %s", i ? ";" : "",
+					      firewall_change_describe(buf, sizeof(buf), &plan->v[i]));
+		event_action(&e, EV_FIREWALL_APPLIED, time(NULL), a->opt[OPT_IFACE], NULL, summary);
+		cmd_event(a, &e);
+	}
 	ret = EXIT_SUCCESS;
 out:
 	guard_unlock(lock);

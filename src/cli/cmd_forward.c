@@ -2,9 +2,11 @@
 /* wgstar-top forward: show and switch IPv4 and IPv6 forwarding of this network namespace. */
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "events.h"
 #include "fwd.h"
 #include "i18n.h"
 #include "text.h"
@@ -77,5 +79,14 @@ int cmd_forward(const struct cmd *c, const struct cmd_args *a)
 	if (persist && (ret = fwd_persist(dir, set, n)) < 0)
 		return cmd_error(_("forwarding is switched, but saving it in %s failed: %s"), shown, text_strerror(-ret));
 	printf(value ? _("forwarding on: %s\n") : _("forwarding off: %s\n"), ipv6 ? _("IPv4 and IPv6") : "IPv4");
+	{
+		struct event e;
+		char summary[128];
+
+		snprintf(summary, sizeof(summary), "%s forwarding switched %s%s", ipv6 ? "IPv4 and IPv6" : "IPv4",
+			 value ? "on" : "off", persist ? ", now and at boot" : "");
+		event_action(&e, EV_FORWARDING_SWITCHED, time(NULL), NULL, NULL, summary);
+		cmd_event(a, &e);
+	}
 	return EXIT_SUCCESS;
 }

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "atomic.h"
 #include "backend.h"
 #include "cmd.h"
+#include "events.h"
 #include "i18n.h"
 #include "key.h"
 #include "names.h"
@@ -84,6 +86,19 @@ static int ask_endpoint(char *buf, size_t len)
 	return buf[0] ? 0 : -EINVAL;
 }
 
+/* What was done to a peer, as an event with who did it. */
+static void peer_event(struct peer_opts *o, enum event_type t, const uint8_t key[WG_KEY_LEN], const char *name,
+		       const char *summary)
+{
+	struct event e;
+
+	event_action(&e, t, time(NULL), o->iface, NULL, summary);
+	e.has_key = true;
+	memcpy(e.key, key, WG_KEY_LEN);
+	snprintf(e.name, sizeof(e.name), "%s", name ? name : "");
+	cmd_event(o->a, &e);
+}
+
 static int add(struct peer_opts *o, struct peerops_ctx *ctx)
 {
 	const struct cmd_args *a = o->a;
@@ -119,6 +134,12 @@ static int add(struct peer_opts *o, struct peerops_ctx *ctx)
 	key_to_base64(b64, res.public_key);
 	cmd_note(_("added %s to %s: %s, allowed IPs %s"), text_safe(name, sizeof(name), req.name), o->shown_iface, b64,
 		 res.address);
+	{
+		char summary[512];
+
+		snprintf(summary, sizeof(summary), "peer %s added to %s with allowed IPs %s", req.name, o->iface, res.address);
+		peer_event(o, EV_PEER_ONBOARDED, res.public_key, req.name, summary);
+	}
 	if (ctx->err.text[0])
 		cmd_note("%s", ctx->err.text);
 	if (ctx->policy_note[0])
@@ -164,6 +185,12 @@ static int remove_peer(struct peer_opts *o, struct peerops_ctx *ctx)
 	if (ctx->err.text[0])
 		cmd_note("%s", ctx->err.text);
 	printf(_("removed %s (%s) from %s\n"), text_safe(shown, sizeof(shown), name), b64, o->shown_iface);
+	{
+		char summary[256];
+
+		snprintf(summary, sizeof(summary), "peer %s removed from %s", name[0] ? name : b64, o->iface);
+		peer_event(o, EV_PEER_OFFBOARDED, key, name, summary);
+	}
 	if (ctx->policy_note[0])
 		cmd_note("%s", ctx->policy_note);
 	return EXIT_SUCCESS;
@@ -259,9 +286,14 @@ int cmd_peer(const struct cmd *c, const struct cmd_args *a)
 		ret = peerops_set_allowedips(&ctx, key, o.args[1]);
 	if (ret < 0)
 		return fail(&ctx, ret);
-	if (!strcmp(o.action, "rename"))
+	if (!strcmp(o.action, "rename")) {
+		char summary[256];
+
 		printf(_("renamed %s to %s\n"), text_safe(shown, sizeof(shown), name),
 		       text_safe(prefixes, sizeof(prefixes), o.args[1]));
+		snprintf(summary, sizeof(summary), "peer %s renamed %s on %s", name, o.args[1], o.iface);
+		peer_event(&o, EV_PEER_RENAMED, key, o.args[1], summary);
+	}
 	else
 		printf(_("%s now has allowed IPs %s\n"), text_safe(shown, sizeof(shown), name),
 		       text_safe(prefixes, sizeof(prefixes), o.args[1]));

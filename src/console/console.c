@@ -26,6 +26,8 @@
 #include "fwd.h"
 #include "i18n.h"
 #include "key.h"
+#include "events.h"
+#include "journal.h"
 #include "peerops.h"
 #include "policy_io.h"
 #include "sample.h"
@@ -376,6 +378,22 @@ static void say(struct console *con, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What the console did, as an event with who did it: to the journal and the database. */
+static void console_event(struct console *con, enum event_type t, const char *iface, const uint8_t *key,
+			  const char *name, const char *summary)
+{
+	struct event e;
+	char who[256];
+
+	event_action(&e, t, time(NULL), iface, session_who(who, sizeof(who)), summary);
+	if (key) {
+		e.has_key = true;
+		memcpy(e.key, key, WG_KEY_LEN);
+	}
+	snprintf(e.name, sizeof(e.name), "%s", name ? name : "");
+	eventlog_action(&e, con->opts->db_path);
+}
+
 static void plan_drop(struct console *con)
 {
 	firewall_plan_free(&con->plan);
@@ -543,6 +561,16 @@ static void firewall_apply(struct console *con)
 	}
 	app_set_countdown(app, mono_now() + timeout);
 	say(con, "%s", _("applied"));
+	{
+		char summary[EVENT_TEXT_MAX], buf[512];
+		size_t o = (size_t)snprintf(summary, sizeof(summary),
+					    "firewall change applied from the console, rolled back in %u s unless confirmed:", timeout);
+
+		for (size_t i = 0; i < con->plan.n && o < sizeof(summary); ++i)
+			o += (size_t)snprintf(summary + o, sizeof(summary) - o, "%s %s", i ? ";" : "",
+					      firewall_change_describe(buf, sizeof(buf), &con->plan.v[i]));
+		console_event(con, EV_FIREWALL_APPLIED, NULL, NULL, NULL, summary);
+	}
 out:
 	guard_unlock(lock);
 	plan_drop(con);
@@ -609,6 +637,13 @@ static void forward_switch(struct console *con)
 		say(con, set.value ? _("%s forwarding on, and at boot") : _("%s forwarding off, and at boot"), fam);
 	else
 		say(con, set.value ? _("%s forwarding on") : _("%s forwarding off"), fam);
+	if (ret >= 0) {
+		char summary[96];
+
+		snprintf(summary, sizeof(summary), "%s forwarding switched %s from the console%s", fam,
+			 set.value ? "on" : "off", r->persist ? ", now and at boot" : "");
+		console_event(con, EV_FORWARDING_SWITCHED, NULL, NULL, NULL, summary);
+	}
 	sysctl_forwarding(&app->fwd);
 }
 
@@ -800,6 +835,12 @@ static void peer_add(struct console *con)
 	} else {
 		say(con, _("added %s to %s: %.16s..., allowed IPs %s%s"), req.name, ctx.iface, b64, res.address, kept);
 	}
+	{
+		char summary[512];
+
+		snprintf(summary, sizeof(summary), "peer %s added to %s with allowed IPs %s", req.name, ctx.iface, res.address);
+		console_event(con, EV_PEER_ONBOARDED, ctx.iface, res.public_key, req.name, summary);
+	}
 	peerops_result_free(&res);
 	changed(con);
 }
@@ -823,6 +864,12 @@ static void peer_edit(struct console *con)
 		if ((ret = peerops_rename(&ctx, app->target, name)) < 0) {
 			app_form_fail(app, errmsg_or(&ctx.err, ret), APP_EDIT_NAME);
 			return;
+		}
+		{
+			char summary[EVENT_TEXT_MAX];
+
+			snprintf(summary, sizeof(summary), "peer %.64s renamed %.64s on %s", app->target_name, name, ctx.iface);
+			console_event(con, EV_PEER_RENAMED, ctx.iface, app->target, name, summary);
 		}
 		/* Done: a failure of the allowed IPs below must not make the next try rename again. */
 		snprintf(app->target_name, sizeof(app->target_name), "%s", name);
@@ -910,6 +957,12 @@ static void peer_remove(struct console *con)
 		say(con, "%s", ctx.err.text);
 	else
 		say(con, _("removed %s (%.16s...) from %s"), name, b64, ctx.iface);
+	if (ret >= 0) {
+		char summary[256];
+
+		snprintf(summary, sizeof(summary), "peer %s removed from %s", name, ctx.iface);
+		console_event(con, EV_PEER_OFFBOARDED, ctx.iface, con->app.req.peer_a, name, summary);
+	}
 	changed(con);
 }
 

@@ -19,6 +19,7 @@ struct console_opts {
 	const char *run_dir;		/* where a firewall change waiting for confirmation is kept */
 	const char *sysctl_dir;		/* where the forwarding switch persists */
 	const char *policy_path;	/* the hub policy; NULL for the default */
+	const char *db_path;		/* wgstar's database; NULL for the default */
 };
 
 /*

@@ -46,7 +46,7 @@ static void put_i64(FILE *out, int64_t v)
 	put_u64(out, (uint64_t)v);
 }
 
-static int put_escaped(FILE *out, const char *s)
+int report_put_string(FILE *out, const char *s)
 {
 	struct json_object *o;
 	char *fixed = NULL;
@@ -88,7 +88,7 @@ static int json_peer(FILE *out, const struct wg_peer *p, int64_t now)
 	int ret;
 
 	fputs("{\"name\":", out);
-	if ((ret = put_escaped(out, p->name)) < 0)
+	if ((ret = report_put_string(out, p->name)) < 0)
 		return ret;
 	fputs(",\"public_key\":", out);
 	put_key(out, p->public_key);
@@ -96,7 +96,7 @@ static int json_peer(FILE *out, const struct wg_peer *p, int64_t now)
 				     ",\"preshared_key\":false,\"endpoint\":", out);
 	format_endpoint(buf, sizeof(buf), &p->endpoint);
 	/* An IPv6 scope may name an interface, which can hold any character. */
-	if (buf[0] && (ret = put_escaped(out, buf)) < 0)
+	if (buf[0] && (ret = report_put_string(out, buf)) < 0)
 		return ret;
 	if (!buf[0])
 		fputs("null", out);
@@ -185,7 +185,7 @@ static int json_policy(FILE *out, const struct wg_device *dev)
 
 		fprintf(out, "%s{\"line\":%u,\"action\":\"%s\",\"rule\":", i ? "," : "", r->line,
 			r->allow ? "allow" : "deny");
-		if ((ret = put_escaped(out, r->text)) < 0)
+		if ((ret = report_put_string(out, r->text)) < 0)
 			return ret;
 		if (p->in_force) {
 			fputs(",\"packets\":", out);
@@ -206,7 +206,7 @@ static int json_device(FILE *out, const struct wg_device *dev, const struct fwd_
 	int ret;
 
 	fputs("{\"name\":", out);
-	if ((ret = put_escaped(out, dev->name)) < 0)
+	if ((ret = report_put_string(out, dev->name)) < 0)
 		return ret;
 	fputs(",\"backend\":\"", out);
 	fputs(backend_name(dev->backend), out);

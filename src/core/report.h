@@ -14,4 +14,7 @@
 int report_json(FILE *out, const struct wg_snapshot *snap, const struct fwd_state *fwd);
 int report_text(FILE *out, const struct wg_snapshot *snap, const struct fwd_state *fwd, bool utf8);
 
+/* s as a JSON string (null for NULL; stray bytes as U+FFFD). 0 or -ENOMEM. */
+int report_put_string(FILE *out, const char *s);
+
 #endif

@@ -18,8 +18,10 @@
 #include "firewall_nft.h"
 #include "guard.h"
 #include "i18n.h"
+#include "journal.h"
 #include "nft.h"
 #include "sample.h"
+#include "session.h"
 #include "text.h"
 
 #define PENDING "pending"
@@ -183,8 +185,27 @@ static bool plan_needs_snapshot(const struct firewall_plan *plan)
  * Takes the pending change back, whatever else happened to the ruleset meanwhile, and says
  * whether the ruleset is then as it was saved before the change. Forgets the change.
  */
+/* wgstar's database, for the events of a change's end (NULL: the default, where it exists). */
+static const char *guard_db;
+
+void guard_set_db(const char *db)
+{
+	guard_db = db;
+}
+
+/* Who ends a change: the guard by itself, or whoever runs this (a confirm or rollback that found it dead). */
+static const char *guard_by(const char *why)
+{
+	static char who[256];
+
+	if (!strcmp(why, "unguarded"))
+		return session_who(who, sizeof(who));
+	return "wgstar-top firewall guard";
+}
+
 static void undo(const char *dir, struct firewall_pending *p, const char *why)
 {
+	struct event e;
 	struct wg_snapshot *snap = NULL;
 	struct nft_batch b = { 0 };
 	struct nft_error err = { 0 };
@@ -238,7 +259,8 @@ out:
 	if (ret < 0) {
 		snprintf(msg, sizeof(msg), "firewall rollback (%s) failed: %s%s%s%s%s", why, strerror(-ret),
 			 err.label ? ": " : "", err.label ? err.label : "", nft_err[0] ? ": " : "", nft_err);
-		syslog(LOG_ERR, "%s", msg);
+		event_action(&e, EV_FIREWALL_ROLLED_BACK, time(NULL), NULL, guard_by(why), msg);
+		eventlog_action(&e, guard_db);
 		write_result(dir, "failed", why, msg);
 		return;
 	}
@@ -249,14 +271,20 @@ out:
 	snprintf(msg, sizeof(msg), same ? "firewall change rolled back (%s): the ruleset is as it was before" :
 		 "firewall change rolled back (%s), but the ruleset differs from the one saved before it: "
 		 "it was changed meanwhile", why);
-	syslog(LOG_WARNING, "%s", msg);
+	event_action(&e, EV_FIREWALL_ROLLED_BACK, time(NULL), NULL, guard_by(why), msg);
+	eventlog_action(&e, guard_db);
 	write_result(dir, same ? "same" : "differs", why, msg);
 	forget(dir);
 }
 
 static void confirm(const char *dir, const char *why)
 {
-	syslog(LOG_NOTICE, "firewall change confirmed");
+	struct event e;
+	char summary[128];
+
+	snprintf(summary, sizeof(summary), "firewall change confirmed (%s)", why);
+	event_action(&e, EV_FIREWALL_CONFIRMED, time(NULL), NULL, guard_by(why), summary);
+	eventlog_action(&e, guard_db);
 	write_result(dir, "confirmed", why, "firewall change confirmed");
 	forget(dir);
 }
@@ -274,7 +302,8 @@ static int spawn_guard(const char *dir, pid_t *pid)
 {
 	char prog[] = "wgstar-top", cmd[] = "firewall", verb[] = "guard", opt[] = "--run-dir";
 	char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	char *const argv[] = { prog, cmd, verb, opt, (char *)dir, NULL };
+	char dbopt[] = "--db";
+	char *const argv[] = { prog, cmd, verb, opt, (char *)dir, guard_db ? dbopt : NULL, (char *)guard_db, NULL };
 	char *const envp[] = { path, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;

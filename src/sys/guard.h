@@ -58,6 +58,9 @@ int guard_finish(const char *dir, enum guard_cmd cmd, char **result);
 /* What the last guard said: "OUTCOME WHY\nmessage\n", OUTCOME one of confirmed, same, differs, failed. */
 int guard_result(const char *dir, char **out);
 
+/* Where the events of a change's end go (wgstar's database; NULL: the default), and its guard's. */
+void guard_set_db(const char *db);
+
 /* The guard process itself: waits, then confirms or rolls back. Its exit status. */
 int guard_main(const char *dir);
 
