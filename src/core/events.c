@@ -131,15 +131,23 @@ static int peer_events(const struct wg_device *pd, int64_t pt, const struct wg_d
 		enum peer_state ps, cs;
 		char old_ep[64];
 
+		cs = peer_state(c->last_handshake_sec, ct);
 		if (!p) {
 			about_peer(&e, EV_PEER_ADDED, ct, cd, c);
 			snprintf(e.summary, sizeof(e.summary), "peer %s added to %s", who(&e, n, sizeof(n)), cd->name);
 			if ((ret = event_list_add(out, &e)) < 0)
 				return ret;
+			/* Added and handshaken between two samples: online too. */
+			if (cs != PEER_ONLINE)
+				continue;
+			about_peer(&e, EV_PEER_ONLINE, ct, cd, c);
+			snprintf(e.summary, sizeof(e.summary), "peer %s online on %s%s%s", who(&e, n, sizeof(n)), cd->name,
+				 e.endpoint[0] ? " from " : "", e.endpoint);
+			if ((ret = event_list_add(out, &e)) < 0)
+				return ret;
 			continue;
 		}
 		ps = peer_state(p->last_handshake_sec, pt);
-		cs = peer_state(c->last_handshake_sec, ct);
 		if (cs == PEER_ONLINE && ps != PEER_ONLINE) {
 			about_peer(&e, EV_PEER_ONLINE, ct, cd, c);
 			snprintf(e.summary, sizeof(e.summary), "peer %s online on %s%s%s", who(&e, n, sizeof(n)), cd->name,
