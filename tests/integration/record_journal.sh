@@ -20,6 +20,13 @@ RUN_DIR=$WORKDIR/run
 DB=$WORKDIR/wgstar.db
 at_exit 'hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback >/dev/null 2>&1'
 
+# A system without systemd (the VM, a container) has no /run/systemd or /run/log to mount on:
+# made empty for the test, and taken away after it.
+for d in /run/systemd /run/log; do
+	[ -d "$d" ] && continue
+	mkdir "$d" || fail "cannot make $d"
+	at_exit "rmdir $d"
+done
 cat >"$WORKDIR/journald" <<'EOF'
 set -e
 mount --make-rprivate /
@@ -33,10 +40,10 @@ JOURNALD_PID=$!
 at_exit "kill $JOURNALD_PID 2>/dev/null"
 # In the journal's mount namespace, and the hub's network namespace.
 inj() {
-	nsenter -m -t "$JOURNALD_PID" "$@"
+	nsenter -m -r -w -t "$JOURNALD_PID" "$@"
 }
 inhub() {
-	nsenter -m -t "$JOURNALD_PID" ip netns exec "$LAB_HUB_NS" "$@"
+	nsenter -m -r -w -t "$JOURNALD_PID" ip netns exec "$LAB_HUB_NS" "$@"
 }
 for ((i = 0; i < 100; i++)); do
 	inj test -S /run/systemd/journal/socket 2>/dev/null && break
@@ -58,7 +65,7 @@ wait_journal() {
 }
 
 # Started directly, not through a function: $! is the recorder itself (nsenter and ip exec it).
-nsenter -m -t "$JOURNALD_PID" ip netns exec "$LAB_HUB_NS" "$WGSTAR" record -d 1 --db "$DB" --run-dir "$RUN_DIR" \
+nsenter -m -r -w -t "$JOURNALD_PID" ip netns exec "$LAB_HUB_NS" "$WGSTAR" record -d 1 --db "$DB" --run-dir "$RUN_DIR" \
 	-i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" >"$WORKDIR/record.log" 2>&1 &
 RECORD_PID=$!
 at_exit "kill $RECORD_PID 2>/dev/null"
