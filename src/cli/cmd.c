@@ -92,6 +92,8 @@ static const struct opt_def opts[OPT_COUNT] = {
 			      NULL, 1, 36500 },
 	[OPT_KEEP_DAILY] = { "keep-daily", 0, INTEGER, "DAYS", N_("keep daily usage this many days (default 730)"), NULL,
 			     1, 36500 },
+	[OPT_WRITE_EVERY] = { "write-every", 0, INTEGER, "SECONDS",
+			      N_("write the usage ledger every SECONDS, 0 at every sample (default 60)"), NULL, 0, 3600 },
 	[OPT_HELP] = { "help", 'h', FLAG, NULL, N_("show this help and exit") },
 	[OPT_VERSION] = { "version", 'V', FLAG, NULL, N_("show the version and exit") },
 };
@@ -134,7 +136,7 @@ static const struct cmd commands[] = {
 	{ "record", "", N_("Record the star: events to the journal and the database, and the usage ledger of every "
 			  "peer, sample after sample, until SIGTERM (SIGHUP reopens the database)."),
 	  O(OPT_IFACE, OPT_CONFIG, OPT_NAMES, OPT_POLICY, OPT_DB, OPT_DELAY, OPT_TEXTFILE, OPT_KEEP_HOURLY,
-	    OPT_KEEP_DAILY, OPT_RUN_DIR, OPT_READ_ONLY),
+	    OPT_KEEP_DAILY, OPT_WRITE_EVERY, OPT_RUN_DIR, OPT_READ_ONLY),
 	  0, 0, cmd_record },
 	{ "log", "[PEER]", N_("The events the recorder and wgstar's commands wrote, oldest first."),
 	  O(OPT_DB, OPT_SINCE, OPT_JSON), 0, 1, cmd_record },

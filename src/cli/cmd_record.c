@@ -33,12 +33,26 @@ static const char *db_path(const struct cmd_args *a)
 
 /* --- the recorder --- */
 
+/* The usage ledger is written this often by default, as vnstat saves: deltas gather in memory. */
+#define RECORD_WRITE_EVERY 60
+
+/* A peer as the recorder keeps it: its row, and what it used since the row was last written. */
+struct rpeer {
+	struct db_peer p;
+	struct ledger_counts pending;
+	bool dirty;			/* the row differs from the database's */
+};
+
 /* What the recorder keeps from one sample to the next. */
 struct recorder {
 	const struct cmd_args *a;
 	struct db *db;
-	struct db_peer *peers;		/* every peer the ledger knows */
+	struct rpeer *peers;		/* every peer the ledger knows */
 	size_t n_peers, cap_peers;
+	size_t n_dirty;
+	int64_t pending_when;		/* the sample the pending usage was last added at: its hour gets it */
+	int64_t written;		/* when the ledger was last written */
+	int write_every;
 	struct wg_snapshot *prev;
 	struct fwd_state prev_fwd;
 	struct events_state events;
@@ -54,23 +68,82 @@ struct recorder {
 static int64_t peer_find(struct recorder *r, const uint8_t key[WG_KEY_LEN])
 {
 	for (size_t i = 0; i < r->n_peers; ++i)
-		if (!memcmp(r->peers[i].key, key, WG_KEY_LEN))
+		if (!memcmp(r->peers[i].p.key, key, WG_KEY_LEN))
 			return (int64_t)i;
 	return -1;
 }
 
 static int recorder_open(struct recorder *r, struct errmsg *err)
 {
+	struct db_peer *v = NULL;
+	size_t n = 0;
 	int ret;
 
 	if ((ret = db_open(&r->db, db_path(r->a), true, err)) < 0)
 		return ret;
 	free(r->peers);
 	r->peers = NULL;
-	r->n_peers = r->cap_peers = 0;
-	if ((ret = db_peers_load(r->db, &r->peers, &r->n_peers)) < 0)
+	r->n_peers = r->cap_peers = r->n_dirty = 0;
+	if ((ret = db_peers_load(r->db, &v, &n)) < 0)
 		return errmsg_set(err, ret, _("reading the ledger of %s failed"), db_path(r->a));
-	r->cap_peers = r->n_peers;
+	if (n && !(r->peers = calloc(n, sizeof(*r->peers)))) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; ++i)
+		r->peers[i].p = v[i];
+	r->n_peers = r->cap_peers = n;
+	free(v);
+	return 0;
+}
+
+/*
+ * The peers' rows and usage gathered since the last write, in the transaction open now; the
+ * usage goes to the hour of r->pending_when. Marked clean by ledger_written() once committed.
+ */
+static int ledger_write(struct recorder *r)
+{
+	int ret;
+
+	for (size_t i = 0; i < r->n_peers; ++i) {
+		struct rpeer *rp = &r->peers[i];
+
+		if (!rp->dirty)
+			continue;
+		/* The row first: a new peer gets the id its usage rows need. */
+		if ((ret = db_peer_save(r->db, &rp->p)) < 0)
+			return ret;
+		if (!ledger_zero(&rp->pending) && (ret = db_usage_add(r->db, rp->p.id, r->pending_when, &rp->pending)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static void ledger_written(struct recorder *r, int64_t now)
+{
+	for (size_t i = 0; i < r->n_peers; ++i)
+		if (r->peers[i].dirty) {
+			r->peers[i].dirty = false;
+			memset(&r->peers[i].pending, 0, sizeof(r->peers[i].pending));
+		}
+	r->n_dirty = 0;
+	r->written = now;
+}
+
+/* What is pending written in a transaction of its own: the hour turned, or the recorder ends. */
+static int ledger_flush(struct recorder *r, int64_t now)
+{
+	int ret;
+
+	if (!r->n_dirty)
+		return 0;
+	if ((ret = db_begin(r->db)) < 0)
+		return ret;
+	if ((ret = ledger_write(r)) < 0 || (ret = db_commit(r->db)) < 0) {
+		db_rollback(r->db);
+		return ret;
+	}
+	ledger_written(r, now);
 	return 0;
 }
 
@@ -78,31 +151,32 @@ static int recorder_open(struct recorder *r, struct errmsg *err)
 static int account(struct recorder *r, const struct wg_device *dev, const struct wg_peer *p, int64_t now, size_t *hint)
 {
 	struct ledger_counts cur, delta = { 0 };
-	struct db_peer *dp = NULL;
+	struct rpeer *rp = NULL;
+	struct db_peer *dp;
 	bool changed = false;
-	int ret;
 
 	ledger_counts_of(p, &cur);
 	/* Peers come in the same order sample after sample: the one after the last found, first. */
-	if (*hint < r->n_peers && !memcmp(r->peers[*hint].key, p->public_key, WG_KEY_LEN)) {
-		dp = &r->peers[*hint];
+	if (*hint < r->n_peers && !memcmp(r->peers[*hint].p.key, p->public_key, WG_KEY_LEN)) {
+		rp = &r->peers[*hint];
 	} else {
 		int64_t i = peer_find(r, p->public_key);
 
-		dp = i < 0 ? NULL : &r->peers[i];
+		rp = i < 0 ? NULL : &r->peers[i];
 	}
-	if (!dp) {
+	if (!rp) {
 		if (r->n_peers == r->cap_peers) {
 			size_t cap = r->cap_peers ? r->cap_peers * 2 : 256;
-			struct db_peer *v = realloc(r->peers, cap * sizeof(*v));
+			struct rpeer *v = realloc(r->peers, cap * sizeof(*v));
 
 			if (!v)
 				return -ENOMEM;
 			r->peers = v;
 			r->cap_peers = cap;
 		}
-		dp = &r->peers[r->n_peers++];
-		memset(dp, 0, sizeof(*dp));
+		rp = &r->peers[r->n_peers++];
+		memset(rp, 0, sizeof(*rp));
+		dp = &rp->p;
 		memcpy(dp->key, p->public_key, WG_KEY_LEN);
 		dp->first_seen = now;
 		/*
@@ -112,10 +186,10 @@ static int account(struct recorder *r, const struct wg_device *dev, const struct
 		if (!r->first)
 			delta = cur;
 		changed = true;
-	} else if (dp->has_last) {
+	} else if ((dp = &rp->p)->has_last) {
 		ledger_delta(&dp->last, &cur, &delta);
 	}
-	*hint = (size_t)(dp - r->peers) + 1;
+	*hint = (size_t)(rp - r->peers) + 1;
 	if (!dp->has_last || !ledger_equal(&dp->last, &cur))
 		changed = true;
 	if (strcmp(dp->name, p->name ? p->name : "") || strncmp(dp->iface, dev->name, IFNAMSIZ)) {
@@ -129,10 +203,12 @@ static int account(struct recorder *r, const struct wg_device *dev, const struct
 	dp->has_last = true;
 	dp->last_seen = now;
 	ledger_add(&dp->total, &delta);
-	/* The row first: a new peer gets the id its usage rows need. */
-	if ((ret = db_peer_save(r->db, dp)) < 0)
-		return ret;
-	return ledger_zero(&delta) ? 0 : db_usage_add(r->db, dp->id, now, &delta);
+	ledger_add(&rp->pending, &delta);
+	if (!rp->dirty) {
+		rp->dirty = true;
+		r->n_dirty++;
+	}
+	return 0;
 }
 
 static int prom_fill(FILE *out, void *src)
@@ -151,6 +227,7 @@ static int recorder_tick(struct recorder *r, bool *read_ok)
 	struct fwd_state fwd = { -1, -1 };
 	int64_t now;
 	size_t hint = 0;
+	bool write;
 	int ret;
 
 	*read_ok = sample_take(&snap, &so, &serr) == 0;
@@ -186,14 +263,30 @@ static int recorder_tick(struct recorder *r, bool *read_ok)
 		}
 		r->guard = g;
 	}
-	/* One transaction a sample: the ledger and the events of it, whole or not at all. */
-	if ((ret = db_begin(r->db)) < 0)
+	/* Usage of an hour gone by goes to that hour, before this sample's is added. */
+	if (r->n_dirty && ledger_period_start(LEDGER_HOUR, now) != ledger_period_start(LEDGER_HOUR, r->pending_when) &&
+	    (ret = ledger_flush(r, now)) < 0)
 		goto out;
 	for (size_t d = 0; d < snap->n_devices && !ret; ++d)
 		for (uint32_t i = 0; i < snap->devices[d]->n_peers && !ret; ++i)
 			ret = account(r, snap->devices[d], &snap->devices[d]->peers[i], now, &hint);
+	if (ret)
+		goto out;
+	if (r->n_dirty)
+		r->pending_when = now;
+	/*
+	 * One transaction a sample: its events, and every write_every seconds the ledger, whole
+	 * or not at all. What is not written yet stays pending: a failed write is tried again.
+	 */
+	if ((ret = db_begin(r->db)) < 0)
+		goto out;
+	write = r->n_dirty && now - r->written >= r->write_every;
+	if (write)
+		ret = ledger_write(r);
 	for (size_t i = 0; i < evs.n && !ret; ++i)
 		ret = db_event_add(r->db, &evs.v[i]);
+	if (!ret)
+		ret = db_mark_written(r->db, now);
 	if (!ret && now - r->pruned >= 3600) {
 		ret = db_prune(r->db, now, (int)(r->a->opt[OPT_KEEP_HOURLY] ? r->a->num[OPT_KEEP_HOURLY] : LEDGER_KEEP_HOURS_DAYS),
 			       (int)(r->a->opt[OPT_KEEP_DAILY] ? r->a->num[OPT_KEEP_DAILY] : LEDGER_KEEP_DAYS_DAYS));
@@ -205,6 +298,8 @@ static int recorder_tick(struct recorder *r, bool *read_ok)
 	}
 	if ((ret = db_commit(r->db)) < 0)
 		goto out;
+	if (write)
+		ledger_written(r, now);
 	for (size_t i = 0; i < evs.n; ++i)
 		journal_event(&evs.v[i]);
 	if (r->textfile)
@@ -262,7 +357,8 @@ static int wait_tick(const sigset_t *set, struct timespec *due, int64_t step_ns)
 
 static int record(const struct cmd_args *a)
 {
-	struct recorder r = { .a = a, .first = true, .prev_fwd = { -1, -1 } };
+	struct recorder r = { .a = a, .first = true, .prev_fwd = { -1, -1 },
+			      .write_every = a->opt[OPT_WRITE_EVERY] ? (int)a->num[OPT_WRITE_EVERY] : RECORD_WRITE_EVERY };
 	double delay = a->opt[OPT_DELAY] ? a->delay : 10;
 	struct timespec due;
 	struct errmsg err;
@@ -294,6 +390,8 @@ static int record(const struct cmd_args *a)
 			cmd_note(_("writing %s failed: %s; the next sample tries again"),
 				 text_safe(shown, sizeof(shown), db_path(a)), text_strerror(-ret));
 		sig = wait_tick(&set, &due, (int64_t)(delay * 1e9));
+		if (sig && (ret = ledger_flush(&r, time(NULL))) < 0)
+			cmd_note(_("writing %s failed: %s"), text_safe(shown, sizeof(shown), db_path(a)), text_strerror(-ret));
 		if (sig == SIGHUP) {
 			/* The database moved or was rotated away: open it (or a new one) anew. */
 			db_close(r.db);

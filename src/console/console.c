@@ -29,6 +29,7 @@
 #include "events.h"
 #include "journal.h"
 #include "peerops.h"
+#include "history.h"
 #include "policy_io.h"
 #include "sample.h"
 #include "sysctl.h"
@@ -59,6 +60,8 @@ struct sampler {
 	struct policy_cache policy;	/* the sampler thread's own */
 	int policy_ret;			/* 0, or why the policy is not used (in policy_err) */
 	char policy_err[ERRMSG_LEN];
+	const char *db_path;		/* the recorder's database; NULL for the default */
+	struct history_cache history;	/* the sampler thread's own */
 
 	bool stop;
 	bool now;			/* sample at once */
@@ -149,6 +152,8 @@ static void *sampler_main(void *arg)
 			policy_ret = policy_cache_attach(&s->policy, s->policy_path, snap);
 			snprintf(policy_err, sizeof(policy_err), "%s",
 				 policy_ret < 0 && s->policy.ret < 0 ? errmsg_or(&s->policy.err, s->policy.ret) : "");
+			/* Only memory fails it; without the database the history says why. */
+			history_attach(&s->history, s->db_path, snap);
 		}
 		/* A change waiting for confirmation, and whether its guard still runs. */
 		fw_pending = guard_state(s->run_dir, &fw_left);
@@ -187,6 +192,7 @@ static void sampler_free(struct sampler *s)
 	}
 	sample_cache_clear(&s->cache);
 	policy_cache_clear(&s->policy);
+	history_cache_clear(&s->history);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	if (s->efd >= 0)
@@ -195,7 +201,7 @@ static void sampler_free(struct sampler *s)
 }
 
 static int sampler_start(struct sampler **out, const struct sample_opts *opts, double interval,
-			 bool sync_counters, const char *run_dir, const char *policy_path)
+			 bool sync_counters, const char *run_dir, const char *policy_path, const char *db_path)
 {
 	struct sampler *s = calloc(1, sizeof(*s));
 	pthread_condattr_t cattr;
@@ -212,6 +218,7 @@ static int sampler_start(struct sampler **out, const struct sample_opts *opts, d
 	s->sync_counters = sync_counters;
 	s->run_dir = run_dir;
 	s->policy_path = policy_path;
+	s->db_path = db_path;
 	s->interval = interval;
 	s->now = true;
 	pthread_mutex_init(&s->lock, NULL);
@@ -1220,7 +1227,7 @@ int console_run(const struct console_opts *opts, struct errmsg *err)
 		goto out;
 	}
 	ret = sampler_start(&con.sampler, &opts->sample, opts->interval, !opts->read_only, opts->run_dir,
-			    opts->policy_path);
+			    opts->policy_path, opts->db_path);
 	if (ret < 0) {
 		errmsg_set(err, ret, _("starting the sampler failed: %s"), text_strerror(-ret));
 		goto out;

@@ -209,6 +209,7 @@ enum app_view {
 	VIEW_DETAIL,
 	VIEW_HELP,
 	VIEW_POLICY,			/* the hub policy of the interface, with its counters */
+	VIEW_TIMELINE,			/* the recorder's events of the interface, newest first */
 };
 
 enum app_column {
@@ -222,6 +223,7 @@ enum app_column {
 	APP_COL_RX,
 	APP_COL_TX,
 	APP_COL_FWD_RATE,		/* shown while wgstar's counting table exists */
+	APP_COL_MONTH,			/* rx + tx this month: shown while the recorder's ledger is read */
 	N_APP_COLUMNS,
 };
 
@@ -267,6 +269,7 @@ struct dev_state {
 	double rx_rate, tx_rate;	/* sums over the peers */
 	bool rates_known;
 	bool counting;			/* wgstar's counting table exists */
+	bool ledger;			/* the recorder's database is read: usage per peer is known */
 	double fwd_rate;		/* forwarded bytes/s, from and to peers, summed */
 	struct app_flow *flows;		/* sorted by (from, to) */
 	uint32_t n_flows;
@@ -445,11 +448,18 @@ const struct app_drift *app_drift(const struct app *app);
 
 /* Helpers for views. */
 const char *app_column_title(enum app_column col);	/* translated */
+/* Whether the interface has figures for col: forwarded rates only while counted, ... */
+bool app_column_available(const struct dev_state *d, enum app_column col);
 /* The last n history samples of rx + tx, oldest first, into out; returns how many. */
 uint32_t app_history(const struct peer_track *t, float *out, uint32_t n);
 /* Name of a row's peer, or NULL when unnamed (views show a short key). */
 const char *app_row_name(const struct app *app, const struct app_row *row);
 bool app_track_is_new(const struct app *app, const struct peer_track *t);
+/*
+ * Whether an event of the interface shown passes the filter: its type, peer name, key (base64)
+ * or summary holds the filter's text, ignoring case.
+ */
+bool app_event_matches(const struct app *app, const struct wg_history_event *e);
 /* The flows with a rate, busiest first, into out (at most n); returns how many. */
 uint32_t app_active_flows(const struct dev_state *d, const struct app_flow **out, uint32_t n);
 

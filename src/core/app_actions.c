@@ -65,6 +65,34 @@ static int key_policy(struct app *app, int key)
 	return APP_REDRAW;
 }
 
+static int key_timeline(struct app *app, int key)
+{
+	app->view = app->view == VIEW_TIMELINE ? VIEW_MAIN : VIEW_TIMELINE;
+	app->help_top = 0;
+	return APP_REDRAW;
+}
+
+/* The timeline scrolls as help does; / filters it, Esc clears the filter first, then goes back. */
+static int timeline_key(struct app *app, int key)
+{
+	switch (key) {
+	case '/':
+		app->filter_editing = true;
+		app->help_top = 0;
+		return APP_REDRAW;
+	case AK_ESC:
+		if (app->filter[0]) {
+			app->filter[0] = '\0';
+			app->help_top = 0;
+			return app_rows_refresh(app) < 0 ? APP_QUIT : APP_REDRAW;
+		}
+		app->view = VIEW_MAIN;
+		return APP_REDRAW;
+	default:
+		return app_help_key(app, key);
+	}
+}
+
 static int key_move(struct app *app, int key)
 {
 	int64_t row = app_selected_row(app), page = app->page_rows > 1 ? app->page_rows - 1 : 1;
@@ -144,8 +172,8 @@ static int key_sort(struct app *app, int key)
 			app->sort = (app->sort + N_APP_COLUMNS - 1) % N_APP_COLUMNS;
 		else
 			app->sort = (app->sort + 1) % N_APP_COLUMNS;
-		/* No column, no sorting by it: forwarded rates exist only while counted. */
-	} while (app->sort == APP_COL_FWD_RATE && !(d && d->counting));
+		/* No column, no sorting by it. */
+	} while (!app_column_available(d, app->sort));
 	snprintf(app->message, sizeof(app->message), _("sorted by %s"), app_column_title(app->sort));
 	return app_rows_refresh(app) < 0 ? APP_QUIT : APP_REDRAW;
 }
@@ -515,6 +543,7 @@ const struct app_binding app_bindings[] = {
 	{ { 'D', AK_DELETE }, "D Del", N_("remove the selected peer, after asking"), key_remove, true },
 	{ { 'd' }, "d", N_("drift: peers live only or in the config file only; reconcile"), key_drift },
 	{ { 'P' }, "P", N_("the hub policy: rules, counters, refused"), key_policy },
+	{ { 'L' }, "L", N_("timeline: what the recorder saw here; / filters it"), key_timeline },
 };
 
 const size_t app_n_bindings = sizeof(app_bindings) / sizeof(app_bindings[0]);
@@ -670,6 +699,8 @@ int app_key(struct app *app, int key)
 	app->message[0] = '\0';
 	if ((app->view == VIEW_HELP || app->view == VIEW_POLICY) && key != 'q' && key != AK_F10)
 		return app_help_key(app, key);
+	if (app->view == VIEW_TIMELINE && key != 'q' && key != AK_F10)
+		return timeline_key(app, key);
 	if (!(b = app_binding_of(key)))
 		return 0;
 	return b->changes && refuse_read_only(app) ? APP_REDRAW : b->action(app, key);

@@ -148,6 +148,9 @@ static int row_cmp(const void *va, const void *vb, void *vctx)
 			r = -cmp_double(ta->fwd.rx_per_sec + ta->fwd.tx_per_sec,
 					tb->fwd.rx_per_sec + tb->fwd.tx_per_sec);
 			break;
+		case APP_COL_MONTH:
+			r = -cmp_u64(pa->usage.month_rx + pa->usage.month_tx, pb->usage.month_rx + pb->usage.month_tx);
+			break;
 		case APP_COL_NAME:
 		default:
 			break;
@@ -344,9 +347,38 @@ const char *app_column_title(enum app_column col)
 		return _("TX");
 	case APP_COL_FWD_RATE:
 		return _("FWD/s");
+	case APP_COL_MONTH:
+		/* TRANSLATORS: a column: bytes received and sent this month */
+		return _("MONTH");
 	default:
 		return "";
 	}
 }
 
 /* Key handlers: they change the state and say what the loop must do; they never draw. */
+
+bool app_column_available(const struct dev_state *d, enum app_column col)
+{
+	switch (col) {
+	case APP_COL_FWD_RATE:
+		return d && d->counting;
+	case APP_COL_MONTH:
+		return d && d->ledger;
+	default:
+		return true;
+	}
+}
+
+bool app_event_matches(const struct app *app, const struct wg_history_event *e)
+{
+	char b64[WG_KEY_B64_LEN];
+
+	if (!app->filter[0])
+		return true;
+	if (contains_ci(e->type, app->filter) || contains_ci(e->name, app->filter) || contains_ci(e->summary, app->filter))
+		return true;
+	if (!e->has_key)
+		return false;
+	key_to_base64(b64, e->key);
+	return contains_ci(b64, app->filter);
+}

@@ -214,6 +214,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	d->rx_rate = d->tx_rate = 0;
 	d->rates_known = false;
 	d->counting = dev->has_flows;
+	d->ledger = dev->history && !dev->history->status;
 	d->fwd_rate = 0;
 	if ((ret = flows_update(d, dev, prev_dev && app->prev ?
 				timespec_diff(&app->prev->mono, &snap->mono) : 0)) < 0)

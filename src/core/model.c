@@ -33,6 +33,7 @@ void wg_device_free(struct wg_device *dev)
 	free(dev->drift);
 	free(dev->drift_error);
 	wg_policy_free(dev->policy);
+	wg_history_unref(dev->history);
 	keyidx_free(&dev->index);
 	free(dev);
 }
@@ -171,6 +172,21 @@ void wg_policy_free(struct wg_policy *p)
 		free(p->groups[i]);
 	free(p->groups);
 	free(p);
+}
+
+struct wg_history *wg_history_ref(struct wg_history *h)
+{
+	if (h)
+		__atomic_add_fetch(&h->refs, 1, __ATOMIC_RELAXED);
+	return h;
+}
+
+void wg_history_unref(struct wg_history *h)
+{
+	if (!h || __atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	free(h->events);
+	free(h);
 }
 
 static struct wg_device *device_dup(const struct wg_device *src)

@@ -52,6 +52,13 @@ struct wg_flow {
 	uint64_t bytes;
 };
 
+/* A peer's usage in the current UTC day and month, as the recorder's ledger has it. */
+struct wg_usage {
+	bool known;			/* the ledger has the peer */
+	uint64_t day_rx, day_tx;
+	uint64_t month_rx, month_tx;
+};
+
 struct wg_peer {
 	uint8_t public_key[WG_KEY_LEN];
 	bool has_preshared_key;
@@ -67,6 +74,7 @@ struct wg_peer {
 	char *name;			/* NULL when unnamed */
 	struct wg_forwarded forwarded;
 	char *groups;			/* the hub policy's groups it is in, "a, b"; NULL for none */
+	struct wg_usage usage;		/* what the ledger says it used */
 };
 
 /* A peer that is live but not in the interface's config file, or in the file but not live. */
@@ -128,9 +136,38 @@ struct wg_device {
 	size_t n_drift;
 	char *drift_error;		/* why drift is unknown (the file is unreadable or malformed) */
 	struct wg_policy *policy;	/* NULL: no hub policy for this interface (or not looked at) */
+	struct wg_history *history;	/* what the recorder's database says; NULL when not looked at */
 };
 
 void wg_policy_free(struct wg_policy *p);
+
+/* An event as the console lists it: from the recorder's database, newest last. */
+struct wg_history_event {
+	int64_t time;
+	char when[24];			/* local time, as the loop formatted it */
+	char type[24];			/* "peer_online", as the journal's WGSTAR_EVENT */
+	char iface[IFNAMSIZ];		/* "" for the hub as a whole */
+	bool has_key;
+	uint8_t key[WG_KEY_LEN];
+	char name[64];
+	char summary[256];
+};
+
+/*
+ * The recorder's database as the console reads it: the same for every interface of a sample,
+ * shared between snapshots (counted references: the sampler and the screen hold it at once).
+ */
+struct wg_history {
+	int refs;
+	int status;			/* 0: read; -ENOENT: no database; else it could not be read */
+	char note[256];			/* when status is not 0: why there is no history, and where it would come from */
+	int64_t last_write;		/* when the recorder last wrote; 0 when unknown */
+	struct wg_history_event *events;	/* the latest, every interface's, oldest first */
+	size_t n_events;
+};
+
+struct wg_history *wg_history_ref(struct wg_history *h);
+void wg_history_unref(struct wg_history *h);
 
 /* IPv4 and IPv6 forwarding of the network namespace the snapshot was taken in. */
 struct fwd_state {

@@ -138,6 +138,39 @@ const char *view_state_text(enum peer_state s)
 	return s == PEER_ONLINE ? _("online") : s == PEER_STALE ? _("stale") : _("never");
 }
 
+/* A recorder quiet for this long is taken as stopped (its interval is 10 s by default). */
+#define VIEW_RECORDER_QUIET 120
+
+const char *view_history_note(const struct view_ctx *v, char *buf, size_t len)
+{
+	const struct wg_history *h = v->dev ? v->dev->history : NULL;
+	char age[FORMAT_BUF];
+
+	if (!h)
+		return NULL;
+	if (h->status) {
+		snprintf(buf, len, "%s", h->note);
+		return buf;
+	}
+	if (!h->last_write || v->now - h->last_write <= VIEW_RECORDER_QUIET)
+		return NULL;
+	snprintf(buf, len, _("recorded until %s ago: is the recorder (wgstar-top record) running?"),
+		 format_age(age, sizeof(age), v->now - h->last_write));
+	return buf;
+}
+
+uint8_t view_event_style(const struct wg_history_event *e)
+{
+	if (!strcmp(e->type, "traffic_refused") || !strcmp(e->type, "guard_lost") ||
+	    !strcmp(e->type, "firewall_rolled_back"))
+		return STYLE_ERROR;
+	if (!strcmp(e->type, "peer_offline") || !strcmp(e->type, "interface_down") || !strcmp(e->type, "counters_reset"))
+		return STYLE_WARN;
+	if (!strcmp(e->type, "peer_online") || !strcmp(e->type, "interface_up"))
+		return STYLE_ONLINE;
+	return STYLE_NORMAL;
+}
+
 bool view_track_rate(const struct peer_track *t, double *sum)
 {
 	*sum = 0;
@@ -387,13 +420,13 @@ static void render_status(struct view_ctx *v, int y)
 		seg_draw(c, &right, c->w - 1, y, c->w - x - 3, 2, true);
 		return;
 	}
-	if (app->view == VIEW_MAIN) {
+	if (app->view == VIEW_MAIN || app->view == VIEW_TIMELINE) {
 		if (app->filter[0]) {
 			s = seg_new(&right, 0);
 			seg_add(s, STYLE_KEY, "%s", _("filter:"));
 			seg_add(s, STYLE_KEY, " %.40s", app->filter);
 		}
-		if (app->n_rows && v->selected >= 0)
+		if (app->view == VIEW_MAIN && app->n_rows && v->selected >= 0)
 			seg_add(seg_new(&right, 1), STYLE_STATUS, "%lld/%u",
 				(long long)v->selected + 1, app->n_rows);
 	}
@@ -402,11 +435,16 @@ static void render_status(struct view_ctx *v, int y)
 		canvas_text(c, x0, y, c->w - 1 - x0 - (rw ? rw + 2 : 0), STYLE_STATUS, app->message, true);
 		return;
 	}
-	if (app->view == VIEW_HELP || app->view == VIEW_POLICY) {
+	if (app->view == VIEW_HELP || app->view == VIEW_POLICY || app->view == VIEW_TIMELINE) {
 		if (app->help_page > 0 && v->help_rows > app->help_page) {
 			s = seg_new(&keys, 1);
 			seg_add(s, STYLE_KEY, "%s", "Up Down PgUp PgDn");
 			seg_add(s, STYLE_STATUS, " %s", _("scroll"));
+		}
+		if (app->view == VIEW_TIMELINE) {
+			s = seg_new(&keys, 0);
+			seg_add(s, STYLE_KEY, "%s", "/");
+			seg_add(s, STYLE_STATUS, " %s", _("filter"));
 		}
 		s = seg_new(&keys, 0);
 		seg_add(s, STYLE_KEY, "%s", _("any key"));
@@ -1081,6 +1119,9 @@ void view_render(struct canvas *c, struct app *app)
 		break;
 	case VIEW_POLICY:
 		view_policy_render(&v, 0, top, c->w, c->h - 1 - top);
+		break;
+	case VIEW_TIMELINE:
+		view_timeline_render(&v, 0, top, c->w, c->h - 1 - top);
 		break;
 	case VIEW_DETAIL:
 		if (v.dev) {

@@ -19,8 +19,11 @@ struct field_ctx {
 static const char *const field_labels[] = {
 	N_("public key"), N_("preshared key"), N_("endpoint"), N_("allowed IPs"),
 	N_("latest handshake"), N_("transfer"), N_("rate"), N_("keepalive"), N_("state"),
-	N_("forwarded"), N_("talks to"), N_("groups"), N_("refused"),
+	N_("forwarded"), N_("talks to"), N_("groups"), N_("refused"), N_("today"), N_("this month"), N_("history"),
 };
+
+/* Recent events of the peer the detail lists, at most. */
+#define DETAIL_EVENTS 5
 
 /* What the hub policy refused the peer, and whom: "-> nas 3 packets, <- guest1 1 packets". */
 static void refused_of(const struct view_ctx *v, uint32_t peer, char *out, size_t len)
@@ -201,6 +204,7 @@ void view_detail_render(struct view_ctx *v, int x0, int y0, int w, int h)
 	uint32_t n_hist;
 	double peak = 0;
 	int x, gh, gw, rest;
+	size_t ev[DETAIL_EVENTS], n_ev = 0;
 	enum peer_state st;
 
 	if (v->selected < 0) {
@@ -261,6 +265,17 @@ void view_detail_render(struct view_ctx *v, int x0, int y0, int w, int h)
 			talks_to(v, t->key, buf, sizeof(buf));
 			field_text(&f, N_("talks to"), buf[0] ? STYLE_FLOW : STYLE_DIM, buf[0] ? buf : _("nobody just now"));
 		}
+		/* The recorder's ledger: what the peer used today and this month (UTC), rx and tx. */
+		if (v->dev->history && !v->dev->history->status && p->usage.known) {
+			field_pair(&f, N_("today"), format_bytes(b1, sizeof(b1), p->usage.day_rx),
+				   format_bytes(b2, sizeof(b2), p->usage.day_tx), STYLE_NORMAL);
+			field_pair(&f, N_("this month"), format_bytes(b1, sizeof(b1), p->usage.month_rx),
+				   format_bytes(b2, sizeof(b2), p->usage.month_tx), STYLE_NORMAL);
+		} else if (v->dev->history && !v->dev->history->status) {
+			field_text(&f, N_("history"), STYLE_DIM, _("the recorder has not seen this peer yet"));
+		}
+		if (view_history_note(v, buf, sizeof(buf)))
+			field_text(&f, N_("history"), STYLE_WARN, buf);
 		/* The hub policy: the peer's groups, and what it refused the peer or others the peer. */
 		if (v->dev->policy) {
 			field_text(&f, N_("groups"), p->groups ? STYLE_NORMAL : STYLE_DIM, p->groups ? p->groups : _("none"));
@@ -274,9 +289,19 @@ void view_detail_render(struct view_ctx *v, int x0, int y0, int w, int h)
 		}
 	}
 
-	/* Two lines of graph first, then up to three endpoints, then the graph grows. */
+	/* The peer's latest events, newest first: their indices into the history. */
+	if (v->dev->history)
+		for (size_t i = v->dev->history->n_events; i-- > 0 && n_ev < DETAIL_EVENTS;) {
+			const struct wg_history_event *e = &v->dev->history->events[i];
+
+			if (e->has_key && !memcmp(e->key, t->key, WG_KEY_LEN) && !strcmp(e->iface, v->dev->name))
+				ev[n_ev++] = i;
+		}
+
+	/* Two lines of graph first, then up to three endpoints and the events, then the graph grows. */
 	rest = f.bottom - f.y - 2;
-	gh = rest - (t->n_endpoints ? 2 + (int)(t->n_endpoints < 3 ? t->n_endpoints : 3) : 0);
+	gh = rest - (t->n_endpoints ? 2 + (int)(t->n_endpoints < 3 ? t->n_endpoints : 3) : 0) -
+	     (n_ev ? 2 + (int)(n_ev < 3 ? n_ev : 3) : 0);
 	if (gh < 2)
 		gh = rest < 2 ? rest : 2;
 	if (gh > GRAPH_MAX_H)
@@ -314,6 +339,18 @@ void view_detail_render(struct view_ctx *v, int x0, int y0, int w, int h)
 			x = x < x0 + 3 + 24 ? x0 + 3 + 24 : x + 2;
 			canvas_text(c, x, f.y, x0 + w - x - 1, STYLE_NORMAL,
 				    format_endpoint(buf, sizeof(buf), &e->endpoint), true);
+		}
+	}
+
+	if (n_ev && f.y + 2 < f.bottom) {
+		f.y++;
+		canvas_text(c, x0 + 1, f.y++, w - 2, STYLE_LABEL, _("recent events, newest first (L: the timeline)"), true);
+		for (size_t i = 0; i < n_ev && f.y < f.bottom; ++i, ++f.y) {
+			const struct wg_history_event *e = &v->dev->history->events[ev[i]];
+
+			x = x0 + 3;
+			x += canvas_text(c, x, f.y, w - 4, STYLE_DIM, e->when, false) + 2;
+			canvas_text(c, x, f.y, x0 + w - x - 1, view_event_style(e), e->summary, true);
 		}
 	}
 }

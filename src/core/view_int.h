@@ -31,6 +31,15 @@ const char *view_row_name(const struct view_ctx *v, const struct app_row *row, c
 /* A peer's state as the views show it: the style and the translated word. */
 uint8_t view_state_style(enum peer_state s);
 const char *view_state_text(enum peer_state s);
+/*
+ * Whether the history shown may mislead: no database (and where one would come from), or a
+ * recorder that has not written for a while. The note into buf, or NULL when all is well.
+ */
+const char *view_history_note(const struct view_ctx *v, char *buf, size_t len);
+/* How an event is styled: refusals and lost guards stand out, comings and goings are plain. */
+uint8_t view_event_style(const struct wg_history_event *e);
+/* The timeline (L): the interface's events, newest first, filtered; scrolled to app->help_top. */
+void view_timeline_render(struct view_ctx *v, int x, int y, int w, int h);
 /* rx + tx of a track in bytes/s; false while there is no rate yet. */
 bool view_track_rate(const struct peer_track *t, double *sum);
 

@@ -27,6 +27,7 @@ static const struct col_spec specs[N_APP_COLUMNS] = {
 	[APP_COL_RX] = { 7, 10, true, false },
 	[APP_COL_TX] = { 7, 10, true, false },
 	[APP_COL_FWD_RATE] = { 4, 12, true, false },
+	[APP_COL_MONTH] = { 6, 10, true, false },
 };
 
 #define MAX_PRIO 7
@@ -71,13 +72,7 @@ static int col_min(const struct canvas *c, enum app_column col)
 	return w;
 }
 
-/* Forwarded rates have a column only while wgstar's counting table exists. */
-static bool col_available(enum app_column col, bool counting)
-{
-	return col != APP_COL_FWD_RATE || counting;
-}
-
-static void layout_columns(const struct canvas *c, int width, struct layout *l, bool counting)
+static void layout_columns(const struct canvas *c, int width, struct layout *l, const struct dev_state *d)
 {
 	int used = GUTTER, x;
 
@@ -86,12 +81,12 @@ static void layout_columns(const struct canvas *c, int width, struct layout *l, 
 		int need = 0;
 
 		for (int col = 0; col < N_APP_COLUMNS; ++col)
-			if (specs[col].prio == prio && col_available(col, counting))
+			if (specs[col].prio == prio && app_column_available(d, col))
 				need += col_min(c, col) + (used + need > GUTTER ? GAP : 0);
 		if (used + need > width)
 			break;
 		for (int col = 0; col < N_APP_COLUMNS; ++col)
-			if (specs[col].prio == prio && col_available(col, counting)) {
+			if (specs[col].prio == prio && app_column_available(d, col)) {
 				l->shown[col] = true;
 				l->w[col] = col_min(c, col);
 			}
@@ -246,6 +241,11 @@ static void render_row(struct view_ctx *v, const struct layout *l, int x0, int y
 	known = t->fwd.status == RATE_OK;
 	cell(c, l, x0, y, APP_COL_FWD_RATE, known ? STYLE_NORMAL : STYLE_DIM,
 	     format_rate(buf, sizeof(buf), t->fwd.rx_per_sec + t->fwd.tx_per_sec, known));
+	if (l->shown[APP_COL_MONTH]) {
+		if (p->usage.known)
+			format_bytes(buf, sizeof(buf), p->usage.month_rx + p->usage.month_tx);
+		cell(c, l, x0, y, APP_COL_MONTH, p->usage.known ? STYLE_NORMAL : STYLE_DIM, p->usage.known ? buf : "-");
+	}
 out:
 	if ((int64_t)i == v->selected)
 		canvas_restyle(c, x0, y, w, STYLE_SELECTED);
@@ -265,7 +265,7 @@ void view_table_render(struct view_ctx *v, int x0, int y0, int w, int h)
 	if (page < 1)
 		page = 1;
 	app->page_rows = page;
-	layout_columns(c, w, &l, d->counting);
+	layout_columns(c, w, &l, d);
 	render_titles(v, &l, x0, y0, w);
 	if (!app->n_rows) {
 		canvas_text(c, x0 + GUTTER, y0 + 1, w - GUTTER, STYLE_DIM,

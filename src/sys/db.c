@@ -41,6 +41,24 @@ static const char *const schema_v1[] = {
 	"INSERT INTO meta VALUES ('schema', '1')",
 };
 
+/*
+ * 2: hourly rows, most of the database, leave the (grain, start) index: a peer's are found by
+ * the primary key, and pruned through it peer by peer. About a quarter smaller.
+ */
+static const char *const schema_v2[] = {
+	"DROP INDEX usage_grain",
+	"CREATE INDEX usage_grain ON usage (grain, start) WHERE grain > 0",
+	"UPDATE meta SET value = '2' WHERE key = 'schema'",
+};
+
+static const struct {
+	const char *const *sql;
+	size_t n;
+} migrations[] = {
+	{ schema_v1, sizeof(schema_v1) / sizeof(schema_v1[0]) },
+	{ schema_v2, sizeof(schema_v2) / sizeof(schema_v2[0]) },
+};
+
 static int fail(struct errmsg *err, struct db *db, const char *what)
 {
 	int code = db && db->h ? sqlite3_errcode(db->h) : SQLITE_ERROR;
@@ -83,15 +101,15 @@ static int migrate(struct db *db, struct errmsg *err)
 		return errmsg_set(err, -EPROTO, _("the database has schema %d, newer than this wgstar-top's %d"), v,
 				  DB_SCHEMA_VERSION);
 	}
-	if (v == 0)
-		for (size_t i = 0; i < sizeof(schema_v1) / sizeof(schema_v1[0]); ++i)
-			if (exec(db, schema_v1[i])) {
+	/* Each step from v to v + 1, the meta row updated by the step. */
+	for (; v < DB_SCHEMA_VERSION; ++v)
+		for (size_t i = 0; i < migrations[v].n; ++i)
+			if (exec(db, migrations[v].sql[i])) {
 				int ret = fail(err, db, _("making the database's schema failed"));
 
 				exec(db, "ROLLBACK");
 				return ret;
 			}
-	/* Later versions: ALTER ... here, each step from v to v + 1, and the meta row updated. */
 	if (exec(db, "COMMIT"))
 		return fail(err, db, _("writing the database's schema failed"));
 	return 0;
@@ -349,8 +367,15 @@ int db_prune(struct db *db, int64_t now, int hourly_days, int daily_days)
 {
 	char sql[160];
 
-	snprintf(sql, sizeof(sql), "DELETE FROM usage WHERE (grain = 0 AND start < %lld) OR (grain = 1 AND start < %lld)",
-		 (long long)(now - (int64_t)hourly_days * 86400), (long long)(now - (int64_t)daily_days * 86400));
+	int ret;
+
+	/* Hours peer by peer through the primary key; days through the index. */
+	snprintf(sql, sizeof(sql), "DELETE FROM usage WHERE peer IN (SELECT id FROM peers) AND grain = 0 AND start < %lld",
+		 (long long)(now - (int64_t)hourly_days * 86400));
+	if ((ret = exec(db, sql)) < 0)
+		return ret;
+	snprintf(sql, sizeof(sql), "DELETE FROM usage WHERE grain > 0 AND grain = 1 AND start < %lld",
+		 (long long)(now - (int64_t)daily_days * 86400));
 	return exec(db, sql);
 }
 
@@ -401,9 +426,10 @@ int db_usage_query(struct db *db, const char *filter, enum ledger_grain grain, i
 {
 	struct db_peer *peers = NULL;
 	size_t n_peers = 0;
-	int64_t *slot = NULL, max_id = 0;
+	int64_t *slot = NULL, *ids = NULL, max_id = 0;
 	sqlite3_stmt *st = NULL;
-	int ret, rc;
+	int ret, rc = SQLITE_DONE;
+	bool few;
 
 	*v = NULL;
 	*n = 0;
@@ -413,8 +439,9 @@ int db_usage_query(struct db *db, const char *filter, enum ledger_grain grain, i
 		max_id = peers[i].id > max_id ? peers[i].id : max_id;
 	/* peer id -> index in *v, -1 for a peer left out */
 	slot = malloc(((size_t)max_id + 1) * sizeof(*slot));
+	ids = malloc((n_peers + 1) * sizeof(*ids));
 	*v = calloc(n_peers + 1, sizeof(**v));
-	if (!slot || !*v) {
+	if (!slot || !ids || !*v) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -429,31 +456,50 @@ int db_usage_query(struct db *db, const char *filter, enum ledger_grain grain, i
 		memcpy(lp->name, peers[i].name, sizeof(lp->name));
 		memcpy(lp->iface, peers[i].iface, sizeof(lp->iface));
 		lp->total = peers[i].total;
+		ids[*n] = peers[i].id;
 		slot[peers[i].id] = (int64_t)(*n)++;
 	}
-	/* One pass over the grain's rows, however many peers. */
+	/*
+	 * A few peers asked for: each one's rows through the primary key. Else one pass over
+	 * the grain's rows, however many peers: days and months by their index, hours by the
+	 * table in its order.
+	 */
+	few = filter && *n <= 64;
 	if (sqlite3_prepare_v2(db->h,
-			       "SELECT peer, start, rx, tx, fwd, ffp, ffb, ftp, ftb FROM usage WHERE grain = ?1 AND start >= ?2"
-			       " ORDER BY peer, start",
+			       few ? "SELECT peer, start, rx, tx, fwd, ffp, ffb, ftp, ftb FROM usage"
+				     " WHERE peer = ?3 AND grain = ?1 AND start >= ?2 ORDER BY start" :
+			       grain > 0 ? "SELECT peer, start, rx, tx, fwd, ffp, ffb, ftp, ftb FROM usage"
+					   " WHERE grain > 0 AND grain = ?1 AND start >= ?2 ORDER BY peer, start" :
+			       "SELECT peer, start, rx, tx, fwd, ffp, ffb, ftp, ftb FROM usage"
+			       " WHERE grain = ?1 AND start >= ?2 ORDER BY peer, grain, start",
 			       -1, &st, NULL) != SQLITE_OK) {
 		ret = -EIO;
 		goto out;
 	}
 	sqlite3_bind_int(st, 1, grain);
 	sqlite3_bind_int64(st, 2, since);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		struct ledger_counts c;
+	for (size_t k = 0; k < (few ? *n : 1); ++k) {
+		if (few) {
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 3, ids[k]);
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(st, 0);
+			struct ledger_counts c;
 
-		if (id < 0 || id > max_id || slot[id] < 0)
-			continue;
-		counts_of(st, 2, &c);
-		if ((ret = ledger_peer_add_period(&(*v)[slot[id]], sqlite3_column_int64(st, 1), &c)) < 0)
-			goto out;
+			if (id < 0 || id > max_id || slot[id] < 0)
+				continue;
+			counts_of(st, 2, &c);
+			if ((ret = ledger_peer_add_period(&(*v)[slot[id]], sqlite3_column_int64(st, 1), &c)) < 0)
+				goto out;
+		}
+		if (rc != SQLITE_DONE)
+			break;
 	}
 	ret = rc == SQLITE_DONE ? 0 : -EIO;
 out:
 	sqlite3_finalize(st);
+	free(ids);
 	free(slot);
 	free(peers);
 	if (ret) {
@@ -474,14 +520,20 @@ int db_events_query(struct db *db, const char *filter, int64_t since, size_t lim
 	memset(out, 0, sizeof(*out));
 	if (filter && (ret = db_peers_load(db, &peers, &n_peers)) < 0)
 		return ret;
+	/* Without a filter the newest limit are picked by the index, not by reading them all. */
 	if (sqlite3_prepare_v2(db->h,
+			       filter || !limit ?
 			       "SELECT time, event, iface, key, name, endpoint, old_endpoint, by, summary FROM events"
-			       " WHERE time >= ?1 ORDER BY time, id",
+			       " WHERE time >= ?1 ORDER BY time, id" :
+			       "SELECT * FROM (SELECT time, event, iface, key, name, endpoint, old_endpoint, by, summary, id"
+			       " FROM events WHERE time >= ?1 ORDER BY time DESC, id DESC LIMIT ?2) ORDER BY time, id",
 			       -1, &st, NULL) != SQLITE_OK) {
 		free(peers);
 		return -EIO;
 	}
 	sqlite3_bind_int64(st, 1, since);
+	if (!filter && limit)
+		sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct event e = { 0 };
 		const char *type = (const char *)sqlite3_column_text(st, 1);
@@ -547,4 +599,85 @@ int db_usage_now(struct db *db, const uint8_t key[WG_KEY_LEN], int64_t now, stru
 		counts_of(st, 1, sqlite3_column_int(st, 0) == 1 ? today : month);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int db_usage_current(struct db *db, int64_t now,
+		     int (*each)(void *ctx, const uint8_t key[WG_KEY_LEN], const struct ledger_counts *today,
+				 const struct ledger_counts *month),
+		     void *ctx)
+{
+	sqlite3_stmt *st;
+	struct ledger_counts today, month;
+	uint8_t key[WG_KEY_LEN];
+	bool have = false;
+	int rc, ret = 0;
+
+	/* Both periods of every peer through the (grain, start) index, a peer's rows together. */
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT p.key, u.grain, u.rx, u.tx, u.fwd, u.ffp, u.ffb, u.ftp, u.ftb, u.peer FROM usage u"
+			       " JOIN peers p ON p.id = u.peer WHERE u.grain > 0 AND u.grain = 1 AND u.start = ?1"
+			       " UNION ALL"
+			       " SELECT p.key, u.grain, u.rx, u.tx, u.fwd, u.ffp, u.ffb, u.ftp, u.ftb, u.peer FROM usage u"
+			       " JOIN peers p ON p.id = u.peer WHERE u.grain > 0 AND u.grain = 2 AND u.start = ?2"
+			       " ORDER BY 10",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, ledger_period_start(LEDGER_DAY, now));
+	sqlite3_bind_int64(st, 2, ledger_period_start(LEDGER_MONTH, now));
+	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != WG_KEY_LEN)
+			continue;
+		if (have && memcmp(key, sqlite3_column_blob(st, 0), WG_KEY_LEN)) {
+			ret = each(ctx, key, &today, &month);
+			have = false;
+		}
+		if (!have) {
+			memcpy(key, sqlite3_column_blob(st, 0), WG_KEY_LEN);
+			memset(&today, 0, sizeof(today));
+			memset(&month, 0, sizeof(month));
+			have = true;
+		}
+		counts_of(st, 2, sqlite3_column_int(st, 1) == 1 ? &today : &month);
+	}
+	if (!ret && have)
+		ret = each(ctx, key, &today, &month);
+	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = -EIO;
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int db_mark_written(struct db *db, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta VALUES ('written', ?1)", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int db_state(struct db *db, int64_t *version, int64_t *written)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	*written = 0;
+	if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	*version = ok ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (!ok)
+		return -EIO;
+	if (sqlite3_prepare_v2(db->h, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'written'", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*written = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
 }

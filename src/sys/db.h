@@ -14,7 +14,7 @@
 #include "ledger.h"
 
 #define DB_PATH "/var/lib/wgstar/wgstar.db"
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 struct db;
 
@@ -63,5 +63,22 @@ int db_events_query(struct db *db, const char *filter, int64_t since, size_t lim
 /* A peer's usage from its hour, day and month rows, for the console: the period holding now. */
 int db_usage_now(struct db *db, const uint8_t key[WG_KEY_LEN], int64_t now, struct ledger_counts *today,
 		 struct ledger_counts *month);
+
+/*
+ * Every peer's usage in the day and the month holding now: each called once a peer the ledger
+ * has rows of (zeroes for a period without one); stops at its first non-zero return.
+ */
+int db_usage_current(struct db *db, int64_t now,
+		     int (*each)(void *ctx, const uint8_t key[WG_KEY_LEN], const struct ledger_counts *today,
+				 const struct ledger_counts *month),
+		     void *ctx);
+
+/* The recorder's mark, in each sample's transaction: when it last wrote. */
+int db_mark_written(struct db *db, int64_t now);
+/*
+ * What a reader polls: SQLite's data_version (it changes when another connection wrote) and
+ * when the recorder last wrote (0: never).
+ */
+int db_state(struct db *db, int64_t *version, int64_t *written);
 
 #endif

@@ -24,7 +24,7 @@ print(" ".join("%s:%d:%d" % (p["name"], p["rx_bytes"], p["tx_bytes"]) for p in j
 prev=
 kills=0
 for ((round = 0; round < 20; round++)); do
-	ip netns exec "$LAB_HUB_NS" "$WGSTAR" record -d 0.1 --db "$DB" --run-dir "$WORKDIR/run" -i "$LAB_HUB_IF" \
+	ip netns exec "$LAB_HUB_NS" "$WGSTAR" record -d 0.1 --write-every 0 --db "$DB" --run-dir "$WORKDIR/run" -i "$LAB_HUB_IF" \
 		-c "$LAB_HUB_CONF" >>"$WORKDIR/record.log" 2>&1 &
 	RECORD_PID=$!
 	sleep "0.$((RANDOM % 8 + 2))"

@@ -33,7 +33,7 @@ dump() {
 }
 RECORD_PID=
 start_recorder() {
-	ip netns exec "$LAB_HUB_NS" "$WGSTAR" record -d 0.5 --db "$DB" --run-dir "$RUN_DIR" -i "$LAB_HUB_IF" \
+	ip netns exec "$LAB_HUB_NS" "$WGSTAR" record -d 0.5 --write-every 0 --db "$DB" --run-dir "$RUN_DIR" -i "$LAB_HUB_IF" \
 		-c "$LAB_HUB_CONF" >>"$WORKDIR/record.log" 2>&1 &
 	RECORD_PID=$!
 }
