@@ -13,7 +13,7 @@
 #      monthly rows.
 #
 # Usage: bench/record.sh [BUILD_DIR]     (default build; needs root, python3, sqlite3)
-#        PEERS=10000 DAYS=90 ACTIVE=100 EVENTS=2 WINDOW=120 RUNS=5 bench/record.sh
+#        PEERS=10000 DAYS=90 ACTIVE=100 EVENTS=2 WINDOW=120 RUNS=5 STEPS=123 bench/record.sh
 # ACTIVE is the share of peers that used the tunnel in a simulated hour (100: all of them, the
 # largest database), EVENTS the events a peer makes a day.
 
@@ -29,6 +29,7 @@ ACTIVE=${ACTIVE:-100}
 EVENTS=${EVENTS:-2}
 WINDOW=${WINDOW:-120}
 RUNS=${RUNS:-5}
+STEPS=${STEPS:-123}
 
 die() {
 	echo "record.sh: $*" >&2
@@ -51,6 +52,7 @@ cleanup() {
 	[ -z "$LAB_HUB_NS" ] || ip netns exec "$LAB_HUB_NS" "$BIN" firewall rollback --run-dir "$work/run" >/dev/null 2>&1 || true
 	"$LAB" down --state "$work/lab" || true
 	! ip netns list | grep -qx "$sink" || ip netns del "$sink"
+fi
 	rm -rf "$work"
 }
 LAB_HUB_NS=
@@ -76,6 +78,7 @@ ms_of() {
 	echo $(((t1 - t0) / 1000000))
 }
 
+if [[ $STEPS == *1* ]]; then
 echo "== 1. the recorder at $PEERS dual-stack peers, -d 10"
 LAB_QUIET=1 "$LAB" up --peers 2 --bulk-peers "$PEERS" --dual-stack-bulk --prefix "wgst$$" --state "$work/lab"
 eval "$("$LAB" env --state "$work/lab")"
@@ -138,6 +141,7 @@ hub "$BIN" firewall rollback --run-dir "$work/run" >/dev/null 2>&1 || true
 LAB_HUB_NS=
 ip netns del "$sink"
 
+[[ $STEPS == *[23]* ]] || exit 0
 echo "== 2. the database after $DAYS simulated days of $PEERS peers ($ACTIVE% active an hour, $EVENTS events a peer a day)"
 "$SIM" "$work/sim.db" "$PEERS" "$DAYS" "$ACTIVE" "$EVENTS" | tee "$work/sim.out"
 sqlite3 "$work/sim.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null

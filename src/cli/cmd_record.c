@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "i18n.h"
 #include "journal.h"
+#include "keyidx.h"
 #include "ledger.h"
 #include "names.h"
 #include "policy_io.h"
@@ -49,6 +50,7 @@ struct recorder {
 	struct db *db;
 	struct rpeer *peers;		/* every peer the ledger knows */
 	size_t n_peers, cap_peers;
+	struct keyidx index;		/* peers by key: a daemon may list them in another order each time */
 	size_t n_dirty;
 	int64_t pending_when;		/* the sample the pending usage was last added at: its hour gets it */
 	int64_t written;		/* when the ledger was last written */
@@ -67,10 +69,7 @@ struct recorder {
 
 static int64_t peer_find(struct recorder *r, const uint8_t key[WG_KEY_LEN])
 {
-	for (size_t i = 0; i < r->n_peers; ++i)
-		if (!memcmp(r->peers[i].p.key, key, WG_KEY_LEN))
-			return (int64_t)i;
-	return -1;
+	return keyidx_find(&r->index, r->peers, key);
 }
 
 static int recorder_open(struct recorder *r, struct errmsg *err)
@@ -94,7 +93,7 @@ static int recorder_open(struct recorder *r, struct errmsg *err)
 		r->peers[i].p = v[i];
 	r->n_peers = r->cap_peers = n;
 	free(v);
-	return 0;
+	return keyidx_rebuild(&r->index, r->peers, (uint32_t)n);
 }
 
 /*
@@ -176,6 +175,11 @@ static int account(struct recorder *r, const struct wg_device *dev, const struct
 		}
 		rp = &r->peers[r->n_peers++];
 		memset(rp, 0, sizeof(*rp));
+		memcpy(rp->p.key, p->public_key, WG_KEY_LEN);
+		if (keyidx_add(&r->index, r->peers, (uint32_t)r->n_peers, (uint32_t)(r->n_peers - 1)) < 0) {
+			r->n_peers--;
+			return -ENOMEM;
+		}
 		dp = &rp->p;
 		memcpy(dp->key, p->public_key, WG_KEY_LEN);
 		dp->first_seen = now;
@@ -319,6 +323,7 @@ static void recorder_free(struct recorder *r)
 {
 	db_close(r->db);
 	free(r->peers);
+	keyidx_free(&r->index);
 	wg_snapshot_free(r->prev);
 	events_state_free(&r->events);
 	sample_cache_clear(&r->cache);
@@ -357,7 +362,7 @@ static int wait_tick(const sigset_t *set, struct timespec *due, int64_t step_ns)
 
 static int record(const struct cmd_args *a)
 {
-	struct recorder r = { .a = a, .first = true, .prev_fwd = { -1, -1 },
+	struct recorder r = { .a = a, .first = true, .prev_fwd = { -1, -1 }, .index = KEYIDX_INIT(struct rpeer, p.key),
 			      .write_every = a->opt[OPT_WRITE_EVERY] ? (int)a->num[OPT_WRITE_EVERY] : RECORD_WRITE_EVERY };
 	double delay = a->opt[OPT_DELAY] ? a->delay : 10;
 	struct timespec due;
