@@ -52,7 +52,6 @@ cleanup() {
 	[ -z "$LAB_HUB_NS" ] || ip netns exec "$LAB_HUB_NS" "$BIN" firewall rollback --run-dir "$work/run" >/dev/null 2>&1 || true
 	"$LAB" down --state "$work/lab" || true
 	! ip netns list | grep -qx "$sink" || ip netns del "$sink"
-fi
 	rm -rf "$work"
 }
 LAB_HUB_NS=
@@ -140,6 +139,7 @@ hub "$BIN" firewall rollback --run-dir "$work/run" >/dev/null 2>&1 || true
 "$LAB" down --state "$work/lab"
 LAB_HUB_NS=
 ip netns del "$sink"
+fi
 
 [[ $STEPS == *[23]* ]] || exit 0
 echo "== 2. the database after $DAYS simulated days of $PEERS peers ($ACTIVE% active an hour, $EVENTS events a peer a day)"
