@@ -104,9 +104,35 @@ static void fuzz_one(int (*parse)(struct name_map *, const char *, size_t), cons
 	names_clear(&map);
 }
 
+/* Every site the scan reports: a name inside the text, its convention known, its lines in order. */
+static int check_site(const struct names_site *s, void *ctx)
+{
+	const char *const *bounds = ctx;
+
+	if (s->name && (s->name < bounds[0] || s->name_end > bounds[1] || s->name_end < s->name))
+		abort();
+	if ((s->name != NULL) != (s->convention != NAMES_NONE) || (unsigned int)s->convention >= N_NAMES_CONVENTIONS)
+		abort();
+	if (s->tool_line != NAMES_NO_LINE && (s->convention == NAMES_NATIVE || s->convention == NAMES_PIVPN))
+		abort();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const char *bounds[2] = { (const char *)data, (const char *)data + size };
+	const char *by;
+
 	fuzz_one(names_parse_config, (const char *)data, size);
 	fuzz_one(names_parse_store, (const char *)data, size);
+	/* The other tools' ways: the scan, the tool that regenerates the file, the file's way. */
+	if (names_scan((const char *)data, size, check_site, bounds) < 0)
+		abort();
+	by = names_managed_by((const char *)data, size);
+	if (by && !*by)
+		abort();
+	if ((unsigned int)names_file_convention((const char *)data, size) >= N_NAMES_CONVENTIONS)
+		abort();
+	names_save_config((const char *)data, size);
 	return 0;
 }

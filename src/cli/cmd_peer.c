@@ -269,6 +269,7 @@ int cmd_peer(const struct cmd *c, const struct cmd_args *a)
 	ctx.names_path = a->opt[OPT_NAMES] ? a->opt[OPT_NAMES] : NAMES_STORE_PATH;
 	ctx.settings_path = a->opt[OPT_SETTINGS] ? a->opt[OPT_SETTINGS] : PEEROPS_SETTINGS_PATH;
 	ctx.policy_path = a->opt[OPT_POLICY];
+	ctx.force = a->opt[OPT_FORCE] != NULL;
 
 	if (!strcmp(o.action, "add"))
 		return add(&o, &ctx);

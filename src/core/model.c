@@ -203,6 +203,8 @@ static struct wg_device *device_dup(const struct wg_device *src)
 	dev->listen_port = src->listen_port;
 	dev->fwmark = src->fwmark;
 	dev->has_flows = src->has_flows;
+	dev->managed_by = src->managed_by;
+	dev->save_config = src->save_config;
 	dev->has_drift = false;
 	if (src->n_peers && !(dev->peers = calloc(src->n_peers, sizeof(*dev->peers))))
 		goto fail;

@@ -137,6 +137,8 @@ struct wg_device {
 	char *drift_error;		/* why drift is unknown (the file is unreadable or malformed) */
 	struct wg_policy *policy;	/* NULL: no hub policy for this interface (or not looked at) */
 	struct wg_history *history;	/* what the recorder's database says; NULL when not looked at */
+	const char *managed_by;		/* the tool that rewrites its config file (a static string), or NULL */
+	bool save_config;		/* its config file says SaveConfig = true */
 };
 
 void wg_policy_free(struct wg_policy *p);

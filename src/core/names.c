@@ -129,28 +129,216 @@ bool names_pivpn_marker(const char *s, const char *e, const char *word, const ch
 	return true;
 }
 
+const char *names_convention_tool(enum names_convention c)
+{
+	static const char *const tools[N_NAMES_CONVENTIONS] = {
+		[NAMES_NONE] = "",
+		[NAMES_NATIVE] = "wgstar",
+		[NAMES_FRIENDLY] = "wg-portal or prometheus_wireguard_exporter",
+		[NAMES_WG_PORTAL] = "wg-portal",
+		[NAMES_WGDASHBOARD] = "WGDashboard",
+		[NAMES_WG_EASY] = "wg-easy",
+		[NAMES_WIREGUARD_UI] = "wireguard-ui",
+		[NAMES_WG_GEN_WEB] = "wg-gen-web",
+		[NAMES_ANGRISTAN] = "angristan/wireguard-install",
+		[NAMES_PIVPN] = "PiVPN",
+		[NAMES_NYR] = "Nyr/hwdsl2 wireguard-install",
+		[NAMES_WG_MANAGER] = "wireguard-manager",
+		[NAMES_FIRST_COMMENT] = "Algo or linuxserver",
+	};
+
+	return (unsigned int)c < N_NAMES_CONVENTIONS ? tools[c] : "";
+}
+
+/* The first n bytes of needle in [s, e), or NULL. */
+static const char *strstr_bounded(const char *s, const char *e, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; (size_t)(e - s) >= n; ++s)
+		if (!memcmp(s, needle, n))
+			return s;
+	return NULL;
+}
+
+/* [s, e) starts with word (any case) and then a space or its end: true, with *s past it. */
+static bool word_at(const char **s, const char *e, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(e - *s) < n || strncasecmp(*s, word, n) || (e - *s > (ptrdiff_t)n && !names_is_space((*s)[n])))
+		return false;
+	*s += n;
+	names_trim(s, &e);
+	return true;
+}
+
+/* The text of a comment with one '#' (and not "##"): [b, be), trimmed. */
+static bool plain_comment(const char *s, const char *e, const char **b, const char **be)
+{
+	if (e - s < 2 || s[0] != '#' || s[1] == '#')
+		return false;
+	*b = s + 1;
+	*be = e;
+	names_trim(b, be);
+	return *b < *be;
+}
+
+/* "label" then sep, any spacing: the value after it, trimmed and not empty. */
+static bool labelled(const char *s, const char *e, const char *label, char sep, const char **v, const char **ve)
+{
+	size_t n = strlen(label);
+
+	if ((size_t)(e - s) < n || strncasecmp(s, label, n))
+		return false;
+	s += n;
+	names_trim(&s, &e);
+	if (s == e || *s != sep)
+		return false;
+	++s;
+	names_trim(&s, &e);
+	*v = s;
+	*ve = e;
+	return s < e;
+}
+
+/* Another tool's name comment that names the section it is in. */
+static enum names_convention tool_inside(const char *s, const char *e, const char **v, const char **ve)
+{
+	const char *b, *be;
+
+	/* WGDashboard: "#Name# = NAME" */
+	if (e - s > 6 && !strncasecmp(s, "#Name#", 6) && labelled(s + 6, e, "", '=', v, ve))
+		return NAMES_WGDASHBOARD;
+	if (!plain_comment(s, e, &b, &be))
+		return NAMES_NONE;
+	if (labelled(b, be, "friendly_name", '=', v, ve))
+		return NAMES_FRIENDLY;
+	if (labelled(b, be, "-WGP- Display name", ':', v, ve))
+		return NAMES_WG_PORTAL;
+	return NAMES_NONE;
+}
+
+/* Another tool's name comment that names the [Peer] below it. */
+static enum names_convention tool_above(const char *s, const char *e, const char **v, const char **ve)
+{
+	const char *b, *be, *slash;
+
+	/* angristan: "### Client NAME" */
+	if (e - s > 3 && !strncmp(s, "###", 3) && s[3] != '#') {
+		b = s + 3;
+		names_trim(&b, &e);
+		if (word_at(&b, e, "Client") && b < e) {
+			*v = b;
+			*ve = e;
+			return NAMES_ANGRISTAN;
+		}
+		return NAMES_NONE;
+	}
+	if (!plain_comment(s, e, &b, &be))
+		return NAMES_NONE;
+	/* wg-easy: "# Client: NAME (ID)", the ID in parentheses at the end */
+	if (labelled(b, be, "Client", ':', v, ve)) {
+		if (*ve > *v && (*ve)[-1] == ')') {
+			const char *open = *ve - 1;
+
+			while (open > *v && *open != '(')
+				--open;
+			if (*open == '(' && open > *v) {
+				*ve = open;
+				names_trim(v, ve);
+			}
+		}
+		return *v < *ve ? NAMES_WG_EASY : NAMES_NONE;
+	}
+	/* wireguard-ui: "# Name:         NAME" (a colon: wgstar's own has '=') */
+	if (labelled(b, be, "Name", ':', v, ve))
+		return NAMES_WIREGUARD_UI;
+	/* wg-gen-web: "# NAME / EMAIL / Updated: ... / Created: ..." */
+	if ((slash = strstr_bounded(b, be, " / ")) && strstr_bounded(b, be, " / Updated: ") &&
+	    strstr_bounded(b, be, " / Created: ")) {
+		*v = b;
+		*ve = slash;
+		names_trim(v, ve);
+		return *v < *ve ? NAMES_WG_GEN_WEB : NAMES_NONE;
+	}
+	return NAMES_NONE;
+}
+
+/*
+ * Block markers around a section other than PiVPN's: Nyr's "# BEGIN_PEER NAME" and
+ * "# END_PEER NAME", wireguard-manager's "# NAME start" and "# NAME end". open tells which.
+ */
+static enum names_convention block_marker(const char *s, const char *e, bool *open, const char **v, const char **ve)
+{
+	const char *b, *be, *last;
+
+	if (!plain_comment(s, e, &b, &be))
+		return NAMES_NONE;
+	if ((*open = word_at(&b, be, "BEGIN_PEER")) || word_at(&b, be, "END_PEER")) {
+		*v = b;
+		*ve = be;
+		return b < be ? NAMES_NYR : NAMES_NONE;
+	}
+	/* One word, then "start" or "end": a name of the script's own alphabet, no spaces. */
+	last = be;
+	while (last > b && !names_is_space(last[-1]))
+		--last;
+	if (last == b)
+		return NAMES_NONE;
+	*v = b;
+	*ve = last;
+	names_trim(v, ve);
+	for (const char *c = *v; c < *ve; ++c)
+		if (names_is_space(*c))
+			return NAMES_NONE;
+	if ((size_t)(be - last) == 5 && !strncmp(last, "start", 5))
+		*open = true;
+	else if ((size_t)(be - last) == 3 && !strncmp(last, "end", 3))
+		*open = false;
+	else
+		return NAMES_NONE;
+	return NAMES_WG_MANAGER;
+}
+
+/* Algo's "# NAME", linuxserver's "# peer_NAME": a bare comment as the section's first line. */
+static bool first_comment(const char *s, const char *e, const char **v, const char **ve)
+{
+	if (!plain_comment(s, e, v, ve) || !strncmp(s, "#[", 2))
+		return false;
+	for (const char *c = *v; c < *ve; ++c)
+		if (*c == '=' || *c == ':')
+			return false;
+	return true;
+}
+
 struct pending {
 	const char *v, *ve;
 	size_t line;
+	enum names_convention conv;
 };
 
 /* The section being read: a [Peer] collects what the scan reports of it. */
 struct section {
 	bool is_peer;
+	size_t lines;			/* non-blank lines after its header */
 	struct names_site site;
-	struct pending inside, above, pivpn;
+	struct pending inside, above, pivpn, tool_in, tool_up, block, first;
 };
 
+static const struct pending none_pending = { .line = NAMES_NO_LINE };
+
 static void section_start(struct section *sec, bool peer, size_t header, const struct pending *above,
-			  const struct pending *pivpn)
+			  const struct pending *pivpn, const struct pending *tool_up)
 {
 	memset(sec, 0, sizeof(*sec));
 	sec->is_peer = peer;
 	sec->site.header = header;
-	sec->inside.line = sec->above.line = sec->pivpn.line = NAMES_NO_LINE;
+	sec->inside = sec->above = sec->pivpn = sec->tool_in = sec->tool_up = sec->block = sec->first = none_pending;
 	if (peer) {
 		sec->above = *above;
 		sec->pivpn = *pivpn;
+		sec->tool_up = *tool_up;
 	}
 }
 
@@ -165,46 +353,61 @@ static void take_inside(struct section *sec, struct pending *pending)
 static int section_close(struct section *sec, int (*cb)(const struct names_site *s, void *ctx), void *ctx)
 {
 	struct names_site *st = &sec->site;
-	const struct pending *chosen = sec->inside.v ? &sec->inside : sec->above.v ? &sec->above :
-				       sec->pivpn.v ? &sec->pivpn : NULL;
+	const struct pending *order[] = { &sec->inside, &sec->above, &sec->tool_in, &sec->tool_up,
+					  &sec->pivpn, &sec->block, &sec->first };
+	const struct pending *chosen = NULL;
 	int ret = 0;
 
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !chosen; ++i)
+		if (order[i]->v)
+			chosen = order[i];
 	if (sec->is_peer) {
 		st->name_line = sec->inside.line;
 		st->above_line = sec->above.line;
 		st->pivpn_line = sec->pivpn.line;
 		st->name = chosen ? chosen->v : NULL;
 		st->name_end = chosen ? chosen->ve : NULL;
+		st->convention = chosen ? chosen->conv : NAMES_NONE;
+		st->tool_line = chosen && chosen->conv != NAMES_NATIVE && chosen->conv != NAMES_PIVPN ? chosen->line :
+			NAMES_NO_LINE;
 		ret = cb(st, ctx);
 	}
-	section_start(sec, false, NAMES_NO_LINE, NULL, NULL);
+	section_start(sec, false, NAMES_NO_LINE, NULL, NULL, NULL);
 	return ret;
 }
 
 int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *s, void *ctx), void *ctx)
 {
-	const struct pending none = { .line = NAMES_NO_LINE };
+	const struct pending none = none_pending;
 	struct pending pending = none;		/* a Name comment not yet placed */
 	struct pending pivpn = none;		/* the open PiVPN block */
+	struct pending up = none;		/* another tool's name for the [Peer] below */
+	struct pending block = none;		/* an open Nyr or wireguard-manager block */
 	const char *p = text, *end = text + len;
 	struct section sec;
 	size_t line = 0;
 	int ret = 0;
 
-	section_start(&sec, false, NAMES_NO_LINE, NULL, NULL);
+	section_start(&sec, false, NAMES_NO_LINE, NULL, NULL, NULL);
 	for (; p < end; ++line) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *s = p, *e = nl ? nl : end, *v, *ve;
+		enum names_convention conv;
+		bool open;
 
 		p = nl ? nl + 1 : end;
 		names_trim(&s, &e);
 		if (s == e) {
 			/* A blank line separates a comment from the header below it. */
 			take_inside(&sec, &pending);
+			up = none;
 			continue;
 		}
+		/* The section's first line: Algo's and linuxserver's name, if nothing else names it. */
+		if (sec.is_peer && !sec.lines++ && first_comment(s, e, &v, &ve))
+			sec.first = (struct pending){ v, ve, line, NAMES_FIRST_COMMENT };
 		if (names_pivpn_marker(s, e, "begin", &v, &ve)) {
-			pivpn = (struct pending){ v, ve, line };
+			pivpn = (struct pending){ v, ve, line, NAMES_PIVPN };
 			continue;
 		}
 		if (names_pivpn_marker(s, e, "end", &v, &ve)) {
@@ -216,7 +419,33 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 		if (names_name_comment(s, e, &v, &ve)) {
 			/* Belongs to the section it is in, unless a [Peer] header follows directly. */
 			take_inside(&sec, &pending);
-			pending = (struct pending){ v, ve, line };
+			pending = (struct pending){ v, ve, line, NAMES_NATIVE };
+			continue;
+		}
+		if ((conv = block_marker(s, e, &open, &v, &ve))) {
+			if (open) {
+				block = (struct pending){ v, ve, line, conv };
+				continue;
+			}
+			/* A block's name counts once its end marker, with the same name, closes it. */
+			if (block.v && block.conv == conv && ve - v == block.ve - block.v &&
+			    !memcmp(v, block.v, (size_t)(ve - v))) {
+				if (sec.is_peer && sec.site.header > block.line)
+					sec.block = block;
+				take_inside(&sec, &pending);
+				if ((ret = section_close(&sec, cb, ctx)) < 0)
+					goto out;
+				block = none;
+			}
+			continue;
+		}
+		if ((conv = tool_inside(s, e, &v, &ve))) {
+			if (sec.is_peer && !sec.tool_in.v)
+				sec.tool_in = (struct pending){ v, ve, line, conv };
+			continue;
+		}
+		if ((conv = tool_above(s, e, &v, &ve))) {
+			up = (struct pending){ v, ve, line, conv };
 			continue;
 		}
 		if (*s == '#' || *s == ';')
@@ -233,11 +462,13 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 		if (*s == '[') {
 			if ((ret = section_close(&sec, cb, ctx)) < 0)
 				goto out;
-			section_start(&sec, e - s == 6 && !strncasecmp(s, "[Peer]", 6), line, &pending, &pivpn);
+			section_start(&sec, e - s == 6 && !strncasecmp(s, "[Peer]", 6), line, &pending, &pivpn, &up);
 			pending = none;
+			up = none;
 			continue;
 		}
 		take_inside(&sec, &pending);
+		up = none;
 		if (sec.is_peer && e - s > 9 && !strncasecmp(s, "PublicKey", 9)) {
 			const char *k = s + 9, *ke = e;
 			char b64[WG_KEY_B64_LEN];
@@ -367,4 +598,75 @@ void names_clear(struct name_map *map)
 		free(map->v[i].name);
 	free(map->v);
 	memset(map, 0, sizeof(*map));
+}
+
+/* The headers of files a tool writes anew from its own database, and the tool. */
+static const struct {
+	const char *line;
+	const char *tool;
+} managed_headers[] = {
+	{ "# Note: Do not edit this file directly.", "wg-easy" },
+	{ "# This file was generated using wireguard-ui", "wireguard-ui" },
+	{ "# AUTOGENERATED FILE - DO NOT EDIT", "wg-portal" },
+};
+
+static int count_convention(const struct names_site *s, void *ctx)
+{
+	size_t *counts = ctx;
+
+	if (s->name && (unsigned int)s->convention < N_NAMES_CONVENTIONS)
+		counts[s->convention]++;
+	return 0;
+}
+
+const char *names_managed_by(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t counts[N_NAMES_CONVENTIONS] = { 0 };
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *s = p, *e = nl ? nl : end;
+
+		p = nl ? nl + 1 : end;
+		names_trim(&s, &e);
+		for (size_t i = 0; i < sizeof(managed_headers) / sizeof(managed_headers[0]); ++i)
+			if ((size_t)(e - s) >= strlen(managed_headers[i].line) &&
+			    !memcmp(s, managed_headers[i].line, strlen(managed_headers[i].line)))
+				return managed_headers[i].tool;
+	}
+	/* wg-gen-web writes no header: its peers' comments give it away. */
+	names_scan(text, len, count_convention, counts);
+	return counts[NAMES_WG_GEN_WEB] ? "wg-gen-web" : NULL;
+}
+
+enum names_convention names_file_convention(const char *text, size_t len)
+{
+	size_t counts[N_NAMES_CONVENTIONS] = { 0 };
+	enum names_convention best = NAMES_NONE;
+
+	names_scan(text, len, count_convention, counts);
+	for (int c = NAMES_NONE + 1; c < N_NAMES_CONVENTIONS; ++c)
+		if (counts[c] > counts[best])
+			best = (enum names_convention)c;
+	return best;
+}
+
+bool names_save_config(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	bool interface = false;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *s = p, *e = nl ? nl : end, *v, *ve;
+
+		p = nl ? nl + 1 : end;
+		names_trim(&s, &e);
+		if (s < e && *s == '[')
+			interface = e - s == 11 && !strncasecmp(s, "[Interface]", 11);
+		else if (interface && labelled(s, e, "SaveConfig", '=', &v, &ve))
+			return ve - v == 4 && !strncasecmp(v, "true", 4);
+	}
+	return false;
 }

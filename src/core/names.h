@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Peer names: from the interface's config file (a "# Name = ..." comment inside or directly
- * above a [Peer] section, or PiVPN's "### begin NAME ###" markers) and from wgstar's own
- * name store, which survives "wg-quick save" dropping every comment.
+ * Peer names: from the interface's config file, in wgstar's own way (a "# Name = ..." comment
+ * inside or directly above a [Peer] section) or in the way of the tool that wrote the file
+ * (PiVPN's "### begin NAME ###" markers, wg-easy's "# Client: NAME (ID)", ...: enum
+ * names_convention), and from wgstar's own name store, which survives "wg-quick save"
+ * dropping every comment.
  */
 #ifndef WGSTAR_NAMES_H
 #define WGSTAR_NAMES_H
@@ -32,6 +34,31 @@ struct name_map {
 #define NAMES_NO_LINE ((size_t)-1)
 
 /*
+ * Where a name sits, by the tool that puts it there. When several name one peer, the first in
+ * this order wins: wgstar's own inside the section, then above it; another tool's inside, then
+ * above; block markers around the section; a bare comment as its first line.
+ */
+enum names_convention {
+	NAMES_NONE = 0,
+	NAMES_NATIVE,			/* "# Name = NAME", inside or directly above (wgstar) */
+	NAMES_FRIENDLY,			/* "# friendly_name = NAME" inside (wg-portal, prometheus_wireguard_exporter) */
+	NAMES_WG_PORTAL,		/* "# -WGP- Display name: NAME" inside (wg-portal) */
+	NAMES_WGDASHBOARD,		/* "#Name# = NAME" inside (WGDashboard) */
+	NAMES_WG_EASY,			/* "# Client: NAME (ID)" above (wg-easy) */
+	NAMES_WIREGUARD_UI,		/* "# Name:   NAME" in the block above (wireguard-ui) */
+	NAMES_WG_GEN_WEB,		/* "# NAME / EMAIL / Updated: ... / Created: ..." above (wg-gen-web) */
+	NAMES_ANGRISTAN,		/* "### Client NAME" above (angristan/wireguard-install) */
+	NAMES_PIVPN,			/* "### begin NAME ###" ... "### end NAME ###" (PiVPN) */
+	NAMES_NYR,			/* "# BEGIN_PEER NAME" ... "# END_PEER NAME" (Nyr, hwdsl2 wireguard-install) */
+	NAMES_WG_MANAGER,		/* "# NAME start" ... "# NAME end" (wireguard-manager) */
+	NAMES_FIRST_COMMENT,		/* "# NAME" as the section's first line (Algo, linuxserver) */
+	N_NAMES_CONVENTIONS,
+};
+
+/* "wg-easy", "PiVPN", ...: the tool, for people. "" for NAMES_NONE. */
+const char *names_convention_tool(enum names_convention c);
+
+/*
  * Where one [Peer] section's name sits. Line numbers count from 0, split at '\n' as the
  * config file model (wgconf.c) splits them, so that both agree on every line.
  */
@@ -42,7 +69,10 @@ struct names_site {
 	size_t name_line;		/* a "# Name =" comment inside it, or NAMES_NO_LINE */
 	size_t above_line;		/* one directly above the header */
 	size_t pivpn_line;		/* the PiVPN "### begin" marker open at the header */
-	const char *name, *name_end;	/* the name that counts (inside, above, PiVPN), or NULL */
+	const char *name, *name_end;	/* the name that counts, or NULL */
+	enum names_convention convention;	/* whose way the name that counts is written */
+	size_t tool_line;		/* where another tool's name sits, when that one counts */
+	bool disabled;			/* PiVPN's "#[disabled]" peer: its lines are comments */
 };
 
 /*
@@ -55,6 +85,17 @@ int names_parse_config(struct name_map *map, const char *text, size_t len);
 /* Parse the name store: "PUBLIC-KEY NAME" per line, '#' comments. 0 or -errno. */
 int names_parse_store(struct name_map *map, const char *text, size_t len);
 const char *names_lookup(struct name_map *map, const uint8_t key[WG_KEY_LEN]);
+/*
+ * The tool that regenerates this file from a database of its own (wg-easy, wireguard-ui,
+ * wg-portal, wg-gen-web), by its header or its comments: a change made to the file is lost at
+ * its next save. NULL when none does.
+ */
+const char *names_managed_by(const char *text, size_t len);
+/* Whether the [Interface] says SaveConfig = true: `wg-quick down` then rewrites the file without comments. */
+bool names_save_config(const char *text, size_t len);
+/* The convention most of the file's named peers use; NAMES_NONE when none is named. */
+enum names_convention names_file_convention(const char *text, size_t len);
+
 /* Names every peer of dev: the config file first, then the store. */
 int names_apply(struct wg_device *dev, struct name_map *config, struct name_map *store);
 void names_clear(struct name_map *map);

@@ -276,6 +276,14 @@ static int render_header(struct view_ctx *v)
 				seg_add(s, STYLE_WARN, _("drift: %u file only"), dr->n_file);
 			seg_add(s, STYLE_WARN, " (%s)", "d");
 		}
+		/* Whose file it is: another tool's changes win, and wgstar changes none of it. */
+		if (dev->managed_by) {
+			s = seg_new(&figures, 1);
+			seg_add(s, STYLE_WARN, _("file kept by %s"), dev->managed_by);
+		} else if (dev->save_config) {
+			s = seg_new(&figures, 3);
+			seg_add(s, STYLE_DIM, "%s", _("SaveConfig: names in the name store"));
+		}
 		s = seg_new(&figures, 2);
 		if (v->d && v->d->rates_known) {
 			seg_add(s, STYLE_LABEL, "%s ", _("rx"));

@@ -41,6 +41,7 @@ struct op {
 	size_t n_fpeers;
 	struct wg_allowedip *hub;	/* the [Interface]'s Address entries */
 	size_t n_hub;
+	const char *managed_by;		/* the tool that rewrites the file from its own database, or NULL */
 };
 
 /* What went wrong, for the caller to show: the text; the errno comes back as the return value. */
@@ -117,7 +118,22 @@ static int op_load(struct peerops_ctx *ctx, struct op *op)
 		say(ctx, "%s", text_strerror(-ret));
 		return ret;
 	}
+	op->managed_by = names_managed_by(op->text, op->len);
 	return 0;
+}
+
+/*
+ * A file that another tool writes anew from its own database (wg-easy, wireguard-ui, ...) is
+ * not changed: the tool would drop the change at its next save, silently. what: "add the
+ * peer", ... -EROFS, before anything changed, unless ctx->force.
+ */
+static int refuse_managed(struct peerops_ctx *ctx, const struct op *op, const char *what)
+{
+	if (!op->managed_by || ctx->force)
+		return 0;
+	say(ctx, _("%s rewrites %s from its own database and would drop this change: %s in %s (or give --force)"),
+	    op->managed_by, op->path, what, op->managed_by);
+	return -EROFS;
 }
 
 /* Writes the edited file if it still holds what was read. */
@@ -687,7 +703,7 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 	memset(res, 0, sizeof(*res));
 	ctx->policy_note[0] = '\0';
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, &op)) < 0)
+	if ((ret = op_load(ctx, &op)) < 0 || (ret = refuse_managed(ctx, &op, _("add the peer"))) < 0)
 		goto out;
 	/* A dry run without a name previews the rest: the console's hint of the next free address. */
 	if ((req->name || !req->dry_run) && (ret = check_name(ctx, &op, req->name, NULL)) < 0)
@@ -918,7 +934,7 @@ static int op_load_peer(struct peerops_ctx *ctx, struct op *op, const uint8_t ke
 	int ret;
 
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, op)) < 0)
+	if ((ret = op_load(ctx, op)) < 0 || (ret = refuse_managed(ctx, op, _("change the peer"))) < 0)
 		return ret;
 	p = wg_device_find_peer(op->dev, key);
 	*in_file = wgconf_has_peer(op->conf, key);
@@ -1178,7 +1194,8 @@ int peerops_reconcile_preview(struct peerops_ctx *ctx, enum drift_direction dir,
 
 	*out = NULL;
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, &op)) < 0)
+	if ((ret = op_load(ctx, &op)) < 0 ||
+	    (dir == DRIFT_TO_FILE && (ret = refuse_managed(ctx, &op, _("change the peers"))) < 0))
 		goto out;
 	if (!(f = open_memstream(&buf, &size))) {
 		ret = -errno;
@@ -1240,7 +1257,8 @@ int peerops_reconcile(struct peerops_ctx *ctx, enum drift_direction dir)
 	int ret;
 
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, &op)) < 0)
+	if ((ret = op_load(ctx, &op)) < 0 ||
+	    (dir == DRIFT_TO_FILE && (ret = refuse_managed(ctx, &op, _("change the peers"))) < 0))
 		goto out;
 	if (dir == DRIFT_TO_FILE) {
 		if ((ret = reconcile_file(ctx, &op)) == 0)

@@ -34,6 +34,7 @@ struct peerops_ctx {
 	const char *policy_path;	/* the hub policy, followed on add, remove, rename; NULL: the default */
 	struct errmsg err;		/* why it failed, or what went wrong on the side */
 	char policy_note[512];		/* what happened to the policy file and table; "" for nothing */
+	bool force;			/* change a file that another tool rewrites from its own database */
 };
 
 struct peer_add_req {

@@ -33,6 +33,8 @@ static void file_clear(struct sample_names_file *f)
 	f->n_peers = 0;
 	f->why = NULL;
 	f->has_peers = false;
+	f->managed_by = NULL;
+	f->save_config = false;
 }
 
 /* The config file's peers, for drift: the file model's reading, which also says what is wrong with it. */
@@ -96,6 +98,8 @@ static int file_load(struct sample_names_file *f, const char *path, bool config,
 		return ret;
 	}
 	ret = names_parse_config(&f->map, text, len);
+	f->managed_by = names_managed_by(text, len);
+	f->save_config = names_save_config(text, len);
 	if (!ret && want_peers)
 		ret = load_peers(f, path, text, len);
 	/* A config file holds the interface's private key. */
@@ -186,6 +190,8 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 	/* An unreadable config file only costs names, never the numbers. */
 	file_get(opts->cache, p, true, opts->drift, &tmp, &config);
 	ret = names_apply(dev, &config->map, store);
+	dev->managed_by = config->managed_by;
+	dev->save_config = config->save_config;
 	if (!ret && opts->drift)
 		ret = device_drift(dev, config);
 	file_clear(&tmp);

@@ -27,6 +27,8 @@ struct sample_names_file {
 	struct drift_peer *peers;
 	size_t n_peers;
 	char *why;
+	const char *managed_by;		/* names_managed_by() of a config file */
+	bool save_config;		/* SaveConfig = true: wg-quick drops every comment at down */
 };
 
 struct sample_cache {

@@ -26,6 +26,39 @@ static const struct fixture {
 	{ "crlf.conf", { "windows-desktop", "surface" }, 2 },
 	{ "nofinalnl.conf", { "kiosk" }, 1 },
 	{ "semicolon.conf", { "tablet" }, 1 },
+	/* Written as other tools write them (tools/): each names its peers its own way. */
+	{ "tools/wg-easy.conf", { "alice", "bob (laptop)" }, 2 },
+	{ "tools/wireguard-ui.conf", { "alice", "bob" }, 2 },
+	{ "tools/wg-portal.conf", { "alice", "bob" }, 2 },
+	{ "tools/wg-gen-web.conf", { "alice", "bob" }, 2 },
+	{ "tools/wgdashboard.conf", { "alice", "bob" }, 2 },
+	{ "tools/exporter.conf", { "alice", "bob" }, 2 },
+	{ "tools/angristan.conf", { "alice", "bob" }, 2 },
+	{ "tools/nyr.conf", { "alice", "bob" }, 2 },
+	{ "tools/wireguard-manager.conf", { "alice", "bob" }, 2 },
+	{ "tools/algo.conf", { "alice", "bob" }, 2 },
+	{ "tools/linuxserver.conf", { "peer_alice", "peer2" }, 2 },
+};
+
+/* Which tool each file of tools/ shows: whose names, and whether it rewrites the file. */
+static const struct {
+	const char *file;
+	enum names_convention convention;
+	const char *managed_by;
+} tool_files[] = {
+	{ "tools/wg-easy.conf", NAMES_WG_EASY, "wg-easy" },
+	{ "tools/wireguard-ui.conf", NAMES_WIREGUARD_UI, "wireguard-ui" },
+	{ "tools/wg-portal.conf", NAMES_WG_PORTAL, "wg-portal" },
+	{ "tools/wg-gen-web.conf", NAMES_WG_GEN_WEB, "wg-gen-web" },
+	{ "tools/wgdashboard.conf", NAMES_WGDASHBOARD, NULL },
+	{ "tools/exporter.conf", NAMES_FRIENDLY, NULL },
+	{ "tools/angristan.conf", NAMES_ANGRISTAN, NULL },
+	{ "tools/nyr.conf", NAMES_NYR, NULL },
+	{ "tools/wireguard-manager.conf", NAMES_WG_MANAGER, NULL },
+	{ "tools/algo.conf", NAMES_FIRST_COMMENT, NULL },
+	{ "tools/linuxserver.conf", NAMES_FIRST_COMMENT, NULL },
+	{ "pivpn.conf", NAMES_PIVPN, NULL },
+	{ "wgquick.conf", NAMES_NATIVE, NULL },
 };
 
 static char *load(const char *name, size_t *len)
@@ -204,6 +237,53 @@ static void test_add_then_remove(void **state)
 		add_remove(&fixtures[f], "new peer", true, 25);
 		add_remove(&fixtures[f], NULL, false, 0);
 	}
+}
+
+static void test_tool_conventions(void **state)
+{
+	for (size_t f = 0; f < sizeof(tool_files) / sizeof(*tool_files); ++f) {
+		size_t len;
+		char *text = load(tool_files[f].file, &len);
+		const char *by = names_managed_by(text, len);
+
+		print_message("%s\n", tool_files[f].file);
+		assert_int_equal(names_file_convention(text, len), tool_files[f].convention);
+		/* WGDashboard keeps its file with wg-quick save; wireguard-manager says false. */
+		assert_int_equal(names_save_config(text, len), strstr(tool_files[f].file, "wgdashboard") != NULL);
+		if (tool_files[f].managed_by) {
+			assert_non_null(by);
+			assert_string_equal(by, tool_files[f].managed_by);
+		} else {
+			assert_null(by);
+		}
+		free(text);
+	}
+}
+
+/* When several ways name one peer, wgstar's own wins, then one inside the section, then above. */
+static void test_convention_order(void **state)
+{
+	static const char text[] =
+		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n\n"
+		"### Client above\n# BEGIN_PEER block\n[Peer]\n# first\n# friendly_name = inside\n"
+		"PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n# END_PEER block\n\n"
+		"# BEGIN_PEER block2\n[Peer]\n# first2\nPublicKey = AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\n# END_PEER block2\n\n"
+		"[Peer]\n# first3\nPublicKey = AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=\n# END_PEER nothing-open\n\n"
+		"# Name = own\n### Client other\n[Peer]\nPublicKey = BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=\n";
+	struct name_map map = { 0 };
+	uint8_t k[WG_KEY_LEN];
+
+	assert_int_equal(names_parse_config(&map, text, sizeof(text) - 1), 0);
+	key_of(k, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=");
+	assert_string_equal(names_lookup(&map, k), "inside");
+	key_of(k, "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=");
+	assert_string_equal(names_lookup(&map, k), "block2");
+	/* An end marker with nothing open names nothing: the first comment does. */
+	key_of(k, "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=");
+	assert_string_equal(names_lookup(&map, k), "first3");
+	key_of(k, "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=");
+	assert_string_equal(names_lookup(&map, k), "own");
+	names_clear(&map);
 }
 
 static void test_add_exact(void **state)
@@ -687,6 +767,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_names_agree),
 		cmocka_unit_test(test_add_then_remove),
+		cmocka_unit_test(test_tool_conventions),
+		cmocka_unit_test(test_convention_order),
 		cmocka_unit_test(test_add_exact),
 		cmocka_unit_test(test_remove_exact),
 		cmocka_unit_test(test_queries),
