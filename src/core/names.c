@@ -269,7 +269,7 @@ static enum names_convention tool_above(const char *s, const char *e, const char
  * Block markers around a section other than PiVPN's: Nyr's "# BEGIN_PEER NAME" and
  * "# END_PEER NAME", wireguard-manager's "# NAME start" and "# NAME end". open tells which.
  */
-static enum names_convention block_marker(const char *s, const char *e, bool *open, const char **v, const char **ve)
+enum names_convention names_block_marker(const char *s, const char *e, bool *open, const char **v, const char **ve)
 {
 	const char *b, *be, *last;
 
@@ -422,7 +422,7 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 			pending = (struct pending){ v, ve, line, NAMES_NATIVE };
 			continue;
 		}
-		if ((conv = block_marker(s, e, &open, &v, &ve))) {
+		if ((conv = names_block_marker(s, e, &open, &v, &ve))) {
 			if (open) {
 				block = (struct pending){ v, ve, line, conv };
 				continue;

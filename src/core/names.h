@@ -108,6 +108,11 @@ bool names_is_space(char c);
 void names_trim(const char **s, const char **e);
 /* If [s, e) is "# Name = value" (any case, any spacing), points v/ve at the value. */
 bool names_name_comment(const char *s, const char *e, const char **v, const char **ve);
+/*
+ * Nyr's "# BEGIN_PEER NAME" / "# END_PEER NAME" or wireguard-manager's "# NAME start" /
+ * "# NAME end" (a trimmed line): the convention, whether it opens, and the name; else NONE.
+ */
+enum names_convention names_block_marker(const char *s, const char *e, bool *open, const char **v, const char **ve);
 /* PiVPN's "### begin NAME ###" or "### end NAME ###" (word is "begin" or "end"). */
 bool names_pivpn_marker(const char *s, const char *e, const char *word, const char **v, const char **ve);
 

@@ -49,6 +49,9 @@ struct wsec {
 	size_t name_line;		/* where names.c reads its name: a "# Name" inside, */
 	size_t above_line;		/* one directly above the header, */
 	size_t pivpn_line;		/* or the PiVPN begin marker open at the header */
+	uint8_t convention;		/* whose way its name is written (enum names_convention) */
+	size_t tool_line;		/* another tool's name line, when that names it */
+	size_t tool_v, tool_ve;		/* the name's bytes in that line */
 };
 
 struct wgconf {
@@ -410,7 +413,7 @@ static int build_sections(struct wgconf *c, struct wgconf_error *err)
 			sec->type = section_type(c, i);
 			sec->header = i;
 			sec->key_line = sec->begin_mark = sec->end_mark = NO_LINE;
-			sec->name_line = sec->above_line = sec->pivpn_line = NO_LINE;
+			sec->name_line = sec->above_line = sec->pivpn_line = sec->tool_line = NO_LINE;
 		}
 		l->sec = cur;
 		if (l->kind != L_KEY)
@@ -510,6 +513,12 @@ static int note_site(const struct names_site *st, void *ctx)
 	sec->name_line = st->name_line;
 	sec->above_line = st->above_line;
 	sec->pivpn_line = st->pivpn_line;
+	sec->convention = (uint8_t)st->convention;
+	sec->tool_line = st->tool_line;
+	if (st->tool_line < c->n_lines && st->name) {
+		sec->tool_v = (size_t)(st->name - line_text(c, st->tool_line));
+		sec->tool_ve = (size_t)(st->name_end - line_text(c, st->tool_line));
+	}
 	return 0;
 }
 
@@ -959,12 +968,22 @@ static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
 }
 
 /* The first line of what belongs to section k: its header, or the comments and marker above. */
+/* Line i closes a Nyr or wireguard-manager block: it belongs to the peer above it. */
+static bool closes_block(const struct wgconf *c, size_t i)
+{
+	const char *s, *e, *v, *ve;
+	bool open;
+
+	line_trimmed(c, i, &s, &e);
+	return names_block_marker(s, e, &open, &v, &ve) != NAMES_NONE && !open;
+}
+
 static size_t sec_head(const struct wgconf *c, size_t k)
 {
 	const struct wsec *sec = &c->secs[k];
 	size_t j = sec->header;
 
-	while (j > 0 && plain_comment(c, j - 1))
+	while (j > 0 && plain_comment(c, j - 1) && !closes_block(c, j - 1))
 		--j;
 	if (sec->begin_mark != NO_LINE && j > 0 && j - 1 == sec->begin_mark) {
 		--j;
@@ -1003,6 +1022,18 @@ static size_t sec_body_end(const struct wgconf *c, size_t k)
 	return last;
 }
 
+/* wireguard-manager appends its blocks with no blank line between, after "# NAME end". */
+static bool last_is_block_end(const struct wgconf *c)
+{
+	const char *s, *e, *v, *ve;
+	bool open;
+
+	if (!c->n_lines)
+		return false;
+	line_trimmed(c, c->n_lines - 1, &s, &e);
+	return names_block_marker(s, e, &open, &v, &ve) == NAMES_WG_MANAGER && !open;
+}
+
 static bool uses_pivpn(const struct wgconf *c)
 {
 	for (size_t k = 0; k < c->n_secs; ++k)
@@ -1021,8 +1052,14 @@ static void sb_peer_line(struct sbuf *b, const char *eol, bool *first, const cha
 		sb_str(b, z);
 }
 
-static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, bool pivpn, bool sep)
+/*
+ * Appends the peer, named the file's way: conv is the convention (PiVPN's markers around it,
+ * angristan's "### Client" above, Nyr's and wireguard-manager's markers around, Algo's bare
+ * first comment, the exporter's and WGDashboard's comments inside), else "# Name =".
+ */
+static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, enum names_convention conv, bool sep)
 {
+	bool pivpn = conv == NAMES_PIVPN;
 	struct expect x = { .op = OP_ADD, .key = p->public_key, .name = p->name, .v = p->allowedips,
 			    .n = p->n_allowedips, .keepalive = p->persistent_keepalive };
 	struct sbuf b = { 0 };
@@ -1043,13 +1080,48 @@ static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, bool pivp
 	}
 	if (sep)
 		sb_str(&b, eol);
-	if (pivpn && p->name) {
-		sb_peer_line(&b, eol, &first, "### begin ", p->name);
-		sb_str(&b, " ###");
+	if (p->name) {
+		switch (conv) {
+		case NAMES_PIVPN:
+			sb_peer_line(&b, eol, &first, "### begin ", p->name);
+			sb_str(&b, " ###");
+			break;
+		case NAMES_ANGRISTAN:
+			sb_peer_line(&b, eol, &first, "### Client ", p->name);
+			break;
+		case NAMES_NYR:
+			sb_peer_line(&b, eol, &first, "# BEGIN_PEER ", p->name);
+			break;
+		case NAMES_WG_MANAGER:
+			sb_peer_line(&b, eol, &first, "# ", p->name);
+			sb_str(&b, " start");
+			break;
+		default:
+			break;
+		}
 	}
 	sb_peer_line(&b, eol, &first, "[Peer]", NULL);
-	if (!pivpn && p->name)
-		sb_peer_line(&b, eol, &first, "# Name = ", p->name);
+	if (p->name) {
+		switch (conv) {
+		case NAMES_PIVPN:
+		case NAMES_ANGRISTAN:
+		case NAMES_NYR:
+		case NAMES_WG_MANAGER:
+			break;
+		case NAMES_FIRST_COMMENT:
+			sb_peer_line(&b, eol, &first, "# ", p->name);
+			break;
+		case NAMES_FRIENDLY:
+			sb_peer_line(&b, eol, &first, "# friendly_name = ", p->name);
+			break;
+		case NAMES_WGDASHBOARD:
+			sb_peer_line(&b, eol, &first, "#Name# = ", p->name);
+			break;
+		default:
+			sb_peer_line(&b, eol, &first, "# Name = ", p->name);
+			break;
+		}
+	}
 	key_to_base64(b64, p->public_key);
 	sb_peer_line(&b, eol, &first, "PublicKey = ", b64);
 	if (p->preshared_key) {
@@ -1065,9 +1137,14 @@ static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, bool pivp
 		snprintf(num, sizeof(num), "%u", p->persistent_keepalive);
 		sb_peer_line(&b, eol, &first, "PersistentKeepalive = ", num);
 	}
-	if (pivpn && p->name) {
+	if (p->name && pivpn) {
 		sb_peer_line(&b, eol, &first, "### end ", p->name);
 		sb_str(&b, " ###");
+	} else if (p->name && conv == NAMES_NYR) {
+		sb_peer_line(&b, eol, &first, "# END_PEER ", p->name);
+	} else if (p->name && conv == NAMES_WG_MANAGER) {
+		sb_peer_line(&b, eol, &first, "# ", p->name);
+		sb_str(&b, " end");
 	}
 	if (!open_end)
 		sb_str(&b, eol);
@@ -1078,8 +1155,14 @@ static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, bool pivp
 
 int wgconf_add_peer(struct wgconf *c, const struct wgconf_new_peer *p)
 {
-	bool pivpn = uses_pivpn(c), sep;
+	enum names_convention conv = names_file_convention(c->text, c->len);
+	bool pivpn, sep;
 	int ret;
+
+	/* PiVPN's markers in a PiVPN file, even one whose peers have no name yet. */
+	if (conv == NAMES_NONE && uses_pivpn(c))
+		conv = NAMES_PIVPN;
+	pivpn = conv == NAMES_PIVPN;
 
 	if (!p->public_key || (p->name && !name_valid(p->name)) || (p->n_allowedips && !p->allowedips))
 		return -EINVAL;
@@ -1089,11 +1172,15 @@ int wgconf_add_peer(struct wgconf *c, const struct wgconf_new_peer *p)
 	if (wgconf_has_peer(c, p->public_key))
 		return -EEXIST;
 	/* PiVPN appends its blocks with no blank line between: so do we in its files. */
-	sep = c->n_lines && !(pivpn && c->lines[c->n_lines - 1].mark == M_END);
-	ret = add_peer(c, p, pivpn, sep);
+	sep = c->n_lines && !(pivpn && c->lines[c->n_lines - 1].mark == M_END) &&
+	      !(conv == NAMES_WG_MANAGER && last_is_block_end(c));
+	ret = add_peer(c, p, conv, sep);
 	/* A stray "# Name" just above would name the new peer: a blank line keeps it off. */
 	if (ret == -ENOTSUP && !sep && c->n_lines)
-		ret = add_peer(c, p, pivpn, true);
+		ret = add_peer(c, p, conv, true);
+	/* A name the tool's way cannot carry ("# a=b" is no bare comment): wgstar's own way. */
+	if (ret == -ENOTSUP && conv != NAMES_NATIVE && conv != NAMES_PIVPN && conv != NAMES_NONE)
+		ret = add_peer(c, p, NAMES_NATIVE, c->n_lines != 0);
 	return ret;
 }
 
@@ -1234,6 +1321,31 @@ static void name_span(const struct wgconf *c, size_t i, size_t *v, size_t *ve)
 	*ve = (size_t)(z - line_text(c, i));
 }
 
+/*
+ * The end marker that closes peer k's Nyr or wireguard-manager block, with the name's bytes in
+ * it; NO_LINE when there is none.
+ */
+static size_t block_end(const struct wgconf *c, size_t k, size_t *v, size_t *ve)
+{
+	const struct wsec *sec = &c->secs[k];
+	const char *name = line_text(c, sec->tool_line) + sec->tool_v;
+	size_t n = sec->tool_ve - sec->tool_v;
+
+	for (size_t i = sec->header + 1; i < c->n_lines && i <= sec->end; ++i) {
+		const char *s, *e, *a, *z;
+		bool open;
+
+		line_trimmed(c, i, &s, &e);
+		if (names_block_marker(s, e, &open, &a, &z) == sec->convention && !open && (size_t)(z - a) == n &&
+		    !memcmp(a, name, n)) {
+			*v = (size_t)(a - line_text(c, i));
+			*ve = (size_t)(z - line_text(c, i));
+			return i;
+		}
+	}
+	return NO_LINE;
+}
+
 static int unset_name(struct wgconf *c, size_t k, const struct expect *x)
 {
 	const struct wsec *sec = &c->secs[k];
@@ -1282,10 +1394,18 @@ int wgconf_set_name(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const char 
 	} else if (sec->pivpn_line != NO_LINE && sec->pivpn_line == sec->begin_mark) {
 		rep[0] = sec->begin_mark;
 		rep[1] = sec->end_mark;
+	} else if (sec->tool_line != NO_LINE) {
+		/* Another tool's line, its own shape kept: only the name's bytes change. */
+		rep[0] = sec->tool_line;
+		v[0] = sec->tool_v;
+		ve[0] = sec->tool_ve;
+		if (sec->convention == NAMES_NYR || sec->convention == NAMES_WG_MANAGER)
+			rep[1] = block_end(c, k, &v[1], &ve[1]);
 	}
 	if (rep[0] != NO_LINE) {
-		name_span(c, rep[0], &v[0], &ve[0]);
-		if (rep[1] != NO_LINE)
+		if (sec->tool_line != rep[0])
+			name_span(c, rep[0], &v[0], &ve[0]);
+		if (rep[1] != NO_LINE && sec->tool_line != rep[0])
 			name_span(c, rep[1], &v[1], &ve[1]);
 		sb_edit(&b, c, NULL, rep, v, ve, name);
 		ret = commit(c, &b, &x);

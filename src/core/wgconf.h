@@ -103,9 +103,12 @@ struct wgconf_new_peer {
 /*
  * Appends a [Peer] section. The file gets a line end first if its last line has none (the
  * file's own: CRLF in a CRLF file) and the new section then ends without one, so the file keeps
- * its style. A blank line separates it, except after a PiVPN "### end" marker, as PiVPN itself
- * appends. Its name goes the file's way: PiVPN markers around it in a file that uses them,
- * otherwise "# Name = X" as the first line of the section.
+ * its style. A blank line separates it, except after a PiVPN "### end" marker or a
+ * wireguard-manager "# NAME end", as those scripts append. Its name goes the file's way (the
+ * convention most of its named peers use, names.h): PiVPN's, Nyr's or wireguard-manager's
+ * markers around it, angristan's "### Client NAME" above, Algo's bare first comment, the
+ * exporter's or WGDashboard's comment inside; otherwise, or when the name cannot be written
+ * that way, "# Name = X" as the first line of the section.
  */
 int wgconf_add_peer(struct wgconf *c, const struct wgconf_new_peer *p);
 /* Removes the peer's lines (see above); removing what add_peer added gives the old bytes back. */
@@ -118,9 +121,10 @@ int wgconf_remove_peer(struct wgconf *c, const uint8_t key[WG_KEY_LEN]);
 int wgconf_set_allowedips(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const struct wg_allowedip *v,
 			  size_t n);
 /*
- * Rewrites the name where names.c reads it (the "# Name" comment, or both PiVPN markers when
- * they enclose this peer alone), or inserts "# Name = X" after the [Peer] header. name NULL
- * removes the name comment or markers.
+ * Rewrites the name where names.c reads it (the "# Name" comment, both PiVPN markers when
+ * they enclose this peer alone, another tool's line with only the name's bytes changed, both
+ * markers of a Nyr or wireguard-manager block), or inserts "# Name = X" after the [Peer]
+ * header. name NULL removes wgstar's name comment or PiVPN's markers.
  */
 int wgconf_set_name(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const char *name);
 

@@ -761,6 +761,18 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 			prefix_network(&net);
 			host_of(&hub, &op.hub[i]);
 			ret = prefix_next_free(&net, &hub, taken, n_taken, &allowed[n_allowed]);
+			if (ret == -ENOSPC && net.cidr == (net.family == AF_INET ? 32 : 128)) {
+				/* "Address = 10.13.13.1", as linuxserver writes it: the subnet is not said. */
+				char ip[INET6_ADDRSTRLEN] = "";
+
+				inet_ntop(net.family, net.family == AF_INET ? (const void *)&net.ip4 : (const void *)&net.ip6,
+					  ip, sizeof(ip));
+				say(ctx, _("%s gives the hub's Address %s without the subnet's prefix length, so wgstar "
+					   "cannot tell which addresses are free: give the peer's --address, or write "
+					   "the length there (Address = %s/%d, say)"),
+				    op.path, ip, ip, net.family == AF_INET ? 24 : 64);
+				goto out;
+			}
 			if (ret == -ENOSPC) {
 				say(ctx, _("no free address left in %s"), prefix_format(&net, a, sizeof(a)));
 				goto out;

@@ -3,6 +3,7 @@
 #include "cmocka_common.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,7 @@ static void add_remove(const struct fixture *fx, const char *name, bool psk, uin
 
 	random_key(key);
 	randombytes_buf(psk_key, sizeof(psk_key));
+	print_message("%s: add %s\n", fx->file, name ? name : "(no name)");
 	assert_int_equal(wgconf_add_peer(c, &np), 0);
 	assert_int_equal(wgconf_add_peer(c, &np), -EEXIST);
 	out = wgconf_render(c, &olen);
@@ -284,6 +286,139 @@ static void test_convention_order(void **state)
 	key_of(k, "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=");
 	assert_string_equal(names_lookup(&map, k), "own");
 	names_clear(&map);
+}
+
+/*
+ * The scripts that keep these files: how each lists its peers (an ERE whose group 1 is the
+ * name, on each line) and revokes one (a sed range, from the first pattern to the second, with
+ * NAME put in), as their own code does it.
+ */
+static const struct {
+	const char *file;
+	const char *list;
+	const char *from, *to;		/* NULL: no script removes peers */
+	const char *marker;		/* a line the new peer must have, NAME put in */
+} scripts[] = {
+	{ "tools/angristan.conf", "^### Client ([^ ]+)$", "^### Client NAME$", "^$", "### Client NAME" },
+	{ "tools/nyr.conf", "^# BEGIN_PEER ([^ ]+)$", "^# BEGIN_PEER NAME$", "^# END_PEER NAME$", "# END_PEER NAME" },
+	{ "tools/wireguard-manager.conf", "^# ([^ ]+) start$", "# NAME start", "# NAME end", "# NAME end" },
+	{ "pivpn.conf", "^### begin ([^ ]+) ###$", "### begin NAME ###", "### end NAME ###", "### end NAME ###" },
+	{ "tools/algo.conf", "^# ([^ =:]+)$", NULL, NULL, "# NAME" },
+	{ "tools/exporter.conf", "^# friendly_name = (.+)$", NULL, NULL, "# friendly_name = NAME" },
+	{ "tools/wgdashboard.conf", "^#Name# = (.+)$", NULL, NULL, "#Name# = NAME" },
+};
+
+static char *with_name(const char *pattern, const char *name)
+{
+	static char out[256];
+	const char *at = strstr(pattern, "NAME");
+
+	if (!at)
+		snprintf(out, sizeof(out), "%s", pattern);
+	else
+		snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - pattern), pattern, name, at + 4);
+	return out;
+}
+
+/* Whether the script's listing finds name in text. */
+static bool script_lists(const char *re_text, const char *text, const char *name)
+{
+	regex_t re;
+	regmatch_t m[2];
+	bool found = false;
+	char *copy = strdup(text), *save = NULL;
+
+	assert_int_equal(regcomp(&re, re_text, REG_EXTENDED), 0);
+	for (char *l = strtok_r(copy, "\n", &save); l && !found; l = strtok_r(NULL, "\n", &save))
+		if (!regexec(&re, l, 2, m, 0) && m[1].rm_so >= 0)
+			found = (size_t)(m[1].rm_eo - m[1].rm_so) == strlen(name) && !strncmp(l + m[1].rm_so, name, strlen(name));
+	regfree(&re);
+	free(copy);
+	return found;
+}
+
+/* sed -e "/FROM/,/TO/d" on text, as the script revokes; malloc'd. */
+static char *script_revokes(const char *text, const char *from, const char *to)
+{
+	regex_t rf, rt;
+	size_t cap = strlen(text) + 1, o = 0;
+	char *out = malloc(cap);
+	const char *p = text;
+	bool in = false;
+
+	assert_int_equal(regcomp(&rf, from, REG_EXTENDED | REG_NOSUB), 0);
+	assert_int_equal(regcomp(&rt, to, REG_EXTENDED | REG_NOSUB), 0);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+		char line[512];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(nl ? n - 1 : n), p);
+		if (!in && !regexec(&rf, line, 0, NULL, 0)) {
+			in = true;
+		} else if (in && !regexec(&rt, line, 0, NULL, 0)) {
+			in = false;
+		} else if (!in) {
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	out[o] = '\0';
+	regfree(&rf);
+	regfree(&rt);
+	return out;
+}
+
+/* A peer added, renamed and removed in the file's own way: the script finds, renames and revokes it. */
+static void test_script_conventions(void **state)
+{
+	for (size_t f = 0; f < sizeof(scripts) / sizeof(*scripts); ++f) {
+		struct wg_allowedip aips[2] = { prefix("10.172.16.99", 32), prefix("fd00::99", 128) };
+		uint8_t key[WG_KEY_LEN];
+		struct wgconf_new_peer np = { .public_key = key, .name = "carol", .allowedips = aips, .n_allowedips = 2 };
+		char b64[WG_KEY_B64_LEN], *out, *revoked;
+		struct name_map map = { 0 };
+		size_t len, olen;
+		char *text = load(scripts[f].file, &len);
+		struct wgconf *c = parse_ok(text, len);
+
+		print_message("%s\n", scripts[f].file);
+		random_key(key);
+		key_to_base64(b64, key);
+		assert_int_equal(wgconf_add_peer(c, &np), 0);
+		out = wgconf_render(c, &olen);
+		assert_non_null(strstr(out, with_name(scripts[f].marker, "carol")));
+		assert_true(script_lists(scripts[f].list, out, "carol"));
+		if (scripts[f].from) {
+			/* The script's own revoke takes the peer and nothing of the others. */
+			char from[128];
+
+			snprintf(from, sizeof(from), "%s", with_name(scripts[f].from, "carol"));
+			revoked = script_revokes(out, from, with_name(scripts[f].to, "carol"));
+			assert_null(strstr(revoked, b64));
+			assert_memory_equal(revoked, text, len);
+			for (size_t i = len; revoked[i]; ++i)
+				assert_int_equal(revoked[i], '\n');
+			free(revoked);
+		}
+		free(out);
+		/* Renamed: every marker follows, the others stay. */
+		assert_int_equal(wgconf_set_name(c, key, "dave"), 0);
+		out = wgconf_render(c, &olen);
+		assert_non_null(strstr(out, with_name(scripts[f].marker, "dave")));
+		assert_null(strstr(out, "carol"));
+		assert_true(script_lists(scripts[f].list, out, "dave"));
+		assert_int_equal(names_parse_config(&map, out, olen), 0);
+		assert_string_equal(names_lookup(&map, key), "dave");
+		names_clear(&map);
+		free(out);
+		/* Removed: the file as it was, byte for byte. */
+		assert_int_equal(wgconf_remove_peer(c, key), 0);
+		assert_render(c, text, len);
+		wgconf_free(c);
+		free(text);
+	}
 }
 
 static void test_add_exact(void **state)
@@ -769,6 +904,7 @@ int main(void)
 		cmocka_unit_test(test_add_then_remove),
 		cmocka_unit_test(test_tool_conventions),
 		cmocka_unit_test(test_convention_order),
+		cmocka_unit_test(test_script_conventions),
 		cmocka_unit_test(test_add_exact),
 		cmocka_unit_test(test_remove_exact),
 		cmocka_unit_test(test_queries),
