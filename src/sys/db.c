@@ -366,7 +366,6 @@ int db_usage_add(struct db *db, int64_t peer_id, int64_t when, const struct ledg
 int db_prune(struct db *db, int64_t now, int hourly_days, int daily_days)
 {
 	char sql[160];
-
 	int ret;
 
 	/* Hours peer by peer through the primary key; days through the index. */
@@ -376,6 +375,10 @@ int db_prune(struct db *db, int64_t now, int hourly_days, int daily_days)
 		return ret;
 	snprintf(sql, sizeof(sql), "DELETE FROM usage WHERE grain > 0 AND grain = 1 AND start < %lld",
 		 (long long)(now - (int64_t)daily_days * 86400));
+	if ((ret = exec(db, sql)) < 0)
+		return ret;
+	/* Events as long as daily usage: the audit trail of two years, not for ever. */
+	snprintf(sql, sizeof(sql), "DELETE FROM events WHERE time < %lld", (long long)(now - (int64_t)daily_days * 86400));
 	return exec(db, sql);
 }
 

@@ -47,7 +47,7 @@ int db_peers_load(struct db *db, struct db_peer **v, size_t *n);
 int db_peer_save(struct db *db, struct db_peer *p);
 /* What a peer used in a period: added to the hour's, the day's and the month's rows of when. */
 int db_usage_add(struct db *db, int64_t peer_id, int64_t when, const struct ledger_counts *delta);
-/* Hourly and daily rows older than their retention go. */
+/* Hourly and daily rows older than their retention go; events as old as the daily rows kept. */
 int db_prune(struct db *db, int64_t now, int hourly_days, int daily_days);
 int db_event_add(struct db *db, const struct event *e);
 

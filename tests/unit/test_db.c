@@ -195,6 +195,14 @@ static void test_usage_current_and_prune(void **state)
 	assert_int_equal(v[2].n_periods, 1);
 	ledger_peers_free(v, n);
 
+	/* Events: one inside the daily retention, one older. */
+	{
+		struct event e = { .time = NOW - 2 * DAY, .type = EV_PEER_ONLINE };
+		struct event old = { .time = NOW - 40 * DAY, .type = EV_PEER_OFFLINE };
+
+		assert_int_equal(db_event_add(db, &e), 0);
+		assert_int_equal(db_event_add(db, &old), 0);
+	}
 	/* Hours older than a day go, days older than 30: carol keeps only her month. */
 	assert_int_equal(db_prune(db, NOW, 1, 30), 0);
 	db_close(db);
@@ -202,6 +210,8 @@ static void test_usage_current_and_prune(void **state)
 	assert_int_equal(sql_int("SELECT count(*) FROM usage WHERE grain = 1"), 3);
 	assert_int_equal(sql_int("SELECT count(*) FROM usage WHERE grain = 2 AND peer = 3"), 1);
 	assert_int_equal(sql_int("SELECT count(*) FROM usage WHERE peer = 3"), 1);
+	assert_int_equal(sql_int("SELECT count(*) FROM events"), 1);
+	assert_int_equal(sql_int("SELECT time FROM events"), NOW - 2 * DAY);
 }
 
 /* The recorder's mark, and data_version: a reader sees that the writer wrote. */
