@@ -37,7 +37,7 @@ int drift_compute(const struct wg_device *dev, const struct drift_peer *file, si
 		++k;
 	}
 	for (size_t i = 0; i < n_file; ++i) {
-		if (wg_device_find_peer(dev, file[i].key))
+		if (file[i].disabled || wg_device_find_peer(dev, file[i].key))
 			continue;
 		memcpy(v[k].key, file[i].key, WG_KEY_LEN);
 		snprintf(v[k].name, sizeof(v[k].name), "%s", file[i].name ? file[i].name : "");

@@ -12,6 +12,7 @@
 struct drift_peer {
 	uint8_t key[WG_KEY_LEN];
 	const char *name;		/* NULL when unnamed */
+	bool disabled;			/* the file holds it disabled (PiVPN): live or not, no drift */
 };
 
 enum drift_direction {

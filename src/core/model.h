@@ -75,6 +75,7 @@ struct wg_peer {
 	struct wg_forwarded forwarded;
 	char *groups;			/* the hub policy's groups it is in, "a, b"; NULL for none */
 	struct wg_usage usage;		/* what the ledger says it used */
+	bool file_disabled;		/* live, though its config file holds it disabled (PiVPN) */
 };
 
 /* A peer that is live but not in the interface's config file, or in the file but not live. */

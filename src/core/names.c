@@ -393,10 +393,16 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *s = p, *e = nl ? nl : end, *v, *ve;
 		enum names_convention conv;
-		bool open;
+		bool open, disabled = false;
 
 		p = nl ? nl + 1 : end;
 		names_trim(&s, &e);
+		/* PiVPN disables a peer by putting "#[disabled] " before every line of its block. */
+		if (e - s >= 11 && !strncmp(s, "#[disabled]", 11)) {
+			s += 11;
+			names_trim(&s, &e);
+			disabled = true;
+		}
 		if (s == e) {
 			/* A blank line separates a comment from the header below it. */
 			take_inside(&sec, &pending);
@@ -463,13 +469,15 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 			if ((ret = section_close(&sec, cb, ctx)) < 0)
 				goto out;
 			section_start(&sec, e - s == 6 && !strncasecmp(s, "[Peer]", 6), line, &pending, &pivpn, &up);
+			sec.site.disabled = disabled && sec.is_peer;
 			pending = none;
 			up = none;
 			continue;
 		}
 		take_inside(&sec, &pending);
 		up = none;
-		if (sec.is_peer && e - s > 9 && !strncasecmp(s, "PublicKey", 9)) {
+		/* A disabled section's key is its own only on its disabled lines, and the other way round. */
+		if (sec.is_peer && disabled == sec.site.disabled && e - s > 9 && !strncasecmp(s, "PublicKey", 9)) {
 			const char *k = s + 9, *ke = e;
 			char b64[WG_KEY_B64_LEN];
 
@@ -669,4 +677,43 @@ bool names_save_config(const char *text, size_t len)
 			return ve - v == 4 && !strncasecmp(v, "true", 4);
 	}
 	return false;
+}
+
+struct disabled_list {
+	uint8_t (*keys)[WG_KEY_LEN];
+	size_t n, cap;
+};
+
+static int add_disabled(const struct names_site *s, void *ctx)
+{
+	struct disabled_list *l = ctx;
+
+	if (!s->disabled || !s->has_key)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		uint8_t(*v)[WG_KEY_LEN] = realloc(l->keys, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->keys = v;
+		l->cap = cap;
+	}
+	memcpy(l->keys[l->n++], s->key, WG_KEY_LEN);
+	return 0;
+}
+
+int names_disabled(const char *text, size_t len, uint8_t (**keys)[WG_KEY_LEN], size_t *n)
+{
+	struct disabled_list l = { 0 };
+	int ret = names_scan(text, len, add_disabled, &l);
+
+	if (ret < 0) {
+		free(l.keys);
+		l.keys = NULL;
+		l.n = 0;
+	}
+	*keys = l.keys;
+	*n = l.n;
+	return ret;
 }

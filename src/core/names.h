@@ -91,6 +91,11 @@ const char *names_lookup(struct name_map *map, const uint8_t key[WG_KEY_LEN]);
  * its next save. NULL when none does.
  */
 const char *names_managed_by(const char *text, size_t len);
+/*
+ * The keys of the peers the file holds disabled (PiVPN's "#[disabled] " before each line of a
+ * peer's block), into a malloc'd *keys (NULL when none). 0 or -ENOMEM.
+ */
+int names_disabled(const char *text, size_t len, uint8_t (**keys)[WG_KEY_LEN], size_t *n);
 /* Whether the [Interface] says SaveConfig = true: `wg-quick down` then rewrites the file without comments. */
 bool names_save_config(const char *text, size_t len);
 /* The convention most of the file's named peers use; NAMES_NONE when none is named. */

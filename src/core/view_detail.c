@@ -20,6 +20,7 @@ static const char *const field_labels[] = {
 	N_("public key"), N_("preshared key"), N_("endpoint"), N_("allowed IPs"),
 	N_("latest handshake"), N_("transfer"), N_("rate"), N_("keepalive"), N_("state"),
 	N_("forwarded"), N_("talks to"), N_("groups"), N_("refused"), N_("today"), N_("this month"), N_("history"),
+	N_("config file"),
 };
 
 /* Recent events of the peer the detail lists, at most. */
@@ -255,6 +256,9 @@ void view_detail_render(struct view_ctx *v, int x0, int y0, int w, int h)
 		else
 			snprintf(buf, sizeof(buf), "%s", _("off"));
 		field_text(&f, N_("keepalive"), STYLE_NORMAL, buf);
+		if (p->file_disabled)
+			field_text(&f, N_("config file"), STYLE_WARN,
+				   _("holds it disabled (#[disabled], as `pivpn off` leaves it), yet it is live"));
 		if (v->d->counting && p->forwarded.present) {
 			snprintf(buf, sizeof(buf), _("from %s (%llu packets), to %s (%llu packets)"),
 				 format_bytes(b1, sizeof(b1), p->forwarded.from_bytes),

@@ -42,6 +42,8 @@ struct op {
 	struct wg_allowedip *hub;	/* the [Interface]'s Address entries */
 	size_t n_hub;
 	const char *managed_by;		/* the tool that rewrites the file from its own database, or NULL */
+	uint8_t (*disabled)[WG_KEY_LEN];	/* peers the file holds disabled (PiVPN) */
+	size_t n_disabled;
 };
 
 /* What went wrong, for the caller to show: the text; the errno comes back as the return value. */
@@ -60,6 +62,7 @@ static const char *shown(const char *s, char *buf, size_t len)
 static void op_free(struct op *op)
 {
 	wgconf_peers_free(op->fpeers, op->n_fpeers);
+	free(op->disabled);
 	wgconf_free(op->conf);
 	wgconf_free_text(op->text, op->len);
 	free(op->hub);
@@ -119,7 +122,20 @@ static int op_load(struct peerops_ctx *ctx, struct op *op)
 		return ret;
 	}
 	op->managed_by = names_managed_by(op->text, op->len);
+	if ((ret = names_disabled(op->text, op->len, &op->disabled, &op->n_disabled)) < 0) {
+		say(ctx, "%s", text_strerror(-ret));
+		return ret;
+	}
 	return 0;
+}
+
+/* Whether the file holds the peer disabled, as PiVPN's "pivpn off" leaves it. */
+static bool disabled_peer(const struct op *op, const uint8_t key[WG_KEY_LEN])
+{
+	for (size_t i = 0; i < op->n_disabled; ++i)
+		if (!memcmp(op->disabled[i], key, WG_KEY_LEN))
+			return true;
+	return false;
 }
 
 /*
@@ -1107,13 +1123,17 @@ int peerops_drift(struct peerops_ctx *ctx, struct peer_drift **out, size_t *n)
 	*n = 0;
 	errmsg_clear(&ctx->err);
 	if ((ret = op_load(ctx, &op)) == 0) {
-		struct drift_peer *fp = calloc(op.n_fpeers + 1, sizeof(*fp));
+		struct drift_peer *fp = calloc(op.n_fpeers + op.n_disabled + 1, sizeof(*fp));
 
 		for (size_t i = 0; fp && i < op.n_fpeers; ++i) {
 			memcpy(fp[i].key, op.fpeers[i].public_key, WG_KEY_LEN);
 			fp[i].name = op.fpeers[i].name;
 		}
-		ret = fp ? drift_compute(op.dev, fp, op.n_fpeers, out, n) : -ENOMEM;
+		for (size_t i = 0; fp && i < op.n_disabled; ++i) {
+			memcpy(fp[op.n_fpeers + i].key, op.disabled[i], WG_KEY_LEN);
+			fp[op.n_fpeers + i].disabled = true;
+		}
+		ret = fp ? drift_compute(op.dev, fp, op.n_fpeers + op.n_disabled, out, n) : -ENOMEM;
 		free(fp);
 	}
 	op_free(&op);
@@ -1129,7 +1149,8 @@ static int reconcile_file(struct peerops_ctx *ctx, struct op *op)
 	for (uint32_t i = 0; i < op->dev->n_peers; ++i) {
 		const struct wg_peer *p = &op->dev->peers[i];
 
-		if (file_peer(op, p->public_key))
+		/* Held disabled in the file: not added again beside its disabled block. */
+		if (file_peer(op, p->public_key) || disabled_peer(op, p->public_key))
 			continue;
 		if (p->has_preshared_key) {
 			/* A preshared key is not part of what wgstar reads: the file would be wrong. */

@@ -35,6 +35,9 @@ static void file_clear(struct sample_names_file *f)
 	f->has_peers = false;
 	f->managed_by = NULL;
 	f->save_config = false;
+	free(f->disabled);
+	f->disabled = NULL;
+	f->n_disabled = 0;
 }
 
 /* The config file's peers, for drift: the file model's reading, which also says what is wrong with it. */
@@ -56,7 +59,7 @@ static int load_peers(struct sample_names_file *f, const char *path, const char 
 	}
 	if (ret < 0 || (ret = wgconf_peers(c, &v, &n)) < 0)
 		goto out;
-	f->peers = calloc(n + 1, sizeof(*f->peers));
+	f->peers = calloc(n + f->n_disabled + 1, sizeof(*f->peers));
 	if (!f->peers) {
 		ret = -ENOMEM;
 		goto out;
@@ -66,7 +69,13 @@ static int load_peers(struct sample_names_file *f, const char *path, const char 
 		memcpy(f->peers[i].key, v[i].public_key, WG_KEY_LEN);
 		f->peers[i].name = names_lookup(&f->map, v[i].public_key);
 	}
-	f->n_peers = n;
+	/* Peers held disabled are in the file too: no drift, live or not. */
+	for (size_t i = 0; i < f->n_disabled; ++i) {
+		memcpy(f->peers[n + i].key, f->disabled[i], WG_KEY_LEN);
+		f->peers[n + i].name = names_lookup(&f->map, f->disabled[i]);
+		f->peers[n + i].disabled = true;
+	}
+	f->n_peers = n + f->n_disabled;
 	f->has_peers = true;
 out:
 	wgconf_peers_free(v, n);
@@ -100,6 +109,8 @@ static int file_load(struct sample_names_file *f, const char *path, bool config,
 	ret = names_parse_config(&f->map, text, len);
 	f->managed_by = names_managed_by(text, len);
 	f->save_config = names_save_config(text, len);
+	if (!ret)
+		ret = names_disabled(text, len, &f->disabled, &f->n_disabled);
 	if (!ret && want_peers)
 		ret = load_peers(f, path, text, len);
 	/* A config file holds the interface's private key. */
@@ -192,6 +203,12 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 	ret = names_apply(dev, &config->map, store);
 	dev->managed_by = config->managed_by;
 	dev->save_config = config->save_config;
+	for (size_t i = 0; i < config->n_disabled; ++i) {
+		struct wg_peer *fp = wg_device_find_peer(dev, config->disabled[i]);
+
+		if (fp)
+			fp->file_disabled = true;
+	}
 	if (!ret && opts->drift)
 		ret = device_drift(dev, config);
 	file_clear(&tmp);

@@ -28,6 +28,8 @@ struct sample_names_file {
 	size_t n_peers;
 	char *why;
 	const char *managed_by;		/* names_managed_by() of a config file */
+	uint8_t (*disabled)[WG_KEY_LEN];	/* peers a config file holds disabled (PiVPN) */
+	size_t n_disabled;
 	bool save_config;		/* SaveConfig = true: wg-quick drops every comment at down */
 };
 

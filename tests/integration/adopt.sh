@@ -47,6 +47,18 @@ linuxserver.conf peer_alice|peer2
 EOF2
 note "names in every convention"
 
+# PiVPN's "pivpn off" leaves alice's block with every line "#[disabled] ": she is still named,
+# and, live here, no drift; reconcile to-file does not add her again beside her block.
+as_lab pivpn-disabled.conf
+[ "$(names_of pivpn-disabled.conf)" = "laptop|phone" ] || fail "pivpn-disabled.conf names '$(names_of pivpn-disabled.conf)'"
+run hub "$WGSTAR" peer drift -i "$LAB_HUB_IF" -c "$WORKDIR/pivpn-disabled.conf" --names "$WORKDIR/no-store"
+assert_status 0 "peer drift with a disabled peer live"
+assert_contains "agree" "$RUN_OUT"
+before=$(sha256sum <"$WORKDIR/pivpn-disabled.conf")
+run hub "$WGSTAR" peer reconcile to-file --yes -i "$LAB_HUB_IF" -c "$WORKDIR/pivpn-disabled.conf" --names "$WORKDIR/no-store"
+[ "$(sha256sum <"$WORKDIR/pivpn-disabled.conf")" = "$before" ] || fail "reconcile to-file changed a file with nothing to add"
+note "a peer held disabled by PiVPN is named and is no drift"
+
 # Files a tool regenerates: nothing changes, and the message names the tool.
 peers_live() {
 	hub wg show "$LAB_HUB_IF" peers | sort | sha256sum

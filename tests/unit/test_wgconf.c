@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "atomic.h"
+#include "drift.h"
 #include "key.h"
 #include "names.h"
 #include "wgconf.h"
@@ -39,6 +40,7 @@ static const struct fixture {
 	{ "tools/wireguard-manager.conf", { "alice", "bob" }, 2 },
 	{ "tools/algo.conf", { "alice", "bob" }, 2 },
 	{ "tools/linuxserver.conf", { "peer_alice", "peer2" }, 2 },
+	{ "tools/pivpn-disabled.conf", { "phone" }, 1 },
 };
 
 /* Which tool each file of tools/ shows: whose names, and whether it rewrites the file. */
@@ -419,6 +421,49 @@ static void test_script_conventions(void **state)
 		wgconf_free(c);
 		free(text);
 	}
+}
+
+/* PiVPN's "pivpn off": the block stays, every line "#[disabled] ": held disabled, still named. */
+static void test_pivpn_disabled(void **state)
+{
+	size_t len, n;
+	char *text = load("tools/pivpn-disabled.conf", &len);
+	uint8_t(*keys)[WG_KEY_LEN], k1[WG_KEY_LEN], k2[WG_KEY_LEN];
+	struct name_map map = { 0 };
+	struct drift_peer file[2];
+	struct peer_drift *v;
+	struct wg_device *dev = wg_device_new("wg0");
+	size_t nv;
+
+	key_of(k1, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=");
+	key_of(k2, "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=");
+	assert_int_equal(names_disabled(text, len, &keys, &n), 0);
+	assert_int_equal(n, 1);
+	assert_memory_equal(keys[0], k1, WG_KEY_LEN);
+	free(keys);
+	assert_int_equal(names_parse_config(&map, text, len), 0);
+	assert_string_equal(names_lookup(&map, k1), "laptop");
+	assert_string_equal(names_lookup(&map, k2), "phone");
+	names_clear(&map);
+	/* Live or not, a disabled peer is no drift; phone in the file but not live is. */
+	memcpy(file[0].key, k2, WG_KEY_LEN);
+	file[0].name = "phone";
+	file[0].disabled = false;
+	memcpy(file[1].key, k1, WG_KEY_LEN);
+	file[1].name = "laptop";
+	file[1].disabled = true;
+	assert_int_equal(drift_compute(dev, file, 2, &v, &nv), 0);
+	assert_int_equal(nv, 1);
+	assert_false(v[0].live);
+	assert_memory_equal(v[0].key, k2, WG_KEY_LEN);
+	free(v);
+	assert_non_null(wg_device_get_peer(dev, k1, NULL));
+	assert_int_equal(drift_compute(dev, file, 2, &v, &nv), 0);
+	assert_int_equal(nv, 1);
+	assert_memory_equal(v[0].key, k2, WG_KEY_LEN);
+	free(v);
+	wg_device_free(dev);
+	free(text);
 }
 
 static void test_add_exact(void **state)
@@ -905,6 +950,7 @@ int main(void)
 		cmocka_unit_test(test_tool_conventions),
 		cmocka_unit_test(test_convention_order),
 		cmocka_unit_test(test_script_conventions),
+		cmocka_unit_test(test_pivpn_disabled),
 		cmocka_unit_test(test_add_exact),
 		cmocka_unit_test(test_remove_exact),
 		cmocka_unit_test(test_queries),
