@@ -42,6 +42,7 @@ struct rpeer {
 	struct db_peer p;
 	struct ledger_counts pending;
 	bool dirty;			/* the row differs from the database's */
+	bool inserted;			/* its row got its id in the transaction open now */
 };
 
 /* What the recorder keeps from one sample to the next. */
@@ -110,6 +111,7 @@ static int ledger_write(struct recorder *r)
 		if (!rp->dirty)
 			continue;
 		/* The row first: a new peer gets the id its usage rows need. */
+		rp->inserted = !rp->p.id;
 		if ((ret = db_peer_save(r->db, &rp->p)) < 0)
 			return ret;
 		if (!ledger_zero(&rp->pending) && (ret = db_usage_add(r->db, rp->p.id, r->pending_when, &rp->pending)) < 0)
@@ -120,13 +122,29 @@ static int ledger_write(struct recorder *r)
 
 static void ledger_written(struct recorder *r, int64_t now)
 {
-	for (size_t i = 0; i < r->n_peers; ++i)
+	for (size_t i = 0; i < r->n_peers; ++i) {
+		r->peers[i].inserted = false;
 		if (r->peers[i].dirty) {
 			r->peers[i].dirty = false;
 			memset(&r->peers[i].pending, 0, sizeof(r->peers[i].pending));
 		}
+	}
 	r->n_dirty = 0;
 	r->written = now;
+}
+
+/*
+ * The transaction was rolled back: rows it inserted are not there, so their peers have no id
+ * yet (an UPDATE of a missing row changes nothing and says nothing). What was pending stays.
+ */
+static void ledger_unwind(struct recorder *r)
+{
+	db_rollback(r->db);
+	for (size_t i = 0; i < r->n_peers; ++i)
+		if (r->peers[i].inserted) {
+			r->peers[i].inserted = false;
+			r->peers[i].p.id = 0;
+		}
 }
 
 /* What is pending written in a transaction of its own: the hour turned, or the recorder ends. */
@@ -139,7 +157,7 @@ static int ledger_flush(struct recorder *r, int64_t now)
 	if ((ret = db_begin(r->db)) < 0)
 		return ret;
 	if ((ret = ledger_write(r)) < 0 || (ret = db_commit(r->db)) < 0) {
-		db_rollback(r->db);
+		ledger_unwind(r);
 		return ret;
 	}
 	ledger_written(r, now);
@@ -208,6 +226,8 @@ static int account(struct recorder *r, const struct wg_device *dev, const struct
 	dp->last_seen = now;
 	ledger_add(&dp->total, &delta);
 	ledger_add(&rp->pending, &delta);
+	/* Its hour: set here, so usage never waits with no time to go to. */
+	r->pending_when = now;
 	if (!rp->dirty) {
 		rp->dirty = true;
 		r->n_dirty++;
@@ -276,8 +296,6 @@ static int recorder_tick(struct recorder *r, bool *read_ok)
 			ret = account(r, snap->devices[d], &snap->devices[d]->peers[i], now, &hint);
 	if (ret)
 		goto out;
-	if (r->n_dirty)
-		r->pending_when = now;
 	/*
 	 * One transaction a sample: its events, and every write_every seconds the ledger, whole
 	 * or not at all. What is not written yet stays pending: a failed write is tried again.
@@ -296,12 +314,11 @@ static int recorder_tick(struct recorder *r, bool *read_ok)
 			       (int)(r->a->opt[OPT_KEEP_DAILY] ? r->a->num[OPT_KEEP_DAILY] : LEDGER_KEEP_DAYS_DAYS));
 		r->pruned = now;
 	}
-	if (ret) {
-		db_rollback(r->db);
+	/* A failed commit may leave the transaction open: roll it back, or no later one begins. */
+	if (ret || (ret = db_commit(r->db)) < 0) {
+		ledger_unwind(r);
 		goto out;
 	}
-	if ((ret = db_commit(r->db)) < 0)
-		goto out;
 	if (write)
 		ledger_written(r, now);
 	for (size_t i = 0; i < evs.n; ++i)

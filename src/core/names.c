@@ -301,13 +301,16 @@ enum names_convention names_block_marker(const char *s, const char *e, bool *ope
 	return NAMES_WG_MANAGER;
 }
 
-/* Algo's "# NAME", linuxserver's "# peer_NAME": a bare comment as the section's first line. */
+/*
+ * Algo's "# NAME", linuxserver's "# peer_NAME": a bare comment of one word as the section's
+ * first line ("# TODO rotate key" is a note, not a name).
+ */
 static bool first_comment(const char *s, const char *e, const char **v, const char **ve)
 {
 	if (!plain_comment(s, e, v, ve) || !strncmp(s, "#[", 2))
 		return false;
 	for (const char *c = *v; c < *ve; ++c)
-		if (*c == '=' || *c == ':')
+		if (*c == '=' || *c == ':' || names_is_space(*c))
 			return false;
 	return true;
 }
@@ -383,6 +386,7 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 	struct pending pivpn = none;		/* the open PiVPN block */
 	struct pending up = none;		/* another tool's name for the [Peer] below */
 	struct pending block = none;		/* an open Nyr or wireguard-manager block */
+	size_t block_peers = 0;			/* [Peer] sections since it opened */
 	const char *p = text, *end = text + len;
 	struct section sec;
 	size_t line = 0;
@@ -431,12 +435,17 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 		if ((conv = names_block_marker(s, e, &open, &v, &ve))) {
 			if (open) {
 				block = (struct pending){ v, ve, line, conv };
+				block_peers = 0;
 				continue;
 			}
-			/* A block's name counts once its end marker, with the same name, closes it. */
+			/*
+			 * A block's name counts once its end marker, with the same name, closes it
+			 * around one peer alone ("# laptops start" ... "# laptops end" around three
+			 * names none of them).
+			 */
 			if (block.v && block.conv == conv && ve - v == block.ve - block.v &&
 			    !memcmp(v, block.v, (size_t)(ve - v))) {
-				if (sec.is_peer && sec.site.header > block.line)
+				if (sec.is_peer && sec.site.header > block.line && block_peers == 1)
 					sec.block = block;
 				take_inside(&sec, &pending);
 				if ((ret = section_close(&sec, cb, ctx)) < 0)
@@ -470,6 +479,7 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 				goto out;
 			section_start(&sec, e - s == 6 && !strncasecmp(s, "[Peer]", 6), line, &pending, &pivpn, &up);
 			sec.site.disabled = disabled && sec.is_peer;
+			block_peers += sec.is_peer;
 			pending = none;
 			up = none;
 			continue;

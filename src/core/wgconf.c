@@ -968,13 +968,19 @@ static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
 }
 
 /* The first line of what belongs to section k: its header, or the comments and marker above. */
-/* Line i closes a Nyr or wireguard-manager block: it belongs to the peer above it. */
+/*
+ * Line i closes a Nyr or wireguard-manager block (it belongs to the peer above it), or is a
+ * line of a peer PiVPN holds disabled ("#[disabled] ", markers included): either way not the
+ * next peer's comment.
+ */
 static bool closes_block(const struct wgconf *c, size_t i)
 {
 	const char *s, *e, *v, *ve;
 	bool open;
 
 	line_trimmed(c, i, &s, &e);
+	if (e - s >= 11 && !strncmp(s, "#[disabled]", 11))
+		return true;
 	return names_block_marker(s, e, &open, &v, &ve) != NAMES_NONE && !open;
 }
 
@@ -987,7 +993,7 @@ static size_t sec_head(const struct wgconf *c, size_t k)
 		--j;
 	if (sec->begin_mark != NO_LINE && j > 0 && j - 1 == sec->begin_mark) {
 		--j;
-		while (j > 0 && plain_comment(c, j - 1))
+		while (j > 0 && plain_comment(c, j - 1) && !closes_block(c, j - 1))
 			--j;
 	}
 	return j;
@@ -1331,7 +1337,7 @@ static size_t block_end(const struct wgconf *c, size_t k, size_t *v, size_t *ve)
 	const char *name = line_text(c, sec->tool_line) + sec->tool_v;
 	size_t n = sec->tool_ve - sec->tool_v;
 
-	for (size_t i = sec->header + 1; i < c->n_lines && i <= sec->end; ++i) {
+	for (size_t i = sec->header + 1; i < c->n_lines && i < sec->end; ++i) {
 		const char *s, *e, *a, *z;
 		bool open;
 
@@ -1391,16 +1397,17 @@ int wgconf_set_name(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const char 
 		rep[0] = sec->name_line;
 	} else if (sec->above_line != NO_LINE) {
 		rep[0] = sec->above_line;
-	} else if (sec->pivpn_line != NO_LINE && sec->pivpn_line == sec->begin_mark) {
-		rep[0] = sec->begin_mark;
-		rep[1] = sec->end_mark;
 	} else if (sec->tool_line != NO_LINE) {
-		/* Another tool's line, its own shape kept: only the name's bytes change. */
+		/* Another tool's line, its own shape kept: only the name's bytes change. (names.c
+		 * reports one only when it is the name that counts, so it outranks PiVPN's.) */
 		rep[0] = sec->tool_line;
 		v[0] = sec->tool_v;
 		ve[0] = sec->tool_ve;
 		if (sec->convention == NAMES_NYR || sec->convention == NAMES_WG_MANAGER)
 			rep[1] = block_end(c, k, &v[1], &ve[1]);
+	} else if (sec->pivpn_line != NO_LINE && sec->pivpn_line == sec->begin_mark) {
+		rep[0] = sec->begin_mark;
+		rep[1] = sec->end_mark;
 	}
 	if (rep[0] != NO_LINE) {
 		if (sec->tool_line != rep[0])

@@ -747,6 +747,12 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 		ret = -EEXIST;
 		goto out;
 	}
+	if (disabled_peer(&op, res->public_key)) {
+		say(ctx, _("%s holds that key disabled (#[disabled]): enable it there (pivpn on) rather than add it twice"),
+		    op.path);
+		ret = -EEXIST;
+		goto out;
+	}
 	if (req->preshared_key && (ret = keygen_preshared(psk)) < 0) {
 		say(ctx, _("generating a key failed: %s"), text_strerror(-ret));
 		goto out;

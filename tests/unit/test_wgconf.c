@@ -463,7 +463,62 @@ static void test_pivpn_disabled(void **state)
 	assert_memory_equal(v[0].key, k2, WG_KEY_LEN);
 	free(v);
 	wg_device_free(dev);
+	/* Removing phone, right below laptop's disabled block, leaves that block alone. */
+	{
+		struct wgconf *c = parse_ok(text, len);
+		const char *begin = strstr(text, "### begin phone ###"), *end = strstr(text, "### end phone ###\n");
+		size_t out_len;
+		char *out;
+
+		assert_non_null(begin);
+		assert_non_null(end);
+		end += strlen("### end phone ###\n");
+		assert_int_equal(wgconf_remove_peer(c, k2), 0);
+		out = wgconf_render(c, &out_len);
+		assert_int_equal(out_len, len - (size_t)(end - begin));
+		assert_memory_equal(out, text, (size_t)(begin - text));
+		assert_memory_equal(out + (begin - text), end, len - (size_t)(end - text));
+		free(out);
+		wgconf_free(c);
+	}
 	free(text);
+}
+
+/* Comments that look like a way of naming but are not one. */
+static void test_not_names(void **state)
+{
+	static const char text[] =
+		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n\n"
+		"# laptops start\n[Peer]\nPublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n"
+		"[Peer]\nPublicKey = AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\n# laptops end\n\n"
+		"[Peer]\n# TODO rotate key\nPublicKey = AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=\n";
+	struct name_map map = { 0 };
+
+	assert_int_equal(names_parse_config(&map, text, sizeof(text) - 1), 0);
+	assert_int_equal(map.n, 0);
+	names_clear(&map);
+}
+
+/* A PiVPN peer another tool names too: the tool's name counts, and a rename changes that one. */
+static void test_rename_where_read(void **state)
+{
+	static const char text[] =
+		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n"
+		"### begin laptop ###\n[Peer]\n# friendly_name = work laptop\n"
+		"PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n### end laptop ###\n";
+	struct wgconf *c = parse_ok(text, sizeof(text) - 1);
+	uint8_t k[WG_KEY_LEN];
+	size_t n;
+	char *out;
+
+	key_of(k, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=");
+	assert_int_equal(wgconf_set_name(c, k, "old laptop"), 0);
+	out = wgconf_render(c, &n);
+	assert_non_null(strstr(out, "# friendly_name = old laptop\n"));
+	assert_non_null(strstr(out, "### begin laptop ###"));
+	assert_null(strstr(out, "# Name ="));
+	free(out);
+	wgconf_free(c);
 }
 
 static void test_add_exact(void **state)
@@ -951,6 +1006,8 @@ int main(void)
 		cmocka_unit_test(test_convention_order),
 		cmocka_unit_test(test_script_conventions),
 		cmocka_unit_test(test_pivpn_disabled),
+		cmocka_unit_test(test_not_names),
+		cmocka_unit_test(test_rename_where_read),
 		cmocka_unit_test(test_add_exact),
 		cmocka_unit_test(test_remove_exact),
 		cmocka_unit_test(test_queries),
