@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cmd.h"
 #include "fwd.h"
@@ -572,4 +574,31 @@ void cmd_event(const struct cmd_args *a, struct event *e)
 const char *cmd_sysctl_dir(const struct cmd_args *a)
 {
 	return a->opt[OPT_SYSCTL_DIR] ? a->opt[OPT_SYSCTL_DIR] : FWD_SYSCTL_DIR;
+}
+
+int cmd_wait_tick(const sigset_t *set, struct timespec *due, int64_t step_ns)
+{
+	struct timespec now, timeout;
+	int64_t left;
+	int sig;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	do {
+		due->tv_nsec += step_ns;
+		due->tv_sec += due->tv_nsec / 1000000000;
+		due->tv_nsec %= 1000000000;
+		left = (int64_t)(due->tv_sec - now.tv_sec) * 1000000000 + (due->tv_nsec - now.tv_nsec);
+	} while (left <= 0);
+	for (;;) {
+		timeout.tv_sec = left / 1000000000;
+		timeout.tv_nsec = left % 1000000000;
+		if ((sig = sigtimedwait(set, NULL, &timeout)) > 0)
+			return sig;
+		if (errno != EINTR)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (int64_t)(due->tv_sec - now.tv_sec) * 1000000000 + (due->tv_nsec - now.tv_nsec);
+		if (left <= 0)
+			return 0;
+	}
 }

@@ -7,7 +7,10 @@
 #define WGSTAR_CMD_H
 
 #include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include "model.h"
 
 #define CMD_EXIT_USAGE 2
@@ -103,6 +106,11 @@ bool cmd_color(const struct cmd_args *a);
 int cmd_snapshot(struct wg_snapshot **snap, const struct cmd_args *a);
 
 /* The state directories, from --run-dir and --sysctl-dir or their defaults. */
+/*
+ * Sleeps until the next tick after *due (advanced by step_ns, past ticks skipped: a steady
+ * cadence): 0 then, or the first signal of set that came instead (blocked by the caller).
+ */
+int cmd_wait_tick(const sigset_t *set, struct timespec *due, int64_t step_ns);
 const char *cmd_run_dir(const struct cmd_args *a);
 const char *cmd_sysctl_dir(const struct cmd_args *a);
 

@@ -117,33 +117,6 @@ static int textfile_tick(const struct cmd_args *a, struct sample_cache *cache, s
 	return ret;
 }
 
-/* Sleeps until the next tick after *due; true when SIGTERM or SIGINT came instead. */
-static bool wait_for_stop(const sigset_t *stop, struct timespec *due, int64_t step_ns)
-{
-	struct timespec now, timeout;
-	int64_t left;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	do {
-		due->tv_nsec += step_ns;
-		due->tv_sec += due->tv_nsec / 1000000000;
-		due->tv_nsec %= 1000000000;
-		left = (int64_t)(due->tv_sec - now.tv_sec) * 1000000000 + (due->tv_nsec - now.tv_nsec);
-	} while (left <= 0);
-	for (;;) {
-		timeout.tv_sec = left / 1000000000;
-		timeout.tv_nsec = left % 1000000000;
-		if (sigtimedwait(stop, NULL, &timeout) > 0)
-			return true;
-		if (errno != EINTR)
-			return false;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (int64_t)(due->tv_sec - now.tv_sec) * 1000000000 + (due->tv_nsec - now.tv_nsec);
-		if (left <= 0)
-			return false;
-	}
-}
-
 /*
  * DIR/wgstar.prom, rewritten every interval until SIGTERM or SIGINT and then removed: numbers
  * left behind by a writer that stopped would go on saying that peers are online.
@@ -179,7 +152,7 @@ static int run_textfile(const struct cmd_args *a)
 		status = read_ok ? EXIT_SUCCESS : EXIT_FAILURE;
 		goto out;
 	}
-	while (!wait_for_stop(&stop, &due, (int64_t)(a->delay * 1e9))) {
+	while (!cmd_wait_tick(&stop, &due, (int64_t)(a->delay * 1e9))) {
 		ret = textfile_tick(a, &cache, &pc, &tf, said, sizeof(said), &read_ok);
 		if (ret < 0 && ret != last)
 			cmd_note(_("cannot write %s/%s: %s"), shown, PROM_TEXTFILE_NAME, text_strerror(-ret));

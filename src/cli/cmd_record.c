@@ -349,34 +349,6 @@ static void recorder_free(struct recorder *r)
 		textfile_close(&r->tf);
 }
 
-/* Sleeps until the next tick after *due: 0 then, else the signal that came (TERM, INT, HUP). */
-static int wait_tick(const sigset_t *set, struct timespec *due, int64_t step_ns)
-{
-	struct timespec now, timeout;
-	int64_t left;
-	int sig;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	do {
-		due->tv_nsec += step_ns;
-		due->tv_sec += due->tv_nsec / 1000000000;
-		due->tv_nsec %= 1000000000;
-		left = (int64_t)(due->tv_sec - now.tv_sec) * 1000000000 + (due->tv_nsec - now.tv_nsec);
-	} while (left <= 0);
-	for (;;) {
-		timeout.tv_sec = left / 1000000000;
-		timeout.tv_nsec = left % 1000000000;
-		if ((sig = sigtimedwait(set, NULL, &timeout)) > 0)
-			return sig;
-		if (errno != EINTR)
-			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (int64_t)(due->tv_sec - now.tv_sec) * 1000000000 + (due->tv_nsec - now.tv_nsec);
-		if (left <= 0)
-			return 0;
-	}
-}
-
 static int record(const struct cmd_args *a)
 {
 	struct recorder r = { .a = a, .first = true, .prev_fwd = { -1, -1 }, .index = KEYIDX_INIT(struct rpeer, p.key),
@@ -411,7 +383,7 @@ static int record(const struct cmd_args *a)
 		if ((ret = recorder_tick(&r, &read_ok)) < 0)
 			cmd_note(_("writing %s failed: %s; the next sample tries again"),
 				 text_safe(shown, sizeof(shown), db_path(a)), text_strerror(-ret));
-		sig = wait_tick(&set, &due, (int64_t)(delay * 1e9));
+		sig = cmd_wait_tick(&set, &due, (int64_t)(delay * 1e9));
 		if (sig && (ret = ledger_flush(&r, time(NULL))) < 0)
 			cmd_note(_("writing %s failed: %s"), text_safe(shown, sizeof(shown), db_path(a)), text_strerror(-ret));
 		if (sig == SIGHUP) {
