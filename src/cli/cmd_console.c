@@ -36,19 +36,22 @@ static int run_once(const struct cmd_args *a)
 	struct sample_opts so = sample_opts(a);
 	struct sample_error err;
 	struct wg_snapshot *snap = NULL;
+	struct counters_prefetch cp;
 	struct fwd_state fwd;
 	char msg[1024];
 	int ret;
 
+	counters_prefetch_start(&cp);
 	ret = sample_take(&snap, &so, &err);
 	if (ret < 0) {
+		counters_update_prefetched(NULL, false, &cp);
 		sample_error_describe(msg, sizeof(msg), &err);
 		sample_error_clear(&err);
 		return cmd_error("%s", msg);
 	}
 	sysctl_forwarding(&fwd);
 	/* Without the counting table, or without the right to read it, forwarded stays null. */
-	counters_update(snap, !a->opt[OPT_READ_ONLY]);
+	counters_update_prefetched(snap, !a->opt[OPT_READ_ONLY], &cp);
 	/* A policy that does not check out leaves "policy" null, and says why. */
 	{
 		struct policy_cache pc = { 0 };
@@ -97,16 +100,18 @@ static int textfile_tick(const struct cmd_args *a, struct sample_cache *cache, s
 {
 	struct sample_opts so = sample_opts(a);
 	struct wg_snapshot *snap = NULL;
+	struct counters_prefetch cp;
 	struct sample_error err;
 	struct fwd_state fwd;
 	int ret;
 
 	/* The name files are parsed again only when they change. */
 	so.cache = cache;
+	counters_prefetch_start(&cp);
 	*read_ok = sample_take(&snap, &so, &err) == 0;
+	counters_update_prefetched(*read_ok ? snap : NULL, !a->opt[OPT_READ_ONLY], &cp);
 	say_once(said, said_len, *read_ok ? NULL : &err);
 	if (*read_ok) {
-		counters_update(snap, !a->opt[OPT_READ_ONLY]);
 		policy_cache_attach(pc, a->opt[OPT_POLICY], snap);
 	} else {
 		sample_error_clear(&err);

@@ -248,13 +248,16 @@ static int recorder_tick(struct recorder *r, bool *read_ok)
 	struct event_list evs = { 0 };
 	struct wg_snapshot *snap = NULL;
 	struct sample_error serr;
+	struct counters_prefetch cp;
 	struct fwd_state fwd = { -1, -1 };
 	int64_t now;
 	size_t hint = 0;
 	bool write;
 	int ret;
 
+	counters_prefetch_start(&cp);
 	*read_ok = sample_take(&snap, &so, &serr) == 0;
+	counters_update_prefetched(*read_ok ? snap : NULL, !r->a->opt[OPT_READ_ONLY], &cp);
 	if (!*read_ok) {
 		/* An interface gone for good reads as none: that is interface_down, not a failure. */
 		if (serr.failure == SAMPLE_NO_SUCH_IFACE)
@@ -264,7 +267,6 @@ static int recorder_tick(struct recorder *r, bool *read_ok)
 			return 0;
 		clock_gettime(CLOCK_REALTIME, &snap->wall);
 	} else {
-		counters_update(snap, !r->a->opt[OPT_READ_ONLY]);
 		policy_cache_attach(&r->policy, r->a->opt[OPT_POLICY], snap);
 	}
 	sysctl_forwarding(&fwd);

@@ -128,6 +128,7 @@ static void *sampler_main(void *arg)
 		double fw_left;
 		int ret, fw_pending, policy_ret = 0;
 		char policy_err[ERRMSG_LEN] = "";
+		struct counters_prefetch cp;
 
 		while (!s->stop && (s->paused || !s->now)) {
 			clock_gettime(CLOCK_MONOTONIC, &start);
@@ -144,10 +145,11 @@ static void *sampler_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		clock_gettime(CLOCK_MONOTONIC, &start);
+		counters_prefetch_start(&cp);
 		ret = sample_take(&snap, &s->opts, &err);
+		/* No counting table only means no forwarded figures. */
+		counters_update_prefetched(ret ? NULL : snap, s->sync_counters, &cp);
 		if (!ret) {
-			/* No counting table only means no forwarded figures. */
-			counters_update(snap, s->sync_counters);
 			sysctl_forwarding(&fwd);
 			policy_ret = policy_cache_attach(&s->policy, s->policy_path, snap);
 			snprintf(policy_err, sizeof(policy_err), "%s",

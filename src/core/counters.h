@@ -47,6 +47,8 @@ struct counters_plan {
 	size_t cap;
 	char (*ifaces)[IFNAMSIZ];
 	size_t n_ifaces;
+	uint32_t *slot;			/* hash index by family, interface and start: plan index + 1, 0 empty */
+	size_t mask;
 };
 
 struct counters_pair {
@@ -76,6 +78,9 @@ int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *sn
 void counters_plan_free(struct counters_plan *plan);
 
 /* The range holding addr on ifname (any interface when NULL), or NULL. */
+/* The range of the plan with the family, interface and start of key; NULL when none. */
+const struct counters_range *counters_plan_lookup(const struct counters_plan *plan,
+						  const struct counters_range *key);
 const struct counters_range *counters_plan_find(const struct counters_plan *plan, const char *ifname,
 						uint8_t family, const uint8_t *addr);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgstar's counting table as nf_tables messages: built into batches, and its set dumps parsed. */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,10 @@
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include "counters.h"
 #include "nft_batch.h"
+#include "nlwalk.h"
 
 /* nft's datatype numbers, so that `nft list ruleset` prints our sets as it prints its own. */
 #define NFT_TYPE_IPADDR 7
@@ -428,7 +431,7 @@ static int put_names(struct nft_batch *b, uint16_t type, enum set_id id, char (*
 static bool name_in(const char *name, char (*v)[IFNAMSIZ], size_t n)
 {
 	for (size_t i = 0; i < n; ++i)
-		if (!strncmp(name, v[i], IFNAMSIZ))
+		if (!strncmp(name, v[i], IFNAMSIZ - 1))
 			return true;
 	return false;
 }
@@ -510,64 +513,21 @@ int counters_build_remove(struct nft_batch *b)
 	return put_table(b, NFT_MSG_DELTABLE, 0, "delete table inet " COUNTERS_TABLE);
 }
 
-static int range_ptr_cmp(const void *a, const void *b)
-{
-	return counters_range_cmp(*(const struct counters_range *const *)a, *(const struct counters_range *const *)b);
-}
+static void *grow(void *v, size_t *cap, size_t n, size_t size);
 
 static bool range_same(const struct counters_range *a, const struct counters_range *b)
 {
 	return !counters_range_cmp(a, b) && !memcmp(a->end, b->end, sizeof(a->end));
 }
 
-/* Elements of one set to delete (in have, not in want) and to add (the other way round). */
-static int sync_set(struct nft_batch *b, enum set_id id, uint8_t family, const struct counters_range **want,
-		    size_t n_want, const struct counters_range **have, size_t n_have)
+/* The counting set a range of a plan or a reading belongs in, for one direction. */
+static enum set_id set_of(const struct counters_range *r, int dir)
 {
-	const struct counters_range **del = calloc(n_have + 1, sizeof(*del)), **add = calloc(n_want + 1, sizeof(*add));
-	size_t i = 0, j = 0, n_del = 0, n_add = 0;
-	int ret;
+	bool v4 = r->family == AF_INET, net = !range_single(r);
 
-	if (!del || !add) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	qsort(have, n_have, sizeof(*have), range_ptr_cmp);
-	while (i < n_want || j < n_have) {
-		int c = i == n_want ? 1 : j == n_have ? -1 : counters_range_cmp(want[i], have[j]);
-
-		if (!c && range_same(want[i], have[j])) {
-			i++;
-			j++;
-		} else if (!c) {
-			del[n_del++] = have[j++];
-			add[n_add++] = want[i++];
-		} else if (c < 0) {
-			add[n_add++] = want[i++];
-		} else {
-			del[n_del++] = have[j++];
-		}
-	}
-	/* Deleted first: a range that changed its end is deleted and added again. */
-	ret = put_ranges(b, NFT_MSG_DELSETELEM, id, family, del, n_del);
-	if (!ret)
-		ret = put_ranges(b, NFT_MSG_NEWSETELEM, id, family, add, n_add);
-	if (!ret)
-		ret = (n_del ? 1 : 0) + (n_add ? 1 : 0);
-out:
-	free(del);
-	free(add);
-	return ret;
-}
-
-static size_t compact(const struct counters_range **v, size_t n)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; ++i)
-		if (v[i])
-			v[k++] = v[i];
-	return k;
+	if (dir == COUNTERS_FROM)
+		return v4 ? (net ? SET_FROM4NET : SET_FROM4) : (net ? SET_FROM6NET : SET_FROM6);
+	return v4 ? (net ? SET_TO4NET : SET_TO4) : (net ? SET_TO6NET : SET_TO6);
 }
 
 /*
@@ -610,59 +570,188 @@ out:
 	return ret;
 }
 
+/*
+ * Each element read is looked up in the plan's index: one that matches a range exactly
+ * stays, any other of an interface the plan covers goes; what the plan has and no element
+ * matched is added. Linear in the elements, where sorting them cost more than reading them.
+ */
 int counters_build_sync(struct nft_batch *b, const struct counters_plan *plan, const struct counters_reading *r)
 {
+	const struct counters_range **lists[SET_LAST + 1][2] = { { NULL } };	/* [set][0 delete, 1 add] */
+	size_t counts[SET_LAST + 1][2] = { { 0 } }, caps[SET_LAST + 1][2] = { { 0 } };
+	bool *seen = calloc(plan->n + 1, sizeof(*seen));
 	int total = 0, ret;
 
+	if (!seen)
+		return -ENOMEM;
 	if ((ret = sync_ifaces(b, plan, r)) < 0)
-		return ret;
+		goto out;
 	total += ret;
-	for (enum set_id id = SET_IFACES; id <= SET_LAST; ++id) {
-		const struct counters_range **want = NULL, **have = NULL;
-		size_t n_want, n_have;
-		int d = sets[id].dir;
+#define PUSH(id, k, range)                                                                           \
+	do {                                                                                         \
+		const struct counters_range **nv = grow(lists[id][k], &caps[id][k], counts[id][k],   \
+						       sizeof(*nv));                                 \
+		if (!nv) {                                                                           \
+			ret = -ENOMEM;                                                               \
+			goto out;                                                                    \
+		}                                                                                    \
+		lists[id][k] = nv;                                                                   \
+		nv[counts[id][k]++] = (range);                                                       \
+	} while (0)
+	for (int dir = 0; dir < 2; ++dir) {
+		memset(seen, 0, plan->n * sizeof(*seen));
+		for (size_t i = 0; i < r->n_ranges[dir]; ++i) {
+			const struct counters_range *have = &r->ranges[dir][i], *want;
+			enum set_id id = set_of(have, dir);
 
-		if (d < 0)
-			continue;
-		if ((ret = ranges_for(plan->v, plan->n, id, &want, &n_want)) < 0 ||
-		    (ret = ranges_for(r->ranges[d], r->n_ranges[d], id, &have, &n_have)) < 0) {
-			free(want);
-			return ret;
+			/* Interfaces this snapshot did not read (-i) keep their elements. */
+			if (!name_in(have->ifname, plan->ifaces, plan->n_ifaces))
+				continue;
+			want = counters_plan_lookup(plan, have);
+			if (want && range_same(want, have) && !seen[want - plan->v])
+				seen[want - plan->v] = true;
+			else
+				PUSH(id, 0, have);
 		}
-		/* Interfaces this snapshot did not read (-i) keep their elements. */
-		for (size_t i = 0, k = n_have; i < k; ++i)
-			if (!name_in(have[i]->ifname, plan->ifaces, plan->n_ifaces))
-				have[i] = NULL;
-		n_have = compact(have, n_have);
-		ret = sync_set(b, id, sets[id].family, want, n_want, have, n_have);
-		free(want);
-		free(have);
-		if (ret < 0)
-			return ret;
-		total += ret;
+		for (size_t i = 0; i < plan->n; ++i) {
+			enum set_id id = set_of(&plan->v[i], dir);
+
+			if (!seen[i])
+				PUSH(id, 1, &plan->v[i]);
+		}
 	}
-	return total;
+	/* Deleted first: a range that changed its end is deleted and added again. */
+	for (int k = 0; k < 2; ++k)
+		for (enum set_id id = SET_IFACES; id <= SET_LAST; ++id) {
+			if (sets[id].dir < 0 || !counts[id][k])
+				continue;
+			ret = put_ranges(b, k ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, id, sets[id].family,
+					 lists[id][k], counts[id][k]);
+			if (ret < 0)
+				goto out;
+			total++;
+		}
+	ret = total;
+#undef PUSH
+out:
+	for (enum set_id id = SET_IFACES; id <= SET_LAST; ++id) {
+		free(lists[id][0]);
+		free(lists[id][1]);
+	}
+	free(seen);
+	return ret;
 }
 
 /* --- reading the sets --- */
 
-struct elem_ctx {
-	struct counters_reading *r;
-	enum set_id id;
-	int ret;
+/*
+ * A dump of 40,000 elements is parsed here attribute by attribute, in place: libnftnl would
+ * allocate a set, an element and an expression object for each, and that cost more than
+ * the kernel's own work of writing the dump.
+ */
+struct raw_elem {
+	const uint8_t *key, *end;
+	uint16_t klen, elen;
+	uint64_t packets, bytes;
 };
 
-static int elem_counter(struct nftnl_expr *e, void *data)
-{
-	struct counters_range *out = data;
-	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+struct raw_value {
+	const uint8_t *v;
+	uint16_t len;
+};
 
-	if (name && !strcmp(name, "counter")) {
-		out->packets = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
-		out->bytes = nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+static int value_cb(const struct nlattr *a, void *data)
+{
+	struct raw_value *out = data;
+
+	if (mnl_attr_get_type(a) == NFTA_DATA_VALUE) {
+		out->v = mnl_attr_get_payload(a);
+		out->len = mnl_attr_get_payload_len(a);
 	}
 	return 0;
 }
+
+static int counter_cb(const struct nlattr *a, void *data)
+{
+	struct raw_elem *e = data;
+	uint16_t type = mnl_attr_get_type(a);
+	uint64_t v;
+
+	if (type != NFTA_COUNTER_BYTES && type != NFTA_COUNTER_PACKETS)
+		return 0;
+	if (mnl_attr_get_payload_len(a) != sizeof(v))
+		return -EBADMSG;
+	memcpy(&v, mnl_attr_get_payload(a), sizeof(v));
+	*(type == NFTA_COUNTER_BYTES ? &e->bytes : &e->packets) = be64toh(v);
+	return 0;
+}
+
+struct raw_expr {
+	bool counter;
+	const struct nlattr *data;
+};
+
+static int expr_attr_cb(const struct nlattr *a, void *data)
+{
+	struct raw_expr *x = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case NFTA_EXPR_NAME:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			return -EBADMSG;
+		x->counter = !strcmp(mnl_attr_get_str(a), "counter");
+		break;
+	case NFTA_EXPR_DATA:
+		x->data = a;
+		break;
+	}
+	return 0;
+}
+
+/* One expression (NFTA_SET_ELEM_EXPR, or an item of NFTA_SET_ELEM_EXPRESSIONS): a counter's values. */
+static int expr_cb(const struct nlattr *a, void *data)
+{
+	struct raw_expr x = { 0 };
+	int ret = nlwalk_nested(a, expr_attr_cb, &x);
+
+	if (ret < 0)
+		return ret;
+	return x.counter && x.data ? nlwalk_nested(x.data, counter_cb, data) : 0;
+}
+
+static int elem_attr_cb(const struct nlattr *a, void *data)
+{
+	struct raw_elem *e = data;
+	struct raw_value v = { 0 };
+	int ret;
+
+	switch (mnl_attr_get_type(a)) {
+	case NFTA_SET_ELEM_KEY:
+	case NFTA_SET_ELEM_KEY_END:
+		if ((ret = nlwalk_nested(a, value_cb, &v)) < 0)
+			return ret;
+		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_KEY) {
+			e->key = v.v;
+			e->klen = v.len;
+		} else {
+			e->end = v.v;
+			e->elen = v.len;
+		}
+		return 0;
+	case NFTA_SET_ELEM_EXPR:
+		return expr_cb(a, e);
+	case NFTA_SET_ELEM_EXPRESSIONS:
+		return nlwalk_nested(a, expr_cb, e);
+	}
+	return 0;
+}
+
+struct elem_ctx {
+	struct counters_reading *r;
+	enum set_id id;
+	const char *table, *set;
+	const struct nlattr *elems;
+};
 
 static void *grow(void *v, size_t *cap, size_t n, size_t size)
 {
@@ -678,17 +767,20 @@ static void *grow(void *v, size_t *cap, size_t n, size_t size)
 	return nv;
 }
 
-static int elem_one(struct nftnl_set_elem *e, void *data)
+/* One element of the dump into the reading. */
+static int elem_cb(const struct nlattr *a, void *data)
 {
 	struct elem_ctx *c = data;
 	struct counters_reading *r = c->r;
-	struct counters_range tmp = { 0 };
-	const uint8_t *key, *end;
-	uint32_t klen = 0, elen = 0;
+	struct raw_elem e = { 0 };
 	size_t alen;
+	int ret;
 
-	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
-	if (!key)
+	if (mnl_attr_get_type(a) != NFTA_LIST_ELEM)
+		return 0;
+	if ((ret = nlwalk_nested(a, elem_attr_cb, &e)) < 0)
+		return ret;
+	if (!e.key)
 		return 0;
 	switch (c->id) {
 	case SET_IFACES:
@@ -697,13 +789,13 @@ static int elem_one(struct nftnl_set_elem *e, void *data)
 		size_t *n = c->id == SET_IFACES ? &r->n_ifaces : &r->n_netifs;
 		char (*v)[IFNAMSIZ];
 
-		if (klen != IFNAMSIZ)
-			goto bad;
+		if (e.klen != IFNAMSIZ)
+			return -EBADMSG;
 		v = realloc(*names, (*n + 1) * IFNAMSIZ);
 		if (!v)
-			goto nomem;
+			return -ENOMEM;
 		*names = v;
-		memcpy(v[*n], key, IFNAMSIZ);
+		memcpy(v[*n], e.key, IFNAMSIZ);
 		v[(*n)++][IFNAMSIZ - 1] = '\0';
 		return 0;
 	}
@@ -712,78 +804,83 @@ static int elem_one(struct nftnl_set_elem *e, void *data)
 		struct counters_pair *p;
 
 		alen = c->id == SET_PAIRS4 ? 4 : 16;
-		if (klen != 2 * alen)
-			goto bad;
+		if (e.klen != 2 * alen)
+			return -EBADMSG;
 		p = grow(r->pairs, &r->cap_pairs, r->n_pairs, sizeof(*p));
 		if (!p)
-			goto nomem;
+			return -ENOMEM;
 		r->pairs = p;
 		p = &r->pairs[r->n_pairs++];
 		memset(p, 0, sizeof(*p));
 		p->family = c->id == SET_PAIRS4 ? AF_INET : AF_INET6;
-		memcpy(p->saddr, key, alen);
-		memcpy(p->daddr, key + alen, alen);
-		nftnl_set_elem_expr_foreach(e, elem_counter, &tmp);
-		p->packets = tmp.packets;
-		p->bytes = tmp.bytes;
+		memcpy(p->saddr, e.key, alen);
+		memcpy(p->daddr, e.key + alen, alen);
+		p->packets = e.packets;
+		p->bytes = e.bytes;
 		return 0;
 	}
 	default: {
 		int d = sets[c->id].dir;
 		struct counters_range *v;
 
-		tmp.family = sets[c->id].family;
-		alen = counters_addr_len(tmp.family);
-		end = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &elen);
-		if (klen != IFNAMSIZ + alen || (end && elen != klen))
-			goto bad;
-		memcpy(tmp.ifname, key, IFNAMSIZ - 1);
-		memcpy(tmp.start, key + IFNAMSIZ, alen);
-		memcpy(tmp.end, end ? end + IFNAMSIZ : key + IFNAMSIZ, alen);
-		nftnl_set_elem_expr_foreach(e, elem_counter, &tmp);
+		alen = counters_addr_len(sets[c->id].family);
+		if (e.klen != IFNAMSIZ + alen || (e.end && e.elen != e.klen))
+			return -EBADMSG;
 		v = grow(r->ranges[d], &r->cap_ranges[d], r->n_ranges[d], sizeof(*v));
 		if (!v)
-			goto nomem;
+			return -ENOMEM;
 		r->ranges[d] = v;
-		v[r->n_ranges[d]++] = tmp;
+		v = &v[r->n_ranges[d]++];
+		memset(v, 0, sizeof(*v));
+		v->family = sets[c->id].family;
+		memcpy(v->ifname, e.key, IFNAMSIZ - 1);
+		memcpy(v->start, e.key + IFNAMSIZ, alen);
+		memcpy(v->end, e.end ? e.end + IFNAMSIZ : e.key + IFNAMSIZ, alen);
+		v->packets = e.packets;
+		v->bytes = e.bytes;
 		return 0;
 	}
 	}
-bad:
-	c->ret = -EBADMSG;
-	return -1;
-nomem:
-	c->ret = -ENOMEM;
-	return -1;
+}
+
+static int list_attr_cb(const struct nlattr *a, void *data)
+{
+	struct elem_ctx *c = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case NFTA_SET_ELEM_LIST_TABLE:
+	case NFTA_SET_ELEM_LIST_SET:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			return -EBADMSG;
+		*(mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_TABLE ? &c->table : &c->set) = mnl_attr_get_str(a);
+		break;
+	case NFTA_SET_ELEM_LIST_ELEMENTS:
+		c->elems = a;
+		break;
+	}
+	return 0;
 }
 
 int counters_parse_elems(const struct nlmsghdr *nlh, struct counters_reading *r)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
 	struct elem_ctx c = { .r = r };
-	const char *table, *name;
-	int ret = 0;
+	size_t hdr = sizeof(struct nfgenmsg);
+	int ret;
 
-	if (!s)
-		return -ENOMEM;
-	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
-		ret = -EBADMSG;
-		goto out;
-	}
-	table = nftnl_set_get_str(s, NFTNL_SET_TABLE);
-	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
-	if (!table || !name || strcmp(table, COUNTERS_TABLE))
-		goto out;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + hdr)
+		return -EBADMSG;
+	ret = nlwalk_attrs((const char *)mnl_nlmsg_get_payload(nlh) + hdr, nlh->nlmsg_len - NLMSG_HDRLEN - hdr,
+			   list_attr_cb, &c);
+	if (ret < 0)
+		return ret;
+	if (!c.table || !c.set || strcmp(c.table, COUNTERS_TABLE) || !c.elems)
+		return 0;
 	for (c.id = SET_IFACES; c.id <= SET_LAST; ++c.id)
-		if (!strcmp(name, sets[c.id].name))
+		if (!strcmp(c.set, sets[c.id].name))
 			break;
 	if (c.id > SET_LAST)
-		goto out;
-	nftnl_set_elem_foreach(s, elem_one, &c);
-	ret = c.ret;
-out:
-	nftnl_set_free(s);
-	return ret;
+		return 0;
+	return nlwalk_nested(c.elems, elem_cb, &c);
 }
 
 void counters_reading_free(struct counters_reading *r)

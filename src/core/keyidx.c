@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hashmix.h"
 #include "keyidx.h"
 #include "model.h"
 
@@ -24,12 +25,7 @@ static uint32_t key_hash(const uint8_t *key)
 	memcpy(w, key, sizeof(w));
 	h = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL ^
 	    w[2] * 0x165667b19e3779f9ULL ^ w[3] * 0x27d4eb2f165667c5ULL;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	return (uint32_t)hashmix64(h);
 }
 
 static void insert(uint32_t *slots, uint32_t cap, const uint8_t *key, uint32_t i)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgstar's counting table, read and kept in step with the peers over an nf_tables socket. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "counters_io.h"
@@ -36,45 +37,106 @@ out:
 	return ret;
 }
 
-int counters_update(struct wg_snapshot *snap, bool sync)
+/* A dump that raced a change of the set is read again (the kernel says so with EINTR). */
+static int read_fresh(struct nft_sock *s, struct counters_reading *r)
 {
-	struct counters_reading r = { 0 };
-	struct counters_plan plan = { 0 };
-	struct nft_sock s;
 	int ret, tries = 0;
 
-	if ((ret = nft_open(&s)) < 0)
-		return ret;
 	do
-		ret = counters_read(&s, &r);
+		ret = counters_read(s, r);
 	while (ret == -EINTR && ++tries < 5);
+	return ret;
+}
+
+static void *prefetch_main(void *arg)
+{
+	struct counters_prefetch *p = arg;
+	struct nft_sock s;
+
+	if ((p->ret = nft_open(&s)) < 0)
+		return NULL;
+	p->ret = read_fresh(&s, &p->r);
+	nft_close(&s);
+	return NULL;
+}
+
+void counters_prefetch_start(struct counters_prefetch *p)
+{
+	sigset_t all, old;
+
+	memset(p, 0, sizeof(*p));
+	/* Signals stay with the threads that wait for them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	p->running = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* Without a thread the reading is taken when it is needed. */
+	if (!p->running)
+		p->ret = 1;
+}
+
+static int prefetch_finish(struct counters_prefetch *p)
+{
+	if (p->running) {
+		pthread_join(p->thread, NULL);
+		p->running = false;
+	}
+	return p->ret;
+}
+
+int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p)
+{
+	struct counters_plan plan = { 0 };
+	struct counters_reading *r = &p->r;
+	struct nft_sock s;
+	int ret = prefetch_finish(p);
+
+	if (!snap)
+		goto out;
+	if (ret > 0) {
+		if ((ret = nft_open(&s)) < 0)
+			goto out;
+		ret = read_fresh(&s, r);
+		nft_close(&s);
+	}
 	if (ret < 0)
 		goto out;
 	/* Without the table there is nothing to match the peers against: no plan to build. */
-	if (r.present && (ret = counters_plan_build(&plan, snap)) < 0)
+	if (r->present && (ret = counters_plan_build(&plan, snap)) < 0)
 		goto out;
-	if (r.present && sync) {
+	if (r->present && sync) {
 		struct nft_batch b;
 		struct nft_error err;
 
-		if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0)
+		if ((ret = nft_open(&s)) < 0)
 			goto out;
-		ret = counters_build_sync(&b, &plan, &r);
+		if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0) {
+			nft_close(&s);
+			goto out;
+		}
+		ret = counters_build_sync(&b, &plan, r);
 		if (ret > 0 && !(ret = nft_batch_end(&b, true))) {
 			s.seq = b.seq_next;
 			ret = nft_send(&s, &b, NULL, NULL, &err);
 		}
 		nft_batch_free(&b);
+		nft_close(&s);
 		/* Counting goes on with what the sets hold; the next tick tries again. */
 		if (ret < 0 && ret != -ENOMEM)
 			ret = 0;
 		if (ret < 0)
 			goto out;
 	}
-	ret = counters_apply(snap, &plan, &r);
+	ret = counters_apply(snap, &plan, r);
 out:
-	counters_reading_free(&r);
+	counters_reading_free(r);
 	counters_plan_free(&plan);
-	nft_close(&s);
 	return ret;
+}
+
+int counters_update(struct wg_snapshot *snap, bool sync)
+{
+	struct counters_prefetch p = { .ret = 1 };
+
+	return counters_update_prefetched(snap, sync, &p);
 }

@@ -3,6 +3,7 @@
 #ifndef WGSTAR_COUNTERS_IO_H
 #define WGSTAR_COUNTERS_IO_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include "counters.h"
 
@@ -16,5 +17,21 @@ int counters_read(struct nft_sock *s, struct counters_reading *r);
  * counters. Changes nothing when sync is false.
  */
 int counters_update(struct wg_snapshot *snap, bool sync);
+
+/*
+ * The dump of the sets read on a thread of its own while the caller reads WireGuard: the
+ * two reads are independent, and on a hub of 10,000 dual-stack peers each takes about as
+ * long as the other. Start, take the snapshot, then finish with counters_update_prefetched
+ * (which also joins the thread when the snapshot failed: pass snap NULL).
+ */
+struct counters_prefetch {
+	pthread_t thread;
+	bool running;
+	int ret;
+	struct counters_reading r;
+};
+
+void counters_prefetch_start(struct counters_prefetch *p);
+int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p);
 
 #endif
