@@ -5,6 +5,7 @@
 #
 # Usage: bench/console.sh [WGSTAR-BINARY]     (default $WGSTAR, else build/src/wgstar-top)
 #        PEERS=10000 SECONDS_MEASURED=30 SIZE=120x40 bench/console.sh
+#        COUNTING=0 (no counting table; default 1)   SINGLE_STACK=1 (IPv4-only hub peers)
 # Needs root (it brings up a lab hub in its own namespaces) and tmux. Builds nothing.
 #
 # The lab is a hub with 3 real peers pinging each other through it and PEERS hub-only peers.
@@ -78,12 +79,23 @@ share() {
 }
 
 echo "bringing up a hub with 3 talking peers and $PEERS hub-only peers..."
-LAB_QUIET=1 "$LAB" up --peers 3 --traffic --bulk-peers "$PEERS" --prefix "wgst$$" --state "$work/lab"
+dual=--dual-stack-bulk
+[ "${SINGLE_STACK:-0}" = 1 ] && dual=
+# shellcheck disable=SC2086
+LAB_QUIET=1 "$LAB" up --peers 3 --traffic --bulk-peers "$PEERS" $dual --prefix "wgst$$" --state "$work/lab"
 eval "$("$LAB" env --state "$work/lab")"
+if [ "${COUNTING:-1}" = 1 ]; then
+	ip netns exec "$LAB_HUB_NS" "$BIN" firewall apply -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --yes \
+		--run-dir "$work/run" >/dev/null || die "installing the counting table failed"
+	ip netns exec "$LAB_HUB_NS" "$BIN" firewall confirm --run-dir "$work/run" >/dev/null ||
+		die "confirming the counting table failed"
+fi
 daemon=${LAB_HUB_PID:-}
 
 printf 'backend %s, %s peers, %sx%s terminal, %s s measured, %s CPUs, clock tick %s Hz\n' \
 	"$LAB_BACKEND" "$((PEERS + 3))" "$cols" "$rows" "$SPAN" "$(nproc)" "$tick"
+printf 'hub-only peers %s; counting table %s\n' "$([ -n "$dual" ] && echo dual-stack || echo IPv4 only)" \
+	"$([ "${COUNTING:-1}" = 1 ] && echo installed || echo absent)"
 if ldd "$BIN" 2>/dev/null | grep -Eq 'lib(a|ub|t)san'; then
 	echo "warning: $(basename "$BIN") is built with sanitizers; its figures are not representative"
 fi

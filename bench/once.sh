@@ -4,6 +4,8 @@
 #
 # Usage: bench/once.sh [WGSTAR-BINARY]      (default $WGSTAR, else build/src/wgstar-top)
 #        RUNS=20 SIZES="0 1000 10000" bench/once.sh
+#        COUNTING=0 bench/once.sh      (without wgstar's counting table; default 1, installed)
+#        SINGLE_STACK=1 bench/once.sh  (hub-only peers with an IPv4 address only)
 # Needs root (it brings up a lab hub in its own namespace) and python3. Builds nothing.
 # The commands run alternately in one loop, so drift in the machine's load hits both alike.
 # Wall time and CPU (user+sys) are medians over RUNS, from wait4(2); peak RSS is the maximum
@@ -40,8 +42,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-LAB_QUIET=1 "$LAB" up --peers 0 --prefix "wgst$$" --state "$work/lab"
+dual=--dual-stack-bulk
+[ "${SINGLE_STACK:-0}" = 1 ] && dual=
+# shellcheck disable=SC2086
+LAB_QUIET=1 "$LAB" up --peers 0 $dual --prefix "wgst$$" --state "$work/lab"
 eval "$("$LAB" env --state "$work/lab")"
+# The counting table, as a hub that shows forwarded figures has it: every read also dumps
+# its sets (and the first read after peers were added fills them).
+if [ "${COUNTING:-1}" = 1 ]; then
+	ip netns exec "$LAB_HUB_NS" "$BIN" firewall apply -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --yes \
+		--run-dir "$work/run" >/dev/null || die "installing the counting table failed"
+	ip netns exec "$LAB_HUB_NS" "$BIN" firewall confirm --run-dir "$work/run" >/dev/null ||
+		die "confirming the counting table failed"
+fi
 
 cat >"$work/measure.py" <<'EOF'
 import os, statistics, sys, time
@@ -101,7 +114,9 @@ EOF
 wg_path=$(command -v wg)
 have=0
 declare -A rss
-printf 'backend %s, %s runs each, medians; %s CPUs\n' "$LAB_BACKEND" "$RUNS" "$(nproc)"
+printf 'backend %s, %s runs each, medians; %s CPUs; hub-only peers %s; counting table %s\n' \
+	"$LAB_BACKEND" "$RUNS" "$(nproc)" "$([ -n "$dual" ] && echo dual-stack || echo IPv4 only)" \
+	"$([ "${COUNTING:-1}" = 1 ] && echo installed || echo absent)"
 if ldd "$BIN" 2>/dev/null | grep -Eq 'lib(a|ub|t)san'; then
 	echo "warning: $(basename "$BIN") is built with sanitizers; its figures are not representative"
 fi

@@ -47,6 +47,9 @@ struct op {
 };
 
 /* What went wrong, for the caller to show: the text; the errno comes back as the return value. */
+/* device.MaxPeers in wireguard-go: 1 << 16. */
+#define WIREGUARD_GO_MAX_PEERS 65536u
+
 #define say(ctx, ...) errmsg_set(&(ctx)->err, 0, __VA_ARGS__)
 
 
@@ -724,6 +727,14 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 	/* A dry run without a name previews the rest: the console's hint of the next free address. */
 	if ((req->name || !req->dry_run) && (ret = check_name(ctx, &op, req->name, NULL)) < 0)
 		goto out;
+	/* wireguard-go refuses a peer beyond its MaxPeers with a bare EINVAL: said here, before any change. */
+	if (op.dev->backend == WG_BACKEND_USERSPACE && op.dev->n_peers >= WIREGUARD_GO_MAX_PEERS) {
+		say(ctx, _("%s has %u peers, as many as wireguard-go holds on one interface (%u): remove a peer "
+			   "first, or run the hub on the kernel's WireGuard"),
+		    ctx->iface, (unsigned int)op.dev->n_peers, (unsigned int)WIREGUARD_GO_MAX_PEERS);
+		ret = -ENOSPC;
+		goto out;
+	}
 
 	if (generated) {
 		if ((ret = keygen_private(priv)) < 0 || (ret = key_public_from_private(res->public_key, priv)) < 0) {

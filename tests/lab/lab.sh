@@ -253,15 +253,18 @@ bulk_conf() {
 		print "[Peer]"
 		print "PublicKey = " substr($0, 1, 42) substr(B, c + 1, 1) "="
 		ips = sprintf("10.%d.%d.%d/32", 180 + int(i / 65536), int(i / 256) % 256, i % 256)
-		if (dual || i % 10 == 0)
+		# Past 65535 a group of 16 bits holds no more: the next group counts on.
+		if ((dual || i % 10 == 0) && i < 65536)
 			ips = ips sprintf(", fd00:180::%x/128", i)
+		else if (dual || i % 10 == 0)
+			ips = ips sprintf(", fd00:180::%x:%x/128", int(i / 65536), i % 65536)
 		print "AllowedIPs = " ips
 		if (i % 7 == 0)
 			printf "Endpoint = 198.51.100.%d:%d\n", i % 254 + 1, 20000 + i % 40000
 		else if (i % 11 == 0)
 			printf "Endpoint = 203.0.113.%d:%d\n", i % 254 + 1, 51820
 		else if (i % 97 == 0)
-			printf "Endpoint = [2001:db8::%x]:%d\n", i, 51820
+			printf "Endpoint = [2001:db8::%x:%x]:%d\n", int(i / 65536), i % 65536, 51820
 	}'
 }
 

@@ -21,6 +21,8 @@ build=$(cd "$build" && pwd -P)
 out=${2:-$build/vm-check}
 # Generous: a hung test must not hold CI for long, and the VM normally needs a few minutes.
 timeout=${WGSTAR_VM_CHECK_TIMEOUT:-1800}
+# A hub of 100,000 peers (tests/scale) and the sanitizers' shadow memory need more than vm.sh's default.
+export WGSTAR_VM_MEM=${WGSTAR_VM_MEM:-4096}
 
 die() {
 	echo "check.sh: $*" >&2

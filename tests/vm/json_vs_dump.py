@@ -2,14 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # json_vs_dump.py: `wgstar-top --once --json` against `wg show IFACE dump`, exactly and in order.
 #
-# Usage: json_vs_dump.py JSON DUMP IFACE
+# Usage: json_vs_dump.py [--any-order] JSON DUMP IFACE
 # Every field of the device and of every peer must agree, peers and allowed IPs in the
-# kernel's own order (wgstar-top keeps it). Prints one summary line; exits 1 listing at most
-# 20 differences.
+# kernel's own order (wgstar-top keeps it). With --any-order, as wireguard-go needs (it lists
+# peers in another order on every read), peers are matched by key and their allowed IPs
+# compared as sets, on either backend. Prints one summary line; exits 1 listing at most 20
+# differences.
 import json
 import sys
 
-json_path, dump_path, ifname = sys.argv[1:4]
+args = sys.argv[1:]
+any_order = args[:1] == ["--any-order"]
+if any_order:
+    args = args[1:]
+json_path, dump_path, ifname = args[:3]
 errors = []
 
 
@@ -30,14 +36,24 @@ if not ifaces:
     print("\n".join(errors), file=sys.stderr)
     sys.exit(1)
 iface = ifaces[0]
-check("backend", "kernel", iface.get("backend"))
+if not any_order:
+    check("backend", "kernel", iface.get("backend"))
 check("device public_key", None if dev[1] == "(none)" else dev[1], iface.get("public_key"))
 check("device listen_port", int(dev[2]), iface.get("listen_port"))
 check("device fwmark", 0 if dev[3] == "off" else int(dev[3], 0), iface.get("fwmark"))
 
 peers = iface.get("peers") or []
 check("number of peers", len(rows), len(peers))
-check("peer order", [r[0] for r in rows], [p.get("public_key") for p in peers])
+if any_order:
+    by_key = {p.get("public_key"): p for p in peers}
+    check("peers listed twice", len(peers), len(by_key))
+    check("peers missing", [], [r[0] for r in rows if r[0] not in by_key][:5])
+    peers = [by_key.get(r[0], {}) for r in rows]
+    for p in peers:
+        p["allowed_ips"] = sorted(p.get("allowed_ips") or [])
+    rows = [r[:3] + [",".join(sorted(r[3].split(","))) if r[3] != "(none)" else r[3]] + r[4:] for r in rows]
+else:
+    check("peer order", [r[0] for r in rows], [p.get("public_key") for p in peers])
 ips = 0
 for r, p in zip(rows, peers):
     pub, psk, endpoint, allowed, handshake, rx, tx, keepalive = r
@@ -56,4 +72,4 @@ for r, p in zip(rows, peers):
 if errors:
     print("\n".join(errors), file=sys.stderr)
     sys.exit(1)
-print(f"# {len(rows)} peers with {ips} allowed IPs agree with wg show dump, in order")
+print(f"# {len(rows)} peers with {ips} allowed IPs agree with wg show dump" + ("" if any_order else ", in order"))

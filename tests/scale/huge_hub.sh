@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# huge_hub.sh: a hub as big as its WireGuard goes. On wireguard-go, 65,536 peers: its MaxPeers;
+# on the kernel's WireGuard, 100,000. Every hub-only peer has an IPv4 and an IPv6 address.
+# `--once --json` agrees with `wg show dump` for every peer; `peer add` works, and at
+# wireguard-go's limit is refused with the reason before anything changes; the console starts,
+# sorts, filters and scrolls. The counting table is installed where it can be in reasonable
+# time (HUGE_COUNTING=1, the default on wireguard-go; the VM emulates its CPU, where 400,000
+# elements take minutes to load).
+#
+# Not in `make check` (about a minute here, several in the VM): tools/run-tests runs it on
+# the host, and tests/vm/check.sh on the kernel. HUGE_PEERS overrides the number of peers.
+
+# shellcheck source=../lib.sh
+. "${TESTLIB:-$(dirname "$0")/../lib.sh}"
+# shellcheck source=../console/tmux.sh
+. "$(dirname "$TESTLIB")/console/tmux.sh"
+
+need_wgstar
+need_cmd python3
+lab_up --peers 1 --dual-stack-bulk
+if [ "$LAB_BACKEND" = userspace ]; then
+	total=${HUGE_PEERS:-65536} counting=${HUGE_COUNTING:-1}
+else
+	total=${HUGE_PEERS:-100000} counting=${HUGE_COUNTING:-0}
+fi
+ms() {
+	local t=${EPOCHREALTIME/./}
+	echo $((t / 1000))
+}
+
+t0=$(ms)
+lab bulk $((total - LAB_PEERS)) || fail "adding $((total - LAB_PEERS)) peers failed"
+n=$(hub wg show "$LAB_HUB_IF" peers | wc -l)
+[ "$n" = "$total" ] || fail "the hub has $n peers, not $total"
+note "$total peers on $LAB_BACKEND WireGuard, added in $(($(ms) - t0)) ms"
+
+if [ "$counting" = 1 ]; then
+	t0=$(ms)
+	hub "$WGSTAR" firewall apply -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --yes --run-dir "$WORKDIR/run" \
+		>"$WORKDIR/apply.out" 2>&1 || fail "firewall apply failed: $(tail -n 3 "$WORKDIR/apply.out")"
+	hub "$WGSTAR" firewall confirm --run-dir "$WORKDIR/run" >/dev/null || fail "firewall confirm failed"
+	elems=$(hub nft list set inet wgstar from6 | grep -oE 'fd00:180::[0-9a-f:]+' | wc -l)
+	[ "$elems" -ge $((total - LAB_PEERS)) ] || fail "the counting set from6 holds $elems addresses"
+	note "the counting table installed in $(($(ms) - t0)) ms; from6 holds $elems addresses"
+fi
+
+# Read twice in a row: the peers do not change, only a handshake or counter of the one real
+# peer could, and it stays quiet (no traffic).
+hub wg show "$LAB_HUB_IF" dump >"$WORKDIR/dump"
+t0=$(ms)
+hub "$WGSTAR" --once --json -i "$LAB_HUB_IF" >"$WORKDIR/once.json" 2>"$WORKDIR/once.err" ||
+	fail "--once --json failed: $(head -c 500 "$WORKDIR/once.err")"
+note "--once --json of $total peers: $(($(ms) - t0)) ms, $(($(stat -c %s "$WORKDIR/once.json") / 1024)) KiB"
+python3 "$(dirname "$TESTLIB")/vm/json_vs_dump.py" --any-order "$WORKDIR/once.json" "$WORKDIR/dump" \
+	"$LAB_HUB_IF" >"$WORKDIR/cmp.out" 2>&1 || fail "--once --json differs from wg show dump: $(head -n 20 "$WORKDIR/cmp.out")"
+note "$(cat "$WORKDIR/cmp.out")"
+if [ "$counting" = 1 ]; then
+	python3 - "$WORKDIR/once.json" <<'EOF' || fail "the forwarded counters are missing from --once --json"
+import json, sys
+peers = json.load(open(sys.argv[1]))["interfaces"][0]["peers"]
+missing = [p["public_key"] for p in peers if not isinstance(p.get("forwarded"), dict)]
+if missing:
+    sys.exit(f"{len(missing)} of {len(peers)} peers without forwarded counters, e.g. {missing[0]}")
+EOF
+fi
+
+add() {
+	hub "$WGSTAR" peer add "$1" -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --names "$WORKDIR/names" \
+		--generate --endpoint "$LAB_HUB_UNDERLAY:$LAB_HUB_PORT" --client-config "$WORKDIR/$1.conf"
+}
+if [ "$LAB_BACKEND" = userspace ] && [ "$total" -ge 65536 ]; then
+	status=0
+	add extra >"$WORKDIR/add.out" 2>&1 || status=$?
+	[ "$status" = 1 ] || fail "peer add at wireguard-go's limit exited $status"
+	grep -q "as many as wireguard-go holds on one interface (65536)" "$WORKDIR/add.out" ||
+		fail "peer add at the limit says: $(cat "$WORKDIR/add.out")"
+	n=$(hub wg show "$LAB_HUB_IF" peers | wc -l)
+	[ "$n" = "$total" ] || fail "a refused add left $n peers"
+	grep -q "extra" "$LAB_HUB_CONF" && fail "a refused add wrote the config file"
+	note "peer add at the limit: $(cat "$WORKDIR/add.out")"
+	t0=$(ms)
+	hub "$WGSTAR" peer remove bulk-4242 --yes -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --names "$WORKDIR/names" \
+		>"$WORKDIR/remove.out" 2>&1 || fail "peer remove failed: $(cat "$WORKDIR/remove.out")"
+	note "peer remove of one of $total peers: $(($(ms) - t0)) ms"
+fi
+t0=$(ms)
+add extra >"$WORKDIR/add.out" 2>&1 || fail "peer add failed: $(cat "$WORKDIR/add.out")"
+note "peer add beside $(($(hub wg show "$LAB_HUB_IF" peers | wc -l) - 1)) peers: $(($(ms) - t0)) ms"
+total=$(hub wg show "$LAB_HUB_IF" peers | wc -l)
+
+# The console: its first screen, a sort of every row, a filter, a page down.
+t0=$(ms)
+console_start main 150 45 --names "$WORKDIR/names"
+wait_for main "(online +[0-9]+/$total|[0-9]+/$total online)" 120
+note "the console shows all $total peers $(($(ms) - t0)) ms after it started"
+t0=$(ms)
+tmx send-keys -t main s
+wait_for main 'sorted by ' 30
+note "s (sort $total rows by the next column) on screen in $(($(ms) - t0)) ms"
+tmx send-keys -t main /
+wait_for main 'filter:' 10
+tmx send-keys -t main -l bulk-31336
+tmx send-keys -t main Enter
+wait_rows main "bulk-31336" 30
+tmx send-keys -t main Escape
+wait_for main "(online +[0-9]+/$total|[0-9]+/$total online)" 30
+first=$(table_rows main)
+tmx send-keys -t main NPage NPage
+_wait_screen gone main "^ *$(re_quote "${first%% *}") " 30
+[ "$(table_rows main)" != "$first" ] || fail "page down did not scroll"
+note "filtered to one of $total peers, and paged down"
+tmx send-keys -t main q
+wait_for main '^EXIT=0$' 30
+note "ok"
