@@ -40,6 +40,7 @@
 
 /* How long quitting waits for a sample in flight; a hung daemon is left to the exit. */
 #define CONSOLE_JOIN_MS 200
+#define CONSOLE_JOIN_MAX_MS 5000
 /* Restoring a terminal nobody reads may block in tcsetattr(TCSADRAIN); not for longer. */
 #define CONSOLE_HANGUP_GRACE_S 2
 
@@ -67,6 +68,7 @@ struct sampler {
 	bool now;			/* sample at once */
 	bool paused;
 	double interval;
+	int64_t last_ms;		/* how long the last sample took */
 
 	bool ready;			/* the slot holds a result */
 	int ret;
@@ -160,7 +162,9 @@ static void *sampler_main(void *arg)
 		/* A change waiting for confirmation, and whether its guard still runs. */
 		fw_pending = guard_state(s->run_dir, &fw_left);
 
+		clock_gettime(CLOCK_MONOTONIC, &due);
 		pthread_mutex_lock(&s->lock);
+		s->last_ms = (int64_t)(timespec_diff(&start, &due) * 1000);
 		if (s->ready) {
 			wg_snapshot_free(s->snap);
 			sample_error_clear(&s->err);
@@ -250,15 +254,19 @@ out:
 static void sampler_stop(struct sampler *s)
 {
 	struct timespec deadline;
+	int64_t wait = CONSOLE_JOIN_MS;
 
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->stop = true;
+	/* A sample of a huge hub takes a while and ends: it is waited for, up to 5 s. */
+	if (s->last_ms * 2 > wait)
+		wait = s->last_ms * 2 < CONSOLE_JOIN_MAX_MS ? s->last_ms * 2 : CONSOLE_JOIN_MAX_MS;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	timespec_add_ms(&deadline, CONSOLE_JOIN_MS);
+	timespec_add_ms(&deadline, wait);
 	/* Still waiting for a backend: the thread goes with the process, and keeps what it uses. */
 	if (pthread_timedjoin_np(s->thread, NULL, &deadline))
 		return;
