@@ -41,6 +41,9 @@
 /* How long quitting waits for a sample in flight; a hung daemon is left to the exit. */
 #define CONSOLE_JOIN_MS 200
 #define CONSOLE_JOIN_MAX_MS 5000
+/* The counting sets may cost the console this share of a core (they are read less often). */
+#define CONSOLE_COUNTING_SHARE 0.004
+#define CONSOLE_COUNTING_MAX_MS 30000
 /* Restoring a terminal nobody reads may block in tcsetattr(TCSADRAIN); not for longer. */
 #define CONSOLE_HANGUP_GRACE_S 2
 
@@ -69,6 +72,16 @@ struct sampler {
 	bool paused;
 	double interval;
 	int64_t last_ms;		/* how long the last sample took */
+
+	/*
+	 * The counting sets are read in full at most every counting_ms: on a big hub their dump
+	 * costs more than reading WireGuard, and the console would spend a few per cent of a core
+	 * on it. In between, the kept reading is applied to each new snapshot.
+	 */
+	struct counters_reading kept;
+	bool have_kept;
+	int64_t counting_ms;
+	struct timespec counted;	/* when the sets were last read in full */
 
 	bool ready;			/* the slot holds a result */
 	int ret;
@@ -116,6 +129,31 @@ static bool timespec_before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+/*
+ * A full read of the counting sets, timed: the next one is due when reading them has cost at
+ * most CONSOLE_COUNTING_SHARE of a core since, and at the latest after CONSOLE_COUNTING_MAX_MS.
+ * A small hub's sets cost next to nothing and are read every tick.
+ */
+static void counting_read(struct sampler *s, struct wg_snapshot *snap, struct counters_prefetch *cp,
+			  const struct timespec *start)
+{
+	struct timespec t0, t1;
+	double cost_ms;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	if (counters_update_keep(snap, s->sync_counters, cp, &s->kept) < 0 || !snap) {
+		s->have_kept = false;
+		return;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	cost_ms = (double)cp->cpu_ns / 1e6 + timespec_diff(&t0, &t1) * 1000;
+	s->have_kept = true;
+	s->counted = *start;
+	s->counting_ms = (int64_t)(cost_ms / CONSOLE_COUNTING_SHARE);
+	if (s->counting_ms > CONSOLE_COUNTING_MAX_MS)
+		s->counting_ms = CONSOLE_COUNTING_MAX_MS;
+}
+
 static void *sampler_main(void *arg)
 {
 	struct sampler *s = arg;
@@ -131,6 +169,7 @@ static void *sampler_main(void *arg)
 		int ret, fw_pending, policy_ret = 0;
 		char policy_err[ERRMSG_LEN] = "";
 		struct counters_prefetch cp;
+		bool full, asked;
 
 		while (!s->stop && (s->paused || !s->now)) {
 			clock_gettime(CLOCK_MONOTONIC, &start);
@@ -143,14 +182,21 @@ static void *sampler_main(void *arg)
 		}
 		if (s->stop)
 			break;
+		/* Asked for (after a change the operator made): the counting sets are read too. */
+		asked = s->now;
 		s->now = false;
 		pthread_mutex_unlock(&s->lock);
 
 		clock_gettime(CLOCK_MONOTONIC, &start);
-		counters_prefetch_start(&cp);
+		full = asked || !s->have_kept || timespec_diff(&s->counted, &start) * 1000 >= (double)s->counting_ms;
+		if (full)
+			counters_prefetch_start(&cp);
 		ret = sample_take(&snap, &s->opts, &err);
 		/* No counting table only means no forwarded figures. */
-		counters_update_prefetched(ret ? NULL : snap, s->sync_counters, &cp);
+		if (full)
+			counting_read(s, ret ? NULL : snap, &cp, &start);
+		else if (!ret)
+			counters_apply_kept(snap, &s->kept);
 		if (!ret) {
 			sysctl_forwarding(&fwd);
 			policy_ret = policy_cache_attach(&s->policy, s->policy_path, snap);
@@ -197,6 +243,7 @@ static void sampler_free(struct sampler *s)
 		sample_error_clear(&s->err);
 	}
 	sample_cache_clear(&s->cache);
+	counters_reading_free(&s->kept);
 	policy_cache_clear(&s->policy);
 	history_cache_clear(&s->history);
 	pthread_cond_destroy(&s->cond);

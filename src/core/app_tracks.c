@@ -117,8 +117,23 @@ static int cmp_flow(const void *va, const void *vb)
 	return r ? r : memcmp(a->to, b->to, WG_KEY_LEN);
 }
 
-/* The device's flows by key, with rates from the same flows of the previous sample. */
-static int flows_update(struct dev_state *d, const struct wg_device *dev, double dt)
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* When counters were read: the reading's own time, or the snapshot's where none was given. */
+static const struct timespec *read_at(const struct timespec *at, const struct timespec *mono)
+{
+	return at->tv_sec || at->tv_nsec ? at : mono;
+}
+
+/*
+ * The device's flows by key, with rates from the same flows of the previous reading of the
+ * counting sets: dt is the time between the two, 0 when this snapshot carries the same reading
+ * as the last one (the rates found then stay).
+ */
+static int flows_update(struct dev_state *d, const struct wg_device *dev, double dt, bool same)
 {
 	struct app_flow *flows = NULL;
 	uint32_t n = 0;
@@ -144,6 +159,13 @@ static int flows_update(struct dev_state *d, const struct wg_device *dev, double
 
 			if (old && flows[i].bytes >= old->bytes)
 				flows[i].rate = (double)(flows[i].bytes - old->bytes) / dt;
+		}
+		for (uint32_t i = 0; i < n && same; ++i) {
+			const struct app_flow *old = d->n_flows ?
+				bsearch(&flows[i], d->flows, d->n_flows, sizeof(*flows), cmp_flow) : NULL;
+
+			if (old)
+				flows[i].rate = old->rate;
 		}
 	}
 	free(d->flows);
@@ -216,11 +238,19 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	d->counting = dev->has_flows;
 	d->ledger = dev->history && !dev->history->status;
 	d->fwd_rate = 0;
-	if ((ret = flows_update(d, dev, prev_dev && app->prev ?
-				timespec_diff(&app->prev->mono, &snap->mono) : 0)) < 0)
+	if (prev_dev && app->prev) {
+		const struct timespec *a = read_at(&prev_dev->flows_at, &app->prev->mono);
+		const struct timespec *b = read_at(&dev->flows_at, &snap->mono);
+
+		ret = flows_update(d, dev, timespec_diff(a, b), same_time(a, b));
+	} else {
+		ret = flows_update(d, dev, 0, false);
+	}
+	if (ret < 0)
 		goto out;
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
+		struct rate kept;
 		bool created;
 		struct peer_track *t = track_get(d, p->public_key, &created);
 
@@ -241,14 +271,22 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		t->present = true;
 		t->seen_tick = app->tick;
 		t->rate = rates[i];
+		kept = t->fwd;
 		t->fwd = (struct rate){ .status = RATE_INIT };
 		if (p->forwarded.present && prev_dev) {
 			const struct wg_peer *old = wg_device_find_peer(prev_dev, p->public_key);
 
-			if (old && old->forwarded.present && app->prev)
-				rate_compute(&t->fwd, old->forwarded.from_bytes, old->forwarded.to_bytes,
-					     &app->prev->mono, p->forwarded.from_bytes, p->forwarded.to_bytes,
-					     &snap->mono);
+			if (old && old->forwarded.present && app->prev) {
+				const struct timespec *a = read_at(&old->forwarded.at, &app->prev->mono);
+				const struct timespec *b = read_at(&p->forwarded.at, &snap->mono);
+
+				/* Between two readings of the counting sets a snapshot carries the last one. */
+				if (same_time(a, b) && !created)
+					t->fwd = kept;
+				else
+					rate_compute(&t->fwd, old->forwarded.from_bytes, old->forwarded.to_bytes, a,
+						     p->forwarded.from_bytes, p->forwarded.to_bytes, b);
+			}
 		}
 		if (t->fwd.status == RATE_OK)
 			d->fwd_rate += t->fwd.rx_per_sec + t->fwd.tx_per_sec;

@@ -371,8 +371,9 @@ int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, c
 		dev->flows = NULL;
 		dev->n_flows = 0;
 		dev->has_flows = r->present;
+		dev->flows_at = r->at;
 		for (uint32_t p = 0; p < dev->n_peers; ++p)
-			dev->peers[p].forwarded = (struct wg_forwarded){ .present = r->present };
+			dev->peers[p].forwarded = (struct wg_forwarded){ .present = r->present, .at = r->at };
 	}
 	if (!r->present)
 		return 0;

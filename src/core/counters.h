@@ -62,6 +62,7 @@ struct counters_pair {
 /* What the kernel's sets hold now. */
 struct counters_reading {
 	bool present;			/* the table exists */
+	struct timespec at;		/* CLOCK_MONOTONIC when read; given to the peers' counters */
 	struct counters_range *ranges[2];	/* by enum counters_dir */
 	size_t n_ranges[2];
 	size_t cap_ranges[2];

@@ -42,6 +42,12 @@ struct wg_forwarded {
 	uint64_t from_bytes;
 	uint64_t to_packets;		/* were forwarded out to this peer */
 	uint64_t to_bytes;
+	/*
+	 * CLOCK_MONOTONIC when the counting sets were read. A big hub's console reads them less
+	 * often than WireGuard: snapshots between two readings carry the last one, and rates
+	 * divide by the time between readings, not between snapshots.
+	 */
+	struct timespec at;
 };
 
 /* Traffic from one peer to another through the hub; indices into the device's peers. */
@@ -129,6 +135,7 @@ struct wg_device {
 	uint32_t cap_peers;
 	struct keyidx index;		/* peers by public key */
 	bool has_flows;			/* false while the counting table is absent */
+	struct timespec flows_at;	/* when the flows were read (as wg_forwarded.at) */
 	struct wg_flow *flows;
 	uint32_t n_flows;
 	/* Drift against its config file, when the sample looked for it (sample_opts.drift). */

@@ -45,18 +45,24 @@ static int read_fresh(struct nft_sock *s, struct counters_reading *r)
 	do
 		ret = counters_read(s, r);
 	while (ret == -EINTR && ++tries < 5);
+	if (!ret)
+		clock_gettime(CLOCK_MONOTONIC, &r->at);
 	return ret;
 }
 
 static void *prefetch_main(void *arg)
 {
 	struct counters_prefetch *p = arg;
+	struct timespec t0, t1;
 	struct nft_sock s;
 
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	if ((p->ret = nft_open(&s)) < 0)
 		return NULL;
 	p->ret = read_fresh(&s, &p->r);
 	nft_close(&s);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	p->cpu_ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
 	return NULL;
 }
 
@@ -85,6 +91,24 @@ static int prefetch_finish(struct counters_prefetch *p)
 }
 
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p)
+{
+	return counters_update_keep(snap, sync, p, NULL);
+}
+
+int counters_apply_kept(struct wg_snapshot *snap, const struct counters_reading *kept)
+{
+	struct counters_plan plan = { 0 };
+	int ret = 0;
+
+	if (kept->present && (ret = counters_plan_build(&plan, snap)) < 0)
+		return ret;
+	ret = counters_apply(snap, &plan, kept);
+	counters_plan_free(&plan);
+	return ret;
+}
+
+int counters_update_keep(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p,
+			 struct counters_reading *keep)
 {
 	struct counters_plan plan = { 0 };
 	struct counters_reading *r = &p->r;
@@ -129,6 +153,11 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 	}
 	ret = counters_apply(snap, &plan, r);
 out:
+	if (keep && !ret) {
+		counters_reading_free(keep);
+		*keep = *r;
+		memset(r, 0, sizeof(*r));
+	}
 	counters_reading_free(r);
 	counters_plan_free(&plan);
 	return ret;

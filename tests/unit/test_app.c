@@ -114,6 +114,51 @@ static void test_rates_and_history(void **state)
 	app_free(&app);
 }
 
+/* alice's forwarded counters as a reading of the counting sets taken at read_t gives them. */
+static struct wg_snapshot *fwd_snap(int64_t t, int64_t read_t, uint64_t from_bytes)
+{
+	struct wg_snapshot *snap = make_snap(t, three, 3);
+	struct wg_device *dev = snap->devices[0];
+
+	dev->has_flows = true;
+	dev->flows_at.tv_sec = read_t;
+	for (uint32_t i = 0; i < dev->n_peers; ++i)
+		dev->peers[i].forwarded = (struct wg_forwarded){ .present = true, .at = { .tv_sec = read_t } };
+	dev->peers[1].forwarded.from_bytes = from_bytes;	/* alice (id 2) is second */
+	return snap;
+}
+
+/*
+ * A big hub's console reads the counting sets every few seconds and carries the last reading
+ * in between: the forwarded rate divides by the time between readings and stays as it was
+ * while the reading does.
+ */
+static void test_forwarded_rate_between_readings(void **state)
+{
+	const struct peer_track *alice;
+	struct app app;
+
+	app_init(&app, 1);
+	app_update(&app, fwd_snap(10, 10, 1000));
+	app_update(&app, fwd_snap(11, 10, 1000));	/* the same reading, carried */
+	alice = &app_dev_state(&app)->tracks[1];
+	assert_int_equal(alice->fwd.status, RATE_INIT);
+	app_update(&app, fwd_snap(12, 12, 5000));	/* 4000 B over the 2 s between readings */
+	alice = &app_dev_state(&app)->tracks[1];
+	assert_int_equal(alice->fwd.status, RATE_OK);
+	assert_true(alice->fwd.rx_per_sec > 1999 && alice->fwd.rx_per_sec < 2001);
+	app_update(&app, fwd_snap(13, 12, 5000));	/* carried: the rate stays */
+	alice = &app_dev_state(&app)->tracks[1];
+	assert_int_equal(alice->fwd.status, RATE_OK);
+	assert_true(alice->fwd.rx_per_sec > 1999 && alice->fwd.rx_per_sec < 2001);
+	assert_true(app_dev_state(&app)->fwd_rate > 1999 && app_dev_state(&app)->fwd_rate < 2001);
+	app_update(&app, fwd_snap(17, 17, 5000));	/* nothing over 5 s */
+	alice = &app_dev_state(&app)->tracks[1];
+	assert_int_equal(alice->fwd.status, RATE_OK);
+	assert_true(alice->fwd.rx_per_sec == 0);
+	app_free(&app);
+}
+
 static void test_selection_follows_peer(void **state)
 {
 	struct fake_peer more[4];
@@ -1173,6 +1218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows_sorted_by_name_first_sample_no_rate),
 		cmocka_unit_test(test_rates_and_history),
+		cmocka_unit_test(test_forwarded_rate_between_readings),
 		cmocka_unit_test(test_selection_follows_peer),
 		cmocka_unit_test(test_vanished_peer_marked_then_dropped),
 		cmocka_unit_test(test_filter),
