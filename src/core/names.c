@@ -653,7 +653,12 @@ const char *names_managed_by(const char *text, size_t len)
 			    !memcmp(s, managed_headers[i].line, strlen(managed_headers[i].line)))
 				return managed_headers[i].tool;
 	}
-	/* wg-gen-web writes no header: its peers' comments give it away. */
+	/*
+	 * wg-gen-web writes no header: its peers' comments give it away. The whole scan (every key
+	 * decoded) only where such a comment can be: it cost a peer add at 65,536 peers 10 %.
+	 */
+	if (!memmem(text, len, " / Updated: ", 12))
+		return NULL;
 	names_scan(text, len, count_convention, counts);
 	return counts[NAMES_WG_GEN_WEB] ? "wg-gen-web" : NULL;
 }
@@ -716,7 +721,14 @@ static int add_disabled(const struct names_site *s, void *ctx)
 int names_disabled(const char *text, size_t len, uint8_t (**keys)[WG_KEY_LEN], size_t *n)
 {
 	struct disabled_list l = { 0 };
-	int ret = names_scan(text, len, add_disabled, &l);
+	int ret;
+
+	/* Only PiVPN's marker disables: without one there is nothing to scan for. */
+	*keys = NULL;
+	*n = 0;
+	if (!memmem(text, len, "#[disabled]", 11))
+		return 0;
+	ret = names_scan(text, len, add_disabled, &l);
 
 	if (ret < 0) {
 		free(l.keys);
