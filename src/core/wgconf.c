@@ -1316,15 +1316,21 @@ static void sb_edit(struct sbuf *b, const struct wgconf *c, const bool *del, con
 }
 
 /* Where the value sits in a "# Name =" line or a PiVPN marker, as offsets in the line. */
-static void name_span(const struct wgconf *c, size_t i, size_t *v, size_t *ve)
+static bool name_span(const struct wgconf *c, size_t i, size_t *v, size_t *ve)
 {
 	const char *s, *e, *a = NULL, *z = NULL;
 
 	line_trimmed(c, i, &s, &e);
-	if (!names_pivpn_marker(s, e, "begin", &a, &z) && !names_pivpn_marker(s, e, "end", &a, &z))
-		names_name_comment(s, e, &a, &z);
+	/* A line of a peer PiVPN holds disabled, read as names.c reads it: after the mark. */
+	if (e - s >= 11 && !strncmp(s, "#[disabled]", 11))
+		for (s += 11; s < e && (*s == ' ' || *s == '\t');)
+			s++;
+	if (!names_pivpn_marker(s, e, "begin", &a, &z) && !names_pivpn_marker(s, e, "end", &a, &z) &&
+	    !names_name_comment(s, e, &a, &z))
+		return false;
 	*v = (size_t)(a - line_text(c, i));
 	*ve = (size_t)(z - line_text(c, i));
+	return true;
 }
 
 /*
@@ -1409,11 +1415,11 @@ int wgconf_set_name(struct wgconf *c, const uint8_t key[WG_KEY_LEN], const char 
 		rep[0] = sec->begin_mark;
 		rep[1] = sec->end_mark;
 	}
+	/* A line that does not hold the name where names.c found one is not edited in place. */
+	if (rep[0] != NO_LINE && sec->tool_line != rep[0] &&
+	    (!name_span(c, rep[0], &v[0], &ve[0]) || (rep[1] != NO_LINE && !name_span(c, rep[1], &v[1], &ve[1]))))
+		rep[0] = NO_LINE;
 	if (rep[0] != NO_LINE) {
-		if (sec->tool_line != rep[0])
-			name_span(c, rep[0], &v[0], &ve[0]);
-		if (rep[1] != NO_LINE && sec->tool_line != rep[0])
-			name_span(c, rep[1], &v[1], &ve[1]);
 		sb_edit(&b, c, NULL, rep, v, ve, name);
 		ret = commit(c, &b, &x);
 		sb_free(&b);

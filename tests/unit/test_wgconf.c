@@ -521,6 +521,30 @@ static void test_rename_where_read(void **state)
 	wgconf_free(c);
 }
 
+/*
+ * A "# Name" line behind PiVPN's disabled mark in a peer that is not disabled: names.c reads
+ * the name after the mark, and a rename edits it there (the fuzzer found the rename reading
+ * the line without the mark, and writing from a wild offset).
+ */
+static void test_rename_behind_disabled_mark(void **state)
+{
+	static const char text[] =
+		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n\n"
+		"[Peer]\n#[disabled]# Name = nas\n"
+		"PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\nAllowedIPs = 10.6.0.2/32\n";
+	struct wgconf *c = parse_ok(text, sizeof(text) - 1);
+	uint8_t k[WG_KEY_LEN];
+	size_t n;
+	char *out;
+
+	key_of(k, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=");
+	assert_int_equal(wgconf_set_name(c, k, "backup"), 0);
+	out = wgconf_render(c, &n);
+	assert_non_null(strstr(out, "[Peer]\n#[disabled]# Name = backup\nPublicKey"));
+	free(out);
+	wgconf_free(c);
+}
+
 static void test_add_exact(void **state)
 {
 	static const uint8_t key[WG_KEY_LEN] = { 7, 7, 7 };
@@ -1008,6 +1032,7 @@ int main(void)
 		cmocka_unit_test(test_pivpn_disabled),
 		cmocka_unit_test(test_not_names),
 		cmocka_unit_test(test_rename_where_read),
+		cmocka_unit_test(test_rename_behind_disabled_mark),
 		cmocka_unit_test(test_add_exact),
 		cmocka_unit_test(test_remove_exact),
 		cmocka_unit_test(test_queries),
