@@ -66,22 +66,22 @@ struct sampler {
 	char policy_err[ERRMSG_LEN];
 	const char *db_path;		/* the recorder's database; NULL for the default */
 	struct history_cache history;	/* the sampler thread's own */
-
-	bool stop;
-	bool now;			/* sample at once */
-	bool paused;
-	double interval;
-	int64_t last_ms;		/* how long the last sample took */
-
 	/*
-	 * The counting sets are read in full at most every counting_ms: on a big hub their dump
-	 * costs more than reading WireGuard, and the console would spend a few per cent of a core
-	 * on it. In between, the kept reading is applied to each new snapshot.
+	 * The sampler thread's own too. The counting sets are read in full at most every
+	 * counting_ms: on a big hub their dump costs more than reading WireGuard, and the console
+	 * would spend a few per cent of a core on it. In between, the kept reading is applied to
+	 * each new snapshot.
 	 */
 	struct counters_reading kept;
 	bool have_kept;
 	int64_t counting_ms;
 	struct timespec counted;	/* when the sets were last read in full */
+
+	bool stop;
+	bool now;			/* sample at once */
+	bool paused;
+	double interval;
+	int64_t slowest_ms;		/* the longest a sample has taken */
 
 	bool ready;			/* the slot holds a result */
 	int ret;
@@ -170,6 +170,7 @@ static void *sampler_main(void *arg)
 		char policy_err[ERRMSG_LEN] = "";
 		struct counters_prefetch cp;
 		bool full, asked;
+		int64_t took;
 
 		while (!s->stop && (s->paused || !s->now)) {
 			clock_gettime(CLOCK_MONOTONIC, &start);
@@ -210,7 +211,9 @@ static void *sampler_main(void *arg)
 
 		clock_gettime(CLOCK_MONOTONIC, &due);
 		pthread_mutex_lock(&s->lock);
-		s->last_ms = (int64_t)(timespec_diff(&start, &due) * 1000);
+		took = (int64_t)(timespec_diff(&start, &due) * 1000);
+		if (took > s->slowest_ms)
+			s->slowest_ms = took;
 		if (s->ready) {
 			wg_snapshot_free(s->snap);
 			sample_error_clear(&s->err);
@@ -308,8 +311,8 @@ static void sampler_stop(struct sampler *s)
 	pthread_mutex_lock(&s->lock);
 	s->stop = true;
 	/* A sample of a huge hub takes a while and ends: it is waited for, up to 5 s. */
-	if (s->last_ms * 2 > wait)
-		wait = s->last_ms * 2 < CONSOLE_JOIN_MAX_MS ? s->last_ms * 2 : CONSOLE_JOIN_MAX_MS;
+	if (s->slowest_ms * 2 > wait)
+		wait = s->slowest_ms * 2 < CONSOLE_JOIN_MAX_MS ? s->slowest_ms * 2 : CONSOLE_JOIN_MAX_MS;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	clock_gettime(CLOCK_REALTIME, &deadline);

@@ -78,10 +78,10 @@ struct counters_reading {
 int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *snap);
 void counters_plan_free(struct counters_plan *plan);
 
-/* The range holding addr on ifname (any interface when NULL), or NULL. */
 /* The range of the plan with the family, interface and start of key; NULL when none. */
 const struct counters_range *counters_plan_lookup(const struct counters_plan *plan,
 						  const struct counters_range *key);
+/* The range holding addr on ifname (any interface when NULL), or NULL. */
 const struct counters_range *counters_plan_find(const struct counters_plan *plan, const char *ifname,
 						uint8_t family, const uint8_t *addr);
 

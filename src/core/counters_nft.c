@@ -833,7 +833,8 @@ static int elem_cb(const struct nlattr *a, void *data)
 		v = &v[r->n_ranges[d]++];
 		memset(v, 0, sizeof(*v));
 		v->family = sets[c->id].family;
-		memcpy(v->ifname, e.key, IFNAMSIZ - 1);
+		/* Zero-padded after the name, as the plan's: another writer may have left bytes there. */
+		memcpy(v->ifname, e.key, strnlen((const char *)e.key, IFNAMSIZ - 1));
 		memcpy(v->start, e.key + IFNAMSIZ, alen);
 		memcpy(v->end, e.end ? e.end + IFNAMSIZ : e.key + IFNAMSIZ, alen);
 		v->packets = e.packets;

@@ -115,8 +115,11 @@ int counters_update_keep(struct wg_snapshot *snap, bool sync, struct counters_pr
 	struct nft_sock s;
 	int ret = prefetch_finish(p);
 
-	if (!snap)
-		goto out;
+	/* No snapshot to apply it to: the reading goes, and keep stays as it was. */
+	if (!snap) {
+		counters_reading_free(r);
+		return 0;
+	}
 	if (ret > 0) {
 		if ((ret = nft_open(&s)) < 0)
 			goto out;

@@ -727,14 +727,6 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 	/* A dry run without a name previews the rest: the console's hint of the next free address. */
 	if ((req->name || !req->dry_run) && (ret = check_name(ctx, &op, req->name, NULL)) < 0)
 		goto out;
-	/* wireguard-go refuses a peer beyond its MaxPeers with a bare EINVAL: said here, before any change. */
-	if (op.dev->backend == WG_BACKEND_USERSPACE && op.dev->n_peers >= WIREGUARD_GO_MAX_PEERS) {
-		say(ctx, _("%s has %u peers, as many as wireguard-go holds on one interface (%u): remove a peer "
-			   "first, or run the hub on the kernel's WireGuard"),
-		    ctx->iface, (unsigned int)op.dev->n_peers, (unsigned int)WIREGUARD_GO_MAX_PEERS);
-		ret = -ENOSPC;
-		goto out;
-	}
 
 	if (generated) {
 		if ((ret = keygen_private(priv)) < 0 || (ret = key_public_from_private(res->public_key, priv)) < 0) {
@@ -851,6 +843,18 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 		memcpy(add.preshared_key, psk, WG_KEY_LEN);
 	ret = backend_set_peers(ctx->iface, &add, 1);
 	key_wipe(add.preshared_key, sizeof(add.preshared_key));
+	/*
+	 * wireguard-go refuses a peer beyond its MaxPeers with a bare EINVAL. The UAPI does not say
+	 * which daemon answers (boringtun's limit, if any, differs): the reason is given when the
+	 * refusal comes, not guessed before.
+	 */
+	if (ret == -EINVAL && op.dev->backend == WG_BACKEND_USERSPACE && op.dev->n_peers >= WIREGUARD_GO_MAX_PEERS) {
+		say(ctx, _("%s has %u peers, as many as wireguard-go holds on one interface (%u): remove a peer "
+			   "first, or run the hub on the kernel's WireGuard; nothing changed"),
+		    ctx->iface, (unsigned int)op.dev->n_peers, (unsigned int)WIREGUARD_GO_MAX_PEERS);
+		ret = -ENOSPC;
+		goto out;
+	}
 	if (ret < 0) {
 		say(ctx, _("adding the peer to %s failed: %s; nothing changed"), ctx->iface, text_strerror(-ret));
 		goto out;

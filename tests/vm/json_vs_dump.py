@@ -2,19 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # json_vs_dump.py: `wgstar-top --once --json` against `wg show IFACE dump`, exactly and in order.
 #
-# Usage: json_vs_dump.py [--any-order] JSON DUMP IFACE
+# Usage: json_vs_dump.py [--any-order] [--backend kernel|userspace] JSON DUMP IFACE
 # Every field of the device and of every peer must agree, peers and allowed IPs in the
-# kernel's own order (wgstar-top keeps it). With --any-order, as wireguard-go needs (it lists
-# peers in another order on every read), peers are matched by key and their allowed IPs
-# compared as sets, on either backend. Prints one summary line; exits 1 listing at most 20
-# differences.
+# kernel's own order (wgstar-top keeps it), and the backend must be the kernel's (or the one
+# --backend names). With --any-order, as wireguard-go needs (it lists peers in another order
+# on every read), peers are matched by key and their allowed IPs compared as sets. Prints one
+# summary line; exits 1 listing at most 20 differences.
 import json
 import sys
 
 args = sys.argv[1:]
-any_order = args[:1] == ["--any-order"]
-if any_order:
-    args = args[1:]
+any_order, backend = False, "kernel"
+while args and args[0].startswith("--"):
+    if args[0] == "--any-order":
+        any_order, args = True, args[1:]
+    elif args[0] == "--backend" and len(args) > 1:
+        backend, args = args[1], args[2:]
+    else:
+        sys.exit(f"json_vs_dump.py: unknown option {args[0]}")
 json_path, dump_path, ifname = args[:3]
 errors = []
 
@@ -36,8 +41,7 @@ if not ifaces:
     print("\n".join(errors), file=sys.stderr)
     sys.exit(1)
 iface = ifaces[0]
-if not any_order:
-    check("backend", "kernel", iface.get("backend"))
+check("backend", backend, iface.get("backend"))
 check("device public_key", None if dev[1] == "(none)" else dev[1], iface.get("public_key"))
 check("device listen_port", int(dev[2]), iface.get("listen_port"))
 check("device fwmark", 0 if dev[3] == "off" else int(dev[3], 0), iface.get("fwmark"))
