@@ -6,6 +6,7 @@
 # Usage: bench/console.sh [WGSTAR-BINARY]     (default $WGSTAR, else build/src/wgstar-top)
 #        PEERS=10000 SECONDS_MEASURED=30 SIZE=120x40 bench/console.sh
 #        COUNTING=0 (no counting table; default 1)   SINGLE_STACK=1 (IPv4-only hub peers)
+#        POLICY=1 (a hub policy of 50 groups and 200 rules, with the counting table)
 # Needs root (it brings up a lab hub in its own namespaces) and tmux. Builds nothing.
 #
 # The lab is a hub with 3 real peers pinging each other through it and PEERS hub-only peers.
@@ -84,9 +85,18 @@ dual=--dual-stack-bulk
 # shellcheck disable=SC2086
 LAB_QUIET=1 "$LAB" up --peers 3 --traffic --bulk-peers "$PEERS" $dual --prefix "wgst$$" --state "$work/lab"
 eval "$("$LAB" env --state "$work/lab")"
-if [ "${COUNTING:-1}" = 1 ]; then
+# POLICY=1: a hub policy of 50 groups and 200 rules (bench/gen_policy.py), installed with the
+# counting table and read by the console every tick.
+policy=()
+: >"$work/policy.conf"
+if [ "${POLICY:-0}" = 1 ]; then
+	python3 "$here/gen_policy.py" "$LAB_HUB_CONF" "$LAB_HUB_IF" 50 200 >"$work/policy.conf"
+fi
+policy=(--policy "$work/policy.conf")
+if [ "${COUNTING:-1}" = 1 ] || [ "${POLICY:-0}" = 1 ]; then
 	ip netns exec "$LAB_HUB_NS" "$BIN" firewall apply -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --yes \
-		--run-dir "$work/run" >/dev/null || die "installing the counting table failed"
+		"${policy[@]}" --confirm-timeout 600 --run-dir "$work/run" >/dev/null ||
+		die "installing the counting table failed"
 	ip netns exec "$LAB_HUB_NS" "$BIN" firewall confirm --run-dir "$work/run" >/dev/null ||
 		die "confirming the counting table failed"
 fi
@@ -94,8 +104,10 @@ daemon=${LAB_HUB_PID:-}
 
 printf 'backend %s, %s peers, %sx%s terminal, %s s measured, %s CPUs, clock tick %s Hz\n' \
 	"$LAB_BACKEND" "$((PEERS + 3))" "$cols" "$rows" "$SPAN" "$(nproc)" "$tick"
-printf 'hub-only peers %s; counting table %s\n' "$([ -n "$dual" ] && echo dual-stack || echo IPv4 only)" \
-	"$([ "${COUNTING:-1}" = 1 ] && echo installed || echo absent)"
+printf 'hub-only peers %s; counting table %s; hub policy %s\n' \
+	"$([ -n "$dual" ] && echo dual-stack || echo IPv4 only)" \
+	"$([ "${COUNTING:-1}" = 1 ] || [ "${POLICY:-0}" = 1 ] && echo installed || echo absent)" \
+	"$([ "${POLICY:-0}" = 1 ] && echo "50 groups, 200 rules" || echo none)"
 if ldd "$BIN" 2>/dev/null | grep -Eq 'lib(a|ub|t)san'; then
 	echo "warning: $(basename "$BIN") is built with sanitizers; its figures are not representative"
 fi
@@ -108,7 +120,7 @@ if [ -n "$daemon" ]; then
 fi
 
 tmx new-session -d -s bench -x "$cols" -y "$rows" \
-	"env LANG=C.UTF-8 ip netns exec $LAB_HUB_NS $BIN -i $LAB_HUB_IF -c $LAB_HUB_CONF; sleep 3600"
+	"env LANG=C.UTF-8 ip netns exec $LAB_HUB_NS $BIN -i $LAB_HUB_IF -c $LAB_HUB_CONF --policy $work/policy.conf; sleep 3600"
 pid=
 for ((i = 0; i < 100 && ${#pid} == 0; i++)); do
 	sleep 0.05
