@@ -360,32 +360,53 @@ const struct counters_range *counters_plan_lookup(const struct counters_plan *pl
 	return NULL;
 }
 
-int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, const struct counters_reading *r)
+/* Who an element or an address of a pair belongs to: 1 found, 0 nobody, -1 ask the plan. */
+typedef int (*owner_fn)(const void *ctx, const struct wg_snapshot *snap, const struct counters_range *e,
+			uint8_t family, const uint8_t *addr, uint32_t *dev, uint32_t *peer);
+
+/* The plan's owner: of the range that starts where the element does, or holds the address. */
+static int plan_owner(const void *ctx, const struct wg_snapshot *snap, const struct counters_range *e,
+		      uint8_t family, const uint8_t *addr, uint32_t *dev, uint32_t *peer)
 {
+	const struct counters_plan *plan = ctx;
+	const struct counters_range *r = e ? counters_plan_lookup(plan, e) : counters_plan_find(plan, NULL, family, addr);
+
+	if (!r || r->dev >= snap->n_devices || r->peer >= snap->devices[r->dev]->n_peers)
+		return 0;
+	*dev = r->dev;
+	*peer = r->peer;
+	return 1;
+}
+
+static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r, owner_fn owner, const void *ctx)
+{
+	uint32_t dev, peer, sdev, speer, ddev, dpeer;
 	int ret;
 
 	for (size_t d = 0; d < snap->n_devices; ++d) {
-		struct wg_device *dev = snap->devices[d];
+		struct wg_device *wd = snap->devices[d];
 
-		free(dev->flows);
-		dev->flows = NULL;
-		dev->n_flows = 0;
-		dev->has_flows = r->present;
-		dev->flows_at = r->at;
-		for (uint32_t p = 0; p < dev->n_peers; ++p)
-			dev->peers[p].forwarded = (struct wg_forwarded){ .present = r->present, .at = r->at };
+		free(wd->flows);
+		wd->flows = NULL;
+		wd->n_flows = 0;
+		wd->has_flows = r->present;
+		wd->flows_at = r->at;
+		for (uint32_t p = 0; p < wd->n_peers; ++p)
+			wd->peers[p].forwarded = (struct wg_forwarded){ .present = r->present, .at = r->at };
 	}
 	if (!r->present)
 		return 0;
 	for (int dir = 0; dir < 2; ++dir) {
 		for (size_t i = 0; i < r->n_ranges[dir]; ++i) {
 			const struct counters_range *e = &r->ranges[dir][i];
-			const struct counters_range *owner = counters_plan_lookup(plan, e);
 			struct wg_forwarded *fw;
 
-			if (!owner || owner->dev >= snap->n_devices || owner->peer >= snap->devices[owner->dev]->n_peers)
+			if ((ret = owner(ctx, snap, e, e->family, e->start, &dev, &peer)) <= 0) {
+				if (ret < 0)
+					return 1;
 				continue;
-			fw = &snap->devices[owner->dev]->peers[owner->peer].forwarded;
+			}
+			fw = &snap->devices[dev]->peers[peer].forwarded;
 			if (dir == COUNTERS_FROM) {
 				fw->from_packets += e->packets;
 				fw->from_bytes += e->bytes;
@@ -397,13 +418,147 @@ int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, c
 	}
 	for (size_t i = 0; i < r->n_pairs; ++i) {
 		const struct counters_pair *p = &r->pairs[i];
-		const struct counters_range *src = counters_plan_find(plan, NULL, p->family, p->saddr);
-		const struct counters_range *dst = counters_plan_find(plan, NULL, p->family, p->daddr);
+		int a = owner(ctx, snap, NULL, p->family, p->saddr, &sdev, &speer);
+		int b = owner(ctx, snap, NULL, p->family, p->daddr, &ddev, &dpeer);
 
-		if (!src || !dst || src->dev != dst->dev || src->dev >= snap->n_devices || src->peer == dst->peer)
+		if (a < 0 || b < 0)
+			return 1;
+		if (!a || !b || sdev != ddev || speer == dpeer)
 			continue;
-		if ((ret = add_flow(snap->devices[src->dev], src->peer, dst->peer, p->packets, p->bytes)) < 0)
+		if ((ret = add_flow(snap->devices[sdev], speer, dpeer, p->packets, p->bytes)) < 0)
 			return ret;
 	}
 	return 0;
+}
+
+int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, const struct counters_reading *r)
+{
+	return apply_with(snap, r, plan_owner, plan);
+}
+
+/*
+ * The peers' own single addresses (their /32 and /128 allowed IPs) by interface and address:
+ * on a hub where every counted address is one, they say whose each element is without a plan
+ * (whose build sorts every allowed IP, and cost the console more than applying).
+ */
+struct exact_addr {
+	uint32_t dev, peer;
+	uint8_t family;
+	uint8_t addr[16];
+};
+
+struct exact_index {
+	struct exact_addr *v;
+	size_t n;
+	uint32_t *slot;		/* v index + 1; 0 when empty */
+	size_t mask;
+};
+
+static size_t exact_hash(uint32_t dev, uint8_t family, const uint8_t *addr)
+{
+	uint64_t w[2], h;
+
+	memcpy(w, addr, sizeof(w));
+	h = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL ^ ((uint64_t)dev << 8 | family);
+	return (size_t)hashmix64(h);
+}
+
+static int exact_build(struct exact_index *x, const struct wg_snapshot *snap)
+{
+	size_t n = 0, size = 16;
+
+	memset(x, 0, sizeof(*x));
+	for (size_t d = 0; d < snap->n_devices; ++d)
+		for (uint32_t p = 0; p < snap->devices[d]->n_peers; ++p)
+			n += snap->devices[d]->peers[p].n_allowedips;
+	while (size < n * 2)
+		size *= 2;
+	x->v = calloc(n ? n : 1, sizeof(*x->v));
+	x->slot = calloc(size, sizeof(*x->slot));
+	if (!x->v || !x->slot)
+		return -ENOMEM;
+	x->mask = size - 1;
+	for (size_t d = 0; d < snap->n_devices; ++d) {
+		const struct wg_device *dev = snap->devices[d];
+
+		for (uint32_t p = 0; p < dev->n_peers; ++p) {
+			for (uint32_t a = 0; a < dev->peers[p].n_allowedips; ++a) {
+				const struct wg_allowedip *aip = &dev->peers[p].allowedips[a];
+				struct exact_addr *e = &x->v[x->n];
+				size_t k;
+
+				if (aip->cidr != (aip->family == AF_INET ? 32 : 128))
+					continue;
+				e->dev = (uint32_t)d;
+				e->peer = p;
+				e->family = (uint8_t)aip->family;
+				memcpy(e->addr, aip->family == AF_INET ? (const void *)&aip->ip4 : aip->ip6.s6_addr,
+				       counters_addr_len(e->family));
+				for (k = exact_hash(e->dev, e->family, e->addr) & x->mask; x->slot[k]; k = (k + 1) & x->mask)
+					;
+				x->slot[k] = (uint32_t)++x->n;
+			}
+		}
+	}
+	return 0;
+}
+
+static const struct exact_addr *exact_find(const struct exact_index *x, uint32_t dev, uint8_t family,
+					   const uint8_t *addr)
+{
+	uint8_t key[16] = { 0 };
+
+	memcpy(key, addr, counters_addr_len(family));
+	for (size_t k = exact_hash(dev, family, key) & x->mask; x->slot[k]; k = (k + 1) & x->mask) {
+		const struct exact_addr *e = &x->v[x->slot[k] - 1];
+
+		if (e->dev == dev && e->family == family && !memcmp(e->addr, key, sizeof(key)))
+			return e;
+	}
+	return NULL;
+}
+
+static int exact_owner(const void *ctx, const struct wg_snapshot *snap, const struct counters_range *e,
+		       uint8_t family, const uint8_t *addr, uint32_t *dev, uint32_t *peer)
+{
+	const struct exact_index *x = ctx;
+	const struct exact_addr *hit = NULL;
+
+	/* A range, or an address no peer has as its own: the longest prefix holding it decides. */
+	if (e && memcmp(e->start, e->end, sizeof(e->start)))
+		return -1;
+	for (size_t d = 0; d < snap->n_devices && !hit; ++d)
+		if (!e || !strncmp(snap->devices[d]->name, e->ifname, IFNAMSIZ - 1))
+			hit = exact_find(x, (uint32_t)d, family, addr);
+	/*
+	 * A pair's address goes to the first interface with a prefix holding it: one before the
+	 * interface that has it as its own could hold it in a wider prefix. Only the plan knows.
+	 */
+	if (hit && !e && hit->dev > 0)
+		return -1;
+	if (!hit) {
+		/* An element of an interface this snapshot does not hold is nobody's, as in the plan. */
+		if (e) {
+			for (size_t d = 0; d < snap->n_devices; ++d)
+				if (!strncmp(snap->devices[d]->name, e->ifname, IFNAMSIZ - 1))
+					return -1;
+			return 0;
+		}
+		return -1;
+	}
+	*dev = hit->dev;
+	*peer = hit->peer;
+	return 1;
+}
+
+int counters_apply_exact(struct wg_snapshot *snap, const struct counters_reading *r)
+{
+	struct exact_index x;
+	int ret = exact_build(&x, snap);
+
+	if (!ret)
+		ret = apply_with(snap, r, exact_owner, &x);
+	free(x.v);
+	free(x.slot);
+	return ret;
 }

@@ -104,6 +104,11 @@ void counters_reading_free(struct counters_reading *r);
 /* Fills every peer's forwarded counters and every device's flows from a reading. */
 int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan,
 		   const struct counters_reading *r);
+/*
+ * The same without a plan, where every element and pair address is a peer's own /32 or /128
+ * (the usual hub): 0 done, 1 when one is not and the plan must decide, -ENOMEM.
+ */
+int counters_apply_exact(struct wg_snapshot *snap, const struct counters_reading *r);
 
 /* The dump request for the i-th of the table's sets, built into buf: 1, 0 past the last, -ENOMEM. */
 #define COUNTERS_REQUEST_LEN 512

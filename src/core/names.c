@@ -580,6 +580,11 @@ static void map_sort(struct name_map *map)
 	}
 	map->n = o;
 	map->sorted = true;
+	map->index.stride = sizeof(struct name_entry);
+	map->index.offset = offsetof(struct name_entry, key);
+	/* Without memory for the index, lookups fall back to bsearch. */
+	if (map->n > UINT32_MAX || keyidx_rebuild(&map->index, map->v, (uint32_t)map->n) < 0)
+		keyidx_free(&map->index);
 }
 
 const char *names_lookup(struct name_map *map, const uint8_t key[WG_KEY_LEN])
@@ -590,6 +595,11 @@ const char *names_lookup(struct name_map *map, const uint8_t key[WG_KEY_LEN])
 		return NULL;
 	if (!map->sorted)
 		map_sort(map);
+	if (map->index.cap) {
+		int64_t i = keyidx_find(&map->index, map->v, key);
+
+		return i < 0 ? NULL : map->v[i].name;
+	}
 	memcpy(probe.key, key, WG_KEY_LEN);
 	hit = bsearch(&probe, map->v, map->n, sizeof(*map->v), cmp_key);
 	return hit ? hit->name : NULL;
@@ -615,6 +625,7 @@ void names_clear(struct name_map *map)
 	for (size_t i = 0; i < map->n; ++i)
 		free(map->v[i].name);
 	free(map->v);
+	keyidx_free(&map->index);
 	memset(map, 0, sizeof(*map));
 }
 

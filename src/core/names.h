@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "keyidx.h"
 #include "model.h"
 #include "text.h"
 
@@ -29,6 +30,7 @@ struct name_map {
 	size_t n;
 	size_t cap;
 	bool sorted;
+	struct keyidx index;		/* by key, once sorted: a lookup per peer and tick */
 };
 
 #define NAMES_NO_LINE ((size_t)-1)

@@ -98,8 +98,10 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 int counters_apply_kept(struct wg_snapshot *snap, const struct counters_reading *kept)
 {
 	struct counters_plan plan = { 0 };
-	int ret = 0;
+	int ret = counters_apply_exact(snap, kept);
 
+	if (ret <= 0)
+		return ret;
 	if (kept->present && (ret = counters_plan_build(&plan, snap)) < 0)
 		return ret;
 	ret = counters_apply(snap, &plan, kept);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "atomic.h"
+#include "hashmix.h"
 #include "i18n.h"
 #include "nft.h"
 #include "policy_io.h"
@@ -129,28 +130,39 @@ out:
 	return ret ? ret : read_ret;
 }
 
+/*
+ * The peers a policy resolves against, as one number. The same peers in another order give
+ * the same number (wireguard-go lists them in another order on every read): each peer is
+ * hashed on its own and the hashes are added.
+ */
 static uint64_t peers_hash(const struct wg_snapshot *snap)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 0, hp;
 
 #define MIX(p, n)                                                                                                  \
 	do {                                                                                                       \
 		const uint8_t *b_ = (const uint8_t *)(p);                                                          \
 		for (size_t k_ = 0; k_ < (n); ++k_)                                                                \
-			h = (h ^ b_[k_]) * 1099511628211ull;                                                       \
+			hp = (hp ^ b_[k_]) * 1099511628211ull;                                                     \
 	} while (0)
 	for (size_t d = 0; d < snap->n_devices; ++d) {
 		const struct wg_device *dev = snap->devices[d];
+		uint64_t hd;
 
+		hp = 1469598103934665603ull;
 		MIX(dev->name, strnlen(dev->name, IFNAMSIZ) + 1);
+		hd = hp;
+		h += hashmix64(hd ^ dev->n_peers);
 		for (uint32_t i = 0; i < dev->n_peers; ++i) {
 			const struct wg_peer *p = &dev->peers[i];
 
+			hp = hd;
 			MIX(p->public_key, WG_KEY_LEN);
 			if (p->name)
 				MIX(p->name, strlen(p->name) + 1);
 			MIX(&p->n_allowedips, sizeof(p->n_allowedips));
 			MIX(p->allowedips, p->n_allowedips * sizeof(*p->allowedips));
+			h += hashmix64(hp);
 		}
 	}
 #undef MIX
@@ -160,7 +172,8 @@ static uint64_t peers_hash(const struct wg_snapshot *snap)
 int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snapshot *snap)
 {
 	const char *p = path ? path : POLICY_PATH;
-	uint64_t h = peers_hash(snap);
+	/* Peers matter to a policy that is there (or failed): without one, only the file is watched. */
+	uint64_t h = !c->loaded || c->ps.present || c->ret < 0 ? peers_hash(snap) : c->peers;
 	char *text = NULL, shown[1024];
 	size_t len = 0;
 	int ret;
