@@ -189,6 +189,7 @@ static void *sampler_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 
 		clock_gettime(CLOCK_MONOTONIC, &start);
+		s->policy.fresh = s->policy.fresh || asked;
 		full = asked || !s->have_kept || timespec_diff(&s->counted, &start) * 1000 >= (double)s->counting_ms;
 		if (full)
 			counters_prefetch_start(&cp);
@@ -274,6 +275,8 @@ static int sampler_start(struct sampler **out, const struct sample_opts *opts, d
 	s->sync_counters = sync_counters;
 	s->run_dir = run_dir;
 	s->policy_path = policy_path;
+	/* The policy table's counters paced as the counting sets are. */
+	s->policy.paced = true;
 	s->db_path = db_path;
 	s->interval = interval;
 	s->now = true;

@@ -441,19 +441,6 @@ int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, c
  * on a hub where every counted address is one, they say whose each element is without a plan
  * (whose build sorts every allowed IP, and cost the console more than applying).
  */
-struct exact_addr {
-	uint32_t dev, peer;
-	uint8_t family;
-	uint8_t addr[16];
-};
-
-struct exact_index {
-	struct exact_addr *v;
-	size_t n;
-	uint32_t *slot;		/* v index + 1; 0 when empty */
-	size_t mask;
-};
-
 static size_t exact_hash(uint32_t dev, uint8_t family, const uint8_t *addr)
 {
 	uint64_t w[2], h;
@@ -463,7 +450,7 @@ static size_t exact_hash(uint32_t dev, uint8_t family, const uint8_t *addr)
 	return (size_t)hashmix64(h);
 }
 
-static int exact_build(struct exact_index *x, const struct wg_snapshot *snap)
+int counters_exact_build(struct counters_exact *x, const struct wg_snapshot *snap)
 {
 	size_t n = 0, size = 16;
 
@@ -484,7 +471,7 @@ static int exact_build(struct exact_index *x, const struct wg_snapshot *snap)
 		for (uint32_t p = 0; p < dev->n_peers; ++p) {
 			for (uint32_t a = 0; a < dev->peers[p].n_allowedips; ++a) {
 				const struct wg_allowedip *aip = &dev->peers[p].allowedips[a];
-				struct exact_addr *e = &x->v[x->n];
+				struct counters_exact_addr *e = &x->v[x->n];
 				size_t k;
 
 				if (aip->cidr != (aip->family == AF_INET ? 32 : 128))
@@ -503,14 +490,21 @@ static int exact_build(struct exact_index *x, const struct wg_snapshot *snap)
 	return 0;
 }
 
-static const struct exact_addr *exact_find(const struct exact_index *x, uint32_t dev, uint8_t family,
-					   const uint8_t *addr)
+void counters_exact_free(struct counters_exact *x)
+{
+	free(x->v);
+	free(x->slot);
+	memset(x, 0, sizeof(*x));
+}
+
+static const struct counters_exact_addr *exact_find(const struct counters_exact *x, uint32_t dev, uint8_t family,
+						    const uint8_t *addr)
 {
 	uint8_t key[16] = { 0 };
 
 	memcpy(key, addr, counters_addr_len(family));
 	for (size_t k = exact_hash(dev, family, key) & x->mask; x->slot[k]; k = (k + 1) & x->mask) {
-		const struct exact_addr *e = &x->v[x->slot[k] - 1];
+		const struct counters_exact_addr *e = &x->v[x->slot[k] - 1];
 
 		if (e->dev == dev && e->family == family && !memcmp(e->addr, key, sizeof(key)))
 			return e;
@@ -521,8 +515,8 @@ static const struct exact_addr *exact_find(const struct exact_index *x, uint32_t
 static int exact_owner(const void *ctx, const struct wg_snapshot *snap, const struct counters_range *e,
 		       uint8_t family, const uint8_t *addr, uint32_t *dev, uint32_t *peer)
 {
-	const struct exact_index *x = ctx;
-	const struct exact_addr *hit = NULL;
+	const struct counters_exact *x = ctx;
+	const struct counters_exact_addr *hit = NULL;
 
 	/* A range, or an address no peer has as its own: the longest prefix holding it decides. */
 	if (e && memcmp(e->start, e->end, sizeof(e->start)))
@@ -551,14 +545,20 @@ static int exact_owner(const void *ctx, const struct wg_snapshot *snap, const st
 	return 1;
 }
 
+int64_t counters_exact_peer(const struct counters_exact *x, uint32_t dev, uint8_t family, const uint8_t *addr)
+{
+	const struct counters_exact_addr *e = x->slot ? exact_find(x, dev, family, addr) : NULL;
+
+	return e ? (int64_t)e->peer : -1;
+}
+
 int counters_apply_exact(struct wg_snapshot *snap, const struct counters_reading *r)
 {
-	struct exact_index x;
-	int ret = exact_build(&x, snap);
+	struct counters_exact x;
+	int ret = counters_exact_build(&x, snap);
 
 	if (!ret)
 		ret = apply_with(snap, r, exact_owner, &x);
-	free(x.v);
-	free(x.slot);
+	counters_exact_free(&x);
 	return ret;
 }

@@ -110,6 +110,28 @@ int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan,
  */
 int counters_apply_exact(struct wg_snapshot *snap, const struct counters_reading *r);
 
+/* The peers' own single addresses (their /32 and /128 allowed IPs), by interface and address. */
+struct counters_exact_addr {
+	uint32_t dev, peer;		/* indices in the snapshot */
+	uint8_t family;
+	uint8_t addr[16];
+};
+
+struct counters_exact {
+	struct counters_exact_addr *v;
+	size_t n;
+	uint32_t *slot;			/* v index + 1; 0 when empty */
+	size_t mask;
+};
+
+int counters_exact_build(struct counters_exact *x, const struct wg_snapshot *snap);
+/*
+ * The peer of device dev that has addr as its own /32 or /128, or -1. That peer is the one
+ * WireGuard routes addr to (no prefix is longer); -1 says only the plan can tell.
+ */
+int64_t counters_exact_peer(const struct counters_exact *x, uint32_t dev, uint8_t family, const uint8_t *addr);
+void counters_exact_free(struct counters_exact *x);
+
 /* The dump request for the i-th of the table's sets, built into buf: 1, 0 past the last, -ENOMEM. */
 #define COUNTERS_REQUEST_LEN 512
 int counters_dump_request(void *buf, unsigned int i, struct nlmsghdr **out);

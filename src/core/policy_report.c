@@ -71,11 +71,39 @@ static const struct policy_hits *hits_of(const struct policy_reading *r, const c
 	return NULL;
 }
 
-/* The peer of an address on this device, or -1. */
-static int64_t owner(const struct counters_plan *plan, const struct wg_device *dev, uint8_t family, const uint8_t *a)
+void policy_owners_init(struct policy_owners *o, const struct wg_snapshot *snap)
 {
-	const struct counters_range *range = counters_plan_find(plan, dev->name, family, a);
+	memset(o, 0, sizeof(*o));
+	o->snap = snap;
+}
 
+void policy_owners_free(struct policy_owners *o)
+{
+	counters_exact_free(&o->exact);
+	counters_plan_free(&o->plan);
+	memset(o, 0, sizeof(*o));
+}
+
+/* The peer of an address on this device, or -1. */
+static int64_t owner(struct policy_owners *o, const struct wg_device *dev, uint8_t family, const uint8_t *a)
+{
+	const struct counters_range *range;
+	uint32_t d = 0;
+	int64_t peer;
+
+	while (d < o->snap->n_devices && o->snap->devices[d] != dev)
+		d++;
+	if (!o->have_exact && !o->ret) {
+		o->ret = counters_exact_build(&o->exact, o->snap);
+		o->have_exact = !o->ret;
+	}
+	if (o->have_exact && (peer = counters_exact_peer(&o->exact, d, family, a)) >= 0)
+		return peer;
+	if (!o->have_plan && !o->ret) {
+		o->ret = counters_plan_build(&o->plan, o->snap);
+		o->have_plan = !o->ret;
+	}
+	range = o->have_plan ? counters_plan_find(&o->plan, dev->name, family, a) : NULL;
 	return range ? (int64_t)range->peer : -1;
 }
 
@@ -100,7 +128,7 @@ static int add_refused(struct wg_policy *p, uint32_t from, uint32_t to, uint64_t
 }
 
 int policy_device_report(struct wg_device *dev, const struct policy_iface *pi, size_t index,
-			 const struct policy_reading *r, bool in_force, const struct counters_plan *plan)
+			 const struct policy_reading *r, bool in_force, struct policy_owners *owners)
 {
 	struct wg_policy *p = calloc(1, sizeof(*p));
 	char chain[32];
@@ -130,21 +158,19 @@ int policy_device_report(struct wg_device *dev, const struct policy_iface *pi, s
 	p->groups = calloc(pi->n_groups + 1, sizeof(*p->groups));
 	if (!p->groups)
 		return -ENOMEM;
+	/* "name: a, b, c", measured first: a group of 200 members is one allocation, not 200. */
 	for (size_t g = 0; g < pi->n_groups; ++g) {
-		char *line = NULL;
+		const struct policy_group *gr = &pi->groups[g];
+		size_t len = strlen(gr->name) + 1, o;
+		char *line;
 
-		if (append(&line, pi->groups[g].name) < 0)
+		for (size_t m = 0; m < gr->n_members; ++m)
+			len += 2 + strlen(gr->members[m].text);
+		if (!(line = malloc(len)))
 			return -ENOMEM;
-		for (size_t m = 0; m < pi->groups[g].n_members; ++m) {
-			char *next;
-
-			if (asprintf(&next, "%s%s %s", line, m ? "," : ":", pi->groups[g].members[m].text) < 0) {
-				free(line);
-				return -ENOMEM;
-			}
-			free(line);
-			line = next;
-		}
+		o = (size_t)snprintf(line, len, "%s", gr->name);
+		for (size_t m = 0; m < gr->n_members; ++m)
+			o += (size_t)snprintf(line + o, len - o, "%s %s", m ? "," : ":", gr->members[m].text);
 		p->groups[p->n_groups++] = line;
 	}
 	if (!in_force || !r)
@@ -163,11 +189,13 @@ int policy_device_report(struct wg_device *dev, const struct policy_iface *pi, s
 	}
 	for (size_t i = 0; i < r->n_denied; ++i) {
 		const struct policy_denied *d = &r->denied[i];
-		int64_t from = owner(plan, dev, d->family, d->saddr), to;
+		int64_t from = owner(owners, dev, d->family, d->saddr), to;
 
+		if (owners->ret < 0)
+			return owners->ret;
 		if (from < 0)
 			continue;
-		to = owner(plan, dev, d->family, d->daddr);
+		to = owner(owners, dev, d->family, d->daddr);
 		if ((ret = add_refused(p, (uint32_t)from, to < 0 ? WG_REFUSED_HUB : (uint32_t)to, d->packets, d->bytes)) < 0)
 			return ret;
 	}

@@ -11,11 +11,26 @@
 int policy_peer_groups(const struct policy_iface *pi, struct wg_device *dev);
 
 /*
+ * Whose the addresses of refused pairs are: a peer's own address (its /32 or /128) at once,
+ * anything else by the plan, which is built (sorting every allowed IP) only when needed.
+ */
+struct policy_owners {
+	const struct wg_snapshot *snap;
+	struct counters_exact exact;
+	struct counters_plan plan;
+	bool have_exact, have_plan;
+	int ret;			/* -ENOMEM when one could not be built */
+};
+
+void policy_owners_init(struct policy_owners *o, const struct wg_snapshot *snap);
+void policy_owners_free(struct policy_owners *o);
+
+/*
  * dev->policy from the section pi and, when the table in force is this policy's (in_force),
  * the reading's counters: rule chains by line, the Default by the interface's index among the
- * compiled ones (index); refused pairs mapped to peers through plan.
+ * compiled ones (index); refused pairs mapped to the snapshot's peers through owners.
  */
 int policy_device_report(struct wg_device *dev, const struct policy_iface *pi, size_t index,
-			 const struct policy_reading *r, bool in_force, const struct counters_plan *plan);
+			 const struct policy_reading *r, bool in_force, struct policy_owners *owners);
 
 #endif

@@ -98,19 +98,17 @@ int policy_read(struct policy_reading *r)
 	return ret;
 }
 
-int policy_attach(struct wg_snapshot *snap, const struct policy_set *ps)
+/* The policy's report from a reading (read_ret: how reading it went). */
+static int attach_reading(struct wg_snapshot *snap, const struct policy_set *ps, const struct policy_reading *rd,
+			  int read_ret)
 {
-	struct policy_reading r = { 0 };
-	struct counters_plan plan = { 0 };
+	const struct policy_reading r = *rd;
+	struct policy_owners owners;
 	bool in_force;
-	int ret, read_ret;
+	int ret;
 
-	if (!ps || !ps->present)
-		return 0;
-	read_ret = policy_read(&r);
 	in_force = !read_ret && r.present && ps->fp[0] && !strcmp(r.fp, ps->fp);
-	if (in_force && r.n_denied && (ret = counters_plan_build(&plan, snap)) < 0)
-		goto out;
+	policy_owners_init(&owners, snap);
 	ret = 0;
 	for (size_t i = 0, k = 0; i < ps->p.n && !ret; ++i) {
 		const struct policy_iface *pi = &ps->p.v[i];
@@ -121,13 +119,49 @@ int policy_attach(struct wg_snapshot *snap, const struct policy_set *ps)
 		/* The Default's chain goes by the interface's place among those compiled. */
 		while (k < ps->c.n && strcmp(ps->c.v[k].name, pi->name))
 			++k;
-		ret = policy_device_report(dev, pi, k, &r, in_force, &plan);
+		ret = policy_device_report(dev, pi, k, &r, in_force, &owners);
 		k = 0;
 	}
-out:
-	counters_plan_free(&plan);
-	policy_reading_free(&r);
+	policy_owners_free(&owners);
 	return ret ? ret : read_ret;
+}
+
+int policy_attach(struct wg_snapshot *snap, const struct policy_set *ps)
+{
+	struct policy_reading r = { 0 };
+	int ret;
+
+	if (!ps || !ps->present)
+		return 0;
+	ret = attach_reading(snap, ps, &r, policy_read(&r));
+	policy_reading_free(&r);
+	return ret;
+}
+
+/* The console's pace: a full read of the table when due, else the kept one. */
+static int attach_paced(struct policy_cache *c, struct wg_snapshot *snap)
+{
+	struct timespec now, t0, t1;
+	double cost_ms;
+
+	if (!c->ps.present)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (c->fresh || !c->have_kept ||
+	    (now.tv_sec - c->read_at.tv_sec) * 1000 + (now.tv_nsec - c->read_at.tv_nsec) / 1000000 >= c->every_ms) {
+		policy_reading_free(&c->kept);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		c->kept_ret = policy_read(&c->kept);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+		cost_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		c->every_ms = (int64_t)(cost_ms / 0.004);
+		if (c->every_ms > 30000)
+			c->every_ms = 30000;
+		c->read_at = now;
+		c->have_kept = true;
+		c->fresh = false;
+	}
+	return attach_reading(snap, &c->ps, &c->kept, c->kept_ret);
 }
 
 /*
@@ -139,10 +173,18 @@ static uint64_t peers_hash(const struct wg_snapshot *snap)
 {
 	uint64_t h = 0, hp;
 
+	/* Eight bytes a step: this runs over every peer's key and addresses each tick. */
 #define MIX(p, n)                                                                                                  \
 	do {                                                                                                       \
 		const uint8_t *b_ = (const uint8_t *)(p);                                                          \
-		for (size_t k_ = 0; k_ < (n); ++k_)                                                                \
+		size_t n_ = (n), k_ = 0;                                                                           \
+		uint64_t w_;                                                                                       \
+		for (; k_ + 8 <= n_; k_ += 8) {                                                                    \
+			memcpy(&w_, b_ + k_, 8);                                                                   \
+			hp = (hp ^ w_) * 0x9e3779b97f4a7c15ULL;                                                    \
+			hp ^= hp >> 29;                                                                            \
+		}                                                                                                  \
+		for (; k_ < n_; ++k_)                                                                              \
 			hp = (hp ^ b_[k_]) * 1099511628211ull;                                                     \
 	} while (0)
 	for (size_t d = 0; d < snap->n_devices; ++d) {
@@ -182,6 +224,8 @@ int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snap
 		policy_set_free(&c->ps);
 		errmsg_clear(&c->err);
 		c->loaded = true;
+		/* Another policy, or other peers: its counters are read anew. */
+		c->fresh = true;
 		c->peers = h;
 		ret = atomic_read_stamped(p, &text, &len, &c->stamp);
 		if (ret == -ENOENT && !path)
@@ -195,11 +239,12 @@ int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snap
 	}
 	if (c->ret < 0)
 		return c->ret;
-	return policy_attach(snap, &c->ps);
+	return c->paced ? attach_paced(c, snap) : policy_attach(snap, &c->ps);
 }
 
 void policy_cache_clear(struct policy_cache *c)
 {
+	policy_reading_free(&c->kept);
 	policy_set_free(&c->ps);
 	memset(c, 0, sizeof(*c));
 }
