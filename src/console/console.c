@@ -81,7 +81,12 @@ struct sampler {
 	bool now;			/* sample at once */
 	bool paused;
 	double interval;
-	int64_t slowest_ms;		/* the longest a sample has taken */
+	/*
+	 * How long the last sample that went well took, and the last such with a full read of
+	 * the counting sets: what quitting waits for. A sample that failed (a daemon that hangs)
+	 * does not count: q must not wait for it.
+	 */
+	int64_t ok_ms, full_ms;
 
 	bool ready;			/* the slot holds a result */
 	int ret;
@@ -213,8 +218,11 @@ static void *sampler_main(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &due);
 		pthread_mutex_lock(&s->lock);
 		took = (int64_t)(timespec_diff(&start, &due) * 1000);
-		if (took > s->slowest_ms)
-			s->slowest_ms = took;
+		if (!ret) {
+			s->ok_ms = took;
+			if (full)
+				s->full_ms = took;
+		}
 		if (s->ready) {
 			wg_snapshot_free(s->snap);
 			sample_error_clear(&s->err);
@@ -307,15 +315,16 @@ out:
 static void sampler_stop(struct sampler *s)
 {
 	struct timespec deadline;
-	int64_t wait = CONSOLE_JOIN_MS;
+	int64_t wait;
 
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->stop = true;
 	/* A sample of a huge hub takes a while and ends: it is waited for, up to 5 s. */
-	if (s->slowest_ms * 2 > wait)
-		wait = s->slowest_ms * 2 < CONSOLE_JOIN_MAX_MS ? s->slowest_ms * 2 : CONSOLE_JOIN_MAX_MS;
+	wait = CONSOLE_JOIN_MS + 2 * (s->ok_ms > s->full_ms ? s->ok_ms : s->full_ms);
+	if (wait > CONSOLE_JOIN_MAX_MS)
+		wait = CONSOLE_JOIN_MAX_MS;
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	clock_gettime(CLOCK_REALTIME, &deadline);
