@@ -41,9 +41,6 @@
 /* How long quitting waits for a sample in flight; a hung daemon is left to the exit. */
 #define CONSOLE_JOIN_MS 200
 #define CONSOLE_JOIN_MAX_MS 5000
-/* The counting sets may cost the console this share of a core (they are read less often). */
-#define CONSOLE_COUNTING_SHARE 0.004
-#define CONSOLE_COUNTING_MAX_MS 30000
 /* Restoring a terminal nobody reads may block in tcsetattr(TCSADRAIN); not for longer. */
 #define CONSOLE_HANGUP_GRACE_S 2
 
@@ -136,7 +133,7 @@ static bool timespec_before(const struct timespec *a, const struct timespec *b)
 
 /*
  * A full read of the counting sets, timed: the next one is due when reading them has cost at
- * most CONSOLE_COUNTING_SHARE of a core since, and at the latest after CONSOLE_COUNTING_MAX_MS.
+ * most PACE_SHARE of a core since, and at the latest after PACE_MAX_MS (pace_interval_ms).
  * A small hub's sets cost next to nothing and are read every tick.
  */
 static void counting_read(struct sampler *s, struct wg_snapshot *snap, struct counters_prefetch *cp,
@@ -154,9 +151,7 @@ static void counting_read(struct sampler *s, struct wg_snapshot *snap, struct co
 	cost_ms = (double)cp->cpu_ns / 1e6 + timespec_diff(&t0, &t1) * 1000;
 	s->have_kept = true;
 	s->counted = *start;
-	s->counting_ms = (int64_t)(cost_ms / CONSOLE_COUNTING_SHARE);
-	if (s->counting_ms > CONSOLE_COUNTING_MAX_MS)
-		s->counting_ms = CONSOLE_COUNTING_MAX_MS;
+	s->counting_ms = pace_interval_ms(cost_ms);
 }
 
 static void *sampler_main(void *arg)

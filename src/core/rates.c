@@ -39,6 +39,13 @@ double timespec_diff(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+int64_t pace_interval_ms(double cost_ms)
+{
+	double ms = cost_ms / PACE_SHARE;
+
+	return ms > PACE_MAX_MS ? PACE_MAX_MS : ms > 0 ? (int64_t)ms : 0;
+}
+
 void rate_compute(struct rate *out,
 		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,
 		  uint64_t rx, uint64_t tx, const struct timespec *mono)

@@ -36,6 +36,15 @@ const char *peer_state_name(enum peer_state state);	/* stable, untranslated: "on
 /* Seconds from a to b on the same clock; may be negative. */
 double timespec_diff(const struct timespec *a, const struct timespec *b);
 
+/*
+ * The console's pace for a read that costs much on a big hub (the counting sets, the policy
+ * table's counters): given what one read cost (ms of CPU), how long until the next, so that
+ * reading costs at most 0.4 % of a core; at most 30 s. A small hub's read is due every tick.
+ */
+#define PACE_SHARE 0.004
+#define PACE_MAX_MS 30000
+int64_t pace_interval_ms(double cost_ms);
+
 void rate_compute(struct rate *out,
 		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,
 		  uint64_t rx, uint64_t tx, const struct timespec *mono);

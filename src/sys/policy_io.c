@@ -9,6 +9,7 @@
 #include "nft.h"
 #include "policy_io.h"
 #include "policy_report.h"
+#include "rates.h"
 #include "session.h"
 #include "text.h"
 
@@ -142,21 +143,16 @@ int policy_attach(struct wg_snapshot *snap, const struct policy_set *ps)
 static int attach_paced(struct policy_cache *c, struct wg_snapshot *snap)
 {
 	struct timespec now, t0, t1;
-	double cost_ms;
 
 	if (!c->ps.present)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (c->fresh || !c->have_kept ||
-	    (now.tv_sec - c->read_at.tv_sec) * 1000 + (now.tv_nsec - c->read_at.tv_nsec) / 1000000 >= c->every_ms) {
+	if (c->fresh || !c->have_kept || timespec_diff(&c->read_at, &now) * 1000 >= (double)c->every_ms) {
 		policy_reading_free(&c->kept);
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 		c->kept_ret = policy_read(&c->kept);
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-		cost_ms = (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-		c->every_ms = (int64_t)(cost_ms / 0.004);
-		if (c->every_ms > 30000)
-			c->every_ms = 30000;
+		c->every_ms = pace_interval_ms(timespec_diff(&t0, &t1) * 1000);
 		c->read_at = now;
 		c->have_kept = true;
 		c->fresh = false;

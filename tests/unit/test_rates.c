@@ -104,9 +104,20 @@ static void test_rates_match_by_key(void **state)
 	wg_device_free(b);
 }
 
+/* Reads paced to 0.4 % of a core: 40 ms of CPU every 10 s; a cheap one every tick; 30 s at most. */
+static void test_pace_interval(void **state)
+{
+	assert_int_equal(pace_interval_ms(40), 10000);
+	assert_int_equal(pace_interval_ms(0.5), 125);
+	assert_int_equal(pace_interval_ms(0), 0);
+	assert_int_equal(pace_interval_ms(-1), 0);
+	assert_int_equal(pace_interval_ms(500), PACE_MAX_MS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pace_interval),
 		cmocka_unit_test(test_state_boundaries),
 		cmocka_unit_test(test_handshake_age),
 		cmocka_unit_test(test_first_sample_has_no_rate),
