@@ -24,11 +24,18 @@ void app_init(struct app *app, double interval)
 	app->page_rows = 10;
 }
 
+void app_track_free(struct peer_track *t)
+{
+	free(t->gone_name);
+	free(t->hist);
+	free(t->endpoints);
+}
+
 void app_dev_state_free(struct dev_state *d)
 {
 	free(d->flows);
 	for (uint32_t i = 0; i < d->n_tracks; ++i)
-		free(d->tracks[i].gone_name);
+		app_track_free(&d->tracks[i]);
 	free(d->tracks);
 	keyidx_free(&d->index);
 }

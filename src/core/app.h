@@ -242,12 +242,17 @@ struct peer_track {
 	char *gone_name;		/* its name, kept for the "gone" row */
 	struct rate rate;
 	struct rate fwd;		/* forwarded through the hub: rx = from the peer, tx = to it */
-	float rx_hist[APP_HISTORY];	/* bytes/s, oldest first from hist_head */
-	float tx_hist[APP_HISTORY];
-	uint32_t hist_len;
-	uint32_t hist_head;
-	struct endpoint_change endpoints[APP_ENDPOINTS];	/* oldest first */
-	uint32_t n_endpoints;
+	/*
+	 * rx + tx bytes/s, APP_HISTORY of them, oldest first from hist_head. Most peers of a big
+	 * hub are idle: the ring is allocated at the first sample that is not zero, and NULL
+	 * stands for hist_len zeros (a track stays small: it is kept for every peer).
+	 */
+	float *hist;
+	uint16_t hist_len;
+	uint16_t hist_head;
+	uint16_t n_endpoints;
+	uint16_t cap_endpoints;
+	struct endpoint_change *endpoints;	/* oldest first, at most APP_ENDPOINTS; NULL before one */
 	bool live_only;			/* live but not in the interface's config file */
 };
 

@@ -9,6 +9,7 @@
 #include "app.h"
 
 /* app_tracks.c */
+void app_track_free(struct peer_track *t);
 void app_dev_state_free(struct dev_state *d);
 /* The drift the snapshot carries for the interface shown, when the sampler looked for it. */
 void app_drift_take(struct app *app);

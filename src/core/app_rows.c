@@ -273,8 +273,8 @@ int app_rows_refresh(struct app *app)
 		app->rows = rows;
 		app->cap_rows = need;
 	}
-	for (uint32_t i = 0; i < dev->n_peers; ++i) {
-		int64_t t = keyidx_find(&d->index, d->tracks, dev->peers[i].public_key);
+	for (uint32_t i = 0, near = 0; i < dev->n_peers; ++i) {
+		int64_t t = keyidx_find_near(&d->index, d->tracks, d->n_tracks, dev->peers[i].public_key, &near);
 
 		if (t < 0)
 			continue;

@@ -15,9 +15,10 @@
 #include "prefix.h"
 #include "text.h"
 
-static struct peer_track *track_get(struct dev_state *d, const uint8_t key[WG_KEY_LEN], bool *created)
+static struct peer_track *track_get(struct dev_state *d, const uint8_t key[WG_KEY_LEN], bool *created,
+				     uint32_t *near)
 {
-	int64_t i = keyidx_find(&d->index, d->tracks, key);
+	int64_t i = keyidx_find_near(&d->index, d->tracks, d->n_tracks, key, near);
 	struct peer_track *t;
 
 	*created = false;
@@ -65,6 +66,15 @@ static void track_endpoint(struct peer_track *t, const union wg_endpoint *ep, in
 	if (t->n_endpoints == APP_ENDPOINTS) {
 		memmove(t->endpoints, t->endpoints + 1, (APP_ENDPOINTS - 1) * sizeof(t->endpoints[0]));
 		t->n_endpoints--;
+	} else if (t->n_endpoints == t->cap_endpoints) {
+		/* One for a peer that stays where it is, which most do; room for all at its first move. */
+		uint16_t cap = t->cap_endpoints ? APP_ENDPOINTS : 1;
+		struct endpoint_change *v = realloc(t->endpoints, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		t->endpoints = v;
+		t->cap_endpoints = cap;
 	}
 	t->endpoints[t->n_endpoints].endpoint = *ep;
 	t->endpoints[t->n_endpoints].when = now;
@@ -73,14 +83,16 @@ static void track_endpoint(struct peer_track *t, const union wg_endpoint *ep, in
 
 static void track_history(struct peer_track *t)
 {
-	uint32_t slot;
+	float v;
 
 	/* "No rate yet" is not zero traffic: a gap is better than a false dip. */
 	if (t->rate.status == RATE_INIT)
 		return;
-	slot = (t->hist_head + t->hist_len) % APP_HISTORY;
-	t->rx_hist[slot] = (float)t->rate.rx_per_sec;
-	t->tx_hist[slot] = (float)t->rate.tx_per_sec;
+	v = (float)(t->rate.rx_per_sec + t->rate.tx_per_sec);
+	if (v != 0 && !t->hist)
+		t->hist = calloc(APP_HISTORY, sizeof(*t->hist));	/* without memory, zeros it is */
+	if (t->hist)
+		t->hist[(t->hist_head + t->hist_len) % APP_HISTORY] = v;
 	if (t->hist_len < APP_HISTORY)
 		t->hist_len++;
 	else
@@ -96,7 +108,7 @@ static int tracks_compact(struct app *app, struct dev_state *d)
 		struct peer_track *t = &d->tracks[i];
 
 		if (!t->present && app->tick - t->gone_tick >= APP_MARK_TICKS) {
-			free(t->gone_name);
+			app_track_free(t);
 			continue;
 		}
 		if (o != i)
@@ -248,11 +260,11 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	}
 	if (ret < 0)
 		goto out;
-	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+	for (uint32_t i = 0, near = 0, near_old = 0; i < dev->n_peers; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
 		struct rate kept;
 		bool created;
-		struct peer_track *t = track_get(d, p->public_key, &created);
+		struct peer_track *t = track_get(d, p->public_key, &created, &near);
 
 		if (!t) {
 			ret = -ENOMEM;
@@ -274,7 +286,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		kept = t->fwd;
 		t->fwd = (struct rate){ .status = RATE_INIT };
 		if (p->forwarded.present && prev_dev) {
-			const struct wg_peer *old = wg_device_find_peer(prev_dev, p->public_key);
+			const struct wg_peer *old = wg_device_find_peer_near(prev_dev, p->public_key, &near_old);
 
 			if (old && old->forwarded.present && app->prev) {
 				const struct timespec *a = read_at(&old->forwarded.at, &app->prev->mono);
@@ -444,7 +456,7 @@ uint32_t app_history(const struct peer_track *t, float *out, uint32_t n)
 	for (uint32_t i = 0; i < have; ++i) {
 		uint32_t slot = (t->hist_head + start + i) % APP_HISTORY;
 
-		out[i] = t->rx_hist[slot] + t->tx_hist[slot];
+		out[i] = t->hist ? t->hist[slot] : 0;
 	}
 	return have;
 }

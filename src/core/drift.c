@@ -7,12 +7,30 @@
 #include "drift.h"
 #include "keyidx.h"
 
+static int push(struct peer_drift **v, size_t *n, size_t *cap, const uint8_t key[WG_KEY_LEN], const char *name)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		struct peer_drift *nv = realloc(*v, c * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	memset(&(*v)[*n], 0, sizeof(**v));
+	memcpy((*v)[*n].key, key, WG_KEY_LEN);
+	snprintf((*v)[*n].name, sizeof((*v)[*n].name), "%s", name ? name : "");
+	++*n;
+	return 0;
+}
+
 int drift_compute(const struct wg_device *dev, const struct drift_peer *file, size_t n_file,
 		  struct peer_drift **out, size_t *n)
 {
 	struct keyidx in_file = KEYIDX_INIT(struct drift_peer, key);
-	struct peer_drift *v;
-	size_t k = 0;
+	struct peer_drift *v = NULL;
+	size_t k = 0, cap = 0;
 	int ret = 0;
 
 	*out = NULL;
@@ -21,30 +39,32 @@ int drift_compute(const struct wg_device *dev, const struct drift_peer *file, si
 		return -E2BIG;
 	for (uint32_t i = 0; i < n_file && !ret; ++i)
 		ret = keyidx_add(&in_file, file, i + 1, i);
-	v = ret ? NULL : calloc((size_t)dev->n_peers + n_file + 1, sizeof(*v));
-	if (!v) {
-		keyidx_free(&in_file);
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+	if (ret)
+		return ret;
+	/*
+	 * Grown as found: a snapshot carries its drift, nearly always none, and an array for every
+	 * peer twice over was one of the console's largest blocks on a big hub.
+	 */
+	for (uint32_t i = 0, near = 0; i < dev->n_peers && !ret; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
 
-		if (keyidx_find(&in_file, file, p->public_key) >= 0)
+		if (keyidx_find_near(&in_file, file, (uint32_t)n_file, p->public_key, &near) >= 0)
 			continue;
-		memcpy(v[k].key, p->public_key, WG_KEY_LEN);
-		v[k].live = true;
-		snprintf(v[k].name, sizeof(v[k].name), "%s", p->name ? p->name : "");
-		++k;
+		if (!(ret = push(&v, &k, &cap, p->public_key, p->name)))
+			v[k - 1].live = true;
 	}
-	for (size_t i = 0; i < n_file; ++i) {
-		if (file[i].disabled || wg_device_find_peer(dev, file[i].key))
+	for (uint32_t i = 0, near = 0; i < n_file && !ret; ++i) {
+		if (file[i].disabled || wg_device_find_peer_near(dev, file[i].key, &near))
 			continue;
-		memcpy(v[k].key, file[i].key, WG_KEY_LEN);
-		snprintf(v[k].name, sizeof(v[k].name), "%s", file[i].name ? file[i].name : "");
-		++k;
+		ret = push(&v, &k, &cap, file[i].key, file[i].name);
+	}
+	if (ret) {
+		free(v);
+		v = NULL;
+		k = 0;
 	}
 	keyidx_free(&in_file);
 	*out = v;
 	*n = k;
-	return 0;
+	return ret;
 }

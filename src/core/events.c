@@ -126,8 +126,10 @@ static int peer_events(const struct wg_device *pd, int64_t pt, const struct wg_d
 	char n[32];
 	int ret;
 
+	uint32_t near = 0;
+
 	for (uint32_t i = 0; i < cd->n_peers; ++i) {
-		const struct wg_peer *c = &cd->peers[i], *p = wg_device_find_peer(pd, c->public_key);
+		const struct wg_peer *c = &cd->peers[i], *p = wg_device_find_peer_near(pd, c->public_key, &near);
 		enum peer_state ps, cs;
 		char old_ep[64];
 
@@ -178,10 +180,11 @@ static int peer_events(const struct wg_device *pd, int64_t pt, const struct wg_d
 				return ret;
 		}
 	}
+	near = 0;
 	for (uint32_t i = 0; i < pd->n_peers; ++i) {
 		const struct wg_peer *p = &pd->peers[i];
 
-		if (wg_device_find_peer(cd, p->public_key))
+		if (wg_device_find_peer_near(cd, p->public_key, &near))
 			continue;
 		about_peer(&e, EV_PEER_REMOVED, ct, pd, p);
 		snprintf(e.summary, sizeof(e.summary), "peer %s removed from %s", who(&e, n, sizeof(n)), pd->name);

@@ -19,6 +19,15 @@ struct keyidx {
 int keyidx_add(struct keyidx *ix, const void *base, uint32_t n, uint32_t i);
 /* Entry number, or -1. */
 int64_t keyidx_find(const struct keyidx *ix, const void *base, const uint8_t *key);
+/*
+ * The same, trying entry *cursor (of n) and its neighbours first; a hit moves *cursor past the
+ * entry found. For a
+ * loop over a list in nearly base's order, as two reads of one device are: an entry read in
+ * sequence where a probe is two cache misses, and at 10,000 peers these were a quarter of the
+ * console's time.
+ */
+int64_t keyidx_find_near(const struct keyidx *ix, const void *base, uint32_t n, const uint8_t *key,
+			 uint32_t *cursor);
 /* After entries moved (removal, compaction): index entries 0..n-1 anew. */
 int keyidx_rebuild(struct keyidx *ix, const void *base, uint32_t n);
 void keyidx_free(struct keyidx *ix);

@@ -45,6 +45,14 @@ struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t k
 	return i < 0 ? NULL : &dev->peers[i];
 }
 
+struct wg_peer *wg_device_find_peer_near(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN],
+					 uint32_t *cursor)
+{
+	int64_t i = keyidx_find_near(&dev->index, dev->peers, dev->n_peers, key, cursor);
+
+	return i < 0 ? NULL : &dev->peers[i];
+}
+
 struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN], bool *created)
 {
 	struct wg_peer *peer;
@@ -82,6 +90,19 @@ struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_K
 	if (created)
 		*created = true;
 	return peer;
+}
+
+void wg_device_trim(struct wg_device *dev)
+{
+	struct wg_peer *peers;
+
+	if (dev->cap_peers <= dev->n_peers || !dev->n_peers)
+		return;
+	peers = realloc(dev->peers, (size_t)dev->n_peers * sizeof(*peers));
+	if (peers) {
+		dev->peers = peers;
+		dev->cap_peers = dev->n_peers;
+	}
 }
 
 int wg_peer_add_allowedip(struct wg_peer *peer, const struct wg_allowedip *aip)

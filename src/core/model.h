@@ -197,6 +197,9 @@ void wg_device_free(struct wg_device *dev);
 
 /* Returns the peer with this public key, or NULL. O(1) on average. */
 struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
+/* The same for a loop over another read of the device: see keyidx_find_near. Start *cursor at 0. */
+struct wg_peer *wg_device_find_peer_near(const struct wg_device *dev, const uint8_t key[WG_KEY_LEN],
+					 uint32_t *cursor);
 
 /*
  * Returns the peer with this public key, appending a zeroed one when absent,
@@ -204,6 +207,9 @@ struct wg_peer *wg_device_find_peer(const struct wg_device *dev, const uint8_t k
  * Pointers to peers are invalidated by the next call that appends.
  */
 struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN], bool *created);
+
+/* Gives back what growing the peer array left unused, once a read is complete. */
+void wg_device_trim(struct wg_device *dev);
 
 int wg_peer_add_allowedip(struct wg_peer *peer, const struct wg_allowedip *aip);
 int wg_peer_set_name(struct wg_peer *peer, const char *name);

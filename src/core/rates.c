@@ -78,10 +78,11 @@ void rates_for_device(struct rate *out,
 {
 	/* An interface deleted and created again under the same name starts its counters anew. */
 	bool recreated = prev && prev->ifindex && cur->ifindex && prev->ifindex != cur->ifindex;
+	uint32_t near = 0;
 
 	for (uint32_t i = 0; i < cur->n_peers; ++i) {
 		const struct wg_peer *p = &cur->peers[i];
-		const struct wg_peer *old = prev ? wg_device_find_peer(prev, p->public_key) : NULL;
+		const struct wg_peer *old = prev ? wg_device_find_peer_near(prev, p->public_key, &near) : NULL;
 
 		if (old && recreated) {
 			out[i] = (struct rate){ .status = RATE_RESET };

@@ -266,6 +266,8 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 			fail(err, SAMPLE_READ_FAILED, ret, names.v[i]);
 			goto out;
 		}
+		/* The console holds two snapshots and takes a third: each the size of its peers. */
+		wg_device_trim(dev);
 		if ((ret = name_device(dev, opts, &store->map, err)) < 0 ||
 		    (ret = wg_snapshot_add_device(snap, dev)) < 0) {
 			wg_device_free(dev);

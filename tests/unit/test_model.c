@@ -67,6 +67,59 @@ static void test_ten_thousand_peers(void **state)
 	wg_device_free(dev);
 }
 
+/*
+ * A second read in another order (wireguard-go starts its listing anywhere): the near lookup finds
+ * what the hash finds, for keys in sequence, out of it, and absent, and the cursor follows hits.
+ */
+static void test_find_near_any_order(void **state)
+{
+	struct wg_device *dev = wg_device_new("wg0");
+	uint8_t key[WG_KEY_LEN];
+	uint32_t near = 0, hits_in_sequence = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i < 1000; ++i) {
+		make_key(key, i);
+		assert_non_null(wg_device_get_peer(dev, key, NULL));
+	}
+	wg_device_trim(dev);
+	assert_int_equal(dev->cap_peers, 1000);
+	/* 700..999, then 0..699 with every tenth swapped for an absent key. */
+	for (uint32_t k = 0; k < 1000; ++k) {
+		uint32_t i = (k + 700) % 1000, before = near;
+		bool absent = i < 700 && i % 10 == 5;
+		struct wg_peer *p;
+
+		make_key(key, absent ? 5000 + i : i);
+		p = wg_device_find_peer_near(dev, key, &near);
+		if (absent) {
+			assert_null(p);
+			assert_int_equal(near, before);
+			continue;
+		}
+		assert_ptr_equal(p, wg_device_find_peer(dev, key));
+		assert_ptr_equal(p, &dev->peers[i]);
+		assert_int_equal(near, i + 1);
+		hits_in_sequence += before == i;
+	}
+	/* All but the start of each run came from the cursor (checked by where it stood). */
+	assert_true(hits_in_sequence > 800);
+	/* Blocks of 8 each started at its fourth entry, as a Go map lists its buckets. */
+	near = 0;
+	for (uint32_t k = 0; k < 1000; ++k) {
+		uint32_t i = k / 8 * 8 + (k % 8 + 3) % 8;
+
+		make_key(key, i);
+		assert_ptr_equal(wg_device_find_peer_near(dev, key, &near), &dev->peers[i]);
+		assert_int_equal(near, i + 1);
+	}
+	near = 5000;
+	make_key(key, 3);
+	assert_ptr_equal(wg_device_find_peer_near(dev, key, &near), &dev->peers[3]);
+	assert_int_equal(near, 4);
+	wg_device_free(dev);
+}
+
 static void test_allowedips_and_name(void **state)
 {
 	struct wg_device *dev = wg_device_new("wg0");
@@ -176,6 +229,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_peer_creates_then_finds),
 		cmocka_unit_test(test_ten_thousand_peers),
+		cmocka_unit_test(test_find_near_any_order),
 		cmocka_unit_test(test_allowedips_and_name),
 		cmocka_unit_test(test_allowedip_order),
 		cmocka_unit_test(test_snapshot),
