@@ -66,10 +66,10 @@ struct sampler {
 	/*
 	 * The sampler thread's own too. The counting sets are read in full at most every
 	 * counting_ms: on a big hub their dump costs more than reading WireGuard, and the console
-	 * would spend a few per cent of a core on it. In between, the kept reading is applied to
-	 * each new snapshot.
+	 * would spend a few per cent of a core on it. In between, each peer's figures from the
+	 * last reading are carried to each new snapshot.
 	 */
-	struct counters_reading kept;
+	struct counters_carry kept;
 	bool have_kept;
 	int64_t counting_ms;
 	struct timespec counted;	/* when the sets were last read in full */
@@ -143,7 +143,8 @@ static void counting_read(struct sampler *s, struct wg_snapshot *snap, struct co
 	double cost_ms;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	if (counters_update_keep(snap, s->sync_counters, cp, &s->kept) < 0 || !snap) {
+	if (counters_update_prefetched(snap, s->sync_counters, cp) < 0 || !snap ||
+	    counters_carry_take(&s->kept, snap) < 0) {
 		s->have_kept = false;
 		return;
 	}
@@ -197,8 +198,8 @@ static void *sampler_main(void *arg)
 		/* No counting table only means no forwarded figures. */
 		if (full)
 			counting_read(s, ret ? NULL : snap, &cp, &start);
-		else if (!ret)
-			counters_apply_kept(snap, &s->kept);
+		else if (!ret && counters_carry_apply(&s->kept, snap) < 0)
+			s->have_kept = false;
 		if (!ret) {
 			sysctl_forwarding(&fwd);
 			policy_ret = policy_cache_attach(&s->policy, s->policy_path, snap);
@@ -250,7 +251,7 @@ static void sampler_free(struct sampler *s)
 		sample_error_clear(&s->err);
 	}
 	sample_cache_clear(&s->cache);
-	counters_reading_free(&s->kept);
+	counters_carry_free(&s->kept);
 	policy_cache_clear(&s->policy);
 	history_cache_clear(&s->history);
 	pthread_cond_destroy(&s->cond);

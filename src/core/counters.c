@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgstar's counting table, planned: the ranges its sets should hold, and readings mapped back to peers. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -512,39 +513,6 @@ static const struct counters_exact_addr *exact_find(const struct counters_exact 
 	return NULL;
 }
 
-static int exact_owner(const void *ctx, const struct wg_snapshot *snap, const struct counters_range *e,
-		       uint8_t family, const uint8_t *addr, uint32_t *dev, uint32_t *peer)
-{
-	const struct counters_exact *x = ctx;
-	const struct counters_exact_addr *hit = NULL;
-
-	/* A range, or an address no peer has as its own: the longest prefix holding it decides. */
-	if (e && memcmp(e->start, e->end, sizeof(e->start)))
-		return -1;
-	for (size_t d = 0; d < snap->n_devices && !hit; ++d)
-		if (!e || !strncmp(snap->devices[d]->name, e->ifname, IFNAMSIZ - 1))
-			hit = exact_find(x, (uint32_t)d, family, addr);
-	/*
-	 * A pair's address goes to the first interface with a prefix holding it: one before the
-	 * interface that has it as its own could hold it in a wider prefix. Only the plan knows.
-	 */
-	if (hit && !e && hit->dev > 0)
-		return -1;
-	if (!hit) {
-		/* An element of an interface this snapshot does not hold is nobody's, as in the plan. */
-		if (e) {
-			for (size_t d = 0; d < snap->n_devices; ++d)
-				if (!strncmp(snap->devices[d]->name, e->ifname, IFNAMSIZ - 1))
-					return -1;
-			return 0;
-		}
-		return -1;
-	}
-	*dev = hit->dev;
-	*peer = hit->peer;
-	return 1;
-}
-
 int64_t counters_exact_peer(const struct counters_exact *x, uint32_t dev, uint8_t family, const uint8_t *addr)
 {
 	const struct counters_exact_addr *e = x->slot ? exact_find(x, dev, family, addr) : NULL;
@@ -552,13 +520,111 @@ int64_t counters_exact_peer(const struct counters_exact *x, uint32_t dev, uint8_
 	return e ? (int64_t)e->peer : -1;
 }
 
-int counters_apply_exact(struct wg_snapshot *snap, const struct counters_reading *r)
-{
-	struct counters_exact x;
-	int ret = counters_exact_build(&x, snap);
+/* --- carrying a reading's outcome to later snapshots --- */
 
-	if (!ret)
-		ret = apply_with(snap, r, exact_owner, &x);
-	counters_exact_free(&x);
-	return ret;
+static void carry_dev_free(struct counters_carry_dev *d)
+{
+	free(d->peers);
+	free(d->flows);
+	keyidx_free(&d->index);
+}
+
+void counters_carry_free(struct counters_carry *c)
+{
+	for (size_t i = 0; i < c->n_devs; ++i)
+		carry_dev_free(&c->devs[i]);
+	free(c->devs);
+	memset(c, 0, sizeof(*c));
+}
+
+static int carry_dev(struct counters_carry_dev *cd, const struct wg_device *dev)
+{
+	snprintf(cd->name, sizeof(cd->name), "%s", dev->name);
+	cd->has_flows = dev->has_flows;
+	cd->flows_at = dev->flows_at;
+	cd->index = (struct keyidx)KEYIDX_INIT(struct counters_carry_peer, key);
+	cd->peers = malloc((dev->n_peers ? dev->n_peers : 1) * sizeof(*cd->peers));
+	cd->flows = malloc((dev->n_flows ? dev->n_flows : 1) * sizeof(*cd->flows));
+	if (!cd->peers || !cd->flows)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+		memcpy(cd->peers[i].key, dev->peers[i].public_key, WG_KEY_LEN);
+		cd->peers[i].fw = dev->peers[i].forwarded;
+	}
+	cd->n_peers = dev->n_peers;
+	for (uint32_t i = 0; i < dev->n_flows; ++i) {
+		const struct wg_flow *f = &dev->flows[i];
+
+		if (f->from >= dev->n_peers || f->to >= dev->n_peers)
+			continue;
+		memcpy(cd->flows[cd->n_flows].from, dev->peers[f->from].public_key, WG_KEY_LEN);
+		memcpy(cd->flows[cd->n_flows].to, dev->peers[f->to].public_key, WG_KEY_LEN);
+		cd->flows[cd->n_flows].packets = f->packets;
+		cd->flows[cd->n_flows].bytes = f->bytes;
+		cd->n_flows++;
+	}
+	return keyidx_rebuild(&cd->index, cd->peers, cd->n_peers);
+}
+
+int counters_carry_take(struct counters_carry *c, const struct wg_snapshot *snap)
+{
+	counters_carry_free(c);
+	c->devs = calloc(snap->n_devices ? snap->n_devices : 1, sizeof(*c->devs));
+	if (!c->devs)
+		return -ENOMEM;
+	for (size_t d = 0; d < snap->n_devices; ++d) {
+		c->n_devs++;
+		if (carry_dev(&c->devs[d], snap->devices[d]) < 0) {
+			counters_carry_free(c);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int carry_to(const struct counters_carry_dev *cd, struct wg_device *wd)
+{
+	uint32_t near = 0;
+
+	free(wd->flows);
+	wd->flows = NULL;
+	wd->n_flows = 0;
+	wd->has_flows = cd && cd->has_flows;
+	wd->flows_at = cd ? cd->flows_at : (struct timespec){ 0 };
+	for (uint32_t p = 0; p < wd->n_peers; ++p) {
+		int64_t i = cd ? keyidx_find_near(&cd->index, cd->peers, cd->n_peers, wd->peers[p].public_key,
+						  &near) : -1;
+
+		wd->peers[p].forwarded = i >= 0 ? cd->peers[i].fw :
+			(struct wg_forwarded){ .present = wd->has_flows, .at = wd->flows_at };
+	}
+	if (!cd || !cd->n_flows)
+		return 0;
+	if (!(wd->flows = malloc(cd->n_flows * sizeof(*wd->flows))))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < cd->n_flows; ++i) {
+		const struct counters_carry_flow *f = &cd->flows[i];
+		int64_t from = keyidx_find(&wd->index, wd->peers, f->from);
+		int64_t to = keyidx_find(&wd->index, wd->peers, f->to);
+
+		if (from >= 0 && to >= 0)
+			wd->flows[wd->n_flows++] = (struct wg_flow){ .from = (uint32_t)from, .to = (uint32_t)to,
+								    .packets = f->packets, .bytes = f->bytes };
+	}
+	return 0;
+}
+
+int counters_carry_apply(const struct counters_carry *c, struct wg_snapshot *snap)
+{
+	for (size_t d = 0; d < snap->n_devices; ++d) {
+		struct wg_device *wd = snap->devices[d];
+		const struct counters_carry_dev *cd = NULL;
+
+		for (size_t k = 0; k < c->n_devs && !cd; ++k)
+			if (!strcmp(c->devs[k].name, wd->name))
+				cd = &c->devs[k];
+		if (carry_to(cd, wd) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "keyidx.h"
 #include "model.h"
 
 struct nft_batch;
@@ -105,10 +106,48 @@ void counters_reading_free(struct counters_reading *r);
 int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan,
 		   const struct counters_reading *r);
 /*
- * The same without a plan, where every element and pair address is a peer's own /32 or /128
- * (the usual hub): 0 done, 1 when one is not and the plan must decide, -ENOMEM.
+ * What a full reading gave each peer, kept by public key for the snapshots taken before the next
+ * one (the console reads the sets less often than WireGuard on a big hub). A peer's figures are
+ * a key and four numbers, found by key in the order the peers were read; the reading holds four
+ * elements of a dual-stack peer, and applying it again means finding every element's owner.
  */
-int counters_apply_exact(struct wg_snapshot *snap, const struct counters_reading *r);
+struct counters_carry_peer {
+	uint8_t key[WG_KEY_LEN];
+	struct wg_forwarded fw;
+};
+
+struct counters_carry_flow {
+	uint8_t from[WG_KEY_LEN];
+	uint8_t to[WG_KEY_LEN];
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+struct counters_carry_dev {
+	char name[IFNAMSIZ];
+	bool has_flows;			/* the table was there */
+	struct timespec flows_at;
+	struct counters_carry_peer *peers;
+	uint32_t n_peers;
+	struct keyidx index;
+	struct counters_carry_flow *flows;
+	uint32_t n_flows;
+};
+
+struct counters_carry {
+	struct counters_carry_dev *devs;
+	size_t n_devs;
+};
+
+/* Keeps what snap's peers got from a reading (replacing what c held); 0 or -ENOMEM (c empty). */
+int counters_carry_take(struct counters_carry *c, const struct wg_snapshot *snap);
+/*
+ * Gives snap's peers what the same peers had when taken. A peer that was not there counts from
+ * zero until the next reading (its elements are added at that reading's sync); an interface that
+ * was not there has no figures. 0 or -ENOMEM.
+ */
+int counters_carry_apply(const struct counters_carry *c, struct wg_snapshot *snap);
+void counters_carry_free(struct counters_carry *c);
 
 /* The peers' own single addresses (their /32 and /128 allowed IPs), by interface and address. */
 struct counters_exact_addr {

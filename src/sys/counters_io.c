@@ -92,32 +92,12 @@ static int prefetch_finish(struct counters_prefetch *p)
 
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p)
 {
-	return counters_update_keep(snap, sync, p, NULL);
-}
-
-int counters_apply_kept(struct wg_snapshot *snap, const struct counters_reading *kept)
-{
-	struct counters_plan plan = { 0 };
-	int ret = counters_apply_exact(snap, kept);
-
-	if (ret <= 0)
-		return ret;
-	if (kept->present && (ret = counters_plan_build(&plan, snap)) < 0)
-		return ret;
-	ret = counters_apply(snap, &plan, kept);
-	counters_plan_free(&plan);
-	return ret;
-}
-
-int counters_update_keep(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p,
-			 struct counters_reading *keep)
-{
 	struct counters_plan plan = { 0 };
 	struct counters_reading *r = &p->r;
 	struct nft_sock s;
 	int ret = prefetch_finish(p);
 
-	/* No snapshot to apply it to: the reading goes, and keep stays as it was. */
+	/* No snapshot to apply it to: the reading goes. */
 	if (!snap) {
 		counters_reading_free(r);
 		return 0;
@@ -158,11 +138,6 @@ int counters_update_keep(struct wg_snapshot *snap, bool sync, struct counters_pr
 	}
 	ret = counters_apply(snap, &plan, r);
 out:
-	if (keep && !ret) {
-		counters_reading_free(keep);
-		*keep = *r;
-		memset(r, 0, sizeof(*r));
-	}
 	counters_reading_free(r);
 	counters_plan_free(&plan);
 	return ret;

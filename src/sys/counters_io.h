@@ -34,10 +34,5 @@ struct counters_prefetch {
 
 void counters_prefetch_start(struct counters_prefetch *p);
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p);
-/* The same, and the reading goes to *keep (what was there is freed) when all went well. */
-int counters_update_keep(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p,
-			 struct counters_reading *keep);
-/* A reading kept from an earlier snapshot, applied to this one's peers (no I/O). */
-int counters_apply_kept(struct wg_snapshot *snap, const struct counters_reading *kept);
 
 #endif
