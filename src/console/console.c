@@ -2,6 +2,7 @@
 /* The live console's loop: samples in a thread of their own, keys and drawing in the main one. */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <poll.h>
 #include <pthread.h>
@@ -208,6 +209,13 @@ static void *sampler_main(void *arg)
 			/* Only memory fails it; without the database the history says why. */
 			history_attach(&s->history, s->db_path, snap);
 		}
+		/*
+		 * A full reading of a big hub's sets allocates megabytes for a moment; malloc keeps
+		 * what they freed (a 10,000-peer console sat at 37 MB with 15 MB in use). Given back
+		 * after each, which is every few seconds at most.
+		 */
+		if (full)
+			malloc_trim(0);
 		/* A change waiting for confirmation, and whether its guard still runs. */
 		fw_pending = guard_state(s->run_dir, &fw_left);
 

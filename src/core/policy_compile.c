@@ -846,7 +846,7 @@ out:
 	return ret;
 }
 
-void policy_compiled_free(struct policy_compiled *c)
+void policy_compiled_strip(struct policy_compiled *c)
 {
 	for (size_t i = 0; i < c->n; ++i) {
 		struct policy_cface *cf = &c->v[i];
@@ -859,7 +859,16 @@ void policy_compiled_free(struct policy_compiled *c)
 		for (size_t d = 0; d < cf->n_decisions; ++d)
 			free(cf->decisions[d].ports);
 		free(cf->decisions);
+		cf->from = cf->in = NULL;
+		cf->classes = NULL;
+		cf->decisions = NULL;
+		cf->n_from = cf->n_in = cf->n_classes = cf->n_decisions = 0;
 	}
+}
+
+void policy_compiled_free(struct policy_compiled *c)
+{
+	policy_compiled_strip(c);
 	free(c->v);
 	memset(c, 0, sizeof(*c));
 }

@@ -100,6 +100,8 @@ struct policy_compiled {
 int policy_compile(struct policy_compiled *c, const struct policy *p, const struct wg_snapshot *snap,
 		   struct policy_error *err);
 void policy_compiled_free(struct policy_compiled *c);
+/* Frees the maps, keeping each interface's name and section: for a reader of the table's counters. */
+void policy_compiled_strip(struct policy_compiled *c);
 
 /* What the compiled maps give a new connection, walked as the kernel walks them. */
 enum policy_verdict policy_compiled_eval(const struct policy_cface *cf, const struct policy_point *src,
