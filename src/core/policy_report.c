@@ -127,9 +127,86 @@ static int add_refused(struct wg_policy *p, uint32_t from, uint32_t to, uint64_t
 	return 0;
 }
 
+void policy_memo_clear(struct policy_memo *m)
+{
+	for (size_t d = 0; d < m->n; ++d) {
+		for (uint32_t i = 0; i < m->devs[d].n; ++i)
+			free(m->devs[d].v[i].groups);
+		free(m->devs[d].v);
+		keyidx_free(&m->devs[d].index);
+	}
+	free(m->devs);
+	memset(m, 0, sizeof(*m));
+}
+
+static struct policy_memo_dev *memo_find(struct policy_memo *m, const char *name)
+{
+	for (size_t d = 0; d < m->n; ++d)
+		if (!strcmp(m->devs[d].name, name))
+			return &m->devs[d];
+	return NULL;
+}
+
+/* The peers' groups into the memo; without memory the memo just does not have the interface. */
+static void memo_take(struct policy_memo *m, const struct wg_device *dev)
+{
+	struct policy_memo_dev *v = realloc(m->devs, (m->n + 1) * sizeof(*v)), *md;
+
+	if (!v)
+		return;
+	m->devs = v;
+	md = &v[m->n];
+	memset(md, 0, sizeof(*md));
+	md->index = (struct keyidx)KEYIDX_INIT(struct policy_memo_peer, key);
+	snprintf(md->name, sizeof(md->name), "%s", dev->name);
+	if (!(md->v = calloc(dev->n_peers + 1, sizeof(*md->v))))
+		return;
+	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+		memcpy(md->v[i].key, dev->peers[i].public_key, WG_KEY_LEN);
+		md->n = i + 1;
+		if (dev->peers[i].groups && !(md->v[i].groups = strdup(dev->peers[i].groups)))
+			goto fail;
+	}
+	if (keyidx_rebuild(&md->index, md->v, md->n) < 0)
+		goto fail;
+	m->n++;
+	return;
+fail:
+	for (uint32_t i = 0; i < md->n; ++i)
+		free(md->v[i].groups);
+	free(md->v);
+	keyidx_free(&md->index);
+}
+
+/* 0 done, 1 when a peer is not in the memo (the caller finds the groups), -ENOMEM. */
+static int memo_give(const struct policy_memo_dev *md, struct wg_device *dev)
+{
+	uint32_t near = 0;
+
+	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+		int64_t k = keyidx_find_near(&md->index, md->v, md->n, dev->peers[i].public_key, &near);
+
+		free(dev->peers[i].groups);
+		dev->peers[i].groups = NULL;
+		if (k < 0)
+			return 1;
+		if (md->v[k].groups && !(dev->peers[i].groups = strdup(md->v[k].groups)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int policy_device_report(struct wg_device *dev, const struct policy_iface *pi, size_t index,
 			 const struct policy_reading *r, bool in_force, struct policy_owners *owners)
 {
+	return policy_device_report_memo(dev, pi, index, r, in_force, owners, NULL);
+}
+
+int policy_device_report_memo(struct wg_device *dev, const struct policy_iface *pi, size_t index,
+			      const struct policy_reading *r, bool in_force, struct policy_owners *owners,
+			      struct policy_memo *memo)
+{
+	struct policy_memo_dev *md = memo ? memo_find(memo, dev->name) : NULL;
 	struct wg_policy *p = calloc(1, sizeof(*p));
 	char chain[32];
 	int ret;
@@ -153,7 +230,13 @@ int policy_device_report(struct wg_device *dev, const struct policy_iface *pi, s
 		p->rules[i + 1].allow = pi->rules[i].allow;
 		policy_rule_format(&pi->rules[i], p->rules[i + 1].text, sizeof(p->rules[i + 1].text));
 	}
-	if ((ret = policy_peer_groups(pi, dev)) < 0)
+	if (!md || (ret = memo_give(md, dev)) > 0) {
+		if ((ret = policy_peer_groups(pi, dev)) < 0)
+			return ret;
+		if (memo && !md)
+			memo_take(memo, dev);
+	}
+	if (ret < 0)
 		return ret;
 	p->groups = calloc(pi->n_groups + 1, sizeof(*p->groups));
 	if (!p->groups)

@@ -26,11 +26,42 @@ void policy_owners_init(struct policy_owners *o, const struct wg_snapshot *snap)
 void policy_owners_free(struct policy_owners *o);
 
 /*
+ * Every peer's groups as a report found them, by key: they follow from the policy and the
+ * peers alone, and the console's policy cache keeps them while both stay the same (matching
+ * each group's members against every peer cost more each tick than the rest of the report).
+ */
+struct policy_memo_peer {
+	uint8_t key[WG_KEY_LEN];
+	char *groups;
+};
+
+struct policy_memo_dev {
+	char name[IFNAMSIZ];
+	struct policy_memo_peer *v;
+	uint32_t n;
+	struct keyidx index;
+};
+
+struct policy_memo {
+	struct policy_memo_dev *devs;
+	size_t n;
+};
+
+void policy_memo_clear(struct policy_memo *m);
+
+/*
  * dev->policy from the section pi and, when the table in force is this policy's (in_force),
  * the reading's counters: rule chains by line, the Default by the interface's index among the
  * compiled ones (index); refused pairs mapped to the snapshot's peers through owners.
  */
 int policy_device_report(struct wg_device *dev, const struct policy_iface *pi, size_t index,
 			 const struct policy_reading *r, bool in_force, struct policy_owners *owners);
+/*
+ * The same, the peers' groups taken from memo when it has this interface, else found and put
+ * there. The caller clears memo when the policy or the peers change.
+ */
+int policy_device_report_memo(struct wg_device *dev, const struct policy_iface *pi, size_t index,
+			      const struct policy_reading *r, bool in_force, struct policy_owners *owners,
+			      struct policy_memo *memo);
 
 #endif

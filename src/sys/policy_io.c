@@ -101,7 +101,7 @@ int policy_read(struct policy_reading *r)
 
 /* The policy's report from a reading (read_ret: how reading it went). */
 static int attach_reading(struct wg_snapshot *snap, const struct policy_set *ps, const struct policy_reading *rd,
-			  int read_ret)
+			  int read_ret, struct policy_memo *memo)
 {
 	const struct policy_reading r = *rd;
 	struct policy_owners owners;
@@ -120,7 +120,7 @@ static int attach_reading(struct wg_snapshot *snap, const struct policy_set *ps,
 		/* The Default's chain goes by the interface's place among those compiled. */
 		while (k < ps->c.n && strcmp(ps->c.v[k].name, pi->name))
 			++k;
-		ret = policy_device_report(dev, pi, k, &r, in_force, &owners);
+		ret = policy_device_report_memo(dev, pi, k, &r, in_force, &owners, memo);
 		k = 0;
 	}
 	policy_owners_free(&owners);
@@ -134,7 +134,7 @@ int policy_attach(struct wg_snapshot *snap, const struct policy_set *ps)
 
 	if (!ps || !ps->present)
 		return 0;
-	ret = attach_reading(snap, ps, &r, policy_read(&r));
+	ret = attach_reading(snap, ps, &r, policy_read(&r), NULL);
 	policy_reading_free(&r);
 	return ret;
 }
@@ -157,7 +157,7 @@ static int attach_paced(struct policy_cache *c, struct wg_snapshot *snap)
 		c->have_kept = true;
 		c->fresh = false;
 	}
-	return attach_reading(snap, &c->ps, &c->kept, c->kept_ret);
+	return attach_reading(snap, &c->ps, &c->kept, c->kept_ret, &c->memo);
 }
 
 /*
@@ -218,6 +218,7 @@ int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snap
 
 	if (!c->loaded || h != c->peers || atomic_changed(p, &c->stamp) != 0) {
 		policy_set_free(&c->ps);
+		policy_memo_clear(&c->memo);
 		errmsg_clear(&c->err);
 		c->loaded = true;
 		/* Another policy, or other peers: its counters are read anew. */
@@ -249,6 +250,7 @@ void policy_cache_clear(struct policy_cache *c)
 {
 	policy_reading_free(&c->kept);
 	policy_set_free(&c->ps);
+	policy_memo_clear(&c->memo);
 	memset(c, 0, sizeof(*c));
 }
 

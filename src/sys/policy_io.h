@@ -7,6 +7,7 @@
 #include "atomic.h"
 #include "errmsg.h"
 #include "policy_compile.h"
+#include "policy_report.h"
 #include "policy_nft.h"
 
 /*
@@ -47,6 +48,7 @@ struct policy_cache {
 	struct policy_reading kept;
 	struct timespec read_at;
 	int64_t every_ms;
+	struct policy_memo memo;	/* the peers' groups, while the policy and the peers stay */
 };
 
 /* policy_attach with the cached policy of path (NULL: the default). 0, or why the policy is not used. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "key.h"
 #include "policy.h"
+#include "policy_report.h"
 #include "prefix.h"
 
 static const struct {
@@ -336,6 +337,67 @@ static void test_edits_keep_bytes(void **state)
 	edit(text, NULL, "carol", "bad name!", -EINVAL);
 }
 
+static const char *groups_of(const struct wg_device *dev, uint8_t k)
+{
+	uint8_t key[WG_KEY_LEN] = { k };
+	const struct wg_peer *p = wg_device_find_peer(dev, key);
+
+	assert_non_null(p);
+	return p->groups;
+}
+
+/*
+ * The peers' groups in a report, found the first time (a member by name and by prefix counts
+ * once) and given from the memo by key to a later read of the peers in another order.
+ */
+static void test_report_groups_memo(void **state)
+{
+	struct policy p;
+	struct policy_error err;
+	struct policy_memo memo = { 0 };
+	struct policy_owners owners;
+	struct wg_device *a = snap->devices[0], *b = wg_device_new("wg0");
+
+	(void)state;
+	assert_int_equal(policy_parse(&p, example, strlen(example), &err), 0);
+	assert_int_equal(policy_resolve(&p, snap, false, &err), 0);
+	policy_owners_init(&owners, snap);
+	assert_int_equal(policy_device_report_memo(a, &p.v[0], 0, NULL, false, &owners, &memo), 0);
+	assert_string_equal(groups_of(a, 1), "laptops");
+	assert_string_equal(groups_of(a, 2), "laptops");
+	assert_null(groups_of(a, 3));
+	assert_string_equal(groups_of(a, 4), "servers");
+	assert_string_equal(groups_of(a, 5), "guests");
+	assert_int_equal(memo.n, 1);
+	assert_int_equal(a->policy->n_groups, 3);
+	assert_string_equal(a->policy->groups[0], "laptops: alice, bob");
+	/* The same peers read again, backwards; the memo is what they get (alice's changed to show it). */
+	for (uint32_t i = a->n_peers; i-- > 0;)
+		assert_non_null(wg_device_get_peer(b, a->peers[i].public_key, NULL));
+	free(memo.devs[0].v[0].groups);
+	memo.devs[0].v[0].groups = strdup("from the memo");
+	assert_int_equal(policy_device_report_memo(b, &p.v[0], 0, NULL, false, &owners, &memo), 0);
+	assert_string_equal(groups_of(b, 1), "from the memo");
+	assert_string_equal(groups_of(b, 2), "laptops");
+	assert_null(groups_of(b, 3));
+	assert_string_equal(groups_of(b, 4), "servers");
+	/* A peer the memo does not know: found from the policy again. */
+	{
+		uint8_t key[WG_KEY_LEN] = { 77 };
+		struct wg_allowedip ip;
+
+		prefix_parse(&ip, "10.172.16.41/32");
+		wg_peer_add_allowedip(wg_device_get_peer(b, key, NULL), &ip);
+	}
+	assert_int_equal(policy_device_report_memo(b, &p.v[0], 0, NULL, false, &owners, &memo), 0);
+	assert_string_equal(groups_of(b, 1), "laptops");
+	assert_null(groups_of(b, 77));
+	policy_owners_free(&owners);
+	policy_memo_clear(&memo);
+	wg_device_free(b);
+	policy_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_points_and_groups),
 		cmocka_unit_test(test_edits_keep_bytes),
+		cmocka_unit_test(test_report_groups_memo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
