@@ -134,8 +134,9 @@ static bool timespec_before(const struct timespec *a, const struct timespec *b)
 
 /*
  * A full read of the counting sets, timed: the next one is due when reading them has cost at
- * most PACE_SHARE of a core since, and at the latest after PACE_MAX_MS (pace_interval_ms).
- * A small hub's sets cost next to nothing and are read every tick.
+ * most PACE_SHARE of a core since (half of it with a policy, whose table is read at the same
+ * pace), and at the latest after PACE_MAX_MS (pace_interval_ms). A small hub's sets cost next
+ * to nothing and are read every tick.
  */
 static void counting_read(struct sampler *s, struct wg_snapshot *snap, struct counters_prefetch *cp,
 			  const struct timespec *start)
@@ -153,7 +154,15 @@ static void counting_read(struct sampler *s, struct wg_snapshot *snap, struct co
 	cost_ms = (double)cp->cpu_ns / 1e6 + timespec_diff(&t0, &t1) * 1000;
 	s->have_kept = true;
 	s->counted = *start;
-	s->counting_ms = pace_interval_ms(cost_ms);
+	s->counting_ms = pace_interval_ms(cost_ms, s->policy.ps.present ? 2 : 1);
+}
+
+static bool counting_present(const struct wg_snapshot *snap)
+{
+	for (size_t i = 0; i < snap->n_devices; ++i)
+		if (snap->devices[i]->has_flows)
+			return true;
+	return false;
 }
 
 static void *sampler_main(void *arg)
@@ -203,6 +212,7 @@ static void *sampler_main(void *arg)
 			s->have_kept = false;
 		if (!ret) {
 			sysctl_forwarding(&fwd);
+			s->policy.sharing = counting_present(snap) ? 2 : 1;
 			policy_ret = policy_cache_attach(&s->policy, s->policy_path, snap);
 			snprintf(policy_err, sizeof(policy_err), "%s",
 				 policy_ret < 0 && s->policy.ret < 0 ? errmsg_or(&s->policy.err, s->policy.ret) : "");

@@ -39,9 +39,9 @@ double timespec_diff(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-int64_t pace_interval_ms(double cost_ms)
+int64_t pace_interval_ms(double cost_ms, int sharing)
 {
-	double ms = cost_ms / PACE_SHARE;
+	double ms = cost_ms * (sharing > 1 ? sharing : 1) / PACE_SHARE;
 
 	return ms > PACE_MAX_MS ? PACE_MAX_MS : ms > 0 ? (int64_t)ms : 0;
 }

@@ -37,13 +37,14 @@ const char *peer_state_name(enum peer_state state);	/* stable, untranslated: "on
 double timespec_diff(const struct timespec *a, const struct timespec *b);
 
 /*
- * The console's pace for a read that costs much on a big hub (the counting sets, the policy
- * table's counters): given what one read cost (ms of CPU), how long until the next, so that
- * reading costs at most 0.4 % of a core; at most 30 s. A small hub's read is due every tick.
+ * The console's pace for the reads that cost much on a big hub (the counting sets, the policy
+ * table's counters): given what one read cost (ms of CPU) and how many kinds of such reads
+ * share the budget (1 or 2), how long until the next, so that all of them together cost at
+ * most 0.4 % of a core; at most 30 s. A small hub's reads are due every tick.
  */
 #define PACE_SHARE 0.004
 #define PACE_MAX_MS 30000
-int64_t pace_interval_ms(double cost_ms);
+int64_t pace_interval_ms(double cost_ms, int sharing);
 
 void rate_compute(struct rate *out,
 		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,

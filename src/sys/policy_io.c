@@ -152,7 +152,7 @@ static int attach_paced(struct policy_cache *c, struct wg_snapshot *snap)
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 		c->kept_ret = policy_read(&c->kept);
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-		c->every_ms = pace_interval_ms(timespec_diff(&t0, &t1) * 1000);
+		c->every_ms = pace_interval_ms(timespec_diff(&t0, &t1) * 1000, c->sharing);
 		c->read_at = now;
 		c->have_kept = true;
 		c->fresh = false;

@@ -39,7 +39,7 @@ struct policy_cache {
 	struct errmsg err;
 	/*
 	 * Set by the console: the policy table's counters are read at most as often as keeps
-	 * that under 0.4 % of a core (as the counting sets are), and the last reading is used in
+	 * that under 0.4 % of a core with the counting sets', and the last reading is used in
 	 * between; fresh makes the next attach read them (after a change the operator made).
 	 */
 	bool paced, fresh;
@@ -48,6 +48,7 @@ struct policy_cache {
 	struct policy_reading kept;
 	struct timespec read_at;
 	int64_t every_ms;
+	int sharing;			/* 2 while the counting sets are read at the same pace */
 	struct policy_memo memo;	/* the peers' groups, while the policy and the peers stay */
 };
 
