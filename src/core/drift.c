@@ -26,9 +26,10 @@ static int push(struct peer_drift **v, size_t *n, size_t *cap, const uint8_t key
 }
 
 int drift_compute(const struct wg_device *dev, const struct drift_peer *file, size_t n_file,
-		  struct peer_drift **out, size_t *n)
+		  const struct keyidx *file_index, struct peer_drift **out, size_t *n)
 {
-	struct keyidx in_file = KEYIDX_INIT(struct drift_peer, key);
+	struct keyidx own = KEYIDX_INIT(struct drift_peer, key);
+	const struct keyidx *in_file = file_index ? file_index : &own;
 	struct peer_drift *v = NULL;
 	size_t k = 0, cap = 0;
 	int ret = 0;
@@ -37,9 +38,7 @@ int drift_compute(const struct wg_device *dev, const struct drift_peer *file, si
 	*n = 0;
 	if (n_file > UINT32_MAX)
 		return -E2BIG;
-	for (uint32_t i = 0; i < n_file && !ret; ++i)
-		ret = keyidx_add(&in_file, file, i + 1, i);
-	if (ret)
+	if (!file_index && (ret = keyidx_rebuild(&own, file, (uint32_t)n_file)) < 0)
 		return ret;
 	/*
 	 * Grown as found: a snapshot carries its drift, nearly always none, and an array for every
@@ -48,7 +47,7 @@ int drift_compute(const struct wg_device *dev, const struct drift_peer *file, si
 	for (uint32_t i = 0, near = 0; i < dev->n_peers && !ret; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
 
-		if (keyidx_find_near(&in_file, file, (uint32_t)n_file, p->public_key, &near) >= 0)
+		if (keyidx_find_near(in_file, file, (uint32_t)n_file, p->public_key, &near) >= 0)
 			continue;
 		if (!(ret = push(&v, &k, &cap, p->public_key, p->name)))
 			v[k - 1].live = true;
@@ -63,7 +62,7 @@ int drift_compute(const struct wg_device *dev, const struct drift_peer *file, si
 		v = NULL;
 		k = 0;
 	}
-	keyidx_free(&in_file);
+	keyidx_free(&own);
 	*out = v;
 	*n = k;
 	return ret;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "keyidx.h"
 #include "model.h"
 
 /* A peer as its config file has it, for drift: the key and the name. */
@@ -22,9 +23,11 @@ enum drift_direction {
 
 /*
  * Live-only peers of dev (in its order) then file-only peers of the file (in theirs), in a
- * malloc'd array. 0 or -ENOMEM.
+ * malloc'd array (NULL when none). file_index: the file's peers by key (KEYIDX_INIT(struct
+ * drift_peer, key)), kept by a caller that computes drift against one file again and again;
+ * NULL to build one here. 0 or -ENOMEM.
  */
 int drift_compute(const struct wg_device *dev, const struct drift_peer *file, size_t n_file,
-		  struct peer_drift **out, size_t *n);
+		  const struct keyidx *file_index, struct peer_drift **out, size_t *n);
 
 #endif

@@ -1154,7 +1154,7 @@ int peerops_drift(struct peerops_ctx *ctx, struct peer_drift **out, size_t *n)
 			memcpy(fp[op.n_fpeers + i].key, op.disabled[i], WG_KEY_LEN);
 			fp[op.n_fpeers + i].disabled = true;
 		}
-		ret = fp ? drift_compute(op.dev, fp, op.n_fpeers + op.n_disabled, out, n) : -ENOMEM;
+		ret = fp ? drift_compute(op.dev, fp, op.n_fpeers + op.n_disabled, NULL, out, n) : -ENOMEM;
 		free(fp);
 	}
 	op_free(&op);

@@ -28,6 +28,7 @@ static void file_clear(struct sample_names_file *f)
 {
 	names_clear(&f->map);
 	free(f->peers);
+	keyidx_free(&f->index);
 	free(f->why);
 	f->peers = NULL;
 	f->n_peers = 0;
@@ -77,6 +78,10 @@ static int load_peers(struct sample_names_file *f, const char *path, const char 
 	}
 	f->n_peers = n + f->n_disabled;
 	f->has_peers = true;
+	/* Drift looks every peer of every sample up in it: indexed once, not per sample. */
+	f->index = (struct keyidx)KEYIDX_INIT(struct drift_peer, key);
+	if (f->n_peers <= UINT32_MAX && keyidx_rebuild(&f->index, f->peers, (uint32_t)f->n_peers) < 0)
+		keyidx_free(&f->index);
 out:
 	wgconf_peers_free(v, n);
 	wgconf_free(c);
@@ -182,7 +187,7 @@ static int device_drift(struct wg_device *dev, const struct sample_names_file *f
 		dev->drift_error = strdup(f->why ? f->why : "");
 		return dev->drift_error ? 0 : -ENOMEM;
 	}
-	ret = drift_compute(dev, f->peers, f->n_peers, &dev->drift, &dev->n_drift);
+	ret = drift_compute(dev, f->peers, f->n_peers, f->index.cap ? &f->index : NULL, &dev->drift, &dev->n_drift);
 	return ret;
 }
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "model.h"
 #include "drift.h"
+#include "keyidx.h"
 #include "names.h"
 #include "strlist.h"
 
@@ -26,6 +27,7 @@ struct sample_names_file {
 	bool has_peers;
 	struct drift_peer *peers;
 	size_t n_peers;
+	struct keyidx index;		/* of peers, built once per load (cap 0 without) */
 	char *why;
 	const char *managed_by;		/* names_managed_by() of a config file */
 	uint8_t (*disabled)[WG_KEY_LEN];	/* peers a config file holds disabled (PiVPN) */

@@ -452,16 +452,31 @@ static void test_pivpn_disabled(void **state)
 	memcpy(file[1].key, k1, WG_KEY_LEN);
 	file[1].name = "laptop";
 	file[1].disabled = true;
-	assert_int_equal(drift_compute(dev, file, 2, &v, &nv), 0);
+	assert_int_equal(drift_compute(dev, file, 2, NULL, &v, &nv), 0);
 	assert_int_equal(nv, 1);
 	assert_false(v[0].live);
 	assert_memory_equal(v[0].key, k2, WG_KEY_LEN);
 	free(v);
 	assert_non_null(wg_device_get_peer(dev, k1, NULL));
-	assert_int_equal(drift_compute(dev, file, 2, &v, &nv), 0);
+	assert_int_equal(drift_compute(dev, file, 2, NULL, &v, &nv), 0);
 	assert_int_equal(nv, 1);
 	assert_memory_equal(v[0].key, k2, WG_KEY_LEN);
 	free(v);
+	/* With the file's index kept by the caller, the same; phone live too: no drift at all. */
+	{
+		struct keyidx ix = KEYIDX_INIT(struct drift_peer, key);
+
+		assert_int_equal(keyidx_rebuild(&ix, file, 2), 0);
+		assert_int_equal(drift_compute(dev, file, 2, &ix, &v, &nv), 0);
+		assert_int_equal(nv, 1);
+		assert_memory_equal(v[0].key, k2, WG_KEY_LEN);
+		free(v);
+		assert_non_null(wg_device_get_peer(dev, k2, NULL));
+		assert_int_equal(drift_compute(dev, file, 2, &ix, &v, &nv), 0);
+		assert_int_equal(nv, 0);
+		assert_null(v);
+		keyidx_free(&ix);
+	}
 	wg_device_free(dev);
 	/* Removing phone, right below laptop's disabled block, leaves that block alone. */
 	{
