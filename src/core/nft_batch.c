@@ -104,6 +104,26 @@ static int batch_label(struct nft_batch *b, uint32_t seq, const char *label)
 	return label && !b->labels[i] ? -ENOMEM : 0;
 }
 
+void nft_batch_drain(struct nft_batch *b, void (*fn)(const struct nlmsghdr *nlh, void *ctx), void *ctx)
+{
+	b->drain = fn;
+	b->drain_ctx = ctx;
+}
+
+/* Every message complete (none is pending): handed over, and the buffer emptied. */
+static void drain_complete(struct nft_batch *b)
+{
+	const struct nlmsghdr *nlh;
+
+	if (!b->drain || b->pending != SIZE_MAX)
+		return;
+	for (nlh = nft_batch_next(b, NULL); nlh; nlh = nft_batch_next(b, nlh))
+		b->drain(nlh, b->drain_ctx);
+	/* Zeroed, as a buffer grows: a message's padding is read as zeros (by fingerprints too). */
+	memset(b->buf, 0, b->len);
+	b->len = 0;
+}
+
 struct nlmsghdr *nft_batch_add(struct nft_batch *b, uint16_t type, uint16_t family, uint16_t flags,
 			       const char *label)
 {
@@ -112,7 +132,8 @@ struct nlmsghdr *nft_batch_add(struct nft_batch *b, uint16_t type, uint16_t fami
 	if (b->ended)
 		return NULL;
 	nft_batch_close_pending(b);
-	if (batch_room(b) < 0 || batch_label(b, b->seq_next, label) < 0)
+	drain_complete(b);
+	if (batch_room(b) < 0 || (!b->drain && batch_label(b, b->seq_next, label) < 0))
 		return NULL;
 	nlh = nftnl_nlmsg_build_hdr(b->buf + b->len, type, family, flags | NLM_F_ACK, b->seq_next++);
 	b->pending = b->len;

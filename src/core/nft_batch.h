@@ -28,6 +28,9 @@ struct nft_batch {
 	uint32_t n_labels;
 	uint32_t n_acks;	/* commands asking for an ack */
 	bool ended;
+	/* Set by nft_batch_drain: complete messages go here and leave the buffer. */
+	void (*drain)(const struct nlmsghdr *nlh, void *ctx);
+	void *drain_ctx;
 };
 
 /* The first error the kernel reported for a batch, and the command it belongs to. */
@@ -55,6 +58,14 @@ void nft_batch_close_pending(struct nft_batch *b);
 
 /* Closes the batch; without commit the kernel validates every command, then aborts. */
 int nft_batch_end(struct nft_batch *b, bool commit);
+
+/*
+ * For a batch that is only read once, in order (a fingerprint): from now on, whenever a message
+ * is begun, those complete before it (the begin message first) are handed to fn and dropped,
+ * and no labels are kept. The buffer then holds the message being built, where a policy's
+ * whole batch is megabytes; nft_batch_next finds no complete message in it.
+ */
+void nft_batch_drain(struct nft_batch *b, void (*fn)(const struct nlmsghdr *nlh, void *ctx), void *ctx);
 
 /* The command a sequence number belongs to; NULL for the begin and end messages. */
 const char *nft_batch_label(const struct nft_batch *b, uint32_t seq);

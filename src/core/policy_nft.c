@@ -744,6 +744,19 @@ static void hex16(uint64_t h, char *out)
 	out[POLICY_FP_LEN] = '\0';
 }
 
+static void fp_message(const struct nlmsghdr *nlh, void *ctx)
+{
+	const uint8_t *p = (const uint8_t *)nlh + sizeof(*nlh);
+	uint64_t *h = ctx;
+
+	if (nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN || nlh->nlmsg_type == NFNL_MSG_BATCH_END)
+		return;
+	for (size_t i = 0; i < 2; ++i)
+		*h = (*h ^ ((const uint8_t *)&nlh->nlmsg_type)[i]) * 1099511628211ull;
+	for (size_t i = 0; i < nlh->nlmsg_len - sizeof(*nlh); ++i)
+		*h = (*h ^ p[i]) * 1099511628211ull;
+}
+
 int policy_nft_fingerprint(const struct policy_compiled *c, char fp[POLICY_FP_LEN + 1])
 {
 	struct nft_batch tmp;
@@ -754,20 +767,14 @@ int policy_nft_fingerprint(const struct policy_compiled *c, char fp[POLICY_FP_LE
 	fp[0] = '\0';
 	if (!c->n)
 		return 0;
-	/* Every message but the framing, built with the comment's fingerprint left out. */
+	/* Every message but the framing, built with the comment's fingerprint left out, one at a time. */
 	if ((ret = nft_batch_init(&tmp, 1, false, 0)) < 0)
 		return ret;
+	nft_batch_drain(&tmp, fp_message, &h);
 	build(&bd, c, POLICY_COMMENT);
-	for (const struct nlmsghdr *nlh = nft_batch_next(&tmp, NULL); nlh && !bd.ret; nlh = nft_batch_next(&tmp, nlh)) {
-		const uint8_t *p = (const uint8_t *)nlh + sizeof(*nlh);
-
-		if (nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN || nlh->nlmsg_type == NFNL_MSG_BATCH_END)
-			continue;
-		for (size_t i = 0; i < 2; ++i)
-			h = (h ^ ((const uint8_t *)&nlh->nlmsg_type)[i]) * 1099511628211ull;
-		for (size_t i = 0; i < nlh->nlmsg_len - sizeof(*nlh); ++i)
-			h = (h ^ p[i]) * 1099511628211ull;
-	}
+	/* As it always was: the complete messages (the last one, still being built, is not). */
+	for (const struct nlmsghdr *nlh = nft_batch_next(&tmp, NULL); nlh; nlh = nft_batch_next(&tmp, nlh))
+		fp_message(nlh, &h);
 	ret = bd.ret;
 	nft_batch_free(&tmp);
 	if (!ret)

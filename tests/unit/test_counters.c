@@ -477,6 +477,63 @@ static void test_genid_in_begin(void **state)
 	nft_batch_free(&b);
 }
 
+struct drained {
+	char buf[8192];
+	size_t len;
+};
+
+static void collect(const struct nlmsghdr *nlh, void *ctx)
+{
+	struct drained *d = ctx;
+
+	assert_true(d->len + NLMSG_ALIGN(nlh->nlmsg_len) <= sizeof(d->buf));
+	memcpy(d->buf + d->len, nlh, NLMSG_ALIGN(nlh->nlmsg_len));
+	d->len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+/* Messages with padding, long ones before short ones: the same bytes through a buffer reused. */
+static void fill(struct nft_batch *b)
+{
+	static const char *const words[] = { "a-long-attribute-value-xyz", "b", "cc", "ddd", "eeeee", "f" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); ++i) {
+		struct nlmsghdr *nlh = nft_batch_add(b, NFT_MSG_NEWTABLE, NFPROTO_INET, 0, "label");
+
+		assert_non_null(nlh);
+		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, words[i]);
+		mnl_attr_put(nlh, NFTA_TABLE_USERDATA, (uint16_t)(strlen(words[i]) % 3 + 1), words[i]);
+	}
+}
+
+/*
+ * A drained batch hands over every complete message once, in order, byte for byte (padding
+ * too) what the same batch holds undrained, and keeps only the one being built.
+ */
+static void test_drain_as_built(void **state)
+{
+	struct nft_batch whole, drained;
+	struct drained d = { .len = 0 };
+	const struct nlmsghdr *nlh;
+	size_t whole_len = 0;
+
+	(void)state;
+	assert_int_equal(nft_batch_init(&whole, 1, false, 0), 0);
+	fill(&whole);
+	assert_int_equal(nft_batch_init(&drained, 1, false, 0), 0);
+	nft_batch_drain(&drained, collect, &d);
+	fill(&drained);
+	/* The last message is still being built: neither batch lists it as complete. */
+	assert_null(nft_batch_next(&drained, NULL));
+	for (nlh = nft_batch_next(&whole, NULL); nlh; nlh = nft_batch_next(&whole, nlh))
+		whole_len += NLMSG_ALIGN(nlh->nlmsg_len);
+	assert_int_equal(d.len, whole_len);
+	assert_memory_equal(d.buf, whole.buf, whole_len);
+	assert_null(nft_batch_label(&drained, 2));
+	assert_string_equal(nft_batch_label(&whole, 2), "label");
+	nft_batch_free(&whole);
+	nft_batch_free(&drained);
+}
+
 /* A random hub: one or two interfaces (sharing addresses), peers with /32s, /128s, and now and then a wider prefix. */
 static struct wg_snapshot *random_snapshot(unsigned int *seed, int kind)
 {
@@ -616,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_acks),
 		cmocka_unit_test(test_genid_in_begin),
+		cmocka_unit_test(test_drain_as_built),
 		cmocka_unit_test(test_carry_by_key),
 	};
 
