@@ -4,7 +4,7 @@
 # 10,000 peers, at the default interval, next to what the WireGuard daemon spends.
 #
 # Usage: bench/console.sh [WGSTAR-BINARY]     (default $WGSTAR, else build/src/wgstar-top)
-#        PEERS=10000 SECONDS_MEASURED=30 SIZE=120x40 bench/console.sh
+#        PEERS=10000 SECONDS_MEASURED=60 SIZE=120x40 bench/console.sh
 #        COUNTING=0 (no counting table; default 1)   SINGLE_STACK=1 (IPv4-only hub peers)
 #        POLICY=1 (a hub policy of 50 groups and 200 rules, with the counting table)
 # Needs root (it brings up a lab hub in its own namespaces) and tmux. Builds nothing.
@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 BIN=${1:-${WGSTAR:-build/src/wgstar-top}}
 LAB=${LAB:-$here/../tests/lab/lab.sh}
 PEERS=${PEERS:-10000}
-SPAN=${SECONDS_MEASURED:-30}
+SPAN=${SECONDS_MEASURED:-60}
 SIZE=${SIZE:-120x40}
 WARMUP=5
 
