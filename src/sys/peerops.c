@@ -1322,6 +1322,19 @@ int peerops_reconcile(struct peerops_ctx *ctx, enum drift_direction dir)
 	if ((ret = reconcile_live(&op, &v, &n)) < 0 || !n)
 		goto out;
 	if ((ret = backend_set_peers(ctx->iface, v, n)) < 0) {
+		size_t after = op.dev->n_peers;
+
+		for (size_t i = 0; i < n; ++i)
+			after = v[i].remove ? after - 1 : after + 1;
+		/* As for peer add: wireguard-go's MaxPeers is a bare EINVAL; removals went first. */
+		if (ret == -EINVAL && op.dev->backend == WG_BACKEND_USERSPACE && after > WIREGUARD_GO_MAX_PEERS) {
+			say(ctx, _("%s would have %zu peers, more than wireguard-go holds on one interface (%u): it "
+				   "refused the first peer beyond that, and the changes before it were made; remove "
+				   "peers from the file, or run the hub on the kernel's WireGuard"),
+			    ctx->iface, after, (unsigned int)WIREGUARD_GO_MAX_PEERS);
+			ret = -ENOSPC;
+			goto out;
+		}
 		say(ctx, _("changing the peers of %s failed: %s"), ctx->iface, text_strerror(-ret));
 		goto out;
 	}

@@ -3,7 +3,8 @@
 # huge_hub.sh: a hub as big as its WireGuard goes. On wireguard-go, 65,536 peers: its MaxPeers;
 # on the kernel's WireGuard, 100,000. Every hub-only peer has an IPv4 and an IPv6 address.
 # `--once --json` agrees with `wg show dump` for every peer; `peer add` works, and at
-# wireguard-go's limit is refused with the reason before anything changes; the console starts,
+# wireguard-go's limit is refused with the reason before anything changes (and so is a reconcile
+# that would go past it); the console starts,
 # sorts, filters and scrolls. The counting table is installed where it can be in reasonable
 # time (HUGE_COUNTING=1, the default on wireguard-go; the VM emulates its CPU, where 400,000
 # elements take minutes to load).
@@ -104,6 +105,19 @@ if [ "$LAB_BACKEND" = userspace ] && [ "$total" -ge 65536 ]; then
 	[ "$n" = "$total" ] || fail "a refused add left $n peers"
 	grep -q "extra" "$LAB_HUB_CONF" && fail "a refused add wrote the config file"
 	note "peer add at the limit: $(cat "$WORKDIR/add.out")"
+	# A peer more in the file than live, put in by reconcile: refused the same way, and said why.
+	cp "$LAB_HUB_CONF" "$WORKDIR/hub.conf.before"
+	printf '\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.254.254.254/32\n' "$(wg genkey | wg pubkey)" >>"$LAB_HUB_CONF"
+	status=0
+	hub "$WGSTAR" peer reconcile to-live --yes -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --names "$WORKDIR/names" \
+		>"$WORKDIR/reconcile.out" 2>&1 || status=$?
+	[ "$status" = 1 ] || fail "peer reconcile past wireguard-go's limit exited $status: $(cat "$WORKDIR/reconcile.out")"
+	grep -q "more than wireguard-go holds on one interface (65536)" "$WORKDIR/reconcile.out" ||
+		fail "peer reconcile past the limit says: $(cat "$WORKDIR/reconcile.out")"
+	n=$(hub wg show "$LAB_HUB_IF" peers | wc -l)
+	[ "$n" = "$total" ] || fail "a reconcile refused at the limit left $n peers"
+	cp "$WORKDIR/hub.conf.before" "$LAB_HUB_CONF"
+	note "peer reconcile past the limit: $(cat "$WORKDIR/reconcile.out")"
 	t0=$(ms)
 	hub "$WGSTAR" peer remove bulk-4242 --yes -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --names "$WORKDIR/names" \
 		>"$WORKDIR/remove.out" 2>&1 || fail "peer remove failed: $(cat "$WORKDIR/remove.out")"
