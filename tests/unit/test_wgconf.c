@@ -514,6 +514,22 @@ static void test_not_names(void **state)
 	names_clear(&map);
 }
 
+/* The file after peer AQEB...'s rename to name, as rendered (the caller frees it). */
+static char *renamed(const char *text, size_t len, const char *name)
+{
+	struct wgconf *c = parse_ok(text, len);
+	uint8_t k[WG_KEY_LEN];
+	size_t n;
+	char *out;
+
+	key_of(k, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=");
+	assert_int_equal(wgconf_set_name(c, k, name), 0);
+	out = wgconf_render(c, &n);
+	assert_non_null(out);
+	wgconf_free(c);
+	return out;
+}
+
 /* A PiVPN peer another tool names too: the tool's name counts, and a rename changes that one. */
 static void test_rename_where_read(void **state)
 {
@@ -521,19 +537,12 @@ static void test_rename_where_read(void **state)
 		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n"
 		"### begin laptop ###\n[Peer]\n# friendly_name = work laptop\n"
 		"PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n### end laptop ###\n";
-	struct wgconf *c = parse_ok(text, sizeof(text) - 1);
-	uint8_t k[WG_KEY_LEN];
-	size_t n;
-	char *out;
+	char *out = renamed(text, sizeof(text) - 1, "old laptop");
 
-	key_of(k, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=");
-	assert_int_equal(wgconf_set_name(c, k, "old laptop"), 0);
-	out = wgconf_render(c, &n);
 	assert_non_null(strstr(out, "# friendly_name = old laptop\n"));
 	assert_non_null(strstr(out, "### begin laptop ###"));
 	assert_null(strstr(out, "# Name ="));
 	free(out);
-	wgconf_free(c);
 }
 
 /*
@@ -547,17 +556,10 @@ static void test_rename_behind_disabled_mark(void **state)
 		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n\n"
 		"[Peer]\n#[disabled]# Name = nas\n"
 		"PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\nAllowedIPs = 10.6.0.2/32\n";
-	struct wgconf *c = parse_ok(text, sizeof(text) - 1);
-	uint8_t k[WG_KEY_LEN];
-	size_t n;
-	char *out;
+	char *out = renamed(text, sizeof(text) - 1, "backup");
 
-	key_of(k, "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=");
-	assert_int_equal(wgconf_set_name(c, k, "backup"), 0);
-	out = wgconf_render(c, &n);
 	assert_non_null(strstr(out, "[Peer]\n#[disabled]# Name = backup\nPublicKey"));
 	free(out);
-	wgconf_free(c);
 }
 
 static void test_add_exact(void **state)
