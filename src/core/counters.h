@@ -101,6 +101,11 @@ int counters_build_sync(struct nft_batch *b, const struct counters_plan *plan,
 /* One NFT_MSG_NEWSETELEM message of a dump of wgstar's sets, added to the reading. */
 int counters_parse_elems(const struct nlmsghdr *nlh, struct counters_reading *r);
 void counters_reading_free(struct counters_reading *r);
+/*
+ * src's elements after dst's (a reading taken in parts: each part other sets); src is emptied.
+ * The later of the two times is the reading's. -ENOMEM leaves dst with what could be joined.
+ */
+int counters_reading_merge(struct counters_reading *dst, struct counters_reading *src);
 
 /* Fills every peer's forwarded counters and every device's flows from a reading. */
 int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan,

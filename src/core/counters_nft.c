@@ -894,6 +894,56 @@ void counters_reading_free(struct counters_reading *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* src's n elements after dst's *n; src's array is freed (and dst's kept) either way. */
+static int append(void **dst, size_t *n, size_t *cap, void *src, size_t n_src, size_t size)
+{
+	void *nv;
+
+	if (!n_src) {
+		free(src);
+		return 0;
+	}
+	if (!*n) {
+		free(*dst);
+		*dst = src;
+		*n = n_src;
+		if (cap)
+			*cap = n_src;
+		return 0;
+	}
+	nv = realloc(*dst, (*n + n_src) * size);
+	if (!nv) {
+		free(src);
+		return -ENOMEM;
+	}
+	memcpy((char *)nv + *n * size, src, n_src * size);
+	free(src);
+	*dst = nv;
+	*n += n_src;
+	if (cap)
+		*cap = *n;
+	return 0;
+}
+
+int counters_reading_merge(struct counters_reading *dst, struct counters_reading *src)
+{
+	int ret = 0;
+
+	for (int dir = 0; dir < 2; ++dir)
+		if (append((void **)&dst->ranges[dir], &dst->n_ranges[dir], &dst->cap_ranges[dir], src->ranges[dir],
+			   src->n_ranges[dir], sizeof(*src->ranges[dir])) < 0)
+			ret = -ENOMEM;
+	if (append((void **)&dst->pairs, &dst->n_pairs, &dst->cap_pairs, src->pairs, src->n_pairs,
+		   sizeof(*src->pairs)) < 0 ||
+	    append((void **)&dst->ifaces, &dst->n_ifaces, NULL, src->ifaces, src->n_ifaces, sizeof(*src->ifaces)) < 0 ||
+	    append((void **)&dst->netifs, &dst->n_netifs, NULL, src->netifs, src->n_netifs, sizeof(*src->netifs)) < 0)
+		ret = -ENOMEM;
+	if (src->at.tv_sec > dst->at.tv_sec || (src->at.tv_sec == dst->at.tv_sec && src->at.tv_nsec > dst->at.tv_nsec))
+		dst->at = src->at;
+	memset(src, 0, sizeof(*src));
+	return ret;
+}
+
 int counters_dump_request(void *buf, unsigned int i, struct nlmsghdr **out)
 {
 	enum set_id id = (enum set_id)(SET_IFACES + i);

@@ -2,6 +2,7 @@
 /* wgstar's counting table, read and kept in step with the peers over an nf_tables socket. */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "counters_io.h"
@@ -12,23 +13,32 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 	return counters_parse_elems(nlh, data);
 }
 
-int counters_read(struct nft_sock *s, struct counters_reading *r)
+/*
+ * The sets from the i-th on, every step-th: part of a reading. An absent first set means an
+ * absent table (a reading with !present); the caller says whether that was the table's first.
+ */
+static int read_sets(struct nft_sock *s, struct counters_reading *r, unsigned int first, unsigned int step,
+		     atomic_int *seen)
 {
 	char buf[COUNTERS_REQUEST_LEN];
 	struct nlmsghdr *nlh;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	for (unsigned int i = 0; (ret = counters_dump_request(buf, i, &nlh)) != 0; ++i) {
+	for (unsigned int i = first; (ret = counters_dump_request(buf, i, &nlh)) != 0; i += step) {
 		if (ret < 0)
 			goto out;
 		ret = nft_dump(s, nlh, elems_cb, r);
-		if (ret == -ENOENT && i == 0) {
+		if (ret == -ENOENT && i == first) {
 			counters_reading_free(r);
+			if (seen)
+				atomic_store(seen, -1);
 			return 0;
 		}
 		if (ret < 0)
 			goto out;
+		if (seen && i == first)
+			atomic_store(seen, 1);
 	}
 	r->present = true;
 out:
@@ -37,32 +47,38 @@ out:
 	return ret;
 }
 
+int counters_read(struct nft_sock *s, struct counters_reading *r)
+{
+	return read_sets(s, r, 0, 1, NULL);
+}
+
 /* A dump that raced a change of the set is read again (the kernel says so with EINTR). */
-static int read_fresh(struct nft_sock *s, struct counters_reading *r)
+static int read_fresh(struct nft_sock *s, struct counters_reading *r, unsigned int first, unsigned int step,
+		      atomic_int *seen)
 {
 	int ret, tries = 0;
 
 	do
-		ret = counters_read(s, r);
+		ret = read_sets(s, r, first, step, seen);
 	while (ret == -EINTR && ++tries < 5);
 	if (!ret)
 		clock_gettime(CLOCK_MONOTONIC, &r->at);
 	return ret;
 }
 
-static void *prefetch_main(void *arg)
+static void *part_main(void *arg)
 {
-	struct counters_prefetch *p = arg;
+	struct counters_prefetch_part *part = arg;
 	struct timespec t0, t1;
 	struct nft_sock s;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	if ((p->ret = nft_open(&s)) < 0)
+	if ((part->ret = nft_open(&s)) < 0)
 		return NULL;
-	p->ret = read_fresh(&s, &p->r);
+	part->ret = read_fresh(&s, &part->r, part->first, part->step, part->seen);
 	nft_close(&s);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	p->cpu_ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+	part->cpu_ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
 	return NULL;
 }
 
@@ -71,32 +87,76 @@ void counters_prefetch_start(struct counters_prefetch *p)
 	sigset_t all, old;
 
 	memset(p, 0, sizeof(*p));
+	atomic_init(&p->seen, 0);
 	/* Signals stay with the threads that wait for them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	p->running = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
+	for (unsigned int i = 0; i < COUNTERS_PARTS; ++i) {
+		struct counters_prefetch_part *part = &p->parts[i];
+
+		part->first = i;
+		part->step = COUNTERS_PARTS;
+		part->seen = i ? NULL : &p->seen;
+		part->running = pthread_create(&part->thread, NULL, part_main, part) == 0;
+		if (!part->running)
+			part->ret = 1;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	/* Without a thread the reading is taken when it is needed. */
-	if (!p->running)
-		p->ret = 1;
 }
 
+/*
+ * The parts joined into one reading in p->r: 0, 1 when it is to be taken now (a thread could
+ * not be started, or the table came or went between the parts), or an error.
+ */
 static int prefetch_finish(struct counters_prefetch *p)
 {
-	if (p->running) {
-		pthread_join(p->thread, NULL);
-		p->running = false;
+	int ret = 0;
+
+	for (unsigned int i = 0; i < COUNTERS_PARTS; ++i) {
+		struct counters_prefetch_part *part = &p->parts[i];
+
+		if (part->running) {
+			pthread_join(part->thread, NULL);
+			part->running = false;
+		}
+		p->cpu_ns += part->cpu_ns;
+		if (part->ret < 0 || (ret >= 0 && part->ret > 0))
+			ret = part->ret;
 	}
-	return p->ret;
+	for (unsigned int i = 1; !ret && i < COUNTERS_PARTS; ++i)
+		if (p->parts[i].r.present != p->parts[0].r.present)
+			ret = 1;
+	for (unsigned int i = 1; !ret && i < COUNTERS_PARTS; ++i)
+		ret = counters_reading_merge(&p->parts[0].r, &p->parts[i].r);
+	if (!ret) {
+		p->r = p->parts[0].r;
+		memset(&p->parts[0].r, 0, sizeof(p->parts[0].r));
+	}
+	for (unsigned int i = 0; i < COUNTERS_PARTS; ++i)
+		counters_reading_free(&p->parts[i].r);
+	return ret;
 }
 
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p)
 {
 	struct counters_plan plan = { 0 };
 	struct counters_reading *r = &p->r;
+	bool planned = false;
 	struct nft_sock s;
-	int ret = prefetch_finish(p);
+	int ret;
 
+	/*
+	 * While the sets are still being dumped, and the table is there: the plan is built
+	 * meanwhile (it needs only the snapshot), not after.
+	 */
+	if (snap && atomic_load(&p->seen) > 0) {
+		if ((ret = counters_plan_build(&plan, snap)) < 0) {
+			prefetch_finish(p);
+			goto out;
+		}
+		planned = true;
+	}
+	ret = prefetch_finish(p);
 	/* No snapshot to apply it to: the reading goes. */
 	if (!snap) {
 		counters_reading_free(r);
@@ -105,13 +165,13 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 	if (ret > 0) {
 		if ((ret = nft_open(&s)) < 0)
 			goto out;
-		ret = read_fresh(&s, r);
+		ret = read_fresh(&s, r, 0, 1, NULL);
 		nft_close(&s);
 	}
 	if (ret < 0)
 		goto out;
 	/* Without the table there is nothing to match the peers against: no plan to build. */
-	if (r->present && (ret = counters_plan_build(&plan, snap)) < 0)
+	if (r->present && !planned && (ret = counters_plan_build(&plan, snap)) < 0)
 		goto out;
 	if (r->present && sync) {
 		struct nft_batch b;
@@ -145,7 +205,7 @@ out:
 
 int counters_update(struct wg_snapshot *snap, bool sync)
 {
-	struct counters_prefetch p = { .ret = 1 };
+	struct counters_prefetch p = { .parts[0].ret = 1 };
 
 	return counters_update_prefetched(snap, sync, &p);
 }

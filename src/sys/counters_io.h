@@ -4,6 +4,7 @@
 #define WGSTAR_COUNTERS_IO_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include "counters.h"
 
@@ -19,17 +20,31 @@ int counters_read(struct nft_sock *s, struct counters_reading *r);
 int counters_update(struct wg_snapshot *snap, bool sync);
 
 /*
- * The dump of the sets read on a thread of its own while the caller reads WireGuard: the
- * two reads are independent, and on a hub of 10,000 dual-stack peers each takes about as
- * long as the other. Start, take the snapshot, then finish with counters_update_prefetched
- * (which also joins the thread when the snapshot failed: pass snap NULL).
+ * The dump of the sets read while the caller reads WireGuard: the two reads are independent,
+ * and on a hub of 10,000 dual-stack peers each takes about as long as the other. The sets are
+ * dumped by two threads (one the sets counting from the peers, the other those counting to
+ * them), each on a socket of its own: while the caller waits for a userspace daemon's answer,
+ * and after it, the kernel's walk of the sets is what the reading waits for, and a second core
+ * halves it. Start, take the snapshot, then finish with counters_update_prefetched (which also
+ * joins the threads when the snapshot failed: pass snap NULL).
  */
-struct counters_prefetch {
+#define COUNTERS_PARTS 2
+
+struct counters_prefetch_part {
 	pthread_t thread;
 	bool running;
+	unsigned int first, step;	/* its sets: the first-th, and every step-th after */
+	atomic_int *seen;		/* set once the table's first set was found (1) or not (-1) */
 	int ret;
-	int64_t cpu_ns;			/* what the thread's read cost, in CPU time */
+	int64_t cpu_ns;
 	struct counters_reading r;
+};
+
+struct counters_prefetch {
+	struct counters_prefetch_part parts[COUNTERS_PARTS];
+	atomic_int seen;
+	int64_t cpu_ns;			/* what the threads' reads cost, in CPU time */
+	struct counters_reading r;	/* the parts, joined */
 };
 
 void counters_prefetch_start(struct counters_prefetch *p);
