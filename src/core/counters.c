@@ -59,6 +59,62 @@ static int block_cmp(const void *pa, const void *pb)
 	return a->cidr < b->cidr ? -1 : a->cidr > b->cidr;
 }
 
+/*
+ * block_cmp's order by radix: stable passes over the cidr and then the address's bytes from
+ * the last, skipping the bytes every block has alike (most of them: an IPv4 hub's addresses
+ * differ in two or three). qsort's calls of block_cmp were most of a plan's build.
+ */
+static int sort_blocks(struct block *b, size_t n, size_t alen)
+{
+	size_t (*count)[256];
+	struct block *tmp, *from = b, *to;
+
+	if (n < 64) {
+		if (n)
+			qsort(b, n, sizeof(*b), block_cmp);
+		return 0;
+	}
+	count = calloc(alen + 1, sizeof(*count));
+	tmp = malloc(n * sizeof(*tmp));
+	if (!count || !tmp) {
+		free(count);
+		free(tmp);
+		return -ENOMEM;
+	}
+	/* count[alen] is the cidr's, count[i] the address's i-th byte's. */
+	for (size_t i = 0; i < n; ++i) {
+		for (size_t k = 0; k < alen; ++k)
+			count[k][b[i].start[k]]++;
+		count[alen][b[i].cidr]++;
+	}
+	to = tmp;
+	for (size_t k = alen + 1; k-- > 0;) {
+		size_t pos = 0;
+		uint8_t first = k == alen ? b[0].cidr : b[0].start[k];
+
+		if (count[k][first] == n)
+			continue;
+		for (size_t v = 0; v < 256; ++v) {
+			size_t c = count[k][v];
+
+			count[k][v] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; ++i) {
+			uint8_t v = k == alen ? from[i].cidr : from[i].start[k];
+
+			to[count[k][v]++] = from[i];
+		}
+		to = from;
+		from = from == b ? tmp : b;
+	}
+	if (from != b)
+		memcpy(b, from, n * sizeof(*b));
+	free(tmp);
+	free(count);
+	return 0;
+}
+
 static int plan_push(struct counters_plan *plan, const char *ifname, uint8_t family, const uint8_t *start,
 		     const uint8_t *end, uint32_t dev, uint32_t peer, size_t first)
 {
@@ -109,8 +165,8 @@ static int flatten(struct counters_plan *plan, struct block *b, size_t n, const 
 	bool done = false;
 	int ret;
 
-	if (n)
-		qsort(b, n, sizeof(*b), block_cmp);
+	if ((ret = sort_blocks(b, n, alen)) < 0)
+		return ret;
 	for (size_t i = 0; i < n; ++i) {
 		if (sp && !memcmp(stack[sp - 1]->start, b[i].start, alen) && stack[sp - 1]->cidr == b[i].cidr)
 			continue;

@@ -106,6 +106,104 @@ static void test_plan_longest_prefix(void **state)
 	wg_snapshot_free(snap);
 }
 
+/* The peer whose prefix holding addr is the longest (WireGuard's choice), or -1: by brute force. */
+static int64_t owner_by_hand(const struct wg_device *dev, uint8_t family, const uint8_t *addr)
+{
+	int64_t best = -1;
+	int best_cidr = -1;
+
+	for (uint32_t p = 0; p < dev->n_peers; ++p)
+		for (uint32_t i = 0; i < dev->peers[p].n_allowedips; ++i) {
+			const struct wg_allowedip *a = &dev->peers[p].allowedips[i];
+			const uint8_t *net = family == AF_INET ? (const uint8_t *)&a->ip4 : a->ip6.s6_addr;
+			bool in = a->family == family;
+
+			for (int bit = 0; in && bit < a->cidr; ++bit)
+				in = ((net[bit / 8] ^ addr[bit / 8]) & (0x80 >> (bit % 8))) == 0;
+			if (in && a->cidr > best_cidr) {
+				best_cidr = a->cidr;
+				best = p;
+			}
+		}
+	return best;
+}
+
+/*
+ * Hubs of hundreds of peers (the plan's sort of many prefixes takes another path than a few):
+ * single addresses spread over six /16s and an IPv6 /48, wider prefixes over them now and then.
+ * The plan is in order, its ranges do not overlap, and every address asked for, in a prefix or
+ * beside one, belongs to the peer WireGuard would route it to.
+ */
+static void test_plan_many_prefixes(void **state)
+{
+	unsigned int seed = 99;
+
+	(void)state;
+	for (int round = 0; round < 20; ++round) {
+		struct wg_snapshot *snap = wg_snapshot_new();
+		struct wg_device *dev = wg_device_new("wg0");
+		int n_peers = 100 + rand_r(&seed) % 400;
+		struct counters_plan plan;
+
+		for (int p = 0; p < n_peers; ++p) {
+			uint8_t key[WG_KEY_LEN] = { 0 };
+			struct wg_peer *peer;
+			char buf[80];
+
+			key[0] = (uint8_t)p;
+			key[1] = (uint8_t)(p >> 8);
+			peer = wg_device_get_peer(dev, key, NULL);
+			/* Distinct by construction: p in the low bits, a random /16 and middle byte above. */
+			snprintf(buf, sizeof(buf), "10.%d.%d.%d/32", rand_r(&seed) % 6, (p >> 8) + 4 * (rand_r(&seed) % 60),
+				 p & 0xff);
+			add_ip(peer, buf);
+			snprintf(buf, sizeof(buf), "fd00:1:%x::%x:%x/128", rand_r(&seed) % 3, rand_r(&seed) % 0x10000, p);
+			add_ip(peer, buf);
+			/* Each once: the peer's number is in the prefix (WireGuard keeps a prefix once). */
+			if (p < 2) {
+				snprintf(buf, sizeof(buf), "10.%d.0.0/16", 4 + p);
+				add_ip(peer, buf);
+			}
+			if (rand_r(&seed) % 10 == 0) {
+				snprintf(buf, sizeof(buf), "10.%d.%d.0/24", 4 + (p >> 8), p & 0xff);
+				add_ip(peer, buf);
+				snprintf(buf, sizeof(buf), "fd00:1:%x:%x::/64", p % 3, p);
+				add_ip(peer, buf);
+			}
+		}
+		wg_snapshot_add_device(snap, dev);
+		assert_int_equal(counters_plan_build(&plan, snap), 0);
+		for (size_t i = 1; i < plan.n; ++i) {
+			const struct counters_range *a = &plan.v[i - 1], *b = &plan.v[i];
+
+			assert_true(counters_range_cmp(a, b) < 0);
+			if (a->family == b->family)
+				assert_true(memcmp(a->end, b->start, counters_addr_len(a->family)) < 0);
+		}
+		for (int probe = 0; probe < 3000; ++probe) {
+			const struct wg_peer *p = &dev->peers[rand_r(&seed) % dev->n_peers];
+			const struct wg_allowedip *a = &p->allowedips[rand_r(&seed) % p->n_allowedips];
+			uint8_t addr[16] = { 0 };
+			size_t alen = counters_addr_len(a->family);
+			const struct counters_range *r;
+
+			memcpy(addr, a->family == AF_INET ? (const uint8_t *)&a->ip4 : a->ip6.s6_addr, alen);
+			/* The address itself, or another in the same /22 or /118: often someone else's, or nobody's. */
+			if (probe % 2) {
+				addr[alen - 1] = (uint8_t)rand_r(&seed);
+				addr[alen - 2] ^= (uint8_t)(rand_r(&seed) % 4);
+			}
+			r = counters_plan_find(&plan, "wg0", a->family, addr);
+			if (owner_by_hand(dev, a->family, addr) < 0)
+				assert_null(r);
+			else
+				assert_int_equal(r ? (int64_t)r->peer : -1, owner_by_hand(dev, a->family, addr));
+		}
+		counters_plan_free(&plan);
+		wg_snapshot_free(snap);
+	}
+}
+
 struct seen {
 	int tables, chains, sets, rules, elem_msgs;
 	size_t from4_elems;
@@ -668,6 +766,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_longest_prefix),
+		cmocka_unit_test(test_plan_many_prefixes),
 		cmocka_unit_test(test_install_parsed_back),
 		cmocka_unit_test(test_reading_to_peers),
 		cmocka_unit_test(test_sync),
