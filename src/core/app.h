@@ -293,7 +293,7 @@ struct app_row {
 
 struct app {
 	struct wg_snapshot *snap;	/* owned; NULL before the first sample */
-	struct wg_snapshot *prev;	/* owned */
+	struct wg_snapshot *prev;	/* owned; the last snapshot, only while app_update runs */
 	uint64_t tick;			/* snapshots taken in */
 	struct dev_state *devs;
 	size_t n_devs;

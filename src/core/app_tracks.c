@@ -387,6 +387,13 @@ int app_update(struct app *app, struct wg_snapshot *snap)
 		if ((ret = dev_state_update(app, &devs[i], snap->devices[i], prev_dev)) < 0)
 			return ret;
 	}
+	/*
+	 * What the rates, flows and gone peers needed of the last snapshot is in the tracks now:
+	 * between samples the console holds one snapshot, not two (a third of its memory at
+	 * 10,000 peers, with the one the sampler is taking).
+	 */
+	wg_snapshot_free(app->prev);
+	app->prev = NULL;
 	app_drift_take(app);
 	return app_rows_refresh(app);
 }
