@@ -29,13 +29,18 @@ static uint32_t key_hash(const uint8_t *key)
 	return (uint32_t)hashmix64(h);
 }
 
+/*
+ * A slot holds entry number + 1 in the bits below the table's size and the key's hash in the
+ * bits above: a probe compares those before it reads the key, from an array of entries of
+ * hundreds of bytes (a cache miss each; looking up a new key read two or three of them).
+ */
 static void insert(uint32_t *slots, uint32_t cap, const uint8_t *key, uint32_t i)
 {
-	uint32_t slot = key_hash(key) & (cap - 1);
+	uint32_t h = key_hash(key), mask = cap - 1, slot = h & mask;
 
 	while (slots[slot])
-		slot = (slot + 1) & (cap - 1);
-	slots[slot] = i + 1;
+		slot = (slot + 1) & mask;
+	slots[slot] = (h & ~mask) | (i + 1);
 }
 
 static int resize(struct keyidx *ix, const void *base, uint32_t n, uint32_t cap)
@@ -68,19 +73,32 @@ int keyidx_add(struct keyidx *ix, const void *base, uint32_t n, uint32_t i)
 	return 0;
 }
 
+int keyidx_reserve(struct keyidx *ix, const void *base, uint32_t n, uint32_t expected)
+{
+	uint64_t cap = ix->cap ? (uint64_t)ix->cap : 16;
+
+	if ((uint64_t)expected * 2 <= cap)
+		return 0;
+	while ((uint64_t)expected * 2 > cap)
+		cap *= 2;
+	if (cap > UINT32_MAX / 2 + 1)
+		return -ENOMEM;
+	return resize(ix, base, n, (uint32_t)cap);
+}
+
 int64_t keyidx_find(const struct keyidx *ix, const void *base, const uint8_t *key)
 {
-	uint32_t slot;
+	uint32_t h, mask, slot, v;
 
 	if (!ix->cap)
 		return -1;
-	slot = key_hash(key) & (ix->cap - 1);
-	while (ix->slots[slot]) {
-		uint32_t i = ix->slots[slot] - 1;
+	h = key_hash(key);
+	mask = ix->cap - 1;
+	for (slot = h & mask; (v = ix->slots[slot]); slot = (slot + 1) & mask) {
+		uint32_t i = (v & mask) - 1;
 
-		if (!memcmp(key_of(ix, base, i), key, WG_KEY_LEN))
+		if ((v & ~mask) == (h & ~mask) && !memcmp(key_of(ix, base, i), key, WG_KEY_LEN))
 			return i;
-		slot = (slot + 1) & (ix->cap - 1);
 	}
 	return -1;
 }

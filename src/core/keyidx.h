@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 struct keyidx {
-	uint32_t *slots;	/* entry number + 1; 0 = empty */
+	uint32_t *slots;	/* entry number + 1, and hash bits above cap - 1; 0 = empty */
 	uint32_t cap;		/* power of two, or 0 */
 	size_t stride;
 	size_t offset;
@@ -17,6 +17,8 @@ struct keyidx {
 
 /* Entry i of base (of n entries now) was appended: index it, growing the table. 0 or -ENOMEM. */
 int keyidx_add(struct keyidx *ix, const void *base, uint32_t n, uint32_t i);
+/* Room for expected entries without growing (base holds n now). 0 or -ENOMEM. */
+int keyidx_reserve(struct keyidx *ix, const void *base, uint32_t n, uint32_t expected);
 /* Entry number, or -1. */
 int64_t keyidx_find(const struct keyidx *ix, const void *base, const uint8_t *key);
 /*

@@ -92,6 +92,20 @@ struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_K
 	return peer;
 }
 
+int wg_device_reserve(struct wg_device *dev, uint32_t n)
+{
+	struct wg_peer *peers;
+
+	if (n <= dev->cap_peers || n == UINT32_MAX)
+		return 0;
+	peers = realloc(dev->peers, (size_t)n * sizeof(*peers));
+	if (!peers)
+		return -ENOMEM;
+	dev->peers = peers;
+	dev->cap_peers = n;
+	return keyidx_reserve(&dev->index, dev->peers, dev->n_peers, n);
+}
+
 void wg_device_trim(struct wg_device *dev)
 {
 	struct wg_peer *peers;

@@ -28,12 +28,12 @@ int backend_list_devices(struct strlist *names)
 	return 0;
 }
 
-int backend_get_device(struct wg_device **dev, const char *iface)
+int backend_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint)
 {
 	*dev = NULL;
 	if (userspace_has_interface(iface))
-		return userspace_get_device(dev, iface);
-	return kernel_get_device(dev, iface);
+		return userspace_get_device(dev, iface, peers_hint);
+	return kernel_get_device(dev, iface, peers_hint);
 }
 
 int backend_set_peers(const char *iface, const struct wg_peer_change *c, size_t n)

@@ -16,7 +16,7 @@
 
 /* Kernel: rtnetlink for the list (link kind "wireguard"), generic netlink for the device. */
 int kernel_list_devices(struct strlist *names);
-int kernel_get_device(struct wg_device **dev, const char *iface);
+int kernel_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint);
 /* 0 when the generic netlink family "wireguard" resolves, -ENOENT when the module is absent. */
 int kernel_family_present(void);
 /*
@@ -29,14 +29,15 @@ int kernel_set_peers(const char *iface, const struct wg_peer_change *c, size_t n
 /* Userspace: UAPI sockets in the run directory, only those naming a link in this namespace. */
 #define USERSPACE_SOCK_DIR "/var/run/wireguard"
 int userspace_list_devices(struct strlist *names);
-int userspace_get_device(struct wg_device **dev, const char *iface);
+int userspace_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint);
 bool userspace_has_interface(const char *iface);
 /* One UAPI "set=1" request; -ENODEV without a socket here, the daemon's errno=N as -N. */
 int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_t n);
 
 /* Both merged, sorted, unique. */
 int backend_list_devices(struct strlist *names);
-int backend_get_device(struct wg_device **dev, const char *iface);
+/* peers_hint: about as many peers as expected (room made for them first); 0 when unknown. */
+int backend_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint);
 /*
  * Adds, changes or removes peers live on whichever backend runs iface. 0 or -errno: -ENODEV
  * for no such interface, -EPERM or -EACCES, -EINVAL for a change refused before anything is

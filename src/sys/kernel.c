@@ -215,7 +215,8 @@ static int resolve_family(struct kernel_conn *conn, uint16_t *family)
 	return exchange(conn, nlwg_build_family_request(conn->buf, KERNEL_BUF_LEN, a.seq), feed_family, &a);
 }
 
-static int dump_device(struct kernel_conn *conn, struct nlwg_dump *dump, uint16_t family, const char *iface)
+static int dump_device(struct kernel_conn *conn, struct nlwg_dump *dump, uint16_t family, const char *iface,
+		       uint32_t peers_hint)
 {
 	uint32_t seq = ++conn->seq;
 	int ret;
@@ -223,6 +224,8 @@ static int dump_device(struct kernel_conn *conn, struct nlwg_dump *dump, uint16_
 	nlwg_dump_free(dump);
 	ret = nlwg_dump_init(dump, iface, family, seq, conn->portid);
 	if (ret < 0)
+		return ret;
+	if ((ret = wg_device_reserve(dump->dev, peers_hint)) < 0)
 		return ret;
 	return exchange(conn, nlwg_build_get_device(conn->buf, KERNEL_BUF_LEN, family, iface, seq), feed_device, dump);
 }
@@ -265,7 +268,7 @@ out:
 	return ret;
 }
 
-int kernel_get_device(struct wg_device **dev, const char *iface)
+int kernel_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint)
 {
 	struct kernel_conn conn;
 	struct nlwg_dump dump = { 0 };
@@ -284,7 +287,7 @@ int kernel_get_device(struct wg_device **dev, const char *iface)
 	ret = resolve_family(&conn, &family);
 	if (ret < 0)
 		goto out;
-	while ((ret = dump_device(&conn, &dump, family, iface)) == -EINTR) {
+	while ((ret = dump_device(&conn, &dump, family, iface, peers_hint)) == -EINTR) {
 		if (++tries == KERNEL_DUMP_TRIES) {
 			ret = -EAGAIN;
 			goto out;

@@ -222,6 +222,34 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 	return 0;
 }
 
+static uint32_t size_hint(const struct sample_cache *cache, const char *name)
+{
+	for (size_t i = 0; cache && i < cache->n_sizes; ++i)
+		if (!strncmp(cache->sizes[i].name, name, IFNAMSIZ))
+			return cache->sizes[i].n_peers;
+	return 0;
+}
+
+/* Remembered for the next read's hint; an interface more than the array holds is not. */
+static void size_keep(struct sample_cache *cache, const struct wg_device *dev)
+{
+	struct sample_size *v;
+
+	if (!cache)
+		return;
+	for (size_t i = 0; i < cache->n_sizes; ++i)
+		if (!strncmp(cache->sizes[i].name, dev->name, IFNAMSIZ)) {
+			cache->sizes[i].n_peers = dev->n_peers;
+			return;
+		}
+	if (!(v = realloc(cache->sizes, (cache->n_sizes + 1) * sizeof(*v))))
+		return;
+	cache->sizes = v;
+	memset(&v[cache->n_sizes], 0, sizeof(*v));
+	memcpy(v[cache->n_sizes].name, dev->name, strnlen(dev->name, IFNAMSIZ - 1));
+	v[cache->n_sizes++].n_peers = dev->n_peers;
+}
+
 int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct sample_error *err)
 {
 	struct wg_snapshot *snap = wg_snapshot_new();
@@ -263,7 +291,7 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 
 		if (opts->iface && strcmp(opts->iface, names.v[i]))
 			continue;
-		ret = backend_get_device(&dev, names.v[i]);
+		ret = backend_get_device(&dev, names.v[i], size_hint(opts->cache, names.v[i]));
 		/* Gone between the listing and the read: it is simply not there any more. */
 		if (ret == -ENODEV && !opts->iface)
 			continue;
@@ -271,8 +299,9 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 			fail(err, SAMPLE_READ_FAILED, ret, names.v[i]);
 			goto out;
 		}
-		/* The console holds two snapshots and takes a third: each the size of its peers. */
+		/* The console holds a snapshot and takes the next: each the size of its peers. */
 		wg_device_trim(dev);
+		size_keep(opts->cache, dev);
 		if ((ret = name_device(dev, opts, &store->map, err)) < 0 ||
 		    (ret = wg_snapshot_add_device(snap, dev)) < 0) {
 			wg_device_free(dev);
@@ -301,6 +330,7 @@ void sample_cache_clear(struct sample_cache *cache)
 		free(cache->files[i]);
 	}
 	free(cache->files);
+	free(cache->sizes);
 	memset(cache, 0, sizeof(*cache));
 }
 

@@ -35,9 +35,16 @@ struct sample_names_file {
 	bool save_config;		/* SaveConfig = true: wg-quick drops every comment at down */
 };
 
+struct sample_size {
+	char name[IFNAMSIZ];
+	uint32_t n_peers;
+};
+
 struct sample_cache {
 	struct sample_names_file **files;	/* each allocated alone: maps handed out stay put */
 	size_t n;
+	struct sample_size *sizes;	/* each interface's peers at its last read: the next one's hint */
+	size_t n_sizes;
 };
 
 struct sample_opts {

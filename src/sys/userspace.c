@@ -255,7 +255,8 @@ out:
  * fills it, a set's reply is only errno=N. 0 with *out set (when out is given), or -errno;
  * the daemon's errno=N comes back as -N.
  */
-static int uapi_exchange(const char *iface, unsigned int ifindex, const char *req, struct wg_device **out)
+static int uapi_exchange(const char *iface, unsigned int ifindex, const char *req, uint32_t peers_hint,
+			 struct wg_device **out)
 {
 	int64_t deadline = now_ms() + BACKEND_TIMEOUT_MS;
 	struct uapi_parser *p = NULL;
@@ -276,7 +277,7 @@ static int uapi_exchange(const char *iface, unsigned int ifindex, const char *re
 	}
 	d = wg_device_new(iface);
 	p = malloc(sizeof(*p));
-	if (!d || !p) {
+	if (!d || !p || wg_device_reserve(d, peers_hint) < 0) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -303,7 +304,7 @@ out:
 	return ret;
 }
 
-int userspace_get_device(struct wg_device **dev, const char *iface)
+int userspace_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint)
 {
 	unsigned int ifindex;
 
@@ -314,7 +315,7 @@ int userspace_get_device(struct wg_device **dev, const char *iface)
 	ifindex = if_nametoindex(iface);
 	if (!ifindex)
 		return -ENODEV;
-	return uapi_exchange(iface, ifindex, UAPI_GET_REQUEST, dev);
+	return uapi_exchange(iface, ifindex, UAPI_GET_REQUEST, peers_hint, dev);
 }
 
 int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_t n)
@@ -329,7 +330,7 @@ int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_
 	req = wgset_uapi_request(c, n);
 	if (!req)
 		return -errno;
-	ret = uapi_exchange(iface, ifindex, req, NULL);
+	ret = uapi_exchange(iface, ifindex, req, 0, NULL);
 	wgset_uapi_free(req);
 	return ret;
 }

@@ -68,6 +68,74 @@ static void test_ten_thousand_peers(void **state)
 }
 
 /*
+ * Keys one byte apart, at every position: each is found as itself, and a key one byte away from
+ * all of them is not (a lookup compares hash bits kept in the index before the key).
+ */
+static void test_keys_one_byte_apart(void **state)
+{
+	struct wg_device *dev = wg_device_new("wg0");
+	uint8_t base[WG_KEY_LEN], key[WG_KEY_LEN];
+
+	(void)state;
+	make_key(base, 77);
+	for (uint32_t pos = 0; pos < WG_KEY_LEN; ++pos)
+		for (uint32_t v = 0; v < 64; ++v) {
+			memcpy(key, base, sizeof(key));
+			key[pos] ^= (uint8_t)(v * 4 + 1);
+			assert_non_null(wg_device_get_peer(dev, key, NULL));
+		}
+	assert_int_equal(dev->n_peers, WG_KEY_LEN * 64);
+	for (uint32_t pos = 0; pos < WG_KEY_LEN; ++pos)
+		for (uint32_t v = 0; v < 64; ++v) {
+			struct wg_peer *p;
+
+			memcpy(key, base, sizeof(key));
+			key[pos] ^= (uint8_t)(v * 4 + 1);
+			p = wg_device_find_peer(dev, key);
+			assert_ptr_equal(p, &dev->peers[pos * 64 + v]);
+			/* Two bytes changed: never one of them. */
+			key[(pos + 1) % WG_KEY_LEN] ^= 0x80;
+			assert_null(wg_device_find_peer(dev, key));
+		}
+	assert_null(wg_device_find_peer(dev, base));
+	wg_device_free(dev);
+}
+
+/* Room made first: the peers come in without the array moving, and are found as without it. */
+static void test_reserve(void **state)
+{
+	struct wg_device *dev = wg_device_new("wg0");
+	uint8_t key[WG_KEY_LEN];
+	struct wg_peer *peers;
+	uint32_t cap;
+
+	(void)state;
+	make_key(key, 0);
+	assert_non_null(wg_device_get_peer(dev, key, NULL));
+	assert_int_equal(wg_device_reserve(dev, 3000), 0);
+	peers = dev->peers;
+	cap = dev->index.cap;
+	assert_true(cap >= 6000);
+	for (uint32_t i = 1; i < 3000; ++i) {
+		make_key(key, i);
+		assert_non_null(wg_device_get_peer(dev, key, NULL));
+	}
+	assert_ptr_equal(dev->peers, peers);
+	assert_int_equal(dev->index.cap, cap);
+	for (uint32_t i = 0; i < 3000; ++i) {
+		make_key(key, i);
+		assert_ptr_equal(wg_device_find_peer(dev, key), &dev->peers[i]);
+	}
+	/* Past the room it grows as before; less room than it has changes nothing. */
+	make_key(key, 3000);
+	assert_non_null(wg_device_get_peer(dev, key, NULL));
+	assert_int_equal(wg_device_reserve(dev, 10), 0);
+	assert_int_equal(dev->n_peers, 3001);
+	assert_ptr_equal(wg_device_find_peer(dev, key), &dev->peers[3000]);
+	wg_device_free(dev);
+}
+
+/*
  * A second read in another order (wireguard-go starts its listing anywhere): the near lookup finds
  * what the hash finds, for keys in sequence, out of it, and absent, and the cursor follows hits.
  */
@@ -228,6 +296,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_peer_creates_then_finds),
+		cmocka_unit_test(test_keys_one_byte_apart),
+		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_ten_thousand_peers),
 		cmocka_unit_test(test_find_near_any_order),
 		cmocka_unit_test(test_allowedips_and_name),
