@@ -31,7 +31,7 @@ int drift_compute(const struct wg_device *dev, const struct drift_peer *file, si
 	struct keyidx own = KEYIDX_INIT(struct drift_peer, key);
 	const struct keyidx *in_file = file_index ? file_index : &own;
 	struct peer_drift *v = NULL;
-	size_t k = 0, cap = 0;
+	size_t k = 0, cap = 0, enabled = 0, live_enabled = 0;
 	int ret = 0;
 
 	*out = NULL;
@@ -46,13 +46,22 @@ int drift_compute(const struct wg_device *dev, const struct drift_peer *file, si
 	 */
 	for (uint32_t i = 0, near = 0; i < dev->n_peers && !ret; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
+		int64_t f = keyidx_find_near(in_file, file, (uint32_t)n_file, p->public_key, &near);
 
-		if (keyidx_find_near(in_file, file, (uint32_t)n_file, p->public_key, &near) >= 0)
+		if (f >= 0) {
+			live_enabled += !file[f].disabled;
 			continue;
+		}
 		if (!(ret = push(&v, &k, &cap, p->public_key, p->name)))
 			v[k - 1].live = true;
 	}
-	for (uint32_t i = 0, near = 0; i < n_file && !ret; ++i) {
+	/*
+	 * As many enabled entries of the file found live as it has (live keys are unique, so each
+	 * counted once): none of them is missing, and the walk over the file is not needed.
+	 */
+	for (size_t i = 0; i < n_file; ++i)
+		enabled += !file[i].disabled;
+	for (uint32_t i = 0, near = 0; i < n_file && live_enabled < enabled && !ret; ++i) {
 		if (file[i].disabled || wg_device_find_peer_near(dev, file[i].key, &near))
 			continue;
 		ret = push(&v, &k, &cap, file[i].key, file[i].name);

@@ -423,6 +423,76 @@ static void test_script_conventions(void **state)
 	}
 }
 
+/* drift_compute finds exactly one peer: key, live or in the file only. */
+static void expect_one_drift(const struct wg_device *dev, const struct drift_peer *file, size_t n_file,
+			     const struct keyidx *ix, const uint8_t *key, bool live)
+{
+	struct peer_drift *v;
+	size_t nv;
+
+	assert_int_equal(drift_compute(dev, file, n_file, ix, &v, &nv), 0);
+	assert_int_equal(nv, 1);
+	assert_int_equal(v[0].live, live);
+	assert_memory_equal(v[0].key, key, WG_KEY_LEN);
+	free(v);
+}
+
+/*
+ * Drift both ways at once, a file that names a key twice, and the walk over the file skipped only
+ * when every enabled entry was found live: the same answers as comparing each side with the other.
+ */
+static void test_drift_both_ways(void **state)
+{
+	struct drift_peer file[4];
+	struct wg_device *dev = wg_device_new("wg0");
+	uint8_t a[WG_KEY_LEN], b[WG_KEY_LEN], c[WG_KEY_LEN], d[WG_KEY_LEN];
+	struct peer_drift *v;
+	size_t nv;
+
+	(void)state;
+	memset(a, 'a', sizeof(a));
+	memset(b, 'b', sizeof(b));
+	memset(c, 'c', sizeof(c));
+	memset(d, 'd', sizeof(d));
+	memset(file, 0, sizeof(file));
+	memcpy(file[0].key, a, WG_KEY_LEN);
+	memcpy(file[1].key, b, WG_KEY_LEN);
+	memcpy(file[2].key, c, WG_KEY_LEN);
+	file[0].name = "a";
+	file[1].name = "b";
+	file[2].name = "c";
+	assert_non_null(wg_device_get_peer(dev, a, NULL));
+	assert_non_null(wg_device_get_peer(dev, b, NULL));
+	assert_non_null(wg_device_get_peer(dev, d, NULL));
+	/* d live only, c in the file only. */
+	assert_int_equal(drift_compute(dev, file, 3, NULL, &v, &nv), 0);
+	assert_int_equal(nv, 2);
+	assert_true(v[0].live);
+	assert_memory_equal(v[0].key, d, WG_KEY_LEN);
+	assert_false(v[1].live);
+	assert_memory_equal(v[1].key, c, WG_KEY_LEN);
+	free(v);
+	/* a twice in the file, both live: no drift; one of them disabled, the same. */
+	memcpy(file[2].key, a, WG_KEY_LEN);
+	expect_one_drift(dev, file, 3, NULL, d, true);
+	file[0].disabled = true;
+	expect_one_drift(dev, file, 3, NULL, d, true);
+	/* Everything in step: nothing. */
+	memcpy(file[3].key, d, WG_KEY_LEN);
+	file[3].name = "d";
+	assert_int_equal(drift_compute(dev, file, 4, NULL, &v, &nv), 0);
+	assert_int_equal(nv, 0);
+	assert_null(v);
+	/* b not live, a named twice and live: b is missing, a is not. */
+	wg_device_free(dev);
+	dev = wg_device_new("wg0");
+	assert_non_null(wg_device_get_peer(dev, a, NULL));
+	assert_non_null(wg_device_get_peer(dev, d, NULL));
+	file[0].disabled = false;
+	expect_one_drift(dev, file, 4, NULL, b, false);
+	wg_device_free(dev);
+}
+
 /* PiVPN's "pivpn off": the block stays, every line "#[disabled] ": held disabled, still named. */
 static void test_pivpn_disabled(void **state)
 {
@@ -452,25 +522,15 @@ static void test_pivpn_disabled(void **state)
 	memcpy(file[1].key, k1, WG_KEY_LEN);
 	file[1].name = "laptop";
 	file[1].disabled = true;
-	assert_int_equal(drift_compute(dev, file, 2, NULL, &v, &nv), 0);
-	assert_int_equal(nv, 1);
-	assert_false(v[0].live);
-	assert_memory_equal(v[0].key, k2, WG_KEY_LEN);
-	free(v);
+	expect_one_drift(dev, file, 2, NULL, k2, false);
 	assert_non_null(wg_device_get_peer(dev, k1, NULL));
-	assert_int_equal(drift_compute(dev, file, 2, NULL, &v, &nv), 0);
-	assert_int_equal(nv, 1);
-	assert_memory_equal(v[0].key, k2, WG_KEY_LEN);
-	free(v);
+	expect_one_drift(dev, file, 2, NULL, k2, false);
 	/* With the file's index kept by the caller, the same; phone live too: no drift at all. */
 	{
 		struct keyidx ix = KEYIDX_INIT(struct drift_peer, key);
 
 		assert_int_equal(keyidx_rebuild(&ix, file, 2), 0);
-		assert_int_equal(drift_compute(dev, file, 2, &ix, &v, &nv), 0);
-		assert_int_equal(nv, 1);
-		assert_memory_equal(v[0].key, k2, WG_KEY_LEN);
-		free(v);
+		expect_one_drift(dev, file, 2, &ix, k2, false);
 		assert_non_null(wg_device_get_peer(dev, k2, NULL));
 		assert_int_equal(drift_compute(dev, file, 2, &ix, &v, &nv), 0);
 		assert_int_equal(nv, 0);
@@ -1046,6 +1106,7 @@ int main(void)
 		cmocka_unit_test(test_tool_conventions),
 		cmocka_unit_test(test_convention_order),
 		cmocka_unit_test(test_script_conventions),
+		cmocka_unit_test(test_drift_both_ways),
 		cmocka_unit_test(test_pivpn_disabled),
 		cmocka_unit_test(test_not_names),
 		cmocka_unit_test(test_rename_where_read),
