@@ -25,9 +25,12 @@ void wg_device_free(struct wg_device *dev)
 		return;
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		free(dev->peers[i].allowedips);
-		free(dev->peers[i].name);
+		if (!dev->peers[i].name_shared)
+			free(dev->peers[i].name);
 		free(dev->peers[i].groups);
 	}
+	wg_strings_unref(dev->name_holds[0]);
+	wg_strings_unref(dev->name_holds[1]);
 	free(dev->peers);
 	free(dev->flows);
 	free(dev->drift);
@@ -143,8 +146,10 @@ int wg_peer_set_name(struct wg_peer *peer, const char *name)
 
 	if (name && !(copy = strdup(name)))
 		return -ENOMEM;
-	free(peer->name);
+	if (!peer->name_shared)
+		free(peer->name);
 	peer->name = copy;
+	peer->name_shared = false;
 	return 0;
 }
 
@@ -209,6 +214,23 @@ void wg_policy_free(struct wg_policy *p)
 	free(p);
 }
 
+struct wg_strings *wg_strings_ref(struct wg_strings *s)
+{
+	if (s)
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
+void wg_strings_unref(struct wg_strings *s)
+{
+	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (size_t i = 0; i < s->n; ++i)
+		free(s->v[i]);
+	free(s->v);
+	free(s);
+}
+
 struct wg_history *wg_history_ref(struct wg_history *h)
 {
 	if (h)
@@ -251,6 +273,7 @@ static struct wg_device *device_dup(const struct wg_device *src)
 		*q = *p;
 		q->allowedips = NULL;
 		q->name = NULL;
+		q->name_shared = false;
 		q->groups = NULL;
 		q->cap_allowedips = q->n_allowedips = 0;
 		dev->n_peers = i + 1;

@@ -77,11 +77,12 @@ struct wg_peer {
 	struct wg_allowedip *allowedips;
 	uint32_t n_allowedips;
 	uint32_t cap_allowedips;
-	char *name;			/* NULL when unnamed */
+	char *name;			/* NULL when unnamed; owned unless name_shared */
 	struct wg_forwarded forwarded;
 	char *groups;			/* the hub policy's groups it is in, "a, b"; NULL for none */
 	struct wg_usage usage;		/* what the ledger says it used */
 	bool file_disabled;		/* live, though its config file holds it disabled (PiVPN) */
+	bool name_shared;		/* name is a name map's, kept by the device's name_holds */
 };
 
 /* A peer that is live but not in the interface's config file, or in the file but not live. */
@@ -144,6 +145,7 @@ struct wg_device {
 	size_t n_drift;
 	char *drift_error;		/* why drift is unknown (the file is unreadable or malformed) */
 	struct wg_policy *policy;	/* NULL: no hub policy for this interface (or not looked at) */
+	struct wg_strings *name_holds[2];	/* what peers' shared names belong to */
 	struct wg_history *history;	/* what the recorder's database says; NULL when not looked at */
 	const char *managed_by;		/* the tool that rewrites its config file (a static string), or NULL */
 	bool save_config;		/* its config file says SaveConfig = true */
@@ -167,6 +169,20 @@ struct wg_history_event {
  * The recorder's database as the console reads it: the same for every interface of a sample,
  * shared between snapshots (counted references: the sampler and the screen hold it at once).
  */
+/*
+ * Strings several owners share, freed with the last reference: a name map's names, which the
+ * peers of every snapshot read from it point at instead of copying (10,000 copies a second, each
+ * a cache miss on a string, were a tenth of a big hub's console).
+ */
+struct wg_strings {
+	int refs;
+	char **v;			/* given by the map when it lets go of them */
+	size_t n;
+};
+
+struct wg_strings *wg_strings_ref(struct wg_strings *s);
+void wg_strings_unref(struct wg_strings *s);
+
 struct wg_history {
 	int refs;
 	int status;			/* 0: read; -ENOENT: no database; else it could not be read */

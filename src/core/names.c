@@ -66,9 +66,12 @@ static char *name_copy(const char *s, const char *e)
 
 static int map_add(struct name_map *map, const uint8_t key[WG_KEY_LEN], const char *s, const char *e)
 {
-	char *name = name_copy(s, e);
+	char *name;
 
-	if (!name)
+	/* Its names are shared: a name more would be the map's alone, and sorting could free one. */
+	if (map->hold)
+		return -EBUSY;
+	if (!(name = name_copy(s, e)))
 		return 0;
 	if (map->n == map->cap) {
 		size_t cap = map->cap ? map->cap * 2 : 16;
@@ -605,6 +608,41 @@ const char *names_lookup(struct name_map *map, const uint8_t key[WG_KEY_LEN])
 	return hit ? hit->name : NULL;
 }
 
+/* The map's names handed to a hold that owns them from now on; NULL without memory. */
+static struct wg_strings *map_hold(struct name_map *map)
+{
+	struct wg_strings *h;
+
+	if (map->hold)
+		return map->hold;
+	if (!(h = calloc(1, sizeof(*h))) || !(h->v = malloc((map->n ? map->n : 1) * sizeof(*h->v)))) {
+		free(h);
+		return NULL;
+	}
+	for (size_t i = 0; i < map->n; ++i)
+		h->v[i] = map->v[i].name;
+	h->n = map->n;
+	h->refs = 1;
+	map->hold = h;
+	return h;
+}
+
+/* Points the peer at a map's name, the device holding the map's names; a copy when it cannot. */
+static int share_name(struct wg_device *dev, int which, struct name_map *map, struct wg_peer *peer, const char *name)
+{
+	struct wg_strings *h = map_hold(map);
+
+	if (h && !dev->name_holds[which])
+		dev->name_holds[which] = wg_strings_ref(h);
+	if (!h || dev->name_holds[which] != h)
+		return wg_peer_set_name(peer, name);
+	if (!peer->name_shared)
+		free(peer->name);
+	peer->name = (char *)name;
+	peer->name_shared = true;
+	return 0;
+}
+
 int names_apply(struct wg_device *dev, struct name_map *config, struct name_map *store)
 {
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
@@ -612,9 +650,13 @@ int names_apply(struct wg_device *dev, struct name_map *config, struct name_map 
 		const char *name = names_lookup(config, peer->public_key);
 		int ret;
 
-		if (!name)
-			name = names_lookup(store, peer->public_key);
-		if (name && (ret = wg_peer_set_name(peer, name)) < 0)
+		if (name)
+			ret = share_name(dev, 0, config, peer, name);
+		else if ((name = names_lookup(store, peer->public_key)))
+			ret = share_name(dev, 1, store, peer, name);
+		else
+			continue;
+		if (ret < 0)
 			return ret;
 	}
 	return 0;
@@ -622,8 +664,10 @@ int names_apply(struct wg_device *dev, struct name_map *config, struct name_map 
 
 void names_clear(struct name_map *map)
 {
-	for (size_t i = 0; i < map->n; ++i)
+	/* Shared: the hold frees them with its last reference. */
+	for (size_t i = 0; i < map->n && !map->hold; ++i)
 		free(map->v[i].name);
+	wg_strings_unref(map->hold);
 	free(map->v);
 	keyidx_free(&map->index);
 	memset(map, 0, sizeof(*map));

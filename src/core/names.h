@@ -31,6 +31,11 @@ struct name_map {
 	size_t cap;
 	bool sorted;
 	struct keyidx index;		/* by key, once sorted: a lookup per peer and tick */
+	/*
+	 * Once names_apply gave peers its names: what owns them from then on (the map holds one
+	 * reference, each device naming peers from it another). The map takes no names after.
+	 */
+	struct wg_strings *hold;
 };
 
 #define NAMES_NO_LINE ((size_t)-1)
@@ -103,7 +108,10 @@ bool names_save_config(const char *text, size_t len);
 /* The convention most of the file's named peers use; NAMES_NONE when none is named. */
 enum names_convention names_file_convention(const char *text, size_t len);
 
-/* Names every peer of dev: the config file first, then the store. */
+/*
+ * Names every peer of dev: the config file first, then the store. The peers point at the maps'
+ * names (wg_peer.name_shared), which stay as long as dev does, whatever becomes of the maps.
+ */
 int names_apply(struct wg_device *dev, struct name_map *config, struct name_map *store);
 void names_clear(struct name_map *map);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests of peer names from config files and from the name store. */
 #include "cmocka_common.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,55 @@ static void test_apply_precedence(void **state)
 	names_clear(&store);
 }
 
+/*
+ * Peers point at the maps' names: the names outlive the maps (a reloaded file clears its map
+ * while the console still shows the last snapshot), a copy of the device copies them, a second
+ * device shares them too, and renaming one peer touches no other. ASan checks the frees.
+ */
+static void test_apply_shares_names(void **state)
+{
+	struct name_map conf = { 0 }, store = { 0 };
+	struct wg_device *a = wg_device_new("wg0"), *b = wg_device_new("wg0");
+	struct wg_snapshot *snap = wg_snapshot_new(), *copy;
+	const char *c = "[Peer]\n# Name = from-config\nPublicKey = " KA "\n";
+	const char *s = KB " only-store\n";
+	uint8_t key[WG_KEY_LEN];
+
+	(void)state;
+	assert_int_equal(names_parse_config(&conf, c, strlen(c)), 0);
+	assert_int_equal(names_parse_store(&store, s, strlen(s)), 0);
+	for (int d = 0; d < 2; ++d) {
+		struct wg_device *dev = d ? b : a;
+
+		key_from_base64(key, KA);
+		wg_device_get_peer(dev, key, NULL);
+		key_from_base64(key, KB);
+		wg_device_get_peer(dev, key, NULL);
+		assert_int_equal(names_apply(dev, &conf, &store), 0);
+	}
+	assert_true(a->peers[0].name_shared && a->peers[1].name_shared);
+	assert_ptr_equal(a->peers[0].name, b->peers[0].name);
+	assert_ptr_equal(a->peers[1].name, b->peers[1].name);
+	/* No name more for a map whose names are out. */
+	assert_int_equal(names_parse_store(&store, s, strlen(s)), -EBUSY);
+	names_clear(&conf);
+	names_clear(&store);
+	assert_string_equal(a->peers[0].name, "from-config");
+	assert_string_equal(b->peers[1].name, "only-store");
+	wg_snapshot_add_device(snap, a);
+	copy = wg_snapshot_dup(snap);
+	assert_non_null(copy);
+	assert_false(copy->devices[0]->peers[0].name_shared);
+	assert_string_equal(copy->devices[0]->peers[0].name, "from-config");
+	assert_int_equal(wg_peer_set_name(&b->peers[0], "renamed"), 0);
+	assert_false(b->peers[0].name_shared);
+	assert_string_equal(a->peers[0].name, "from-config");
+	wg_snapshot_free(snap);
+	assert_string_equal(b->peers[1].name, "only-store");
+	wg_device_free(b);
+	wg_snapshot_free(copy);
+}
+
 static void test_load_missing_and_real_file(void **state)
 {
 	struct name_map m = { 0 };
@@ -251,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_bad_keys_ignored),
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_apply_precedence),
+		cmocka_unit_test(test_apply_shares_names),
 		cmocka_unit_test(test_load_missing_and_real_file),
 	};
 
