@@ -134,6 +134,9 @@ void policy_memo_clear(struct policy_memo *m)
 			free(m->devs[d].v[i].groups);
 		free(m->devs[d].v);
 		keyidx_free(&m->devs[d].index);
+		for (size_t i = 0; i < m->devs[d].n_lines; ++i)
+			free(m->devs[d].lines[i]);
+		free(m->devs[d].lines);
 	}
 	free(m->devs);
 	memset(m, 0, sizeof(*m));
@@ -202,6 +205,45 @@ int policy_device_report(struct wg_device *dev, const struct policy_iface *pi, s
 	return policy_device_report_memo(dev, pi, index, r, in_force, owners, NULL);
 }
 
+/* "name: a, b, c", measured first: a group of 200 members is one allocation, not 200. */
+static char *group_line(const struct policy_group *gr)
+{
+	size_t len = strlen(gr->name) + 1, o;
+	char *line;
+
+	for (size_t m = 0; m < gr->n_members; ++m)
+		len += 2 + strlen(gr->members[m].text);
+	if (!(line = malloc(len)))
+		return NULL;
+	o = (size_t)snprintf(line, len, "%s", gr->name);
+	for (size_t m = 0; m < gr->n_members; ++m)
+		o += (size_t)snprintf(line + o, len - o, "%s %s", m ? "," : ":", gr->members[m].text);
+	return line;
+}
+
+/* The groups' lines into p: as the memo has them, else built (and kept by the memo). */
+static int group_lines(struct wg_policy *p, const struct policy_iface *pi, struct policy_memo_dev *md)
+{
+	bool kept = md && md->n_lines == pi->n_groups;
+
+	p->groups = calloc(pi->n_groups + 1, sizeof(*p->groups));
+	if (!p->groups)
+		return -ENOMEM;
+	for (size_t g = 0; g < pi->n_groups; ++g) {
+		char *line = kept ? strdup(md->lines[g]) : group_line(&pi->groups[g]);
+
+		if (!line)
+			return -ENOMEM;
+		p->groups[p->n_groups++] = line;
+	}
+	/* Kept for the next reports; without memory they are built again, which is all. */
+	if (md && !kept && pi->n_groups && !md->n_lines && (md->lines = calloc(pi->n_groups, sizeof(*md->lines)))) {
+		while (md->n_lines < pi->n_groups && (md->lines[md->n_lines] = strdup(p->groups[md->n_lines])))
+			md->n_lines++;
+	}
+	return 0;
+}
+
 int policy_device_report_memo(struct wg_device *dev, const struct policy_iface *pi, size_t index,
 			      const struct policy_reading *r, bool in_force, struct policy_owners *owners,
 			      struct policy_memo *memo)
@@ -238,24 +280,8 @@ int policy_device_report_memo(struct wg_device *dev, const struct policy_iface *
 	}
 	if (ret < 0)
 		return ret;
-	p->groups = calloc(pi->n_groups + 1, sizeof(*p->groups));
-	if (!p->groups)
-		return -ENOMEM;
-	/* "name: a, b, c", measured first: a group of 200 members is one allocation, not 200. */
-	for (size_t g = 0; g < pi->n_groups; ++g) {
-		const struct policy_group *gr = &pi->groups[g];
-		size_t len = strlen(gr->name) + 1, o;
-		char *line;
-
-		for (size_t m = 0; m < gr->n_members; ++m)
-			len += 2 + strlen(gr->members[m].text);
-		if (!(line = malloc(len)))
-			return -ENOMEM;
-		o = (size_t)snprintf(line, len, "%s", gr->name);
-		for (size_t m = 0; m < gr->n_members; ++m)
-			o += (size_t)snprintf(line + o, len - o, "%s %s", m ? "," : ":", gr->members[m].text);
-		p->groups[p->n_groups++] = line;
-	}
+	if ((ret = group_lines(p, pi, md ? md : memo ? memo_find(memo, dev->name) : NULL)) < 0)
+		return ret;
 	if (!in_force || !r)
 		return 0;
 	for (uint32_t i = 0; i < p->n_rules; ++i) {

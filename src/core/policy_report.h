@@ -40,6 +40,8 @@ struct policy_memo_dev {
 	struct policy_memo_peer *v;
 	uint32_t n;
 	struct keyidx index;
+	char **lines;			/* each group as "name: a, b" (an snprintf per member to build) */
+	size_t n_lines;
 };
 
 struct policy_memo {

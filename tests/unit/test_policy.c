@@ -348,7 +348,8 @@ static const char *groups_of(const struct wg_device *dev, uint8_t k)
 
 /*
  * The peers' groups in a report, found the first time (a member by name and by prefix counts
- * once) and given from the memo by key to a later read of the peers in another order.
+ * once) and given from the memo by key to a later read of the peers in another order; the
+ * groups' lines likewise.
  */
 static void test_report_groups_memo(void **state)
 {
@@ -376,8 +377,15 @@ static void test_report_groups_memo(void **state)
 		assert_non_null(wg_device_get_peer(b, a->peers[i].public_key, NULL));
 	free(memo.devs[0].v[0].groups);
 	memo.devs[0].v[0].groups = strdup("from the memo");
+	/* The groups' lines too: kept at the first report, given from the memo after. */
+	assert_int_equal(memo.devs[0].n_lines, 3);
+	assert_string_equal(memo.devs[0].lines[0], "laptops: alice, bob");
+	free(memo.devs[0].lines[2]);
+	memo.devs[0].lines[2] = strdup("line from the memo");
 	assert_int_equal(policy_device_report_memo(b, &p.v[0], 0, NULL, false, &owners, &memo), 0);
 	assert_string_equal(groups_of(b, 1), "from the memo");
+	assert_string_equal(b->policy->groups[0], "laptops: alice, bob");
+	assert_string_equal(b->policy->groups[2], "line from the memo");
 	assert_string_equal(groups_of(b, 2), "laptops");
 	assert_null(groups_of(b, 3));
 	assert_string_equal(groups_of(b, 4), "servers");
