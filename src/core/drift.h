@@ -30,4 +30,25 @@ enum drift_direction {
 int drift_compute(const struct wg_device *dev, const struct drift_peer *file, size_t n_file,
 		  const struct keyidx *file_index, struct peer_drift **out, size_t *n);
 
+/*
+ * The last drift of one device against one file, kept by the set of the device's keys: the same
+ * keys (in any order, as wireguard-go lists them) against the same file give the same drift,
+ * and a sample of a big hub need not look every peer up in the file again. Its owner clears
+ * it when the file changes.
+ */
+struct drift_memo {
+	bool known;
+	char dev[IFNAMSIZ];
+	uint32_t n_peers;
+	uint64_t keys;			/* the keys' hashes, added */
+	struct peer_drift *v;
+	size_t n;
+};
+
+/* drift_compute through the memo; a live-only peer's name is the device's own, not the memo's. */
+int drift_compute_memo(const struct wg_device *dev, const struct drift_peer *file, size_t n_file,
+		       const struct keyidx *file_index, struct drift_memo *memo, struct peer_drift **out,
+		       size_t *n);
+void drift_memo_clear(struct drift_memo *memo);
+
 #endif

@@ -29,6 +29,7 @@ static void file_clear(struct sample_names_file *f)
 	names_clear(&f->map);
 	free(f->peers);
 	keyidx_free(&f->index);
+	drift_memo_clear(&f->drift);
 	free(f->why);
 	f->peers = NULL;
 	f->n_peers = 0;
@@ -178,7 +179,7 @@ static int file_get(struct sample_cache *cache, const char *path, bool config, b
 }
 
 /* What the device and its config file disagree on, into the device. */
-static int device_drift(struct wg_device *dev, const struct sample_names_file *f)
+static int device_drift(struct wg_device *dev, struct sample_names_file *f)
 {
 	int ret;
 
@@ -187,7 +188,8 @@ static int device_drift(struct wg_device *dev, const struct sample_names_file *f
 		dev->drift_error = strdup(f->why ? f->why : "");
 		return dev->drift_error ? 0 : -ENOMEM;
 	}
-	ret = drift_compute(dev, f->peers, f->n_peers, f->index.cap ? &f->index : NULL, &dev->drift, &dev->n_drift);
+	ret = drift_compute_memo(dev, f->peers, f->n_peers, f->index.cap ? &f->index : NULL, &f->drift, &dev->drift,
+				 &dev->n_drift);
 	return ret;
 }
 

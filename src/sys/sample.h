@@ -28,6 +28,7 @@ struct sample_names_file {
 	struct drift_peer *peers;
 	size_t n_peers;
 	struct keyidx index;		/* of peers, built once per load (cap 0 without) */
+	struct drift_memo drift;	/* the last drift against it, cleared with it */
 	char *why;
 	const char *managed_by;		/* names_managed_by() of a config file */
 	uint8_t (*disabled)[WG_KEY_LEN];	/* peers a config file holds disabled (PiVPN) */

@@ -423,6 +423,14 @@ static void test_script_conventions(void **state)
 	}
 }
 
+/* Keys "aaaa...", "bbbb...", ... in k; the first returned. */
+static const uint8_t *letter_keys(uint8_t k[5][WG_KEY_LEN])
+{
+	for (int i = 0; i < 5; ++i)
+		memset(k[i], 'a' + i, WG_KEY_LEN);
+	return k[0];
+}
+
 /* drift_compute finds exactly one peer: key, live or in the file only. */
 static void expect_one_drift(const struct wg_device *dev, const struct drift_peer *file, size_t n_file,
 			     const struct keyidx *ix, const uint8_t *key, bool live)
@@ -443,18 +451,14 @@ static void expect_one_drift(const struct wg_device *dev, const struct drift_pee
  */
 static void test_drift_both_ways(void **state)
 {
-	struct drift_peer file[4];
+	struct drift_peer file[4] = { 0 };
 	struct wg_device *dev = wg_device_new("wg0");
-	uint8_t a[WG_KEY_LEN], b[WG_KEY_LEN], c[WG_KEY_LEN], d[WG_KEY_LEN];
+	uint8_t k[5][WG_KEY_LEN];
+	const uint8_t *a = letter_keys(k), *b = k[1], *c = k[2], *d = k[3];
 	struct peer_drift *v;
 	size_t nv;
 
 	(void)state;
-	memset(a, 'a', sizeof(a));
-	memset(b, 'b', sizeof(b));
-	memset(c, 'c', sizeof(c));
-	memset(d, 'd', sizeof(d));
-	memset(file, 0, sizeof(file));
 	memcpy(file[0].key, a, WG_KEY_LEN);
 	memcpy(file[1].key, b, WG_KEY_LEN);
 	memcpy(file[2].key, c, WG_KEY_LEN);
@@ -491,6 +495,54 @@ static void test_drift_both_ways(void **state)
 	file[0].disabled = false;
 	expect_one_drift(dev, file, 4, NULL, b, false);
 	wg_device_free(dev);
+}
+
+/*
+ * The memo: the same keys in another order give what the first computation gave (the file is
+ * changed behind its back to show that nothing was looked up), with live-only names as the
+ * device has them now; a key more and the drift is computed anew.
+ */
+static void test_drift_memo(void **state)
+{
+	struct drift_peer file[3] = { 0 };
+	struct drift_memo memo = { 0 };
+	struct wg_device *dev = wg_device_new("wg0"), *again = wg_device_new("wg0");
+	uint8_t k[5][WG_KEY_LEN];
+	const uint8_t *a = letter_keys(k), *c = k[2], *d = k[3], *e = k[4];
+	struct peer_drift *v;
+	size_t nv;
+
+	(void)state;
+	memcpy(file[0].key, a, WG_KEY_LEN);
+	memcpy(file[1].key, c, WG_KEY_LEN);
+	file[1].name = "c";
+	assert_non_null(wg_device_get_peer(dev, a, NULL));
+	assert_int_equal(wg_peer_set_name(wg_device_get_peer(dev, d, NULL), "dee"), 0);
+	assert_int_equal(drift_compute_memo(dev, file, 2, NULL, &memo, &v, &nv), 0);
+	assert_int_equal(nv, 2);
+	assert_true(v[0].live);
+	assert_string_equal(v[0].name, "dee");
+	assert_memory_equal(v[1].key, c, WG_KEY_LEN);
+	free(v);
+	/* Same keys, other order and another name; the file now has d (not looked at). */
+	assert_int_equal(wg_peer_set_name(wg_device_get_peer(again, d, NULL), "renamed"), 0);
+	assert_non_null(wg_device_get_peer(again, a, NULL));
+	memcpy(file[2].key, d, WG_KEY_LEN);
+	assert_int_equal(drift_compute_memo(again, file, 3, NULL, &memo, &v, &nv), 0);
+	assert_int_equal(nv, 2);
+	assert_memory_equal(v[0].key, d, WG_KEY_LEN);
+	assert_string_equal(v[0].name, "renamed");
+	free(v);
+	/* A peer more: computed against the file as it is. */
+	assert_non_null(wg_device_get_peer(again, e, NULL));
+	assert_int_equal(drift_compute_memo(again, file, 3, NULL, &memo, &v, &nv), 0);
+	assert_int_equal(nv, 2);
+	assert_memory_equal(v[0].key, e, WG_KEY_LEN);
+	assert_memory_equal(v[1].key, c, WG_KEY_LEN);
+	free(v);
+	drift_memo_clear(&memo);
+	wg_device_free(dev);
+	wg_device_free(again);
 }
 
 /* PiVPN's "pivpn off": the block stays, every line "#[disabled] ": held disabled, still named. */
@@ -1107,6 +1159,7 @@ int main(void)
 		cmocka_unit_test(test_convention_order),
 		cmocka_unit_test(test_script_conventions),
 		cmocka_unit_test(test_drift_both_ways),
+		cmocka_unit_test(test_drift_memo),
 		cmocka_unit_test(test_pivpn_disabled),
 		cmocka_unit_test(test_not_names),
 		cmocka_unit_test(test_rename_where_read),
