@@ -72,7 +72,8 @@ struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_K
 	if (dev->n_peers == UINT32_MAX - 1)
 		return NULL;
 	if (dev->n_peers == dev->cap_peers) {
-		uint32_t cap = dev->cap_peers ? dev->cap_peers + dev->cap_peers / 2 : 8;
+		/* From a small room (reserved or trimmed to one peer), half of it more would be none. */
+		uint32_t cap = dev->cap_peers >= 8 ? dev->cap_peers + dev->cap_peers / 2 : 8;
 		struct wg_peer *peers;
 
 		if (cap < dev->cap_peers)

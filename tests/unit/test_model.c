@@ -126,6 +126,23 @@ static void test_reserve(void **state)
 		make_key(key, i);
 		assert_ptr_equal(wg_device_find_peer(dev, key), &dev->peers[i]);
 	}
+	/* Room for one (an interface read with one peer last time), then more peers: it grows. */
+	{
+		struct wg_device *small = wg_device_new("wg1");
+
+		assert_int_equal(wg_device_reserve(small, 1), 0);
+		for (uint32_t i = 0; i < 20; ++i) {
+			make_key(key, i);
+			assert_non_null(wg_device_get_peer(small, key, NULL));
+		}
+		assert_int_equal(small->n_peers, 20);
+		wg_device_trim(small);
+		make_key(key, 20);
+		assert_non_null(wg_device_get_peer(small, key, NULL));
+		make_key(key, 7);
+		assert_ptr_equal(wg_device_find_peer(small, key), &small->peers[7]);
+		wg_device_free(small);
+	}
 	/* Past the room it grows as before; less room than it has changes nothing. */
 	make_key(key, 3000);
 	assert_non_null(wg_device_get_peer(dev, key, NULL));
