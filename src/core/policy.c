@@ -54,24 +54,60 @@ static const char *content_end(const char *s, const char *e)
 	return e;
 }
 
-/* Copies one side or member, unquoted, into out; false when it does not fit or is malformed. */
-static bool copy_ref(char *out, size_t len, const char *s, const char *e)
+struct policy_text_block {
+	struct policy_text_block *next;
+	size_t used;
+	size_t size;
+	char data[];
+};
+
+#define POLICY_TEXT_BLOCK 16384
+
+/* A copy of [s, s + n) with a NUL, kept until the policy is freed; NULL without memory. */
+static const char *pool_text(struct policy *p, const char *s, size_t n)
+{
+	struct policy_text_block *b = p->texts;
+	char *out;
+
+	if (!b || b->size - b->used < n + 1) {
+		size_t size = n + 1 > POLICY_TEXT_BLOCK ? n + 1 : POLICY_TEXT_BLOCK;
+
+		if (!(b = malloc(sizeof(*b) + size)))
+			return NULL;
+		b->used = 0;
+		b->size = size;
+		b->next = p->texts;
+		p->texts = b;
+	}
+	out = b->data + b->used;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	b->used += n + 1;
+	return out;
+}
+
+/* One side or member as written: unquoted, trimmed; false when malformed or too long. */
+static bool unquote_ref(const char **s, const char **e)
 {
 	size_t n;
 
-	trim(&s, &e);
-	if (e - s >= 2 && *s == '"' && e[-1] == '"') {
-		++s;
-		--e;
-	} else if (memchr(s, '"', (size_t)(e - s))) {
+	trim(s, e);
+	if (*e - *s >= 2 && **s == '"' && (*e)[-1] == '"') {
+		++*s;
+		--*e;
+	} else if (memchr(*s, '"', (size_t)(*e - *s))) {
 		return false;
 	}
-	n = (size_t)(e - s);
-	if (!n || n >= len || memchr(s, '\0', n))
-		return false;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return true;
+	n = (size_t)(*e - *s);
+	return n && n < POLICY_REF_MAX && !memchr(*s, '\0', n);
+}
+
+/* One side or member into the policy's texts: 1, 0 when it is malformed, -ENOMEM. */
+static int copy_ref(struct policy *p, const char **out, const char *s, const char *e)
+{
+	if (!unquote_ref(&s, &e))
+		return 0;
+	return (*out = pool_text(p, s, (size_t)(e - s))) ? 1 : -ENOMEM;
 }
 
 static bool group_name_ok(const char *s, size_t n)
@@ -173,18 +209,21 @@ static bool split_arrow(const char *s, const char *e, const char **a, const char
 	return false;
 }
 
-static int parse_sides(struct policy_ref *from, struct policy_ref *to, bool *both, const char *s, const char *e,
-		       const char **rest, unsigned int line, struct policy_error *err)
+static int parse_sides(struct policy *p, struct policy_ref *from, struct policy_ref *to, bool *both,
+		       const char *s, const char *e, const char **rest, unsigned int line, struct policy_error *err)
 {
 	const char *a, *ae, *w, *we;
+	int ret;
 
 	if (!split_arrow(s, e, &a, &ae, both, rest))
 		return fail(err, line, "%s", _("a rule looks like A -> B or A <-> B, then its services"));
-	if (!copy_ref(from->text, sizeof(from->text), a, ae))
-		return fail(err, line, "%s", _("the side before the arrow is empty or malformed"));
+	if ((ret = copy_ref(p, &from->text, a, ae)) <= 0)
+		return ret < 0 ? ret : fail(err, line, "%s", _("the side before the arrow is empty or malformed"));
 	s = *rest;
-	if (!next_word(&s, e, &w, &we) || !copy_ref(to->text, sizeof(to->text), w, we))
+	if (!next_word(&s, e, &w, &we))
 		return fail(err, line, "%s", _("the side after the arrow is empty or malformed"));
+	if ((ret = copy_ref(p, &to->text, w, we)) <= 0)
+		return ret < 0 ? ret : fail(err, line, "%s", _("the side after the arrow is empty or malformed"));
 	*rest = s;
 	return 0;
 }
@@ -194,14 +233,14 @@ static void *grow(void *v, size_t n, size_t size)
 	return realloc(v, (n + 1) * size);
 }
 
-static int parse_rule(struct policy_iface *pi, bool allow, const char *s, const char *e, unsigned int line,
-		      struct policy_error *err)
+static int parse_rule(struct policy *p, struct policy_iface *pi, bool allow, const char *s, const char *e,
+		      unsigned int line, struct policy_error *err)
 {
 	struct policy_rule r = { .line = line, .allow = allow }, *v;
 	const char *rest, *w, *we;
 	int ret;
 
-	if ((ret = parse_sides(&r.from, &r.to, &r.both, s, e, &rest, line, err)) < 0)
+	if ((ret = parse_sides(p, &r.from, &r.to, &r.both, s, e, &rest, line, err)) < 0)
 		return ret;
 	while (next_word(&rest, e, &w, &we)) {
 		size_t n = (size_t)(we - w);
@@ -235,7 +274,7 @@ static int parse_rule(struct policy_iface *pi, bool allow, const char *s, const 
 	return 0;
 }
 
-static int parse_test(struct policy_iface *pi, const char *s, const char *e, unsigned int line,
+static int parse_test(struct policy *p, struct policy_iface *pi, const char *s, const char *e, unsigned int line,
 		      struct policy_error *err)
 {
 	struct policy_test t = { .line = line }, *v;
@@ -244,7 +283,7 @@ static int parse_test(struct policy_iface *pi, const char *s, const char *e, uns
 	bool both;
 	int ret;
 
-	if ((ret = parse_sides(&t.from, &t.to, &both, s, e, &rest, line, err)) < 0)
+	if ((ret = parse_sides(p, &t.from, &t.to, &both, s, e, &rest, line, err)) < 0)
 		return ret;
 	if (both)
 		return fail(err, line, "%s", _("a test judges one direction: A -> B"));
@@ -274,11 +313,13 @@ static int parse_test(struct policy_iface *pi, const char *s, const char *e, uns
 	return 0;
 }
 
-static int parse_group(struct policy_iface *pi, const char *s, const char *e, unsigned int line,
+static int parse_group(struct policy *p, struct policy_iface *pi, const char *s, const char *e, unsigned int line,
 		       struct policy_error *err)
 {
 	const char *colon = memchr(s, ':', (size_t)(e - s)), *ns = s, *ne;
 	struct policy_group g = { .line = line }, *v;
+	size_t room = 1;
+	int ret;
 
 	if (!colon)
 		return fail(err, line, "%s", _("a group looks like Group = NAME: member, member"));
@@ -292,9 +333,13 @@ static int parse_group(struct policy_iface *pi, const char *s, const char *e, un
 	for (size_t i = 0; i < pi->n_groups; ++i)
 		if (!strcmp(pi->groups[i].name, g.name))
 			return fail(err, line, _("group %s is defined at line %u already"), g.name, pi->groups[i].line);
-	for (const char *p = colon + 1; p <= e;) {
-		const char *comma = memchr(p, ',', (size_t)(e - p)), *me = comma ? comma : e, *ms = p;
-		struct policy_ref *m;
+	/* As many members as commas and one: allocated once, not grown member by member. */
+	for (const char *c = colon; (c = memchr(c + 1, ',', (size_t)(e - c - 1)));)
+		++room;
+	if (!(g.members = calloc(room, sizeof(*g.members))))
+		return -ENOMEM;
+	for (const char *q = colon + 1; q <= e;) {
+		const char *comma = memchr(q, ',', (size_t)(e - q)), *me = comma ? comma : e, *ms = q;
 
 		trim(&ms, &me);
 		if (ms == me) {
@@ -302,18 +347,17 @@ static int parse_group(struct policy_iface *pi, const char *s, const char *e, un
 				goto bad;
 			break;
 		}
-		if (!(m = grow(g.members, g.n_members, sizeof(*m)))) {
-			free(g.members);
-			return -ENOMEM;
-		}
-		g.members = m;
-		memset(&g.members[g.n_members], 0, sizeof(*m));
-		if (!copy_ref(g.members[g.n_members].text, sizeof(m->text), ms, me))
+		if ((ret = copy_ref(p, &g.members[g.n_members].text, ms, me)) <= 0) {
+			if (ret < 0) {
+				free(g.members);
+				return ret;
+			}
 			goto bad;
+		}
 		g.n_members++;
 		if (!comma)
 			break;
-		p = comma + 1;
+		q = comma + 1;
 	}
 	if (!(v = grow(pi->groups, pi->n_groups, sizeof(*v)))) {
 		free(g.members);
@@ -378,13 +422,13 @@ static int parse_line(struct policy *p, const char *s, const char *e, unsigned i
 		return 0;
 	}
 	if (ke - k == 5 && !strncasecmp(k, "Group", 5))
-		return parse_group(pi, v, ve, line, err);
+		return parse_group(p, pi, v, ve, line, err);
 	if (ke - k == 5 && !strncasecmp(k, "Allow", 5))
-		return parse_rule(pi, true, v, ve, line, err);
+		return parse_rule(p, pi, true, v, ve, line, err);
 	if (ke - k == 4 && !strncasecmp(k, "Deny", 4))
-		return parse_rule(pi, false, v, ve, line, err);
+		return parse_rule(p, pi, false, v, ve, line, err);
 	if (ke - k == 4 && !strncasecmp(k, "Test", 4))
-		return parse_test(pi, v, ve, line, err);
+		return parse_test(p, pi, v, ve, line, err);
 	return fail(err, line, _("unknown key %.*s: Default, Group, Allow, Deny or Test"), (int)(ke - k), k);
 }
 
@@ -425,6 +469,12 @@ void policy_free(struct policy *p)
 		free(pi->tests);
 	}
 	free(p->v);
+	while (p->texts) {
+		struct policy_text_block *next = p->texts->next;
+
+		free(p->texts);
+		p->texts = next;
+	}
 	memset(p, 0, sizeof(*p));
 }
 
@@ -519,7 +569,7 @@ static int find_peer_indexed(const struct name_index *ix, const struct wg_device
 static int resolve_ref(struct policy_ref *r, const struct policy_iface *pi, const struct wg_device *dev,
 		       const struct name_index *ix, bool member, unsigned int line, struct policy_error *err)
 {
-	char shown[sizeof(r->text) * 4];
+	char shown[POLICY_REF_MAX * 4];
 	int ret;
 
 	text_safe(shown, sizeof(shown), r->text);
@@ -821,9 +871,7 @@ struct span {
 /* Whether [s, e) (a member or side as written, maybe quoted) names the peer `name`. */
 static bool names(const char *s, const char *e, const char *name)
 {
-	char ref[POLICY_NAME_MAX + 48];
-
-	return copy_ref(ref, sizeof(ref), s, e) && !strcmp(ref, name);
+	return unquote_ref(&s, &e) && strlen(name) == (size_t)(e - s) && !memcmp(s, name, (size_t)(e - s));
 }
 
 struct editbuf {

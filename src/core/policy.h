@@ -59,10 +59,11 @@ enum policy_ref_kind {
 };
 
 /* One side of a rule, or a member of a group: as written, and once resolved. */
+#define POLICY_REF_MAX (POLICY_NAME_MAX + 48)	/* the longest side or member, with its NUL */
 struct policy_ref {
-	char text[POLICY_NAME_MAX + 48];
+	const char *text;		/* unquoted; in the policy's text pool */
 	enum policy_ref_kind kind;	/* known after resolving (ANY, HUB and PREFIX at once) */
-	size_t group;			/* GROUP: its index */
+	uint32_t group;			/* GROUP: its index */
 	uint8_t key[WG_KEY_LEN];	/* PEER */
 	struct wg_allowedip prefix;	/* PREFIX */
 };
@@ -105,9 +106,16 @@ struct policy_iface {
 	bool resolved;
 };
 
+/*
+ * A big hub's policy names thousands of peers: their texts sit in blocks the policy owns
+ * rather than in a fixed buffer each (a group of 10,000 peers was 1.8 MB).
+ */
+struct policy_text_block;
+
 struct policy {
 	struct policy_iface *v;
 	size_t n;
+	struct policy_text_block *texts;
 };
 
 /* 0, or -EINVAL with err filled (the first problem of the text), -ENOMEM, -EFBIG. */

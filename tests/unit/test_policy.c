@@ -215,6 +215,38 @@ static void test_keys_quotes_prefixes(void **state)
 	wg_peer_set_name(wg_device_find_peer(snap->devices[0], key), "bob");
 }
 
+/* Thousands of members: their texts outgrow a block of the pool and stay as written. */
+static void test_many_members(void **state)
+{
+	enum { N = 3000 };
+	size_t cap = 64 + N * 20 + 2 * POLICY_REF_MAX, o;
+	char *text = malloc(cap), want[32], longest[POLICY_REF_MAX + 1];
+	struct policy p;
+	struct policy_error err;
+
+	(void)state;
+	assert_non_null(text);
+	o = (size_t)snprintf(text, cap, "[wg0]\nGroup = many: ");
+	for (int i = 0; i < N; ++i)
+		o += (size_t)snprintf(text + o, cap - o, "%s10.%d.%d.1/32", i ? ", " : "", i / 250, i % 250);
+	memset(longest, 'x', POLICY_REF_MAX - 1);
+	longest[POLICY_REF_MAX - 1] = '\0';
+	o += (size_t)snprintf(text + o, cap - o, ", \"%s\"\n", longest);
+	assert_int_equal(policy_parse(&p, text, o, &err), 0);
+	assert_int_equal(p.v[0].groups[0].n_members, N + 1);
+	for (int i = 0; i < N; ++i) {
+		snprintf(want, sizeof(want), "10.%d.%d.1/32", i / 250, i % 250);
+		assert_string_equal(p.v[0].groups[0].members[i].text, want);
+	}
+	assert_string_equal(p.v[0].groups[0].members[N].text, longest);
+	policy_free(&p);
+	/* one byte longer is refused, as before */
+	snprintf(text, cap, "[wg0]\nGroup = many: a, \"%sx\"\n", longest);
+	assert_int_equal(policy_parse(&p, text, strlen(text), &err), -EINVAL);
+	assert_int_equal(err.line, 2);
+	free(text);
+}
+
 static void test_failing_test(void **state)
 {
 	const char *text = "[wg0]\nDefault = deny\nAllow = alice -> bob\nTest = bob -> alice icmp allow\n";
@@ -370,22 +402,25 @@ static void test_report_groups_memo(void **state)
 	assert_string_equal(groups_of(a, 4), "servers");
 	assert_string_equal(groups_of(a, 5), "guests");
 	assert_int_equal(memo.n, 1);
-	assert_int_equal(a->policy->n_groups, 3);
-	assert_string_equal(a->policy->groups[0], "laptops: alice, bob");
+	assert_int_equal(a->policy->groups->n, 3);
+	assert_string_equal(a->policy->groups->v[0], "laptops: alice, bob");
 	/* The same peers read again, backwards; the memo is what they get (alice's changed to show it). */
 	for (uint32_t i = a->n_peers; i-- > 0;)
 		assert_non_null(wg_device_get_peer(b, a->peers[i].public_key, NULL));
 	free(memo.devs[0].v[0].groups);
 	memo.devs[0].v[0].groups = strdup("from the memo");
 	/* The groups' lines too: kept at the first report, given from the memo after. */
-	assert_int_equal(memo.devs[0].n_lines, 3);
-	assert_string_equal(memo.devs[0].lines[0], "laptops: alice, bob");
-	free(memo.devs[0].lines[2]);
-	memo.devs[0].lines[2] = strdup("line from the memo");
+	assert_int_equal(memo.devs[0].lines->n, 3);
+	assert_string_equal(memo.devs[0].lines->v[0], "laptops: alice, bob");
+	/* shared with the report, not copied */
+	assert_ptr_equal(memo.devs[0].lines, a->policy->groups);
+	assert_int_equal(memo.devs[0].lines->refs, 2);
+	free(memo.devs[0].lines->v[2]);
+	memo.devs[0].lines->v[2] = strdup("line from the memo");
 	assert_int_equal(policy_device_report_memo(b, &p.v[0], 0, NULL, false, &owners, &memo), 0);
 	assert_string_equal(groups_of(b, 1), "from the memo");
-	assert_string_equal(b->policy->groups[0], "laptops: alice, bob");
-	assert_string_equal(b->policy->groups[2], "line from the memo");
+	assert_string_equal(b->policy->groups->v[0], "laptops: alice, bob");
+	assert_string_equal(b->policy->groups->v[2], "line from the memo");
 	assert_string_equal(groups_of(b, 2), "laptops");
 	assert_null(groups_of(b, 3));
 	assert_string_equal(groups_of(b, 4), "servers");
@@ -413,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_default_allow_and_order),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_keys_quotes_prefixes),
+		cmocka_unit_test(test_many_members),
 		cmocka_unit_test(test_failing_test),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_points_and_groups),
