@@ -209,9 +209,7 @@ void wg_policy_free(struct wg_policy *p)
 		return;
 	free(p->rules);
 	free(p->refused);
-	for (uint32_t i = 0; i < p->n_groups; ++i)
-		free(p->groups[i]);
-	free(p->groups);
+	wg_strings_unref(p->groups);
 	free(p);
 }
 

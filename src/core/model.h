@@ -119,8 +119,8 @@ struct wg_policy {
 	uint32_t n_rules;
 	struct wg_refused *refused;	/* pairs refused in the last two minutes */
 	uint32_t n_refused;
-	char **groups;			/* "laptops: alice, bob", one per group, as the policy writes them */
-	uint32_t n_groups;
+	struct wg_strings *groups;	/* "laptops: alice, bob", one per group, as the policy writes */
+					/* them; NULL for none. Shared with the report's memo */
 };
 
 struct wg_device {

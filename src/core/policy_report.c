@@ -134,9 +134,7 @@ void policy_memo_clear(struct policy_memo *m)
 			free(m->devs[d].v[i].groups);
 		free(m->devs[d].v);
 		keyidx_free(&m->devs[d].index);
-		for (size_t i = 0; i < m->devs[d].n_lines; ++i)
-			free(m->devs[d].lines[i]);
-		free(m->devs[d].lines);
+		wg_strings_unref(m->devs[d].lines);
 	}
 	free(m->devs);
 	memset(m, 0, sizeof(*m));
@@ -221,25 +219,34 @@ static char *group_line(const struct policy_group *gr)
 	return line;
 }
 
-/* The groups' lines into p: as the memo has them, else built (and kept by the memo). */
+/*
+ * The groups' lines into p: the memo's when it has them, else built (and then kept by the
+ * memo). Shared, not copied: 50 groups of 200 peers are 300 KB a report.
+ */
 static int group_lines(struct wg_policy *p, const struct policy_iface *pi, struct policy_memo_dev *md)
 {
-	bool kept = md && md->n_lines == pi->n_groups;
+	struct wg_strings *s;
 
-	p->groups = calloc(pi->n_groups + 1, sizeof(*p->groups));
-	if (!p->groups)
-		return -ENOMEM;
-	for (size_t g = 0; g < pi->n_groups; ++g) {
-		char *line = kept ? strdup(md->lines[g]) : group_line(&pi->groups[g]);
-
-		if (!line)
-			return -ENOMEM;
-		p->groups[p->n_groups++] = line;
+	if (!pi->n_groups)
+		return 0;
+	if (md && md->lines && md->lines->n == pi->n_groups) {
+		p->groups = wg_strings_ref(md->lines);
+		return 0;
 	}
-	/* Kept for the next reports; without memory they are built again, which is all. */
-	if (md && !kept && pi->n_groups && !md->n_lines && (md->lines = calloc(pi->n_groups, sizeof(*md->lines)))) {
-		while (md->n_lines < pi->n_groups && (md->lines[md->n_lines] = strdup(p->groups[md->n_lines])))
-			md->n_lines++;
+	if (!(s = calloc(1, sizeof(*s))) || !(s->v = calloc(pi->n_groups, sizeof(*s->v)))) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->refs = 1;
+	p->groups = s;
+	for (size_t g = 0; g < pi->n_groups; ++g) {
+		if (!(s->v[g] = group_line(&pi->groups[g])))
+			return -ENOMEM;
+		s->n++;
+	}
+	if (md) {
+		wg_strings_unref(md->lines);
+		md->lines = wg_strings_ref(s);
 	}
 	return 0;
 }

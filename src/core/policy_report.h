@@ -40,8 +40,8 @@ struct policy_memo_dev {
 	struct policy_memo_peer *v;
 	uint32_t n;
 	struct keyidx index;
-	char **lines;			/* each group as "name: a, b" (an snprintf per member to build) */
-	size_t n_lines;
+	struct wg_strings *lines;	/* each group as "name: a, b" (an snprintf per member to build), */
+					/* shared with the reports' struct wg_policy */
 };
 
 struct policy_memo {

@@ -62,10 +62,10 @@ static int draw(struct view_ctx *v, struct lines *l)
 		line(l, 2, STYLE_WARN, _("not in force: the policy table holds another, or none (F previews it)"));
 	l->row++;
 	line(l, 0, STYLE_LABEL, _("groups"));
-	if (!pol->n_groups)
+	if (!pol->groups || !pol->groups->n)
 		line(l, 2, STYLE_DIM, _("none"));
-	for (uint32_t i = 0; i < pol->n_groups; ++i)
-		line(l, 2, STYLE_NORMAL, pol->groups[i]);
+	for (size_t i = 0; pol->groups && i < pol->groups->n; ++i)
+		line(l, 2, STYLE_NORMAL, pol->groups->v[i]);
 	l->row++;
 	line(l, 0, STYLE_LABEL, _("rules, first match wins; the default last"));
 	for (uint32_t k = 1; k <= pol->n_rules; ++k) {
