@@ -3,7 +3,65 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "model.h"
+
+/*
+ * A big hub's peer array is megabytes, and a new one is built for every snapshot while the
+ * shown one still lives. Taken from malloc's heap, each freed array left a hole that smaller
+ * allocations split, so the next went on top: a 10,000-peer console's heap kept 3-4 MB it did
+ * not use. Arrays of PEERS_MAPPED bytes or more are mappings of their own, given back whole when
+ * freed (their pages are touched once per snapshot anyway). Whether an array is mapped follows
+ * from its capacity, which every resize below keeps.
+ */
+#define PEERS_MAPPED ((size_t)1 << 20)
+
+static size_t page_round(size_t bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (bytes + page - 1) / page * page;
+}
+
+/* old (of old_n peers' room) resized to n peers' room, like realloc. */
+static struct wg_peer *peers_resize(struct wg_peer *old, size_t old_n, size_t n)
+{
+	size_t old_bytes = old_n * sizeof(*old), bytes = n * sizeof(*old);
+	bool was_mapped = old && old_bytes >= PEERS_MAPPED;
+	void *p;
+
+	if (bytes < PEERS_MAPPED) {
+		if (!was_mapped)
+			return realloc(old, bytes ? bytes : 1);
+		if ((p = malloc(bytes ? bytes : 1)))
+			memcpy(p, old, bytes);
+	} else if (was_mapped) {
+		p = mremap(old, page_round(old_bytes), page_round(bytes), MREMAP_MAYMOVE);
+		return p == MAP_FAILED ? NULL : p;
+	} else {
+		p = mmap(NULL, page_round(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		if (old)
+			memcpy(p, old, old_bytes);
+	}
+	if (p && old) {
+		if (was_mapped)
+			munmap(old, page_round(old_bytes));
+		else
+			free(old);
+	}
+	return p;
+}
+
+static void peers_free(struct wg_peer *peers, size_t n)
+{
+	if (peers && n * sizeof(*peers) >= PEERS_MAPPED)
+		munmap(peers, page_round(n * sizeof(*peers)));
+	else
+		free(peers);
+}
 
 struct wg_device *wg_device_new(const char *name)
 {
@@ -31,7 +89,7 @@ void wg_device_free(struct wg_device *dev)
 	}
 	wg_strings_unref(dev->name_holds[0]);
 	wg_strings_unref(dev->name_holds[1]);
-	free(dev->peers);
+	peers_free(dev->peers, dev->cap_peers);
 	free(dev->flows);
 	free(dev->drift);
 	free(dev->drift_error);
@@ -78,7 +136,7 @@ struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_K
 
 		if (cap < dev->cap_peers)
 			cap = UINT32_MAX - 1;
-		peers = realloc(dev->peers, (size_t)cap * sizeof(*peers));
+		peers = peers_resize(dev->peers, dev->cap_peers, cap);
 		if (!peers)
 			return NULL;
 		dev->peers = peers;
@@ -102,7 +160,7 @@ int wg_device_reserve(struct wg_device *dev, uint32_t n)
 
 	if (n <= dev->cap_peers || n == UINT32_MAX)
 		return 0;
-	peers = realloc(dev->peers, (size_t)n * sizeof(*peers));
+	peers = peers_resize(dev->peers, dev->cap_peers, n);
 	if (!peers)
 		return -ENOMEM;
 	dev->peers = peers;
@@ -116,7 +174,7 @@ void wg_device_trim(struct wg_device *dev)
 
 	if (dev->cap_peers <= dev->n_peers || !dev->n_peers)
 		return;
-	peers = realloc(dev->peers, (size_t)dev->n_peers * sizeof(*peers));
+	peers = peers_resize(dev->peers, dev->cap_peers, dev->n_peers);
 	if (peers) {
 		dev->peers = peers;
 		dev->cap_peers = dev->n_peers;
@@ -262,7 +320,7 @@ static struct wg_device *device_dup(const struct wg_device *src)
 	dev->managed_by = src->managed_by;
 	dev->save_config = src->save_config;
 	dev->has_drift = false;
-	if (src->n_peers && !(dev->peers = calloc(src->n_peers, sizeof(*dev->peers))))
+	if (src->n_peers && !(dev->peers = peers_resize(NULL, 0, src->n_peers)))
 		goto fail;
 	dev->cap_peers = src->n_peers;
 	for (uint32_t i = 0; i < src->n_peers; ++i) {

@@ -152,6 +152,74 @@ static void test_reserve(void **state)
 	wg_device_free(dev);
 }
 
+static void expect_peers(const struct wg_device *dev, uint32_t n)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	assert_int_equal(dev->n_peers, n);
+	for (uint32_t i = 0; i < n; ++i) {
+		const struct wg_peer *p;
+
+		make_key(key, i);
+		p = wg_device_find_peer(dev, key);
+		assert_non_null(p);
+		assert_int_equal(p->rx_bytes, i);
+		assert_int_equal(p->n_allowedips, 1);
+		assert_int_equal(p->allowedips[0].ip4.s_addr, i);
+	}
+}
+
+static void add_peers(struct wg_device *dev, uint32_t from, uint32_t to)
+{
+	uint8_t key[WG_KEY_LEN];
+
+	for (uint32_t i = from; i < to; ++i) {
+		struct wg_peer *p;
+		struct wg_allowedip ip = { .family = AF_INET, .cidr = 32, .ip4.s_addr = i };
+
+		make_key(key, i);
+		assert_non_null(p = wg_device_get_peer(dev, key, NULL));
+		p->rx_bytes = i;
+		assert_int_equal(wg_peer_add_allowedip(p, &ip), 0);
+	}
+}
+
+/*
+ * Arrays of a megabyte and more are mappings of their own: grown into one from the heap, grown
+ * as one, trimmed back to the heap, copied, freed (ASan and the peers' contents tell).
+ */
+static void test_big_arrays(void **state)
+{
+	struct wg_device *dev = wg_device_new("wg0"), *copy;
+	struct wg_snapshot *snap = wg_snapshot_new(), *dup;
+
+	(void)state;
+	add_peers(dev, 0, 12000);		/* 8, 12, 18 ... past 4,369 peers of 240 bytes */
+	expect_peers(dev, 12000);
+	assert_int_equal(wg_device_reserve(dev, 30000), 0);
+	add_peers(dev, 12000, 12500);
+	expect_peers(dev, 12500);
+	assert_int_equal(wg_snapshot_add_device(snap, dev), 0);
+	assert_non_null(dup = wg_snapshot_dup(snap));
+	copy = dup->devices[0];
+	expect_peers(copy, 12500);
+	wg_snapshot_free(dup);
+
+	/* A big room with few peers, trimmed to the heap, then grown again. */
+	dev = wg_device_new("wg1");
+	assert_int_equal(wg_device_reserve(dev, 20000), 0);
+	add_peers(dev, 0, 3);
+	wg_device_trim(dev);
+	assert_int_equal(dev->cap_peers, 3);
+	expect_peers(dev, 3);
+	add_peers(dev, 3, 6000);
+	expect_peers(dev, 6000);
+	wg_device_trim(dev);
+	expect_peers(dev, 6000);
+	wg_device_free(dev);
+	wg_snapshot_free(snap);
+}
+
 /*
  * A second read in another order (wireguard-go starts its listing anywhere): the near lookup finds
  * what the hash finds, for keys in sequence, out of it, and absent, and the cursor follows hits.
@@ -315,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_get_peer_creates_then_finds),
 		cmocka_unit_test(test_keys_one_byte_apart),
 		cmocka_unit_test(test_reserve),
+		cmocka_unit_test(test_big_arrays),
 		cmocka_unit_test(test_ten_thousand_peers),
 		cmocka_unit_test(test_find_near_any_order),
 		cmocka_unit_test(test_allowedips_and_name),
