@@ -523,14 +523,12 @@ static size_t exact_hash(uint32_t dev, uint8_t family, const uint8_t *addr)
 	return (size_t)hashmix64(h);
 }
 
-int counters_exact_build(struct counters_exact *x, const struct wg_snapshot *snap)
+/* Room for n addresses, the slots at most half full. */
+static int exact_alloc(struct counters_exact *x, size_t n)
 {
-	size_t n = 0, size = 16;
+	size_t size = 16;
 
 	memset(x, 0, sizeof(*x));
-	for (size_t d = 0; d < snap->n_devices; ++d)
-		for (uint32_t p = 0; p < snap->devices[d]->n_peers; ++p)
-			n += snap->devices[d]->peers[p].n_allowedips;
 	while (size < n * 2)
 		size *= 2;
 	x->v = calloc(n ? n : 1, sizeof(*x->v));
@@ -538,6 +536,18 @@ int counters_exact_build(struct counters_exact *x, const struct wg_snapshot *sna
 	if (!x->v || !x->slot)
 		return -ENOMEM;
 	x->mask = size - 1;
+	return 0;
+}
+
+int counters_exact_build(struct counters_exact *x, const struct wg_snapshot *snap)
+{
+	size_t n = 0;
+
+	for (size_t d = 0; d < snap->n_devices; ++d)
+		for (uint32_t p = 0; p < snap->devices[d]->n_peers; ++p)
+			n += snap->devices[d]->peers[p].n_allowedips;
+	if (exact_alloc(x, n) < 0)
+		return -ENOMEM;
 	for (size_t d = 0; d < snap->n_devices; ++d) {
 		const struct wg_device *dev = snap->devices[d];
 
@@ -563,6 +573,46 @@ int counters_exact_build(struct counters_exact *x, const struct wg_snapshot *sna
 	return 0;
 }
 
+#define EXACT_NONE UINT32_MAX
+
+static struct counters_exact_addr *exact_find(const struct counters_exact *x, uint32_t dev, uint8_t family,
+					      const uint8_t *addr);
+
+int counters_exact_build_some(struct counters_exact *x, const struct wg_snapshot *snap, uint32_t dev,
+			      const struct counters_exact_addr *want, size_t n)
+{
+	const struct wg_device *d = snap->devices[dev];
+
+	if (exact_alloc(x, n) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; ++i) {
+		struct counters_exact_addr *e = &x->v[x->n];
+		size_t k;
+
+		if (exact_find(x, dev, want[i].family, want[i].addr))
+			continue;
+		*e = (struct counters_exact_addr){ .dev = dev, .peer = EXACT_NONE, .family = want[i].family };
+		memcpy(e->addr, want[i].addr, counters_addr_len(e->family));
+		for (k = exact_hash(dev, e->family, e->addr) & x->mask; x->slot[k]; k = (k + 1) & x->mask)
+			;
+		x->slot[k] = (uint32_t)++x->n;
+	}
+	/* The first peer with the address as its own, as counters_exact_build finds it. */
+	for (uint32_t p = 0; p < d->n_peers; ++p)
+		for (uint32_t a = 0; a < d->peers[p].n_allowedips; ++a) {
+			const struct wg_allowedip *aip = &d->peers[p].allowedips[a];
+			struct counters_exact_addr *e;
+
+			if (aip->cidr != (aip->family == AF_INET ? 32 : 128))
+				continue;
+			e = exact_find(x, dev, (uint8_t)aip->family,
+				       aip->family == AF_INET ? (const uint8_t *)&aip->ip4 : aip->ip6.s6_addr);
+			if (e && e->peer == EXACT_NONE)
+				e->peer = p;
+		}
+	return 0;
+}
+
 void counters_exact_free(struct counters_exact *x)
 {
 	free(x->v);
@@ -570,14 +620,14 @@ void counters_exact_free(struct counters_exact *x)
 	memset(x, 0, sizeof(*x));
 }
 
-static const struct counters_exact_addr *exact_find(const struct counters_exact *x, uint32_t dev, uint8_t family,
-						    const uint8_t *addr)
+static struct counters_exact_addr *exact_find(const struct counters_exact *x, uint32_t dev, uint8_t family,
+					      const uint8_t *addr)
 {
 	uint8_t key[16] = { 0 };
 
 	memcpy(key, addr, counters_addr_len(family));
 	for (size_t k = exact_hash(dev, family, key) & x->mask; x->slot[k]; k = (k + 1) & x->mask) {
-		const struct counters_exact_addr *e = &x->v[x->slot[k] - 1];
+		struct counters_exact_addr *e = &x->v[x->slot[k] - 1];
 
 		if (e->dev == dev && e->family == family && !memcmp(e->addr, key, sizeof(key)))
 			return e;
@@ -589,7 +639,7 @@ int64_t counters_exact_peer(const struct counters_exact *x, uint32_t dev, uint8_
 {
 	const struct counters_exact_addr *e = x->slot ? exact_find(x, dev, family, addr) : NULL;
 
-	return e ? (int64_t)e->peer : -1;
+	return e && e->peer != EXACT_NONE ? (int64_t)e->peer : -1;
 }
 
 /* --- carrying a reading's outcome to later snapshots --- */

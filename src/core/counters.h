@@ -170,6 +170,13 @@ struct counters_exact {
 
 int counters_exact_build(struct counters_exact *x, const struct wg_snapshot *snap);
 /*
+ * The same for a few addresses of device dev only (want: their family and addr; dev and peer
+ * unused): an index of those, filled in one pass over the device's allowed IPs, instead of one
+ * of every allowed IP. Addresses no peer has as its own are in it with no peer.
+ */
+int counters_exact_build_some(struct counters_exact *x, const struct wg_snapshot *snap, uint32_t dev,
+			      const struct counters_exact_addr *want, size_t n);
+/*
  * The peer of device dev that has addr as its own /32 or /128, or -1. That peer is the one
  * WireGuard routes addr to (no prefix is longer); -1 says only the plan can tell.
  */

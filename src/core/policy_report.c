@@ -84,20 +84,52 @@ void policy_owners_free(struct policy_owners *o)
 	memset(o, 0, sizeof(*o));
 }
 
+static uint32_t device_index(const struct policy_owners *o, const struct wg_device *dev)
+{
+	uint32_t d = 0;
+
+	while (d < o->snap->n_devices && o->snap->devices[d] != dev)
+		d++;
+	return d;
+}
+
+/*
+ * The addresses of the refused pairs, indexed with the peers that have them as their own: a
+ * reading refuses a few, and an index of all the hub's allowed IPs (20,000 on a big hub) was
+ * built for them every second.
+ */
+static int owners_want(struct policy_owners *o, const struct wg_device *dev, const struct policy_reading *r)
+{
+	uint32_t d = device_index(o, dev);
+	struct counters_exact_addr *want;
+	int ret;
+
+	if ((o->have_exact && o->exact_dev == d) || d == o->snap->n_devices)
+		return 0;
+	counters_exact_free(&o->exact);
+	o->have_exact = false;
+	if (!(want = calloc(r->n_denied * 2 + 1, sizeof(*want))))
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_denied; ++i) {
+		want[2 * i].family = want[2 * i + 1].family = r->denied[i].family;
+		memcpy(want[2 * i].addr, r->denied[i].saddr, sizeof(want->addr));
+		memcpy(want[2 * i + 1].addr, r->denied[i].daddr, sizeof(want->addr));
+	}
+	ret = counters_exact_build_some(&o->exact, o->snap, d, want, r->n_denied * 2);
+	free(want);
+	o->have_exact = !ret;
+	o->exact_dev = d;
+	return ret;
+}
+
 /* The peer of an address on this device, or -1. */
 static int64_t owner(struct policy_owners *o, const struct wg_device *dev, uint8_t family, const uint8_t *a)
 {
 	const struct counters_range *range;
-	uint32_t d = 0;
+	uint32_t d = device_index(o, dev);
 	int64_t peer;
 
-	while (d < o->snap->n_devices && o->snap->devices[d] != dev)
-		d++;
-	if (!o->have_exact && !o->ret) {
-		o->ret = counters_exact_build(&o->exact, o->snap);
-		o->have_exact = !o->ret;
-	}
-	if (o->have_exact && (peer = counters_exact_peer(&o->exact, d, family, a)) >= 0)
+	if (o->have_exact && o->exact_dev == d && (peer = counters_exact_peer(&o->exact, d, family, a)) >= 0)
 		return peer;
 	if (!o->have_plan && !o->ret) {
 		o->ret = counters_plan_build(&o->plan, o->snap);
@@ -303,6 +335,8 @@ int policy_device_report_memo(struct wg_device *dev, const struct policy_iface *
 			p->rules[i].bytes = h->bytes;
 		}
 	}
+	if (r->n_denied && (ret = owners_want(owners, dev, r)) < 0)
+		return ret;
 	for (size_t i = 0; i < r->n_denied; ++i) {
 		const struct policy_denied *d = &r->denied[i];
 		int64_t from = owner(owners, dev, d->family, d->saddr), to;

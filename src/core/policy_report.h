@@ -16,7 +16,8 @@ int policy_peer_groups(const struct policy_iface *pi, struct wg_device *dev);
  */
 struct policy_owners {
 	const struct wg_snapshot *snap;
-	struct counters_exact exact;
+	struct counters_exact exact;	/* the refused addresses of one device, */
+	uint32_t exact_dev;		/* this one */
 	struct counters_plan plan;
 	bool have_exact, have_plan;
 	int ret;			/* -ENOMEM when one could not be built */

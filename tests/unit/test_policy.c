@@ -378,6 +378,58 @@ static const char *groups_of(const struct wg_device *dev, uint8_t k)
 	return p->groups;
 }
 
+static void deny(struct policy_reading *r, const char *from, const char *to, uint64_t packets)
+{
+	struct policy_denied *d = &r->denied[r->n_denied++];
+	struct wg_allowedip a, b;
+
+	assert_int_equal(prefix_parse(&a, from), 0);
+	assert_int_equal(prefix_parse(&b, to), 0);
+	memset(d, 0, sizeof(*d));
+	d->family = (uint8_t)a.family;
+	memcpy(d->saddr, a.family == AF_INET ? (const void *)&a.ip4 : a.ip6.s6_addr, a.family == AF_INET ? 4 : 16);
+	memcpy(d->daddr, b.family == AF_INET ? (const void *)&b.ip4 : b.ip6.s6_addr, b.family == AF_INET ? 4 : 16);
+	d->packets = packets;
+	d->bytes = packets * 100;
+}
+
+/* The refused pairs, by the peers that own their addresses: as their own, inside a prefix, or none. */
+static void test_report_refused(void **state)
+{
+	struct policy_denied denied[8];
+	struct policy_reading r = { .present = true, .denied = denied };
+	struct wg_device *dev = snap->devices[0];
+	struct policy_owners owners;
+	struct policy p;
+	struct policy_error err;
+	const struct wg_refused *v;
+
+	(void)state;
+	deny(&r, "10.172.16.2", "10.172.16.3", 2);	/* alice -> bob */
+	deny(&r, "fd00::2", "fd00::3", 3);		/* alice -> bob, IPv6: the same pair */
+	deny(&r, "10.172.16.2", "10.172.16.70", 4);	/* alice -> site's /26 */
+	deny(&r, "10.172.16.3", "10.172.16.1", 5);	/* bob -> the hub (no peer has it) */
+	deny(&r, "192.0.2.9", "10.172.16.2", 6);	/* from no peer: not shown */
+	assert_int_equal(policy_parse(&p, example, strlen(example), &err), 0);
+	assert_int_equal(policy_resolve(&p, snap, false, &err), 0);
+	policy_owners_init(&owners, snap);
+	assert_int_equal(policy_device_report_memo(dev, &p.v[0], 0, &r, true, &owners, NULL), 0);
+	assert_int_equal(dev->policy->n_refused, 3);
+	v = dev->policy->refused;
+	assert_int_equal(v[0].from, 0);
+	assert_int_equal(v[0].to, 1);
+	assert_int_equal(v[0].packets, 5);
+	assert_int_equal(v[0].bytes, 500);
+	assert_int_equal(v[1].from, 0);
+	assert_int_equal(v[1].to, 5);
+	assert_int_equal(v[2].from, 1);
+	assert_int_equal(v[2].to, WG_REFUSED_HUB);
+	/* The index holds the 7 refused addresses (each once), not the hub's 9 own ones. */
+	assert_int_equal(owners.exact.n, 7);
+	policy_owners_free(&owners);
+	policy_free(&p);
+}
+
 /*
  * The peers' groups in a report, found the first time (a member by name and by prefix counts
  * once) and given from the memo by key to a later read of the peers in another order; the
@@ -454,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_points_and_groups),
 		cmocka_unit_test(test_edits_keep_bytes),
 		cmocka_unit_test(test_report_groups_memo),
+		cmocka_unit_test(test_report_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
