@@ -218,6 +218,22 @@ static void test_big_arrays(void **state)
 	expect_peers(dev, 6000);
 	wg_device_free(dev);
 	wg_snapshot_free(snap);
+
+	/* The mapping freed last is the next one's: no fresh pages (and faults) per snapshot. */
+	{
+		struct wg_device *one = wg_device_new("wg2"), *two = wg_device_new("wg2");
+		struct wg_peer *was;
+
+		assert_int_equal(wg_device_reserve(one, 10000), 0);
+		add_peers(one, 0, 10000);
+		was = one->peers;
+		wg_device_free(one);
+		assert_int_equal(wg_device_reserve(two, 9000), 0);
+		assert_ptr_equal(two->peers, was);
+		add_peers(two, 0, 9500);
+		expect_peers(two, 9500);
+		wg_device_free(two);
+	}
 }
 
 /*
