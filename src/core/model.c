@@ -117,10 +117,12 @@ void wg_device_free(struct wg_device *dev)
 		free(dev->peers[i].allowedips);
 		if (!dev->peers[i].name_shared)
 			free(dev->peers[i].name);
-		free(dev->peers[i].groups);
+		if (!dev->peers[i].groups_shared)
+			free(dev->peers[i].groups);
 	}
 	wg_strings_unref(dev->name_holds[0]);
 	wg_strings_unref(dev->name_holds[1]);
+	wg_strings_unref(dev->groups_hold);
 	peers_free(dev->peers, dev->cap_peers);
 	free(dev->flows);
 	free(dev->drift);
@@ -364,6 +366,7 @@ static struct wg_device *device_dup(const struct wg_device *src)
 		q->name = NULL;
 		q->name_shared = false;
 		q->groups = NULL;
+		q->groups_shared = false;
 		q->cap_allowedips = q->n_allowedips = 0;
 		dev->n_peers = i + 1;
 		if ((p->n_allowedips && !(q->allowedips = malloc(p->n_allowedips * sizeof(*q->allowedips)))) ||

@@ -83,6 +83,7 @@ struct wg_peer {
 	struct wg_usage usage;		/* what the ledger says it used */
 	bool file_disabled;		/* live, though its config file holds it disabled (PiVPN) */
 	bool name_shared;		/* name is a name map's, kept by the device's name_holds */
+	bool groups_shared;		/* groups is a policy memo's, kept by the device's groups_hold */
 };
 
 /* A peer that is live but not in the interface's config file, or in the file but not live. */
@@ -146,6 +147,7 @@ struct wg_device {
 	char *drift_error;		/* why drift is unknown (the file is unreadable or malformed) */
 	struct wg_policy *policy;	/* NULL: no hub policy for this interface (or not looked at) */
 	struct wg_strings *name_holds[2];	/* what peers' shared names belong to */
+	struct wg_strings *groups_hold;	/* and their shared groups */
 	struct wg_history *history;	/* what the recorder's database says; NULL when not looked at */
 	const char *managed_by;		/* the tool that rewrites its config file (a static string), or NULL */
 	bool save_config;		/* its config file says SaveConfig = true */

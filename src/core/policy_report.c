@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hashmix.h"
 #include "policy_report.h"
 #include "prefix.h"
 
@@ -19,12 +20,18 @@ static int append(char **s, const char *name)
 	return 0;
 }
 
+static void peer_groups_drop(struct wg_peer *p)
+{
+	if (!p->groups_shared)
+		free(p->groups);
+	p->groups = NULL;
+	p->groups_shared = false;
+}
+
 int policy_peer_groups(const struct policy_iface *pi, struct wg_device *dev)
 {
-	for (uint32_t i = 0; i < dev->n_peers; ++i) {
-		free(dev->peers[i].groups);
-		dev->peers[i].groups = NULL;
-	}
+	for (uint32_t i = 0; i < dev->n_peers; ++i)
+		peer_groups_drop(&dev->peers[i]);
 	/* Members by key through the device's index; prefixes against every peer. Once per group. */
 	for (size_t g = 0; g < pi->n_groups; ++g) {
 		const struct policy_group *gr = &pi->groups[g];
@@ -162,9 +169,8 @@ static int add_refused(struct wg_policy *p, uint32_t from, uint32_t to, uint64_t
 void policy_memo_clear(struct policy_memo *m)
 {
 	for (size_t d = 0; d < m->n; ++d) {
-		for (uint32_t i = 0; i < m->devs[d].n; ++i)
-			free(m->devs[d].v[i].groups);
 		free(m->devs[d].v);
+		wg_strings_unref(m->devs[d].strs);
 		keyidx_free(&m->devs[d].index);
 		wg_strings_unref(m->devs[d].lines);
 	}
@@ -178,6 +184,53 @@ static struct policy_memo_dev *memo_find(struct policy_memo *m, const char *name
 		if (!strcmp(m->devs[d].name, name))
 			return &m->devs[d];
 	return NULL;
+}
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The peers' different groups, each once: md->strs, and each memo peer pointing at its own. */
+static int memo_strings(struct policy_memo_dev *md, const struct wg_device *dev)
+{
+	size_t size = 16;
+	uint32_t *slot;
+	struct wg_strings *s;
+
+	while (size < (size_t)dev->n_peers * 2)
+		size *= 2;
+	if (!(md->strs = s = calloc(1, sizeof(*s))))
+		return -ENOMEM;
+	s->refs = 1;
+	if (!(slot = calloc(size, sizeof(*slot))) || !(s->v = calloc(dev->n_peers + 1, sizeof(*s->v)))) {
+		free(slot);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+		const char *g = dev->peers[i].groups;
+		size_t k;
+
+		if (!g)
+			continue;
+		for (k = hashmix64(str_hash(g)) & (size - 1); slot[k] && strcmp(s->v[slot[k] - 1], g);
+		     k = (k + 1) & (size - 1))
+			;
+		if (!slot[k]) {
+			if (!(s->v[s->n] = strdup(g))) {
+				free(slot);
+				return -ENOMEM;
+			}
+			slot[k] = (uint32_t)++s->n;
+		}
+		md->v[i].groups = s->v[slot[k] - 1];
+	}
+	free(slot);
+	return 0;
 }
 
 /* The peers' groups into the memo; without memory the memo just does not have the interface. */
@@ -194,37 +247,38 @@ static void memo_take(struct policy_memo *m, const struct wg_device *dev)
 	snprintf(md->name, sizeof(md->name), "%s", dev->name);
 	if (!(md->v = calloc(dev->n_peers + 1, sizeof(*md->v))))
 		return;
-	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+	for (uint32_t i = 0; i < dev->n_peers; ++i)
 		memcpy(md->v[i].key, dev->peers[i].public_key, WG_KEY_LEN);
-		md->n = i + 1;
-		if (dev->peers[i].groups && !(md->v[i].groups = strdup(dev->peers[i].groups)))
-			goto fail;
+	md->n = dev->n_peers;
+	if (memo_strings(md, dev) < 0 || keyidx_rebuild(&md->index, md->v, md->n) < 0) {
+		free(md->v);
+		keyidx_free(&md->index);
+		wg_strings_unref(md->strs);
+		return;
 	}
-	if (keyidx_rebuild(&md->index, md->v, md->n) < 0)
-		goto fail;
 	m->n++;
-	return;
-fail:
-	for (uint32_t i = 0; i < md->n; ++i)
-		free(md->v[i].groups);
-	free(md->v);
-	keyidx_free(&md->index);
 }
 
-/* 0 done, 1 when a peer is not in the memo (the caller finds the groups), -ENOMEM. */
+/*
+ * 0 done, 1 when a peer is not in the memo (the caller finds the groups), -ENOMEM. The peers
+ * point at the memo's strings, the device holding them: no copy per peer and snapshot.
+ */
 static int memo_give(const struct policy_memo_dev *md, struct wg_device *dev)
 {
 	uint32_t near = 0;
 
+	if (dev->groups_hold != md->strs) {
+		wg_strings_unref(dev->groups_hold);
+		dev->groups_hold = wg_strings_ref(md->strs);
+	}
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		int64_t k = keyidx_find_near(&md->index, md->v, md->n, dev->peers[i].public_key, &near);
 
-		free(dev->peers[i].groups);
-		dev->peers[i].groups = NULL;
+		peer_groups_drop(&dev->peers[i]);
 		if (k < 0)
 			return 1;
-		if (md->v[k].groups && !(dev->peers[i].groups = strdup(md->v[k].groups)))
-			return -ENOMEM;
+		dev->peers[i].groups = (char *)md->v[k].groups;
+		dev->peers[i].groups_shared = md->v[k].groups != NULL;
 	}
 	return 0;
 }

@@ -33,7 +33,7 @@ void policy_owners_free(struct policy_owners *o);
  */
 struct policy_memo_peer {
 	uint8_t key[WG_KEY_LEN];
-	char *groups;
+	const char *groups;		/* one of the device's strs, or NULL */
 };
 
 struct policy_memo_dev {
@@ -41,6 +41,8 @@ struct policy_memo_dev {
 	struct policy_memo_peer *v;
 	uint32_t n;
 	struct keyidx index;
+	struct wg_strings *strs;	/* the peers' groups, each different one once; shared */
+					/* with the snapshots' peers, as names are */
 	struct wg_strings *lines;	/* each group as "name: a, b" (an snprintf per member to build), */
 					/* shared with the reports' struct wg_policy */
 };

@@ -459,8 +459,18 @@ static void test_report_groups_memo(void **state)
 	/* The same peers read again, backwards; the memo is what they get (alice's changed to show it). */
 	for (uint32_t i = a->n_peers; i-- > 0;)
 		assert_non_null(wg_device_get_peer(b, a->peers[i].public_key, NULL));
-	free(memo.devs[0].v[0].groups);
-	memo.devs[0].v[0].groups = strdup("from the memo");
+	/* Each different group once: alice and bob share "laptops". */
+	assert_int_equal(memo.devs[0].strs->n, 3);
+	assert_ptr_equal(memo.devs[0].v[0].groups, memo.devs[0].v[1].groups);
+	{
+		struct wg_strings *strs = memo.devs[0].strs;
+		char **v = realloc(strs->v, (strs->n + 1) * sizeof(*v));
+
+		assert_non_null(v);
+		strs->v = v;
+		assert_non_null(v[strs->n] = strdup("from the memo"));
+		memo.devs[0].v[0].groups = v[strs->n++];
+	}
 	/* The groups' lines too: kept at the first report, given from the memo after. */
 	assert_int_equal(memo.devs[0].lines->n, 3);
 	assert_string_equal(memo.devs[0].lines->v[0], "laptops: alice, bob");
@@ -476,6 +486,9 @@ static void test_report_groups_memo(void **state)
 	assert_string_equal(groups_of(b, 2), "laptops");
 	assert_null(groups_of(b, 3));
 	assert_string_equal(groups_of(b, 4), "servers");
+	/* Pointing at the memo's strings, which the device holds. */
+	assert_ptr_equal(groups_of(b, 2), memo.devs[0].v[1].groups);
+	assert_ptr_equal(b->groups_hold, memo.devs[0].strs);
 	/* A peer the memo does not know: found from the policy again. */
 	{
 		uint8_t key[WG_KEY_LEN] = { 77 };
@@ -487,8 +500,19 @@ static void test_report_groups_memo(void **state)
 	assert_int_equal(policy_device_report_memo(b, &p.v[0], 0, NULL, false, &owners, &memo), 0);
 	assert_string_equal(groups_of(b, 1), "laptops");
 	assert_null(groups_of(b, 77));
+	/* A snapshot given the memo's groups outlives the memo (ASan tells). */
+	{
+		struct wg_device *c = wg_device_new("wg0");
+
+		for (uint32_t i = 0; i < a->n_peers; ++i)
+			assert_non_null(wg_device_get_peer(c, a->peers[i].public_key, NULL));
+		assert_int_equal(policy_device_report_memo(c, &p.v[0], 0, NULL, false, &owners, &memo), 0);
+		policy_memo_clear(&memo);
+		assert_string_equal(groups_of(c, 4), "servers");
+		assert_string_equal(c->policy->groups->v[0], "laptops: alice, bob");
+		wg_device_free(c);
+	}
 	policy_owners_free(&owners);
-	policy_memo_clear(&memo);
 	wg_device_free(b);
 	policy_free(&p);
 }
