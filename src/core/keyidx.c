@@ -77,6 +77,9 @@ int keyidx_reserve(struct keyidx *ix, const void *base, uint32_t n, uint32_t exp
 {
 	uint64_t cap = ix->cap ? (uint64_t)ix->cap : 16;
 
+	/* Room for fewer than it holds would be a table too small for what resize puts back. */
+	if (expected < n)
+		expected = n;
 	if ((uint64_t)expected * 2 <= cap)
 		return 0;
 	while ((uint64_t)expected * 2 > cap)

@@ -168,23 +168,24 @@ struct wg_history_event {
 };
 
 /*
- * The recorder's database as the console reads it: the same for every interface of a sample,
- * shared between snapshots (counted references: the sampler and the screen hold it at once).
- */
-/*
  * Strings several owners share, freed with the last reference: a name map's names, which the
  * peers of every snapshot read from it point at instead of copying (10,000 copies a second, each
- * a cache miss on a string, were a tenth of a big hub's console).
+ * a cache miss on a string, were a tenth of a big hub's console); a policy memo's groups and
+ * groups' lines likewise.
  */
 struct wg_strings {
 	int refs;
-	char **v;			/* given by the map when it lets go of them */
+	char **v;			/* each freed with the last reference */
 	size_t n;
 };
 
 struct wg_strings *wg_strings_ref(struct wg_strings *s);
 void wg_strings_unref(struct wg_strings *s);
 
+/*
+ * The recorder's database as the console reads it: the same for every interface of a sample,
+ * shared between snapshots (counted references: the sampler and the screen hold it at once).
+ */
 struct wg_history {
 	int refs;
 	int status;			/* 0: read; -ENOENT: no database; else it could not be read */

@@ -233,6 +233,8 @@ static uint32_t size_hint(const struct sample_cache *cache, const char *name)
 }
 
 /* Remembered for the next read's hint; an interface more than the array holds is not. */
+#define SAMPLE_SIZES_MAX 64
+
 static void size_keep(struct sample_cache *cache, const struct wg_device *dev)
 {
 	struct sample_size *v;
@@ -244,6 +246,9 @@ static void size_keep(struct sample_cache *cache, const struct wg_device *dev)
 			cache->sizes[i].n_peers = dev->n_peers;
 			return;
 		}
+	/* Interfaces that come and go (a test host, a lab) would grow the list without end. */
+	if (cache->n_sizes >= SAMPLE_SIZES_MAX)
+		memmove(cache->sizes, cache->sizes + 1, --cache->n_sizes * sizeof(*cache->sizes));
 	if (!(v = realloc(cache->sizes, (cache->n_sizes + 1) * sizeof(*v))))
 		return;
 	cache->sizes = v;
