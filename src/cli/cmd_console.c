@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cmd.h"
 #include "console.h"
 #include "counters_io.h"
@@ -31,6 +32,8 @@ static struct sample_opts sample_opts(const struct cmd_args *a)
 		.names_path = a->opt[OPT_NAMES] ? a->opt[OPT_NAMES] : NAMES_STORE_PATH,
 	};
 }
+
+static char out_buf[64 * 1024];	/* glibc takes the size only with a buffer */
 
 static int run_once(const struct cmd_args *a)
 {
@@ -63,6 +66,12 @@ static int run_once(const struct cmd_args *a)
 	}
 	/* One writer: stdio's lock per call cost a 10,000-peer report more than its formatting. */
 	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
+	/*
+	 * Into a pipe or a file, stdio wrote 4 KiB at a time: 843 writes for the JSON of 10,000
+	 * dual-stack peers, each a wake-up of the reader at the other end of a pipe.
+	 */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	if (a->opt[OPT_PROMETHEUS])
 		ret = prom_write(stdout, &(struct prom_source){ .snap = snap, .fwd = &fwd });
 	else if (a->opt[OPT_JSON])
