@@ -194,7 +194,7 @@ static void test_big_arrays(void **state)
 	struct wg_snapshot *snap = wg_snapshot_new(), *dup;
 
 	(void)state;
-	add_peers(dev, 0, 12000);		/* 8, 12, 18 ... past 4,369 peers of 240 bytes */
+	add_peers(dev, 0, 12000);		/* 8, 12, 18 ... past 546 peers of 240 bytes */
 	expect_peers(dev, 12000);
 	assert_int_equal(wg_device_reserve(dev, 30000), 0);
 	add_peers(dev, 12000, 12500);
