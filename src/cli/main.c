@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "format.h"
 #include "i18n.h"
+#include "peermap.h"
 
 /*
  * The process holds private keys (new peers', the interface's in the kernel's reply): no core
@@ -23,6 +24,7 @@ static void no_core_dumps(void)
 int main(int argc, char *argv[])
 {
 	no_core_dumps();
+	peermap_install();
 	format_scope_name = if_indextoname;
 	setlocale(LC_ALL, "");
 	bindtextdomain(PACKAGE, LOCALEDIR);

@@ -1,88 +1,60 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The neutral data model every backend fills and every front end reads. */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include "model.h"
 
 /*
  * A big hub's peer array is megabytes, and a new one is built for every snapshot while the
  * shown one still lives. Taken from malloc's heap, each freed array left a hole that smaller
  * allocations split, so the next went on top: a 10,000-peer console's heap kept 3-4 MB it did
- * not use. Arrays of PEERS_MAPPED bytes or more are mappings of their own. The last one freed
- * is kept for the next snapshot (the console frees the shown one about a second before the
- * next is read): unmapped and mapped again, its pages cost a fault each, 2-4 ms a second at
- * 10,000 peers. Whether an array is mapped follows from its capacity, which every resize below
- * keeps. From 128 KiB, glibc's own first mmap threshold: a heap array freed on its way to a
- * mapping is then never one of glibc's mappings, whose free would raise that threshold and send
- * every later allocation below the new one to the heap (0.6 MB more for --once at 10,000 peers).
+ * not use. With an allocator set (the program sets one at start: src/sys/peermap.c), arrays of
+ * WG_PEERS_MAPPED bytes or more come from it; smaller ones, and all without it, from malloc.
+ * Whether an array is the allocator's follows from its capacity, which every resize keeps.
  */
-#define PEERS_MAPPED ((size_t)128 << 10)
+static const struct wg_peers_alloc *peers_alloc;
 
-struct spare_map {
-	size_t len;			/* the mapping's length, written in its first bytes */
-};
-
-static void *_Atomic spare;
-
-static size_t page_round(size_t bytes)
+void wg_peers_alloc_set(const struct wg_peers_alloc *a)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-	return (bytes + page - 1) / page * page;
+	peers_alloc = a;
 }
 
-/* A mapping of len bytes (a page multiple): the spare one, resized, or a new one. */
-static void *map_get(size_t len)
+static bool peers_mapped(size_t n)
 {
-	void *p = atomic_exchange(&spare, NULL);
-
-	if (p) {
-		size_t had = ((struct spare_map *)p)->len;
-		void *q = had == len ? p : mremap(p, had, len, MREMAP_MAYMOVE);
-
-		if (q != MAP_FAILED)
-			return q;
-		munmap(p, had);
-	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	return peers_alloc && n * sizeof(struct wg_peer) >= WG_PEERS_MAPPED;
 }
 
-static void map_put(void *p, size_t len)
+static size_t map_len(size_t n)
 {
-	((struct spare_map *)p)->len = len;
-	if ((p = atomic_exchange(&spare, p)))
-		munmap(p, ((struct spare_map *)p)->len);
+	size_t page = peers_alloc->page;
+
+	return (n * sizeof(struct wg_peer) + page - 1) / page * page;
 }
 
 /* old (of old_n peers' room) resized to n peers' room, like realloc. */
 static struct wg_peer *peers_resize(struct wg_peer *old, size_t old_n, size_t n)
 {
-	size_t old_bytes = old_n * sizeof(*old), bytes = n * sizeof(*old);
-	bool was_mapped = old && old_bytes >= PEERS_MAPPED;
+	bool was_mapped = old && peers_mapped(old_n);
+	size_t bytes = n * sizeof(*old);
 	void *p;
 
-	if (bytes < PEERS_MAPPED) {
+	if (!peers_mapped(n)) {
 		if (!was_mapped)
 			return realloc(old, bytes ? bytes : 1);
 		if ((p = malloc(bytes ? bytes : 1)))
 			memcpy(p, old, bytes);
 	} else if (was_mapped) {
-		p = mremap(old, page_round(old_bytes), page_round(bytes), MREMAP_MAYMOVE);
-		return p == MAP_FAILED ? NULL : p;
+		return peers_alloc->resize(old, map_len(old_n), map_len(n));
 	} else {
-		if (!(p = map_get(page_round(bytes))))
+		if (!(p = peers_alloc->get(map_len(n))))
 			return NULL;
 		if (old)
-			memcpy(p, old, old_bytes);
+			memcpy(p, old, old_n * sizeof(*old));
 	}
 	if (p && old) {
 		if (was_mapped)
-			map_put(old, page_round(old_bytes));
+			peers_alloc->put(old, map_len(old_n));
 		else
 			free(old);
 	}
@@ -91,8 +63,8 @@ static struct wg_peer *peers_resize(struct wg_peer *old, size_t old_n, size_t n)
 
 static void peers_free(struct wg_peer *peers, size_t n)
 {
-	if (peers && n * sizeof(*peers) >= PEERS_MAPPED)
-		map_put(peers, page_round(n * sizeof(*peers)));
+	if (peers && peers_mapped(n))
+		peers_alloc->put(peers, map_len(n));
 	else
 		free(peers);
 }

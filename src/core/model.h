@@ -179,6 +179,23 @@ struct wg_strings {
 	size_t n;
 };
 
+/*
+ * Where peer arrays of WG_PEERS_MAPPED bytes and more come from, when set (once, before any
+ * device exists): lengths are page multiples, get's memory need not be zeroed, resize moves
+ * like mremap, put takes the array back. From 128 KiB, glibc's first mmap threshold: a heap
+ * array freed on its way to the allocator is then never one of glibc's own mappings, whose free
+ * would raise that threshold for every later allocation.
+ */
+#define WG_PEERS_MAPPED ((size_t)128 << 10)
+struct wg_peers_alloc {
+	size_t page;
+	void *(*get)(size_t len);
+	void *(*resize)(void *p, size_t old_len, size_t len);
+	void (*put)(void *p, size_t len);
+};
+
+void wg_peers_alloc_set(const struct wg_peers_alloc *a);
+
 struct wg_strings *wg_strings_ref(struct wg_strings *s);
 void wg_strings_unref(struct wg_strings *s);
 
