@@ -87,7 +87,11 @@ struct names_site {
  * section in file order. It stops at the first negative return of cb, which it returns.
  */
 int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *s, void *ctx), void *ctx);
-/* Parse a wg-quick style config; names found are added to map. 0 or -errno. */
+/*
+ * Parse a wg-quick style config; names found are added to map. 0 or -errno. A map whose names
+ * peers already point at (names_apply shares them) takes no more, here or from
+ * names_parse_store: -EBUSY; names_clear it first.
+ */
 int names_parse_config(struct name_map *map, const char *text, size_t len);
 /* Parse the name store: "PUBLIC-KEY NAME" per line, '#' comments. 0 or -errno. */
 int names_parse_store(struct name_map *map, const char *text, size_t len);

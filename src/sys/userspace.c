@@ -277,10 +277,12 @@ static int uapi_exchange(const char *iface, unsigned int ifindex, const char *re
 	}
 	d = wg_device_new(iface);
 	p = malloc(sizeof(*p));
-	if (!d || !p || wg_device_reserve(d, peers_hint) < 0) {
+	if (!d || !p) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	/* Only a hint: without the room, the array grows as the answer comes. */
+	(void)wg_device_reserve(d, peers_hint);
 	d->ifindex = ifindex;
 	d->backend = WG_BACKEND_USERSPACE;
 	uapi_parser_init(p, d);
