@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # genl_dump.py: how the kernel splits one WireGuard device dump into netlink messages.
 #
-# Usage: genl_dump.py [--buffer BYTES] [--attempts N] IFACE
+# Usage: genl_dump.py [--buffer BYTES] [--attempts N [--until-overtaken]] IFACE
 # Dumps IFACE over generic netlink with the receive buffer wgstar-top uses (64 KiB by default;
 # the kernel sizes its dump messages after it) and prints one JSON object: how many messages
 # carried peers, how many peers, which peers were split over more than one message with how
 # many allowed IPs in all, and how many dumps before it a change overtook (flagged
 # NLM_F_DUMP_INTR by the kernel; each is started again, 50 times at most). With --attempts,
-# only how many of N dumps in a row were overtaken. Independent of
+# only how many of N dumps in a row were overtaken; with --until-overtaken as well, the dumps
+# stop at the first one overtaken (a witness that changes do overtake dumps, as few tries as
+# that takes on a slow machine, N at most). Independent of
 # wgstar-top's parser: a witness that a test did exercise the paths it means to exercise.
 import base64
 import json
@@ -83,14 +85,16 @@ def family_id(sock, size):
     raise ValueError("no family id")
 
 
-def dump(iface, size, tries, all_tries=False):
-    """The messages of the first of tries dumps that no change overtook (None if none), and
-    how many were overtaken; with all_tries, every try is made, and the last one's kept."""
+def dump(iface, size, tries, all_tries=False, until_overtaken=False):
+    """The messages of the first of tries dumps that no change overtook (None if none), how
+    many were overtaken and how many were made; with all_tries, every try is made (or, with
+    until_overtaken, every try up to the first one overtaken), and the last one's kept."""
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
     sock.bind((0, 0))
     fam = family_id(sock, size)
-    overtaken = 0
+    overtaken, made = 0, 0
     for seq in range(2, 2 + tries):
+        made += 1
         request(sock, fam, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, seq, WG_CMD_GET_DEVICE, 1,
                 nla(WGDEVICE_A_IFNAME, iface.encode() + b"\0"))
         msgs, interrupted = [], False
@@ -110,15 +114,20 @@ def dump(iface, size, tries, all_tries=False):
                     peers.append((key, ips))
             msgs.append(peers)
         if not interrupted and not all_tries:
-            return msgs, overtaken
+            return msgs, overtaken, made
         overtaken += interrupted
-    return (msgs if all_tries else None), overtaken
+        if interrupted and until_overtaken:
+            break
+    return (msgs if all_tries else None), overtaken, made
 
 
 def main():
     args = sys.argv[1:]
-    size, tries, count_only = 65536, 50, False
+    size, tries, count_only, until = 65536, 50, False, False
     while len(args) > 1 and args[0].startswith("--"):
+        if args[0] == "--until-overtaken":
+            until, args = True, args[1:]
+            continue
         opt, val = args[0], args[1]
         if opt == "--buffer":
             size = int(val)
@@ -128,10 +137,12 @@ def main():
             sys.exit(f"unknown option {opt}")
         args = args[2:]
     if len(args) != 1:
-        sys.exit("usage: genl_dump.py [--buffer BYTES] [--attempts N] IFACE")
-    msgs, overtaken = dump(args[0], size, tries, count_only)
+        sys.exit("usage: genl_dump.py [--buffer BYTES] [--attempts N [--until-overtaken]] IFACE")
+    if until and not count_only:
+        sys.exit("--until-overtaken goes with --attempts")
+    msgs, overtaken, made = dump(args[0], size, tries, count_only, until)
     if count_only:
-        print(json.dumps({"attempts": tries, "interrupted": overtaken}))
+        print(json.dumps({"attempts": made, "interrupted": overtaken}))
         return
     if msgs is None:
         sys.exit(f"every one of {tries} dumps was overtaken by a change")

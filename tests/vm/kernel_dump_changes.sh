@@ -33,7 +33,7 @@ for i in $(seq 50); do
 done
 
 # The kernel does flag dumps that the writer overtakes (genl_dump.py sees the flag).
-witness=$(hub python3 "$VMDIR/genl_dump.py" --attempts 10 "$LAB_HUB_IF") || fail "genl_dump.py failed"
+witness=$(hub python3 "$VMDIR/genl_dump.py" --attempts 300 --until-overtaken "$LAB_HUB_IF") || fail "genl_dump.py failed"
 note "genl_dump.py: $witness"
 case $witness in *'"interrupted": 0}'*) fail "no dump was overtaken: the writer is too slow" ;; esac
 
