@@ -172,7 +172,7 @@ static int account(struct recorder *r, const struct wg_device *dev, const struct
 	struct db_peer *dp;
 	bool changed = false;
 
-	ledger_counts_of(p, &cur);
+	ledger_counts_of(dev, p, &cur);
 	/* Peers come in the same order sample after sample: the one after the last found, first. */
 	if (*hint < r->n_peers && !memcmp(r->peers[*hint].p.key, p->public_key, WG_KEY_LEN)) {
 		rp = &r->peers[*hint];

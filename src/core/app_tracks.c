@@ -224,6 +224,8 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 			    const struct wg_device *prev_dev)
 {
 	const struct wg_snapshot *snap = app->snap;
+	/* When both readings of the counting sets were taken: the same for every peer. */
+	const struct timespec *fwd_a = NULL, *fwd_b = NULL;
 	struct rate *rates = NULL;
 	int ret = 0;
 
@@ -254,6 +256,10 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		const struct timespec *a = read_at(&prev_dev->flows_at, &app->prev->mono);
 		const struct timespec *b = read_at(&dev->flows_at, &snap->mono);
 
+		if (prev_dev->has_flows && dev->has_flows) {
+			fwd_a = a;
+			fwd_b = b;
+		}
 		ret = flows_update(d, dev, timespec_diff(a, b), same_time(a, b));
 	} else {
 		ret = flows_update(d, dev, 0, false);
@@ -285,19 +291,16 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		t->rate = rates[i];
 		kept = t->fwd;
 		t->fwd = (struct rate){ .status = RATE_INIT };
-		if (p->forwarded.present && prev_dev) {
+		if (fwd_a) {
 			const struct wg_peer *old = wg_device_find_peer_near(prev_dev, p->public_key, &near_old);
 
-			if (old && old->forwarded.present && app->prev) {
-				const struct timespec *a = read_at(&old->forwarded.at, &app->prev->mono);
-				const struct timespec *b = read_at(&p->forwarded.at, &snap->mono);
-
+			if (old) {
 				/* Between two readings of the counting sets a snapshot carries the last one. */
-				if (same_time(a, b) && !created)
+				if (same_time(fwd_a, fwd_b) && !created)
 					t->fwd = kept;
 				else
-					rate_compute(&t->fwd, old->forwarded.from_bytes, old->forwarded.to_bytes, a,
-						     p->forwarded.from_bytes, p->forwarded.to_bytes, b);
+					rate_compute(&t->fwd, old->forwarded.from_bytes, old->forwarded.to_bytes, fwd_a,
+						     p->forwarded.from_bytes, p->forwarded.to_bytes, fwd_b);
 			}
 		}
 		if (t->fwd.status == RATE_OK)

@@ -465,7 +465,7 @@ static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r
 		wd->has_flows = r->present;
 		wd->flows_at = r->at;
 		for (uint32_t p = 0; p < wd->n_peers; ++p)
-			wd->peers[p].forwarded = (struct wg_forwarded){ .present = r->present, .at = r->at };
+			wd->peers[p].forwarded = (struct wg_forwarded){ 0 };
 	}
 	if (!r->present)
 		return 0;
@@ -717,8 +717,7 @@ static int carry_to(const struct counters_carry_dev *cd, struct wg_device *wd)
 		int64_t i = cd ? keyidx_find_near(&cd->index, cd->peers, cd->n_peers, wd->peers[p].public_key,
 						  &near) : -1;
 
-		wd->peers[p].forwarded = i >= 0 ? cd->peers[i].fw :
-			(struct wg_forwarded){ .present = wd->has_flows, .at = wd->flows_at };
+		wd->peers[p].forwarded = i >= 0 ? cd->peers[i].fw : (struct wg_forwarded){ 0 };
 	}
 	if (!cd || !cd->n_flows)
 		return 0;

@@ -11,12 +11,12 @@
 #include "ledger.h"
 #include "report.h"
 
-void ledger_counts_of(const struct wg_peer *p, struct ledger_counts *out)
+void ledger_counts_of(const struct wg_device *dev, const struct wg_peer *p, struct ledger_counts *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->rx = p->rx_bytes;
 	out->tx = p->tx_bytes;
-	out->has_fwd = p->forwarded.present;
+	out->has_fwd = dev->has_flows;
 	if (out->has_fwd) {
 		out->fwd[LEDGER_FROM_PACKETS] = p->forwarded.from_packets;
 		out->fwd[LEDGER_FROM_BYTES] = p->forwarded.from_bytes;

@@ -28,7 +28,7 @@ enum ledger_grain { LEDGER_HOUR, LEDGER_DAY, LEDGER_MONTH, N_LEDGER_GRAINS };
 #define LEDGER_KEEP_HOURS_DAYS 90
 #define LEDGER_KEEP_DAYS_DAYS 730
 
-void ledger_counts_of(const struct wg_peer *p, struct ledger_counts *out);
+void ledger_counts_of(const struct wg_device *dev, const struct wg_peer *p, struct ledger_counts *out);
 
 /*
  * What was used between last and now: now - last per counter, or now where it went down

@@ -325,6 +325,7 @@ static struct wg_device *device_dup(const struct wg_device *src)
 	dev->listen_port = src->listen_port;
 	dev->fwmark = src->fwmark;
 	dev->has_flows = src->has_flows;
+	dev->flows_at = src->flows_at;
 	dev->managed_by = src->managed_by;
 	dev->save_config = src->save_config;
 	dev->has_drift = false;

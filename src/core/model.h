@@ -36,18 +36,15 @@ union wg_endpoint {
 };
 
 /* Forwarded through the hub, as wgstar's nftables table counts it. */
+/*
+ * Whether these were counted (the counting table was there) and when the sets were read are the
+ * same for every peer of a device: its has_flows and flows_at say them, once a device, not a peer.
+ */
 struct wg_forwarded {
-	bool present;			/* false while the counting table is absent */
 	uint64_t from_packets;		/* came in from this peer and were forwarded */
 	uint64_t from_bytes;
 	uint64_t to_packets;		/* were forwarded out to this peer */
 	uint64_t to_bytes;
-	/*
-	 * CLOCK_MONOTONIC when the counting sets were read. A big hub's console reads them less
-	 * often than WireGuard: snapshots between two readings carry the last one, and rates
-	 * divide by the time between readings, not between snapshots.
-	 */
-	struct timespec at;
 };
 
 /* Traffic from one peer to another through the hub; indices into the device's peers. */
@@ -65,15 +62,17 @@ struct wg_usage {
 	uint64_t month_rx, month_tx;
 };
 
+/* In an order without holes: a big hub's console holds two arrays of 10,000 and more. */
 struct wg_peer {
 	uint8_t public_key[WG_KEY_LEN];
-	bool has_preshared_key;
 	union wg_endpoint endpoint;
+	uint16_t persistent_keepalive;	/* seconds; 0 when off */
+	bool has_preshared_key;
+	bool file_disabled;		/* live, though its config file holds it disabled (PiVPN) */
 	int64_t last_handshake_sec;	/* unix time; 0 when never */
 	int64_t last_handshake_nsec;
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
-	uint16_t persistent_keepalive;	/* seconds; 0 when off */
 	struct wg_allowedip *allowedips;
 	uint32_t n_allowedips;
 	uint32_t cap_allowedips;
@@ -81,7 +80,6 @@ struct wg_peer {
 	struct wg_forwarded forwarded;
 	char *groups;			/* the hub policy's groups it is in, "a, b"; NULL for none */
 	struct wg_usage usage;		/* what the ledger says it used */
-	bool file_disabled;		/* live, though its config file holds it disabled (PiVPN) */
 	bool name_shared;		/* name is a name map's, kept by the device's name_holds */
 	bool groups_shared;		/* groups is a policy memo's, kept by the device's groups_hold */
 };
@@ -136,8 +134,13 @@ struct wg_device {
 	uint32_t n_peers;
 	uint32_t cap_peers;
 	struct keyidx index;		/* peers by public key */
-	bool has_flows;			/* false while the counting table is absent */
-	struct timespec flows_at;	/* when the flows were read (as wg_forwarded.at) */
+	bool has_flows;			/* false while the counting table is absent: no peer's forwarded counted */
+	/*
+	 * CLOCK_MONOTONIC when the counting sets were read. A big hub's console reads them less
+	 * often than WireGuard: snapshots between two readings carry the last one, and rates
+	 * divide by the time between readings, not between snapshots.
+	 */
+	struct timespec flows_at;
 	struct wg_flow *flows;
 	uint32_t n_flows;
 	/* Drift against its config file, when the sample looked for it (sample_opts.drift). */

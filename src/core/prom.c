@@ -459,7 +459,7 @@ int prom_write(FILE *out, const struct prom_source *src)
 			r->peer = &dev->peers[j];
 			r->state = peer_state(r->peer->last_handshake_sec, snap->wall.tv_sec);
 			/* Without wgstar's counting table these families stay out rather than say 0. */
-			r->forwarded = r->peer->forwarded.present ? &r->peer->forwarded : NULL;
+			r->forwarded = dev->has_flows ? &r->peer->forwarded : NULL;
 			online[i] += r->state == PEER_ONLINE;
 		}
 	}

@@ -82,7 +82,7 @@ static const char *json_tristate(int v)
 	return v < 0 ? "null" : v ? "true" : "false";
 }
 
-static int json_peer(FILE *out, const struct wg_peer *p, int64_t now)
+static int json_peer(FILE *out, const struct wg_device *dev, const struct wg_peer *p, int64_t now)
 {
 	char buf[FORMAT_BUF];
 	int ret;
@@ -126,7 +126,7 @@ static int json_peer(FILE *out, const struct wg_peer *p, int64_t now)
 	fputs("],\"state\":\"", out);
 	fputs(peer_state_name(peer_state(p->last_handshake_sec, now)), out);
 	/* null says "not counted" (wgstar's counting table is absent), not zero. */
-	if (!p->forwarded.present) {
+	if (!dev->has_flows) {
 		fputs("\",\"forwarded\":null}", out);
 		return 0;
 	}
@@ -224,7 +224,7 @@ static int json_device(FILE *out, const struct wg_device *dev, const struct fwd_
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		if (i)
 			fputc(',', out);
-		if ((ret = json_peer(out, &dev->peers[i], now)) < 0)
+		if ((ret = json_peer(out, dev, &dev->peers[i], now)) < 0)
 			return ret;
 	}
 	fputc(']', out);

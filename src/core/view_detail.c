@@ -259,7 +259,7 @@ void view_detail_render(struct view_ctx *v, int x0, int y0, int w, int h)
 		if (p->file_disabled)
 			field_text(&f, N_("config file"), STYLE_WARN,
 				   _("holds it disabled (#[disabled], as `pivpn off` leaves it), yet it is live"));
-		if (v->d->counting && p->forwarded.present) {
+		if (v->d->counting) {
 			snprintf(buf, sizeof(buf), _("from %s (%llu packets), to %s (%llu packets)"),
 				 format_bytes(b1, sizeof(b1), p->forwarded.from_bytes),
 				 (unsigned long long)p->forwarded.from_packets,

@@ -123,7 +123,7 @@ static struct wg_snapshot *fwd_snap(int64_t t, int64_t read_t, uint64_t from_byt
 	dev->has_flows = true;
 	dev->flows_at.tv_sec = read_t;
 	for (uint32_t i = 0; i < dev->n_peers; ++i)
-		dev->peers[i].forwarded = (struct wg_forwarded){ .present = true, .at = { .tv_sec = read_t } };
+		dev->peers[i].forwarded = (struct wg_forwarded){ 0 };
 	dev->peers[1].forwarded.from_bytes = from_bytes;	/* alice (id 2) is second */
 	return snap;
 }

@@ -278,25 +278,34 @@ static void test_forwarded(void **state)
 	const char *want =
 		"# HELP wgstar_peer_forwarded_from_packets_total Packets from the peer that the hub forwarded.\n"
 		"# TYPE wgstar_peer_forwarded_from_packets_total counter\n"
+		"wgstar_peer_forwarded_from_packets_total{interface=\"wg0\",public_key=\"" KEY1 "\",name=\"alice\"} 0\n"
 		"wgstar_peer_forwarded_from_packets_total{interface=\"wg0\",public_key=\"" KEY2 "\",name=\"\"} 10\n"
+		"wgstar_peer_forwarded_from_packets_total{interface=\"wg0\",public_key=\"" KEY3 "\",name=\"carol\"} 0\n"
 		"# HELP wgstar_peer_forwarded_from_bytes_total Bytes from the peer that the hub forwarded.\n"
 		"# TYPE wgstar_peer_forwarded_from_bytes_total counter\n"
+		"wgstar_peer_forwarded_from_bytes_total{interface=\"wg0\",public_key=\"" KEY1 "\",name=\"alice\"} 0\n"
 		"wgstar_peer_forwarded_from_bytes_total{interface=\"wg0\",public_key=\"" KEY2 "\",name=\"\"} 840\n"
+		"wgstar_peer_forwarded_from_bytes_total{interface=\"wg0\",public_key=\"" KEY3 "\",name=\"carol\"} 0\n"
 		"# HELP wgstar_peer_forwarded_to_packets_total Packets the hub forwarded to the peer.\n"
 		"# TYPE wgstar_peer_forwarded_to_packets_total counter\n"
+		"wgstar_peer_forwarded_to_packets_total{interface=\"wg0\",public_key=\"" KEY1 "\",name=\"alice\"} 0\n"
 		"wgstar_peer_forwarded_to_packets_total{interface=\"wg0\",public_key=\"" KEY2 "\",name=\"\"} 7\n"
+		"wgstar_peer_forwarded_to_packets_total{interface=\"wg0\",public_key=\"" KEY3 "\",name=\"carol\"} 0\n"
 		"# HELP wgstar_peer_forwarded_to_bytes_total Bytes the hub forwarded to the peer.\n"
 		"# TYPE wgstar_peer_forwarded_to_bytes_total counter\n"
+		"wgstar_peer_forwarded_to_bytes_total{interface=\"wg0\",public_key=\"" KEY1 "\",name=\"alice\"} 0\n"
 		"wgstar_peer_forwarded_to_bytes_total{interface=\"wg0\",public_key=\"" KEY2 "\",name=\"\"} "
-		"18446744073709551615\n";
+		"18446744073709551615\n"
+		"wgstar_peer_forwarded_to_bytes_total{interface=\"wg0\",public_key=\"" KEY3 "\",name=\"carol\"} 0\n";
 
 	/* No counting table: the families stay out rather than say zero. */
 	text = capture(&src);
 	assert_string_equal(text, golden);
 	free(text);
 
-	/* Counted for one peer: the same exposition, and the four families after it for that peer. */
-	*bob = (struct wg_forwarded){ .present = true, .from_packets = 10, .from_bytes = 840,
+	/* Counted: the same exposition, and the four families after it for every peer. */
+	snap->devices[0]->has_flows = true;
+	*bob = (struct wg_forwarded){ .from_packets = 10, .from_bytes = 840,
 				      .to_packets = 7, .to_bytes = 18446744073709551615ULL };
 	text = capture(&src);
 	assert_int_equal(strncmp(text, golden, strlen(golden)), 0);

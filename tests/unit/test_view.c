@@ -329,7 +329,7 @@ static struct wg_snapshot *make_counted_snap(int64_t t)
 	struct wg_device *dev = snap->devices[0];
 
 	for (uint32_t i = 0; i < dev->n_peers; ++i)
-		dev->peers[i].forwarded = (struct wg_forwarded){ .present = true };
+		dev->peers[i].forwarded = (struct wg_forwarded){ 0 };
 	dev->peers[0].forwarded.from_bytes = (uint64_t)t * 15360;	/* 15 KiB/s */
 	dev->peers[0].forwarded.from_packets = (uint64_t)t * 30;
 	dev->peers[1].forwarded.to_bytes = (uint64_t)t * 15360;
