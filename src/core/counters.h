@@ -63,7 +63,16 @@ struct counters_pair {
 /* What the kernel's sets hold now. */
 struct counters_reading {
 	bool present;			/* the table exists */
-	struct timespec at;		/* CLOCK_MONOTONIC when read; given to the peers' counters */
+	/*
+	 * The ruleset's generation each dump message was answered in (nfgenmsg.res_id, its low 16
+	 * bits): one dump overtaken by a change is flagged by the kernel, but the sets are dumped
+	 * one by one, in two threads; a table deleted and made again between two of them leaves
+	 * a reading of two tables. gen_mixed says the messages came from more than one.
+	 */
+	uint16_t gen;
+	bool has_gen;
+	bool gen_mixed;
+	struct timespec at;		/* CLOCK_MONOTONIC when read; given to the devices' counters */
 	struct counters_range *ranges[2];	/* by enum counters_dir */
 	size_t n_ranges[2];
 	size_t cap_ranges[2];

@@ -862,14 +862,28 @@ static int list_attr_cb(const struct nlattr *a, void *data)
 	return 0;
 }
 
+static void reading_gen(struct counters_reading *r, bool has, uint16_t gen, bool mixed)
+{
+	if (!has)
+		return;
+	if (!r->has_gen) {
+		r->gen = gen;
+		r->has_gen = true;
+	}
+	if (mixed || r->gen != gen)
+		r->gen_mixed = true;
+}
+
 int counters_parse_elems(const struct nlmsghdr *nlh, struct counters_reading *r)
 {
 	struct elem_ctx c = { .r = r };
 	size_t hdr = sizeof(struct nfgenmsg);
+	const struct nfgenmsg *nfg;
 	int ret;
 
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + hdr)
 		return -EBADMSG;
+	nfg = mnl_nlmsg_get_payload(nlh);
 	ret = nlwalk_attrs((const char *)mnl_nlmsg_get_payload(nlh) + hdr, nlh->nlmsg_len - NLMSG_HDRLEN - hdr,
 			   list_attr_cb, &c);
 	if (ret < 0)
@@ -881,6 +895,7 @@ int counters_parse_elems(const struct nlmsghdr *nlh, struct counters_reading *r)
 			break;
 	if (c.id > SET_LAST)
 		return 0;
+	reading_gen(r, true, ntohs(nfg->res_id), false);
 	return nlwalk_nested(c.elems, elem_cb, &c);
 }
 
@@ -940,6 +955,7 @@ int counters_reading_merge(struct counters_reading *dst, struct counters_reading
 		ret = -ENOMEM;
 	if (src->at.tv_sec > dst->at.tv_sec || (src->at.tv_sec == dst->at.tv_sec && src->at.tv_nsec > dst->at.tv_nsec))
 		dst->at = src->at;
+	reading_gen(dst, src->has_gen, src->gen, src->gen_mixed);
 	memset(src, 0, sizeof(*src));
 	return ret;
 }

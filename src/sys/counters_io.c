@@ -40,6 +40,11 @@ static int read_sets(struct nft_sock *s, struct counters_reading *r, unsigned in
 		if (seen && i == first)
 			atomic_store(seen, 1);
 	}
+	/* A change between two of the sets' dumps: read again, as for one overtaken. */
+	if (!ret && r->gen_mixed) {
+		ret = -EINTR;
+		goto out;
+	}
 	r->present = true;
 out:
 	if (ret)
@@ -106,7 +111,7 @@ void counters_prefetch_start(struct counters_prefetch *p)
 
 /*
  * The parts joined into one reading in p->r: 0, 1 when it is to be taken now (a thread could
- * not be started, or the table came or went between the parts), or an error.
+ * not be started, or the table came, went or changed between the parts), or an error.
  */
 static int prefetch_finish(struct counters_prefetch *p)
 {
@@ -128,6 +133,9 @@ static int prefetch_finish(struct counters_prefetch *p)
 			ret = 1;
 	for (unsigned int i = 1; !ret && i < COUNTERS_PARTS; ++i)
 		ret = counters_reading_merge(&p->parts[0].r, &p->parts[i].r);
+	/* The parts were answered in different generations of the ruleset: read again, at once. */
+	if (!ret && p->parts[0].r.gen_mixed)
+		ret = 1;
 	if (!ret) {
 		p->r = p->parts[0].r;
 		memset(&p->parts[0].r, 0, sizeof(p->parts[0].r));

@@ -389,6 +389,68 @@ static void put_dump(char *buf, size_t *len, const char *set, const uint8_t *key
 	nftnl_set_free(s);
 }
 
+/* The ruleset generation of the last message put into buf: what the kernel says in res_id. */
+static void set_gen(char *buf, size_t len, uint16_t gen)
+{
+	const struct nlmsghdr *last = NULL;
+	int left = (int)len;
+
+	for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left))
+		last = nlh;
+	assert_non_null(last);
+	((struct nfgenmsg *)mnl_nlmsg_get_payload(last))->res_id = htons(gen);
+}
+
+/*
+ * A reading whose messages were answered in more than one generation of the ruleset (a table
+ * made again between two sets' dumps, or between the threads' parts) says so; one generation,
+ * in one reading or merged from two, does not.
+ */
+static void test_reading_generations(void **state)
+{
+	static char buf[4096];
+	uint8_t key[20] = "wg0";
+	struct counters_reading a = { 0 }, b = { 0 }, c = { 0 };
+	const struct nlmsghdr *from4 = (const struct nlmsghdr *)buf, *to4;
+	size_t len = 0;
+
+	(void)state;
+	v4(key + 16, "10.0.0.5");
+	put_dump(buf, &len, "from4", key, 20, 1, false, 1);
+	set_gen(buf, len, 41);
+	to4 = (const struct nlmsghdr *)(buf + len);
+	put_dump(buf, &len, "to4", key, 20, 1, false, 1);
+	set_gen(buf, len, 41);
+
+	/* Two sets of one generation, and a part of the same one merged: one generation. */
+	assert_int_equal(counters_parse_elems(from4, &a), 0);
+	assert_int_equal(counters_parse_elems(to4, &a), 0);
+	assert_true(a.has_gen);
+	assert_int_equal(a.gen, 41);
+	assert_false(a.gen_mixed);
+	assert_int_equal(counters_parse_elems(from4, &b), 0);
+	assert_int_equal(counters_reading_merge(&a, &b), 0);
+	assert_false(a.gen_mixed);
+	assert_int_equal(a.n_ranges[COUNTERS_FROM], 2);
+
+	/* The second set answered after a change: a reading of two generations. */
+	set_gen(buf, len, 42);
+	assert_int_equal(counters_parse_elems(from4, &b), 0);
+	assert_int_equal(counters_parse_elems(to4, &b), 0);
+	assert_true(b.gen_mixed);
+
+	/* A part of one later generation merged into a part of the earlier one: two generations. */
+	assert_int_equal(counters_parse_elems(to4, &c), 0);
+	assert_false(c.gen_mixed);
+	assert_int_equal(c.gen, 42);
+	assert_int_equal(counters_reading_merge(&a, &c), 0);
+	assert_true(a.gen_mixed);
+	counters_reading_free(&a);
+	counters_reading_free(&b);
+	counters_reading_free(&c);
+}
+
 static void test_reading_to_peers(void **state)
 {
 	struct wg_snapshot *snap = make_snapshot();
@@ -768,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_plan_longest_prefix),
 		cmocka_unit_test(test_plan_many_prefixes),
 		cmocka_unit_test(test_install_parsed_back),
+		cmocka_unit_test(test_reading_generations),
 		cmocka_unit_test(test_reading_to_peers),
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_acks),
