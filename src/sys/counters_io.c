@@ -40,11 +40,6 @@ static int read_sets(struct nft_sock *s, struct counters_reading *r, unsigned in
 		if (seen && i == first)
 			atomic_store(seen, 1);
 	}
-	/* A change between two of the sets' dumps: read again, as for one overtaken. */
-	if (!ret && r->gen_mixed) {
-		ret = -EINTR;
-		goto out;
-	}
 	r->present = true;
 out:
 	if (ret)
@@ -57,15 +52,27 @@ int counters_read(struct nft_sock *s, struct counters_reading *r)
 	return read_sets(s, r, 0, 1, NULL);
 }
 
-/* A dump that raced a change of the set is read again (the kernel says so with EINTR). */
+/*
+ * A dump that raced a change of the set is read again (the kernel says so with EINTR), and so
+ * are sets dumped in different generations of the ruleset (a change between two dumps), but
+ * twice at most: any commit moves the generation, also of other tables, and a ruleset that
+ * other tools change all the time must not keep the counters from being read.
+ */
 static int read_fresh(struct nft_sock *s, struct counters_reading *r, unsigned int first, unsigned int step,
 		      atomic_int *seen)
 {
-	int ret, tries = 0;
+	int ret, tries = 0, mixed = 0;
 
-	do
+	for (;;) {
 		ret = read_sets(s, r, first, step, seen);
-	while (ret == -EINTR && ++tries < 5);
+		if (ret == -EINTR && ++tries < 5)
+			continue;
+		if (!ret && r->gen_mixed && ++mixed <= 2) {
+			counters_reading_free(r);
+			continue;
+		}
+		break;
+	}
 	if (!ret)
 		clock_gettime(CLOCK_MONOTONIC, &r->at);
 	return ret;
@@ -133,7 +140,7 @@ static int prefetch_finish(struct counters_prefetch *p)
 			ret = 1;
 	for (unsigned int i = 1; !ret && i < COUNTERS_PARTS; ++i)
 		ret = counters_reading_merge(&p->parts[0].r, &p->parts[i].r);
-	/* The parts were answered in different generations of the ruleset: read again, at once. */
+	/* The parts were answered in different generations of the ruleset: read again, in one go. */
 	if (!ret && p->parts[0].r.gen_mixed)
 		ret = 1;
 	if (!ret) {
