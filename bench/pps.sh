@@ -11,17 +11,24 @@
 # as fast as it can, one stream, and the receiver's count is the figure. The router holds, in
 # turn (alternating each round, so drift in the machine's load hits all alike):
 #   none       no table
-#   sets       the counting sets as wgstar installs them (one element per peer and direction
-#              and family, each with a counter; PEERS peers, dual-stack, the two talking ones
-#              among them) and the rules that look packets up in them
+#   full       the table `firewall apply` installs: the counting sets (one element per peer
+#              and direction and family, each with a counter; PEERS peers, dual-stack, the two
+#              talking ones among them), a packet from a peer going on to its family's chain
+#              (src4, src6) where its destination is looked up and the pair recorded
+#   flat       the earlier layout: every set's rule in forward, and the pairs recorded when
+#              both interfaces are in @ifaces (two more lookups for every packet)
+#   sets       flat's rules of the counting sets alone
 #   nocounter  the same sets and rules without the elements' counters
-#   pairs      only the rules that record who talks to whom (dynamic sets, updated per packet)
-#   full       sets and pairs: the table `firewall apply` installs
-# and two designs that are not wgstar's, to weigh a change (VARIANTS="none empty full dispatch sets sized iif"):
+#   pairs      flat's rules that record who talks to whom alone (dynamic sets, per packet)
+# and designs that are not wgstar's, to weigh a change (VARIANTS="none empty full dispatch sets sized iif"):
 #   empty      the table's chain on its hook, without a rule: what any table costs
-#   dispatch   "full" with the family tested once (a verdict map jumps to a chain per family)
+#   dispatch   "flat" with the family tested once (a verdict map jumps to a chain per family)
 #   sized      sets as in "sets", declared with a size (the kernel picks a fixed hash table)
 #   iif        sets as in "sets", keyed by interface index instead of name (8-byte keys)
+#   nonet      "flat" without the four rules for prefixes (what a hub whose peers have only
+#              single addresses needs)
+#   pairscheck "pairs" without the update: only the test that both interfaces are WireGuard's
+#   pairsif    "flat" with that test as one lookup of the interface pair (a set of name . name)
 # The table's text follows `nft list table inet wgstar` of an installed one, with the router's
 # veth names for the WireGuard interface's.
 
@@ -31,7 +38,7 @@ PEERS=${PEERS:-10000}
 SECONDS_EACH=${SECONDS_EACH:-5}
 ROUNDS=${ROUNDS:-5}
 LEN=${LEN:-64}
-VARIANTS=${VARIANTS:-none sets nocounter pairs full}
+VARIANTS=${VARIANTS:-none full flat sets pairs}
 
 die() {
 	echo "pps.sh: $*" >&2
@@ -109,7 +116,9 @@ EOF
 
 # table VARIANT: the ruleset text of a variant, on stdout.
 table() {
-	local counter=counter sets=1 pairs=1 size='' ifkey=ifname iif=iifname oif=oifname
+	local counter=counter sets=1 pairs=1 size='' ifkey=ifname iif=iifname oif=oifname net=1
+	local pairtest='iifname @ifaces oifname @ifaces' update4='update @pairs4 { ip saddr . ip daddr }'
+	local update6='update @pairs6 { ip6 saddr . ip6 daddr }'
 	case $1 in
 	sets) pairs=0 ;;
 	sized) pairs=0 size="size 131072;" ;;
@@ -118,12 +127,17 @@ table() {
 	dispatch) ;;
 	nocounter) pairs=0 counter= ;;
 	pairs) sets=0 ;;
+	flat) ;;
+	nonet) net=0 ;;
+	pairscheck) sets=0 update4=counter update6=counter ;;
+	pairsif) pairtest='iifname . oifname @ifpairs' ;;
 	full) ;;
 	*) die "unknown variant $1" ;;
 	esac
 	cat <<EOF
 table inet wgstar {
 	set ifaces { type ifname; elements = { "ra", "rb" }; }
+	set ifpairs { type ifname . ifname; elements = { "ra" . "ra", "ra" . "rb", "rb" . "ra", "rb" . "rb" }; }
 	set netifs { type ifname; }
 	set from4 { type $ifkey . ipv4_addr; $counter; $size }
 	set to4 { type $ifkey . ipv4_addr; $counter; $size }
@@ -138,6 +152,27 @@ table inet wgstar {
 	chain forward {
 		type filter hook forward priority 1000000; policy accept;
 EOF
+	if [ "$1" = full ]; then
+		cat <<'EOF'
+		meta nfproto ipv4 iifname . ip saddr @from4 goto src4
+		meta nfproto ipv4 iifname @netifs iifname . ip saddr @from4net goto src4
+		meta nfproto ipv6 iifname . ip6 saddr @from6 goto src6
+		meta nfproto ipv6 iifname @netifs iifname . ip6 saddr @from6net goto src6
+		meta nfproto ipv4 oifname . ip daddr @to4
+		meta nfproto ipv4 oifname @netifs oifname . ip daddr @to4net
+		meta nfproto ipv6 oifname . ip6 daddr @to6
+		meta nfproto ipv6 oifname @netifs oifname . ip6 daddr @to6net
+	}
+	chain src4 {
+		oifname . ip daddr @to4 update @pairs4 { ip saddr . ip daddr } return
+		oifname @netifs oifname . ip daddr @to4net update @pairs4 { ip saddr . ip daddr }
+	}
+	chain src6 {
+		oifname . ip6 daddr @to6 update @pairs6 { ip6 saddr . ip6 daddr } return
+		oifname @netifs oifname . ip6 daddr @to6net update @pairs6 { ip6 saddr . ip6 daddr }
+EOF
+		sets=2 pairs=0
+	fi
 	if [ "$1" = dispatch ]; then
 		cat <<'EOF'
 		meta nfproto vmap { ipv4 : jump count4, ipv6 : jump count6 }
@@ -159,7 +194,7 @@ EOF
 		sets=2 pairs=0
 	fi
 	if [ "$sets" = 1 ]; then
-		cat <<EOF
+		cat <<EOF | if [ "$net" = 1 ]; then cat; else grep -v @netifs; fi
 		meta nfproto ipv4 $iif . ip saddr @from4
 		meta nfproto ipv4 iifname @netifs iifname . ip saddr @from4net
 		meta nfproto ipv6 $iif . ip6 saddr @from6
@@ -171,9 +206,9 @@ EOF
 EOF
 	fi
 	if [ "$pairs" = 1 ]; then
-		cat <<'EOF'
-		meta nfproto ipv4 iifname @ifaces oifname @ifaces update @pairs4 { ip saddr . ip daddr }
-		meta nfproto ipv6 iifname @ifaces oifname @ifaces update @pairs6 { ip6 saddr . ip6 daddr }
+		cat <<EOF
+		meta nfproto ipv4 $pairtest $update4
+		meta nfproto ipv6 $pairtest $update6
 EOF
 	fi
 	echo "	}"

@@ -151,22 +151,26 @@ static int put_table(struct nft_batch *b, uint16_t type, uint16_t flags, const c
 	return ret;
 }
 
-static int put_chain(struct nft_batch *b)
+/* The base chain on the forward hook, or (hook false) a chain only a goto reaches. */
+static int put_chain(struct nft_batch *b, const char *name, bool hook)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
+	char label[64];
 	int ret = 0;
 
 	if (!c)
 		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, COUNTERS_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, "forward");
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, COUNTERS_PRIORITY);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	nlh = nft_batch_add(b, NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE | NLM_F_EXCL,
-			    "add chain inet " COUNTERS_TABLE " forward");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	if (hook) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, COUNTERS_PRIORITY);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	snprintf(label, sizeof(label), "add chain inet %s %s", COUNTERS_TABLE, name);
+	nlh = nft_batch_add(b, NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE | NLM_F_EXCL, label);
 	if (!nlh)
 		ret = -ENOMEM;
 	else
@@ -256,8 +260,8 @@ out:
 	return ret;
 }
 
-/* One rule of the forward chain; exprs are taken over whatever happens. */
-static int put_rule(struct nft_batch *b, const char *label, struct nftnl_expr **exprs, size_t n)
+/* One rule of a chain of the table; exprs are taken over whatever happens. */
+static int put_rule(struct nft_batch *b, const char *chain, const char *label, struct nftnl_expr **exprs, size_t n)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nlmsghdr *nlh;
@@ -277,7 +281,7 @@ static int put_rule(struct nft_batch *b, const char *label, struct nftnl_expr **
 	if (ret)
 		goto out;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, COUNTERS_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "forward");
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	nlh = nft_batch_add(b, NFT_MSG_NEWRULE, NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND, label);
 	if (!nlh) {
@@ -292,55 +296,61 @@ out:
 }
 
 /*
- * iifname . ip saddr @from4, and the like; for the interval sets, only on interfaces in
- * @netifs: an interval lookup costs even when the set is empty, a hash lookup hardly.
+ * A packet from a peer goes on to the chain of its family, where its destination is looked
+ * up: a packet between two peers costs two lookups and the pair's update, one from a peer
+ * elsewhere two lookups (and the prefixes' test), and none is looked up in the same set twice.
  */
-static int put_count_rule(struct nft_batch *b, enum set_id set)
+static const char *src_chain(bool v4)
+{
+	return v4 ? "src4" : "src6";
+}
+
+/*
+ * The rules of a counting set. In forward: iifname . ip saddr @from4 goto src4, and
+ * oifname . ip daddr @to4 for packets not from a peer. In src4, the destination of a packet
+ * from a peer: oifname . ip daddr @to4 update @pairs4 { ip saddr . ip daddr } return. The
+ * interval sets are looked up only on interfaces in @netifs: an interval lookup costs even
+ * when the set is empty, a hash lookup hardly. No rule decides anything: the verdicts only
+ * go to a chain of the table or return from it, and the base chain accepts.
+ */
+static int put_count_rule(struct nft_batch *b, enum set_id set, bool in_src)
 {
 	bool v4 = sets[set].family == AF_INET, from = sets[set].dir == COUNTERS_FROM, net = sets[set].net;
 	uint32_t ifkey = from ? NFT_META_IIFNAME : NFT_META_OIFNAME;
-	struct nftnl_expr *e[] = {
-		expr_meta(NFT_META_NFPROTO, NFT_REG_1),
-		expr_nfproto(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6),
-		expr_meta(ifkey, NFT_REG_1),
-		net ? expr_lookup(SET_NETIFS, NFT_REG_1) : NULL,
-		net ? expr_meta(ifkey, NFT_REG_1) : NULL,
-		v4 ? expr_payload(from ? 12 : 16, 4, NFT_REG_2) : expr_payload(from ? 8 : 24, 16, NFT_REG_2),
-		expr_lookup(set, NFT_REG_1),
-	};
-	struct nftnl_expr *v[sizeof(e) / sizeof(e[0])];
+	const char *chain = in_src ? src_chain(v4) : "forward";
+	struct nftnl_expr *v[16];
 	size_t n = 0;
-	char label[128];
+	char label[192];
+	int len;
 
-	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); ++i)
-		if (e[i] || (i != 3 && i != 4) || net)
-			v[n++] = e[i];
-	snprintf(label, sizeof(label), "add rule inet %s forward %s%s . %s %s @%s", COUNTERS_TABLE,
-		 net ? (from ? "iifname @netifs " : "oifname @netifs ") : "", from ? "iifname" : "oifname",
-		 v4 ? "ip" : "ip6", from ? "saddr" : "daddr", sets[set].name);
-	return put_rule(b, label, v, n);
-}
-
-/* iifname @ifaces oifname @ifaces update @pairs4 { ip saddr . ip daddr } */
-static int put_pair_rule(struct nft_batch *b, enum set_id set)
-{
-	bool v4 = set == SET_PAIRS4;
-	/* The family first: a packet of the other one costs two expressions, not two lookups more. */
-	struct nftnl_expr *e[] = {
-		expr_meta(NFT_META_NFPROTO, NFT_REG_1),
-		expr_nfproto(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6),
-		expr_meta(NFT_META_IIFNAME, NFT_REG_1),
-		expr_lookup(SET_IFACES, NFT_REG_1),
-		expr_meta(NFT_META_OIFNAME, NFT_REG_1),
-		expr_lookup(SET_IFACES, NFT_REG_1),
-		v4 ? expr_payload(12, 4, NFT_REG_1) : expr_payload(8, 16, NFT_REG_1),
-		v4 ? expr_payload(16, 4, NFT_REG32_01) : expr_payload(24, 16, NFT_REG_2),
-		expr_dynset(set),
-	};
-	char label[96];
-
-	snprintf(label, sizeof(label), "add rule inet %s forward ... update @%s", COUNTERS_TABLE, sets[set].name);
-	return put_rule(b, label, e, sizeof(e) / sizeof(e[0]));
+	/* Also in src4 and src6, where it is known: without it nft lists raw payload offsets. */
+	v[n++] = expr_meta(NFT_META_NFPROTO, NFT_REG_1);
+	v[n++] = expr_nfproto(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	v[n++] = expr_meta(ifkey, NFT_REG_1);
+	if (net) {
+		v[n++] = expr_lookup(SET_NETIFS, NFT_REG_1);
+		v[n++] = expr_meta(ifkey, NFT_REG_1);
+	}
+	v[n++] = v4 ? expr_payload(from ? 12 : 16, 4, NFT_REG_2) : expr_payload(from ? 8 : 24, 16, NFT_REG_2);
+	v[n++] = expr_lookup(set, NFT_REG_1);
+	if (from)
+		v[n++] = nft_expr_verdict(NFT_GOTO, src_chain(v4));
+	if (in_src) {
+		v[n++] = v4 ? expr_payload(12, 4, NFT_REG_1) : expr_payload(8, 16, NFT_REG_1);
+		v[n++] = v4 ? expr_payload(16, 4, NFT_REG32_01) : expr_payload(24, 16, NFT_REG_2);
+		v[n++] = expr_dynset(v4 ? SET_PAIRS4 : SET_PAIRS6);
+		if (!net)
+			v[n++] = nft_expr_verdict(NFT_RETURN, NULL);
+	}
+	len = snprintf(label, sizeof(label), "add rule inet %s %s %s%s . %s %s @%s", COUNTERS_TABLE, chain,
+		       net ? (from ? "iifname @netifs " : "oifname @netifs ") : "", from ? "iifname" : "oifname",
+		       v4 ? "ip" : "ip6", from ? "saddr" : "daddr", sets[set].name);
+	if (from)
+		snprintf(label + len, sizeof(label) - (size_t)len, " goto %s", src_chain(v4));
+	else if (in_src)
+		snprintf(label + len, sizeof(label) - (size_t)len, " update @%s { %s saddr . %s daddr }%s",
+			 v4 ? "pairs4" : "pairs6", v4 ? "ip" : "ip6", v4 ? "ip" : "ip6", net ? "" : " return");
+	return put_rule(b, chain, label, v, n);
 }
 
 static void range_key(uint8_t *key, const char *ifname, const uint8_t *addr, size_t alen)
@@ -477,16 +487,18 @@ int counters_build_install(struct nft_batch *b, const struct counters_plan *plan
 	int ret;
 
 	if ((ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "add table inet " COUNTERS_TABLE)) < 0 ||
-	    (ret = put_chain(b)) < 0)
+	    (ret = put_chain(b, "forward", true)) < 0 || (ret = put_chain(b, src_chain(true), false)) < 0 ||
+	    (ret = put_chain(b, src_chain(false), false)) < 0)
 		return ret;
 	for (enum set_id id = SET_IFACES; id <= SET_LAST; ++id)
 		if ((ret = put_set(b, id)) < 0)
 			return ret;
 	for (size_t i = 0; i < sizeof(count_sets) / sizeof(count_sets[0]); ++i)
-		if ((ret = put_count_rule(b, count_sets[i])) < 0)
+		if ((ret = put_count_rule(b, count_sets[i], false)) < 0)
 			return ret;
-	if ((ret = put_pair_rule(b, SET_PAIRS4)) < 0 || (ret = put_pair_rule(b, SET_PAIRS6)) < 0)
-		return ret;
+	for (size_t i = 0; i < sizeof(count_sets) / sizeof(count_sets[0]); ++i)
+		if (sets[count_sets[i]].dir == COUNTERS_TO && (ret = put_count_rule(b, count_sets[i], true)) < 0)
+			return ret;
 	if ((ret = put_names(b, NFT_MSG_NEWSETELEM, SET_IFACES, plan->ifaces, plan->n_ifaces)) < 0)
 		return ret;
 	if ((ret = plan_netifs(plan, &netifs, &n)) < 0)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct nlmsghdr;
+struct nftnl_expr;
 
 /* Room kept free for the message being built; libnftnl writes without bounds checks. */
 #define NFT_BATCH_MSG_ROOM (128 * 1024)
@@ -85,5 +86,8 @@ int nft_parse_acks(const void *buf, size_t len, const struct nft_batch *b, uint3
 struct nlmsghdr *nft_genid_request(void *buf, uint32_t seq);
 /* The generation id in an NFT_MSG_NEWGEN message, or -EBADMSG. */
 int nft_parse_genid(const struct nlmsghdr *nlh, uint32_t *genid);
+
+/* An immediate verdict (NFT_GOTO, NFT_RETURN, ...; chain for a jump or goto, else NULL), for both tables. */
+struct nftnl_expr *nft_expr_verdict(int verdict, const char *chain);
 
 #endif

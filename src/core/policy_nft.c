@@ -98,19 +98,6 @@ static struct nftnl_expr *ex_vmap(const char *set, uint32_t sreg)
 	return e;
 }
 
-static struct nftnl_expr *ex_verdict(int verdict, const char *chain)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-		if (chain)
-			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
-	}
-	return e;
-}
-
 static struct nftnl_expr *ex_counter(void)
 {
 	return nftnl_expr_alloc("counter");
@@ -493,7 +480,7 @@ static struct nftnl_expr *ex_target(size_t iface, struct policy_target t, const 
 	int verdict;
 
 	target_verdict(iface, t, cf, &verdict, chain);
-	return ex_verdict(verdict, verdict == NFT_GOTO ? chain : NULL);
+	return nft_expr_verdict(verdict, verdict == NFT_GOTO ? chain : NULL);
 }
 
 /* The verdict chain of a rule or a Default: counted; denied pairs remembered, then dropped. */
@@ -507,7 +494,7 @@ static void put_verdict_chain(struct builder *bd, const char *chain, bool allow)
 		     ex_payload(NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG_1),
 		     ex_payload(NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG_2), ex_dynset_update("denied6"));
 	}
-	RULE(bd, chain, ex_counter(), ex_verdict(allow ? NF_ACCEPT : NF_DROP, NULL));
+	RULE(bd, chain, ex_counter(), nft_expr_verdict(allow ? NF_ACCEPT : NF_DROP, NULL));
 }
 
 /* Spans into the elements of a pair of maps (single addresses, ranges) keyed by ifname . address. */
@@ -623,7 +610,7 @@ static void put_known_return(struct builder *bd, const char *chain)
 	uint32_t zero = 0;
 
 	RULE(bd, chain, ex_ct_state(), ex_bitwise_mask(NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED)),
-	     ex_cmp(NFT_CMP_NEQ, NFT_REG_1, &zero, sizeof(zero)), ex_verdict(NFT_RETURN, NULL));
+	     ex_cmp(NFT_CMP_NEQ, NFT_REG_1, &zero, sizeof(zero)), nft_expr_verdict(NFT_RETURN, NULL));
 }
 
 static void put_iface(struct builder *bd, size_t i, const struct policy_cface *cf)
@@ -681,7 +668,7 @@ static void put_iface(struct builder *bd, size_t i, const struct policy_cface *c
 	/* Peer to peer: in and out through the interface, a new connection. */
 	snprintf(chain, sizeof(chain), "i%zu", i);
 	RULE(bd, chain, ex_meta(NFT_META_OIFNAME, NFT_REG_1), ex_cmp(NFT_CMP_NEQ, NFT_REG_1, ifname, IFNAMSIZ),
-	     ex_verdict(NFT_RETURN, NULL));
+	     nft_expr_verdict(NFT_RETURN, NULL));
 	snprintf(prefix, sizeof(prefix), "i%zu_from", i);
 	put_addr_maps(bd, i, cf, chain, prefix, cf->from, cf->n_from, true);
 	RULE(bd, chain, ex_target(i, cf->from_fallback, cf));

@@ -5,6 +5,7 @@
 #
 #   alice (p1) --IPv4 ping, 20 x 1000 bytes--> hub --> bob (p2)
 #   carol (p3) --IPv6 ping,  7 x  300 bytes--> hub --> alice (p1)
+#   alice (p1) --IPv4 ping, 10 x  500 bytes--> hub --> bob (p2), at an address of his prefix
 #
 # At the forward hook nftables counts whole IP packets: 20 + 8 + 1000 bytes for an ICMP echo
 # over IPv4, 40 + 8 + 300 over IPv6; every request has its reply.
@@ -22,6 +23,37 @@ once() {
 	run hub "$WGSTAR" --once --json -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
 	assert_status 0 "--once --json"
 	printf '%s\n' "$RUN_OUT" >"$WORKDIR/once.json"
+}
+
+# check_counts WHAT exact|only WANT...: --once's forwarded counters and pairs against WANT, each
+# KEY=FROM_PACKETS,FROM_BYTES,TO_PACKETS,TO_BYTES for a peer or FROM>TO=PACKETS,BYTES for a
+# pair; exact: no other pair, only: the pairs named alone.
+check_counts() {
+	local what=$1 mode=$2
+	shift 2
+	python3 - "$WORKDIR/once.json" "$mode" "$@" <<'EOF' || fail "$what"
+import json, sys
+path, mode, *wants = sys.argv[1:]
+d = json.load(open(path))["interfaces"][0]
+fw = {p["public_key"]: p["forwarded"] for p in d["peers"]}
+flows = {(f["from"], f["to"]): (f["packets"], f["bytes"]) for f in d["flows"]}
+errors, want_flows = [], {}
+for w in wants:
+    k, v = w.rsplit("=", 1)
+    n = tuple(int(x) for x in v.split(","))
+    if ">" in k:
+        want_flows[tuple(k.split(">"))] = n
+        continue
+    want = dict(zip(("from_packets", "from_bytes", "to_packets", "to_bytes"), n))
+    if fw.get(k) != want:
+        errors.append(f"{k[:8]}: expected {want}, got {fw.get(k)}")
+got = flows if mode == "exact" else {p: flows.get(p) for p in want_flows}
+if got != want_flows:
+    errors.append(f"pairs: expected {want_flows}, got {got}")
+for e in errors:
+    print(e, file=sys.stderr)
+sys.exit(1 if errors else 0)
+EOF
 }
 
 # No counting table: forwarded is null ("not counted"), not zero.
@@ -52,27 +84,11 @@ assert_match "\"$LAB_HUB_IF\" \. $LAB_PEER1_ADDR counter packets 20 bytes 20560"
 once
 note "forwarded: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["interfaces"][0]
 print({p["name"]: p["forwarded"] for p in d["peers"]})' "$WORKDIR/once.json")"
-python3 - "$WORKDIR/once.json" "$LAB_PEER1_PUB" "$LAB_PEER2_PUB" "$LAB_PEER3_PUB" <<'EOF' ||
-import json, sys
-path, alice, bob, carol = sys.argv[1:]
-d = json.load(open(path))["interfaces"][0]
-fw = {p["public_key"]: p["forwarded"] for p in d["peers"]}
-v4, v6 = 20 * (20 + 8 + 1000), 7 * (40 + 8 + 300)
-want = {
-    alice: {"from_packets": 27, "from_bytes": v4 + v6, "to_packets": 27, "to_bytes": v4 + v6},
-    bob: {"from_packets": 20, "from_bytes": v4, "to_packets": 20, "to_bytes": v4},
-    carol: {"from_packets": 7, "from_bytes": v6, "to_packets": 7, "to_bytes": v6},
-}
-errors = [f"{k[:8]}: expected {w}, got {fw.get(k)}" for k, w in want.items() if fw.get(k) != w]
-flows = {(f["from"], f["to"]): (f["packets"], f["bytes"]) for f in d["flows"]}
-want_flows = {(alice, bob): (20, v4), (bob, alice): (20, v4), (carol, alice): (7, v6), (alice, carol): (7, v6)}
-if flows != want_flows:
-    errors.append(f"flows: expected {want_flows}, got {flows}")
-for e in errors:
-    print(e, file=sys.stderr)
-sys.exit(1 if errors else 0)
-EOF
-	fail "forwarded counters or pairs differ from the traffic sent"
+alice=$LAB_PEER1_PUB bob=$LAB_PEER2_PUB carol=$LAB_PEER3_PUB
+v4=$((20 * (20 + 8 + 1000))) v6=$((7 * (40 + 8 + 300)))
+check_counts "forwarded counters or pairs differ from the traffic sent" exact \
+	"$alice=27,$((v4 + v6)),27,$((v4 + v6))" "$bob=20,$v4,20,$v4" "$carol=7,$v6,7,$v6" \
+	"$alice>$bob=20,$v4" "$bob>$alice=20,$v4" "$carol>$alice=7,$v6" "$alice>$carol=7,$v6"
 
 # A peer added to the interface gets its elements on the next read; removed, they go.
 newkey=$(wg genkey | wg pubkey)
@@ -95,6 +111,22 @@ hub wg set "$LAB_HUB_IF" peer "$netkey" remove
 once
 assert_not_contains "10.172.16.64" "$(hub nft list set inet wgstar to4net)" "a removed prefix is gone"
 assert_not_contains "\"$LAB_HUB_IF\"" "$(hub nft list set inet wgstar netifs)" "no prefixes left"
+
+# Traffic to and from a prefix: bob also routes 10.172.16.64/26 and answers from .70 in it.
+# alice's echoes count in to4net for bob, his replies in from4net, each pair once, and what
+# the single addresses counted before stays as it was.
+hub wg set "$LAB_HUB_IF" peer "$LAB_PEER2_PUB" allowed-ips "$LAB_PEER2_ADDR/32,$LAB_PEER2_ADDR6/128,10.172.16.64/26"
+lab exec peer2 -- ip addr add 10.172.16.70/32 dev "$LAB_PEER2_IF"
+once
+run lab exec peer1 -- ping -q -n -c 10 -s 500 -i 0.05 -W 2 10.172.16.70
+assert_contains "10 received" "$RUN_OUT" "every echo to the prefix answered"
+once
+net=$((10 * (20 + 8 + 500)))
+check_counts "the prefix's traffic is not counted once for each peer and pair" only \
+	"$alice=37,$((v4 + v6 + net)),37,$((v4 + v6 + net))" "$bob=30,$((v4 + net)),30,$((v4 + net))" \
+	"$alice>$bob=30,$((v4 + net))" "$bob>$alice=30,$((v4 + net))"
+hub wg set "$LAB_HUB_IF" peer "$LAB_PEER2_PUB" allowed-ips "$LAB_PEER2_ADDR/32,$LAB_PEER2_ADDR6/128"
+once
 
 # --read-only reads the counters and changes nothing.
 hub wg set "$LAB_HUB_IF" peer "$newkey" allowed-ips 10.172.16.51/32

@@ -205,7 +205,9 @@ static void test_plan_many_prefixes(void **state)
 }
 
 struct seen {
-	int tables, chains, sets, rules, elem_msgs;
+	int tables, chains, base_chains, sets, rules, elem_msgs;
+	int forward_rules, src4_rules, src6_rules;
+	int gotos, returns, pair_updates;
 	size_t from4_elems;
 	bool interval_concat, hash_concat, counter_expr, pairs_timeout;
 	size_t from4net_elems;
@@ -220,11 +222,28 @@ static int rule_expr(struct nftnl_expr *e, void *data)
 	struct seen *s = data;
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
 
-	/* A counting chain may hold no verdict and no statement that changes a packet. */
-	if (!strcmp(name, "immediate") || !strcmp(name, "reject") || !strcmp(name, "nat") ||
-	    !strcmp(name, "queue") || !strcmp(name, "ct") ||
+	/*
+	 * A counting chain may decide nothing and change nothing in a packet: its only verdicts
+	 * go on to a chain of its own (src4, src6) or return from it.
+	 */
+	if (!strcmp(name, "immediate")) {
+		uint32_t v = nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
+		const char *to = nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN) ?
+				 nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN) : "";
+
+		if (nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG) == NFT_REG_VERDICT && v == (uint32_t)NFT_GOTO &&
+		    (!strcmp(to, "src4") || !strcmp(to, "src6")))
+			s->gotos++;
+		else if (nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG) == NFT_REG_VERDICT && v == (uint32_t)NFT_RETURN)
+			s->returns++;
+		else
+			s->verdict_exprs++;
+	}
+	if (!strcmp(name, "reject") || !strcmp(name, "nat") || !strcmp(name, "queue") || !strcmp(name, "ct") ||
 	    (!strcmp(name, "meta") && nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG)))
 		s->verdict_exprs++;
+	if (!strcmp(name, "dynset") && !strncmp(nftnl_expr_get_str(e, NFTNL_EXPR_DYNSET_SET_NAME), "pairs", 5))
+		s->pair_updates++;
 	if (!strcmp(name, "lookup") && !strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET), "netifs"))
 		s->netifs_lookups++;
 	return 0;
@@ -261,9 +280,14 @@ static void walk_batch(const struct nft_batch *b, struct seen *s)
 			struct nftnl_chain *c = nftnl_chain_alloc();
 
 			assert_int_equal(nftnl_chain_nlmsg_parse(nlh, c), 0);
-			s->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
-			s->policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
-			s->hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+			/* One base chain, forward; the others only reached by a goto from it. */
+			if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
+				assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), "forward");
+				s->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
+				s->policy = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+				s->hook = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
+				s->base_chains++;
+			}
 			nftnl_chain_free(c);
 			s->chains++;
 		} else if (type == NFT_MSG_NEWSET) {
@@ -291,8 +315,18 @@ static void walk_batch(const struct nft_batch *b, struct seen *s)
 		} else if (type == NFT_MSG_NEWRULE) {
 			struct nftnl_rule *r = nftnl_rule_alloc();
 
+			const char *chain;
+
 			assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
-			assert_string_equal(nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), "forward");
+			chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+			if (!strcmp(chain, "forward"))
+				s->forward_rules++;
+			else if (!strcmp(chain, "src4"))
+				s->src4_rules++;
+			else if (!strcmp(chain, "src6"))
+				s->src6_rules++;
+			else
+				fail_msg("a rule in chain %s", chain);
 			nftnl_expr_foreach(r, rule_expr, s);
 			nftnl_rule_free(r);
 			s->rules++;
@@ -329,15 +363,27 @@ static void test_install_parsed_back(void **state)
 	assert_int_equal(nft_batch_end(&b, true), 0);
 	walk_batch(&b, &s);
 	assert_int_equal(s.tables, 1);
-	assert_int_equal(s.chains, 1);
+	assert_int_equal(s.chains, 3);
+	assert_int_equal(s.base_chains, 1);
 	assert_int_equal(s.hook, NF_INET_FORWARD);
 	assert_int_equal(s.policy, NF_ACCEPT);
 	assert_int_equal(s.prio, COUNTERS_PRIORITY);
 	assert_int_equal(s.sets, 12);
-	assert_int_equal(s.rules, 10);
+	/*
+	 * forward: the four source sets, each going on to its family's chain, then the four
+	 * destination sets for packets from elsewhere; src4 and src6: the destination sets again,
+	 * with the pair's update, the single addresses' rule returning.
+	 */
+	assert_int_equal(s.rules, 12);
+	assert_int_equal(s.forward_rules, 8);
+	assert_int_equal(s.src4_rules, 2);
+	assert_int_equal(s.src6_rules, 2);
+	assert_int_equal(s.gotos, 4);
+	assert_int_equal(s.returns, 2);
+	assert_int_equal(s.pair_updates, 4);
 	assert_int_equal(s.verdict_exprs, 0);
-	/* Each of the four interval sets is looked up only on an interface with prefixes. */
-	assert_int_equal(s.netifs_lookups, 4);
+	/* The interval sets are looked up only on an interface with prefixes: 4 rules, and 2 in src. */
+	assert_int_equal(s.netifs_lookups, 6);
 	assert_true(s.interval_concat);
 	assert_true(s.hash_concat);
 	assert_true(s.counter_expr);
@@ -593,12 +639,12 @@ static void test_acks(void **state)
 	assert_int_equal(counters_build_install(&b, &plan), 0);
 	nft_batch_end(&b, true);
 	put_ack(buf, &len, 51, 0);
-	put_ack(buf, &len, 53, -EEXIST);
-	put_ack(buf, &len, 54, 0);
+	put_ack(buf, &len, 55, -EEXIST);
+	put_ack(buf, &len, 56, 0);
 	put_ack(buf, &len, 9999, -EINVAL);	/* another request's */
 	assert_int_equal(nft_parse_acks(buf, len, &b, 0, &err, NULL, NULL), 3);
 	assert_int_equal(err.code, -EEXIST);
-	assert_int_equal(err.seq, 53);
+	assert_int_equal(err.seq, 55);
 	assert_string_equal(err.label, "add set inet wgstar ifaces");
 
 	memset(&err, 0, sizeof(err));
