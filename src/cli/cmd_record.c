@@ -4,6 +4,7 @@
  * journal and the database, the usage ledger), and what it remembered.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -363,6 +364,12 @@ static int record(const struct cmd_args *a)
 	sigset_t set;
 	int ret, sig;
 
+	/*
+	 * One malloc arena, as in the console: the threads that dump the counting sets each took
+	 * one of their own and kept what a reading freed (a recorder of 10,000 peers sat at 25.7 MB
+	 * instead of 20.5 MB after a minute).
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
