@@ -100,6 +100,15 @@ int counters_build_install(struct nft_batch *b, const struct counters_plan *plan
 int counters_build_remove(struct nft_batch *b);
 
 /*
+ * The elements of a peer just added to dev (remove false; dev as it was before) or about to
+ * leave it (remove true), without reading the sets again (a full read of a 65,536-peer table
+ * costs the kernel half a second): when r, a reading of the set ifaces alone, has dev's
+ * interface, and the peer's allowed IPs ips are single addresses that none of dev's peers'
+ * prefixes holds, what a sync would add or delete for it. -EAGAIN when it takes a full sync.
+ */
+int counters_build_peer_elems(struct nft_batch *b, const struct counters_reading *r, const struct wg_device *dev,
+			      const struct wg_allowedip *ips, size_t n, bool remove);
+/*
  * Adds what brings the sets from the reading to the plan: elements deleted and added, others
  * left alone so their counters go on; so are the elements of interfaces the plan does not
  * know. Returns how many commands were added, or -errno.

@@ -18,6 +18,7 @@
 #include "counters.h"
 #include "nft_batch.h"
 #include "nlwalk.h"
+#include "prefix.h"
 
 /* nft's datatype numbers, so that `nft list ruleset` prints our sets as it prints its own. */
 #define NFT_TYPE_IPADDR 7
@@ -540,6 +541,46 @@ static enum set_id set_of(const struct counters_range *r, int dir)
 	if (dir == COUNTERS_FROM)
 		return v4 ? (net ? SET_FROM4NET : SET_FROM4) : (net ? SET_FROM6NET : SET_FROM6);
 	return v4 ? (net ? SET_TO4NET : SET_TO4) : (net ? SET_TO6NET : SET_TO6);
+}
+
+int counters_build_peer_elems(struct nft_batch *b, const struct counters_reading *r, const struct wg_device *dev,
+			      const struct wg_allowedip *ips, size_t n, bool remove)
+{
+	struct counters_range v[8];
+	const struct counters_range *one[1];
+	int ret;
+
+	if (!r->present || !name_in(dev->name, r->ifaces, r->n_ifaces) || !n || n > sizeof(v) / sizeof(v[0]))
+		return -EAGAIN;
+	for (size_t i = 0; i < n; ++i) {
+		size_t alen = ips[i].family == AF_INET ? 4 : 16;
+
+		if ((ips[i].family != AF_INET && ips[i].family != AF_INET6) || ips[i].cidr != alen * 8)
+			return -EAGAIN;
+		/* Inside a peer's prefix, its interval is split or joined again: a sync does that. */
+		for (uint32_t p = 0; p < dev->n_peers; ++p)
+			for (uint32_t k = 0; k < dev->peers[p].n_allowedips; ++k) {
+				const struct wg_allowedip *a = &dev->peers[p].allowedips[k];
+
+				if (a->family == ips[i].family && a->cidr < alen * 8 && prefix_contains(a, &ips[i]))
+					return -EAGAIN;
+			}
+		memset(&v[i], 0, sizeof(v[i]));
+		memcpy(v[i].ifname, dev->name, strnlen(dev->name, sizeof(v[i].ifname) - 1));
+		v[i].family = (uint8_t)ips[i].family;
+		memcpy(v[i].start, ips[i].family == AF_INET ? (const void *)&ips[i].ip4 : (const void *)&ips[i].ip6, alen);
+		memcpy(v[i].end, v[i].start, alen);
+	}
+	for (size_t i = 0; i < n; ++i)
+		for (int dir = 0; dir < 2; ++dir) {
+			enum set_id id = set_of(&v[i], dir);
+
+			one[0] = &v[i];
+			if ((ret = put_ranges(b, remove ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, id, sets[id].family,
+					      one, 1)) < 0)
+				return ret;
+		}
+	return 0;
 }
 
 /*

@@ -218,6 +218,36 @@ out:
 	return ret;
 }
 
+int counters_peer_elems(const struct wg_device *dev, const struct wg_allowedip *ips, size_t n, bool remove)
+{
+	struct counters_reading r;
+	struct nft_error err;
+	struct nft_batch b;
+	struct nft_sock s;
+	int ret;
+
+	if ((ret = nft_open(&s)) < 0)
+		return ret;
+	/* The set ifaces alone: the first set, and no other one after it. */
+	if ((ret = read_sets(&s, &r, 0, 1000, NULL)) < 0)
+		goto out;
+	if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0)
+		goto out_reading;
+	ret = counters_build_peer_elems(&b, &r, dev, ips, n, remove);
+	if (!ret && !(ret = nft_batch_end(&b, true))) {
+		s.seq = b.seq_next;
+		ret = nft_send(&s, &b, NULL, NULL, &err);
+	}
+	nft_batch_free(&b);
+	/* Not the easy case, or an element there already or missing (no sync since): a full sync. */
+	ret = ret < 0 ? (ret == -ENOMEM ? ret : 0) : 1;
+out_reading:
+	counters_reading_free(&r);
+out:
+	nft_close(&s);
+	return ret;
+}
+
 int counters_update(struct wg_snapshot *snap, bool sync)
 {
 	struct counters_prefetch p = { .parts[0].ret = 1 };

@@ -892,7 +892,8 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 			say(ctx, _("the peer is added, but keeping its name in %s failed: %s"), ctx->names_path,
 			    text_strerror(-r));
 	}
-	res->counted = sync_counting(ctx);
+	/* A new peer's single addresses go straight into the sets; anything else takes a full sync. */
+	res->counted = counters_peer_elems(op.dev, allowed, n_allowed, false) > 0 || sync_counting(ctx);
 	{
 		char member[128];
 
@@ -1035,7 +1036,9 @@ int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
 		    text_strerror(-ret));
 		ret = 0;
 	}
-	sync_counting(ctx);
+	/* Its single addresses leave the sets at once; anything else takes a full sync. */
+	if (!live || counters_peer_elems(op.dev, live->allowedips, live->n_allowedips, true) <= 0)
+		sync_counting(ctx);
 	key_to_base64(b64, key);
 	/* The old name as the file's members read once unquoted. */
 	policy_after(ctx, &pst, name[0] ? name : b64, name[0] ? b64 : NULL, NULL, NULL);

@@ -133,9 +133,14 @@ t0=$(ms)
 console_start main 150 45 --names "$WORKDIR/names"
 wait_for main "(online +[0-9]+/$total|[0-9]+/$total online)" 120
 note "the console shows all $total peers $(($(ms) - t0)) ms after it started"
+# Polled every 10 ms, not wait_for's 100 ms: the figure is the key's, not the polling's.
 t0=$(ms)
 tmx send-keys -t main s
-wait_for main 'sorted by ' 30
+for ((i = 0; i < 3000; i++)); do
+	screen main | grep -q 'sorted by ' && break
+	sleep 0.01
+done
+wait_for main 'sorted by ' 1
 note "s (sort $total rows by the next column) on screen in $(($(ms) - t0)) ms"
 tmx send-keys -t main /
 wait_for main 'filter:' 10

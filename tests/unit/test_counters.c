@@ -16,6 +16,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include "counters.h"
 #include "nft_batch.h"
+#include "prefix.h"
 
 static void add_ip(struct wg_peer *p, const char *cidr)
 {
@@ -397,6 +398,102 @@ static void test_install_parsed_back(void **state)
 	assert_null(nft_batch_label(&b, 100));
 	nft_batch_free(&b);
 	counters_plan_free(&plan);
+	wg_snapshot_free(snap);
+}
+
+/* The messages of a batch that add or delete elements: "+set:n" or "-set:n" for each, n its elements. */
+static void changed_elems(const struct nft_batch *b, char *out, size_t len, const uint8_t *key, size_t klen,
+			  int *key_in)
+{
+	const struct nlmsghdr *nlh = NULL;
+
+	out[0] = '\0';
+	*key_in = 0;
+	while ((nlh = nft_batch_next(b, nlh))) {
+		const struct nlattr *attr, *elem;
+		const char *set = "?";
+		size_t n = 0;
+
+		bool add = (nlh->nlmsg_type & 0xff) == NFT_MSG_NEWSETELEM;
+
+		if ((!add && (nlh->nlmsg_type & 0xff) != NFT_MSG_DELSETELEM) || nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN ||
+		    nlh->nlmsg_type == NFNL_MSG_BATCH_END)
+			continue;
+		/* An element there already, or missing, fails the batch: then a full sync follows. */
+		assert_int_equal(!!(nlh->nlmsg_flags & NLM_F_EXCL), add);
+		mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+			if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_SET)
+				set = mnl_attr_get_str(attr);
+			if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_ELEMENTS)
+				mnl_attr_for_each_nested(elem, attr)
+					n++;
+		}
+		snprintf(out + strlen(out), len - strlen(out), "%s%c%s:%zu", out[0] ? " " : "", add ? '+' : '-', set, n);
+		if (memmem(nlh, nlh->nlmsg_len, key, klen))
+			(*key_in)++;
+	}
+}
+
+/*
+ * A peer just added, or removed: its single addresses go straight into the four sets or out of
+ * them, unless the table does not count its interface, or one of them is a prefix or lies in a
+ * peer's prefix (then a full sync, which splits or joins that prefix's range, is needed).
+ */
+static void test_peer_elems(void **state)
+{
+	struct wg_snapshot *snap = make_snapshot();
+	const struct wg_device *dev = snap->devices[0];
+	char ifaces[2][IFNAMSIZ] = { "wg9", "wg0" };
+	struct counters_reading r = { .present = true, .ifaces = ifaces, .n_ifaces = 2 };
+	struct wg_allowedip ips[2];
+	uint8_t key[20] = "wg0";
+	struct nft_batch b;
+	char got[256];
+	int key_in;
+
+	(void)state;
+	assert_int_equal(prefix_parse(&ips[0], "10.2.0.7/32"), 0);
+	assert_int_equal(prefix_parse(&ips[1], "fd01::7/128"), 0);
+	assert_int_equal(nft_batch_init(&b, 10, false, 0), 0);
+	assert_int_equal(counters_build_peer_elems(&b, &r, dev, ips, 2, false), 0);
+	assert_int_equal(nft_batch_end(&b, true), 0);
+	v4(key + 16, "10.2.0.7");
+	changed_elems(&b, got, sizeof(got), key, sizeof(key), &key_in);
+	assert_string_equal(got, "+from4:1 +to4:1 +from6:1 +to6:1");
+	assert_int_equal(key_in, 2);	/* interface and address, in from4 and to4 */
+	nft_batch_free(&b);
+	/* Peer 1 (10.0.0.5/32, inside peer 0's /24) leaves: a sync joins the /24 again. */
+	assert_int_equal(nft_batch_init(&b, 10, false, 0), 0);
+	assert_int_equal(counters_build_peer_elems(&b, &r, dev, dev->peers[1].allowedips, 1, true), -EAGAIN);
+	nft_batch_free(&b);
+	/* Peer 3 (255.255.255.255/32) leaves: its two elements go. */
+	assert_int_equal(nft_batch_init(&b, 10, false, 0), 0);
+	assert_int_equal(counters_build_peer_elems(&b, &r, dev, dev->peers[3].allowedips, 1, true), 0);
+	assert_int_equal(nft_batch_end(&b, true), 0);
+	v4(key + 16, "255.255.255.255");
+	changed_elems(&b, got, sizeof(got), key, sizeof(key), &key_in);
+	assert_string_equal(got, "-from4:1 -to4:1");
+	assert_int_equal(key_in, 2);
+	nft_batch_free(&b);
+
+	/* In another peer's prefix (10.0.0.0/24, fd00::/64, 10.1.0.128/25), or a prefix itself. */
+	static const char *const hard[] = { "10.0.0.9/32", "fd00::9/128", "10.3.0.0/24", "10.1.0.200/32" };
+	for (size_t i = 0; i < sizeof(hard) / sizeof(hard[0]); ++i) {
+		assert_int_equal(prefix_parse(&ips[0], hard[i]), 0);
+		assert_int_equal(nft_batch_init(&b, 10, false, 0), 0);
+		assert_int_equal(counters_build_peer_elems(&b, &r, dev, ips, 1, false), -EAGAIN);
+		nft_batch_free(&b);
+	}
+	assert_int_equal(prefix_parse(&ips[0], "10.2.0.7/32"), 0);
+	r.n_ifaces = 1;
+	assert_int_equal(nft_batch_init(&b, 10, false, 0), 0);
+	assert_int_equal(counters_build_peer_elems(&b, &r, dev, ips, 1, false), -EAGAIN);
+	nft_batch_free(&b);
+	r.n_ifaces = 2;
+	r.present = false;
+	assert_int_equal(nft_batch_init(&b, 10, false, 0), 0);
+	assert_int_equal(counters_build_peer_elems(&b, &r, dev, ips, 1, false), -EAGAIN);
+	nft_batch_free(&b);
 	wg_snapshot_free(snap);
 }
 
@@ -879,6 +976,7 @@ int main(void)
 		cmocka_unit_test(test_reading_generations),
 		cmocka_unit_test(test_reading_to_peers),
 		cmocka_unit_test(test_sync),
+		cmocka_unit_test(test_peer_elems),
 		cmocka_unit_test(test_acks),
 		cmocka_unit_test(test_genid_in_begin),
 		cmocka_unit_test(test_drain_as_built),
