@@ -967,6 +967,162 @@ static void test_carry_by_key(void **state)
 	assert_true(flows_dropped > 20);
 }
 
+/* A reading of every element of a's plan, with made-up counters, and pairs between its peers. */
+static void reading_of_plan(struct counters_reading *r, const struct counters_plan *plan, const struct wg_snapshot *a,
+			    unsigned int *seed)
+{
+	memset(r, 0, sizeof(*r));
+	r->present = true;
+	for (int dir = 0; dir < 2; ++dir) {
+		r->ranges[dir] = calloc(plan->n + 2, sizeof(*r->ranges[dir]));
+		r->cap_ranges[dir] = plan->n + 2;
+		for (size_t i = 0; i < plan->n; ++i) {
+			r->ranges[dir][i] = plan->v[i];
+			r->ranges[dir][i].packets = 1 + (uint64_t)rand_r(seed) % 100;
+			r->ranges[dir][i].bytes = 1 + (uint64_t)rand_r(seed) % 100000;
+		}
+		r->n_ranges[dir] = plan->n;
+	}
+	r->pairs = calloc(8, sizeof(*r->pairs));
+	for (int i = 0; i < 8; ++i) {
+		struct counters_pair *p = &r->pairs[r->n_pairs++];
+
+		p->family = AF_INET;
+		v4(p->saddr, "10.9.0.0");
+		v4(p->daddr, "10.9.0.0");
+		p->saddr[3] = (uint8_t)(rand_r(seed) % (a->devices[0]->n_peers + 1));
+		p->daddr[3] = (uint8_t)(rand_r(seed) % (a->devices[0]->n_peers + 1));
+		p->packets = 1 + (uint64_t)i;
+		p->bytes = 100 * (1 + (uint64_t)i);
+	}
+	r->ifaces = calloc(a->n_devices + 1, IFNAMSIZ);
+	for (size_t d = 0; d < a->n_devices; ++d)
+		memcpy(r->ifaces[r->n_ifaces++], a->devices[d]->name, IFNAMSIZ);
+}
+
+static void expect_same_figures(const struct wg_snapshot *x, const struct wg_snapshot *y)
+{
+	assert_int_equal(x->n_devices, y->n_devices);
+	for (size_t d = 0; d < x->n_devices; ++d) {
+		const struct wg_device *a = x->devices[d], *b = y->devices[d];
+
+		assert_int_equal(a->has_flows, b->has_flows);
+		assert_int_equal(a->n_peers, b->n_peers);
+		for (uint32_t p = 0; p < a->n_peers; ++p)
+			assert_memory_equal(&a->peers[p].forwarded, &b->peers[p].forwarded, sizeof(a->peers[p].forwarded));
+		assert_int_equal(a->n_flows, b->n_flows);
+		for (uint32_t f = 0; f < a->n_flows; ++f)
+			assert_memory_equal(&a->flows[f], &b->flows[f], sizeof(a->flows[f]));
+	}
+}
+
+/* What the exact path makes of a reading of tweaked sets: 1 (applied) or 0 (a plan it takes). */
+static int exact_outcome(unsigned int seed, int kind, int tweak)
+{
+	unsigned int s2 = seed;
+	struct wg_snapshot *a = random_snapshot(&s2, kind), *b;
+	struct counters_exact x;
+	struct counters_reading r;
+	struct counters_plan plan;
+	int ret;
+
+	s2 = seed;
+	b = random_snapshot(&s2, kind);
+	assert_int_equal(counters_plan_build(&plan, a), 0);
+	reading_of_plan(&r, &plan, a, &s2);
+	switch (tweak) {
+	case 1:	/* an element missing in one direction */
+		r.n_ranges[COUNTERS_TO]--;
+		break;
+	case 2:	/* an element there twice */
+		r.ranges[COUNTERS_FROM][r.n_ranges[COUNTERS_FROM]] = r.ranges[COUNTERS_FROM][0];
+		r.n_ranges[COUNTERS_FROM]++;
+		break;
+	case 3:	/* an address no peer has */
+		r.ranges[COUNTERS_FROM][0].start[2] = 77;
+		r.ranges[COUNTERS_FROM][0].end[2] = 77;
+		break;
+	case 4:	/* an element of an interface this snapshot did not read: left alone */
+		r.ranges[COUNTERS_TO][r.n_ranges[COUNTERS_TO]] = r.ranges[COUNTERS_TO][0];
+		strcpy(r.ranges[COUNTERS_TO][r.n_ranges[COUNTERS_TO]++].ifname, "wg7");
+		break;
+	case 5:	/* an interface not yet in ifaces */
+		r.n_ifaces = 0;
+		break;
+	case 6:	/* an interface with prefixes, as netifs says */
+		r.netifs = calloc(1, IFNAMSIZ);
+		memcpy(r.netifs[r.n_netifs++], a->devices[0]->name, IFNAMSIZ);
+		break;
+	case 7:	/* a range where a single address should be */
+		r.ranges[COUNTERS_FROM][0].end[3]++;
+		break;
+	case 8:	/* one element twice, another missing: as many as there should be */
+		if (r.n_ranges[COUNTERS_FROM] > 1)
+			r.ranges[COUNTERS_FROM][0] = r.ranges[COUNTERS_FROM][1];
+		else
+			r.n_ranges[COUNTERS_FROM] = 0;
+		break;
+	}
+	assert_int_equal(counters_exact_build(&x, a), 0);
+	ret = counters_apply_exact(a, &x, &r);
+	assert_true(ret == 0 || ret == 1);
+	/* Applied: what the plan gives, element by element and pair by pair. */
+	if (ret == 1) {
+		assert_int_equal(counters_apply(b, &plan, &r), 0);
+		expect_same_figures(a, b);
+	}
+	counters_exact_free(&x);
+	counters_reading_free(&r);
+	counters_plan_free(&plan);
+	wg_snapshot_free(a);
+	wg_snapshot_free(b);
+	return ret;
+}
+
+/*
+ * The reading applied without a plan only when the sets are as a sync would leave them, and
+ * then with the plan's outcome: random hubs of single addresses, their sets read as they are
+ * and with one thing out of step each; hubs with prefixes always take the plan.
+ */
+static void test_apply_exact(void **state)
+{
+	(void)state;
+	for (unsigned int seed = 1; seed <= 200; ++seed) {
+		assert_int_equal(exact_outcome(seed, 0, 0), 1);
+		assert_int_equal(exact_outcome(seed, 0, 4), 1);
+		for (int tweak = 1; tweak <= 8; ++tweak)
+			if (tweak != 4)
+				assert_int_equal(exact_outcome(seed, 0, tweak), 0);
+		/* A /30 over other peers' addresses (kind 2 adds one to a peer in four). */
+		{
+			unsigned int s2 = seed;
+			struct wg_snapshot *a = random_snapshot(&s2, 2);
+			struct counters_exact x;
+
+			assert_int_equal(counters_exact_build(&x, a), 0);
+			if (x.n_wider)
+				assert_int_equal(exact_outcome(seed, 2, 0), 0);
+			counters_exact_free(&x);
+			wg_snapshot_free(a);
+		}
+	}
+	/* No table: every figure zero, and no plan needed for that. */
+	{
+		unsigned int s2 = 9;
+		struct wg_snapshot *a = random_snapshot(&s2, 0);
+		struct counters_reading r = { .present = false };
+		struct counters_exact x;
+
+		a->devices[0]->peers[0].forwarded.from_packets = 5;
+		assert_int_equal(counters_exact_build(&x, a), 0);
+		assert_int_equal(counters_apply_exact(a, &x, &r), 1);
+		assert_false(a->devices[0]->has_flows);
+		assert_int_equal(a->devices[0]->peers[0].forwarded.from_packets, 0);
+		counters_exact_free(&x);
+		wg_snapshot_free(a);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -981,6 +1137,7 @@ int main(void)
 		cmocka_unit_test(test_genid_in_begin),
 		cmocka_unit_test(test_drain_as_built),
 		cmocka_unit_test(test_carry_by_key),
+		cmocka_unit_test(test_apply_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
