@@ -556,7 +556,12 @@ const char *firewall_change_describe(char *buf, size_t len, const struct firewal
 			 COUNTERS_TABLE);
 		break;
 	case FIREWALL_REMOVE_COUNTING:
-		snprintf(raw, sizeof(raw), "delete table inet %s", COUNTERS_TABLE);
+		if (c->renew)
+			snprintf(raw, sizeof(raw),
+				 _("delete table inet %s (not the table this wgstar installs: an earlier version's, or changed by hand; added again below, its counters start over)"),
+				 COUNTERS_TABLE);
+		else
+			snprintf(raw, sizeof(raw), "delete table inet %s", COUNTERS_TABLE);
 		break;
 	case FIREWALL_ACCEPT_STAR:
 		if (c->xtables)

@@ -29,6 +29,7 @@ struct firewall_change {
 	uint64_t handle;		/* of the rule, once added */
 	bool xtables;			/* ACCEPT_STAR: into an iptables-nft chain, as iptables writes it */
 	char fp[20];			/* POLICY_*: the fingerprint of the policy put in */
+	bool renew;			/* REMOVE_COUNTING: a table not as this wgstar installs it, added again */
 };
 
 /* A base chain on the forward hook, as `nft list ruleset` shows it. */

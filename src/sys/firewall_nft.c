@@ -316,9 +316,43 @@ static int propose_accept(struct firewall_plan *plan, const struct wg_snapshot *
 	return ret;
 }
 
+/*
+ * Whether the counting table there is not the one this wgstar installs: an earlier version's
+ * layout (whose rules count the same, at a higher cost per packet), or one changed by hand.
+ * Its sets, chains and rules are compared, without elements, with the table as built in a
+ * scratch namespace.
+ */
+static int counting_stale(const struct firewall_plan *plan, bool *stale)
+{
+	struct firewall_change c = { .kind = FIREWALL_INSTALL_COUNTING, .family = NFPROTO_INET };
+	struct firewall_plan one = { .n = 1, .v = &c };
+	struct wg_snapshot *none = wg_snapshot_new();
+	char *fresh = NULL, *want = NULL, *have = NULL;
+	int ret;
+
+	if (!none)
+		return -ENOMEM;
+	strcpy(c.table, COUNTERS_TABLE);
+	ret = render(&one, none, &fresh);
+	wg_snapshot_free(none);
+	if (ret < 0)
+		return ret;
+	want = firewall_text_table(fresh, NFPROTO_INET, COUNTERS_TABLE);
+	have = firewall_text_table(plan->before, NFPROTO_INET, COUNTERS_TABLE);
+	if (want && have)
+		*stale = !firewall_same_ruleset(have, want);
+	else
+		ret = -ENOMEM;
+	free(fresh);
+	free(want);
+	free(have);
+	return ret;
+}
+
 int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap, unsigned int wants,
 		     const struct policy_compiled *policy)
 {
+	bool counting, stale = false;
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
@@ -331,14 +365,18 @@ int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap,
 		ret = -ENOMEM;
 		goto out;
 	}
-	if ((wants & FIREWALL_WANT_REMOVE) && firewall_counting_present(plan->before)) {
-		struct firewall_change c = { .kind = FIREWALL_REMOVE_COUNTING, .family = NFPROTO_INET };
+	counting = firewall_counting_present(plan->before);
+	if ((wants & FIREWALL_WANT_COUNTING) && !(wants & FIREWALL_WANT_REMOVE) && counting &&
+	    (ret = counting_stale(plan, &stale)) < 0)
+		goto out;
+	if (counting && ((wants & FIREWALL_WANT_REMOVE) || stale)) {
+		struct firewall_change c = { .kind = FIREWALL_REMOVE_COUNTING, .family = NFPROTO_INET, .renew = stale };
 
 		strcpy(c.table, COUNTERS_TABLE);
 		if ((ret = drop_table(plan, &c, COUNTERS_TABLE)) < 0)
 			goto out;
 	}
-	if ((wants & FIREWALL_WANT_COUNTING) && !firewall_counting_present(plan->before)) {
+	if ((wants & FIREWALL_WANT_COUNTING) && (!counting || stale)) {
 		struct firewall_change c = { .kind = FIREWALL_INSTALL_COUNTING, .family = NFPROTO_INET };
 
 		strcpy(c.table, COUNTERS_TABLE);

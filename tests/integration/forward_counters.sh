@@ -133,4 +133,57 @@ hub wg set "$LAB_HUB_IF" peer "$newkey" allowed-ips 10.172.16.51/32
 run hub "$WGSTAR" --once --json --read-only -i "$LAB_HUB_IF"
 assert_status 0 "--once --json --read-only"
 assert_not_contains "10.172.16.51" "$(hub nft list set inet wgstar from4)" "--read-only changes no set"
+# The table as installed is the one firewall apply wants: nothing to change.
+apply_counting() {
+	run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" \
+		-c "$LAB_HUB_CONF"
+	assert_status 0 "$1"
+}
+apply_counting "firewall apply again"
+assert_contains "nothing to change" "$RUN_OUT" "a second apply leaves the counting table alone"
+
+# An earlier version's table (every rule in forward, the pairs tested by interface) counts the
+# same, at a higher cost per packet; apply replaces it, and the next read fills it again.
+hub nft delete table inet wgstar
+hub nft -f - <<'EOF'
+table inet wgstar {
+	set ifaces { type ifname; }
+	set netifs { type ifname; }
+	set from4 { type ifname . ipv4_addr; counter; }
+	set to4 { type ifname . ipv4_addr; counter; }
+	set from6 { type ifname . ipv6_addr; counter; }
+	set to6 { type ifname . ipv6_addr; counter; }
+	set from4net { type ifname . ipv4_addr; flags interval; counter; }
+	set to4net { type ifname . ipv4_addr; flags interval; counter; }
+	set from6net { type ifname . ipv6_addr; flags interval; counter; }
+	set to6net { type ifname . ipv6_addr; flags interval; counter; }
+	set pairs4 { type ipv4_addr . ipv4_addr; size 4096; flags dynamic,timeout; counter; timeout 2m; }
+	set pairs6 { type ipv6_addr . ipv6_addr; size 4096; flags dynamic,timeout; counter; timeout 2m; }
+	chain forward {
+		type filter hook forward priority 1000000; policy accept;
+		meta nfproto ipv4 iifname . ip saddr @from4
+		meta nfproto ipv4 iifname @netifs iifname . ip saddr @from4net
+		meta nfproto ipv6 iifname . ip6 saddr @from6
+		meta nfproto ipv6 iifname @netifs iifname . ip6 saddr @from6net
+		meta nfproto ipv4 oifname . ip daddr @to4
+		meta nfproto ipv4 oifname @netifs oifname . ip daddr @to4net
+		meta nfproto ipv6 oifname . ip6 daddr @to6
+		meta nfproto ipv6 oifname @netifs oifname . ip6 daddr @to6net
+		meta nfproto ipv4 iifname @ifaces oifname @ifaces update @pairs4 { ip saddr . ip daddr }
+		meta nfproto ipv6 iifname @ifaces oifname @ifaces update @pairs6 { ip6 saddr . ip6 daddr }
+	}
+}
+EOF
+once
+assert_contains "$LAB_PEER1_ADDR" "$(hub nft list set inet wgstar from4)" "the earlier table is read and kept in step"
+apply_counting "firewall apply over an earlier counting table"
+assert_contains "not the table this wgstar installs" "$RUN_OUT" "apply says why it replaces the table"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
+assert_status 0 "firewall confirm of the replacement"
+assert_contains "chain src4" "$(hub nft list table inet wgstar)" "the table is this version's"
+once
+assert_contains "$LAB_PEER1_ADDR" "$(hub nft list set inet wgstar from4)" "the new table is filled at the next read"
+apply_counting "firewall apply once more"
+assert_contains "nothing to change" "$RUN_OUT" "the replaced table is left alone"
+
 echo "PASS: $TEST_NAME"
