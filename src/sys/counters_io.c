@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgstar's counting table, read and kept in step with the peers over an nf_tables socket. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -14,18 +15,20 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * The sets from the i-th on, every step-th: part of a reading. An absent first set means an
- * absent table (a reading with !present); the caller says whether that was the table's first.
+ * The sets from the first-th on, every step-th, at most max of them: part of a reading. An
+ * absent first set means an absent table (a reading with !present); the caller says whether
+ * that was the table's first.
  */
 static int read_sets(struct nft_sock *s, struct counters_reading *r, unsigned int first, unsigned int step,
-		     atomic_int *seen)
+		     unsigned int max, atomic_int *seen)
 {
 	char buf[COUNTERS_REQUEST_LEN];
 	struct nlmsghdr *nlh;
+	unsigned int i = first;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	for (unsigned int i = first; (ret = counters_dump_request(buf, i, &nlh)) != 0; i += step) {
+	for (unsigned int n = 0; n < max && (ret = counters_dump_request(buf, i, &nlh)) != 0; ++n, i += step) {
 		if (ret < 0)
 			goto out;
 		ret = nft_dump(s, nlh, elems_cb, r);
@@ -49,7 +52,7 @@ out:
 
 int counters_read(struct nft_sock *s, struct counters_reading *r)
 {
-	return read_sets(s, r, 0, 1, NULL);
+	return read_sets(s, r, 0, 1, UINT_MAX, NULL);
 }
 
 /*
@@ -64,7 +67,7 @@ static int read_fresh(struct nft_sock *s, struct counters_reading *r, unsigned i
 	int ret, tries = 0, mixed = 0;
 
 	for (;;) {
-		ret = read_sets(s, r, first, step, seen);
+		ret = read_sets(s, r, first, step, UINT_MAX, seen);
 		if (ret == -EINTR && ++tries < 5)
 			continue;
 		if (!ret && r->gen_mixed && ++mixed <= 2) {
@@ -242,8 +245,8 @@ int counters_peer_elems(const struct wg_device *dev, const struct wg_allowedip *
 
 	if ((ret = nft_open(&s)) < 0)
 		return ret;
-	/* The set ifaces alone: the first set, and no other one after it. */
-	if ((ret = read_sets(&s, &r, 0, 1000, NULL)) < 0)
+	/* The set ifaces alone: the first set. */
+	if ((ret = read_sets(&s, &r, 0, 1, 1, NULL)) < 0)
 		goto out;
 	if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0)
 		goto out_reading;
