@@ -433,21 +433,17 @@ const struct counters_range *counters_plan_lookup(const struct counters_plan *pl
 	return NULL;
 }
 
-/*
- * Who an element (of direction dir) or an address of a pair (dir -1) belongs to: 1 found,
- * 0 nobody, -1 ask the plan.
- */
-typedef int (*owner_fn)(void *ctx, const struct wg_snapshot *snap, const struct counters_range *e, int dir,
+/* Who an element or an address of a pair belongs to: 1 found, 0 nobody, -1 ask the plan. */
+typedef int (*owner_fn)(const void *ctx, const struct wg_snapshot *snap, const struct counters_range *e,
 			uint8_t family, const uint8_t *addr, uint32_t *dev, uint32_t *peer);
 
 /* The plan's owner: of the range that starts where the element does, or holds the address. */
-static int plan_owner(void *ctx, const struct wg_snapshot *snap, const struct counters_range *e, int dir,
+static int plan_owner(const void *ctx, const struct wg_snapshot *snap, const struct counters_range *e,
 		      uint8_t family, const uint8_t *addr, uint32_t *dev, uint32_t *peer)
 {
-	const struct counters_plan *plan = *(const struct counters_plan **)ctx;
+	const struct counters_plan *plan = ctx;
 	const struct counters_range *r = e ? counters_plan_lookup(plan, e) : counters_plan_find(plan, NULL, family, addr);
 
-	(void)dir;
 	if (!r || r->dev >= snap->n_devices || r->peer >= snap->devices[r->dev]->n_peers)
 		return 0;
 	*dev = r->dev;
@@ -455,7 +451,7 @@ static int plan_owner(void *ctx, const struct wg_snapshot *snap, const struct co
 	return 1;
 }
 
-static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r, owner_fn owner, void *ctx)
+static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r, owner_fn owner, const void *ctx)
 {
 	uint32_t dev, peer, sdev, speer, ddev, dpeer;
 	int ret;
@@ -478,7 +474,7 @@ static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r
 			const struct counters_range *e = &r->ranges[dir][i];
 			struct wg_forwarded *fw;
 
-			if ((ret = owner(ctx, snap, e, dir, e->family, e->start, &dev, &peer)) <= 0) {
+			if ((ret = owner(ctx, snap, e, e->family, e->start, &dev, &peer)) <= 0) {
 				if (ret < 0)
 					return 1;
 				continue;
@@ -495,8 +491,8 @@ static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r
 	}
 	for (size_t i = 0; i < r->n_pairs; ++i) {
 		const struct counters_pair *p = &r->pairs[i];
-		int a = owner(ctx, snap, NULL, -1, p->family, p->saddr, &sdev, &speer);
-		int b = owner(ctx, snap, NULL, -1, p->family, p->daddr, &ddev, &dpeer);
+		int a = owner(ctx, snap, NULL, p->family, p->saddr, &sdev, &speer);
+		int b = owner(ctx, snap, NULL, p->family, p->daddr, &ddev, &dpeer);
 
 		if (a < 0 || b < 0)
 			return 1;
@@ -510,7 +506,7 @@ static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r
 
 int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, const struct counters_reading *r)
 {
-	return apply_with(snap, r, plan_owner, &plan);
+	return apply_with(snap, r, plan_owner, plan);
 }
 
 /*
@@ -561,10 +557,8 @@ int counters_exact_build(struct counters_exact *x, const struct wg_snapshot *sna
 				struct counters_exact_addr *e = &x->v[x->n];
 				size_t k;
 
-				if (aip->cidr != (aip->family == AF_INET ? 32 : 128)) {
-					x->n_wider++;
+				if (aip->cidr != (aip->family == AF_INET ? 32 : 128))
 					continue;
-				}
 				e->dev = (uint32_t)d;
 				e->peer = p;
 				e->family = (uint8_t)aip->family;
@@ -646,102 +640,6 @@ int64_t counters_exact_peer(const struct counters_exact *x, uint32_t dev, uint8_
 	const struct counters_exact_addr *e = x->slot ? exact_find(x, dev, family, addr) : NULL;
 
 	return e && e->peer != EXACT_NONE ? (int64_t)e->peer : -1;
-}
-
-/*
- * Applying a reading without a plan. On a hub whose allowed IPs are all single addresses the
- * plan holds exactly those, each its peer's: when every element read on the snapshot's
- * interfaces is one of them, and each is there once in either direction, the sets are what a
- * sync would leave, and the exact index says whose each element is. Building the plan (it sorts
- * every allowed IP) and comparing the reading with it cost more than the apply.
- */
-struct exact_ctx {
-	const struct counters_exact *x;
-	uint8_t *matched;		/* by x->v index: bit 1 << dir */
-	size_t n_matched[2];
-	size_t last_dev;
-	bool out_of_step;
-};
-
-static int dev_named(const struct wg_snapshot *snap, const char *name, size_t *hint)
-{
-	if (*hint < snap->n_devices && !strncmp(snap->devices[*hint]->name, name, IFNAMSIZ))
-		return 1;
-	for (size_t d = 0; d < snap->n_devices; ++d)
-		if (!strncmp(snap->devices[d]->name, name, IFNAMSIZ)) {
-			*hint = d;
-			return 1;
-		}
-	return 0;
-}
-
-static int exact_owner(void *ctx, const struct wg_snapshot *snap, const struct counters_range *e, int dir,
-		       uint8_t family, const uint8_t *addr, uint32_t *dev, uint32_t *peer)
-{
-	struct exact_ctx *c = ctx;
-	const struct counters_exact_addr *xe = NULL;
-
-	if (!e) {
-		/* An address of a pair: the first interface's peer that has it, as the plan's. */
-		for (size_t d = 0; d < snap->n_devices && !xe; ++d)
-			xe = exact_find(c->x, (uint32_t)d, family, addr);
-	} else {
-		size_t i;
-
-		/* Elements of interfaces not read (-i) are left to themselves, as a sync leaves them. */
-		if (!dev_named(snap, e->ifname, &c->last_dev))
-			return 0;
-		if (memcmp(e->start, e->end, sizeof(e->start)) ||
-		    !(xe = exact_find(c->x, (uint32_t)c->last_dev, family, e->start))) {
-			c->out_of_step = true;
-			return 0;
-		}
-		i = (size_t)(xe - c->x->v);
-		if (c->matched[i] & (1u << dir)) {
-			c->out_of_step = true;
-			return 0;
-		}
-		c->matched[i] |= (uint8_t)(1u << dir);
-		c->n_matched[dir]++;
-	}
-	if (!xe || xe->peer == EXACT_NONE)
-		return 0;
-	*dev = xe->dev;
-	*peer = xe->peer;
-	return 1;
-}
-
-int counters_apply_exact(struct wg_snapshot *snap, const struct counters_exact *x, const struct counters_reading *r)
-{
-	struct exact_ctx c = { .x = x };
-	int ret;
-
-	if (x->n_wider)
-		return 0;
-	if (r->present) {
-		/* The sets of names as a sync leaves them: every interface counted, none with prefixes. */
-		for (size_t d = 0; d < snap->n_devices; ++d) {
-			const char *name = snap->devices[d]->name;
-			bool in = false;
-
-			for (size_t i = 0; i < r->n_ifaces && !in; ++i)
-				in = !strncmp(r->ifaces[i], name, IFNAMSIZ);
-			if (!in)
-				return 0;
-			for (size_t i = 0; i < r->n_netifs; ++i)
-				if (!strncmp(r->netifs[i], name, IFNAMSIZ))
-					return 0;
-		}
-	}
-	if (x->n && !(c.matched = calloc(x->n, 1)))
-		return -ENOMEM;
-	ret = apply_with(snap, r, exact_owner, &c);
-	free(c.matched);
-	if (ret)
-		return ret < 0 ? ret : 0;
-	if (r->present && (c.out_of_step || c.n_matched[COUNTERS_FROM] != x->n || c.n_matched[COUNTERS_TO] != x->n))
-		return 0;
-	return 1;
 }
 
 /* --- carrying a reading's outcome to later snapshots --- */

@@ -182,18 +182,11 @@ struct counters_exact_addr {
 struct counters_exact {
 	struct counters_exact_addr *v;
 	size_t n;
-	size_t n_wider;			/* allowed IPs that are prefixes, left out */
 	uint32_t *slot;			/* v index + 1; 0 when empty */
 	size_t mask;
 };
 
 int counters_exact_build(struct counters_exact *x, const struct wg_snapshot *snap);
-/*
- * Applies a reading as counters_apply would, without a plan, when the sets hold what a sync
- * would leave them with and every allowed IP of snap is a single address (x: snap's exact
- * index): 1 done, 0 when it takes a plan (and maybe a sync), -ENOMEM.
- */
-int counters_apply_exact(struct wg_snapshot *snap, const struct counters_exact *x, const struct counters_reading *r);
 /*
  * The same for a few addresses of device dev only (want: their family and addr; dev and peer
  * unused): an index of those, filled in one pass over the device's allowed IPs, instead of one

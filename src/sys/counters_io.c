@@ -157,26 +157,22 @@ static int prefetch_finish(struct counters_prefetch *p)
 
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p)
 {
-	struct counters_exact exact = { 0 };
 	struct counters_plan plan = { 0 };
 	struct counters_reading *r = &p->r;
-	bool planned = false, indexed = false;
+	bool planned = false;
 	struct nft_sock s;
 	int ret;
 
 	/*
-	 * While the sets are still being dumped, and the table is there: what it takes to match
-	 * the elements to peers is built meanwhile (it needs only the snapshot), not after. The
-	 * exact index does on a hub of single addresses; the plan is for prefixes.
+	 * While the sets are still being dumped, and the table is there: the plan is built
+	 * meanwhile (it needs only the snapshot), not after.
 	 */
 	if (snap && atomic_load(&p->seen) > 0) {
-		if ((ret = counters_exact_build(&exact, snap)) < 0 ||
-		    (exact.n_wider && (ret = counters_plan_build(&plan, snap)) < 0)) {
+		if ((ret = counters_plan_build(&plan, snap)) < 0) {
 			prefetch_finish(p);
 			goto out;
 		}
-		indexed = true;
-		planned = exact.n_wider > 0;
+		planned = true;
 	}
 	ret = prefetch_finish(p);
 	/* No snapshot to apply it to: the reading goes. */
@@ -192,15 +188,6 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 	}
 	if (ret < 0)
 		goto out;
-	/* The sets as a sync would leave them: applied without a plan, and nothing to sync. */
-	if (r->present) {
-		if (!indexed && (ret = counters_exact_build(&exact, snap)) < 0)
-			goto out;
-		if ((ret = counters_apply_exact(snap, &exact, r)) != 0) {
-			ret = ret < 0 ? ret : 0;
-			goto out;
-		}
-	}
 	/* Without the table there is nothing to match the peers against: no plan to build. */
 	if (r->present && !planned && (ret = counters_plan_build(&plan, snap)) < 0)
 		goto out;
@@ -231,7 +218,6 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 out:
 	counters_reading_free(r);
 	counters_plan_free(&plan);
-	counters_exact_free(&exact);
 	return ret;
 }
 
