@@ -10,6 +10,7 @@
 #include <strings.h>
 #include "i18n.h"
 #include "key.h"
+#include "keyidx.h"
 #include "names.h"
 #include "text.h"
 #include "wgconf.h"
@@ -437,40 +438,36 @@ static int build_sections(struct wgconf *c, struct wgconf_error *err)
 	return 0;
 }
 
-static int cmp_peer_sec(const void *a, const void *b, void *arg)
-{
-	const struct wgconf *c = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int r = memcmp(c->secs[x].key, c->secs[y].key, WG_KEY_LEN);
-
-	return r ? r : x < y ? -1 : x > y;
-}
-
-/* wg(8) would merge two [Peer]s with one key into one peer: that is a mistake in the file. */
+/*
+ * wg(8) would merge two [Peer]s with one key into one peer: that is a mistake in the file.
+ * Said of the first repeat in the file (the lowest line), naming the [Peer] it repeats. A hash
+ * index, not a sort: a file of 65,536 peers is parsed three times by an edit.
+ */
 static int check_duplicates(struct wgconf *c, struct wgconf_error *err)
 {
-	size_t *v, n = 0, bad = NO_LINE, first = 0;
+	struct keyidx ix = KEYIDX_INIT(struct wsec, key);
+	uint32_t n = 0;
+	int ret;
 
-	v = malloc((c->n_secs ? c->n_secs : 1) * sizeof(*v));
-	if (!v)
+	if (c->n_secs > UINT32_MAX / 4)
 		return -ENOMEM;
-	for (size_t k = 0; k < c->n_secs; ++k)
-		if (c->secs[k].type == S_PEER)
-			v[n++] = k;
-	qsort_r(v, n, sizeof(*v), cmp_peer_sec, c);
-	for (size_t i = 1; i < n; ++i) {
-		if (memcmp(c->secs[v[i - 1]].key, c->secs[v[i]].key, WG_KEY_LEN))
+	/* Room for every section: the index never grows, so only the peers' entries are in it. */
+	if ((ret = keyidx_reserve(&ix, c->secs, 0, (uint32_t)c->n_secs)) < 0)
+		return ret;
+	for (size_t k = 0; k < c->n_secs && !ret; ++k) {
+		int64_t was;
+
+		if (c->secs[k].type != S_PEER)
 			continue;
-		if (bad == NO_LINE || c->secs[v[i]].key_line < bad) {
-			bad = c->secs[v[i]].key_line;
-			first = c->secs[v[i - 1]].header;
-		}
+		if ((was = keyidx_find(&ix, c->secs, c->secs[k].key)) >= 0)
+			ret = fail(err, c->secs[k].key_line + 1,
+				   _("this PublicKey is the one of the [Peer] at line %zu already"),
+				   c->secs[was].header + 1);
+		else
+			ret = keyidx_add(&ix, c->secs, ++n, (uint32_t)k);
 	}
-	free(v);
-	if (bad != NO_LINE)
-		return fail(err, bad + 1, _("this PublicKey is the one of the [Peer] at line %zu already"),
-			    first + 1);
-	return 0;
+	keyidx_free(&ix);
+	return ret;
 }
 
 /* PiVPN's markers belong to a peer when they enclose it and nothing else. */

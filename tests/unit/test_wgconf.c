@@ -1057,6 +1057,17 @@ static void test_malformed(void **state)
 		assert_true(err.msg[0]);
 		assert_null(strchr(err.msg, '\n'));
 	}
+	/* Two keys each twice: the first repeat in the file is named, with the [Peer] it repeats. */
+	{
+		static const char text[] = "[Peer]\nPublicKey = " KEY_ALICE "\n\n[Peer]\nPublicKey = " KEY_NAS
+					   "\n\n[Peer]\nPublicKey = " KEY_NAS "\n\n[Peer]\nPublicKey = " KEY_ALICE "\n";
+		struct wgconf_error err;
+		struct wgconf *c;
+
+		assert_int_equal(wgconf_parse(&c, text, sizeof(text) - 1, &err), -EINVAL);
+		assert_int_equal(err.line, 8);
+		assert_non_null(strstr(err.msg, "line 4 "));
+	}
 }
 
 /* What wg(8) and wg-quick accept, accepted. */
