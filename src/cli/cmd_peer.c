@@ -175,6 +175,9 @@ static int remove_peer(struct peer_opts *o, struct peerops_ctx *ctx)
 	key_to_base64(b64, key);
 	snprintf(question, sizeof(question), _("Remove peer %s (%s) from %s, live and from its config file?"),
 		 text_safe(shown, sizeof(shown), name), b64, o->shown_iface);
+	/* A question can take any time: the change reads the interface and the file again. */
+	if (!o->a->opt[OPT_YES])
+		peerops_forget(ctx);
 	ret = cmd_confirm(question, o->a->opt[OPT_YES]);
 	if (ret == -ENOTTY)
 		return cmd_error(_("not removing without a terminal to ask on; use --yes"));
@@ -250,13 +253,42 @@ static int reconcile(struct peer_opts *o, struct peerops_ctx *ctx)
 	return EXIT_SUCCESS;
 }
 
+/* rename and allowed-ips: a peer resolved, then changed. */
+static int change_peer(struct peer_opts *o, struct peerops_ctx *ctx)
+{
+	uint8_t key[WG_KEY_LEN];
+	char name[128], shown[256], prefixes[512];
+	int ret;
+
+	if ((ret = peerops_resolve(ctx, o->args[0], key, name, sizeof(name))) < 0)
+		return fail(ctx, ret);
+	if (!strcmp(o->action, "rename"))
+		ret = peerops_rename(ctx, key, o->args[1]);
+	else
+		ret = peerops_set_allowedips(ctx, key, o->args[1]);
+	if (ret < 0)
+		return fail(ctx, ret);
+	if (!strcmp(o->action, "rename")) {
+		char summary[256];
+
+		printf(_("renamed %s to %s\n"), text_safe(shown, sizeof(shown), name),
+		       text_safe(prefixes, sizeof(prefixes), o->args[1]));
+		snprintf(summary, sizeof(summary), "peer %s renamed %s on %s", name, o->args[1], o->iface);
+		peer_event(o, EV_PEER_RENAMED, key, o->args[1], summary);
+	}
+	else
+		printf(_("%s now has allowed IPs %s\n"), text_safe(shown, sizeof(shown), name),
+		       text_safe(prefixes, sizeof(prefixes), o->args[1]));
+	if (ctx->policy_note[0])
+		cmd_note("%s", ctx->policy_note);
+	return EXIT_SUCCESS;
+}
+
 int cmd_peer(const struct cmd *c, const struct cmd_args *a)
 {
 	struct peer_opts o = { .action = c->name + strlen("peer "), .args = (const char *const *)a->pos, .a = a,
 			       .iface = a->opt[OPT_IFACE] };
 	struct peerops_ctx ctx = { 0 };
-	uint8_t key[WG_KEY_LEN];
-	char name[128], shown[256], prefixes[512];
 	int ret;
 
 	if (a->opt[OPT_READ_ONLY] && strcmp(o.action, "drift"))
@@ -272,33 +304,15 @@ int cmd_peer(const struct cmd *c, const struct cmd_args *a)
 	ctx.force = a->opt[OPT_FORCE] != NULL;
 
 	if (!strcmp(o.action, "add"))
-		return add(&o, &ctx);
-	if (!strcmp(o.action, "remove"))
-		return remove_peer(&o, &ctx);
-	if (!strcmp(o.action, "drift"))
-		return drift(&ctx);
-	if (!strcmp(o.action, "reconcile"))
-		return reconcile(&o, &ctx);
-	if ((ret = peerops_resolve(&ctx, o.args[0], key, name, sizeof(name))) < 0)
-		return fail(&ctx, ret);
-	if (!strcmp(o.action, "rename"))
-		ret = peerops_rename(&ctx, key, o.args[1]);
+		ret = add(&o, &ctx);
+	else if (!strcmp(o.action, "remove"))
+		ret = remove_peer(&o, &ctx);
+	else if (!strcmp(o.action, "drift"))
+		ret = drift(&ctx);
+	else if (!strcmp(o.action, "reconcile"))
+		ret = reconcile(&o, &ctx);
 	else
-		ret = peerops_set_allowedips(&ctx, key, o.args[1]);
-	if (ret < 0)
-		return fail(&ctx, ret);
-	if (!strcmp(o.action, "rename")) {
-		char summary[256];
-
-		printf(_("renamed %s to %s\n"), text_safe(shown, sizeof(shown), name),
-		       text_safe(prefixes, sizeof(prefixes), o.args[1]));
-		snprintf(summary, sizeof(summary), "peer %s renamed %s on %s", name, o.args[1], o.iface);
-		peer_event(&o, EV_PEER_RENAMED, key, o.args[1], summary);
-	}
-	else
-		printf(_("%s now has allowed IPs %s\n"), text_safe(shown, sizeof(shown), name),
-		       text_safe(prefixes, sizeof(prefixes), o.args[1]));
-	if (ctx.policy_note[0])
-		cmd_note("%s", ctx.policy_note);
-	return EXIT_SUCCESS;
+		ret = change_peer(&o, &ctx);
+	peerops_forget(&ctx);
+	return ret;
 }

@@ -73,6 +73,15 @@ static void op_free(struct op *op)
 	memset(op, 0, sizeof(*op));
 }
 
+void peerops_forget(struct peerops_ctx *ctx)
+{
+	if (ctx->kept) {
+		op_free(ctx->kept);
+		free(ctx->kept);
+		ctx->kept = NULL;
+	}
+}
+
 static int op_load(struct peerops_ctx *ctx, struct op *op)
 {
 	struct sample_opts so = { .iface = ctx->iface, .config_path = ctx->config_path,
@@ -81,6 +90,13 @@ static int op_load(struct peerops_ctx *ctx, struct op *op)
 	struct wgconf_error cerr = { 0 };
 	int ret;
 
+	/* What the name was resolved against, a moment ago: taken over, not read again. */
+	if (ctx->kept) {
+		*op = *(struct op *)ctx->kept;
+		free(ctx->kept);
+		ctx->kept = NULL;
+		return 0;
+	}
 	memset(op, 0, sizeof(*op));
 	ret = sample_take(&op->snap, &so, &serr);
 	if (ret < 0) {
@@ -970,6 +986,12 @@ int peerops_resolve(struct peerops_ctx *ctx, const char *spec, uint8_t key[WG_KE
 		memcpy(key, found, WG_KEY_LEN);
 		if (name)
 			snprintf(name, len, "%s", peer_label(&op, found, label, sizeof(label)));
+		peerops_forget(ctx);
+		if ((ctx->kept = malloc(sizeof(op)))) {
+			/* All it points to is on the heap: the struct moves whole. */
+			memcpy(ctx->kept, &op, sizeof(op));
+			return ret;
+		}
 	}
 out:
 	op_free(&op);

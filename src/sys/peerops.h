@@ -35,6 +35,7 @@ struct peerops_ctx {
 	struct errmsg err;		/* why it failed, or what went wrong on the side */
 	char policy_note[512];		/* what happened to the policy file and table; "" for nothing */
 	bool force;			/* change a file that another tool rewrites from its own database */
+	void *kept;			/* what peerops_resolve read, for the change that follows it */
 };
 
 struct peer_add_req {
@@ -71,6 +72,13 @@ void peerops_result_free(struct peer_add_result *res);
  * -ENOENT: none; -EEXIST: the name is ambiguous. ctx->err says so.
  */
 int peerops_resolve(struct peerops_ctx *ctx, const char *spec, uint8_t key[WG_KEY_LEN], char *name, size_t len);
+/*
+ * What peerops_resolve read (the interface and the file) is kept for the change that follows
+ * it, which then does not read them again: at 65,536 peers each read is a quarter of a second.
+ * The file is still checked unchanged before it is replaced. A caller that waits between the
+ * two (a question to the operator) forgets it first, and so does one that makes no change.
+ */
+void peerops_forget(struct peerops_ctx *ctx);
 
 int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN]);
 int peerops_rename(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN], const char *name);
