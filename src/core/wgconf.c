@@ -886,59 +886,73 @@ static bool same_aips(const struct wg_allowedip *a, size_t na, const struct wg_a
 	return true;
 }
 
-static bool same_peer(const struct wgconf_peer_info *a, const struct wgconf_peer_info *b, bool name, bool aips)
+/* A peer of the old file against one of the new, as wgconf_peers would give them. */
+static bool same_sec(const struct wsec *a, const char *name_a, const struct wsec *b, const char *name_b, bool name,
+		     bool aips)
 {
-	return !memcmp(a->public_key, b->public_key, WG_KEY_LEN) &&
-	       a->has_preshared_key == b->has_preshared_key &&
-	       !memcmp(a->preshared_key, b->preshared_key, WG_KEY_LEN) &&
-	       a->persistent_keepalive == b->persistent_keepalive &&
-	       same_str(a->endpoint, b->endpoint) &&
-	       (!name || same_str(a->name, b->name)) &&
-	       (!aips || same_aips(a->allowedips, a->n_allowedips, b->allowedips, b->n_allowedips));
+	return !memcmp(a->key, b->key, WG_KEY_LEN) && a->has_psk == b->has_psk &&
+	       (!a->has_psk || !memcmp(a->psk, b->psk, WG_KEY_LEN)) && a->keepalive == b->keepalive &&
+	       same_str(a->endpoint, b->endpoint) && (!name || same_str(name_a, name_b)) &&
+	       (!aips || same_aips(a->aips, a->n_aips, b->aips, b->n_aips));
 }
 
+/* The next [Peer] of c from section *k on, or NULL. */
+static const struct wsec *next_peer(const struct wgconf *c, size_t *k)
+{
+	while (*k < c->n_secs)
+		if (c->secs[(*k)++].type == S_PEER)
+			return &c->secs[*k - 1];
+	return NULL;
+}
+
+/*
+ * Every peer of the old file is in the new one, in the same order and the same but for the
+ * edit, and nothing else is: read from the sections as they are (wgconf_peers would copy
+ * every peer, three times over for a 65,536-peer file).
+ */
 static int verify(const struct wgconf *was, const struct wgconf *now, const struct expect *x)
 {
-	struct wgconf_peer_info *a = NULL, *b = NULL;
-	size_t na = 0, nb = 0, j = 0;
+	struct name_map na = { 0 }, nb = { 0 };
+	const struct wsec *q;
+	size_t i = 0, j = 0;
 	int ret;
 
-	if ((ret = wgconf_peers(was, &a, &na)) < 0 || (ret = wgconf_peers(now, &b, &nb)) < 0)
+	if ((ret = names_parse_config(&na, was->text, was->len)) < 0 ||
+	    (ret = names_parse_config(&nb, now->text, now->len)) < 0)
 		goto out;
 	ret = -ENOTSUP;
 	if (!same_aips(was->addrs, was->n_addrs, now->addrs, now->n_addrs) ||
 	    wgconf_has_private_key(was) != wgconf_has_private_key(now))
 		goto out;
-	for (size_t i = 0; i < na; ++i) {
-		bool target = x->key && !memcmp(a[i].public_key, x->key, WG_KEY_LEN);
-		const struct wgconf_peer_info *q;
+	for (const struct wsec *a; (a = next_peer(was, &i));) {
+		bool target = x->key && !memcmp(a->key, x->key, WG_KEY_LEN);
+		const char *name_q;
 
 		if (target && x->op == OP_REMOVE)
 			continue;
-		if (j >= nb)
+		if (!(q = next_peer(now, &j)))
 			goto out;
-		q = &b[j++];
-		if (!same_peer(&a[i], q, !(target && x->op == OP_NAME), !(target && x->op == OP_ALLOWEDIPS)))
+		name_q = names_lookup(&nb, q->key);
+		if (!same_sec(a, names_lookup(&na, a->key), q, name_q, !(target && x->op == OP_NAME),
+			      !(target && x->op == OP_ALLOWEDIPS)))
 			goto out;
-		if (target && x->op == OP_NAME && !same_str(q->name, x->name))
+		if (target && x->op == OP_NAME && !same_str(name_q, x->name))
 			goto out;
-		if (target && x->op == OP_ALLOWEDIPS && !same_aips(q->allowedips, q->n_allowedips, x->v, x->n))
+		if (target && x->op == OP_ALLOWEDIPS && !same_aips(q->aips, q->n_aips, x->v, x->n))
 			goto out;
 	}
 	if (x->op == OP_ADD) {
-		const struct wgconf_peer_info *q = j < nb ? &b[j++] : NULL;
-
-		if (!q || memcmp(q->public_key, x->key, WG_KEY_LEN) || !same_str(q->name, x->name) ||
-		    !same_aips(q->allowedips, q->n_allowedips, x->v, x->n) || q->has_preshared_key != !!x->psk ||
-		    (x->psk && memcmp(q->preshared_key, x->psk, WG_KEY_LEN)) ||
-		    q->persistent_keepalive != x->keepalive || q->endpoint)
+		if (!(q = next_peer(now, &j)) || memcmp(q->key, x->key, WG_KEY_LEN) ||
+		    !same_str(names_lookup(&nb, q->key), x->name) || !same_aips(q->aips, q->n_aips, x->v, x->n) ||
+		    q->has_psk != !!x->psk || (x->psk && memcmp(q->psk, x->psk, WG_KEY_LEN)) ||
+		    q->keepalive != x->keepalive || q->endpoint)
 			goto out;
 	}
-	if (j == nb)
+	if (!next_peer(now, &j))
 		ret = 0;
 out:
-	wgconf_peers_free(a, na);
-	wgconf_peers_free(b, nb);
+	names_clear(&na);
+	names_clear(&nb);
 	return ret;
 }
 
