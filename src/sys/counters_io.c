@@ -221,6 +221,22 @@ out:
 	return ret;
 }
 
+int counters_table_present(void)
+{
+	struct counters_reading r;
+	struct nft_sock s;
+	int ret;
+
+	if ((ret = nft_open(&s)) < 0)
+		return ret;
+	/* The first set, ifaces: a few names. */
+	if ((ret = read_sets(&s, &r, 0, 1, 1, NULL)) == 0)
+		ret = r.present;
+	counters_reading_free(&r);
+	nft_close(&s);
+	return ret;
+}
+
 int counters_peer_elems(const struct wg_device *dev, const struct wg_allowedip *ips, size_t n, bool remove)
 {
 	struct counters_reading r;
@@ -234,6 +250,11 @@ int counters_peer_elems(const struct wg_device *dev, const struct wg_allowedip *
 	/* The set ifaces alone: the first set. */
 	if ((ret = read_sets(&s, &r, 0, 1, 1, NULL)) < 0)
 		goto out;
+	/* No table: no sync either, which would read the whole interface again to find that out. */
+	if (!r.present) {
+		ret = -ENOENT;
+		goto out_reading;
+	}
 	if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0)
 		goto out_reading;
 	ret = counters_build_peer_elems(&b, &r, dev, ips, n, remove);

@@ -22,9 +22,11 @@ int counters_update(struct wg_snapshot *snap, bool sync);
  * The elements of a peer just added to dev (live before the add; remove false) or just removed
  * from it (live before the removal; remove true), ips its allowed IPs, without reading the sets:
  * 1 when done, 0 when it takes counters_update's full sync (a prefix, an address in a peer's
- * prefix, an interface the table does not count yet, an element already there or missing, no
- * table), or -errno.
+ * prefix, an interface the table does not count yet, an element already there or missing),
+ * -ENOENT when there is no counting table (nothing to keep in step), or -errno.
  */
+/* Whether wgstar's counting table is there: 1, 0, or -errno. Reads one small set. */
+int counters_table_present(void);
 int counters_peer_elems(const struct wg_device *dev, const struct wg_allowedip *ips, size_t n, bool remove);
 
 /*

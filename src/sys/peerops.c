@@ -485,6 +485,9 @@ static bool sync_counting(struct peerops_ctx *ctx)
 	struct sample_error serr;
 	bool counted = false;
 
+	/* Without the table there is nothing to sync: the interface is not read again for that. */
+	if (counters_table_present() == 0)
+		return false;
 	if (sample_take(&snap, &so, &serr) < 0) {
 		sample_error_clear(&serr);
 		return false;
@@ -909,7 +912,8 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 			    text_strerror(-r));
 	}
 	/* A new peer's single addresses go straight into the sets; anything else takes a full sync. */
-	res->counted = counters_peer_elems(op.dev, allowed, n_allowed, false) > 0 || sync_counting(ctx);
+	ret = counters_peer_elems(op.dev, allowed, n_allowed, false);
+	res->counted = ret > 0 || (ret != -ENOENT && sync_counting(ctx));
 	{
 		char member[128];
 
@@ -1059,8 +1063,10 @@ int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
 		ret = 0;
 	}
 	/* Its single addresses leave the sets at once; anything else takes a full sync. */
-	if (!live || counters_peer_elems(op.dev, live->allowedips, live->n_allowedips, true) <= 0)
+	if (!live || ((ret = counters_peer_elems(op.dev, live->allowedips, live->n_allowedips, true)) <= 0 &&
+		      ret != -ENOENT))
 		sync_counting(ctx);
+	ret = 0;
 	key_to_base64(b64, key);
 	/* The old name as the file's members read once unquoted. */
 	policy_after(ctx, &pst, name[0] ? name : b64, name[0] ? b64 : NULL, NULL, NULL);

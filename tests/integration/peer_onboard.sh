@@ -171,6 +171,8 @@ assert_eq "10.172.16.3/32,10.172.16.64/27,fd00:172:16::3/128" \
 	"bob's allowed IPs live"
 assert_contains "AllowedIPs = 10.172.16.3/32, 10.172.16.64/27, fd00:172:16::3/128" "$(cat "$LAB_HUB_CONF")" \
 	"bob's allowed IPs in the file"
+assert_contains "10.172.16.64/27" "$(hub nft list set inet wgstar from4net)" \
+	"the counting table follows the new allowed IPs at once"
 run hub "$WGSTAR" peer drift "${common[@]}"
 assert_status 0 "no drift"
 hub wg set "$LAB_HUB_IF" peer "$phone_pub" allowed-ips 10.172.16.90/32
