@@ -445,28 +445,37 @@ static int build_sections(struct wgconf *c, struct wgconf_error *err)
  */
 static int check_duplicates(struct wgconf *c, struct wgconf_error *err)
 {
-	struct keyidx ix = KEYIDX_INIT(struct wsec, key);
+	struct peer_key {
+		uint8_t key[WG_KEY_LEN];
+		size_t sec;
+	} *v;
+	struct keyidx ix = KEYIDX_INIT(struct peer_key, key);
 	uint32_t n = 0;
-	int ret;
+	int ret = 0;
 
 	if (c->n_secs > UINT32_MAX / 4)
 		return -ENOMEM;
-	/* Room for every section: the index never grows, so only the peers' entries are in it. */
-	if ((ret = keyidx_reserve(&ix, c->secs, 0, (uint32_t)c->n_secs)) < 0)
-		return ret;
+	/* The peers' keys in an array of their own: the index holds entries 0..n-1 of one array. */
+	if (!(v = malloc((c->n_secs ? c->n_secs : 1) * sizeof(*v))))
+		return -ENOMEM;
 	for (size_t k = 0; k < c->n_secs && !ret; ++k) {
 		int64_t was;
 
 		if (c->secs[k].type != S_PEER)
 			continue;
-		if ((was = keyidx_find(&ix, c->secs, c->secs[k].key)) >= 0)
+		if ((was = keyidx_find(&ix, v, c->secs[k].key)) >= 0) {
 			ret = fail(err, c->secs[k].key_line + 1,
 				   _("this PublicKey is the one of the [Peer] at line %zu already"),
-				   c->secs[was].header + 1);
-		else
-			ret = keyidx_add(&ix, c->secs, ++n, (uint32_t)k);
+				   c->secs[v[was].sec].header + 1);
+			break;
+		}
+		memcpy(v[n].key, c->secs[k].key, WG_KEY_LEN);
+		v[n].sec = k;
+		ret = keyidx_add(&ix, v, n + 1, n);
+		++n;
 	}
 	keyidx_free(&ix);
+	free(v);
 	return ret;
 }
 

@@ -1061,10 +1061,16 @@ static void test_malformed(void **state)
 	{
 		static const char text[] = "[Peer]\nPublicKey = " KEY_ALICE "\n\n[Peer]\nPublicKey = " KEY_NAS
 					   "\n\n[Peer]\nPublicKey = " KEY_NAS "\n\n[Peer]\nPublicKey = " KEY_ALICE "\n";
+		/* The same after an [Interface]: sections that are not peers are not in the index. */
+		static const char after[] = "[Interface]\nListenPort = 1\n\n[Peer]\nPublicKey = " KEY_ALICE
+					    "\n\n[Peer]\nPublicKey = " KEY_ALICE "\n";
 		struct wgconf_error err;
 		struct wgconf *c;
 
 		assert_int_equal(wgconf_parse(&c, text, sizeof(text) - 1, &err), -EINVAL);
+		assert_int_equal(err.line, 8);
+		assert_non_null(strstr(err.msg, "line 4 "));
+		assert_int_equal(wgconf_parse(&c, after, sizeof(after) - 1, &err), -EINVAL);
 		assert_int_equal(err.line, 8);
 		assert_non_null(strstr(err.msg, "line 4 "));
 	}
