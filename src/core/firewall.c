@@ -322,9 +322,10 @@ bool firewall_policy_present(const char *ruleset, char fp[20])
 	return true;
 }
 
-char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *old, bool *enomem)
+char *firewall_undo_script(const struct firewall_plan *plan, bool *enomem)
 {
-	bool replace = false, remove = false;
+	bool replace = false, remove = false, counting = false;
+	const char *policy, *table;
 	char *script;
 	size_t len;
 
@@ -332,13 +333,17 @@ char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *
 	for (size_t i = 0; i < plan->n; ++i) {
 		replace |= plan->v[i].kind == FIREWALL_POLICY_REPLACE;
 		remove |= plan->v[i].kind == FIREWALL_POLICY_REMOVE;
+		counting |= plan->v[i].kind == FIREWALL_REMOVE_COUNTING;
 	}
-	if ((!replace && !remove) || !old)
+	policy = (replace || remove) && plan->policy_before ? plan->policy_before : NULL;
+	table = counting && plan->counting_before ? plan->counting_before : NULL;
+	if (!policy && !table)
 		return NULL;
-	len = strlen(old) + 64;
+	len = (policy ? strlen(policy) : 0) + (table ? strlen(table) : 0) + 64;
 	script = malloc(len);
 	if (script)
-		snprintf(script, len, "%s%s", replace ? "delete table inet " POLICY_TABLE "\n" : "", old);
+		snprintf(script, len, "%s%s%s", table ? table : "",
+			 policy && replace ? "delete table inet " POLICY_TABLE "\n" : "", policy ? policy : "");
 	else
 		*enomem = true;
 	return script;
@@ -617,6 +622,7 @@ void firewall_plan_free(struct firewall_plan *plan)
 	free(plan->before);
 	free(plan->after);
 	free(plan->policy_before);
+	free(plan->counting_before);
 	memset(plan, 0, sizeof(*plan));
 }
 

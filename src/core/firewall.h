@@ -63,6 +63,7 @@ struct firewall_plan {
 	char *after;			/* and once the changes are in (the policy table's maps say their size) */
 	bool preview;			/* build the policy table without its maps' elements */
 	char *policy_before;		/* the policy table as it is, listed whole, when the plan changes it */
+	char *counting_before;		/* the counting table, listed whole, when the plan replaces it */
 };
 
 /* --- pure: the ruleset text --- */
@@ -130,12 +131,13 @@ char *firewall_text_table(const char *ruleset, uint8_t family, const char *table
  */
 bool firewall_policy_present(const char *ruleset, char fp[20]);
 /*
- * The nft script that takes the plan's policy change back, as libnftables runs it (one
- * transaction): the table out, and old (the table as it was, listed whole) put back. NULL
- * when the plan has none that needs it (an install is undone by the batch) or old is NULL,
- * or on ENOMEM (*enomem set).
+ * The nft script that puts back what the plan replaced or removed, as libnftables runs it (one
+ * transaction), after the batch undid the rest: the counting table as it was listed before a
+ * replacement (counting_before; the batch took the new one out), and the policy table
+ * (policy_before: a replacement taken out first). NULL when the plan needs none (an install is
+ * undone by the batch) or nothing was saved, or on ENOMEM (*enomem set).
  */
-char *firewall_policy_undo_script(const struct firewall_plan *plan, const char *old, bool *enomem);
+char *firewall_undo_script(const struct firewall_plan *plan, bool *enomem);
 
 /* --- a change waiting for confirmation, as the run directory keeps it --- */
 

@@ -105,6 +105,8 @@ int firewall_build_changes(struct nft_batch *b, const struct firewall_plan *plan
 
 		if (undo && k == FIREWALL_INSTALL_COUNTING)
 			k = FIREWALL_REMOVE_COUNTING;
+		else if (undo && k == FIREWALL_REMOVE_COUNTING && plan->counting_before)
+			continue;	/* the table as it was comes back by firewall_undo_script */
 		else if (undo && k == FIREWALL_REMOVE_COUNTING)
 			k = FIREWALL_INSTALL_COUNTING;
 		switch (k) {

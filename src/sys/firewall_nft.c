@@ -373,6 +373,9 @@ int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap,
 		struct firewall_change c = { .kind = FIREWALL_REMOVE_COUNTING, .family = NFPROTO_INET, .renew = stale };
 
 		strcpy(c.table, COUNTERS_TABLE);
+		/* What the guard puts back should the replacement not be confirmed: the table whole. */
+		if (stale && (ret = list_once("list table inet " COUNTERS_TABLE, false, &plan->counting_before)) < 0)
+			goto out;
 		if ((ret = drop_table(plan, &c, COUNTERS_TABLE)) < 0)
 			goto out;
 	}

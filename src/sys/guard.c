@@ -28,6 +28,7 @@
 #define BEFORE "before.nft"
 /* The policy table a change replaces or removes, whole, to put it back from. */
 #define POLICY_BEFORE "policy-before.nft"
+#define COUNTING_BEFORE "counting-before.nft"
 #define RESULT "result"
 #define LOCK "lock"
 /* How long a caller waits for a guard to take over, and for one to finish when asked. */
@@ -171,14 +172,27 @@ static void forget(const char *dir)
 	unlink(path_in(path, sizeof(path), dir, PENDING));
 	unlink(path_in(path, sizeof(path), dir, BEFORE));
 	unlink(path_in(path, sizeof(path), dir, POLICY_BEFORE));
+	unlink(path_in(path, sizeof(path), dir, COUNTING_BEFORE));
 }
 
 static bool plan_needs_snapshot(const struct firewall_plan *plan)
 {
 	for (size_t i = 0; i < plan->n; ++i)
-		if (plan->v[i].kind == FIREWALL_REMOVE_COUNTING)
+		if (plan->v[i].kind == FIREWALL_REMOVE_COUNTING && !plan->counting_before)
 			return true;
 	return false;
+}
+
+/* A table saved at the change into *out, or NULL when none was. */
+static int read_saved(const char *dir, const char *name, char **out)
+{
+	char path[4096];
+	int ret;
+
+	free(*out);
+	*out = NULL;
+	ret = atomic_read_state(path_in(path, sizeof(path), dir, name), out, NULL, NULL);
+	return ret == -ENOENT ? 0 : ret;
 }
 
 /*
@@ -215,7 +229,11 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 	bool same;
 	int ret;
 
-	/* Putting the counting table back needs the peers as they are now. */
+	/* Tables replaced or removed come back as they were saved before. */
+	if ((ret = read_saved(dir, POLICY_BEFORE, &p->plan.policy_before)) < 0 ||
+	    (ret = read_saved(dir, COUNTING_BEFORE, &p->plan.counting_before)) < 0)
+		goto out;
+	/* Putting a removed counting table back needs the peers as they are now. */
 	if (plan_needs_snapshot(&p->plan)) {
 		struct sample_opts so = { 0 };
 		struct sample_error serr;
@@ -233,23 +251,16 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 		goto out;
 	s.seq = b.seq_next;
 	ret = nft_send(&s, &b, NULL, NULL, &err);
-	/* A policy table replaced or removed comes back as it was saved before. */
 	if (!ret) {
-		char *old = NULL;
 		bool enomem;
-		char *script;
+		char *script = firewall_undo_script(&p->plan, &enomem);
 
-		ret = atomic_read_state(path_in(path, sizeof(path), dir, POLICY_BEFORE), &old, NULL, NULL);
-		if (ret == -ENOENT)
-			ret = 0;
-		script = ret ? NULL : firewall_policy_undo_script(&p->plan, old, &enomem);
 		if (script) {
 			ret = firewall_run_script(script, nft_err, sizeof(nft_err));
 			free(script);
-		} else if (!ret && enomem) {
+		} else if (enomem) {
 			ret = -ENOMEM;
 		}
-		free(old);
 	}
 out:
 	nft_batch_free(&b);
@@ -370,8 +381,12 @@ int guard_commit(const char *dir, struct firewall_plan *plan, const struct wg_sn
 	if ((ret = atomic_write(dir, BEFORE, plan->before, strlen(plan->before), 0600)) < 0)
 		return ret;
 	unlink(path_in(path, sizeof(path), dir, POLICY_BEFORE));
+	unlink(path_in(path, sizeof(path), dir, COUNTING_BEFORE));
 	if (plan->policy_before &&
 	    (ret = atomic_write(dir, POLICY_BEFORE, plan->policy_before, strlen(plan->policy_before), 0600)) < 0)
+		return ret;
+	if (plan->counting_before &&
+	    (ret = atomic_write(dir, COUNTING_BEFORE, plan->counting_before, strlen(plan->counting_before), 0600)) < 0)
 		return ret;
 	p.created = now_ms(CLOCK_REALTIME) / 1000;
 	p.deadline = p.created + timeout;

@@ -313,16 +313,34 @@ static void test_policy_text(void **state)
 	assert_string_equal(fp, "0123456789abcdef");
 	assert_false(firewall_policy_present("table inet other {\n}\n", fp));
 	/* a replaced table goes and the old one comes back, in one script */
-	script = firewall_policy_undo_script(&plan, "table inet wgstar_policy {\n}\n", &enomem);
+	char policy_old[] = "table inet wgstar_policy {\n}\n", counting_old[] = "table inet wgstar {\n}\n";
+
+	plan.policy_before = policy_old;
+	script = firewall_undo_script(&plan, &enomem);
 	assert_string_equal(script, "delete table inet wgstar_policy\ntable inet wgstar_policy {\n}\n");
 	free(script);
 	c.kind = FIREWALL_POLICY_REMOVE;
-	script = firewall_policy_undo_script(&plan, "table inet wgstar_policy {\n}\n", &enomem);
+	script = firewall_undo_script(&plan, &enomem);
 	assert_string_equal(script, "table inet wgstar_policy {\n}\n");
 	free(script);
 	/* an install is undone by the batch: no script */
 	c.kind = FIREWALL_POLICY_INSTALL;
-	assert_null(firewall_policy_undo_script(&plan, "x", &enomem));
+	assert_null(firewall_undo_script(&plan, &enomem));
+	assert_false(enomem);
+	/* a replaced counting table comes back as listed (the batch took the new one out), first */
+	struct firewall_change two[2] = { { .kind = FIREWALL_REMOVE_COUNTING, .renew = true },
+					   { .kind = FIREWALL_POLICY_REPLACE } };
+	plan.v = two;
+	plan.n = 2;
+	plan.counting_before = counting_old;
+	script = firewall_undo_script(&plan, &enomem);
+	assert_string_equal(script, "table inet wgstar {\n}\ndelete table inet wgstar_policy\n"
+				    "table inet wgstar_policy {\n}\n");
+	free(script);
+	/* nothing saved: the batch does it all */
+	plan.n = 1;
+	plan.counting_before = NULL;
+	assert_null(firewall_undo_script(&plan, &enomem));
 	assert_false(enomem);
 }
 
