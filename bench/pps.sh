@@ -13,9 +13,12 @@
 #   none       no table
 #   full       the table `firewall apply` installs: the counting sets (one element per peer
 #              and direction and family, each with a counter; PEERS peers, dual-stack, the two
-#              talking ones among them), a packet from a peer going on to its family's chain
-#              (src4, src6) where its destination is looked up and the pair recorded
-#   flat       the earlier layout: every set's rule in forward, and the pairs recorded when
+#              talking ones among them) in 16 shards each by the address's last bits, a verdict
+#              map sending a packet to its shard's chain, one from a peer going on to its
+#              family's chain (src4, src6) where its destination is looked up and the pair
+#              recorded
+#   single     the previous layout: the same without shards, one set per direction and family
+#   flat       the layout before: every set's rule in forward, and the pairs recorded when
 #              both interfaces are in @ifaces (two more lookups for every packet)
 #   sets       flat's rules of the counting sets alone
 #   nocounter  the same sets and rules without the elements' counters
@@ -38,7 +41,7 @@ PEERS=${PEERS:-10000}
 SECONDS_EACH=${SECONDS_EACH:-5}
 ROUNDS=${ROUNDS:-5}
 LEN=${LEN:-64}
-VARIANTS=${VARIANTS:-none full flat sets pairs}
+VARIANTS=${VARIANTS:-none full single flat sets pairs}
 
 die() {
 	echo "pps.sh: $*" >&2
@@ -93,8 +96,9 @@ ip -n "$ns_a" route add default via 10.99.1.1
 ip -n "$ns_b" route add default via 10.99.2.1
 ip netns exec "$ns_r" sysctl -qw net.ipv4.ip_forward=1
 
-# The elements: the sender's peer on ra, the receiver's on rb, the other peers half on each.
-python3 - "$PEERS" >"$work/elements.nft" <<'EOF'
+# The elements: the sender's peer on ra, the receiver's on rb, the other peers half on each;
+# in shards too, by the address's last four bits (elements-shards.nft).
+python3 - "$PEERS" "$work/elements-shards.nft" >"$work/elements.nft" <<'EOF'
 import sys
 n = int(sys.argv[1])
 v4, v6 = [], []
@@ -109,10 +113,49 @@ for i in range(n):
         a6 = "fd98::%x:%x" % (i >> 16, i & 0xffff)
     v4.append('"%s" . %s' % (dev, a4))
     v6.append('"%s" . %s' % (dev, a6))
-for s, v in (("from4", v4), ("to4", v4), ("from6", v6), ("to6", v6)):
-    for k in range(0, len(v), 2000):
-        print("add element inet wgstar %s { %s }" % (s, ", ".join(v[k:k + 2000])))
+with open(sys.argv[2], "w") as shards:
+    for s, v in (("from4", v4), ("to4", v4), ("from6", v6), ("to6", v6)):
+        for k in range(0, len(v), 2000):
+            print("add element inet wgstar %s { %s }" % (s, ", ".join(v[k:k + 2000])))
+        by = {}
+        for e in v:
+            a = e.split(" . ")[1]
+            low = int(a.split(".")[-1]) if s.endswith("4") else int(a.split(":")[-1] or "0", 16)
+            by.setdefault(low & 15, []).append(e)
+        for n, w in sorted(by.items()):
+            for k in range(0, len(w), 2000):
+                print("add element inet wgstar %s_%d { %s }" % (s, n, ", ".join(w[k:k + 2000])), file=shards)
 EOF
+
+# shards: the sharded sets, maps and chains of the table as installed (variant full).
+shards() {
+	python3 - <<'EOF'
+for f, ip, mask, key in (("4", "ip", "0.0.0.15", lambda k: "0.0.0.%d" % k),
+                         ("6", "ip6", "::f", lambda k: "::%x" % k)):
+    t = "ipv4_addr" if f == "4" else "ipv6_addr"
+    for d in ("from", "to"):
+        for k in range(16):
+            print("\tset %s%s_%d { type ifname . %s; counter; }" % (d, f, k, t))
+    for m in ("from", "to", "src"):
+        print("\tmap %s%s_shards { type %s : verdict; elements = { %s } }" % (
+            m, f, t, ", ".join("%s : goto %s%s_%d" % (key(k), m, f, k) for k in range(16))))
+    print("\tchain to%s {\n\t\t%s daddr & %s vmap @to%s_shards\n\t}" % (f, ip, mask, f))
+    print("\tchain src%s {\n\t\t%s daddr & %s vmap @src%s_shards\n\t}" % (f, ip, mask, f))
+    for k in range(16):
+        print("\tchain from%s_%d {" % (f, k))
+        print("\t\tiifname . %s saddr @from%s_%d goto src%s" % (ip, f, k, f))
+        print("\t\tiifname @netifs iifname . %s saddr @from%snet goto src%s" % (ip, f, f))
+        print("\t\tgoto to%s\n\t}" % f)
+        print("\tchain to%s_%d {" % (f, k))
+        print("\t\toifname . %s daddr @to%s_%d" % (ip, f, k))
+        print("\t\toifname @netifs oifname . %s daddr @to%snet\n\t}" % (ip, f))
+        print("\tchain src%s_%d {" % (f, k))
+        print("\t\toifname . %s daddr @to%s_%d update @pairs%s { %s saddr . %s daddr } return" % (
+            ip, f, k, f, ip, ip))
+        print("\t\toifname @netifs oifname . %s daddr @to%snet update @pairs%s { %s saddr . %s daddr }\n\t}" % (
+            ip, f, f, ip, ip))
+EOF
+}
 
 # table VARIANT: the ruleset text of a variant, on stdout.
 table() {
@@ -132,6 +175,7 @@ table() {
 	pairscheck) sets=0 update4=counter update6=counter ;;
 	pairsif) pairtest='iifname . oifname @ifpairs' ;;
 	full) ;;
+	single) ;;
 	*) die "unknown variant $1" ;;
 	esac
 	cat <<EOF
@@ -153,6 +197,17 @@ table inet wgstar {
 		type filter hook forward priority 1000000; policy accept;
 EOF
 	if [ "$1" = full ]; then
+		cat <<'EOF'
+		ip saddr & 0.0.0.15 vmap @from4_shards
+		ip6 saddr & ::f vmap @from6_shards
+	}
+EOF
+		shards
+		echo "}"
+		cat "$work/elements-shards.nft"
+		return 0
+	fi
+	if [ "$1" = single ]; then
 		cat <<'EOF'
 		meta nfproto ipv4 iifname . ip saddr @from4 goto src4
 		meta nfproto ipv4 iifname @netifs iifname . ip saddr @from4net goto src4

@@ -94,6 +94,16 @@ hub() {
 	ip netns exec "$LAB_HUB_NS" "$@"
 }
 
+# counting_set NAME: `nft list set` of the counting table's set NAME, or of all its shards
+# (NAME_0 ... NAME_15) where the table has those instead.
+counting_set() {
+	local k
+	hub nft list set inet wgstar "$1" 2>/dev/null && return 0
+	for ((k = 0; k < 16; k++)); do
+		hub nft list set inet wgstar "$1_$k" || return 1
+	done
+}
+
 # device_new: a fresh device namespace on the lab's underlay with an empty WireGuard interface
 # (lab device), about to be onboarded; sets DEV_NS and DEV_IF.
 device_new() {

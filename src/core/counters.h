@@ -22,6 +22,8 @@ struct nlmsghdr;
 #define COUNTERS_PRIORITY 1000000
 #define COUNTERS_PAIRS_SIZE 4096
 #define COUNTERS_PAIRS_TIMEOUT_MS (120 * 1000)
+/* Each hash set of single addresses in this many, by the address's last bits: a power of two. */
+#define COUNTERS_SHARDS 16
 
 enum counters_dir { COUNTERS_FROM, COUNTERS_TO };
 
@@ -83,6 +85,7 @@ struct counters_reading {
 	size_t n_ifaces;
 	char (*netifs)[IFNAMSIZ];
 	size_t n_netifs;
+	bool legacy;			/* an earlier version's table: a hash set for all addresses, no shards */
 };
 
 int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *snap);
@@ -201,9 +204,14 @@ int counters_exact_build_some(struct counters_exact *x, const struct wg_snapshot
 int64_t counters_exact_peer(const struct counters_exact *x, uint32_t dev, uint8_t family, const uint8_t *addr);
 void counters_exact_free(struct counters_exact *x);
 
-/* The dump request for the i-th of the table's sets, built into buf: 1, 0 past the last, -ENOMEM. */
+/*
+ * The dump request for the i-th of the table's sets, built into buf: 1, 0 past the last, -ENOMEM.
+ * instead: the i-th set is not there (ENOENT). When it is a shard, the table may be an earlier
+ * version's, with one hash set where this one has shards: the first shard's request is then
+ * for that set (1), the others' for nothing (2); 0 for any other set.
+ */
 #define COUNTERS_REQUEST_LEN 512
-int counters_dump_request(void *buf, unsigned int i, struct nlmsghdr **out);
+int counters_dump_request(void *buf, unsigned int i, bool instead, struct nlmsghdr **out);
 
 /* Shared by the plan and the messages: an address's length, and the order of ranges. */
 size_t counters_addr_len(uint8_t family);

@@ -35,10 +35,19 @@
  * lookup costs the same for ten peers or ten thousand. Wider prefixes go into interval sets,
  * whose lookup (pipapo, for a concatenation with ranges) grows with their element count: they
  * hold only the prefixes.
+ *
+ * The hash sets come in COUNTERS_SHARDS shards, by the last bits of the address: the kernel
+ * writes a set's dump 32 KiB at a time and walks the set from its start again for every
+ * message, so one set's dump costs the square of its size (65,536 peers: 580 ms for the four
+ * sets whole, 170 ms in shards; bench/setdump.sh). A verdict map on those bits sends a packet
+ * to the chain of its shard: one more lookup, whatever the number of peers.
  */
+#define SHARDS COUNTERS_SHARDS
+
 enum set_id {
 	SET_IFACES = 1,
 	SET_NETIFS,		/* the interfaces with prefixes: the interval sets are looked up only for them */
+	/* The hash sets of an earlier version, unsharded: read and kept in step until replaced. */
 	SET_FROM4,
 	SET_TO4,
 	SET_FROM6,
@@ -50,27 +59,64 @@ enum set_id {
 	SET_PAIRS4,
 	SET_PAIRS6,
 	SET_LAST = SET_PAIRS6,
+	/* from4_0 ... from4_15, to4_0 ..., from6_0 ..., to6_0 ... to6_15 */
+	SET_SHARD0,
+	SET_SHARD_LAST = SET_SHARD0 + 4 * SHARDS - 1,
+	/* The verdict maps on the last bits of the address (from4_shards, to4_shards, src4_shards, and 6). */
+	SET_MAP0,
+	SET_MAP_LAST = SET_MAP0 + 5,
+	SET_END,
 };
 
-static const struct {
+struct set_info {
 	const char *name;
 	uint8_t family;
 	int dir;		/* enum counters_dir; -1 for the others */
 	bool net;
-} sets[] = {
-	[SET_IFACES] = { "ifaces", 0, -1, false },
-	[SET_NETIFS] = { "netifs", 0, -1, false },
-	[SET_FROM4] = { "from4", AF_INET, COUNTERS_FROM, false },
-	[SET_TO4] = { "to4", AF_INET, COUNTERS_TO, false },
-	[SET_FROM6] = { "from6", AF_INET6, COUNTERS_FROM, false },
-	[SET_TO6] = { "to6", AF_INET6, COUNTERS_TO, false },
-	[SET_FROM4NET] = { "from4net", AF_INET, COUNTERS_FROM, true },
-	[SET_TO4NET] = { "to4net", AF_INET, COUNTERS_TO, true },
-	[SET_FROM6NET] = { "from6net", AF_INET6, COUNTERS_FROM, true },
-	[SET_TO6NET] = { "to6net", AF_INET6, COUNTERS_TO, true },
-	[SET_PAIRS4] = { "pairs4", AF_INET, -1, false },
-	[SET_PAIRS6] = { "pairs6", AF_INET6, -1, false },
+	enum set_id kind;	/* a shard's: its hash set's (SET_FROM4 ...); the others' own */
 };
+
+#define SH(kind, base, name, fam, dir, k) [SET_SHARD0 + (base) * SHARDS + (k)] = { name "_" #k, fam, dir, false, kind }
+#define SH16(kind, base, name, fam, dir)                                                                    	SH(kind, base, name, fam, dir, 0), SH(kind, base, name, fam, dir, 1), SH(kind, base, name, fam, dir, 2),     	SH(kind, base, name, fam, dir, 3), SH(kind, base, name, fam, dir, 4), SH(kind, base, name, fam, dir, 5),     	SH(kind, base, name, fam, dir, 6), SH(kind, base, name, fam, dir, 7), SH(kind, base, name, fam, dir, 8),     	SH(kind, base, name, fam, dir, 9), SH(kind, base, name, fam, dir, 10), SH(kind, base, name, fam, dir, 11),   	SH(kind, base, name, fam, dir, 12), SH(kind, base, name, fam, dir, 13), SH(kind, base, name, fam, dir, 14),  	SH(kind, base, name, fam, dir, 15)
+
+static const struct set_info sets[SET_END] = {
+	[SET_IFACES] = { "ifaces", 0, -1, false, SET_IFACES },
+	[SET_NETIFS] = { "netifs", 0, -1, false, SET_NETIFS },
+	[SET_FROM4] = { "from4", AF_INET, COUNTERS_FROM, false, SET_FROM4 },
+	[SET_TO4] = { "to4", AF_INET, COUNTERS_TO, false, SET_TO4 },
+	[SET_FROM6] = { "from6", AF_INET6, COUNTERS_FROM, false, SET_FROM6 },
+	[SET_TO6] = { "to6", AF_INET6, COUNTERS_TO, false, SET_TO6 },
+	[SET_FROM4NET] = { "from4net", AF_INET, COUNTERS_FROM, true, SET_FROM4NET },
+	[SET_TO4NET] = { "to4net", AF_INET, COUNTERS_TO, true, SET_TO4NET },
+	[SET_FROM6NET] = { "from6net", AF_INET6, COUNTERS_FROM, true, SET_FROM6NET },
+	[SET_TO6NET] = { "to6net", AF_INET6, COUNTERS_TO, true, SET_TO6NET },
+	[SET_PAIRS4] = { "pairs4", AF_INET, -1, false, SET_PAIRS4 },
+	[SET_PAIRS6] = { "pairs6", AF_INET6, -1, false, SET_PAIRS6 },
+	SH16(SET_FROM4, 0, "from4", AF_INET, COUNTERS_FROM),
+	SH16(SET_TO4, 1, "to4", AF_INET, COUNTERS_TO),
+	SH16(SET_FROM6, 2, "from6", AF_INET6, COUNTERS_FROM),
+	SH16(SET_TO6, 3, "to6", AF_INET6, COUNTERS_TO),
+	[SET_MAP0] = { "from4_shards", AF_INET, -1, false, SET_MAP0 },
+	[SET_MAP0 + 1] = { "to4_shards", AF_INET, -1, false, SET_MAP0 + 1 },
+	[SET_MAP0 + 2] = { "src4_shards", AF_INET, -1, false, SET_MAP0 + 2 },
+	[SET_MAP0 + 3] = { "from6_shards", AF_INET6, -1, false, SET_MAP0 + 3 },
+	[SET_MAP0 + 4] = { "to6_shards", AF_INET6, -1, false, SET_MAP0 + 4 },
+	[SET_MAP0 + 5] = { "src6_shards", AF_INET6, -1, false, SET_MAP0 + 5 },
+};
+
+/* The shard of a hash set (SET_FROM4 ... SET_TO6) an address belongs in. */
+static enum set_id shard_of(enum set_id kind, const uint8_t *addr)
+{
+	size_t alen = counters_addr_len(sets[kind].family);
+
+	return (enum set_id)(SET_SHARD0 + (kind - SET_FROM4) * SHARDS + (addr[alen - 1] & (SHARDS - 1)));
+}
+
+static bool is_hash_kind(enum set_id id)
+{
+	return id >= SET_FROM4 && id <= SET_TO6;
+}
+
 /* --- building the table --- */
 
 static struct nftnl_expr *expr_meta(uint32_t key, uint32_t dreg)
@@ -214,6 +260,14 @@ static int put_set(struct nft_batch *b, enum set_id id)
 	default: {
 		bool v4 = sets[id].family == AF_INET;
 
+		if (id >= SET_MAP0 && id <= SET_MAP_LAST) {
+			key_type = v4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR;
+			key_len = v4 ? 4 : 16;
+			flags = NFT_SET_MAP;
+			nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+			nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, 0);
+			break;
+		}
 		key_type = NFT_TYPE_IFNAME << NFT_TYPE_BITS | (v4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
 		fields[0] = IFNAMSIZ;
 		fields[1] = v4 ? 4 : 16;
@@ -239,7 +293,7 @@ static int put_set(struct nft_batch *b, enum set_id id)
 			       NFT_BYTEORDER_HOST : 0);
 	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(udata), nftnl_udata_buf_len(udata));
 	nftnl_udata_buf_free(udata);
-	if (id != SET_IFACES && id != SET_NETIFS) {
+	if (id != SET_IFACES && id != SET_NETIFS && !(flags & NFT_SET_MAP)) {
 		nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(fields));
 		/* Every element gets a counter of its own, also those the kernel adds. */
 		counter = nftnl_expr_alloc("counter");
@@ -249,7 +303,8 @@ static int put_set(struct nft_batch *b, enum set_id id)
 		}
 		nftnl_set_add_expr(s, counter);
 	}
-	snprintf(label, sizeof(label), "add set inet %s %s", COUNTERS_TABLE, sets[id].name);
+	snprintf(label, sizeof(label), "add %s inet %s %s", flags & NFT_SET_MAP ? "map" : "set", COUNTERS_TABLE,
+		 sets[id].name);
 	nlh = nft_batch_add(b, NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE | NLM_F_EXCL, label);
 	if (!nlh) {
 		ret = -ENOMEM;
@@ -306,25 +361,34 @@ static const char *src_chain(bool v4)
 	return v4 ? "src4" : "src6";
 }
 
+/* The chains of a hash set's shard: the shard's name (from4_3, to4_3), and src4_3 for to4_3's in src4. */
+static const char *shard_chain(char *buf, size_t len, enum set_id shard, bool in_src)
+{
+	if (!in_src)
+		return sets[shard].name;
+	snprintf(buf, len, "%s_%u", src_chain(sets[shard].family == AF_INET),
+		 (unsigned int)(shard - SET_SHARD0) % SHARDS);
+	return buf;
+}
+
 /*
- * The rules of a counting set. In forward: iifname . ip saddr @from4 goto src4, and
- * oifname . ip daddr @to4 for packets not from a peer. In src4, the destination of a packet
- * from a peer: oifname . ip daddr @to4 update @pairs4 { ip saddr . ip daddr } return. The
- * interval sets are looked up only on interfaces in @netifs: an interval lookup costs even
- * when the set is empty, a hash lookup hardly. No rule decides anything: the verdicts only
- * go to a chain of the table or return from it, and the base chain accepts.
+ * One rule of a counting set, in chain. From a peer: iifname . ip saddr @from4_3 goto src4.
+ * To a peer, from elsewhere: oifname . ip daddr @to4_3; from a peer (in src4_3):
+ * oifname . ip daddr @to4_3 update @pairs4 { ip saddr . ip daddr } return. The interval sets
+ * are looked up only on interfaces in @netifs: an interval lookup costs even when the set is
+ * empty, a hash lookup hardly. No rule decides anything: the verdicts only go to a chain of
+ * the table or return from it, and the base chain accepts.
  */
-static int put_count_rule(struct nft_batch *b, enum set_id set, bool in_src)
+static int put_count_rule(struct nft_batch *b, enum set_id set, const char *chain, bool in_src)
 {
 	bool v4 = sets[set].family == AF_INET, from = sets[set].dir == COUNTERS_FROM, net = sets[set].net;
 	uint32_t ifkey = from ? NFT_META_IIFNAME : NFT_META_OIFNAME;
-	const char *chain = in_src ? src_chain(v4) : "forward";
 	struct nftnl_expr *v[16];
 	size_t n = 0;
 	char label[192];
 	int len;
 
-	/* Also in src4 and src6, where it is known: without it nft lists raw payload offsets. */
+	/* In every chain, where it is known: without it nft lists raw payload offsets. */
 	v[n++] = expr_meta(NFT_META_NFPROTO, NFT_REG_1);
 	v[n++] = expr_nfproto(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	v[n++] = expr_meta(ifkey, NFT_REG_1);
@@ -352,6 +416,125 @@ static int put_count_rule(struct nft_batch *b, enum set_id set, bool in_src)
 		snprintf(label + len, sizeof(label) - (size_t)len, " update @%s { %s saddr . %s daddr }%s",
 			 v4 ? "pairs4" : "pairs6", v4 ? "ip" : "ip6", v4 ? "ip" : "ip6", net ? "" : " return");
 	return put_rule(b, chain, label, v, n);
+}
+
+/* A rule that is a verdict alone: goto CHAIN. */
+static int put_goto_rule(struct nft_batch *b, const char *chain, const char *to)
+{
+	struct nftnl_expr *v[1] = { nft_expr_verdict(NFT_GOTO, to) };
+	char label[128];
+
+	snprintf(label, sizeof(label), "add rule inet %s %s goto %s", COUNTERS_TABLE, chain, to);
+	return put_rule(b, chain, label, v, 1);
+}
+
+/*
+ * The rule that sends a packet to the chain of its address's shard:
+ * meta nfproto ipv4 ip saddr & 0.0.0.15 vmap @from4_shards (daddr for to4 and src4).
+ */
+static int put_shard_rule(struct nft_batch *b, const char *chain, enum set_id map, bool saddr)
+{
+	bool v4 = sets[map].family == AF_INET;
+	uint8_t mask[16] = { 0 }, zero[16] = { 0 };
+	uint32_t alen = v4 ? 4 : 16;
+	struct nftnl_expr *v[5], *bw = nftnl_expr_alloc("bitwise"), *lk = nftnl_expr_alloc("lookup");
+	char label[160];
+
+	mask[alen - 1] = SHARDS - 1;
+	if (bw) {
+		nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(bw, NFTNL_EXPR_BITWISE_LEN, alen);
+		nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_MASK, mask, alen);
+		nftnl_expr_set(bw, NFTNL_EXPR_BITWISE_XOR, zero, alen);
+	}
+	if (lk) {
+		nftnl_expr_set_u32(lk, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(lk, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_str(lk, NFTNL_EXPR_LOOKUP_SET, sets[map].name);
+		nftnl_expr_set_u32(lk, NFTNL_EXPR_LOOKUP_SET_ID, map);
+	}
+	v[0] = expr_meta(NFT_META_NFPROTO, NFT_REG_1);
+	v[1] = expr_nfproto(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	v[2] = v4 ? expr_payload(saddr ? 12 : 16, 4, NFT_REG_1) : expr_payload(saddr ? 8 : 24, 16, NFT_REG_1);
+	v[3] = bw;
+	v[4] = lk;
+	snprintf(label, sizeof(label), "add rule inet %s %s %s %s & %s vmap @%s", COUNTERS_TABLE, chain,
+		 v4 ? "ip" : "ip6", saddr ? "saddr" : "daddr", v4 ? "0.0.0.15" : "::f", sets[map].name);
+	return put_rule(b, chain, label, v, 5);
+}
+
+/* A shard map's elements: each value of the address's last bits, and the chain of its shard. */
+static int put_map_elems(struct nft_batch *b, enum set_id map, enum set_id kind, bool in_src)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	size_t alen = counters_addr_len(sets[map].family);
+	struct nlmsghdr *nlh;
+	char label[96], chain[32];
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, COUNTERS_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, sets[map].name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, map);
+	for (unsigned int k = 0; k < SHARDS; ++k) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+		uint8_t key[16] = { 0 };
+		enum set_id shard = (enum set_id)(SET_SHARD0 + (kind - SET_FROM4) * SHARDS + k);
+
+		if (!e) {
+			nftnl_set_free(s);
+			return -ENOMEM;
+		}
+		key[alen - 1] = (uint8_t)k;
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)alen);
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_GOTO);
+		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, shard_chain(chain, sizeof(chain), shard, in_src));
+		nftnl_set_elem_add(s, e);
+	}
+	snprintf(label, sizeof(label), "add element inet %s %s (%u elements)", COUNTERS_TABLE, sets[map].name,
+		 SHARDS);
+	nlh = nft_batch_add(b, NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE | NLM_F_EXCL, label);
+	if (nlh)
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nlh ? 0 : -ENOMEM;
+}
+
+/*
+ * The chains and rules of one family, its sets there already. forward sends a packet by its
+ * source's shard to from4_K: from a peer there (or a prefix's), it goes on to src4, which sends
+ * it by its destination's shard to src4_K; from anyone else, to to4, which does the same to
+ * to4_K. Three lookups for a packet from a peer to another, as without shards, and two of the
+ * shard maps.
+ */
+static int put_family_rules(struct nft_batch *b, bool v4)
+{
+	enum set_id from = v4 ? SET_FROM4 : SET_FROM6, to = v4 ? SET_TO4 : SET_TO6;
+	enum set_id fromnet = v4 ? SET_FROM4NET : SET_FROM6NET, tonet = v4 ? SET_TO4NET : SET_TO6NET;
+	enum set_id maps = (enum set_id)(SET_MAP0 + (v4 ? 0 : 3));
+	const char *to_chain = v4 ? "to4" : "to6";
+	char chain[32];
+	int ret;
+
+	if ((ret = put_shard_rule(b, "forward", maps, true)) < 0 || (ret = put_shard_rule(b, to_chain, maps + 1, false)) < 0 ||
+	    (ret = put_shard_rule(b, src_chain(v4), maps + 2, false)) < 0)
+		return ret;
+	for (unsigned int k = 0; k < SHARDS; ++k) {
+		enum set_id f = (enum set_id)(SET_SHARD0 + (from - SET_FROM4) * SHARDS + k);
+		enum set_id t = (enum set_id)(SET_SHARD0 + (to - SET_FROM4) * SHARDS + k);
+
+		if ((ret = put_count_rule(b, f, sets[f].name, false)) < 0 ||
+		    (ret = put_count_rule(b, fromnet, sets[f].name, false)) < 0 ||
+		    (ret = put_goto_rule(b, sets[f].name, to_chain)) < 0 ||
+		    (ret = put_count_rule(b, t, sets[t].name, false)) < 0 ||
+		    (ret = put_count_rule(b, tonet, sets[t].name, false)) < 0)
+			return ret;
+		shard_chain(chain, sizeof(chain), t, true);
+		if ((ret = put_count_rule(b, t, chain, true)) < 0 || (ret = put_count_rule(b, tonet, chain, true)) < 0)
+			return ret;
+	}
+	return 0;
 }
 
 static void range_key(uint8_t *key, const char *ifname, const uint8_t *addr, size_t alen)
@@ -407,13 +590,18 @@ static bool range_single(const struct counters_range *r)
 	return !memcmp(r->start, r->end, sizeof(r->start));
 }
 
-/* The ranges of one family (from a plan or a reading) as keys and ends, into one set. */
+/*
+ * The ranges of one family (from a plan or a reading) as keys and ends, into one set, or a hash
+ * set's into the shards of their addresses (legacy: into the set of an earlier version's
+ * table, which has none).
+ */
 static int put_ranges(struct nft_batch *b, uint16_t type, enum set_id id, uint8_t family,
-		      const struct counters_range *const *v, size_t n)
+		      const struct counters_range *const *v, size_t n, bool legacy)
 {
 	size_t alen = counters_addr_len(family), klen = IFNAMSIZ + alen;
+	bool sharded = is_hash_kind(id) && !legacy;
 	uint8_t *keys, *ends;
-	int ret;
+	int ret = 0;
 
 	if (!n)
 		return 0;
@@ -423,11 +611,22 @@ static int put_ranges(struct nft_batch *b, uint16_t type, enum set_id id, uint8_
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n; ++i) {
-		range_key(keys + i * klen, v[i]->ifname, v[i]->start, alen);
-		range_key(ends + i * klen, v[i]->ifname, v[i]->end, alen);
+	for (unsigned int k = 0; k < (sharded ? SHARDS : 1) && !ret; ++k) {
+		enum set_id to = id;
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; ++i) {
+			if (sharded && shard_of(id, v[i]->start) != SET_SHARD0 + (id - SET_FROM4) * SHARDS + k)
+				continue;
+			if (sharded)
+				to = shard_of(id, v[i]->start);
+			range_key(keys + m * klen, v[i]->ifname, v[i]->start, alen);
+			range_key(ends + m * klen, v[i]->ifname, v[i]->end, alen);
+			m++;
+		}
+		if (m)
+			ret = put_elems(b, type, to, keys, sets[id].net ? ends : NULL, klen, m);
 	}
-	ret = put_elems(b, type, id, keys, sets[id].net ? ends : NULL, klen, n);
 out:
 	free(keys);
 	free(ends);
@@ -482,24 +681,35 @@ int counters_build_install(struct nft_batch *b, const struct counters_plan *plan
 {
 	static const enum set_id count_sets[] = { SET_FROM4, SET_FROM4NET, SET_FROM6, SET_FROM6NET,
 						  SET_TO4, SET_TO4NET, SET_TO6, SET_TO6NET };
+	static const char *const chains[] = { "forward", "src4", "to4", "src6", "to6" };
 	const struct counters_range **v = NULL;
-	char (*netifs)[IFNAMSIZ];
+	char (*netifs)[IFNAMSIZ], chain[32];
 	size_t n;
 	int ret;
 
-	if ((ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "add table inet " COUNTERS_TABLE)) < 0 ||
-	    (ret = put_chain(b, "forward", true)) < 0 || (ret = put_chain(b, src_chain(true), false)) < 0 ||
-	    (ret = put_chain(b, src_chain(false), false)) < 0)
+	if ((ret = put_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "add table inet " COUNTERS_TABLE)) < 0)
 		return ret;
-	for (enum set_id id = SET_IFACES; id <= SET_LAST; ++id)
-		if ((ret = put_set(b, id)) < 0)
+	/* The chains first: the shard maps' elements name them. */
+	for (size_t i = 0; i < sizeof(chains) / sizeof(chains[0]); ++i)
+		if ((ret = put_chain(b, chains[i], i == 0)) < 0)
 			return ret;
-	for (size_t i = 0; i < sizeof(count_sets) / sizeof(count_sets[0]); ++i)
-		if ((ret = put_count_rule(b, count_sets[i], false)) < 0)
+	for (enum set_id id = SET_SHARD0; id <= SET_SHARD_LAST; ++id)
+		if ((ret = put_chain(b, sets[id].name, false)) < 0 ||
+		    (sets[id].dir == COUNTERS_TO && (ret = put_chain(b, shard_chain(chain, sizeof(chain), id, true), false)) < 0))
 			return ret;
-	for (size_t i = 0; i < sizeof(count_sets) / sizeof(count_sets[0]); ++i)
-		if (sets[count_sets[i]].dir == COUNTERS_TO && (ret = put_count_rule(b, count_sets[i], true)) < 0)
+	for (enum set_id id = SET_IFACES; id < SET_END; ++id)
+		if (!is_hash_kind(id) && (ret = put_set(b, id)) < 0)
 			return ret;
+	for (enum set_id map = SET_MAP0; map <= SET_MAP_LAST; ++map) {
+		bool v4 = map < SET_MAP0 + 3;
+		int which = (map - SET_MAP0) % 3;	/* from, to, src */
+
+		if ((ret = put_map_elems(b, map, which == 0 ? (v4 ? SET_FROM4 : SET_FROM6) : (v4 ? SET_TO4 : SET_TO6),
+					 which == 2)) < 0)
+			return ret;
+	}
+	if ((ret = put_family_rules(b, true)) < 0 || (ret = put_family_rules(b, false)) < 0)
+		return ret;
 	if ((ret = put_names(b, NFT_MSG_NEWSETELEM, SET_IFACES, plan->ifaces, plan->n_ifaces)) < 0)
 		return ret;
 	if ((ret = plan_netifs(plan, &netifs, &n)) < 0)
@@ -513,7 +723,7 @@ int counters_build_install(struct nft_batch *b, const struct counters_plan *plan
 
 		if ((ret = ranges_for(plan->v, plan->n, id, &v, &n)) < 0)
 			return ret;
-		ret = put_ranges(b, NFT_MSG_NEWSETELEM, id, sets[id].family, v, n);
+		ret = put_ranges(b, NFT_MSG_NEWSETELEM, id, sets[id].family, v, n, false);
 		free(v);
 		if (ret < 0)
 			return ret;
@@ -577,7 +787,7 @@ int counters_build_peer_elems(struct nft_batch *b, const struct counters_reading
 
 			one[0] = &v[i];
 			if ((ret = put_ranges(b, remove ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, id, sets[id].family,
-					      one, 1)) < 0)
+					      one, 1, r->legacy)) < 0)
 				return ret;
 		}
 	return 0;
@@ -679,7 +889,7 @@ int counters_build_sync(struct nft_batch *b, const struct counters_plan *plan, c
 			if (sets[id].dir < 0 || !counts[id][k])
 				continue;
 			ret = put_ranges(b, k ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, id, sets[id].family,
-					 lists[id][k], counts[id][k]);
+					 lists[id][k], counts[id][k], r->legacy);
 			if (ret < 0)
 				goto out;
 			total++;
@@ -943,11 +1153,13 @@ int counters_parse_elems(const struct nlmsghdr *nlh, struct counters_reading *r)
 		return ret;
 	if (!c.table || !c.set || strcmp(c.table, COUNTERS_TABLE) || !c.elems)
 		return 0;
-	for (c.id = SET_IFACES; c.id <= SET_LAST; ++c.id)
+	for (c.id = SET_IFACES; c.id <= SET_SHARD_LAST; ++c.id)
 		if (!strcmp(c.set, sets[c.id].name))
 			break;
-	if (c.id > SET_LAST)
+	if (c.id > SET_SHARD_LAST)
 		return 0;
+	/* A shard's elements are its hash set's. */
+	c.id = sets[c.id].kind;
 	reading_gen(r, true, ntohs(nfg->res_id), false);
 	return nlwalk_nested(c.elems, elem_cb, &c);
 }
@@ -1009,17 +1221,39 @@ int counters_reading_merge(struct counters_reading *dst, struct counters_reading
 	if (src->at.tv_sec > dst->at.tv_sec || (src->at.tv_sec == dst->at.tv_sec && src->at.tv_nsec > dst->at.tv_nsec))
 		dst->at = src->at;
 	reading_gen(dst, src->has_gen, src->gen, src->gen_mixed);
+	dst->legacy |= src->legacy;
 	memset(src, 0, sizeof(*src));
 	return ret;
 }
 
-int counters_dump_request(void *buf, unsigned int i, struct nlmsghdr **out)
+/* The sets in the order they are dumped: ifaces first, whose absence says there is no table. */
+static enum set_id dump_order(unsigned int i)
 {
-	enum set_id id = (enum set_id)(SET_IFACES + i);
+	static const enum set_id fixed[] = { SET_IFACES, SET_NETIFS, SET_FROM4NET, SET_TO4NET, SET_FROM6NET,
+					     SET_TO6NET, SET_PAIRS4, SET_PAIRS6 };
+	size_t n = sizeof(fixed) / sizeof(fixed[0]);
+
+	if (i < n)
+		return fixed[i];
+	if (i - n <= (unsigned int)(SET_SHARD_LAST - SET_SHARD0))
+		return (enum set_id)(SET_SHARD0 + (i - n));
+	return SET_END;
+}
+
+int counters_dump_request(void *buf, unsigned int i, bool instead, struct nlmsghdr **out)
+{
+	enum set_id id = dump_order(i);
 	struct nftnl_set *set;
 
-	if (id > SET_LAST)
+	if (id == SET_END)
 		return 0;
+	if (instead) {
+		if (id < SET_SHARD0 || id > SET_SHARD_LAST)
+			return 0;
+		if ((id - SET_SHARD0) % SHARDS)
+			return 2;
+		id = sets[id].kind;
+	}
 	if (!(set = nftnl_set_alloc()))
 		return -ENOMEM;
 	nftnl_set_set_str(set, NFTNL_SET_TABLE, COUNTERS_TABLE);

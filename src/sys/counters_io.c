@@ -28,7 +28,7 @@ static int read_sets(struct nft_sock *s, struct counters_reading *r, unsigned in
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	for (unsigned int n = 0; n < max && (ret = counters_dump_request(buf, i, &nlh)) != 0; ++n, i += step) {
+	for (unsigned int n = 0; n < max && (ret = counters_dump_request(buf, i, false, &nlh)) != 0; ++n, i += step) {
 		if (ret < 0)
 			goto out;
 		ret = nft_dump(s, nlh, elems_cb, r);
@@ -37,6 +37,14 @@ static int read_sets(struct nft_sock *s, struct counters_reading *r, unsigned in
 			if (seen)
 				atomic_store(seen, -1);
 			return 0;
+		}
+		/* No such shard: an earlier version's table has the hash set whole, in the first one's place. */
+		if (ret == -ENOENT) {
+			int alt = counters_dump_request(buf, i, true, &nlh);
+
+			ret = alt == 1 ? nft_dump(s, nlh, elems_cb, r) : alt == 2 ? 0 : alt < 0 ? alt : -ENOENT;
+			if (alt == 1 && !ret)
+				r->legacy = true;
 		}
 		if (ret < 0)
 			goto out;

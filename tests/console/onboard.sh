@@ -32,7 +32,7 @@ wait_counted() {
 	local want=$1 set=$2 addr=$3 deadline=$(($(now_ms) + 10000)) got
 	for (( ; ; )); do
 		got=no
-		hub nft list set inet wgstar "$set" | grep -qF "$addr" && got=yes
+		[[ $(counting_set "$set") == *"$addr"* ]] && got=yes
 		[ "$got" = "$want" ] && return 0
 		[ "$(now_ms)" -lt $deadline ] || fail "counted $addr in $set: $got, not $want"
 		sleep 0.2

@@ -77,7 +77,7 @@ run lab exec peer3 -- ping -6 -q -n -c 7 -s 300 -i 0.05 -W 2 "$LAB_PEER1_ADDR6"
 assert_contains "7 received" "$RUN_OUT" "every IPv6 echo through the hub answered"
 
 # The kernel's own view: alice's element in from4 counted her 20 echo requests.
-set_text=$(hub nft list set inet wgstar from4)
+set_text=$(counting_set from4)
 assert_match "\"$LAB_HUB_IF\" \. $LAB_PEER1_ADDR counter packets 20 bytes 20560" "$set_text" \
 	"element counters increment on lookup (nft list set)"
 
@@ -94,23 +94,23 @@ check_counts "forwarded counters or pairs differ from the traffic sent" exact \
 newkey=$(wg genkey | wg pubkey)
 hub wg set "$LAB_HUB_IF" peer "$newkey" allowed-ips 10.172.16.50/32,fd00:172:16::50/128
 once
-assert_contains "10.172.16.50" "$(hub nft list set inet wgstar from4)" "a new peer's address is counted"
-assert_contains "fd00:172:16::50" "$(hub nft list set inet wgstar to6)" "a new peer's IPv6 address is counted"
-assert_contains "20560" "$(hub nft list set inet wgstar from4)" "counters of the others survive a sync"
+assert_contains "10.172.16.50" "$(counting_set from4)" "a new peer's address is counted"
+assert_contains "fd00:172:16::50" "$(counting_set to6)" "a new peer's IPv6 address is counted"
+assert_contains "20560" "$(counting_set from4)" "counters of the others survive a sync"
 hub wg set "$LAB_HUB_IF" peer "$newkey" remove
 once
-assert_not_contains "10.172.16.50" "$(hub nft list set inet wgstar from4)" "a removed peer's address is gone"
+assert_not_contains "10.172.16.50" "$(counting_set from4)" "a removed peer's address is gone"
 
 # A prefix goes into the interval set, and its interface into @netifs; gone, it leaves both.
 netkey=$(wg genkey | wg pubkey)
 hub wg set "$LAB_HUB_IF" peer "$netkey" allowed-ips 10.172.16.64/26
 once
-assert_contains "10.172.16.64/26" "$(hub nft list set inet wgstar from4net)" "a prefix is counted"
-assert_contains "\"$LAB_HUB_IF\"" "$(hub nft list set inet wgstar netifs)" "the interface has prefixes"
+assert_contains "10.172.16.64/26" "$(counting_set from4net)" "a prefix is counted"
+assert_contains "\"$LAB_HUB_IF\"" "$(counting_set netifs)" "the interface has prefixes"
 hub wg set "$LAB_HUB_IF" peer "$netkey" remove
 once
-assert_not_contains "10.172.16.64" "$(hub nft list set inet wgstar to4net)" "a removed prefix is gone"
-assert_not_contains "\"$LAB_HUB_IF\"" "$(hub nft list set inet wgstar netifs)" "no prefixes left"
+assert_not_contains "10.172.16.64" "$(counting_set to4net)" "a removed prefix is gone"
+assert_not_contains "\"$LAB_HUB_IF\"" "$(counting_set netifs)" "no prefixes left"
 
 # Traffic to and from a prefix: bob also routes 10.172.16.64/26 and answers from .70 in it.
 # alice's echoes count in to4net for bob, his replies in from4net, each pair once, and what
@@ -132,7 +132,7 @@ once
 hub wg set "$LAB_HUB_IF" peer "$newkey" allowed-ips 10.172.16.51/32
 run hub "$WGSTAR" --once --json --read-only -i "$LAB_HUB_IF"
 assert_status 0 "--once --json --read-only"
-assert_not_contains "10.172.16.51" "$(hub nft list set inet wgstar from4)" "--read-only changes no set"
+assert_not_contains "10.172.16.51" "$(counting_set from4)" "--read-only changes no set"
 # The table as installed is the one firewall apply wants: nothing to change.
 apply_counting() {
 	run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" \
@@ -175,12 +175,12 @@ table inet wgstar {
 }
 EOF
 once
-assert_contains "$LAB_PEER1_ADDR" "$(hub nft list set inet wgstar from4)" "the earlier table is read and kept in step"
+assert_contains "$LAB_PEER1_ADDR" "$(counting_set from4)" "the earlier table is read and kept in step"
 # Counted by the earlier table: a rollback of its replacement brings it back with its counters.
 run lab exec peer1 -- ping -q -n -c 3 -s 100 -i 0.05 -W 2 "$LAB_PEER2_ADDR"
 assert_status 0 "ping through the earlier table"
 peer1_packets() {
-	hub nft list set inet wgstar from4 | grep -o "$LAB_PEER1_ADDR counter packets [0-9]*" | awk '{ print $4 }'
+	counting_set from4 | grep -o "$LAB_PEER1_ADDR counter packets [0-9]*" | awk '{ print $4 }'
 }
 counted=$(peer1_packets)
 [ "${counted:-0}" -ge 3 ] || fail "the earlier table counted ${counted:-nothing} of alice's 3 pings"
@@ -201,7 +201,7 @@ run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
 assert_status 0 "firewall confirm of the replacement"
 assert_contains "chain src4" "$(hub nft list table inet wgstar)" "the table is this version's"
 once
-assert_contains "$LAB_PEER1_ADDR" "$(hub nft list set inet wgstar from4)" "the new table is filled at the next read"
+assert_contains "$LAB_PEER1_ADDR" "$(counting_set from4)" "the new table is filled at the next read"
 apply_counting "firewall apply once more"
 assert_contains "nothing to change" "$RUN_OUT" "the replaced table is left alone"
 

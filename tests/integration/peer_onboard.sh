@@ -123,8 +123,8 @@ head -c "$(stat -c %s "$WORKDIR/hub.before")" "$LAB_HUB_CONF" | cmp -s - "$WORKD
 added=$(tail -c +"$(($(stat -c %s "$WORKDIR/hub.before") + 1))" "$LAB_HUB_CONF")
 assert_eq "$(printf '\n[Peer]\n# Name = phone\nPublicKey = %s\nPresharedKey = %s\nAllowedIPs = 10.172.16.4/32, fd00:172:16::4/128' \
 	"$phone_pub" "$(sed -n 's/^PresharedKey = //p' "$WORKDIR/phone.conf")")" "$added" "the lines added to the file"
-assert_contains "10.172.16.4" "$(hub nft list set inet wgstar from4)" "the new peer is counted"
-assert_contains "fd00:172:16::4" "$(hub nft list set inet wgstar to6)" "the new peer's IPv6 address is counted"
+assert_contains "10.172.16.4" "$(counting_set from4)" "the new peer is counted"
+assert_contains "fd00:172:16::4" "$(counting_set to6)" "the new peer's IPv6 address is counted"
 
 # A fresh device loads exactly that config, stripped as wg-quick does, with its addresses.
 device_new
@@ -151,7 +151,7 @@ cmp -s "$WORKDIR/hub.before" "$LAB_HUB_CONF" || {
 }
 assert_eq "$(stat -c %a "$WORKDIR/hub.before")" "$(stat -c %a "$LAB_HUB_CONF")" "the file's mode"
 assert_eq "" "$(cat "$names")" "the name store after the removal"
-assert_not_contains "10.172.16.4" "$(hub nft list set inet wgstar from4)" "the removed peer is not counted"
+assert_not_contains "10.172.16.4" "$(counting_set from4)" "the removed peer is not counted"
 assert_eq "$dump_before" "$(hub wg show "$LAB_HUB_IF" dump | cut -f1-4 | sort)" "the other peers, live"
 lab exec peer1 -- ping -q -n -c 3 -i 0.3 -W 2 "$LAB_PEER2_ADDR" >/dev/null 2>&1 ||
 	fail "alice no longer reaches bob"
@@ -171,7 +171,7 @@ assert_eq "10.172.16.3/32,10.172.16.64/27,fd00:172:16::3/128" \
 	"bob's allowed IPs live"
 assert_contains "AllowedIPs = 10.172.16.3/32, 10.172.16.64/27, fd00:172:16::3/128" "$(cat "$LAB_HUB_CONF")" \
 	"bob's allowed IPs in the file"
-assert_contains "10.172.16.64/27" "$(hub nft list set inet wgstar from4net)" \
+assert_contains "10.172.16.64/27" "$(counting_set from4net)" \
 	"the counting table follows the new allowed IPs at once"
 run hub "$WGSTAR" peer drift "${common[@]}"
 assert_status 0 "no drift"

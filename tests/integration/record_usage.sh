@@ -84,7 +84,7 @@ hub wg set "$LAB_HUB_IF" peer "$LAB_PEER1_PUB" allowed-ips "$alice_ips" endpoint
 hub ping -q -n -c 1 -W 3 "$LAB_PEER1_ADDR" >/dev/null 2>&1 || true
 # The recorder keeps the counting sets in step: alice's address is counted again once it is back there.
 for ((i = 0; i < 50; i++)); do
-	hub nft list set inet wgstar from4 | grep -q "\"$LAB_HUB_IF\" \. $LAB_PEER1_ADDR " && break
+	[[ $(counting_set from4) == *"\"$LAB_HUB_IF\" . $LAB_PEER1_ADDR "* ]] && break
 	sleep 0.2
 done
 r3=$(pings 5)

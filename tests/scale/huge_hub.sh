@@ -41,7 +41,7 @@ if [ "$counting" = 1 ]; then
 	hub "$WGSTAR" firewall apply -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --yes --run-dir "$WORKDIR/run" \
 		>"$WORKDIR/apply.out" 2>&1 || fail "firewall apply failed: $(tail -n 3 "$WORKDIR/apply.out")"
 	hub "$WGSTAR" firewall confirm --run-dir "$WORKDIR/run" >/dev/null || fail "firewall confirm failed"
-	elems=$(hub nft list set inet wgstar from6 | grep -oE 'fd00:180::[0-9a-f:]+' | wc -l)
+	elems=$(counting_set from6 | grep -oE 'fd00:180::[0-9a-f:]+' | wc -l)
 	[ "$elems" -ge $((total - LAB_PEERS)) ] || fail "the counting set from6 holds $elems addresses"
 	note "the counting table installed in $(($(ms) - t0)) ms; from6 holds $elems addresses"
 fi

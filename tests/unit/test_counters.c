@@ -207,8 +207,9 @@ static void test_plan_many_prefixes(void **state)
 
 struct seen {
 	int tables, chains, base_chains, sets, rules, elem_msgs;
-	int forward_rules, src4_rules, src6_rules;
-	int gotos, returns, pair_updates;
+	int forward_rules, src4_rules, src6_rules, to_rules, shard_rules;
+	int gotos, returns, pair_updates, shard_maps, map_elems, map_gotos;
+	int from4_shards;		/* shards of from4 that elements went to */
 	size_t from4_elems;
 	bool interval_concat, hash_concat, counter_expr, pairs_timeout;
 	size_t from4net_elems;
@@ -233,7 +234,7 @@ static int rule_expr(struct nftnl_expr *e, void *data)
 				 nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN) : "";
 
 		if (nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG) == NFT_REG_VERDICT && v == (uint32_t)NFT_GOTO &&
-		    (!strcmp(to, "src4") || !strcmp(to, "src6")))
+		    (!strcmp(to, "src4") || !strcmp(to, "src6") || !strcmp(to, "to4") || !strcmp(to, "to6")))
 			s->gotos++;
 		else if (nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_DREG) == NFT_REG_VERDICT && v == (uint32_t)NFT_RETURN)
 			s->returns++;
@@ -247,6 +248,14 @@ static int rule_expr(struct nftnl_expr *e, void *data)
 		s->pair_updates++;
 	if (!strcmp(name, "lookup") && !strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET), "netifs"))
 		s->netifs_lookups++;
+	/* A verdict map only of the shard maps, whose elements go to the shards' chains (below). */
+	if (!strcmp(name, "lookup") && nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG)) {
+		if (nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT &&
+		    strstr(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET), "_shards"))
+			s->shard_maps++;
+		else
+			s->verdict_exprs++;
+	}
 	return 0;
 }
 
@@ -304,7 +313,9 @@ static void walk_batch(const struct nft_batch *b, struct seen *s)
 						     nftnl_set_get_u32(set, NFTNL_SET_KEY_LEN) == IFNAMSIZ + 4;
 				nftnl_set_expr_foreach(set, set_expr, s);
 			}
-			if (!strcmp(name, "from4"))
+			/* from4 is the earlier version's: only its shards are made */
+			assert_string_not_equal(name, "from4");
+			if (!strcmp(name, "from4_7"))
 				s->hash_concat = nftnl_set_get_u32(set, NFTNL_SET_FLAGS) == NFT_SET_CONCAT &&
 						 nftnl_set_get_u32(set, NFTNL_SET_KEY_LEN) == IFNAMSIZ + 4;
 			if (!strcmp(name, "pairs6"))
@@ -326,6 +337,10 @@ static void walk_batch(const struct nft_batch *b, struct seen *s)
 				s->src4_rules++;
 			else if (!strcmp(chain, "src6"))
 				s->src6_rules++;
+			else if (!strcmp(chain, "to4") || !strcmp(chain, "to6"))
+				s->to_rules++;
+			else if (strchr(chain, '_'))
+				s->shard_rules++;
 			else
 				fail_msg("a rule in chain %s", chain);
 			nftnl_expr_foreach(r, rule_expr, s);
@@ -337,9 +352,16 @@ static void walk_batch(const struct nft_batch *b, struct seen *s)
 			size_t *count = NULL;
 
 			mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
-				if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_SET)
-					count = !strcmp(mnl_attr_get_str(attr), "from4") ? &s->from4_elems :
-						!strcmp(mnl_attr_get_str(attr), "from4net") ? &s->from4net_elems : NULL;
+				const char *set;
+
+				if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_SET) {
+					set = mnl_attr_get_str(attr);
+					count = !strncmp(set, "from4_", 6) && !strstr(set, "shards") ? &s->from4_elems :
+						!strcmp(set, "from4net") ? &s->from4net_elems : NULL;
+					s->from4_shards += count == &s->from4_elems;
+					if (strstr(set, "_shards"))
+						s->map_elems++;
+				}
 				if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_ELEMENTS && count)
 					mnl_attr_for_each_nested(elem, attr)
 						(*count)++;
@@ -364,36 +386,44 @@ static void test_install_parsed_back(void **state)
 	assert_int_equal(nft_batch_end(&b, true), 0);
 	walk_batch(&b, &s);
 	assert_int_equal(s.tables, 1);
-	assert_int_equal(s.chains, 3);
+	/* forward, src4, to4, src6, to6; a chain for each shard of from4, to4, from6, to6, and src4_K, src6_K */
+	assert_int_equal(s.chains, 5 + 4 * COUNTERS_SHARDS + 2 * COUNTERS_SHARDS);
 	assert_int_equal(s.base_chains, 1);
 	assert_int_equal(s.hook, NF_INET_FORWARD);
 	assert_int_equal(s.policy, NF_ACCEPT);
 	assert_int_equal(s.prio, COUNTERS_PRIORITY);
-	assert_int_equal(s.sets, 12);
+	/* ifaces, netifs, four interval sets, two of pairs, the shards, six shard maps */
+	assert_int_equal(s.sets, 8 + 4 * COUNTERS_SHARDS + 6);
 	/*
-	 * forward: the four source sets, each going on to its family's chain, then the four
-	 * destination sets for packets from elsewhere; src4 and src6: the destination sets again,
-	 * with the pair's update, the single addresses' rule returning.
+	 * forward: the source's shard map of each family; to4, to6, src4, src6: the destination's.
+	 * A source shard's chain: its set, going on to src4 (or src6), the prefixes' likewise, and
+	 * a goto to4 (to6) for a packet from elsewhere. A destination shard's chain: its set and
+	 * the prefixes'; in src4_K, with the pair's update, the single addresses' rule returning.
 	 */
-	assert_int_equal(s.rules, 12);
-	assert_int_equal(s.forward_rules, 8);
-	assert_int_equal(s.src4_rules, 2);
-	assert_int_equal(s.src6_rules, 2);
-	assert_int_equal(s.gotos, 4);
-	assert_int_equal(s.returns, 2);
-	assert_int_equal(s.pair_updates, 4);
+	assert_int_equal(s.forward_rules, 2);
+	assert_int_equal(s.src4_rules, 1);
+	assert_int_equal(s.src6_rules, 1);
+	assert_int_equal(s.to_rules, 2);
+	assert_int_equal(s.shard_rules, 2 * COUNTERS_SHARDS * (3 + 2 + 2));
+	assert_int_equal(s.rules, 6 + 2 * COUNTERS_SHARDS * 7);
+	assert_int_equal(s.shard_maps, 6);
+	assert_int_equal(s.gotos, 2 * COUNTERS_SHARDS * 3);
+	assert_int_equal(s.returns, 2 * COUNTERS_SHARDS);
+	assert_int_equal(s.pair_updates, 2 * COUNTERS_SHARDS * 2);
 	assert_int_equal(s.verdict_exprs, 0);
-	/* The interval sets are looked up only on an interface with prefixes: 4 rules, and 2 in src. */
-	assert_int_equal(s.netifs_lookups, 6);
+	/* The interval sets are looked up only on an interface with prefixes: 3 rules in each shard. */
+	assert_int_equal(s.netifs_lookups, 2 * COUNTERS_SHARDS * 3);
 	assert_true(s.interval_concat);
 	assert_true(s.hash_concat);
 	assert_true(s.counter_expr);
 	assert_true(s.pairs_timeout);
-	/* 10.0.0.5 and 255.255.255.255; the two stretches of the /24 and the /25s */
+	/* 10.0.0.5 and 255.255.255.255, in shards 5 and 15; the two stretches of the /24 and the /25s */
 	assert_int_equal(s.from4_elems, 2);
+	assert_int_equal(s.from4_shards, 2);
 	assert_int_equal(s.from4net_elems, 3);
-	/* ifaces, netifs; from4, from4net, from6net; to4, to4net, to6net */
-	assert_int_equal(s.elem_msgs, 8);
+	/* ifaces, netifs; the six maps; from4 (two shards), from4net, from6net; to4 (two), to4net, to6net */
+	assert_int_equal(s.map_elems, 6);
+	assert_int_equal(s.elem_msgs, 16);
 	assert_string_equal(nft_batch_label(&b, 101), "add table inet wgstar");
 	assert_null(nft_batch_label(&b, 100));
 	nft_batch_free(&b);
@@ -459,9 +489,19 @@ static void test_peer_elems(void **state)
 	assert_int_equal(nft_batch_end(&b, true), 0);
 	v4(key + 16, "10.2.0.7");
 	changed_elems(&b, got, sizeof(got), key, sizeof(key), &key_in);
-	assert_string_equal(got, "+from4:1 +to4:1 +from6:1 +to6:1");
+	/* Into the shard of the address's last bits: 7 */
+	assert_string_equal(got, "+from4_7:1 +to4_7:1 +from6_7:1 +to6_7:1");
 	assert_int_equal(key_in, 2);	/* interface and address, in from4 and to4 */
 	nft_batch_free(&b);
+	/* An earlier version's table has no shards: the sets whole. */
+	r.legacy = true;
+	assert_int_equal(nft_batch_init(&b, 10, false, 0), 0);
+	assert_int_equal(counters_build_peer_elems(&b, &r, dev, ips, 2, false), 0);
+	assert_int_equal(nft_batch_end(&b, true), 0);
+	changed_elems(&b, got, sizeof(got), key, sizeof(key), &key_in);
+	assert_string_equal(got, "+from4:1 +to4:1 +from6:1 +to6:1");
+	nft_batch_free(&b);
+	r.legacy = false;
 	/* Peer 1 (10.0.0.5/32, inside peer 0's /24) leaves: a sync joins the /24 again. */
 	assert_int_equal(nft_batch_init(&b, 10, false, 0), 0);
 	assert_int_equal(counters_build_peer_elems(&b, &r, dev, dev->peers[1].allowedips, 1, true), -EAGAIN);
@@ -472,7 +512,7 @@ static void test_peer_elems(void **state)
 	assert_int_equal(nft_batch_end(&b, true), 0);
 	v4(key + 16, "255.255.255.255");
 	changed_elems(&b, got, sizeof(got), key, sizeof(key), &key_in);
-	assert_string_equal(got, "-from4:1 -to4:1");
+	assert_string_equal(got, "-from4_15:1 -to4_15:1");
 	assert_int_equal(key_in, 2);
 	nft_batch_free(&b);
 
@@ -592,6 +632,65 @@ static void test_reading_generations(void **state)
 	counters_reading_free(&a);
 	counters_reading_free(&b);
 	counters_reading_free(&c);
+}
+
+/* The name of the set a dump request asks for. */
+static const char *request_set(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_SET)
+			return mnl_attr_get_str(attr);
+	return "";
+}
+
+/*
+ * Every set is dumped once, ifaces first (its absence says there is no table), each shard of
+ * the hash sets in turn; a shard missing asks, for the first, for an earlier version's set
+ * whole, and for the others nothing. A shard's elements read back as their set's.
+ */
+static void test_dump_requests(void **state)
+{
+	char buf[COUNTERS_REQUEST_LEN];
+	static char dump[4096];
+	struct nlmsghdr *nlh;
+	uint8_t key[20] = "wg0";
+	struct counters_reading r = { 0 };
+	unsigned int i, shards = 0;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(counters_dump_request(buf, 0, false, &nlh), 1);
+	assert_string_equal(request_set(nlh), "ifaces");
+	assert_int_equal(counters_dump_request(buf, 0, true, &nlh), 0);
+	for (i = 0; counters_dump_request(buf, i, false, &nlh) == 1; ++i) {
+		const char *name = request_set(nlh);
+
+		assert_int_equal(nlh->nlmsg_flags & NLM_F_DUMP, NLM_F_DUMP);
+		assert_int_not_equal(strcmp(name, "from4"), 0);
+		shards += strchr(name, '_') != NULL;
+		if (!strcmp(name, "to6_0")) {
+			assert_int_equal(counters_dump_request(buf, i, true, &nlh), 1);
+			assert_string_equal(request_set(nlh), "to6");
+		} else if (!strcmp(name, "to6_9")) {
+			assert_int_equal(counters_dump_request(buf, i, true, &nlh), 2);
+		} else if (!strcmp(name, "pairs4")) {
+			assert_int_equal(counters_dump_request(buf, i, true, &nlh), 0);
+		}
+	}
+	/* ifaces, netifs, four interval sets, two of pairs; the shards; the maps hold no counter */
+	assert_int_equal(i, 8 + 4 * COUNTERS_SHARDS);
+	assert_int_equal(shards, 4 * COUNTERS_SHARDS);
+	assert_int_equal(counters_dump_request(buf, i, false, &nlh), 0);
+
+	v4(key + 16, "10.0.0.5");
+	put_dump(dump, &len, "to4_5", key, 20, 1, false, 1);
+	assert_int_equal(counters_parse_elems((const struct nlmsghdr *)dump, &r), 0);
+	assert_int_equal(r.n_ranges[COUNTERS_TO], 1);
+	assert_int_equal(r.n_ranges[COUNTERS_FROM], 0);
+	assert_memory_equal(r.ranges[COUNTERS_TO][0].start, key + 16, 4);
+	counters_reading_free(&r);
 }
 
 static void test_reading_to_peers(void **state)
@@ -742,7 +841,7 @@ static void test_acks(void **state)
 	assert_int_equal(nft_parse_acks(buf, len, &b, 0, &err, NULL, NULL), 3);
 	assert_int_equal(err.code, -EEXIST);
 	assert_int_equal(err.seq, 55);
-	assert_string_equal(err.label, "add set inet wgstar ifaces");
+	assert_string_equal(err.label, "add chain inet wgstar src6");
 
 	memset(&err, 0, sizeof(err));
 	len = 0;
@@ -974,6 +1073,7 @@ int main(void)
 		cmocka_unit_test(test_plan_many_prefixes),
 		cmocka_unit_test(test_install_parsed_back),
 		cmocka_unit_test(test_reading_generations),
+		cmocka_unit_test(test_dump_requests),
 		cmocka_unit_test(test_reading_to_peers),
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_peer_elems),
