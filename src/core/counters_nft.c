@@ -76,8 +76,17 @@ struct set_info {
 	enum set_id kind;	/* a shard's: its hash set's (SET_FROM4 ...); the others' own */
 };
 
-#define SH(kind, base, name, fam, dir, k) [SET_SHARD0 + (base) * SHARDS + (k)] = { name "_" #k, fam, dir, false, kind }
-#define SH16(kind, base, name, fam, dir)                                                                    	SH(kind, base, name, fam, dir, 0), SH(kind, base, name, fam, dir, 1), SH(kind, base, name, fam, dir, 2),     	SH(kind, base, name, fam, dir, 3), SH(kind, base, name, fam, dir, 4), SH(kind, base, name, fam, dir, 5),     	SH(kind, base, name, fam, dir, 6), SH(kind, base, name, fam, dir, 7), SH(kind, base, name, fam, dir, 8),     	SH(kind, base, name, fam, dir, 9), SH(kind, base, name, fam, dir, 10), SH(kind, base, name, fam, dir, 11),   	SH(kind, base, name, fam, dir, 12), SH(kind, base, name, fam, dir, 13), SH(kind, base, name, fam, dir, 14),  	SH(kind, base, name, fam, dir, 15)
+#define SH(kind, base, name, fam, dir, k) \
+	[SET_SHARD0 + (base) * SHARDS + (k)] = { name "_" #k, fam, dir, false, kind }
+#define SH16(kind, base, name, fam, dir) \
+	SH(kind, base, name, fam, dir, 0), SH(kind, base, name, fam, dir, 1), SH(kind, base, name, fam, dir, 2), \
+	SH(kind, base, name, fam, dir, 3), SH(kind, base, name, fam, dir, 4), SH(kind, base, name, fam, dir, 5), \
+	SH(kind, base, name, fam, dir, 6), SH(kind, base, name, fam, dir, 7), SH(kind, base, name, fam, dir, 8), \
+	SH(kind, base, name, fam, dir, 9), SH(kind, base, name, fam, dir, 10), SH(kind, base, name, fam, dir, 11), \
+	SH(kind, base, name, fam, dir, 12), SH(kind, base, name, fam, dir, 13), SH(kind, base, name, fam, dir, 14), \
+	SH(kind, base, name, fam, dir, 15)
+/* SH16 spells the shards out: sixteen of them. */
+_Static_assert(SHARDS == 16, "SH16 lists COUNTERS_SHARDS shards");
 
 static const struct set_info sets[SET_END] = {
 	[SET_IFACES] = { "ifaces", 0, -1, false, SET_IFACES },
@@ -505,8 +514,8 @@ static int put_map_elems(struct nft_batch *b, enum set_id map, enum set_id kind,
  * The chains and rules of one family, its sets there already. forward sends a packet by its
  * source's shard to from4_K: from a peer there (or a prefix's), it goes on to src4, which sends
  * it by its destination's shard to src4_K; from anyone else, to to4, which does the same to
- * to4_K. Three lookups for a packet from a peer to another, as without shards, and two of the
- * shard maps.
+ * to4_K. A packet from a peer to another costs two set lookups and the pair's update, as
+ * without shards, and two lookups of the shard maps.
  */
 static int put_family_rules(struct nft_batch *b, bool v4)
 {
@@ -517,7 +526,8 @@ static int put_family_rules(struct nft_batch *b, bool v4)
 	char chain[32];
 	int ret;
 
-	if ((ret = put_shard_rule(b, "forward", maps, true)) < 0 || (ret = put_shard_rule(b, to_chain, maps + 1, false)) < 0 ||
+	if ((ret = put_shard_rule(b, "forward", maps, true)) < 0 ||
+	    (ret = put_shard_rule(b, to_chain, maps + 1, false)) < 0 ||
 	    (ret = put_shard_rule(b, src_chain(v4), maps + 2, false)) < 0)
 		return ret;
 	for (unsigned int k = 0; k < SHARDS; ++k) {
@@ -612,14 +622,12 @@ static int put_ranges(struct nft_batch *b, uint16_t type, enum set_id id, uint8_
 		goto out;
 	}
 	for (unsigned int k = 0; k < (sharded ? SHARDS : 1) && !ret; ++k) {
-		enum set_id to = id;
+		enum set_id to = sharded ? (enum set_id)(SET_SHARD0 + (id - SET_FROM4) * SHARDS + k) : id;
 		size_t m = 0;
 
 		for (size_t i = 0; i < n; ++i) {
-			if (sharded && shard_of(id, v[i]->start) != SET_SHARD0 + (id - SET_FROM4) * SHARDS + k)
+			if (sharded && shard_of(id, v[i]->start) != to)
 				continue;
-			if (sharded)
-				to = shard_of(id, v[i]->start);
 			range_key(keys + m * klen, v[i]->ifname, v[i]->start, alen);
 			range_key(ends + m * klen, v[i]->ifname, v[i]->end, alen);
 			m++;
