@@ -965,6 +965,8 @@ out:
 	return ret;
 }
 
+void (*wgconf_test_edit)(char *text, size_t len);
+
 /* Parses the new text, holds it against what was meant, and only then takes it. */
 static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
 {
@@ -973,6 +975,8 @@ static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
 
 	if (b->oom)
 		return -ENOMEM;
+	if (wgconf_test_edit && b->p)
+		wgconf_test_edit(b->p, b->len);
 	ret = wgconf_parse(&n, b->p ? b->p : "", b->len, NULL);
 	if (ret < 0)
 		return ret == -ENOMEM ? ret : -ENOTSUP;

@@ -138,4 +138,11 @@ char *wgconf_hide_keys(const char *text, size_t len);
 /* Wipes and frees text that held a private or preshared key (len bytes; strlen when SIZE_MAX). */
 void wgconf_free_text(char *text, size_t len);
 
+/*
+ * For tests of the check every edit passes only: called with the edited text before it is read
+ * again and held against what the edit meant (bytes may be changed in place, as a faulty edit
+ * would change them). NULL in the program.
+ */
+extern void (*wgconf_test_edit)(char *text, size_t len);
+
 #endif

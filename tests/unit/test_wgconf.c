@@ -1012,6 +1012,67 @@ static void test_set_name(void **state)
 	free(text);
 }
 
+/* A faulty edit, for the check every edit passes: the first of fault_from becomes fault_to. */
+static const char *fault_from, *fault_to;
+
+static void fault(char *text, size_t len)
+{
+	char *at = memmem(text, len, fault_from, strlen(fault_from));
+
+	assert_int_equal(strlen(fault_from), strlen(fault_to));
+	if (at)
+		memcpy(at, fault_to, strlen(fault_to));
+}
+
+/*
+ * An edit whose result changes more than it meant is refused and leaves the file as it was:
+ * another peer's name, endpoint, key or keepalive, or the edited peer's name other than asked.
+ */
+static void test_edit_checked(void **state)
+{
+	static const struct {
+		const char *from, *to;
+	} faults[] = {
+		{ "# Name = build server", "# Name = build serves" },
+		{ "198.51.100.7:51820", "198.51.100.7:51821" },
+		{ "PublicKey = jnhvQ", "PublicKey = jnhvR" },
+		{ "PersistentKeepalive = 25", "PersistentKeepalive = 26" },
+		{ "AllowedIPs = 10.172.16.4/32", "AllowedIPs = 10.172.16.5/32" },
+	};
+	uint8_t bob[WG_KEY_LEN];
+	struct wgconf *c;
+	size_t len;
+	char *text;
+
+	(void)state;
+	text = load("wgquick.conf", &len);
+	key_of(bob, "uZxg6fxIBtPb9dNBKu4Q4shMMrP5EtPwcDORJv1KTnA=");
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); ++i) {
+		c = parse_ok(text, len);
+		fault_from = faults[i].from;
+		fault_to = faults[i].to;
+		wgconf_test_edit = fault;
+		assert_int_equal(wgconf_remove_peer(c, bob), -ENOTSUP);
+		/* The name asked for, and only that, is checked too. */
+		if (i == 0)
+			assert_int_equal(name_set(c, KEY_ALICE, "alice-laptoq"), -ENOTSUP);
+		wgconf_test_edit = NULL;
+		assert_render(c, text, len);
+		assert_int_equal(wgconf_remove_peer(c, bob), 0);
+		wgconf_free(c);
+	}
+	/* Renamed, but not to what was asked. */
+	c = parse_ok(text, len);
+	fault_from = "# Name = alice-laptoq";
+	fault_to = "# Name = alice-laptox";
+	wgconf_test_edit = fault;
+	assert_int_equal(name_set(c, KEY_ALICE, "alice-laptoq"), -ENOTSUP);
+	wgconf_test_edit = NULL;
+	assert_render(c, text, len);
+	wgconf_free(c);
+	free(text);
+}
+
 /* What wg-quick would refuse, refused here too, at the right line. */
 static void test_malformed(void **state)
 {
@@ -1186,6 +1247,7 @@ int main(void)
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_set_allowedips),
 		cmocka_unit_test(test_set_name),
+		cmocka_unit_test(test_edit_checked),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_bad_arguments),
