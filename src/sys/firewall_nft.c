@@ -318,7 +318,8 @@ static int propose_accept(struct firewall_plan *plan, const struct wg_snapshot *
 
 /*
  * Whether the counting table there is not the one this wgstar installs: an earlier version's
- * layout (whose rules count the same, at a higher cost per packet), or one changed by hand.
+ * layout (whose rules count the same: unsharded sets are slow to read on a big hub, the layout
+ * before cost more per packet), or one changed by hand.
  * Its sets, chains and rules are compared, without elements, with the table as built in a
  * scratch namespace.
  */

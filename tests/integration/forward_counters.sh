@@ -142,8 +142,9 @@ apply_counting() {
 apply_counting "firewall apply again"
 assert_contains "nothing to change" "$RUN_OUT" "a second apply leaves the counting table alone"
 
-# An earlier version's table (every rule in forward, the pairs tested by interface) counts the
-# same, at a higher cost per packet; apply replaces it, and the next read fills it again.
+# An earlier version's table (unsharded sets, every rule in forward, the pairs tested by
+# interface) counts the same, at a higher cost per packet and of a read; apply replaces it, and
+# the next read fills it again.
 hub nft delete table inet wgstar
 hub nft -f - <<'EOF'
 table inet wgstar {
@@ -187,7 +188,7 @@ counted=$(peer1_packets)
 earlier=$(hub nft --terse list table inet wgstar)
 apply_counting "firewall apply over an earlier counting table"
 assert_contains "not the table this wgstar installs" "$RUN_OUT" "apply says why it replaces the table"
-assert_contains "chain src4" "$(hub nft list table inet wgstar)" "the replacement is live"
+assert_contains "map from4_shards" "$(hub nft list table inet wgstar)" "the replacement is live"
 run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback
 assert_status 0 "firewall rollback of the replacement"
 assert_contains "the ruleset is as it was before the change" "$RUN_OUT" "rollback says the ruleset is as before"
@@ -199,7 +200,7 @@ apply_counting "firewall apply over the earlier counting table, again"
 assert_contains "not the table this wgstar installs" "$RUN_OUT" "apply says why it replaces the table"
 run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
 assert_status 0 "firewall confirm of the replacement"
-assert_contains "chain src4" "$(hub nft list table inet wgstar)" "the table is this version's"
+assert_contains "map from4_shards" "$(hub nft list table inet wgstar)" "the table is this version's"
 once
 assert_contains "$LAB_PEER1_ADDR" "$(counting_set from4)" "the new table is filled at the next read"
 apply_counting "firewall apply once more"
