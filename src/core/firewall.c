@@ -322,33 +322,6 @@ bool firewall_policy_present(const char *ruleset, char fp[20])
 	return true;
 }
 
-char *firewall_undo_script(const struct firewall_plan *plan, bool *enomem)
-{
-	bool replace = false, remove = false, counting = false;
-	const char *policy, *table;
-	char *script;
-	size_t len;
-
-	*enomem = false;
-	for (size_t i = 0; i < plan->n; ++i) {
-		replace |= plan->v[i].kind == FIREWALL_POLICY_REPLACE;
-		remove |= plan->v[i].kind == FIREWALL_POLICY_REMOVE;
-		counting |= plan->v[i].kind == FIREWALL_REMOVE_COUNTING;
-	}
-	policy = (replace || remove) && plan->policy_before ? plan->policy_before : NULL;
-	table = counting && plan->counting_before ? plan->counting_before : NULL;
-	if (!policy && !table)
-		return NULL;
-	len = (policy ? strlen(policy) : 0) + (table ? strlen(table) : 0) + 64;
-	script = malloc(len);
-	if (script)
-		snprintf(script, len, "%s%s%s", table ? table : "",
-			 policy && replace ? "delete table inet " POLICY_TABLE "\n" : "", policy ? policy : "");
-	else
-		*enomem = true;
-	return script;
-}
-
 /* A growing string for the text edits below. */
 struct sbuf {
 	char *v;
@@ -390,6 +363,79 @@ static void sb_count(struct sbuf *b, size_t n)
 	char line[96];
 
 	sb_put(b, line, (size_t)snprintf(line, sizeof(line), FIREWALL_ELIDED_FMT "\n", n));
+}
+
+/*
+ * A listed table with every counter from zero: "counter packets N bytes M" of rules and of set
+ * elements alike. Counters put back with their values would be counted again by whoever reads
+ * them as a running total (the usage ledger counts what grew since its last sample).
+ */
+static void sb_put_zeroed(struct sbuf *b, const char *text)
+{
+	static const char pk[] = "counter packets ", by[] = " bytes ";
+	const char *p = text, *c;
+
+	while ((c = strstr(p, pk))) {
+		const char *n = c + sizeof(pk) - 1, *m;
+
+		if (!isdigit((unsigned char)*n)) {
+			sb_put(b, p, (size_t)(n - p));
+			p = n;
+			continue;
+		}
+		while (isdigit((unsigned char)*n))
+			++n;
+		if (strncmp(n, by, sizeof(by) - 1) || !isdigit((unsigned char)n[sizeof(by) - 1])) {
+			sb_put(b, p, (size_t)(n - p));
+			p = n;
+			continue;
+		}
+		m = n + sizeof(by) - 1;
+		while (isdigit((unsigned char)*m))
+			++m;
+		sb_put(b, p, (size_t)(c - p));
+		sb_put(b, "counter packets 0 bytes 0", 25);
+		p = m;
+	}
+	sb_put(b, p, strlen(p));
+}
+
+char *firewall_undo_script(const struct firewall_plan *plan, bool *enomem)
+{
+	bool replace = false, remove = false, counting = false;
+	const char *policy, *table;
+	struct sbuf b = { 0 };
+
+	*enomem = false;
+	for (size_t i = 0; i < plan->n; ++i) {
+		replace |= plan->v[i].kind == FIREWALL_POLICY_REPLACE;
+		remove |= plan->v[i].kind == FIREWALL_POLICY_REMOVE;
+		counting |= plan->v[i].kind == FIREWALL_REMOVE_COUNTING;
+	}
+	policy = (replace || remove) && plan->policy_before ? plan->policy_before : NULL;
+	table = counting && plan->counting_before ? plan->counting_before : NULL;
+	if (!policy && !table)
+		return NULL;
+	if (table) {
+		/* The replacement out, if it is there at all, and the earlier table back in its place. */
+		static const char out[] = "add table inet " COUNTERS_TABLE "\ndelete table inet " COUNTERS_TABLE "\n";
+
+		sb_put(&b, out, sizeof(out) - 1);
+		sb_put_zeroed(&b, table);
+	}
+	if (policy && replace) {
+		static const char out[] = "delete table inet " POLICY_TABLE "\n";
+
+		sb_put(&b, out, sizeof(out) - 1);
+	}
+	if (policy)
+		sb_put(&b, policy, strlen(policy));
+	if (b.failed) {
+		free(b.v);
+		*enomem = true;
+		return NULL;
+	}
+	return b.v;
 }
 
 char *firewall_text_note_sizes(const char *text, const char *table, const struct firewall_map_size *sizes,

@@ -103,10 +103,14 @@ int firewall_build_changes(struct nft_batch *b, const struct firewall_plan *plan
 		const struct firewall_change *c = &plan->v[undo ? plan->n - 1 - i : i];
 		enum firewall_kind k = c->kind;
 
+		/*
+		 * A replaced counting table is taken out and put back as it was by
+		 * firewall_undo_script, in one transaction of its own.
+		 */
+		if (undo && (k == FIREWALL_INSTALL_COUNTING || k == FIREWALL_REMOVE_COUNTING) && plan->counting_before)
+			continue;
 		if (undo && k == FIREWALL_INSTALL_COUNTING)
 			k = FIREWALL_REMOVE_COUNTING;
-		else if (undo && k == FIREWALL_REMOVE_COUNTING && plan->counting_before)
-			continue;	/* the table as it was comes back by firewall_undo_script */
 		else if (undo && k == FIREWALL_REMOVE_COUNTING)
 			k = FIREWALL_INSTALL_COUNTING;
 		switch (k) {

@@ -313,7 +313,11 @@ static void test_policy_text(void **state)
 	assert_string_equal(fp, "0123456789abcdef");
 	assert_false(firewall_policy_present("table inet other {\n}\n", fp));
 	/* a replaced table goes and the old one comes back, in one script */
-	char policy_old[] = "table inet wgstar_policy {\n}\n", counting_old[] = "table inet wgstar {\n}\n";
+	char policy_old[] = "table inet wgstar_policy {\n}\n", counting_old[] =
+		"table inet wgstar {\n\tset from4 {\n\t\ttype ifname . ipv4_addr\n\t\tcounter\n"
+		"\t\telements = { \"wg0\" . 10.0.0.2 counter packets 3 bytes 252,\n"
+		"\t\t\t     \"wg0\" . 10.0.0.3 counter packets 12 bytes 1008 }\n\t}\n"
+		"\tchain forward {\n\t\tcounter packets 7 bytes 70 comment \"counter packets x\"\n\t}\n}\n";
 
 	plan.policy_before = policy_old;
 	script = firewall_undo_script(&plan, &enomem);
@@ -334,8 +338,16 @@ static void test_policy_text(void **state)
 	plan.n = 2;
 	plan.counting_before = counting_old;
 	script = firewall_undo_script(&plan, &enomem);
-	assert_string_equal(script, "table inet wgstar {\n}\ndelete table inet wgstar_policy\n"
-				    "table inet wgstar_policy {\n}\n");
+	/*
+	 * In one transaction with the rest: the new table out (added first, so its absence is no
+	 * error), the earlier one in with every counter from zero (the ledger counted them once).
+	 */
+	assert_string_equal(script, "add table inet wgstar\ndelete table inet wgstar\n"
+		"table inet wgstar {\n\tset from4 {\n\t\ttype ifname . ipv4_addr\n\t\tcounter\n"
+		"\t\telements = { \"wg0\" . 10.0.0.2 counter packets 0 bytes 0,\n"
+		"\t\t\t     \"wg0\" . 10.0.0.3 counter packets 0 bytes 0 }\n\t}\n"
+		"\tchain forward {\n\t\tcounter packets 0 bytes 0 comment \"counter packets x\"\n\t}\n}\n"
+		"delete table inet wgstar_policy\ntable inet wgstar_policy {\n}\n");
 	free(script);
 	/* nothing saved: the batch does it all */
 	plan.n = 1;
