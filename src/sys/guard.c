@@ -219,6 +219,7 @@ static const char *guard_by(const char *why)
 
 static void undo(const char *dir, struct firewall_pending *p, const char *why)
 {
+	struct firewall_plan plan;
 	struct event e;
 	struct wg_snapshot *snap = NULL;
 	struct nft_batch b = { 0 };
@@ -229,12 +230,19 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 	bool same;
 	int ret;
 
-	/* Tables replaced or removed come back as they were saved before. */
-	if ((ret = read_saved(dir, POLICY_BEFORE, &p->plan.policy_before)) < 0 ||
-	    (ret = read_saved(dir, COUNTING_BEFORE, &p->plan.counting_before)) < 0)
+	/*
+	 * Tables replaced or removed come back as they were saved before. The plan is the
+	 * caller's (guard_commit's is a copy of its own caller's): what is read here goes into a
+	 * copy of it and is freed here.
+	 */
+	plan = p->plan;
+	plan.policy_before = NULL;
+	plan.counting_before = NULL;
+	if ((ret = read_saved(dir, POLICY_BEFORE, &plan.policy_before)) < 0 ||
+	    (ret = read_saved(dir, COUNTING_BEFORE, &plan.counting_before)) < 0)
 		goto out;
 	/* Putting a removed counting table back needs the peers as they are now. */
-	if (plan_needs_snapshot(&p->plan)) {
+	if (plan_needs_snapshot(&plan)) {
 		struct sample_opts so = { 0 };
 		struct sample_error serr;
 
@@ -247,13 +255,13 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 		goto out;
 	/* No generation here: the change must go whatever else happened meanwhile. */
 	if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0 ||
-	    (ret = firewall_build_changes(&b, &p->plan, snap, true, false)) < 0 || (ret = nft_batch_end(&b, true)) < 0)
+	    (ret = firewall_build_changes(&b, &plan, snap, true, false)) < 0 || (ret = nft_batch_end(&b, true)) < 0)
 		goto out;
 	s.seq = b.seq_next;
 	ret = nft_send(&s, &b, NULL, NULL, &err);
 	if (!ret) {
 		bool enomem;
-		char *script = firewall_undo_script(&p->plan, &enomem);
+		char *script = firewall_undo_script(&plan, &enomem);
 
 		if (script) {
 			ret = firewall_run_script(script, nft_err, sizeof(nft_err));
@@ -267,6 +275,8 @@ out:
 	if (s.nl)
 		nft_close(&s);
 	wg_snapshot_free(snap);
+	free(plan.policy_before);
+	free(plan.counting_before);
 	if (ret < 0) {
 		snprintf(msg, sizeof(msg), "firewall rollback (%s) failed: %s%s%s%s%s", why, strerror(-ret),
 			 err.label ? ": " : "", err.label ? err.label : "", nft_err[0] ? ": " : "", nft_err);

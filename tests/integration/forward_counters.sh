@@ -204,6 +204,14 @@ run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" rollback
 assert_status 0 "firewall rollback of a replacement deleted meanwhile"
 [ "$(hub nft --terse list table inet wgstar)" = "$earlier" ] ||
 	fail "after the rollback of a deleted replacement the earlier table is not back"
+# No guard can be started: the replacement is undone at once, the earlier table back.
+run hub env LD_PRELOAD="$NOSPAWN" ASAN_OPTIONS=verify_asan_link_order=0 "$WGSTAR" firewall --run-dir "$RUN_DIR" \
+	apply --yes --confirm-timeout 600 -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF"
+assert_status 1 "firewall apply without a guard"
+assert_contains "starting the rollback guard failed; the change is rolled back" "$RUN_ERR" "apply says it took the change back"
+assert_contains "the ruleset is as it was before the change" "$RUN_OUT" "and that the ruleset is as before"
+[ "$(hub nft --terse list table inet wgstar)" = "$earlier" ] ||
+	fail "after an apply without a guard the earlier table is not back"
 apply_counting "firewall apply over the earlier counting table, a third time"
 assert_contains "not the table this wgstar installs" "$RUN_OUT" "apply says why it replaces the table"
 run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
