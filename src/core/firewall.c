@@ -400,6 +400,27 @@ static void sb_put_zeroed(struct sbuf *b, const char *text)
 	sb_put(b, p, strlen(p));
 }
 
+char *firewall_text_maps_cmd(const char *ruleset, uint8_t family, const char *table)
+{
+	struct sbuf b = { 0 };
+	const char *from, *to;
+	char line[FIREWALL_NAME_LEN * 2 + 64];
+
+	if (table_span(ruleset, family, table, &from, &to))
+		for (const char *p = from; p < to;) {
+			const char *nl = memchr(p, '\n', (size_t)(to - p));
+			size_t len = nl ? (size_t)(nl - p) : (size_t)(to - p), name = len - 7;
+
+			/* "\tmap NAME {" */
+			if (len > 7 && !strncmp(p, "\tmap ", 5) && !strncmp(p + len - 2, " {", 2) && name < FIREWALL_NAME_LEN &&
+			    !memchr(p + 5, ' ', name) && !memchr(p + 5, '"', name))
+				sb_put(&b, line, (size_t)snprintf(line, sizeof(line), "list map %s %s %.*s\n",
+								    firewall_family_name(family), table, (int)name, p + 5));
+			p += len + 1;
+		}
+	return sb_done(&b);
+}
+
 char *firewall_undo_script(const struct firewall_plan *plan, bool *enomem)
 {
 	bool replace = false, remove = false, counting = false;
@@ -675,7 +696,8 @@ void firewall_plan_free(struct firewall_plan *plan)
 /* Where firewall_same_ruleset is in a listing. */
 struct same_state {
 	bool keep_elements;		/* compare every element too: only counter values may differ */
-	bool counting;			/* in wgstar's counting table: its elements follow the peers */
+	bool counting;			/* in wgstar's counting table: its sets' elements follow the peers */
+	bool map;			/* in one of its maps: their elements are its layout (the shards) */
 	bool policy;			/* in wgstar's policy table */
 	bool denied;			/* in one of its sets of refused pairs: they follow traffic */
 	bool elements;			/* in elements that go on over more lines */
@@ -697,12 +719,16 @@ static bool next_line(const char **p, struct same_state *st, char *buf, size_t l
 			st->counting = n == strlen(counting) && !strncmp(s, counting, n);
 			st->policy = n == strlen(policy) && !strncmp(s, policy, n);
 			st->denied = false;
+			st->map = false;
+		} else if (st->counting && n > 6 && !strncmp(s, "\tmap ", 5)) {
+			st->map = true;
 		} else if (st->policy && n == 14 && (!strncmp(s, "\tset denied4 {", 14) || !strncmp(s, "\tset denied6 {", 14))) {
 			st->denied = true;
 		} else if (n == 2 && !strncmp(s, "\t}", 2)) {
 			st->denied = false;
+			st->map = false;
 		}
-		skip = !st->keep_elements && (st->counting || st->denied);
+		skip = !st->keep_elements && ((st->counting && !st->map) || st->denied);
 		/* The elements of those sets, one line or many (continued while they end with a comma). */
 		if (skip && (st->elements || (n > 13 && !strncmp(s + strspn(s, "\t"), "elements = {", 12)))) {
 			st->elements = n && s[n - 1] == ',';

@@ -126,6 +126,11 @@ char *firewall_text_note_sizes(const char *text, const char *table, const struct
 /* The block of one table in a listing ("table inet x {\n...}\n"), malloc'd; NULL when absent or ENOMEM. */
 char *firewall_text_table(const char *ruleset, uint8_t family, const char *table);
 /*
+ * The nft commands that list every map of a table in a listing, one "list map inet TABLE NAME"
+ * a line, malloc'd ("" when it has none); NULL on ENOMEM.
+ */
+char *firewall_text_maps_cmd(const char *ruleset, uint8_t family, const char *table);
+/*
  * Whether the listing holds wgstar's policy table; its fingerprint into fp ("" when its
  * comment is none of wgstar's).
  */

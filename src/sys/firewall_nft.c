@@ -49,6 +49,45 @@ out:
 	return ret;
 }
 
+/*
+ * Each line of cmds by list_once, the outputs one after another. One by one: nft 1.0.6 fills its
+ * cache for the last of several "list map" commands only and fails the others.
+ */
+static int list_lines(const char *cmds, char **out)
+{
+	size_t n = 0;
+	int ret = 0;
+
+	*out = strdup("");
+	for (const char *p = cmds; *out && *p && !ret;) {
+		size_t len = strcspn(p, "\n"), m;
+		char *cmd = strndup(p, len), *text = NULL, *grown;
+
+		p += len + (p[len] == '\n');
+		ret = cmd ? list_once(cmd, false, &text) : -ENOMEM;
+		free(cmd);
+		if (ret < 0)
+			break;
+		m = strlen(text);
+		grown = realloc(*out, n + m + 1);
+		if (grown) {
+			memcpy(grown + n, text, m + 1);
+			n += m;
+		} else {
+			free(*out);
+		}
+		*out = grown;
+		free(text);
+	}
+	if (!ret && !*out)
+		ret = -ENOMEM;
+	if (ret) {
+		free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
 int firewall_list(char **out, uint32_t *genid)
 {
 	struct nft_sock s;
@@ -99,7 +138,7 @@ pid_t firewall_fork_piped(int fds[2])
  * What one change puts in, as nft prints it: made in a network namespace of its own that dies
  * with the child doing it, so that the preview is the kernel's and nft's own word.
  */
-static int render(const struct firewall_plan *one, const struct wg_snapshot *snap, char **out)
+static int render(const struct firewall_plan *one, const struct wg_snapshot *snap, const char *list, char **out)
 {
 	size_t cap = 65536, n = 0;
 	int fds[2], status, ret = 0;
@@ -119,7 +158,8 @@ static int render(const struct firewall_plan *one, const struct wg_snapshot *sna
 		close(fds[0]);
 		if (unshare(CLONE_NEWNET) < 0 || nft_open(&s) < 0 || nft_batch_init(&b, 1, false, 0) < 0 ||
 		    firewall_build_changes(&b, one, snap, false, false) < 0 || nft_batch_end(&b, true) < 0 ||
-		    nft_send(&s, &b, NULL, NULL, &err) < 0 || firewall_list(&text, &genid) < 0)
+		    nft_send(&s, &b, NULL, NULL, &err) < 0 ||
+		    (list ? list_lines(list, &text) : firewall_list(&text, &genid)) < 0)
 			_exit(1);
 		for (size_t off = 0, len = strlen(text); off < len;) {
 			ssize_t w = write(fds[1], text + off, len - off);
@@ -184,7 +224,7 @@ static int add_table(struct firewall_plan *plan, const struct firewall_change *c
 	one.v = &alone;
 	/* The policy table without its maps' elements, each map with their count instead. */
 	one.preview = alone.kind == FIREWALL_POLICY_INSTALL;
-	if ((ret = render(&one, snap, &table)) < 0)
+	if ((ret = render(&one, snap, NULL, &table)) < 0)
 		return ret;
 	if (one.preview) {
 		struct firewall_map_size *sizes = NULL;
@@ -320,33 +360,55 @@ static int propose_accept(struct firewall_plan *plan, const struct wg_snapshot *
  * Whether the counting table there is not the one this wgstar installs: an earlier version's
  * layout (whose rules count the same: unsharded sets are slow to read on a big hub, the layout
  * before cost more per packet), or one changed by hand.
- * Its sets, chains and rules are compared, without elements, with the table as built in a
- * scratch namespace.
+ * Its sets, maps, chains and rules are compared with the table as built in a scratch namespace:
+ * the sets without their elements (they follow the peers), the maps with theirs (they send each
+ * packet to its shard's chain; an emptied one leaves the table counting nothing).
  */
 static int counting_stale(const struct firewall_plan *plan, bool *stale)
 {
 	struct firewall_change c = { .kind = FIREWALL_INSTALL_COUNTING, .family = NFPROTO_INET };
 	struct firewall_plan one = { .n = 1, .v = &c };
 	struct wg_snapshot *none = wg_snapshot_new();
-	char *fresh = NULL, *want = NULL, *have = NULL;
+	char *fresh = NULL, *want = NULL, *have = NULL, *maps = NULL, *want_maps = NULL, *have_maps = NULL;
 	int ret;
 
 	if (!none)
 		return -ENOMEM;
 	strcpy(c.table, COUNTERS_TABLE);
-	ret = render(&one, none, &fresh);
-	wg_snapshot_free(none);
+	ret = render(&one, none, NULL, &fresh);
 	if (ret < 0)
-		return ret;
+		goto out;
 	want = firewall_text_table(fresh, NFPROTO_INET, COUNTERS_TABLE);
 	have = firewall_text_table(plan->before, NFPROTO_INET, COUNTERS_TABLE);
-	if (want && have)
-		*stale = !firewall_same_ruleset(have, want);
-	else
+	if (!want || !have) {
 		ret = -ENOMEM;
+		goto out;
+	}
+	*stale = !firewall_same_ruleset(have, want);
+	if (*stale)
+		goto out;
+	/* The same maps by name: their elements, as nft lists them, there and as built. */
+	if (!(maps = firewall_text_maps_cmd(want, NFPROTO_INET, COUNTERS_TABLE))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (!*maps || (ret = render(&one, none, maps, &want_maps)) < 0)
+		goto out;
+	ret = list_lines(maps, &have_maps);
+	if (ret == -EIO) {
+		ret = 0;	/* changed since the listing: not as built, whatever it is now */
+		*stale = true;
+	} else if (!ret) {
+		*stale = strcmp(have_maps, want_maps) != 0;
+	}
+out:
+	wg_snapshot_free(none);
 	free(fresh);
 	free(want);
 	free(have);
+	free(maps);
+	free(want_maps);
+	free(have_maps);
 	return ret;
 }
 

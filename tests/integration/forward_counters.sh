@@ -221,5 +221,13 @@ once
 assert_contains "$LAB_PEER1_ADDR" "$(counting_set from4)" "the new table is filled at the next read"
 apply_counting "firewall apply once more"
 assert_contains "nothing to change" "$RUN_OUT" "the replaced table is left alone"
+# A shard map emptied by hand sends no packet to its sets: the table counts nothing and is not
+# the one installed.
+hub nft flush map inet wgstar from4_shards
+apply_counting "firewall apply over a table whose shard map was emptied"
+assert_contains "not the table this wgstar installs" "$RUN_OUT" "apply sees the emptied shard map"
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
+assert_status 0 "firewall confirm of the repaired table"
+assert_contains "0.0.0.15 : goto from4_15" "$(hub nft list map inet wgstar from4_shards)" "the shard map is filled again"
 
 echo "PASS: $TEST_NAME"
