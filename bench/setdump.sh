@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# setdump.sh: what the kernel's dump of the counting sets costs, as the table is installed
-# (one set per direction and family) against the same elements sharded into 16 sets each by
-# the address's last four bits: a design that is not wgstar's, to weigh it.
+# setdump.sh: what the kernel's dump of the counting sets costs, as earlier versions installed
+# the table (one set per direction and family) against the same elements sharded into 16 sets
+# each by the address's last four bits, as this version installs it.
 #
 # Usage: bench/setdump.sh [BUILD_DIR]     (default build; needs root, python3, nft)
 #        SIZES="10000 65536" ROUNDS=15 bench/setdump.sh
@@ -10,9 +10,10 @@
 # Why: the kernel writes a set dump 32 KiB at a time, and for every message it walks the set's
 # hash table again from the start, skipping what it already sent (nft_rhash_walk): the cost of
 # a dump grows with the square of the set's size. Shards keep each walk short; they cost one
-# more lookup per packet (bench/pps.sh, variant shard). No WireGuard here: the sets alone, in a
-# namespace of their own, with the elements of PEERS dual-stack peers (an IPv4 and an IPv6
-# address each, on wg0), dumped by bench/setdump (built on demand) without parsing them.
+# more lookup per packet (bench/pps.sh: 'full' is the sharded table, 'single' the earlier
+# one). No WireGuard here: the sets alone, in a namespace of their own, with the elements of
+# PEERS dual-stack peers (an IPv4 and an IPv6 address each, on wg0), dumped by bench/setdump
+# (built on demand) without parsing them.
 
 set -euo pipefail
 
@@ -100,9 +101,9 @@ for n in $SIZES; do
 	done
 	mid() { tr ' ' '\n' | grep . | sort -n | sed -n 2p; }
 	fw=$(echo "$flat_w" | mid) fc=$(echo "$flat_c" | mid) sw=$(echo "$shard_w" | mid) sc=$(echo "$shard_c" | mid)
-	printf '%7s  %-28s %9.2f %9.2f %9d %9d\n' "$n" "4 sets (as installed)" "$fw" "$fc" $((fb / 1024)) "$fm"
+	printf '%7s  %-28s %9.2f %9.2f %9d %9d\n' "$n" "4 sets (earlier versions)" "$fw" "$fc" $((fb / 1024)) "$fm"
 	printf '%7s  %-28s %9.2f %9.2f %9d %9d\n' "$n" "$((4 * SHARDS)) sets ($SHARDS shards each)" "$sw" "$sc" \
 		$((sb / 1024)) "$sm"
-	printf '%7s  %-28s %9.2f %9.2f\n' "$n" "ratio sharded / installed" \
+	printf '%7s  %-28s %9.2f %9.2f\n' "$n" "ratio sharded / earlier" \
 		"$(awk -v a="$sw" -v b="$fw" 'BEGIN { print a / b }')" "$(awk -v a="$sc" -v b="$fc" 'BEGIN { print a / b }')"
 done
