@@ -983,28 +983,37 @@ int policy_edit_peer(const char *text, size_t len, const char *iface, const char
 		if (ke - k == 5 && !strncasecmp(k, "Group", 5)) {
 			struct span m[256];
 			size_t n = member_spans(text, v, ve, m, 256), from = (size_t)(s - text);
-			bool join_here = false;
+			bool join_here = false, kept = false;	/* kept: a member before this one stays */
+			size_t stay = 0;			/* members after this one that stay */
 
 			for (size_t g = 0; g < n_groups; ++g)
 				if (group_name_is(v, ve, groups[g]) && !joined[g]) {
 					joined[g] = join_here = true;
 				}
+			for (size_t i = 0; i < n && old; ++i)
+				stay += !names(text + m[i].start, text + m[i].end, old);
 			for (size_t i = 0; i < n && old; ++i) {
-				if (!names(text + m[i].start, text + m[i].end, old))
+				if (!names(text + m[i].start, text + m[i].end, old)) {
+					kept = true;
+					--stay;
 					continue;
+				}
 				if (new_name) {
 					put(&b, text + from, m[i].start - from);
 					put(&b, new_name, strlen(new_name));
 					from = m[i].end;
 				} else {
-					/* Out with the comma before it (or after it, for the first). */
-					size_t cut_from = i ? m[i - 1].end : m[i].start, cut_to = m[i].end;
+					/*
+					 * Out with the comma before it, or after it when none before stays
+					 * (the peer may be written twice: "a, a, b" leaves "b").
+					 */
+					size_t cut_from = kept ? m[i - 1].end : m[i].start, cut_to = m[i].end;
 					const char *colon = memchr(v, ':', (size_t)(ve - v));
 
-					if (!i && n > 1)
-						cut_to = m[1].start;
-					/* The only member: the blanks after the colon go too. */
-					if (n == 1 && colon)
+					if (!kept && stay)
+						cut_to = m[i + 1].start;
+					/* No member stays: the blanks after the colon go too. */
+					if (!kept && !stay && colon)
 						cut_from = (size_t)(colon + 1 - text);
 					if (cut_from < from)
 						cut_from = from;

@@ -346,6 +346,12 @@ static void test_edits_keep_bytes(void **state)
 	out = edit(text, "nas", NULL, NULL, 0);
 	assert_non_null(strstr(out, "Group = servers:\n"));
 	free(out);
+	/* a peer written twice in a group: both go, and no comma is left without a member */
+	out = edit("[wg0]\nGroup = laptops: alice, alice, bob\nGroup = pcs: bob, alice, alice\n"
+		   "Group = two: alice,alice # x\nGroup = mid: alice, bob, alice, carol\n", "alice", NULL, NULL, 0);
+	assert_string_equal(out, "[wg0]\nGroup = laptops: bob\nGroup = pcs: bob\nGroup = two: # x\n"
+				 "Group = mid: bob, carol\n");
+	free(out);
 	/* a new peer joins groups, after their last member, before a comment */
 	out = edit(text, NULL, "carol", "laptops,servers", 0);
 	assert_non_null(strstr(out, "Group = laptops: alice,  bob, carol # two\n"));
