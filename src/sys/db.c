@@ -88,6 +88,20 @@ static int schema_version(struct db *db)
 	return v;
 }
 
+/* Whether the database holds no table at all (a file the recorder made, its schema not yet in). */
+static bool no_tables(struct db *db)
+{
+	sqlite3_stmt *st;
+	bool none = false;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		none = sqlite3_column_int(st, 0) == 0;
+	sqlite3_finalize(st);
+	return none;
+}
+
 /* The schema made, or brought up to DB_SCHEMA_VERSION, in one transaction. */
 static int migrate(struct db *db, struct errmsg *err)
 {
@@ -187,6 +201,24 @@ int db_open(struct db **out, const char *path, bool write, struct errmsg *err)
 	if (write && (ret = migrate(db, err)) < 0) {
 		db_close(db);
 		return ret;
+	}
+	if (!write && schema_version(db) == 0 && no_tables(db)) {
+		/*
+		 * Made by a recorder stopped before its schema was in (killed at its first start):
+		 * nothing is recorded there yet, and that is what a reader sees, from an empty
+		 * ledger in memory.
+		 */
+		sqlite3_close(db->h);
+		db->h = NULL;
+		if (sqlite3_open_v2(":memory:", &db->h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+			ret = fail(err, db, path);
+			db_close(db);
+			return ret;
+		}
+		if ((ret = migrate(db, err)) < 0) {
+			db_close(db);
+			return ret;
+		}
 	}
 	if (!write && schema_version(db) != DB_SCHEMA_VERSION) {
 		ret = errmsg_set(err, -EPROTO, _("%s is no wgstar database of schema %d"), path, DB_SCHEMA_VERSION);

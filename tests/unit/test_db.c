@@ -147,6 +147,39 @@ static void test_migrates_v1(void **state)
 	db_close(db);
 }
 
+/*
+ * A recorder killed at its first start, after the file and its WAL header, before the schema:
+ * a reader finds nothing recorded, not a foreign database; the next recorder makes the schema.
+ */
+static void test_schema_not_yet_in(void **state)
+{
+	struct db *db;
+	struct errmsg err;
+	struct seen s = { 0 };
+	char mk[160];
+	sqlite3 *h;
+
+	snprintf(mk, sizeof(mk), "%s/sub", dir);
+	assert_int_equal(mkdir(mk, 0700), 0);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(db_open(&db, path, false, &err), 0);
+	assert_int_equal(db_usage_current(db, NOW, each, &s), 0);
+	assert_int_equal(s.n, 0);
+	db_close(db);
+	/* the reader wrote nothing there */
+	assert_int_equal(sql_int("SELECT count(*) FROM sqlite_master"), 0);
+	assert_int_equal(db_open(&db, path, true, &err), 0);
+	db_close(db);
+	assert_int_equal(sql_int("SELECT value FROM meta WHERE key = 'schema'"), DB_SCHEMA_VERSION);
+	/* a database of another program is still refused */
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "DROP TABLE meta", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(db_open(&db, path, false, &err), -EPROTO);
+}
+
 /* Today and this month for every peer at once; a peer without rows in them is left out. */
 static void test_usage_current_and_prune(void **state)
 {
@@ -239,6 +272,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_not_yet_in, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_current_and_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state, setup, teardown),
 	};
