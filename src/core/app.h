@@ -310,6 +310,7 @@ struct app {
 	bool sort_reverse;
 	char filter[APP_FILTER_MAX];
 	bool filter_editing;
+	bool rows_stale;		/* the filter changed; the rows follow before they are used */
 	enum app_view view;
 	bool paused;
 	double interval;		/* seconds between samples */
@@ -447,6 +448,12 @@ struct dev_state *app_dev_state(const struct app *app);
 int64_t app_selected_row(const struct app *app);
 /* Rebuilds rows after a change of filter, sort or interface. */
 int app_rows_refresh(struct app *app);
+/*
+ * The rows brought in step with a filter typed since they were made: once for every key that
+ * came in together (a pasted key is one pass over 100,000 peers, not 44). view_render and every
+ * key but the filter's own do it first.
+ */
+int app_rows_settle(struct app *app);
 
 /* The current interface's drift, or NULL when it is not known for it. */
 const struct app_drift *app_drift(const struct app *app);

@@ -594,7 +594,8 @@ static int filter_key(struct app *app, int key)
 		break;
 	}
 	}
-	return app_rows_refresh(app) < 0 ? APP_QUIT : APP_REDRAW;
+	app->rows_stale = true;
+	return APP_REDRAW;
 }
 
 /* --- dialogs --- */
@@ -690,12 +691,14 @@ int app_key(struct app *app, int key)
 	const struct app_binding *b;
 
 	app->req.what = APP_REQ_NONE;
+	if (app_modal_top(app) == MODAL_NONE && app->filter_editing)
+		return filter_key(app, key);
+	if (app_rows_settle(app) < 0)
+		return APP_QUIT;
 	if (app_modal_top(app) != MODAL_NONE) {
 		app->message[0] = '\0';
 		return app_dialog_key(app, key);
 	}
-	if (app->filter_editing)
-		return filter_key(app, key);
 	app->message[0] = '\0';
 	if ((app->view == VIEW_HELP || app->view == VIEW_POLICY) && key != 'q' && key != AK_F10)
 		return app_help_key(app, key);

@@ -254,6 +254,11 @@ void app_select_row(struct app *app, int64_t row)
 	d->selected_row = (uint32_t)row;
 }
 
+int app_rows_settle(struct app *app)
+{
+	return app->rows_stale ? app_rows_refresh(app) : 0;
+}
+
 int app_rows_refresh(struct app *app)
 {
 	const struct wg_device *dev = app_device(app);
@@ -261,6 +266,7 @@ int app_rows_refresh(struct app *app)
 	uint32_t need, n = 0;
 	int64_t sel;
 
+	app->rows_stale = false;
 	app->n_rows = 0;
 	if (!dev || !d)
 		return 0;

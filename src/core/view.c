@@ -1111,6 +1111,8 @@ void view_render(struct canvas *c, struct app *app)
 	};
 	int top;
 
+	/* On ENOMEM the table is empty (n_rows 0) until the next refresh. */
+	app_rows_settle(app);
 	canvas_clear(c);
 	if (c->w < VIEW_MIN_W || c->h < VIEW_MIN_H) {
 		render_too_small(c);
