@@ -696,8 +696,7 @@ void firewall_plan_free(struct firewall_plan *plan)
 /* Where firewall_same_ruleset is in a listing. */
 struct same_state {
 	bool keep_elements;		/* compare every element too: only counter values may differ */
-	bool counting;			/* in wgstar's counting table: its sets' elements follow the peers */
-	bool map;			/* in one of its maps: their elements are its layout (the shards) */
+	bool counting;			/* in wgstar's counting table: its elements follow the peers */
 	bool policy;			/* in wgstar's policy table */
 	bool denied;			/* in one of its sets of refused pairs: they follow traffic */
 	bool elements;			/* in elements that go on over more lines */
@@ -719,16 +718,12 @@ static bool next_line(const char **p, struct same_state *st, char *buf, size_t l
 			st->counting = n == strlen(counting) && !strncmp(s, counting, n);
 			st->policy = n == strlen(policy) && !strncmp(s, policy, n);
 			st->denied = false;
-			st->map = false;
-		} else if (st->counting && n > 6 && !strncmp(s, "\tmap ", 5)) {
-			st->map = true;
 		} else if (st->policy && n == 14 && (!strncmp(s, "\tset denied4 {", 14) || !strncmp(s, "\tset denied6 {", 14))) {
 			st->denied = true;
 		} else if (n == 2 && !strncmp(s, "\t}", 2)) {
 			st->denied = false;
-			st->map = false;
 		}
-		skip = !st->keep_elements && ((st->counting && !st->map) || st->denied);
+		skip = !st->keep_elements && (st->counting || st->denied);
 		/* The elements of those sets, one line or many (continued while they end with a comma). */
 		if (skip && (st->elements || (n > 13 && !strncmp(s + strspn(s, "\t"), "elements = {", 12)))) {
 			st->elements = n && s[n - 1] == ',';

@@ -188,17 +188,9 @@ static void test_same_ruleset(void **state)
 	/* Another table's elements are decisions, not wgstar's counting. */
 	static const char d[] = "table inet other {\n\tset s {\n\t\telements = { 1.2.3.4 }\n\t}\n}\n";
 	static const char e[] = "table inet other {\n\tset s {\n\t\telements = { 1.2.3.5 }\n\t}\n}\n";
-	/* The counting table's maps send packets to its shards: their elements are its layout. */
+	/* A table's maps, for listing them with their elements (the terse listings leave those out). */
 	static const char f[] = "table inet wgstar {\n\tmap from4_shards {\n\t\ttype ipv4_addr : verdict\n"
 				"\t\telements = { 0.0.0.0 : goto from4_0,\n\t\t\t     0.0.0.1 : goto from4_1 }\n\t}\n"
-				"\tset from4_0 {\n\t\telements = { \"wg0\" . 10.0.0.16 }\n\t}\n}\n";
-	static const char g[] = "table inet wgstar {\n\tmap from4_shards {\n\t\ttype ipv4_addr : verdict\n"
-				"\t\telements = { 0.0.0.0 : goto from4_0,\n\t\t\t     0.0.0.1 : goto from4_1 }\n\t}\n"
-				"\tset from4_0 {\n\t\telements = { \"wg0\" . 10.0.0.32 }\n\t}\n}\n";
-	static const char h[] = "table inet wgstar {\n\tmap from4_shards {\n\t\ttype ipv4_addr : verdict\n"
-				"\t\telements = { 0.0.0.0 : goto from4_0 }\n\t}\n"
-				"\tset from4_0 {\n\t\telements = { \"wg0\" . 10.0.0.16 }\n\t}\n}\n";
-	static const char i[] = "table inet wgstar {\n\tmap from4_shards {\n\t\ttype ipv4_addr : verdict\n\t}\n"
 				"\tset from4_0 {\n\t\telements = { \"wg0\" . 10.0.0.16 }\n\t}\n}\n";
 
 	assert_true(firewall_same_ruleset(a, a));
@@ -215,9 +207,6 @@ static void test_same_ruleset(void **state)
 	cmd = firewall_text_maps_cmd(f, NFPROTO_INET, "other");
 	assert_string_equal(cmd, "");
 	free(cmd);
-	assert_true(firewall_same_ruleset(f, g));
-	assert_false(firewall_same_ruleset(f, h));
-	assert_false(firewall_same_ruleset(f, i));
 	assert_false(firewall_same_ruleset(a, ""));
 	assert_true(firewall_same_ruleset("", ""));
 }
