@@ -89,6 +89,8 @@ static int read_fresh(struct nft_sock *s, struct counters_reading *r, unsigned i
 	return ret;
 }
 
+static int collect(struct counters_prefetch *p);
+
 static void *part_main(void *arg)
 {
 	struct counters_prefetch_part *part = arg;
@@ -96,10 +98,13 @@ static void *part_main(void *arg)
 	struct nft_sock s;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	if ((part->ret = nft_open(&s)) < 0)
-		return NULL;
-	part->ret = read_fresh(&s, &part->r, part->first, part->step, part->seen);
-	nft_close(&s);
+	if ((part->ret = nft_open(&s)) >= 0) {
+		part->ret = read_fresh(&s, &part->r, part->first, part->step, part->seen);
+		nft_close(&s);
+	}
+	/* The caller is still reading WireGuard, as a rule: the parts are joined meanwhile. */
+	if (part->owner)
+		part->owner->ret = collect(part->owner);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 	part->cpu_ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
 	return NULL;
@@ -114,12 +119,14 @@ void counters_prefetch_start(struct counters_prefetch *p)
 	/* Signals stay with the threads that wait for them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (unsigned int i = 0; i < COUNTERS_PARTS; ++i) {
+	/* The first part last: its thread joins the others' threads, which must have been started. */
+	for (unsigned int i = COUNTERS_PARTS; i-- > 0;) {
 		struct counters_prefetch_part *part = &p->parts[i];
 
 		part->first = i;
 		part->step = COUNTERS_PARTS;
 		part->seen = i ? NULL : &p->seen;
+		part->owner = i ? NULL : p;
 		part->running = pthread_create(&part->thread, NULL, part_main, part) == 0;
 		if (!part->running)
 			part->ret = 1;
@@ -128,14 +135,16 @@ void counters_prefetch_start(struct counters_prefetch *p)
 }
 
 /*
- * The parts joined into one reading in p->r: 0, 1 when it is to be taken now (a thread could
- * not be started, or the table came, went or changed between the parts), or an error.
+ * The parts other than the first waited for, and all joined into one reading in p->r: 0, 1 when
+ * it is to be taken now (a thread could not be started, or the table came, went or changed
+ * between the parts), or an error. Run by the first part's thread, or by the caller when that
+ * thread could not be started.
  */
-static int prefetch_finish(struct counters_prefetch *p)
+static int collect(struct counters_prefetch *p)
 {
-	int ret = 0;
+	int ret = p->parts[0].ret;
 
-	for (unsigned int i = 0; i < COUNTERS_PARTS; ++i) {
+	for (unsigned int i = 1; i < COUNTERS_PARTS; ++i) {
 		struct counters_prefetch_part *part = &p->parts[i];
 
 		if (part->running) {
@@ -161,6 +170,19 @@ static int prefetch_finish(struct counters_prefetch *p)
 	for (unsigned int i = 0; i < COUNTERS_PARTS; ++i)
 		counters_reading_free(&p->parts[i].r);
 	return ret;
+}
+
+static int prefetch_finish(struct counters_prefetch *p)
+{
+	struct counters_prefetch_part *first = &p->parts[0];
+
+	if (first->running) {
+		pthread_join(first->thread, NULL);
+		first->running = false;
+		p->cpu_ns += first->cpu_ns;
+		return p->ret;
+	}
+	return collect(p);
 }
 
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p)

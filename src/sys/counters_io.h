@@ -35,12 +35,17 @@ int counters_peer_elems(const struct wg_device *dev, const struct wg_allowedip *
  * dumped by two threads (one the sets counting from the peers, the other those counting to
  * them), each on a socket of its own: while the caller waits for a userspace daemon's answer,
  * and after it, the kernel's walk of the sets is what the reading waits for, and a second core
- * halves it. Start, take the snapshot, then finish with counters_update_prefetched (which also
- * joins the threads when the snapshot failed: pass snap NULL).
+ * halves it. The first part's thread then waits for the others and joins their readings into
+ * one, which the caller would otherwise do after its snapshot, on the path it waits on. Start,
+ * take the snapshot, then finish with counters_update_prefetched (which also joins the threads
+ * when the snapshot failed: pass snap NULL).
  */
 #define COUNTERS_PARTS 2
 
+struct counters_prefetch;
+
 struct counters_prefetch_part {
+	struct counters_prefetch *owner;	/* the first part's thread joins the others */
 	pthread_t thread;
 	bool running;
 	unsigned int first, step;	/* its sets: the first-th, and every step-th after */
@@ -54,6 +59,7 @@ struct counters_prefetch {
 	struct counters_prefetch_part parts[COUNTERS_PARTS];
 	atomic_int seen;
 	int64_t cpu_ns;			/* what the threads' reads cost, in CPU time */
+	int ret;			/* the parts joined: 0, 1 to read again at once, or -errno */
 	struct counters_reading r;	/* the parts, joined */
 };
 
