@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "console.h"
 #include "counters_io.h"
+#include "heap.h"
 #include "i18n.h"
 #include "names.h"
 #include "peerops.h"
@@ -45,6 +46,12 @@ static int run_once(const struct cmd_args *a)
 	char msg[1024];
 	int ret;
 
+	/*
+	 * One snapshot, then exit: its arrays from a heap laid out for that, the peers' too (their
+	 * mappings of their own serve a console that reads again and again).
+	 */
+	heap_prepare_burst(16 << 20);
+	wg_peers_alloc_set(NULL);
 	counters_prefetch_start(&cp);
 	ret = sample_take(&snap, &so, &err);
 	if (ret < 0) {

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The heap of a command that reads a whole hub once and exits. */
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "heap.h"
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+/*
+ * `--once` at 10,000 dual-stack peers allocates about 12 MB in arrays that grow by doubling:
+ * the snapshot, the counting sets' reading and the plan of the sets. In 4 KiB pages that was
+ * 3,000 page faults, each first write to a page a trap into the kernel, and on a virtual
+ * machine a costly one: 15 us a fault measured on one, a third of the command's CPU time
+ * (`wg show dump` takes 730). From a heap grown at once in 2 MiB pages it is 600, and 1.6x the
+ * wall time of `wg show dump` became 1.1x; the cost is one huge page more at 0 peers.
+ */
+void heap_prepare_burst(size_t bytes)
+{
+	uintptr_t start, lo, hi;
+	void *p, *end;
+
+	/* The threads that dump the counting sets would each take an arena, mapped apart. */
+	mallopt(M_ARENA_MAX, 1);
+	/* 32 MiB, the most glibc takes: above it, a block has a mapping of its own. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	/* What is freed stays for what comes next, instead of going back and faulting in again. */
+	mallopt(M_TRIM_THRESHOLD, (int)(bytes > INT32_MAX / 4 ? INT32_MAX / 2 : bytes * 2));
+	/* The heap grows by bytes at a time from here on, not by what each block needs. */
+	mallopt(M_TOP_PAD, (int)(bytes > INT32_MAX / 4 ? INT32_MAX / 4 : bytes));
+	/* A block of that size, freed: the heap now ends about 2 * bytes further, untouched yet. */
+	if (!(p = malloc(bytes)))
+		return;
+	start = (uintptr_t)p;
+	free(p);
+	end = sbrk(0);
+	lo = (start + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	hi = (uintptr_t)end & ~(HUGE_PAGE - 1);
+	/* The block came from a mapping after all (the heap could not grow there): nothing to say. */
+	if (end == (void *)-1 || start > (uintptr_t)end || hi <= lo)
+		return;
+	madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
