@@ -15,52 +15,51 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * The sets from the first-th on, every step-th, at most max of them: part of a reading. An
- * absent first set means an absent table (a reading with !present); the caller says whether
- * that was the table's first.
+ * The i-th set in counters_dump_request's order dumped into r: 0, 1 when there is no i-th set
+ * (all were dumped), -ENOENT when the set is not there, or -errno.
  */
-static int read_sets(struct nft_sock *s, struct counters_reading *r, unsigned int first, unsigned int step,
-		     unsigned int max, atomic_int *seen)
+static int dump_set(struct nft_sock *s, struct counters_reading *r, unsigned int i)
 {
 	char buf[COUNTERS_REQUEST_LEN];
 	struct nlmsghdr *nlh;
-	unsigned int i = first;
+	int ret, alt;
+
+	if ((ret = counters_dump_request(buf, i, false, &nlh)) <= 0)
+		return ret < 0 ? ret : 1;
+	ret = nft_dump(s, nlh, elems_cb, r);
+	/* No such shard: an earlier version's table has the hash set whole, in the first one's place. */
+	if (ret == -ENOENT && i > 0) {
+		alt = counters_dump_request(buf, i, true, &nlh);
+		ret = alt == 1 ? nft_dump(s, nlh, elems_cb, r) : alt == 2 ? 0 : alt < 0 ? alt : -ENOENT;
+		if (alt == 1 && !ret)
+			r->legacy = true;
+	}
+	return ret;
+}
+
+/* The first max sets. An absent first set is an absent table: a reading with !present. */
+static int read_sets(struct nft_sock *s, struct counters_reading *r, unsigned int max)
+{
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	for (unsigned int n = 0; n < max && (ret = counters_dump_request(buf, i, false, &nlh)) != 0; ++n, i += step) {
-		if (ret < 0)
-			goto out;
-		ret = nft_dump(s, nlh, elems_cb, r);
-		if (ret == -ENOENT && i == first) {
+	for (unsigned int i = 0; i < max && (ret = dump_set(s, r, i)) != 1; ++i) {
+		if (ret == -ENOENT && i == 0) {
 			counters_reading_free(r);
-			if (seen)
-				atomic_store(seen, -1);
 			return 0;
 		}
-		/* No such shard: an earlier version's table has the hash set whole, in the first one's place. */
-		if (ret == -ENOENT) {
-			int alt = counters_dump_request(buf, i, true, &nlh);
-
-			ret = alt == 1 ? nft_dump(s, nlh, elems_cb, r) : alt == 2 ? 0 : alt < 0 ? alt : -ENOENT;
-			if (alt == 1 && !ret)
-				r->legacy = true;
+		if (ret < 0) {
+			counters_reading_free(r);
+			return ret;
 		}
-		if (ret < 0)
-			goto out;
-		if (seen && i == first)
-			atomic_store(seen, 1);
 	}
 	r->present = true;
-out:
-	if (ret)
-		counters_reading_free(r);
-	return ret;
+	return 0;
 }
 
 int counters_read(struct nft_sock *s, struct counters_reading *r)
 {
-	return read_sets(s, r, 0, 1, UINT_MAX, NULL);
+	return read_sets(s, r, UINT_MAX);
 }
 
 /*
@@ -69,13 +68,12 @@ int counters_read(struct nft_sock *s, struct counters_reading *r)
  * twice at most: any commit moves the generation, also of other tables, and a ruleset that
  * other tools change all the time must not keep the counters from being read.
  */
-static int read_fresh(struct nft_sock *s, struct counters_reading *r, unsigned int first, unsigned int step,
-		      atomic_int *seen)
+static int read_fresh(struct nft_sock *s, struct counters_reading *r)
 {
 	int ret, tries = 0, mixed = 0;
 
 	for (;;) {
-		ret = read_sets(s, r, first, step, UINT_MAX, seen);
+		ret = read_sets(s, r, UINT_MAX);
 		if (ret == -EINTR && ++tries < 5)
 			continue;
 		if (!ret && r->gen_mixed && ++mixed <= 2) {
@@ -89,24 +87,53 @@ static int read_fresh(struct nft_sock *s, struct counters_reading *r, unsigned i
 	return ret;
 }
 
-static int collect(struct counters_prefetch *p);
+/* Past every set: what the dump request of counters_dump_request takes for "none left". */
+#define CLAIM_STOP (1U << 30)
 
-static void *part_main(void *arg)
+/*
+ * Sets taken one at a time from p->next and dumped into r, until none is left: 0, 1 when the
+ * reading is to be taken again in one go (a change of a set overtook its dump), or -errno.
+ */
+static int read_claimed(struct counters_prefetch *p, struct nft_sock *s, struct counters_reading *r)
 {
-	struct counters_prefetch_part *part = arg;
+	for (bool any = false;; any = true) {
+		unsigned int i = atomic_fetch_add(&p->next, 1);
+		int ret = i >= CLAIM_STOP ? 1 : dump_set(s, r, i);
+
+		if (ret == 1) {
+			/* When this part was read: the reading's time is the later part's. */
+			if (any)
+				clock_gettime(CLOCK_MONOTONIC, &r->at);
+			return 0;
+		}
+		/* No first set, no table: nothing for anyone to dump. */
+		if (ret == -ENOENT && i == 0) {
+			atomic_store(&p->seen, -1);
+			atomic_store(&p->next, CLAIM_STOP);
+			return 0;
+		}
+		if (ret < 0) {
+			atomic_store(&p->next, CLAIM_STOP);
+			return ret == -EINTR ? 1 : ret;
+		}
+		if (i == 0)
+			atomic_store(&p->seen, 1);
+	}
+}
+
+static void *prefetch_main(void *arg)
+{
+	struct counters_prefetch *p = arg;
 	struct timespec t0, t1;
 	struct nft_sock s;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	if ((part->ret = nft_open(&s)) >= 0) {
-		part->ret = read_fresh(&s, &part->r, part->first, part->step, part->seen);
+	if ((p->ret[0] = nft_open(&s)) >= 0) {
+		p->ret[0] = read_claimed(p, &s, &p->part[0]);
 		nft_close(&s);
 	}
-	/* The caller is still reading WireGuard, as a rule: the parts are joined meanwhile. */
-	if (part->owner)
-		part->owner->ret = collect(part->owner);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	part->cpu_ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+	p->cpu_ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
 	return NULL;
 }
 
@@ -115,74 +142,59 @@ void counters_prefetch_start(struct counters_prefetch *p)
 	sigset_t all, old;
 
 	memset(p, 0, sizeof(*p));
+	atomic_init(&p->next, 0);
 	atomic_init(&p->seen, 0);
 	/* Signals stay with the threads that wait for them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	/* The first part last: its thread joins the others' threads, which must have been started. */
-	for (unsigned int i = COUNTERS_PARTS; i-- > 0;) {
-		struct counters_prefetch_part *part = &p->parts[i];
-
-		part->first = i;
-		part->step = COUNTERS_PARTS;
-		part->seen = i ? NULL : &p->seen;
-		part->owner = i ? NULL : p;
-		part->running = pthread_create(&part->thread, NULL, part_main, part) == 0;
-		if (!part->running)
-			part->ret = 1;
-	}
+	p->running = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* No thread: the caller reads in one go when it finishes. */
+	if (!p->running) {
+		p->ret[0] = 1;
+		atomic_store(&p->next, CLAIM_STOP);
+	}
 }
 
 /*
- * The parts other than the first waited for, and all joined into one reading in p->r: 0, 1 when
- * it is to be taken now (a thread could not be started, or the table came, went or changed
- * between the parts), or an error. Run by the first part's thread, or by the caller when that
- * thread could not be started.
+ * The caller's share of the sets left, the thread waited for, and the two readings joined into
+ * p->r: 0, 1 when the reading is to be taken now in one go (no thread, a set changed under its
+ * dump, the table came or went, or the sets were answered in different generations of the
+ * ruleset), or -errno. help false stops the thread after its set instead.
  */
-static int collect(struct counters_prefetch *p)
+static int prefetch_finish(struct counters_prefetch *p, bool help)
 {
-	int ret = p->parts[0].ret;
+	struct nft_sock s;
+	int ret;
 
-	for (unsigned int i = 1; i < COUNTERS_PARTS; ++i) {
-		struct counters_prefetch_part *part = &p->parts[i];
-
-		if (part->running) {
-			pthread_join(part->thread, NULL);
-			part->running = false;
-		}
-		p->cpu_ns += part->cpu_ns;
-		if (part->ret < 0 || (ret >= 0 && part->ret > 0))
-			ret = part->ret;
+	if (!help)
+		atomic_store(&p->next, CLAIM_STOP);
+	/* Until the thread found the table (the first set, a few names), there is nothing to share. */
+	else if (atomic_load(&p->seen) > 0 && (p->ret[1] = nft_open(&s)) >= 0) {
+		p->ret[1] = read_claimed(p, &s, &p->part[1]);
+		nft_close(&s);
 	}
-	for (unsigned int i = 1; !ret && i < COUNTERS_PARTS; ++i)
-		if (p->parts[i].r.present != p->parts[0].r.present)
+	if (p->running) {
+		pthread_join(p->thread, NULL);
+		p->running = false;
+	}
+	/* An error over a read again, a read again over a reading. */
+	ret = p->ret[0] < 0 ? p->ret[0] : p->ret[1] < 0 ? p->ret[1] : p->ret[0] ? p->ret[0] : p->ret[1];
+	if (!ret && atomic_load(&p->seen) > 0) {
+		p->part[0].present = true;
+		ret = counters_reading_merge(&p->part[0], &p->part[1]);
+		if (!ret && p->part[0].gen_mixed)
 			ret = 1;
-	for (unsigned int i = 1; !ret && i < COUNTERS_PARTS; ++i)
-		ret = counters_reading_merge(&p->parts[0].r, &p->parts[i].r);
-	/* The parts were answered in different generations of the ruleset: read again, in one go. */
-	if (!ret && p->parts[0].r.gen_mixed)
+	} else if (!ret && atomic_load(&p->seen) == 0) {
 		ret = 1;
+	}
 	if (!ret) {
-		p->r = p->parts[0].r;
-		memset(&p->parts[0].r, 0, sizeof(p->parts[0].r));
+		p->r = p->part[0];
+		memset(&p->part[0], 0, sizeof(p->part[0]));
 	}
-	for (unsigned int i = 0; i < COUNTERS_PARTS; ++i)
-		counters_reading_free(&p->parts[i].r);
+	counters_reading_free(&p->part[0]);
+	counters_reading_free(&p->part[1]);
 	return ret;
-}
-
-static int prefetch_finish(struct counters_prefetch *p)
-{
-	struct counters_prefetch_part *first = &p->parts[0];
-
-	if (first->running) {
-		pthread_join(first->thread, NULL);
-		first->running = false;
-		p->cpu_ns += first->cpu_ns;
-		return p->ret;
-	}
-	return collect(p);
 }
 
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p)
@@ -199,12 +211,12 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 	 */
 	if (snap && atomic_load(&p->seen) > 0) {
 		if ((ret = counters_plan_build(&plan, snap)) < 0) {
-			prefetch_finish(p);
+			prefetch_finish(p, false);
 			goto out;
 		}
 		planned = true;
 	}
-	ret = prefetch_finish(p);
+	ret = prefetch_finish(p, snap != NULL);
 	/* No snapshot to apply it to: the reading goes. */
 	if (!snap) {
 		counters_reading_free(r);
@@ -213,7 +225,7 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 	if (ret > 0) {
 		if ((ret = nft_open(&s)) < 0)
 			goto out;
-		ret = read_fresh(&s, r, 0, 1, NULL);
+		ret = read_fresh(&s, r);
 		nft_close(&s);
 	}
 	if (ret < 0)
@@ -260,7 +272,7 @@ int counters_table_present(void)
 	if ((ret = nft_open(&s)) < 0)
 		return ret;
 	/* The first set, ifaces: a few names. */
-	if ((ret = read_sets(&s, &r, 0, 1, 1, NULL)) == 0)
+	if ((ret = read_sets(&s, &r, 1)) == 0)
 		ret = r.present;
 	counters_reading_free(&r);
 	nft_close(&s);
@@ -278,7 +290,7 @@ int counters_peer_elems(const struct wg_device *dev, const struct wg_allowedip *
 	if ((ret = nft_open(&s)) < 0)
 		return ret;
 	/* The set ifaces alone: the first set. */
-	if ((ret = read_sets(&s, &r, 0, 1, 1, NULL)) < 0)
+	if ((ret = read_sets(&s, &r, 1)) < 0)
 		goto out;
 	/* No table: no sync either, which would read the whole interface again to find that out. */
 	if (!r.present) {
@@ -304,7 +316,7 @@ out:
 
 int counters_update(struct wg_snapshot *snap, bool sync)
 {
-	struct counters_prefetch p = { .parts[0].ret = 1 };
+	struct counters_prefetch p = { .ret = { 1 }, .next = CLAIM_STOP };
 
 	return counters_update_prefetched(snap, sync, &p);
 }
