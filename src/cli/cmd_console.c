@@ -50,7 +50,7 @@ static int run_once(const struct cmd_args *a)
 	 * One snapshot, then exit: its arrays from a heap laid out for that, the peers' too (their
 	 * mappings of their own serve a console that reads again and again).
 	 */
-	heap_prepare_burst(16 << 20);
+	heap_prepare_burst(64 << 20);
 	wg_peers_alloc_set(NULL);
 	counters_prefetch_start(&cp);
 	ret = sample_take(&snap, &so, &err);
