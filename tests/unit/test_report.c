@@ -220,11 +220,85 @@ static void test_text_golden(void **state)
 	wg_snapshot_free(snap);
 }
 
+/*
+ * The peers are written through a buffer of their own: names longer than it, peers that end
+ * past its end and many peers in a row come out whole and in order.
+ */
+static void test_json_buffered(void **state)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+	struct wg_device *dev = wg_device_new("wg0");
+	struct fwd_state fwd = { .ipv4 = 1, .ipv6 = 1 };
+	struct json_object *root, *peers;
+	char *text, *longname = malloc(5001);
+	const uint32_t n = 300;
+
+	(void)state;
+	assert_non_null(longname);
+	for (size_t i = 0; i < 5000; ++i)
+		longname[i] = i % 100 == 99 ? '"' : (char)('a' + i % 26);
+	longname[5000] = '\0';
+	for (uint32_t i = 0; i < n; ++i) {
+		uint8_t key[WG_KEY_LEN] = { 0 };
+		struct wg_peer *p;
+
+		memcpy(key, &i, sizeof(i));
+		assert_non_null(p = wg_device_get_peer(dev, key, NULL));
+		p->rx_bytes = (uint64_t)i * 1000003;
+		p->last_handshake_sec = i % 2 ? -(int64_t)i : (int64_t)i;
+		if (i % 7 == 0)
+			wg_peer_set_name(p, longname);
+		/* 40 allowed IPs: more than a buffer's worth for some peers with a long name. */
+		for (uint32_t k = 0; i % 11 == 0 && k < 40; ++k) {
+			struct wg_allowedip a = { .family = AF_INET, .cidr = 32 };
+
+			a.ip4.s_addr = htonl(0x0a000000 | i << 8 | k);
+			wg_peer_add_allowedip(p, &a);
+		}
+	}
+	dev->has_flows = true;
+	wg_snapshot_add_device(snap, dev);
+	snap->wall.tv_sec = NOW;
+	text = capture(report_json, snap, &fwd);
+	assert_non_null(root = json_tokener_parse(text));
+	peers = get(json_object_array_get_idx(get(root, "interfaces"), 0), "peers");
+	assert_int_equal(json_object_array_length(peers), n);
+	for (uint32_t i = 0; i < n; ++i) {
+		struct json_object *p = json_object_array_get_idx(peers, i), *name = get(p, "name");
+		char b64[WG_KEY_B64_LEN];
+		uint8_t key[WG_KEY_LEN] = { 0 };
+
+		memcpy(key, &i, sizeof(i));
+		key_to_base64(b64, key);
+		assert_string_equal(json_object_get_string(get(p, "public_key")), b64);
+		assert_int_equal(json_object_get_int64(get(p, "rx_bytes")), (int64_t)i * 1000003);
+		assert_int_equal(json_object_get_int64(get(p, "latest_handshake")), i % 2 ? -(int64_t)i : (int64_t)i);
+		if (i % 7 == 0)
+			assert_string_equal(json_object_get_string(name), longname);
+		else
+			assert_true(json_object_is_type(name, json_type_null));
+		assert_int_equal(json_object_array_length(get(p, "allowed_ips")), i % 11 == 0 ? 40 : 0);
+		if (i % 11 == 0) {
+			char want[32];
+
+			snprintf(want, sizeof(want), "10.%u.%u.39/32", i >> 8, i & 0xff);
+			assert_string_equal(json_object_get_string(json_object_array_get_idx(get(p, "allowed_ips"), 39)),
+					    want);
+		}
+		assert_int_equal(json_object_get_int64(get(get(p, "forwarded"), "to_bytes")), 0);
+	}
+	json_object_put(root);
+	free(text);
+	free(longname);
+	wg_snapshot_free(snap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_schema),
 		cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_json_buffered),
 		cmocka_unit_test(test_text_golden),
 	};
 
