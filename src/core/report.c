@@ -61,39 +61,6 @@ static const char *quoted(const char *s, struct json_object **o)
 	return *o ? json_object_to_json_string_ext(*o, JSON_FLAGS) : NULL;
 }
 
-int report_put_string(FILE *out, const char *s)
-{
-	struct json_object *o = NULL;
-	const char *q;
-
-	if (!s) {
-		fputs("null", out);
-		return 0;
-	}
-	if (!(q = quoted(s, &o))) {
-		json_object_put(o);
-		return -ENOMEM;
-	}
-	fputs(q, out);
-	json_object_put(o);
-	return 0;
-}
-
-static void put_key(FILE *out, const uint8_t key[WG_KEY_LEN])
-{
-	char b64[WG_KEY_B64_LEN];
-
-	key_to_base64(b64, key);
-	fputc('"', out);
-	fputs(b64, out);
-	fputc('"', out);
-}
-
-static const char *json_tristate(int v)
-{
-	return v < 0 ? "null" : v ? "true" : "false";
-}
-
 /*
  * The peers' objects are put together here and given to stdio 2 KiB at a time: some thirty
  * stdio calls a peer (a strlen and a copy through stdio's buffer each) cost 10,000 peers more
@@ -170,6 +137,32 @@ static int jb_string(struct jbuf *j, const char *s)
 	jb_str(j, q);
 	json_object_put(o);
 	return 0;
+}
+
+int report_put_string(FILE *out, const char *s)
+{
+	struct jbuf j = { .out = out };
+	int ret;
+
+	j.p = j.b;
+	ret = jb_string(&j, s);
+	jb_flush(&j);
+	return ret;
+}
+
+static void put_key(FILE *out, const uint8_t key[WG_KEY_LEN])
+{
+	char b64[WG_KEY_B64_LEN];
+
+	key_to_base64(b64, key);
+	fputc('"', out);
+	fputs(b64, out);
+	fputc('"', out);
+}
+
+static const char *json_tristate(int v)
+{
+	return v < 0 ? "null" : v ? "true" : "false";
 }
 
 static int json_peer(struct jbuf *j, const struct wg_device *dev, const struct wg_peer *p, int64_t now)
