@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* nf_tables over a netlink socket: a batch sent in one go with every ack drained, dumps, the generation. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,15 @@ int nft_send(struct nft_sock *s, struct nft_batch *b, nft_echo_cb cb, void *data
 	/* The whole batch goes in one message; the socket buffer must hold it. */
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	/*
+	 * The kernel answers every message of the batch before we read a byte, and what does not fit
+	 * in the receive buffer is dropped (ENOBUFS): the buffer must hold every answer. A kilobyte
+	 * each, as nft reckons (its mnl_batch_talk): a counting table with a 200-rule policy at
+	 * 10,000 dual-stack peers is thousands of messages, and 1 MiB was not enough.
+	 */
 	size = NFT_RECV_LEN * 4;
+	if (b->n_acks > (uint32_t)size / 1024)
+		size = b->n_acks > INT_MAX / 1024 ? INT_MAX : (int)b->n_acks * 1024;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	if (mnl_socket_sendto(s->nl, b->buf, b->len) < 0) {
