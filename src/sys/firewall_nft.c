@@ -156,16 +156,19 @@ static int render(const struct firewall_plan *one, const struct wg_snapshot *sna
 		uint32_t genid;
 
 		close(fds[0]);
-		if (unshare(CLONE_NEWNET) < 0 || nft_open(&s) < 0 || nft_batch_init(&b, 1, false, 0) < 0 ||
-		    firewall_build_changes(&b, one, snap, false, false) < 0 || nft_batch_end(&b, true) < 0 ||
-		    nft_send(&s, &b, NULL, NULL, &err) < 0 ||
-		    (list ? list_lines(list, &text) : firewall_list(&text, &genid)) < 0)
-			_exit(1);
+		/* What failed goes back as the exit status: its errno (all of them are below 256). */
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(errno);
+		if ((ret = nft_open(&s)) < 0 || (ret = nft_batch_init(&b, 1, false, 0)) < 0 ||
+		    (ret = firewall_build_changes(&b, one, snap, false, false)) < 0 ||
+		    (ret = nft_batch_end(&b, true)) < 0 || (ret = nft_send(&s, &b, NULL, NULL, &err)) < 0 ||
+		    (ret = list ? list_lines(list, &text) : firewall_list(&text, &genid)) < 0)
+			_exit(-ret < 256 ? -ret : EIO);
 		for (size_t off = 0, len = strlen(text); off < len;) {
 			ssize_t w = write(fds[1], text + off, len - off);
 
 			if (w <= 0)
-				_exit(1);
+				_exit(EIO);
 			off += (size_t)w;
 		}
 		_exit(0);
@@ -198,8 +201,10 @@ static int render(const struct firewall_plan *one, const struct wg_snapshot *sna
 	}
 	close(fds[0]);
 	waitpid(pid, &status, 0);
-	if (!ret && (!WIFEXITED(status) || WEXITSTATUS(status)))
-		ret = -EPERM;
+	if (!ret && !WIFEXITED(status))
+		ret = -EIO;
+	else if (!ret && WEXITSTATUS(status))
+		ret = -WEXITSTATUS(status);
 	if (ret) {
 		free(buf);
 		return ret;
