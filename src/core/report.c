@@ -24,16 +24,24 @@ static const char *backend_name(enum wg_backend b)
  * is written as it is. Peers go out one at a time, so a hub with 10,000 peers never sits
  * in memory as one document, and no object tree is built per peer.
  */
-static void put_u64(FILE *out, uint64_t v)
+/* v in decimal, at the end of buf (NUL-terminated); where it starts. */
+static char *u64_digits(char buf[24], uint64_t v)
 {
-	char buf[24], *p = buf + sizeof(buf);
+	char *p = buf + 23;
 
-	*--p = '\0';
+	*p = '\0';
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	fputs(p, out);
+	return p;
+}
+
+static void put_u64(FILE *out, uint64_t v)
+{
+	char buf[24];
+
+	fputs(u64_digits(buf, v), out);
 }
 
 static void put_i64(FILE *out, int64_t v)
@@ -101,13 +109,9 @@ static void jb_str(struct jbuf *j, const char *s)
 
 static void jb_u64(struct jbuf *j, uint64_t v)
 {
-	char buf[24], *p = buf + sizeof(buf);
+	char buf[24], *p = u64_digits(buf, v);
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	jb_put(j, p, (size_t)(buf + sizeof(buf) - p));
+	jb_put(j, p, (size_t)(buf + 23 - p));
 }
 
 static void jb_i64(struct jbuf *j, int64_t v)
