@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -163,6 +164,8 @@ static int read_file(const char *path, int flags, char **out, size_t *len, struc
 		st->ino = sb.st_ino;
 		st->size = (off_t)n;
 		st->mtime = sb.st_mtim;
+		st->ctime = sb.st_ctim;
+		clock_gettime(CLOCK_REALTIME, &st->taken);
 		crypto_generichash(st->hash, sizeof(st->hash), (const unsigned char *)*out, n, NULL, 0);
 	}
 	if (len)
@@ -188,12 +191,12 @@ int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_s
 }
 
 
-int atomic_changed(const char *path, const struct file_stamp *st)
+/* atomic_changed, with what the file is now in *now (st->exists false when it is gone). */
+static int changed_now(const char *path, const struct file_stamp *st, struct file_stamp *now)
 {
-	struct file_stamp now;
 	char *buf;
 	size_t len;
-	int ret = atomic_read_stamped(path, &buf, &len, &now);
+	int ret = atomic_read_stamped(path, &buf, &len, now);
 
 	if (ret == -ENOENT)
 		return st->exists ? 1 : 0;
@@ -202,7 +205,47 @@ int atomic_changed(const char *path, const struct file_stamp *st)
 	sodium_memzero(buf, len);
 	free(buf);
 	/* The content decides: a file rewritten with the same bytes has not changed. */
-	return !st->exists || sodium_memcmp(now.hash, st->hash, sizeof(now.hash)) ? 1 : 0;
+	return !st->exists || sodium_memcmp(now->hash, st->hash, sizeof(now->hash)) ? 1 : 0;
+}
+
+int atomic_changed(const char *path, const struct file_stamp *st)
+{
+	struct file_stamp now;
+
+	return changed_now(path, st, &now);
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/*
+ * A write sets ctime from the kernel's coarse clock (a tick, at most 10 ms; seconds on some
+ * network filesystems): one within this much of the read may share the ctime the read saw.
+ */
+#define ATOMIC_CTIME_SLACK_S 2
+
+int atomic_changed_quick(const char *path, struct file_stamp *st)
+{
+	struct file_stamp now;
+	struct stat sb;
+	int ret;
+
+	if (stat(path, &sb) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return st->exists ? 1 : 0;
+		return -errno;
+	}
+	if (st->exists && S_ISREG(sb.st_mode) && sb.st_dev == st->dev && sb.st_ino == st->ino &&
+	    sb.st_size == st->size && same_time(&sb.st_mtim, &st->mtime) && same_time(&sb.st_ctim, &st->ctime) &&
+	    (st->taken.tv_sec - sb.st_ctim.tv_sec > ATOMIC_CTIME_SLACK_S))
+		return 0;
+	ret = changed_now(path, st, &now);
+	/* The same bytes: what stat says now is what they look like. */
+	if (!ret && now.exists)
+		*st = now;
+	return ret;
 }
 
 static void step(const char *name)

@@ -44,6 +44,8 @@ struct file_stamp {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
+	struct timespec ctime;
+	struct timespec taken;		/* CLOCK_REALTIME when it was read */
 	uint8_t hash[32];		/* BLAKE2b-256 of the content */
 };
 
@@ -57,6 +59,16 @@ int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_s
 
 /* 0 when the file holds what st saw, 1 when its content differs or it appeared or vanished, -errno. */
 int atomic_changed(const char *path, const struct file_stamp *st);
+
+/*
+ * The same for a file watched every second: while stat says it is the file st read (device,
+ * inode, size, mtime, ctime), and its ctime was older than the read by more than the
+ * filesystem clock's step, no write can have come after the read unseen, and the file is not
+ * read again. Otherwise the content decides, as for atomic_changed; when it is the same, st
+ * takes the file's new status, so that a file touched but not changed is read once, not on
+ * every call.
+ */
+int atomic_changed_quick(const char *path, struct file_stamp *st);
 
 /*
  * Replaces path with len bytes of data: a temp file ".NAME.XXXXXX" in the same directory,

@@ -216,7 +216,7 @@ int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snap
 	size_t len = 0;
 	int ret;
 
-	if (!c->loaded || h != c->peers || atomic_changed(p, &c->stamp) != 0) {
+	if (!c->loaded || h != c->peers || atomic_changed_quick(p, &c->stamp) != 0) {
 		policy_set_free(&c->ps);
 		policy_memo_clear(&c->memo);
 		errmsg_clear(&c->err);

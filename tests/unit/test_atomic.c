@@ -143,6 +143,44 @@ static void test_changed(void **state)
 	assert_int_equal(atomic_changed(p, &none), 1);
 }
 
+static void test_changed_quick(void **state)
+{
+	struct file_stamp st, none;
+	struct timespec times[2] = { { 0, UTIME_OMIT }, { 1000000000, 0 } };
+	struct stat sb;
+	char p[512], *text;
+	size_t len;
+
+	put(path_of(p, sizeof(p), "policy"), OLD, 0600);
+	assert_int_equal(atomic_read_stamped(p, &text, &len, &st), 0);
+	free(text);
+	assert_int_equal(atomic_changed_quick(p, &st), 0);
+	/* Just written: stat cannot vouch for it, the content is read (a wrong hash shows it). */
+	st.hash[0] ^= 1;
+	assert_int_equal(atomic_changed_quick(p, &st), 1);
+	st.hash[0] ^= 1;
+	/* Read long after its last write: stat alone says it is the same, and nothing is read. */
+	st.taken.tv_sec = st.ctime.tv_sec + 10;
+	st.hash[0] ^= 1;
+	assert_int_equal(atomic_changed_quick(p, &st), 0);
+	st.hash[0] ^= 1;
+	/* Any write moves mtime or ctime: then the bytes decide. */
+	assert_int_equal(utimensat(AT_FDCWD, p, times, 0), 0);
+	assert_int_equal(atomic_changed_quick(p, &st), 0);
+	/* The same bytes: the stamp took the new status, so the next call need not read. */
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(st.mtime.tv_sec, sb.st_mtim.tv_sec);
+	assert_int_equal(st.ctime.tv_nsec, sb.st_ctim.tv_nsec);
+	put(p, NEW, 0600);
+	assert_int_equal(atomic_changed_quick(p, &st), 1);
+	unlink(p);
+	assert_int_equal(atomic_changed_quick(p, &st), 1);
+	assert_int_equal(atomic_read_stamped(p, &text, &len, &none), -ENOENT);
+	assert_int_equal(atomic_changed_quick(p, &none), 0);
+	put(p, OLD, 0600);
+	assert_int_equal(atomic_changed_quick(p, &none), 1);
+}
+
 static void test_replace(void **state)
 {
 	struct file_stamp st;
@@ -426,6 +464,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_stamped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_quick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_new_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale, setup, teardown),
