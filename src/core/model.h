@@ -180,6 +180,8 @@ struct wg_strings {
 	int refs;
 	char **v;			/* each freed with the last reference */
 	size_t n;
+	uint64_t serial;		/* a name map's: never the same twice in a process, so that */
+					/* (serial, pointer) says which string, unchanging, without reading it */
 };
 
 /*

@@ -611,6 +611,7 @@ const char *names_lookup(struct name_map *map, const uint8_t key[WG_KEY_LEN])
 /* The map's names handed to a hold that owns them from now on; NULL without memory. */
 static struct wg_strings *map_hold(struct name_map *map)
 {
+	static uint64_t serial;
 	struct wg_strings *h;
 
 	if (map->hold)
@@ -623,6 +624,7 @@ static struct wg_strings *map_hold(struct name_map *map)
 		h->v[i] = map->v[i].name;
 	h->n = map->n;
 	h->refs = 1;
+	h->serial = __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED);
 	map->hold = h;
 	return h;
 }

@@ -189,6 +189,11 @@ static uint64_t peers_hash(const struct wg_snapshot *snap)
 
 		hp = 1469598103934665603ull;
 		MIX(dev->name, strnlen(dev->name, IFNAMSIZ) + 1);
+		for (int w = 0; w < 2; ++w) {
+			uint64_t serial = dev->name_holds[w] ? dev->name_holds[w]->serial : 0;
+
+			MIX(&serial, sizeof(serial));
+		}
 		hd = hp;
 		h += hashmix64(hd ^ dev->n_peers);
 		for (uint32_t i = 0; i < dev->n_peers; ++i) {
@@ -196,7 +201,13 @@ static uint64_t peers_hash(const struct wg_snapshot *snap)
 
 			hp = hd;
 			MIX(p->public_key, WG_KEY_LEN);
-			if (p->name)
+			/*
+			 * A name shared with a map is one of its holds' strings, which never change:
+			 * its address says which, and reading each (a cache miss a peer) is spared.
+			 */
+			if (p->name && p->name_shared)
+				MIX(&p->name, sizeof(p->name));
+			else if (p->name)
 				MIX(p->name, strlen(p->name) + 1);
 			MIX(&p->n_allowedips, sizeof(p->n_allowedips));
 			MIX(p->allowedips, p->n_allowedips * sizeof(*p->allowedips));
