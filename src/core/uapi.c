@@ -213,8 +213,14 @@ static int parse_peer_line(struct uapi_parser *p, const char *key, size_t klen,
 	int ret;
 
 	if (key_is(key, klen, "preshared_key")) {
+		static const char zero[2 * WG_KEY_LEN] = "0000000000000000000000000000000000000000000000000000000000000000";
 		uint8_t psk[WG_KEY_LEN];
 
+		/* Only whether there is one counts, and most peers have none: no need to decode 64 zeros. */
+		if (vlen == sizeof(zero) && !memcmp(value, zero, sizeof(zero))) {
+			peer->has_preshared_key = false;
+			return 0;
+		}
 		ret = key_from_hex(psk, value, vlen) ? 0 : -EBADMSG;
 		if (!ret)
 			peer->has_preshared_key = !key_is_zero(psk);
