@@ -192,7 +192,8 @@ void wg_device_trim(struct wg_device *dev)
 int wg_peer_add_allowedip(struct wg_peer *peer, const struct wg_allowedip *aip)
 {
 	if (peer->n_allowedips == peer->cap_allowedips) {
-		uint32_t cap = peer->cap_allowedips ? peer->cap_allowedips * 2 : 1;
+		/* Room for two from the start: a dual-stack peer (most, on a hub) has an IPv4 and an IPv6 one. */
+		uint32_t cap = peer->cap_allowedips ? peer->cap_allowedips * 2 : 2;
 		struct wg_allowedip *a;
 
 		if (cap < peer->cap_allowedips)
