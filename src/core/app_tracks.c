@@ -226,13 +226,10 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	const struct wg_snapshot *snap = app->snap;
 	/* When both readings of the counting sets were taken: the same for every peer. */
 	const struct timespec *fwd_a = NULL, *fwd_b = NULL;
-	struct rate *rates = NULL;
+	const struct timespec *prev_mono = app->prev ? &app->prev->mono : NULL;
+	bool recreated = rates_recreated(prev_dev, dev);
 	int ret = 0;
 
-	if (dev->n_peers && !(rates = calloc(dev->n_peers, sizeof(*rates))))
-		return -ENOMEM;
-	if (dev->n_peers)
-		rates_for_device(rates, prev_dev, app->prev ? &app->prev->mono : NULL, dev, &snap->mono);
 	/* Room for every peer at once: growing a track at a time copies megabytes at 10,000. */
 	if (!d->n_tracks && d->cap_tracks < dev->n_peers) {
 		uint32_t cap = dev->n_peers;
@@ -268,7 +265,9 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		goto out;
 	for (uint32_t i = 0, near = 0, near_old = 0; i < dev->n_peers; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
-		struct rate kept;
+		/* Once a peer: its rate and its forwarded rate both come from it. */
+		const struct wg_peer *old = prev_dev ? wg_device_find_peer_near(prev_dev, p->public_key, &near_old) : NULL;
+		struct rate kept, rate;
 		bool created;
 		struct peer_track *t = track_get(d, p->public_key, &created, &near);
 
@@ -288,28 +287,25 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		}
 		t->present = true;
 		t->seen_tick = app->tick;
-		t->rate = rates[i];
+		rate_for_peer(&rate, old, prev_mono, p, &snap->mono, recreated);
+		t->rate = rate;
 		kept = t->fwd;
 		t->fwd = (struct rate){ .status = RATE_INIT };
-		if (fwd_a) {
-			const struct wg_peer *old = wg_device_find_peer_near(prev_dev, p->public_key, &near_old);
-
-			if (old) {
-				/* Between two readings of the counting sets a snapshot carries the last one. */
-				if (same_time(fwd_a, fwd_b) && !created)
-					t->fwd = kept;
-				else
-					rate_compute(&t->fwd, old->forwarded.from_bytes, old->forwarded.to_bytes, fwd_a,
-						     p->forwarded.from_bytes, p->forwarded.to_bytes, fwd_b);
-			}
+		if (fwd_a && old) {
+			/* Between two readings of the counting sets a snapshot carries the last one. */
+			if (same_time(fwd_a, fwd_b) && !created)
+				t->fwd = kept;
+			else
+				rate_compute(&t->fwd, old->forwarded.from_bytes, old->forwarded.to_bytes, fwd_a,
+					     p->forwarded.from_bytes, p->forwarded.to_bytes, fwd_b);
 		}
 		if (t->fwd.status == RATE_OK)
 			d->fwd_rate += t->fwd.rx_per_sec + t->fwd.tx_per_sec;
 		track_history(t);
 		track_endpoint(t, &p->endpoint, snap->wall.tv_sec);
-		if (rates[i].status == RATE_OK) {
-			d->rx_rate += rates[i].rx_per_sec;
-			d->tx_rate += rates[i].tx_per_sec;
+		if (rate.status == RATE_OK) {
+			d->rx_rate += rate.rx_per_sec;
+			d->tx_rate += rate.tx_per_sec;
 			d->rates_known = true;
 		}
 	}
@@ -329,7 +325,6 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	}
 	ret = tracks_compact(app, d);
 out:
-	free(rates);
 	return ret;
 }
 

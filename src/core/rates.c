@@ -72,27 +72,34 @@ void rate_compute(struct rate *out,
 	out->tx_per_sec = (double)(tx - prev_tx) / dt;
 }
 
+bool rates_recreated(const struct wg_device *prev, const struct wg_device *cur)
+{
+	/* An interface deleted and created again under the same name starts its counters anew. */
+	return prev && prev->ifindex && cur->ifindex && prev->ifindex != cur->ifindex;
+}
+
+void rate_for_peer(struct rate *out, const struct wg_peer *old, const struct timespec *prev_mono,
+		   const struct wg_peer *p, const struct timespec *mono, bool recreated)
+{
+	if (old && recreated)
+		*out = (struct rate){ .status = RATE_RESET };
+	else if (!old)
+		rate_compute(out, 0, 0, NULL, p->rx_bytes, p->tx_bytes, mono);
+	else
+		rate_compute(out, old->rx_bytes, old->tx_bytes, prev_mono, p->rx_bytes, p->tx_bytes, mono);
+}
+
 void rates_for_device(struct rate *out,
 		      const struct wg_device *prev, const struct timespec *prev_mono,
 		      const struct wg_device *cur, const struct timespec *mono)
 {
-	/* An interface deleted and created again under the same name starts its counters anew. */
-	bool recreated = prev && prev->ifindex && cur->ifindex && prev->ifindex != cur->ifindex;
+	bool recreated = rates_recreated(prev, cur);
 	uint32_t near = 0;
 
 	for (uint32_t i = 0; i < cur->n_peers; ++i) {
 		const struct wg_peer *p = &cur->peers[i];
 		const struct wg_peer *old = prev ? wg_device_find_peer_near(prev, p->public_key, &near) : NULL;
 
-		if (old && recreated) {
-			out[i] = (struct rate){ .status = RATE_RESET };
-			continue;
-		}
-		if (!old) {
-			rate_compute(&out[i], 0, 0, NULL, p->rx_bytes, p->tx_bytes, mono);
-			continue;
-		}
-		rate_compute(&out[i], old->rx_bytes, old->tx_bytes, prev_mono,
-			     p->rx_bytes, p->tx_bytes, mono);
+		rate_for_peer(&out[i], old, prev_mono, p, mono, recreated);
 	}
 }

@@ -50,6 +50,15 @@ void rate_compute(struct rate *out,
 		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,
 		  uint64_t rx, uint64_t tx, const struct timespec *mono);
 
+/* Whether cur is another interface than prev under the same name (its counters start anew). */
+bool rates_recreated(const struct wg_device *prev, const struct wg_device *cur);
+/*
+ * One peer's rate: p now, old the same peer in an earlier snapshot taken at prev_mono (NULL
+ * when it was not there); recreated from rates_recreated.
+ */
+void rate_for_peer(struct rate *out, const struct wg_peer *old, const struct timespec *prev_mono,
+		   const struct wg_peer *p, const struct timespec *mono, bool recreated);
+
 /*
  * Rates for every peer of cur (out[i] belongs to cur->peers[i]) from the same device in an
  * earlier snapshot; prev may be NULL. Peers are matched by public key, not by position.
