@@ -8,6 +8,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -53,20 +54,41 @@ void nft_close(struct nft_sock *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Waits for the next answer: the kernel answers within the send for batches, yet dumps take time. */
+static ssize_t recv_now(struct nft_sock *s, int flags)
+{
+	struct sockaddr_nl addr;
+	struct iovec iov = { .iov_base = s->buf, .iov_len = NFT_RECV_LEN };
+	struct msghdr msg = { .msg_name = &addr, .msg_namelen = sizeof(addr), .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recvmsg(mnl_socket_get_fd(s->nl), &msg, flags);
+
+	if (n < 0)
+		return -errno;
+	if (msg.msg_flags & MSG_TRUNC)
+		return -ENOSPC;
+	if (msg.msg_namelen != sizeof(addr))
+		return -EINVAL;
+	return n;
+}
+
+/*
+ * The next answer. A dump's next part is made while the last one is read, so it is nearly
+ * always there: it is taken at once, and only a socket with nothing yet is waited on (a poll
+ * before every read was a quarter of the console's system calls at 10,000 peers).
+ */
 static ssize_t sock_recv(struct nft_sock *s)
 {
 	struct pollfd pfd = { .fd = mnl_socket_get_fd(s->nl), .events = POLLIN };
-	ssize_t n;
+	ssize_t n = recv_now(s, MSG_DONTWAIT);
 	int r;
 
+	if (n != -EAGAIN)
+		return n;
 	r = poll(&pfd, 1, NFT_TIMEOUT_MS);
 	if (r < 0)
 		return -errno;
 	if (!r)
 		return -ETIMEDOUT;
-	n = mnl_socket_recvfrom(s->nl, s->buf, NFT_RECV_LEN);
-	return n < 0 ? -errno : n;
+	return recv_now(s, 0);
 }
 
 int nft_send(struct nft_sock *s, struct nft_batch *b, nft_echo_cb cb, void *data, struct nft_error *err)
