@@ -2,6 +2,7 @@
 /* Peer names from the config file's comments and from wgstar's own name store. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -661,6 +662,109 @@ int names_apply(struct wg_device *dev, struct name_map *config, struct name_map 
 		if (ret < 0)
 			return ret;
 	}
+	return 0;
+}
+
+void names_memo_clear(struct names_memo *memo)
+{
+	free(memo->v);
+	free(memo->which);
+	keyidx_free(&memo->index);
+	memset(memo, 0, sizeof(*memo));
+}
+
+/* A map's hold made now, so that a map read anew never passes for the last one: its serial is new. */
+static uint64_t map_serial(struct name_map *map)
+{
+	struct wg_strings *h;
+
+	if (!map)
+		return 0;
+	h = map_hold(map);
+	return h ? h->serial : 0;
+}
+
+/* The memo made again from dev, which[i] saying which of maps named peer i (-1: none). */
+static int memo_make(struct names_memo *memo, const struct wg_device *dev, const int8_t *which,
+		     struct name_map *maps[2])
+{
+	struct names_memo_entry *v = NULL;
+
+	if (dev->n_peers && !(v = malloc(dev->n_peers * sizeof(*v))))
+		return -ENOMEM;
+	free(memo->v);
+	memo->v = v;
+	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+		memcpy(v[i].key, dev->peers[i].public_key, WG_KEY_LEN);
+		v[i].which = which[i];
+		/* The map's own string: a peer that could not share holds a copy that goes with it. */
+		if (which[i] < 0)
+			v[i].name = NULL;
+		else if (dev->peers[i].name_shared)
+			v[i].name = dev->peers[i].name;
+		else
+			v[i].name = names_lookup(maps[which[i]], dev->peers[i].public_key);
+	}
+	memo->n = dev->n_peers;
+	memo->index.stride = sizeof(*v);
+	memo->index.offset = offsetof(struct names_memo_entry, key);
+	return keyidx_rebuild(&memo->index, memo->v, memo->n);
+}
+
+int names_apply_memo(struct wg_device *dev, struct name_map *config, struct name_map *store, struct names_memo *memo)
+{
+	uint64_t serial[2] = { map_serial(config), map_serial(store) };
+	struct name_map *maps[2] = { config, store };
+	bool valid, exact;
+	uint32_t near = 0;
+	int ret;
+
+	/* Without a hold a map cannot share its names: the plain way copies them. */
+	if (!serial[0] || !serial[1]) {
+		names_memo_clear(memo);
+		return names_apply(dev, config, store);
+	}
+	valid = memo->index.cap && memo->serial[0] == serial[0] && memo->serial[1] == serial[1];
+	exact = valid && memo->n == dev->n_peers;
+	if (dev->n_peers > memo->cap_which) {
+		int8_t *w = realloc(memo->which, dev->n_peers);
+
+		if (!w) {
+			names_memo_clear(memo);
+			return names_apply(dev, config, store);
+		}
+		memo->which = w;
+		memo->cap_which = dev->n_peers;
+	}
+	for (uint32_t i = 0; i < dev->n_peers; ++i) {
+		struct wg_peer *peer = &dev->peers[i];
+		int64_t k = valid ? keyidx_find_near(&memo->index, memo->v, memo->n, peer->public_key, &near) : -1;
+		const char *name;
+		int which;
+
+		if (k >= 0) {
+			which = memo->v[k].which;
+			name = memo->v[k].name;
+		} else {
+			exact = false;
+			if ((name = names_lookup(config, peer->public_key)))
+				which = 0;
+			else if ((name = names_lookup(store, peer->public_key)))
+				which = 1;
+			else
+				which = -1;
+		}
+		memo->which[i] = (int8_t)which;
+		if (which >= 0 && (ret = share_name(dev, which, maps[which], peer, name)) < 0)
+			return ret;
+	}
+	/* Every peer found and none more: the memo stands (an order a little different is what it is for). */
+	if (exact)
+		return 0;
+	memo->serial[0] = serial[0];
+	memo->serial[1] = serial[1];
+	if (memo_make(memo, dev, memo->which, maps) < 0)
+		names_memo_clear(memo);
 	return 0;
 }
 

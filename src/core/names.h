@@ -117,6 +117,30 @@ enum names_convention names_file_convention(const char *text, size_t len);
  * names (wg_peer.name_shared), which stay as long as dev does, whatever becomes of the maps.
  */
 int names_apply(struct wg_device *dev, struct name_map *config, struct name_map *store);
+
+/*
+ * What names_apply found for one interface's peers, in the order of that read. The daemon lists
+ * its peers in nearly the same order every time, so the next read finds each peer here by
+ * reading on (keyidx_find_near), where the maps' index costs a probe and a cache miss a peer.
+ * It holds for the maps it was made with (their holds' serials), and is made again when a
+ * peer is not in it or the maps changed.
+ */
+struct names_memo {
+	struct names_memo_entry {
+		uint8_t key[WG_KEY_LEN];
+		const char *name;	/* a hold's string, or NULL */
+		int which;		/* 0 the config file's map, 1 the store's */
+	} *v;
+	uint32_t n;
+	struct keyidx index;
+	uint64_t serial[2];	/* of the maps' holds it was made with */
+	int8_t *which;		/* the last read's, peer by peer: what a new memo is made from */
+	uint32_t cap_which;
+};
+
+/* names_apply through a memo kept from one read of the interface to the next. */
+int names_apply_memo(struct wg_device *dev, struct name_map *config, struct name_map *store, struct names_memo *memo);
+void names_memo_clear(struct names_memo *memo);
 void names_clear(struct name_map *map);
 
 /*

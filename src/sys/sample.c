@@ -193,10 +193,19 @@ static int device_drift(struct wg_device *dev, struct sample_names_file *f)
 	return ret;
 }
 
+static struct names_memo *memo_of(struct sample_cache *cache, const char *name)
+{
+	for (size_t i = 0; cache && i < cache->n_sizes; ++i)
+		if (!strncmp(cache->sizes[i].name, name, IFNAMSIZ))
+			return &cache->sizes[i].names;
+	return NULL;
+}
+
 static int name_device(struct wg_device *dev, const struct sample_opts *opts, struct name_map *store,
 		       struct sample_error *err)
 {
 	struct sample_names_file tmp = { 0 }, *config;
+	struct names_memo *memo;
 	char path[PATH_MAX];
 	const char *p = opts->config_path;
 	int ret;
@@ -207,7 +216,8 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 	}
 	/* An unreadable config file only costs names, never the numbers. */
 	file_get(opts->cache, p, true, opts->drift, &tmp, &config);
-	ret = names_apply(dev, &config->map, store);
+	memo = memo_of(opts->cache, dev->name);
+	ret = memo ? names_apply_memo(dev, &config->map, store, memo) : names_apply(dev, &config->map, store);
 	dev->managed_by = config->managed_by;
 	dev->save_config = config->save_config;
 	for (size_t i = 0; i < config->n_disabled; ++i) {
@@ -247,8 +257,10 @@ static void size_keep(struct sample_cache *cache, const struct wg_device *dev)
 			return;
 		}
 	/* Interfaces that come and go (a test host, a lab) would grow the list without end. */
-	if (cache->n_sizes >= SAMPLE_SIZES_MAX)
+	if (cache->n_sizes >= SAMPLE_SIZES_MAX) {
+		names_memo_clear(&cache->sizes[0].names);
 		memmove(cache->sizes, cache->sizes + 1, --cache->n_sizes * sizeof(*cache->sizes));
+	}
 	if (!(v = realloc(cache->sizes, (cache->n_sizes + 1) * sizeof(*v))))
 		return;
 	cache->sizes = v;
@@ -337,6 +349,8 @@ void sample_cache_clear(struct sample_cache *cache)
 		free(cache->files[i]);
 	}
 	free(cache->files);
+	for (size_t i = 0; i < cache->n_sizes; ++i)
+		names_memo_clear(&cache->sizes[i].names);
 	free(cache->sizes);
 	memset(cache, 0, sizeof(*cache));
 }

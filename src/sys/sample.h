@@ -39,6 +39,7 @@ struct sample_names_file {
 struct sample_size {
 	char name[IFNAMSIZ];
 	uint32_t n_peers;
+	struct names_memo names;	/* which name each peer had at the last read */
 };
 
 struct sample_cache {

@@ -269,6 +269,96 @@ static void test_apply_shares_names(void **state)
 	wg_snapshot_free(copy);
 }
 
+/* A device of the peers keys[] (base64), in that order. */
+static struct wg_device *device_of(const char *const *keys, size_t n)
+{
+	struct wg_device *dev = wg_device_new("wg0");
+	uint8_t key[WG_KEY_LEN];
+
+	for (size_t i = 0; i < n; ++i) {
+		key_from_base64(key, keys[i]);
+		wg_device_get_peer(dev, key, NULL);
+	}
+	return dev;
+}
+
+static const char *name_of(const struct wg_device *dev, const char *b64)
+{
+	uint8_t key[WG_KEY_LEN];
+	const struct wg_peer *p;
+
+	key_from_base64(key, b64);
+	p = wg_device_find_peer(dev, key);
+	assert_non_null(p);
+	return p->name;
+}
+
+/*
+ * The memo gives the names the maps give, read after read: in another order, with a peer
+ * more, after a map was read anew, and for a device that could only copy a name (whose copy
+ * goes with it, while the memo keeps the map's). ASan checks that no freed name is used.
+ */
+static void test_apply_memo(void **state)
+{
+	static const char *const first[] = { KA, KB, KC }, *const other[] = { KC, KA, KB },
+				 *const more[] = { KB, KD, KA, KC };
+	struct name_map conf = { 0 }, store = { 0 }, conf2 = { 0 };
+	struct names_memo memo = { 0 };
+	struct wg_device *dev;
+	const char *c = "[Peer]\n# Name = from-config\nPublicKey = " KA "\n";
+	const char *c2 = "[Peer]\n# Name = renamed\nPublicKey = " KA "\n";
+	const char *s = KB " only-store\n" KD " d\n";
+	struct names_memo_entry *kept;
+
+	(void)state;
+	assert_int_equal(names_parse_config(&conf, c, strlen(c)), 0);
+	assert_int_equal(names_parse_store(&store, s, strlen(s)), 0);
+	dev = device_of(first, 3);
+	assert_int_equal(names_apply_memo(dev, &conf, &store, &memo), 0);
+	assert_int_equal(memo.n, 3);
+	kept = memo.v;
+	wg_device_free(dev);
+	/* The same peers in another order: the memo answers and stays as it was. */
+	dev = device_of(other, 3);
+	assert_int_equal(names_apply_memo(dev, &conf, &store, &memo), 0);
+	assert_string_equal(name_of(dev, KA), "from-config");
+	assert_string_equal(name_of(dev, KB), "only-store");
+	assert_null(name_of(dev, KC));
+	assert_true(dev->peers[1].name_shared);
+	assert_ptr_equal(memo.v, kept);
+	wg_device_free(dev);
+	/* A peer more: made again. */
+	dev = device_of(more, 4);
+	assert_int_equal(names_apply_memo(dev, &conf, &store, &memo), 0);
+	assert_string_equal(name_of(dev, KD), "d");
+	assert_string_equal(name_of(dev, KA), "from-config");
+	assert_int_equal(memo.n, 4);
+	wg_device_free(dev);
+	/* The config file read anew into another map: its names, not the memo's. */
+	assert_int_equal(names_parse_config(&conf2, c2, strlen(c2)), 0);
+	dev = device_of(more, 4);
+	assert_int_equal(names_apply_memo(dev, &conf2, &store, &memo), 0);
+	assert_string_equal(name_of(dev, KA), "renamed");
+	assert_string_equal(name_of(dev, KB), "only-store");
+	wg_device_free(dev);
+	/* A device already holding another map's names copies these; the memo must not keep the copy. */
+	dev = device_of(more, 4);
+	assert_int_equal(names_apply(dev, &conf, &store), 0);
+	names_memo_clear(&memo);
+	assert_int_equal(names_apply_memo(dev, &conf2, &store, &memo), 0);
+	assert_false(dev->peers[2].name_shared);
+	assert_string_equal(name_of(dev, KA), "renamed");
+	wg_device_free(dev);
+	dev = device_of(more, 4);
+	assert_int_equal(names_apply_memo(dev, &conf2, &store, &memo), 0);
+	assert_string_equal(name_of(dev, KA), "renamed");
+	wg_device_free(dev);
+	names_memo_clear(&memo);
+	names_clear(&conf);
+	names_clear(&conf2);
+	names_clear(&store);
+}
+
 static void test_load_missing_and_real_file(void **state)
 {
 	struct name_map m = { 0 };
@@ -302,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_store),
 		cmocka_unit_test(test_apply_precedence),
 		cmocka_unit_test(test_apply_shares_names),
+		cmocka_unit_test(test_apply_memo),
 		cmocka_unit_test(test_load_missing_and_real_file),
 	};
 
