@@ -156,6 +156,44 @@ int keyidx_rebuild(struct keyidx *ix, const void *base, uint32_t n)
 	return resize(ix, base, n, (uint32_t)cap);
 }
 
+int keyidx_rebuild_unique(struct keyidx *ix, const void *base, uint32_t n)
+{
+	uint64_t cap = 16;
+	uint32_t *slots, mask;
+
+	while ((uint64_t)n * 2 > cap)
+		cap *= 2;
+	if (cap > UINT32_MAX / 2 + 1)
+		return -ENOMEM;
+	/* A table reserved for these entries is used as it is. */
+	if (ix->cap == cap) {
+		slots = ix->slots;
+		memset(slots, 0, cap * sizeof(*slots));
+	} else if (!(slots = calloc(cap, sizeof(*slots)))) {
+		return -ENOMEM;
+	}
+	mask = (uint32_t)cap - 1;
+	for (uint32_t i = 0; i < n; ++i) {
+		const uint8_t *key = key_of(ix, base, i);
+		uint32_t h = key_hash(key), slot = h & mask, v;
+
+		for (; (v = slots[slot]); slot = (slot + 1) & mask) {
+			if ((v & ~mask) == (h & ~mask) && !memcmp(key_of(ix, base, (v & mask) - 1), key, WG_KEY_LEN)) {
+				if (slots != ix->slots)
+					free(slots);
+				keyidx_free(ix);
+				return -EEXIST;
+			}
+		}
+		slots[slot] = (h & ~mask) | (i + 1);
+	}
+	if (slots != ix->slots)
+		free(ix->slots);
+	ix->slots = slots;
+	ix->cap = (uint32_t)cap;
+	return 0;
+}
+
 void keyidx_free(struct keyidx *ix)
 {
 	free(ix->slots);

@@ -32,6 +32,12 @@ int64_t keyidx_find_near(const struct keyidx *ix, const void *base, uint32_t n, 
 			 uint32_t *cursor);
 /* After entries moved (removal, compaction): index entries 0..n-1 anew. */
 int keyidx_rebuild(struct keyidx *ix, const void *base, uint32_t n);
+/*
+ * The same, for entries appended without a lookup: -EEXIST when a key is there twice (the
+ * index is then empty). All inserts in one run keep the table in cache, where a
+ * lookup per entry amid other work missed it every time.
+ */
+int keyidx_rebuild_unique(struct keyidx *ix, const void *base, uint32_t n);
 void keyidx_free(struct keyidx *ix);
 
 #endif

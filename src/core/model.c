@@ -122,18 +122,10 @@ struct wg_peer *wg_device_find_peer_near(const struct wg_device *dev, const uint
 	return i < 0 ? NULL : &dev->peers[i];
 }
 
-struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN], bool *created)
+/* A new peer at the end, zeroed but for its key; NULL without memory. Not indexed. */
+static struct wg_peer *append_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
 {
 	struct wg_peer *peer;
-
-	if (created)
-		*created = false;
-	/* The peer being continued is nearly always the last one: check it before hashing. */
-	if (dev->n_peers && !memcmp(dev->peers[dev->n_peers - 1].public_key, key, WG_KEY_LEN))
-		return &dev->peers[dev->n_peers - 1];
-	peer = wg_device_find_peer(dev, key);
-	if (peer)
-		return peer;
 
 	if (dev->n_peers == UINT32_MAX - 1)
 		return NULL;
@@ -154,12 +146,43 @@ struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_K
 	memset(peer, 0, sizeof(*peer));
 	memcpy(peer->public_key, key, WG_KEY_LEN);
 	peer->endpoint.addr.sa_family = AF_UNSPEC;
+	return peer;
+}
+
+struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN], bool *created)
+{
+	struct wg_peer *peer;
+
+	if (created)
+		*created = false;
+	/* The peer being continued is nearly always the last one: check it before hashing. */
+	if (dev->n_peers && !memcmp(dev->peers[dev->n_peers - 1].public_key, key, WG_KEY_LEN))
+		return &dev->peers[dev->n_peers - 1];
+	peer = wg_device_find_peer(dev, key);
+	if (peer)
+		return peer;
+	if (!(peer = append_peer(dev, key)))
+		return NULL;
 	if (keyidx_add(&dev->index, dev->peers, dev->n_peers + 1, dev->n_peers) < 0)
 		return NULL;
 	dev->n_peers++;
 	if (created)
 		*created = true;
 	return peer;
+}
+
+struct wg_peer *wg_device_append_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
+{
+	struct wg_peer *peer = append_peer(dev, key);
+
+	if (peer)
+		dev->n_peers++;
+	return peer;
+}
+
+int wg_device_index(struct wg_device *dev)
+{
+	return keyidx_rebuild_unique(&dev->index, dev->peers, dev->n_peers);
 }
 
 int wg_device_reserve(struct wg_device *dev, uint32_t n)

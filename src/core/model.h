@@ -248,6 +248,14 @@ struct wg_peer *wg_device_find_peer_near(const struct wg_device *dev, const uint
  * Pointers to peers are invalidated by the next call that appends.
  */
 struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN], bool *created);
+/*
+ * A peer at the end without looking for its key, for a reader that gets each peer once
+ * (a UAPI answer): the device is not indexed until wg_device_index, and no lookup works
+ * before. NULL without memory.
+ */
+struct wg_peer *wg_device_append_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
+/* Indexes the peers appended: 0, -EEXIST when two have the same key, or -ENOMEM. */
+int wg_device_index(struct wg_device *dev);
 
 /* Gives back what growing the peer array left unused, once a read is complete. */
 void wg_device_trim(struct wg_device *dev);

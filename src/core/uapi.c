@@ -316,7 +316,6 @@ static int parse_line(struct uapi_parser *p, const char *line, size_t len)
 	const char *eq, *value;
 	size_t klen, vlen;
 	uint8_t key[WG_KEY_LEN];
-	bool created;
 	int ret;
 
 	if (!len) {
@@ -340,9 +339,10 @@ static int parse_line(struct uapi_parser *p, const char *line, size_t len)
 		if (!key_from_hex(key, value, vlen))
 			return -EBADMSG;
 		/* wireguard-go holds at most 2^16 peers: a reply with far more is no honest one. */
-		if (p->dev->n_peers >= UAPI_MAX_PEERS && !wg_device_find_peer(p->dev, key))
+		if (p->dev->n_peers >= UAPI_MAX_PEERS)
 			return -E2BIG;
-		p->peer = wg_device_get_peer(p->dev, key, &created);
+		/* Each peer comes once: the device is indexed when the answer is whole (uapi_parser_finish). */
+		p->peer = wg_device_append_peer(p->dev, key);
 		return p->peer ? 0 : -ENOMEM;
 	}
 	if (!p->peer) {
@@ -420,6 +420,9 @@ int uapi_parser_finish(struct uapi_parser *p)
 	switch (p->state) {
 	case UAPI_DONE:
 		ret = -p->remote_errno;
+		/* A peer twice is no answer wireguard-go gives: refused, not merged. */
+		if (!ret && (ret = wg_device_index(p->dev)) == -EEXIST)
+			ret = fail(p, -EBADMSG);
 		break;
 	case UAPI_FAILED:
 		ret = p->error;

@@ -671,7 +671,11 @@ static void test_no_private_key(void **state)
 	wg_device_free(dev);
 }
 
-static void test_repeated_peer_merged(void **state)
+/*
+ * wireguard-go keeps its peers by key and lists each once: an answer naming a peer twice is
+ * refused, as a line it cannot parse is, not merged into one peer behind the operator's back.
+ */
+static void test_repeated_peer_refused(void **state)
 {
 	static const char reply[] =
 		"public_key=" PEER1_HEX "\nallowed_ip=10.0.0.1/32\n"
@@ -681,10 +685,7 @@ static void test_repeated_peer_merged(void **state)
 	int ret;
 
 	dev = parse_whole(reply, strlen(reply), &ret);
-	assert_int_equal(ret, 0);
-	assert_int_equal(dev->n_peers, 2);
-	assert_int_equal(dev->peers[0].n_allowedips, 2);
-	check_aip(&dev->peers[0].allowedips[1], AF_INET, "10.0.0.2", 32);
+	assert_int_equal(ret, -EBADMSG);
 	wg_device_free(dev);
 }
 
@@ -716,6 +717,11 @@ static void test_many_peers(void **state)
 	assert_int_equal(dev->n_peers, n);
 	assert_int_equal(dev->peers[n - 1].tx_bytes, n - 1);
 	check_v4(&dev->peers[4321].endpoint, "203.0.113.225", 1024 + 4321);
+	/* Indexed once the answer is whole: every peer is found by its key. */
+	for (uint32_t i = 0; i < n; ++i) {
+		memcpy(key, &i, sizeof(i));
+		assert_ptr_equal(wg_device_find_peer(dev, key), &dev->peers[i]);
+	}
 	wg_device_free(dev);
 	free(reply);
 }
@@ -740,7 +746,7 @@ int main(void)
 		cmocka_unit_test(test_after_end),
 		cmocka_unit_test(test_misplaced_device_key_changes_nothing),
 		cmocka_unit_test(test_no_private_key),
-		cmocka_unit_test(test_repeated_peer_merged),
+		cmocka_unit_test(test_repeated_peer_refused),
 		cmocka_unit_test(test_many_peers),
 	};
 
