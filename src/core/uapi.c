@@ -372,6 +372,9 @@ int uapi_parser_feed(struct uapi_parser *p, const void *buf, size_t len)
 
 	if (p->state == UAPI_FAILED)
 		return p->error;
+	/* No line holds a NUL: looked for once a chunk, not once a line (a call per line was 4 % of a read). */
+	if (memchr(s, '\0', len))
+		return fail(p, -EBADMSG);
 	while (len) {
 		const char *nl, *line;
 		size_t n, line_len;
@@ -380,14 +383,14 @@ int uapi_parser_feed(struct uapi_parser *p, const void *buf, size_t len)
 			return fail(p, -EBADMSG);
 		nl = memchr(s, '\n', len);
 		if (!nl) {
-			if (len > UAPI_LINE_MAX - 1 - p->len || memchr(s, '\0', len))
+			if (len > UAPI_LINE_MAX - 1 - p->len)
 				return fail(p, -EBADMSG);
 			memcpy(p->line + p->len, s, len);
 			p->len += len;
 			return 0;
 		}
 		n = (size_t)(nl - s);
-		if (n > UAPI_LINE_MAX - 1 - p->len || memchr(s, '\0', n))
+		if (n > UAPI_LINE_MAX - 1 - p->len)
 			return fail(p, -EBADMSG);
 		/* A whole line inside the chunk is parsed where it lies, with no copy. */
 		if (p->len) {
