@@ -367,14 +367,17 @@ static int fail(struct uapi_parser *p, int error)
 
 int uapi_parser_feed(struct uapi_parser *p, const void *buf, size_t len)
 {
-	const char *s = buf;
+	const char *s = buf, *nul;
 	int ret;
 
 	if (p->state == UAPI_FAILED)
 		return p->error;
-	/* No line holds a NUL: looked for once a chunk, not once a line (a call per line was 4 % of a read). */
-	if (memchr(s, '\0', len))
-		return fail(p, -EBADMSG);
+	/*
+	 * No line holds a NUL. Looked for once a chunk, not once a line (a call a line was 4 % of a
+	 * read), and refused at the line that holds it, so that the lines before it fail as they
+	 * would have, wherever the chunks are cut.
+	 */
+	nul = memchr(s, '\0', len);
 	while (len) {
 		const char *nl, *line;
 		size_t n, line_len;
@@ -383,14 +386,14 @@ int uapi_parser_feed(struct uapi_parser *p, const void *buf, size_t len)
 			return fail(p, -EBADMSG);
 		nl = memchr(s, '\n', len);
 		if (!nl) {
-			if (len > UAPI_LINE_MAX - 1 - p->len)
+			if (len > UAPI_LINE_MAX - 1 - p->len || nul)
 				return fail(p, -EBADMSG);
 			memcpy(p->line + p->len, s, len);
 			p->len += len;
 			return 0;
 		}
 		n = (size_t)(nl - s);
-		if (n > UAPI_LINE_MAX - 1 - p->len)
+		if (n > UAPI_LINE_MAX - 1 - p->len || (nul && nul < nl))
 			return fail(p, -EBADMSG);
 		/* A whole line inside the chunk is parsed where it lies, with no copy. */
 		if (p->len) {
