@@ -72,6 +72,7 @@ struct sampler {
 	 */
 	struct counters_carry kept;
 	bool have_kept;
+	bool counting_seen;		/* the last full read found the counting table */
 	int64_t counting_ms;
 	struct timespec counted;	/* when the sets were last read in full */
 
@@ -202,12 +203,21 @@ static void *sampler_main(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		s->policy.fresh = s->policy.fresh || asked;
 		full = asked || !s->have_kept || timespec_diff(&s->counted, &start) * 1000 >= (double)s->counting_ms;
-		if (full)
+		/*
+		 * A thread dumps the sets while the snapshot is read. Without a table at the last look,
+		 * looking again is one question, asked after the snapshot: a thread every tick for it
+		 * (and a malloc_trim after) made a console without the table dearer than one with it.
+		 */
+		if (full && s->counting_seen)
 			counters_prefetch_start(&cp);
+		else if (full)
+			counters_prefetch_none(&cp);
 		ret = sample_take(&snap, &s->opts, &err);
 		/* No counting table only means no forwarded figures. */
-		if (full)
+		if (full) {
 			counting_read(s, ret ? NULL : snap, &cp, &start);
+			s->counting_seen = !ret && counting_present(snap);
+		}
 		else if (!ret && counters_carry_apply(&s->kept, snap) < 0)
 			s->have_kept = false;
 		if (!ret) {
@@ -224,7 +234,7 @@ static void *sampler_main(void *arg)
 		 * what they freed (a 10,000-peer console sat at 37 MB with 15 MB in use). Given back
 		 * after each, which is every few seconds at most.
 		 */
-		if (full)
+		if (full && s->counting_seen)
 			malloc_trim(0);
 		/* A change waiting for confirmation, and whether its guard still runs. */
 		fw_pending = guard_state(s->run_dir, &fw_left);

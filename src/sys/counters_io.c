@@ -137,6 +137,15 @@ static void *prefetch_main(void *arg)
 	return NULL;
 }
 
+void counters_prefetch_none(struct counters_prefetch *p)
+{
+	memset(p, 0, sizeof(*p));
+	atomic_init(&p->seen, 0);
+	/* The caller reads in one go when it finishes. */
+	p->ret[0] = 1;
+	atomic_init(&p->next, CLAIM_STOP);
+}
+
 void counters_prefetch_start(struct counters_prefetch *p)
 {
 	sigset_t all, old;
@@ -149,11 +158,8 @@ void counters_prefetch_start(struct counters_prefetch *p)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	p->running = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	/* No thread: the caller reads in one go when it finishes. */
-	if (!p->running) {
-		p->ret[0] = 1;
-		atomic_store(&p->next, CLAIM_STOP);
-	}
+	if (!p->running)
+		counters_prefetch_none(p);
 }
 
 /*
