@@ -235,10 +235,8 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		uint32_t cap = dev->n_peers;
 		struct peer_track *tracks = realloc(d->tracks, (size_t)cap * sizeof(*tracks));
 
-		if (!tracks) {
-			ret = -ENOMEM;
-			goto out;
-		}
+		if (!tracks)
+			return -ENOMEM;
 		d->tracks = tracks;
 		d->cap_tracks = cap;
 	}
@@ -262,7 +260,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		ret = flows_update(d, dev, 0, false);
 	}
 	if (ret < 0)
-		goto out;
+		return ret;
 	for (uint32_t i = 0, near = 0, near_old = 0; i < dev->n_peers; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
 		/* Once a peer: its rate and its forwarded rate both come from it. */
@@ -271,10 +269,8 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		bool created;
 		struct peer_track *t = track_get(d, p->public_key, &created, &near);
 
-		if (!t) {
-			ret = -ENOMEM;
-			goto out;
-		}
+		if (!t)
+			return -ENOMEM;
 		if (created) {
 			t->first_tick = prev_dev ? app->tick : 0;
 			d->keys_changed = true;
@@ -323,9 +319,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 				t->gone_name = strdup(old->name);
 		}
 	}
-	ret = tracks_compact(app, d);
-out:
-	return ret;
+	return tracks_compact(app, d);
 }
 
 static struct dev_state *dev_state_find(struct dev_state *devs, size_t n, const char *name)

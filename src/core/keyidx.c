@@ -57,17 +57,28 @@ static int resize(struct keyidx *ix, const void *base, uint32_t n, uint32_t cap)
 	return 0;
 }
 
+/* The table for n entries: the smallest power of two at least twice n (from 16). 0 or -ENOMEM. */
+static int cap_for(uint32_t n, uint32_t *out)
+{
+	uint64_t cap = 16;
+
+	while ((uint64_t)n * 2 > cap)
+		cap *= 2;
+	if (cap > UINT32_MAX / 2 + 1)
+		return -ENOMEM;
+	*out = (uint32_t)cap;
+	return 0;
+}
+
 int keyidx_add(struct keyidx *ix, const void *base, uint32_t n, uint32_t i)
 {
+	uint32_t cap;
+
 	/* Keep the table at most half full; growing re-inserts every entry, i among them. */
 	if ((uint64_t)n * 2 > ix->cap) {
-		uint64_t cap = ix->cap ? (uint64_t)ix->cap : 16;
-
-		while ((uint64_t)n * 2 > cap)
-			cap *= 2;
-		if (cap > UINT32_MAX / 2 + 1)
+		if (cap_for(n, &cap) < 0)
 			return -ENOMEM;
-		return resize(ix, base, n, (uint32_t)cap);
+		return resize(ix, base, n, cap);
 	}
 	insert(ix->slots, ix->cap, key_of(ix, base, i), i);
 	return 0;
@@ -75,18 +86,17 @@ int keyidx_add(struct keyidx *ix, const void *base, uint32_t n, uint32_t i)
 
 int keyidx_reserve(struct keyidx *ix, const void *base, uint32_t n, uint32_t expected)
 {
-	uint64_t cap = ix->cap ? (uint64_t)ix->cap : 16;
+	uint32_t cap;
 
 	/* Room for fewer than it holds would be a table too small for what resize puts back. */
 	if (expected < n)
 		expected = n;
-	if ((uint64_t)expected * 2 <= cap)
+	/* A table not made yet is made at the first add, 16 slots at least. */
+	if ((uint64_t)expected * 2 <= (ix->cap ? ix->cap : 16))
 		return 0;
-	while ((uint64_t)expected * 2 > cap)
-		cap *= 2;
-	if (cap > UINT32_MAX / 2 + 1)
+	if (cap_for(expected, &cap) < 0)
 		return -ENOMEM;
-	return resize(ix, base, n, (uint32_t)cap);
+	return resize(ix, base, n, cap);
 }
 
 int64_t keyidx_find(const struct keyidx *ix, const void *base, const uint8_t *key)
@@ -147,50 +157,39 @@ int64_t keyidx_find_near(const struct keyidx *ix, const void *base, uint32_t n, 
 
 int keyidx_rebuild(struct keyidx *ix, const void *base, uint32_t n)
 {
-	uint64_t cap = 16;
+	uint32_t cap;
 
-	while ((uint64_t)n * 2 > cap)
-		cap *= 2;
-	if (cap > UINT32_MAX / 2 + 1)
+	if (cap_for(n, &cap) < 0)
 		return -ENOMEM;
-	return resize(ix, base, n, (uint32_t)cap);
+	return resize(ix, base, n, cap);
 }
 
 int keyidx_rebuild_unique(struct keyidx *ix, const void *base, uint32_t n)
 {
-	uint64_t cap = 16;
-	uint32_t *slots, mask;
+	uint32_t cap;
 
-	while ((uint64_t)n * 2 > cap)
-		cap *= 2;
-	if (cap > UINT32_MAX / 2 + 1)
+	if (cap_for(n, &cap) < 0)
 		return -ENOMEM;
 	/* A table reserved for these entries is used as it is. */
 	if (ix->cap == cap) {
-		slots = ix->slots;
-		memset(slots, 0, cap * sizeof(*slots));
-	} else if (!(slots = calloc(cap, sizeof(*slots)))) {
-		return -ENOMEM;
-	}
-	mask = (uint32_t)cap - 1;
-	for (uint32_t i = 0; i < n; ++i) {
-		const uint8_t *key = key_of(ix, base, i);
-		uint32_t h = key_hash(key), slot = h & mask, v;
+		memset(ix->slots, 0, (size_t)cap * sizeof(*ix->slots));
+	} else {
+		uint32_t *slots = calloc(cap, sizeof(*slots));
 
-		for (; (v = slots[slot]); slot = (slot + 1) & mask) {
-			if ((v & ~mask) == (h & ~mask) && !memcmp(key_of(ix, base, (v & mask) - 1), key, WG_KEY_LEN)) {
-				if (slots != ix->slots)
-					free(slots);
-				keyidx_free(ix);
-				return -EEXIST;
-			}
-		}
-		slots[slot] = (h & ~mask) | (i + 1);
-	}
-	if (slots != ix->slots)
+		if (!slots)
+			return -ENOMEM;
 		free(ix->slots);
-	ix->slots = slots;
-	ix->cap = (uint32_t)cap;
+		ix->slots = slots;
+		ix->cap = cap;
+	}
+	/* Entries 0..i-1 are in: a key among them is one given twice. */
+	for (uint32_t i = 0; i < n; ++i) {
+		if (keyidx_find(ix, base, key_of(ix, base, i)) >= 0) {
+			keyidx_free(ix);
+			return -EEXIST;
+		}
+		insert(ix->slots, cap, key_of(ix, base, i), i);
+	}
 	return 0;
 }
 

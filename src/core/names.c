@@ -646,20 +646,28 @@ static int share_name(struct wg_device *dev, int which, struct name_map *map, st
 	return 0;
 }
 
+/* A peer's name: the config file's first, then the store's; *which says whose (-1: none). */
+static const char *lookup_both(struct name_map *maps[2], const uint8_t key[WG_KEY_LEN], int *which)
+{
+	const char *name;
+
+	for (*which = 0; *which < 2; ++*which)
+		if ((name = names_lookup(maps[*which], key)))
+			return name;
+	*which = -1;
+	return NULL;
+}
+
 int names_apply(struct wg_device *dev, struct name_map *config, struct name_map *store)
 {
+	struct name_map *maps[2] = { config, store };
+
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		struct wg_peer *peer = &dev->peers[i];
-		const char *name = names_lookup(config, peer->public_key);
-		int ret;
+		int which, ret;
+		const char *name = lookup_both(maps, peer->public_key, &which);
 
-		if (name)
-			ret = share_name(dev, 0, config, peer, name);
-		else if ((name = names_lookup(store, peer->public_key)))
-			ret = share_name(dev, 1, store, peer, name);
-		else
-			continue;
-		if (ret < 0)
+		if (name && (ret = share_name(dev, which, maps[which], peer, name)) < 0)
 			return ret;
 	}
 	return 0;
@@ -747,12 +755,7 @@ int names_apply_memo(struct wg_device *dev, struct name_map *config, struct name
 			name = memo->v[k].name;
 		} else {
 			exact = false;
-			if ((name = names_lookup(config, peer->public_key)))
-				which = 0;
-			else if ((name = names_lookup(store, peer->public_key)))
-				which = 1;
-			else
-				which = -1;
+			name = lookup_both(maps, peer->public_key, &which);
 		}
 		memo->which[i] = (int8_t)which;
 		if (which >= 0 && (ret = share_name(dev, which, maps[which], peer, name)) < 0)

@@ -193,11 +193,12 @@ static int device_drift(struct wg_device *dev, struct sample_names_file *f)
 	return ret;
 }
 
-static struct names_memo *memo_of(struct sample_cache *cache, const char *name)
+/* What the cache keeps of interface name, or NULL. */
+static struct sample_size *size_of(const struct sample_cache *cache, const char *name)
 {
 	for (size_t i = 0; cache && i < cache->n_sizes; ++i)
 		if (!strncmp(cache->sizes[i].name, name, IFNAMSIZ))
-			return &cache->sizes[i].names;
+			return &cache->sizes[i];
 	return NULL;
 }
 
@@ -205,7 +206,7 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 		       struct sample_error *err)
 {
 	struct sample_names_file tmp = { 0 }, *config;
-	struct names_memo *memo;
+	struct sample_size *sz;
 	char path[PATH_MAX];
 	const char *p = opts->config_path;
 	int ret;
@@ -216,8 +217,8 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 	}
 	/* An unreadable config file only costs names, never the numbers. */
 	file_get(opts->cache, p, true, opts->drift, &tmp, &config);
-	memo = memo_of(opts->cache, dev->name);
-	ret = memo ? names_apply_memo(dev, &config->map, store, memo) : names_apply(dev, &config->map, store);
+	sz = size_of(opts->cache, dev->name);
+	ret = sz ? names_apply_memo(dev, &config->map, store, &sz->names) : names_apply(dev, &config->map, store);
 	dev->managed_by = config->managed_by;
 	dev->save_config = config->save_config;
 	for (size_t i = 0; i < config->n_disabled; ++i) {
@@ -236,10 +237,9 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 
 static uint32_t size_hint(const struct sample_cache *cache, const char *name)
 {
-	for (size_t i = 0; cache && i < cache->n_sizes; ++i)
-		if (!strncmp(cache->sizes[i].name, name, IFNAMSIZ))
-			return cache->sizes[i].n_peers;
-	return 0;
+	const struct sample_size *sz = size_of(cache, name);
+
+	return sz ? sz->n_peers : 0;
 }
 
 /* Remembered for the next read's hint; an interface more than the array holds is not. */
@@ -251,11 +251,10 @@ static void size_keep(struct sample_cache *cache, const struct wg_device *dev)
 
 	if (!cache)
 		return;
-	for (size_t i = 0; i < cache->n_sizes; ++i)
-		if (!strncmp(cache->sizes[i].name, dev->name, IFNAMSIZ)) {
-			cache->sizes[i].n_peers = dev->n_peers;
-			return;
-		}
+	if ((v = size_of(cache, dev->name))) {
+		v->n_peers = dev->n_peers;
+		return;
+	}
 	/* Interfaces that come and go (a test host, a lab) would grow the list without end. */
 	if (cache->n_sizes >= SAMPLE_SIZES_MAX) {
 		names_memo_clear(&cache->sizes[0].names);
