@@ -448,6 +448,8 @@ struct dev_state *app_dev_state(const struct app *app);
 int64_t app_selected_row(const struct app *app);
 /* Rebuilds rows after a change of filter, sort or interface. */
 int app_rows_refresh(struct app *app);
+/* The first row that sorts before the one above it, by the sort's whole order; -1 when none. */
+int64_t app_rows_misordered(const struct app *app);
 /*
  * The rows brought in step with a filter typed since they were made: once for every key that
  * came in together (a pasted key is one pass over 100,000 peers, not 44). view_render and every

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The table's rows: filtered, sorted, and the selection that follows its peer. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,16 +87,27 @@ struct sort_item {
 	const struct peer_track *track;
 };
 
+static struct sort_item sort_item_of(const struct app *app, const struct wg_device *dev, const struct dev_state *d,
+				     const struct app_row *row)
+{
+	return (struct sort_item){
+		.row = *row,
+		.name = app_row_name(app, row),
+		.peer = row->peer >= 0 ? &dev->peers[row->peer] : NULL,
+		.track = &d->tracks[row->track],
+	};
+}
+
 struct sort_ctx {
 	enum app_column sort;
 	bool sort_reverse;
 	int64_t now;
+	const struct sort_item *items;
 };
 
-static int row_cmp(const void *va, const void *vb, void *vctx)
+/* The whole order: the reference the sort keys below must agree with. */
+static int row_cmp(const struct sort_item *a, const struct sort_item *b, const struct sort_ctx *app)
 {
-	const struct sort_ctx *app = vctx;
-	const struct sort_item *a = va, *b = vb;
 	const struct wg_peer *pa = a->peer, *pb = b->peer;
 	const struct peer_track *ta = a->track, *tb = b->track;
 	const char *na = a->name, *nb = b->name;
@@ -170,14 +182,174 @@ static int row_cmp(const void *va, const void *vb, void *vctx)
 }
 
 /*
+ * A row's place in row_cmp's order as words compared in turn, gathered in one pass: at 65,536
+ * rows a sort makes a million comparisons, and row_cmp's walk to each peer, its track and its
+ * name missed the cache on most of them. Two words hold the column's value (complemented where
+ * the order is descending or reversed), two the first sixteen bytes of the name, or for a peer
+ * without one all ones and the first eight bytes of its key. Words that differ decide; equal
+ * words, or a value the words could not hold whole, leave the decision to row_cmp.
+ */
+struct sort_key {
+	uint64_t w[4];
+	uint32_t item;			/* in sort_ctx.items */
+	bool gone;
+	bool inexact;			/* w[0] and w[1] hold part of the column's value */
+	bool unordered;			/* a NaN rate: row_cmp alone decides */
+	bool inexact_name;		/* w[2] cannot tell this name from no name */
+};
+
+/* An order-keeping map of doubles to words; NaN compares equal to everything in row_cmp. */
+static uint64_t double_word(double v, bool *unordered)
+{
+	uint64_t u;
+
+	if (v != v) {
+		*unordered = true;
+		return 0;
+	}
+	if (v == 0)
+		v = 0;	/* -0.0 equals 0.0 */
+	memcpy(&u, &v, sizeof(u));
+	return u >> 63 ? ~u : u | UINT64_C(1) << 63;
+}
+
+static uint64_t be_word(const uint8_t *p, size_t n)
+{
+	uint64_t w = 0;
+
+	for (size_t i = 0; i < 8; ++i)
+		w = w << 8 | (i < n ? p[i] : 0);
+	return w;
+}
+
+static void column_words(struct sort_key *k, const struct sort_item *it, const struct sort_ctx *ctx)
+{
+	const struct wg_peer *p = it->peer;
+	const struct peer_track *t = it->track;
+	bool desc = false;
+
+	k->w[0] = k->w[1] = 0;
+	switch (ctx->sort) {
+	case APP_COL_ALLOWED_IPS:
+		if (!p->n_allowedips) {
+			/* Last; only an IPv6 address of all ones gives the same words, and it is inexact. */
+			k->w[0] = k->w[1] = UINT64_MAX;
+		} else if (p->allowedips[0].family == AF_INET) {
+			k->w[0] = be_word((const uint8_t *)&p->allowedips[0].ip4, 4) >> 1;
+			k->w[1] = p->allowedips[0].cidr;
+		} else {
+			uint64_t hi = be_word(p->allowedips[0].ip6.s6_addr, 8);
+			uint64_t lo = be_word(p->allowedips[0].ip6.s6_addr + 8, 8);
+
+			k->w[0] = UINT64_C(1) << 63 | hi >> 1;
+			k->w[1] = hi << 63 | lo >> 1;
+			k->inexact = true;	/* the last bit and the prefix length left out */
+		}
+		break;
+	case APP_COL_ENDPOINT: {
+		const uint8_t *b = (const uint8_t *)&p->endpoint;
+
+		k->w[0] = (uint64_t)p->endpoint.addr.sa_family << 48 | be_word(b + 2, 6) >> 16;
+		k->w[1] = be_word(b + 8, 8);
+		for (size_t i = 16; i < sizeof(p->endpoint); ++i)
+			k->inexact |= b[i] != 0;
+		break;
+	}
+	case APP_COL_HANDSHAKE: {
+		int64_t age = peer_handshake_age(p->last_handshake_sec, ctx->now);
+
+		k->w[0] = age < 0;
+		k->w[1] = (uint64_t)age ^ UINT64_C(1) << 63;
+		break;
+	}
+	case APP_COL_STATE:
+		k->w[0] = (uint64_t)state_rank(peer_state(p->last_handshake_sec, ctx->now));
+		break;
+	case APP_COL_RX_RATE:
+		k->w[0] = double_word(t->rate.rx_per_sec, &k->unordered);
+		desc = true;
+		break;
+	case APP_COL_TX_RATE:
+		k->w[0] = double_word(t->rate.tx_per_sec, &k->unordered);
+		desc = true;
+		break;
+	case APP_COL_RX:
+		k->w[0] = p->rx_bytes;
+		desc = true;
+		break;
+	case APP_COL_TX:
+		k->w[0] = p->tx_bytes;
+		desc = true;
+		break;
+	case APP_COL_FWD_RATE:
+		k->w[0] = double_word(t->fwd.rx_per_sec + t->fwd.tx_per_sec, &k->unordered);
+		desc = true;
+		break;
+	case APP_COL_MONTH:
+		k->w[0] = p->usage.month_rx + p->usage.month_tx;
+		desc = true;
+		break;
+	case APP_COL_NAME:
+	default:
+		break;
+	}
+	if (desc != ctx->sort_reverse) {
+		k->w[0] = ~k->w[0];
+		k->w[1] = ~k->w[1];
+	}
+}
+
+static void sort_key_make(struct sort_key *k, uint32_t item, const struct sort_ctx *ctx)
+{
+	const struct sort_item *it = &ctx->items[item];
+	bool reverse = ctx->sort == APP_COL_NAME && ctx->sort_reverse;
+
+	*k = (struct sort_key){ .item = item, .gone = !it->peer };
+	if (it->peer)
+		column_words(k, it, ctx);
+	if (!it->name) {
+		/* Named peers first, also in a reversed sort by name; then by key. */
+		k->w[2] = UINT64_MAX;
+		k->w[3] = be_word(it->track->key, 8);
+		if (reverse)
+			k->w[3] = ~k->w[3];
+		return;
+	}
+	for (size_t i = 0; i < 16 && it->name[i]; ++i)
+		k->w[2 + i / 8] |= (uint64_t)(unsigned char)tolower((unsigned char)it->name[i]) << (56 - 8 * (i % 8));
+	if (reverse) {
+		k->w[2] = ~k->w[2];
+		k->w[3] = ~k->w[3];
+	}
+	/* A name whose words say "unnamed": an empty one reversed, or one of eight 0xff bytes. */
+	k->inexact_name = k->w[2] == UINT64_MAX;
+}
+
+static int key_cmp(const void *va, const void *vb, void *vctx)
+{
+	const struct sort_key *a = va, *b = vb;
+	const struct sort_ctx *ctx = vctx;
+	size_t words = a->inexact || b->inexact ? 2 : a->inexact_name || b->inexact_name ? 3 : 4;
+
+	if (a->gone != b->gone)
+		return a->gone ? 1 : -1;
+	if (a->unordered || b->unordered)
+		words = 0;
+	for (size_t i = 0; i < words; ++i)
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i] ? -1 : 1;
+	return row_cmp(&ctx->items[a->item], &ctx->items[b->item], ctx);
+}
+
+/*
  * The rows in the order of the last sort, if that order still sorts them. Between two
  * refreshes little moves: checking takes n - 1 comparisons where sorting 10,000 rows takes
  * some 140,000. The check alone decides, so a stale or shuffled order only costs the check.
  */
-static bool reuse_order(const struct app *app, const struct dev_state *d, struct sort_item *items, uint32_t n,
+static bool reuse_order(const struct app *app, const struct dev_state *d, struct sort_key *keys, uint32_t n,
 			const struct sort_ctx *ctx)
 {
-	struct sort_item *tmp = NULL;
+	struct sort_key *tmp = NULL;
 	int64_t *pos = NULL;
 	bool ok = false;
 
@@ -190,18 +362,18 @@ static bool reuse_order(const struct app *app, const struct dev_state *d, struct
 	for (uint32_t t = 0; t < d->n_tracks; ++t)
 		pos[t] = -1;
 	for (uint32_t i = 0; i < n; ++i)
-		pos[items[i].row.track] = i;
+		pos[ctx->items[keys[i].item].row.track] = i;
 	for (uint32_t k = 0; k < n; ++k) {
 		uint32_t t = app->order[k];
 
 		if (t >= d->n_tracks || pos[t] < 0)
 			goto out;
-		tmp[k] = items[pos[t]];
+		tmp[k] = keys[pos[t]];
 		pos[t] = -1;
-		if (k && row_cmp(&tmp[k - 1], &tmp[k], (void *)ctx) > 0)
+		if (k && key_cmp(&tmp[k - 1], &tmp[k], (void *)ctx) > 0)
 			goto out;
 	}
-	memcpy(items, tmp, (size_t)n * sizeof(*items));
+	memcpy(keys, tmp, (size_t)n * sizeof(*keys));
 	ok = true;
 out:
 	free(pos);
@@ -209,7 +381,7 @@ out:
 	return ok;
 }
 
-static void keep_order(struct app *app, const struct sort_item *items, uint32_t n)
+static void keep_order(struct app *app, const struct sort_item *items, const struct sort_key *keys, uint32_t n)
 {
 	uint32_t *order = realloc(app->order, (size_t)(n ? n : 1) * sizeof(*order));
 
@@ -219,8 +391,27 @@ static void keep_order(struct app *app, const struct sort_item *items, uint32_t 
 	}
 	app->order = order;
 	for (uint32_t i = 0; i < n; ++i)
-		order[i] = items[i].row.track;
+		order[i] = items[keys[i].item].row.track;
 	app->n_order = n;
+}
+
+int64_t app_rows_misordered(const struct app *app)
+{
+	const struct wg_device *dev = app_device(app);
+	const struct dev_state *d = app_dev_state(app);
+	struct sort_ctx ctx = { .sort = app->sort, .sort_reverse = app->sort_reverse };
+	struct sort_item prev = { 0 }, cur;
+
+	if (!dev || !d)
+		return -1;
+	ctx.now = app->snap->wall.tv_sec;
+	for (uint32_t i = 0; i < app->n_rows; ++i) {
+		cur = sort_item_of(app, dev, d, &app->rows[i]);
+		if (i && row_cmp(&prev, &cur, &ctx) > 0)
+			return i;
+		prev = cur;
+	}
+	return -1;
 }
 
 int64_t app_selected_row(const struct app *app)
@@ -300,25 +491,25 @@ int app_rows_refresh(struct app *app)
 		struct sort_ctx ctx = { .sort = app->sort, .sort_reverse = app->sort_reverse,
 					.now = app->snap->wall.tv_sec };
 		struct sort_item *items = malloc((size_t)n * sizeof(*items));
+		struct sort_key *keys = malloc((size_t)n * sizeof(*keys));
 
-		if (!items)
+		if (!items || !keys) {
+			free(items);
+			free(keys);
 			return -ENOMEM;
-		for (uint32_t i = 0; i < n; ++i) {
-			const struct app_row *row = &app->rows[i];
-
-			items[i] = (struct sort_item){
-				.row = *row,
-				.name = app_row_name(app, row),
-				.peer = row->peer >= 0 ? &dev->peers[row->peer] : NULL,
-				.track = &d->tracks[row->track],
-			};
 		}
-		if (!reuse_order(app, d, items, n, &ctx))
-			qsort_r(items, n, sizeof(*items), row_cmp, &ctx);
-		keep_order(app, items, n);
+		ctx.items = items;
+		for (uint32_t i = 0; i < n; ++i) {
+			items[i] = sort_item_of(app, dev, d, &app->rows[i]);
+			sort_key_make(&keys[i], i, &ctx);
+		}
+		if (!reuse_order(app, d, keys, n, &ctx))
+			qsort_r(keys, n, sizeof(*keys), key_cmp, &ctx);
+		keep_order(app, items, keys, n);
 		for (uint32_t i = 0; i < n; ++i)
-			app->rows[i] = items[i].row;
+			app->rows[i] = items[keys[i].item].row;
 		free(items);
+		free(keys);
 	}
 
 	sel = app_selected_row(app);

@@ -336,6 +336,112 @@ static void test_no_peers(void **state)
 	app_free(&app);
 }
 
+/*
+ * The sort compares words gathered from each row and leaves ties and values too long for them
+ * to the whole order: random hubs full of near-ties (names sharing sixteen bytes or differing in
+ * case, unnamed and vanished peers, IPv6 addresses in one /64, equal counters, endpoints on one
+ * host) must come out in that whole order, by every column, both ways.
+ */
+static void random_hub(struct wg_device *dev, unsigned *seed, uint32_t n, uint32_t skip)
+{
+	static const char *const names[] = { "alice", "Alice", "alice-laptop-0001", "alice-laptop-0001b",
+					     "alice-laptop-0001a", "ALICE-LAPTOP-0001A", "bob", "", "b", "zz" };
+
+	for (uint32_t i = 0; i < n; ++i) {
+		uint8_t key[WG_KEY_LEN];
+		struct wg_allowedip a = { 0 };
+		struct wg_peer *p;
+		char name[64];
+		int r = rand_r(seed);
+
+		if (skip && i % skip == 0)
+			continue;
+		memset(key, 0, sizeof(key));
+		memcpy(key, &i, sizeof(i));
+		key[31] = (uint8_t)(i * 37);	/* keys alike up to their end but for the index */
+		p = wg_device_get_peer(dev, key, NULL);
+		assert_non_null(p);
+		if (r % 7) {
+			snprintf(name, sizeof(name), "%s%s", names[(unsigned)r % 10],
+				 r % 3 ? "" : (r % 2 ? "-x" : "-X"));
+			wg_peer_set_name(p, name);
+		}
+		p->rx_bytes = (uint64_t)(rand_r(seed) % 4) * 1000 + (i % 5 ? 0 : i);
+		p->tx_bytes = (uint64_t)(rand_r(seed) % 3) << 40;
+		p->last_handshake_sec = rand_r(seed) % 4 ? NOW - rand_r(seed) % 400 : 0;
+		switch (rand_r(seed) % 4) {
+		case 0:
+			break;	/* no allowed IPs */
+		case 1:
+			a.family = AF_INET;
+			a.cidr = (uint8_t)(24 + rand_r(seed) % 9);
+			a.ip4.s_addr = htonl(0x0aac1000u + (uint32_t)(rand_r(seed) % 40));
+			wg_peer_add_allowedip(p, &a);
+			break;
+		default:
+			a.family = AF_INET6;
+			a.cidr = (uint8_t)(120 + rand_r(seed) % 9);
+			inet_pton(AF_INET6, "fd00:180::", &a.ip6);
+			a.ip6.s6_addr[15] = (uint8_t)(rand_r(seed) % 3);
+			a.ip6.s6_addr[8] = (uint8_t)(rand_r(seed) % 2);
+			wg_peer_add_allowedip(p, &a);
+			break;
+		}
+		switch (rand_r(seed) % 3) {
+		case 0:
+			break;
+		case 1:
+			p->endpoint.addr4.sin_family = AF_INET;
+			p->endpoint.addr4.sin_port = htons((uint16_t)(51820 + rand_r(seed) % 3));
+			p->endpoint.addr4.sin_addr.s_addr = htonl(0xc0000200u + (uint32_t)(rand_r(seed) % 3));
+			break;
+		default:
+			p->endpoint.addr6.sin6_family = AF_INET6;
+			p->endpoint.addr6.sin6_port = htons((uint16_t)(51820 + rand_r(seed) % 2));
+			inet_pton(AF_INET6, "2001:db8::1", &p->endpoint.addr6.sin6_addr);
+			p->endpoint.addr6.sin6_addr.s6_addr[15] = (uint8_t)(rand_r(seed) % 3);
+			break;
+		}
+	}
+}
+
+static void test_sort_words_agree_with_the_whole_order(void **state)
+{
+	unsigned seed = 42;
+
+	for (int round = 0; round < 6; ++round) {
+		struct app app;
+		struct wg_snapshot *snap;
+		uint32_t n = 60 + (uint32_t)round * 70;
+
+		app_init(&app, 1);
+		for (int t = 0; t < 3; ++t) {
+			snap = wg_snapshot_new();
+			wg_snapshot_add_device(snap, wg_device_new("wg0"));
+			/* the third sample loses every fifth peer: vanished rows */
+			random_hub(snap->devices[0], &seed, n, t == 2 ? 5 : 0);
+			snap->mono.tv_sec = t;
+			snap->wall.tv_sec = NOW + t;
+			assert_int_equal(app_update(&app, snap), 0);
+		}
+		assert_true(app.n_rows == n);
+		for (int col = 0; col < N_APP_COLUMNS; ++col) {
+			for (int rev = 0; rev < 2; ++rev) {
+				int64_t bad = app_rows_misordered(&app);
+
+				if (bad >= 0)
+					fail_msg("round %d, sorted by %s%s: row %lld before %lld", round,
+						 app_column_title(app.sort), app.sort_reverse ? " reversed" : "",
+						 (long long)bad - 1, (long long)bad);
+				assert_int_equal(app.n_rows, n);
+				app_key(&app, 'r');
+			}
+			app_key(&app, 's');
+		}
+		app_free(&app);
+	}
+}
+
 static void test_sort_by_state(void **state)
 {
 	const struct fake_peer mixed[] = {
@@ -1241,6 +1347,7 @@ int main(void)
 		cmocka_unit_test(test_order_follows_the_rates),
 		cmocka_unit_test(test_no_peers),
 		cmocka_unit_test(test_sort_by_state),
+		cmocka_unit_test(test_sort_words_agree_with_the_whole_order),
 		cmocka_unit_test(test_views_and_keys),
 		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_ten_thousand_peers),

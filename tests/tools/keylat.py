@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""keylat.py: how long a key takes to reach the screen, measured at the terminal itself.
+
+Usage: keylat.py [--size COLSxROWS] [--ready REGEX] [--keys KEYS] [--rounds N] -- COMMAND...
+
+COMMAND (the console, e.g. `ip netns exec NS wgstar-top -i wg0`) runs on a pseudo-terminal
+of its own. Once its output shows REGEX (the first full screen; matched with the terminal's
+escape sequences taken out), each key of KEYS is sent
+when the screen has been still for a while, and the time from writing the key to the last
+byte of the screen update it caused is printed, in milliseconds. Nothing polls: the update's
+bytes are read as the console writes them, so the figure is the console's own, not a
+multiplexer's. Ends the console with q.
+"""
+import argparse
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+
+QUIET = 0.08        # no output for this long: the screen is still
+SETTLE = 0.03       # an update is over when nothing more comes for this long
+
+
+def read_for(fd, seconds):
+    """Everything the console writes within seconds, with the time of the last byte."""
+    data, last = b"", None
+    end = time.monotonic() + seconds
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return data, last
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            return data, last
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            return data, last
+        if not chunk:
+            return data, last
+        data += chunk
+        last = time.monotonic()
+
+
+def read_burst(fd, first):
+    """What the console writes from its next byte (within first seconds) to its next pause of
+    SETTLE seconds: one screen update. Returns it with the time of its last byte."""
+    data, last = b"", None
+    r, _, _ = select.select([fd], [], [], first)
+    while r:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+        last = time.monotonic()
+        r, _, _ = select.select([fd], [], [], SETTLE)
+    return data, last
+
+
+def wait_quiet(fd, limit=10.0):
+    """Waits until the console writes nothing for QUIET seconds."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        data, _ = read_for(fd, QUIET)
+        if not data:
+            return True
+    return False
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", default="150x45")
+    ap.add_argument("--ready", default="online")
+    ap.add_argument("--ready-timeout", type=float, default=180)
+    ap.add_argument("--keys", default="s")
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("command", nargs="+")
+    a = ap.parse_args()
+    cols, rows = (int(x) for x in a.size.split("x"))
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm-256color"
+        os.environ.setdefault("LANG", "C.UTF-8")
+        os.execvp(a.command[0], a.command)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    os.kill(pid, signal.SIGWINCH)
+
+    t0 = time.monotonic()
+    seen = b""
+    ready = re.compile(a.ready.encode())
+    escapes = re.compile(rb"\x1b(\[[0-9;?]*[A-Za-z@]|\([A-Z0-9])")
+    while not ready.search(escapes.sub(b"", seen[-200000:])):
+        data, _ = read_for(fd, 0.2)
+        seen += data
+        if time.monotonic() - t0 > a.ready_timeout:
+            sys.exit(f"keylat.py: no {a.ready!r} on the screen within {a.ready_timeout:.0f} s")
+    print(f"first screen matching {a.ready!r}: {(time.monotonic() - t0) * 1000:.0f} ms")
+
+    lat = []
+    for _ in range(a.rounds):
+        for key in a.keys:
+            if not wait_quiet(fd):
+                sys.exit("keylat.py: the screen never stood still")
+            k0 = time.monotonic()
+            os.write(fd, key.encode())
+            _, last = read_burst(fd, 5.0)
+            if last is None:
+                sys.exit(f"keylat.py: key {key!r} changed nothing on the screen")
+            lat.append((last - k0) * 1000)
+    print("key to screen, ms: " + " ".join(f"{x:.0f}" for x in lat))
+    s = sorted(lat)
+    print(f"median {s[len(s) // 2]:.0f} ms, max {s[-1]:.0f} ms")
+    os.write(fd, b"q")
+    read_for(fd, 1.0)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+
+
+if __name__ == "__main__":
+    main()
