@@ -344,12 +344,14 @@ static int key_cmp(const void *va, const void *vb, void *vctx)
 /*
  * The rows in the order of the last sort, if that order still sorts them. Between two
  * refreshes little moves: checking takes n - 1 comparisons where sorting 10,000 rows takes
- * some 140,000. The check alone decides, so a stale or shuffled order only costs the check.
+ * some 140,000, so the check is the refresh's usual path, done with row_cmp alone (gathering
+ * the sort's words for every row each second cost more). The check alone decides, so a stale
+ * or shuffled order only costs the check.
  */
-static bool reuse_order(const struct app *app, const struct dev_state *d, struct sort_key *keys, uint32_t n,
+static bool reuse_order(const struct app *app, const struct dev_state *d, struct sort_item *items, uint32_t n,
 			const struct sort_ctx *ctx)
 {
-	struct sort_key *tmp = NULL;
+	struct sort_item *tmp = NULL;
 	int64_t *pos = NULL;
 	bool ok = false;
 
@@ -362,18 +364,18 @@ static bool reuse_order(const struct app *app, const struct dev_state *d, struct
 	for (uint32_t t = 0; t < d->n_tracks; ++t)
 		pos[t] = -1;
 	for (uint32_t i = 0; i < n; ++i)
-		pos[ctx->items[keys[i].item].row.track] = i;
+		pos[items[i].row.track] = i;
 	for (uint32_t k = 0; k < n; ++k) {
 		uint32_t t = app->order[k];
 
 		if (t >= d->n_tracks || pos[t] < 0)
 			goto out;
-		tmp[k] = keys[pos[t]];
+		tmp[k] = items[pos[t]];
 		pos[t] = -1;
-		if (k && key_cmp(&tmp[k - 1], &tmp[k], (void *)ctx) > 0)
+		if (k && row_cmp(&tmp[k - 1], &tmp[k], ctx) > 0)
 			goto out;
 	}
-	memcpy(keys, tmp, (size_t)n * sizeof(*keys));
+	memcpy(items, tmp, (size_t)n * sizeof(*items));
 	ok = true;
 out:
 	free(pos);
@@ -381,7 +383,34 @@ out:
 	return ok;
 }
 
-static void keep_order(struct app *app, const struct sort_item *items, const struct sort_key *keys, uint32_t n)
+/* Sorts the items by their words. 0 or -ENOMEM. */
+static int sort_items(struct sort_item *items, uint32_t n, struct sort_ctx *ctx)
+{
+	struct sort_key *keys = malloc((size_t)n * sizeof(*keys));
+	struct sort_item *sorted = malloc((size_t)n * sizeof(*sorted));
+
+	if (!keys || !sorted) {
+		free(keys);
+		free(sorted);
+		return -ENOMEM;
+	}
+	ctx->items = items;
+	/* The names are all over the heap: asked for a few rows ahead, they come in meanwhile. */
+	for (uint32_t i = 0; i < n; ++i) {
+		if (i + 16 < n && items[i + 16].name)
+			__builtin_prefetch(items[i + 16].name);
+		sort_key_make(&keys[i], i, ctx);
+	}
+	qsort_r(keys, n, sizeof(*keys), key_cmp, ctx);
+	for (uint32_t i = 0; i < n; ++i)
+		sorted[i] = items[keys[i].item];
+	memcpy(items, sorted, (size_t)n * sizeof(*items));
+	free(keys);
+	free(sorted);
+	return 0;
+}
+
+static void keep_order(struct app *app, const struct sort_item *items, uint32_t n)
 {
 	uint32_t *order = realloc(app->order, (size_t)(n ? n : 1) * sizeof(*order));
 
@@ -391,7 +420,7 @@ static void keep_order(struct app *app, const struct sort_item *items, const str
 	}
 	app->order = order;
 	for (uint32_t i = 0; i < n; ++i)
-		order[i] = items[keys[i].item].row.track;
+		order[i] = items[i].row.track;
 	app->n_order = n;
 }
 
@@ -491,25 +520,19 @@ int app_rows_refresh(struct app *app)
 		struct sort_ctx ctx = { .sort = app->sort, .sort_reverse = app->sort_reverse,
 					.now = app->snap->wall.tv_sec };
 		struct sort_item *items = malloc((size_t)n * sizeof(*items));
-		struct sort_key *keys = malloc((size_t)n * sizeof(*keys));
 
-		if (!items || !keys) {
+		if (!items)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < n; ++i)
+			items[i] = sort_item_of(app, dev, d, &app->rows[i]);
+		if (!reuse_order(app, d, items, n, &ctx) && sort_items(items, n, &ctx) < 0) {
 			free(items);
-			free(keys);
 			return -ENOMEM;
 		}
-		ctx.items = items;
-		for (uint32_t i = 0; i < n; ++i) {
-			items[i] = sort_item_of(app, dev, d, &app->rows[i]);
-			sort_key_make(&keys[i], i, &ctx);
-		}
-		if (!reuse_order(app, d, keys, n, &ctx))
-			qsort_r(keys, n, sizeof(*keys), key_cmp, &ctx);
-		keep_order(app, items, keys, n);
+		keep_order(app, items, n);
 		for (uint32_t i = 0; i < n; ++i)
-			app->rows[i] = items[keys[i].item].row;
+			app->rows[i] = items[i].row;
 		free(items);
-		free(keys);
 	}
 
 	sel = app_selected_row(app);
