@@ -72,6 +72,9 @@ struct wgconf {
 	size_t pool_len;
 	struct wg_allowedip *addrs;
 	size_t n_addrs, cap_addrs;
+	/* names.c's reading of the text, made when first asked (conf_names) */
+	struct name_map names;
+	bool names_read;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -539,6 +542,26 @@ static void find_names(struct wgconf *c)
 	names_scan(c->text, c->len, note_site, c);
 }
 
+/*
+ * The names names.c reads in the model's text, read once: a peer add asked for them four times
+ * (the peers of the file, then both texts' names in verify), a scan of 65,536 peers each.
+ * The model is never edited in place (commit swaps in a new one), so they stay true.
+ */
+static struct name_map *conf_names(const struct wgconf *model, int *ret)
+{
+	struct wgconf *c = (struct wgconf *)model;
+
+	*ret = 0;
+	if (!c->names_read) {
+		if ((*ret = names_parse_config(&c->names, c->text, c->len)) < 0) {
+			names_clear(&c->names);
+			return NULL;
+		}
+		c->names_read = true;
+	}
+	return &c->names;
+}
+
 int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgconf_error *err)
 {
 	struct wgconf *c;
@@ -598,6 +621,7 @@ void wgconf_free(struct wgconf *c)
 	}
 	free(c->secs);
 	free(c->addrs);
+	names_clear(&c->names);
 	free(c);
 }
 
@@ -679,7 +703,7 @@ void wgconf_peers_free(struct wgconf_peer_info *v, size_t n)
 
 int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *n)
 {
-	struct name_map names = { 0 };
+	struct name_map *names;
 	struct wgconf_peer_info *v;
 	size_t m = 0;
 	int ret;
@@ -692,7 +716,7 @@ int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *
 	if (!v)
 		return -ENOMEM;
 	/* The names are names.c's by construction: the console shows those. */
-	if ((ret = names_parse_config(&names, c->text, c->len)) < 0)
+	if (!(names = conf_names(c, &ret)))
 		goto fail;
 	m = 0;
 	for (size_t k = 0; k < c->n_secs; ++k) {
@@ -710,7 +734,7 @@ int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *
 		p->persistent_keepalive = sec->keepalive;
 		p->endpoint = sec->endpoint;
 		p->line = (unsigned int)sec->header + 1;
-		if ((name = names_lookup(&names, sec->key)) && !(p->name = strdup(name))) {
+		if ((name = names_lookup(names, sec->key)) && !(p->name = strdup(name))) {
 			ret = -ENOMEM;
 			goto fail;
 		}
@@ -724,12 +748,10 @@ int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *
 			p->n_allowedips = sec->n_aips;
 		}
 	}
-	names_clear(&names);
 	*out = v;
 	*n = m;
 	return 0;
 fail:
-	names_clear(&names);
 	wgconf_peers_free(v, m);
 	return ret;
 }
@@ -932,14 +954,13 @@ static const struct wsec *next_peer(const struct wgconf *c, size_t *k)
  */
 static int verify(const struct wgconf *was, const struct wgconf *now, const struct expect *x)
 {
-	struct name_map na = { 0 }, nb = { 0 };
+	struct name_map *na, *nb;
 	const struct wsec *q;
 	size_t i = 0, j = 0;
 	int ret;
 
-	if ((ret = names_parse_config(&na, was->text, was->len)) < 0 ||
-	    (ret = names_parse_config(&nb, now->text, now->len)) < 0)
-		goto out;
+	if (!(na = conf_names(was, &ret)) || !(nb = conf_names(now, &ret)))
+		return ret;
 	ret = -ENOTSUP;
 	if (!same_aips(was->addrs, was->n_addrs, now->addrs, now->n_addrs) ||
 	    wgconf_has_private_key(was) != wgconf_has_private_key(now))
@@ -952,8 +973,8 @@ static int verify(const struct wgconf *was, const struct wgconf *now, const stru
 			continue;
 		if (!(q = next_peer(now, &j)))
 			goto out;
-		name_q = names_lookup(&nb, q->key);
-		if (!same_sec(a, names_lookup(&na, a->key), q, name_q, !(target && x->op == OP_NAME),
+		name_q = names_lookup(nb, q->key);
+		if (!same_sec(a, names_lookup(na, a->key), q, name_q, !(target && x->op == OP_NAME),
 			      !(target && x->op == OP_ALLOWEDIPS)))
 			goto out;
 		if (target && x->op == OP_NAME && !same_str(name_q, x->name))
@@ -963,7 +984,7 @@ static int verify(const struct wgconf *was, const struct wgconf *now, const stru
 	}
 	if (x->op == OP_ADD) {
 		if (!(q = next_peer(now, &j)) || memcmp(q->key, x->key, WG_KEY_LEN) ||
-		    !same_str(names_lookup(&nb, q->key), x->name) || !same_aips(q->aips, q->n_aips, x->v, x->n) ||
+		    !same_str(names_lookup(nb, q->key), x->name) || !same_aips(q->aips, q->n_aips, x->v, x->n) ||
 		    q->has_psk != !!x->psk || (x->psk && memcmp(q->psk, x->psk, WG_KEY_LEN)) ||
 		    q->keepalive != x->keepalive || q->endpoint)
 			goto out;
@@ -971,8 +992,6 @@ static int verify(const struct wgconf *was, const struct wgconf *now, const stru
 	if (!next_peer(now, &j))
 		ret = 0;
 out:
-	names_clear(&na);
-	names_clear(&nb);
 	return ret;
 }
 
