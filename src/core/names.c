@@ -513,9 +513,14 @@ out:
 	return ret;
 }
 
+int names_site_add(struct name_map *map, const struct names_site *s)
+{
+	return s->has_key && s->name ? map_add(map, s->key, s->name, s->name_end) : 0;
+}
+
 static int add_site(const struct names_site *s, void *ctx)
 {
-	return s->has_key && s->name ? map_add(ctx, s->key, s->name, s->name_end) : 0;
+	return names_site_add(ctx, s);
 }
 
 int names_parse_config(struct name_map *map, const char *text, size_t len)

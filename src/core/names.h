@@ -93,6 +93,8 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
  * names_parse_store: -EBUSY; names_clear it first.
  */
 int names_parse_config(struct name_map *map, const char *text, size_t len);
+/* The name of one site names_scan saw, added to map as names_parse_config adds it. 0 or -errno. */
+int names_site_add(struct name_map *map, const struct names_site *s);
 /* Parse the name store: "PUBLIC-KEY NAME" per line, '#' comments. 0 or -errno. */
 int names_parse_store(struct name_map *map, const char *text, size_t len);
 const char *names_lookup(struct name_map *map, const uint8_t key[WG_KEY_LEN]);

@@ -519,7 +519,10 @@ static int note_site(const struct names_site *st, void *ctx)
 {
 	struct wgconf *c = ctx;
 	struct wsec *sec;
+	int ret;
 
+	if ((ret = names_site_add(&c->names, st)) < 0)
+		return ret;
 	if (st->header >= c->n_lines || c->lines[st->header].kind != L_SECTION)
 		return 0;
 	sec = &c->secs[c->lines[st->header].sec];
@@ -537,15 +540,22 @@ static int note_site(const struct names_site *st, void *ctx)
 	return 0;
 }
 
-static void find_names(struct wgconf *c)
+/* Where each peer's name is written, and the names themselves (conf_names) in the same pass. */
+static int find_names(struct wgconf *c)
 {
-	names_scan(c->text, c->len, note_site, c);
+	int ret = names_scan(c->text, c->len, note_site, c);
+
+	if (ret < 0)
+		return ret;
+	c->names_read = true;
+	return 0;
 }
 
 /*
- * The names names.c reads in the model's text, read once: a peer add asked for them four times
- * (the peers of the file, then both texts' names in verify), a scan of 65,536 peers each.
- * The model is never edited in place (commit swaps in a new one), so they stay true.
+ * The names names.c reads in the model's text, read once (find_names reads them with the
+ * rest): a peer add asked for them four times (the peers of the file, then both texts' names
+ * in verify), a scan of 65,536 peers each. The model is never edited in place (commit swaps in
+ * a new one), so they stay true.
  */
 static struct name_map *conf_names(const struct wgconf *model, int *ret)
 {
@@ -595,7 +605,8 @@ int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgcon
 	    (ret = check_duplicates(c, err)) < 0)
 		goto fail;
 	find_markers(c);
-	find_names(c);
+	if ((ret = find_names(c)) < 0)
+		goto fail;
 	*out = c;
 	return 0;
 fail:
