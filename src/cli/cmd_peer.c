@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgstar-top peer: add, remove, rename, allowed-ips, drift, reconcile. */
 #include <errno.h>
-#include <limits.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>

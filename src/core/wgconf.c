@@ -72,9 +72,7 @@ struct wgconf {
 	size_t pool_len;
 	struct wg_allowedip *addrs;
 	size_t n_addrs, cap_addrs;
-	/* names.c's reading of the text, made when first asked (conf_names) */
-	struct name_map names;
-	bool names_read;
+	struct name_map names;		/* names.c's reading of the text (conf_names) */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -545,31 +543,18 @@ static int find_names(struct wgconf *c)
 {
 	int ret = names_scan(c->text, c->len, note_site, c);
 
-	if (ret < 0)
-		return ret;
-	c->names_read = true;
-	return 0;
+	return ret < 0 ? ret : 0;
 }
 
 /*
- * The names names.c reads in the model's text, read once (find_names reads them with the
- * rest): a peer add asked for them four times (the peers of the file, then both texts' names
- * in verify), a scan of 65,536 peers each. The model is never edited in place (commit swaps in
- * a new one), so they stay true.
+ * The names names.c reads in the model's text, read by find_names with the rest: a peer add
+ * asked for them four times (the peers of the file, then both texts' names in verify), a scan
+ * of 65,536 peers each. The model is never edited in place (commit swaps in a new one), so they
+ * stay true. Not const only because names_lookup is not.
  */
-static struct name_map *conf_names(const struct wgconf *model, int *ret)
+static struct name_map *conf_names(const struct wgconf *c)
 {
-	struct wgconf *c = (struct wgconf *)model;
-
-	*ret = 0;
-	if (!c->names_read) {
-		if ((*ret = names_parse_config(&c->names, c->text, c->len)) < 0) {
-			names_clear(&c->names);
-			return NULL;
-		}
-		c->names_read = true;
-	}
-	return &c->names;
+	return (struct name_map *)&c->names;
 }
 
 int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgconf_error *err)
@@ -714,7 +699,8 @@ void wgconf_peers_free(struct wgconf_peer_info *v, size_t n)
 
 int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *n)
 {
-	struct name_map *names;
+	/* The names are names.c's by construction: the console shows those. */
+	struct name_map *names = conf_names(c);
 	struct wgconf_peer_info *v;
 	size_t m = 0;
 	int ret;
@@ -726,9 +712,6 @@ int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *
 	v = calloc(m ? m : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	/* The names are names.c's by construction: the console shows those. */
-	if (!(names = conf_names(c, &ret)))
-		goto fail;
 	m = 0;
 	for (size_t k = 0; k < c->n_secs; ++k) {
 		const struct wsec *sec = &c->secs[k];
@@ -965,14 +948,11 @@ static const struct wsec *next_peer(const struct wgconf *c, size_t *k)
  */
 static int verify(const struct wgconf *was, const struct wgconf *now, const struct expect *x)
 {
-	struct name_map *na, *nb;
+	struct name_map *na = conf_names(was), *nb = conf_names(now);
 	const struct wsec *q;
 	size_t i = 0, j = 0;
-	int ret;
+	int ret = -ENOTSUP;
 
-	if (!(na = conf_names(was, &ret)) || !(nb = conf_names(now, &ret)))
-		return ret;
-	ret = -ENOTSUP;
 	if (!same_aips(was->addrs, was->n_addrs, now->addrs, now->n_addrs) ||
 	    wgconf_has_private_key(was) != wgconf_has_private_key(now))
 		goto out;
