@@ -25,7 +25,12 @@ import termios
 import time
 
 QUIET = 0.08        # no output for this long: the screen is still
-SETTLE = 0.03       # an update is over when nothing more comes for this long
+# An update is over when nothing more comes for this long. Longer than a sort takes on the host
+# (20-50 ms at 65,536 rows): a refresh drawn just as the key came in, and the key's own update
+# after it, are one update, timed to the key's end, not the refresh's. A refresh drawn just
+# after can only add to the figure, never hide the key's.
+SETTLE = 0.1
+FIRST = 30.0        # the longest wait for the first byte of a key's update
 
 
 def read_for(fd, seconds):
@@ -114,7 +119,7 @@ def main():
                 sys.exit("keylat.py: the screen never stood still")
             k0 = time.monotonic()
             os.write(fd, key.encode())
-            _, last = read_burst(fd, 5.0)
+            _, last = read_burst(fd, FIRST)
             if last is None:
                 sys.exit(f"keylat.py: key {key!r} changed nothing on the screen")
             lat.append((last - k0) * 1000)
