@@ -73,8 +73,8 @@ static size_t burst_size(const char *config, const char *iface)
 	struct stat st;
 	size_t bytes = (size_t)64 << 20;
 
-	if (!config && iface) {
-		snprintf(path, sizeof(path), "%s/%s.conf", SAMPLE_CONFIG_DIR, iface);
+	if (iface) {
+		sample_config_path(path, sizeof(path), config, iface);
 		config = path;
 	}
 	if (config && !stat(config, &st) && st.st_size > 0 && (uint64_t)st.st_size <= WGCONF_MAX_LEN)

@@ -114,10 +114,7 @@ static int op_load(struct peerops_ctx *ctx, struct op *op)
 		say(ctx, _("%s is not a WireGuard interface here"), ctx->iface);
 		return -ENODEV;
 	}
-	if (ctx->config_path)
-		snprintf(op->path, sizeof(op->path), "%s", ctx->config_path);
-	else
-		snprintf(op->path, sizeof(op->path), "%s/%s.conf", SAMPLE_CONFIG_DIR, ctx->iface);
+	sample_config_path(op->path, sizeof(op->path), ctx->config_path, ctx->iface);
 	ret = atomic_read_stamped(op->path, &op->text, &op->len, &op->stamp);
 	if (ret == -ENOENT) {
 		say(ctx, _("%s has no config file %s; give its path with -c"), ctx->iface, op->path);

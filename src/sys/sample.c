@@ -202,21 +202,25 @@ static struct sample_size *size_of(const struct sample_cache *cache, const char 
 	return NULL;
 }
 
+void sample_config_path(char *buf, size_t len, const char *config, const char *iface)
+{
+	if (config)
+		snprintf(buf, len, "%s", config);
+	else
+		snprintf(buf, len, "%s/%s.conf", SAMPLE_CONFIG_DIR, iface);
+}
+
 static int name_device(struct wg_device *dev, const struct sample_opts *opts, struct name_map *store,
 		       struct sample_error *err)
 {
 	struct sample_names_file tmp = { 0 }, *config;
 	struct sample_size *sz;
 	char path[PATH_MAX];
-	const char *p = opts->config_path;
 	int ret;
 
-	if (!p) {
-		snprintf(path, sizeof(path), "%s/%s.conf", SAMPLE_CONFIG_DIR, dev->name);
-		p = path;
-	}
+	sample_config_path(path, sizeof(path), opts->config_path, dev->name);
 	/* An unreadable config file only costs names, never the numbers. */
-	file_get(opts->cache, p, true, opts->drift, &tmp, &config);
+	file_get(opts->cache, path, true, opts->drift, &tmp, &config);
 	sz = size_of(opts->cache, dev->name);
 	ret = sz ? names_apply_memo(dev, &config->map, store, &sz->names) : names_apply(dev, &config->map, store);
 	dev->managed_by = config->managed_by;

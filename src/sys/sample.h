@@ -12,6 +12,9 @@
 
 #define SAMPLE_CONFIG_DIR "/etc/wireguard"
 
+/* The config file of iface into buf: config when given, else SAMPLE_CONFIG_DIR/IFACE.conf. */
+void sample_config_path(char *buf, size_t len, const char *config, const char *iface);
+
 /*
  * Name files parsed once and parsed again only when they change on disk: a console reading
  * a 10,000-peer config every second would spend most of its time there.
