@@ -105,6 +105,12 @@ struct sort_ctx {
 	const struct sort_item *items;
 };
 
+static struct sort_ctx sort_ctx_of(const struct app *app)
+{
+	return (struct sort_ctx){ .sort = app->sort, .sort_reverse = app->sort_reverse,
+				  .now = app->snap->wall.tv_sec };
+}
+
 /* The whole order: the reference the sort keys below must agree with. */
 static int row_cmp(const struct sort_item *a, const struct sort_item *b, const struct sort_ctx *app)
 {
@@ -228,7 +234,6 @@ static void column_words(struct sort_key *k, const struct sort_item *it, const s
 	const struct peer_track *t = it->track;
 	bool desc = false;
 
-	k->w[0] = k->w[1] = 0;
 	switch (ctx->sort) {
 	case APP_COL_ALLOWED_IPS:
 		if (!p->n_allowedips) {
@@ -428,12 +433,12 @@ int64_t app_rows_misordered(const struct app *app)
 {
 	const struct wg_device *dev = app_device(app);
 	const struct dev_state *d = app_dev_state(app);
-	struct sort_ctx ctx = { .sort = app->sort, .sort_reverse = app->sort_reverse };
 	struct sort_item prev = { 0 }, cur;
+	struct sort_ctx ctx;
 
 	if (!dev || !d)
 		return -1;
-	ctx.now = app->snap->wall.tv_sec;
+	ctx = sort_ctx_of(app);
 	for (uint32_t i = 0; i < app->n_rows; ++i) {
 		cur = sort_item_of(app, dev, d, &app->rows[i]);
 		if (i && row_cmp(&prev, &cur, &ctx) > 0)
@@ -517,8 +522,7 @@ int app_rows_refresh(struct app *app)
 	}
 	app->n_rows = n;
 	if (n > 1) {
-		struct sort_ctx ctx = { .sort = app->sort, .sort_reverse = app->sort_reverse,
-					.now = app->snap->wall.tv_sec };
+		struct sort_ctx ctx = sort_ctx_of(app);
 		struct sort_item *items = malloc((size_t)n * sizeof(*items));
 
 		if (!items)
