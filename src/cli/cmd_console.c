@@ -52,7 +52,7 @@ static int run_once(const struct cmd_args *a)
 	 */
 	heap_prepare_burst(64 << 20);
 	wg_peers_alloc_set(NULL);
-	counters_prefetch_start(&cp);
+	counters_prefetch_start(&cp, NULL);
 	ret = sample_take(&snap, &so, &err);
 	if (ret < 0) {
 		counters_update_prefetched(NULL, false, &cp);
@@ -115,7 +115,7 @@ static void say_once(char *said, size_t len, const struct sample_error *err)
 
 /* One snapshot into the textfile; a failed read is written too, as wgstar_read_success 0. */
 static int textfile_tick(const struct cmd_args *a, struct sample_cache *cache, struct policy_cache *pc,
-			 struct textfile *tf, char *said, size_t said_len, bool *read_ok)
+			 size_t counted[2], struct textfile *tf, char *said, size_t said_len, bool *read_ok)
 {
 	struct sample_opts so = sample_opts(a);
 	struct wg_snapshot *snap = NULL;
@@ -126,9 +126,10 @@ static int textfile_tick(const struct cmd_args *a, struct sample_cache *cache, s
 
 	/* The name files are parsed again only when they change. */
 	so.cache = cache;
-	counters_prefetch_start(&cp);
+	counters_prefetch_start(&cp, counted);
 	*read_ok = sample_take(&snap, &so, &err) == 0;
 	counters_update_prefetched(*read_ok ? snap : NULL, !a->opt[OPT_READ_ONLY], &cp);
+	memcpy(counted, cp.got, sizeof(cp.got));
 	say_once(said, said_len, *read_ok ? NULL : &err);
 	if (*read_ok) {
 		policy_cache_attach(pc, a->opt[OPT_POLICY], snap);
@@ -150,6 +151,7 @@ static int run_textfile(const struct cmd_args *a)
 	const char *dir = a->opt[OPT_TEXTFILE];
 	struct sample_cache cache = { 0 };
 	struct policy_cache pc = { 0 };
+	size_t counted[2] = { 0 };	/* the ranges the last reading held, to size the next */
 	int status = EXIT_FAILURE, ret, last = 0;
 	char said[1024] = "", buf[512];
 	const char *shown;
@@ -167,7 +169,7 @@ static int run_textfile(const struct cmd_args *a)
 	/* A directory that cannot be written is a mistake to say and end on; later failures may pass. */
 	ret = textfile_open(&tf, dir, PROM_TEXTFILE_NAME);
 	if (!ret)
-		ret = textfile_tick(a, &cache, &pc, &tf, said, sizeof(said), &read_ok);
+		ret = textfile_tick(a, &cache, &pc, counted, &tf, said, sizeof(said), &read_ok);
 	if (ret < 0) {
 		cmd_error(_("cannot write %s/%s: %s"), shown, PROM_TEXTFILE_NAME, text_strerror(-ret));
 		goto out;
@@ -177,7 +179,7 @@ static int run_textfile(const struct cmd_args *a)
 		goto out;
 	}
 	while (!cmd_wait_tick(&stop, &due, (int64_t)(a->delay * 1e9))) {
-		ret = textfile_tick(a, &cache, &pc, &tf, said, sizeof(said), &read_ok);
+		ret = textfile_tick(a, &cache, &pc, counted, &tf, said, sizeof(said), &read_ok);
 		if (ret < 0 && ret != last)
 			cmd_note(_("cannot write %s/%s: %s"), shown, PROM_TEXTFILE_NAME, text_strerror(-ret));
 		last = ret;

@@ -53,6 +53,7 @@ struct recorder {
 	struct rpeer *peers;		/* every peer the ledger knows */
 	size_t n_peers, cap_peers;
 	struct keyidx index;		/* peers by key: a daemon may list them in another order each time */
+	size_t counted[2];		/* the ranges the last counting read held, to size the next */
 	size_t n_dirty;
 	int64_t pending_when;		/* the sample the pending usage was last added at: its hour gets it */
 	int64_t written;		/* when the ledger was last written */
@@ -256,9 +257,10 @@ static int recorder_tick(struct recorder *r, bool *read_ok)
 	bool write;
 	int ret;
 
-	counters_prefetch_start(&cp);
+	counters_prefetch_start(&cp, r->counted);
 	*read_ok = sample_take(&snap, &so, &serr) == 0;
 	counters_update_prefetched(*read_ok ? snap : NULL, !r->a->opt[OPT_READ_ONLY], &cp);
+	memcpy(r->counted, cp.got, sizeof(cp.got));
 	if (!*read_ok) {
 		/* An interface gone for good reads as none: that is interface_down, not a failure. */
 		if (serr.failure == SAMPLE_NO_SUCH_IFACE)

@@ -75,6 +75,7 @@ struct sampler {
 	bool counting_seen;		/* the last full read found the counting table */
 	int64_t counting_ms;
 	struct timespec counted;	/* when the sets were last read in full */
+	size_t counted_ranges[2];	/* what that reading held, to size the next */
 
 	bool stop;
 	bool now;			/* sample at once */
@@ -144,9 +145,12 @@ static void counting_read(struct sampler *s, struct wg_snapshot *snap, struct co
 {
 	struct timespec t0, t1;
 	double cost_ms;
+	int ret;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	if (counters_update_prefetched(snap, s->sync_counters, cp) < 0 || !snap ||
+	ret = counters_update_prefetched(snap, s->sync_counters, cp);
+	memcpy(s->counted_ranges, cp->got, sizeof(cp->got));
+	if (ret < 0 || !snap ||
 	    counters_carry_take(&s->kept, snap) < 0) {
 		s->have_kept = false;
 		return;
@@ -209,7 +213,7 @@ static void *sampler_main(void *arg)
 		 * (and a malloc_trim after) made a console without the table dearer than one with it.
 		 */
 		if (full && s->counting_seen)
-			counters_prefetch_start(&cp);
+			counters_prefetch_start(&cp, s->counted_ranges);
 		else if (full)
 			counters_prefetch_none(&cp);
 		ret = sample_take(&snap, &s->opts, &err);

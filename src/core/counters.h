@@ -78,6 +78,12 @@ struct counters_reading {
 	struct counters_range *ranges[2];	/* by enum counters_dir */
 	size_t n_ranges[2];
 	size_t cap_ranges[2];
+	/*
+	 * How many ranges of each direction the first allocation holds: the count of the last
+	 * reading, so that a big hub's reading is not grown by doubling (each step a copy, and
+	 * in a reader thread's arena the old arrays stay in memory until trimmed).
+	 */
+	size_t expect[2];
 	struct counters_pair *pairs;
 	size_t n_pairs;
 	size_t cap_pairs;

@@ -744,7 +744,7 @@ int counters_build_remove(struct nft_batch *b)
 	return put_table(b, NFT_MSG_DELTABLE, 0, "delete table inet " COUNTERS_TABLE);
 }
 
-static void *grow(void *v, size_t *cap, size_t n, size_t size);
+static void *grow(void *v, size_t *cap, size_t n, size_t size, size_t first);
 
 static bool range_same(const struct counters_range *a, const struct counters_range *b)
 {
@@ -861,7 +861,7 @@ int counters_build_sync(struct nft_batch *b, const struct counters_plan *plan, c
 #define PUSH(id, k, range)                                                                           \
 	do {                                                                                         \
 		const struct counters_range **nv = grow(lists[id][k], &caps[id][k], counts[id][k],   \
-						       sizeof(*nv));                                 \
+						       sizeof(*nv), 0);                              \
 		if (!nv) {                                                                           \
 			ret = -ENOMEM;                                                               \
 			goto out;                                                                    \
@@ -1024,14 +1024,15 @@ struct elem_ctx {
 	const struct nlattr *elems;
 };
 
-static void *grow(void *v, size_t *cap, size_t n, size_t size)
+/* Room for one more of n; the first allocation holds first (at least 64). */
+static void *grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
 {
 	size_t ncap;
 	void *nv;
 
 	if (n < *cap)
 		return v;
-	ncap = *cap ? *cap * 2 : 64;
+	ncap = *cap ? *cap * 2 : first > 64 ? first : 64;
 	nv = realloc(v, ncap * size);
 	if (nv)
 		*cap = ncap;
@@ -1077,7 +1078,7 @@ static int elem_cb(const struct nlattr *a, void *data)
 		alen = c->id == SET_PAIRS4 ? 4 : 16;
 		if (e.klen != 2 * alen)
 			return -EBADMSG;
-		p = grow(r->pairs, &r->cap_pairs, r->n_pairs, sizeof(*p));
+		p = grow(r->pairs, &r->cap_pairs, r->n_pairs, sizeof(*p), 0);
 		if (!p)
 			return -ENOMEM;
 		r->pairs = p;
@@ -1097,7 +1098,7 @@ static int elem_cb(const struct nlattr *a, void *data)
 		alen = counters_addr_len(sets[c->id].family);
 		if (e.klen != IFNAMSIZ + alen || (e.end && e.elen != e.klen))
 			return -EBADMSG;
-		v = grow(r->ranges[d], &r->cap_ranges[d], r->n_ranges[d], sizeof(*v));
+		v = grow(r->ranges[d], &r->cap_ranges[d], r->n_ranges[d], sizeof(*v), r->expect[d]);
 		if (!v)
 			return -ENOMEM;
 		r->ranges[d] = v;
@@ -1199,17 +1200,22 @@ static int append(void **dst, size_t *n, size_t *cap, void *src, size_t n_src, s
 			*cap = n_src;
 		return 0;
 	}
-	nv = realloc(*dst, (*n + n_src) * size);
-	if (!nv) {
-		free(src);
-		return -ENOMEM;
+	/* Sized for the whole reading (expect): the other part fits behind this one's. */
+	if (cap && *cap >= *n + n_src) {
+		nv = *dst;
+	} else {
+		nv = realloc(*dst, (*n + n_src) * size);
+		if (!nv) {
+			free(src);
+			return -ENOMEM;
+		}
+		if (cap)
+			*cap = *n + n_src;
 	}
 	memcpy((char *)nv + *n * size, src, n_src * size);
 	free(src);
 	*dst = nv;
 	*n += n_src;
-	if (cap)
-		*cap = *n;
 	return 0;
 }
 

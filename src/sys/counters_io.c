@@ -40,9 +40,11 @@ static int dump_set(struct nft_sock *s, struct counters_reading *r, unsigned int
 /* The first max sets. An absent first set is an absent table: a reading with !present. */
 static int read_sets(struct nft_sock *s, struct counters_reading *r, unsigned int max)
 {
+	size_t expect[2] = { r->expect[0], r->expect[1] };
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
+	memcpy(r->expect, expect, sizeof(expect));
 	for (unsigned int i = 0; i < max && (ret = dump_set(s, r, i)) != 1; ++i) {
 		if (ret == -ENOENT && i == 0) {
 			counters_reading_free(r);
@@ -146,13 +148,15 @@ void counters_prefetch_none(struct counters_prefetch *p)
 	atomic_init(&p->next, CLAIM_STOP);
 }
 
-void counters_prefetch_start(struct counters_prefetch *p)
+void counters_prefetch_start(struct counters_prefetch *p, const size_t expect[2])
 {
 	sigset_t all, old;
 
 	memset(p, 0, sizeof(*p));
 	atomic_init(&p->next, 0);
 	atomic_init(&p->seen, 0);
+	for (int d = 0; expect && d < 2; ++d)
+		p->r.expect[d] = p->part[0].expect[d] = p->part[1].expect[d] = expect[d];
 	/* Signals stay with the threads that wait for them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -264,6 +268,7 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 	}
 	ret = counters_apply(snap, &plan, r);
 out:
+	memcpy(p->got, r->n_ranges, sizeof(p->got));
 	counters_reading_free(r);
 	counters_plan_free(&plan);
 	return ret;

@@ -634,6 +634,52 @@ static void test_reading_generations(void **state)
 	counters_reading_free(&c);
 }
 
+/*
+ * A reading told how many ranges to expect takes them in one allocation, and two parts so
+ * sized are joined in the first one's array: no copy of a big hub's reading while it grows.
+ */
+static void test_reading_sized(void **state)
+{
+	static char buf[8192];
+	uint8_t keys[3 * 20] = { 0 };
+	const char *addrs[] = { "10.0.0.5", "10.0.0.6", "10.0.0.7" };
+	struct counters_reading a = { .expect = { 500, 0 } }, b = { .expect = { 500, 0 } }, c = { 0 };
+	const struct counters_range *before;
+	size_t len = 0;
+
+	(void)state;
+	for (size_t i = 0; i < 3; ++i) {
+		memcpy(keys + i * 20, "wg0", 3);
+		v4(keys + i * 20 + 16, addrs[i]);
+	}
+	put_dump(buf, &len, "from4", keys, 20, 2, false, 7);
+	assert_int_equal(counters_parse_elems((const struct nlmsghdr *)buf, &a), 0);
+	assert_int_equal(a.n_ranges[COUNTERS_FROM], 2);
+	assert_int_equal(a.cap_ranges[COUNTERS_FROM], 500);
+	len = 0;
+	put_dump(buf, &len, "from4", keys + 2 * 20, 20, 1, false, 9);
+	assert_int_equal(counters_parse_elems((const struct nlmsghdr *)buf, &b), 0);
+	before = a.ranges[COUNTERS_FROM];
+	assert_int_equal(counters_reading_merge(&a, &b), 0);
+	assert_ptr_equal(a.ranges[COUNTERS_FROM], before);
+	assert_int_equal(a.cap_ranges[COUNTERS_FROM], 500);
+	assert_int_equal(a.n_ranges[COUNTERS_FROM], 3);
+	assert_int_equal(a.ranges[COUNTERS_FROM][2].packets, 9);
+	assert_int_equal(a.ranges[COUNTERS_FROM][2].start[3], 7);
+	assert_int_equal(a.ranges[COUNTERS_FROM][0].start[3], 5);
+	/* Without a count the array grows as it goes, and a join past its room still holds all. */
+	assert_int_equal(counters_parse_elems((const struct nlmsghdr *)buf, &c), 0);
+	assert_int_equal(c.cap_ranges[COUNTERS_FROM], 64);
+	a.cap_ranges[COUNTERS_FROM] = a.n_ranges[COUNTERS_FROM];
+	assert_int_equal(counters_reading_merge(&a, &c), 0);
+	assert_int_equal(a.n_ranges[COUNTERS_FROM], 4);
+	assert_true(a.cap_ranges[COUNTERS_FROM] >= 4);
+	assert_int_equal(a.ranges[COUNTERS_FROM][3].start[3], 7);
+	counters_reading_free(&a);
+	counters_reading_free(&b);
+	counters_reading_free(&c);
+}
+
 /* The name of the set a dump request asks for. */
 static const char *request_set(const struct nlmsghdr *nlh)
 {
@@ -1081,6 +1127,7 @@ int main(void)
 		cmocka_unit_test(test_genid_in_begin),
 		cmocka_unit_test(test_drain_as_built),
 		cmocka_unit_test(test_carry_by_key),
+		cmocka_unit_test(test_reading_sized),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
