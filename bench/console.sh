@@ -13,8 +13,9 @@
 # First the daemon is measured alone for SECONDS_MEASURED, then the console runs in a private
 # tmux server and, after a warm-up, the console and the daemon are measured over the same
 # span: CPU from utime + stime in /proc/PID/stat, memory from VmRSS and VmHWM, bytes written
-# to the terminal from wchar in /proc/PID/io. Then the latency of a key (re-sorting every
-# row) is taken at the console's own pseudo-terminal, against a console of one peer.
+# to the terminal from wchar in /proc/PID/io; memory also a peer, over a console of one peer.
+# Then the latency of a key (re-sorting every row) is taken at the console's own
+# pseudo-terminal, against a console of one peer.
 
 set -euo pipefail
 
@@ -139,8 +140,8 @@ ms=$((t1 - t0))
 
 echo
 printf '%-44s %s %% of one core\n' "console CPU" "$(share $((c1 - c0)) $ms)"
-printf '%-44s %s KiB now, %s KiB peak\n' "console memory (RSS)" \
-	"$(status_kib "$pid" VmRSS)" "$(status_kib "$pid" VmHWM)"
+rss=$(status_kib "$pid" VmRSS) hwm=$(status_kib "$pid" VmHWM)
+printf '%-44s %s KiB now, %s KiB peak\n' "console memory (RSS)" "$rss" "$hwm"
 printf '%-44s %s bytes/s\n' "written to the terminal" \
 	"$(awk -v b=$((w1 - w0)) -v ms=$ms 'BEGIN { printf "%.0f", b / (ms / 1000) }')"
 if [ -n "$daemon" ]; then
@@ -151,6 +152,28 @@ else
 fi
 
 tmx send-keys -t bench q
+
+# What the console costs whatever the hub: the same console on peer 1, which has one peer and
+# no counting table, over the warm-up and a third of the span. What a peer costs is the
+# difference, shared out.
+tmx new-session -d -s one -x "$cols" -y "$rows" \
+	"env LANG=C.UTF-8 ip netns exec $LAB_PEER1_NS $BIN -i $LAB_PEER1_IF; sleep 3600"
+one=
+for ((i = 0; i < 100 && ${#one} == 0; i++)); do
+	sleep 0.05
+	one=$(pgrep -P "$(tmx display-message -p -t one '#{pane_pid}')" -x wgstar-top || true)
+done
+[ -n "$one" ] || die "the one-peer console did not start"
+sleep $((WARMUP + SPAN / 3))
+rss1=$(status_kib "$one" VmRSS) hwm1=$(status_kib "$one" VmHWM)
+tmx send-keys -t one q
+printf '%-44s %s KiB now, %s KiB peak\n' "one-peer console memory (RSS)" "$rss1" "$hwm1"
+printf '%-44s %s KiB now, %s KiB peak\n' "console memory a peer, over the one-peer's" \
+	"$(awk -v a="$rss" -v b="$rss1" -v n=$((PEERS + 2)) 'BEGIN { printf "%.2f", (a - b) / n }')" \
+	"$(awk -v a="$hwm" -v b="$hwm1" -v n=$((PEERS + 2)) 'BEGIN { printf "%.2f", (a - b) / n }')"
+printf '%-44s %s KiB now, %s KiB peak\n' "console memory a peer, whole process" \
+	"$(awk -v a="$rss" -v n=$((PEERS + 3)) 'BEGIN { printf "%.2f", a / n }')" \
+	"$(awk -v a="$hwm" -v n=$((PEERS + 3)) 'BEGIN { printf "%.2f", a / n }')"
 
 # A key that re-sorts every row, timed at the console's own terminal (tests/tools/keylat.py:
 # from writing the key to the last byte of the update it causes; tmux's polling added 50-150
