@@ -75,6 +75,16 @@ status_kib() {
 wchar() {
 	awk '$1 == "wchar:" { print $2 }' "/proc/$1/io"
 }
+# console_pid SESSION: the console's PID in that tmux session, waited for up to 5 s.
+console_pid() {
+	local p i
+	for ((i = 0; i < 100; i++)); do
+		sleep 0.05
+		p=$(pgrep -P "$(tmx display-message -p -t "$1" '#{pane_pid}')" -x wgstar-top || true)
+		[ -z "$p" ] || break
+	done
+	[ -n "$p" ] && echo "$p"
+}
 # share TICKS MS: percent of one core, two decimals.
 share() {
 	awk -v t="$1" -v ms="$2" -v hz="$tick" 'BEGIN { printf "%.2f", t / hz / (ms / 1000) * 100 }'
@@ -122,12 +132,7 @@ fi
 
 tmx new-session -d -s bench -x "$cols" -y "$rows" \
 	"env LANG=C.UTF-8 ip netns exec $LAB_HUB_NS $BIN -i $LAB_HUB_IF -c $LAB_HUB_CONF --policy $work/policy.conf; sleep 3600"
-pid=
-for ((i = 0; i < 100 && ${#pid} == 0; i++)); do
-	sleep 0.05
-	pid=$(pgrep -P "$(tmx display-message -p -t bench '#{pane_pid}')" -x wgstar-top || true)
-done
-[ -n "$pid" ] || die "the console did not start"
+pid=$(console_pid bench) || die "the console did not start"
 sleep "$WARMUP"
 kill -0 "$pid" 2>/dev/null || die "the console exited: $(tmx capture-pane -p -t bench | tail -n 3)"
 
@@ -158,12 +163,7 @@ tmx send-keys -t bench q
 # difference, shared out.
 tmx new-session -d -s one -x "$cols" -y "$rows" \
 	"env LANG=C.UTF-8 ip netns exec $LAB_PEER1_NS $BIN -i $LAB_PEER1_IF; sleep 3600"
-one=
-for ((i = 0; i < 100 && ${#one} == 0; i++)); do
-	sleep 0.05
-	one=$(pgrep -P "$(tmx display-message -p -t one '#{pane_pid}')" -x wgstar-top || true)
-done
-[ -n "$one" ] || die "the one-peer console did not start"
+one=$(console_pid one) || die "the one-peer console did not start"
 sleep $((WARMUP + SPAN / 3))
 rss1=$(status_kib "$one" VmRSS) hwm1=$(status_kib "$one" VmHWM)
 tmx send-keys -t one q
