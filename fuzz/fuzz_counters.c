@@ -203,9 +203,11 @@ static void check_applied(const struct wg_snapshot *snap, bool present)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	bool absent = fuzz_byte(&data, &size) & 1;
+	uint8_t head = fuzz_byte(&data, &size);
+	bool absent = head & 1;
 	struct wg_snapshot *snap = make_snapshot();
-	struct counters_reading r = { 0 };
+	struct counters_reading r = { 0 }, part = { 0 }, *to = &r;
+	size_t total[2];
 	struct counters_plan plan;
 	struct nft_batch b;
 	static uint64_t msg[MSG_LEN / sizeof(uint64_t)];
@@ -213,15 +215,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (counters_plan_build(&plan, snap) < 0)
 		abort();
+	/* Sized from a last reading or not, the sets in two parts as two threads read them, joined. */
+	r.expect[0] = part.expect[0] = (head >> 1) & 7;
+	r.expect[1] = part.expect[1] = (head >> 4) & 7;
 	while (next_msg(buf, &data, &size)) {
-		int ret = counters_parse_elems(buf, &r);
+		int ret;
 
+		to = head & 0x80 && size & 1 ? &part : &r;
+		ret = counters_parse_elems(buf, to);
 		if (ret && ret != -EBADMSG)
 			abort();
 		/* A dump stops at the first message it cannot read. */
 		if (ret)
 			break;
 	}
+	check_reading(&r);
+	check_reading(&part);
+	for (int d = 0; d < 2; ++d)
+		total[d] = r.n_ranges[d] + part.n_ranges[d];
+	if (counters_reading_merge(&r, &part) < 0)
+		abort();
+	for (int d = 0; d < 2; ++d)
+		if (r.n_ranges[d] != total[d])
+			abort();
 	check_reading(&r);
 	r.present = !absent;
 	if (counters_apply(snap, &plan, &r) < 0)
