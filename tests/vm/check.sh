@@ -21,8 +21,9 @@ build=$(cd "$build" && pwd -P)
 out=${2:-$build/vm-check}
 # Generous: a hung test must not hold CI for long, and the VM normally needs a few minutes.
 timeout=${WGSTAR_VM_CHECK_TIMEOUT:-1800}
-# A hub of 100,000 peers (tests/scale) and the sanitizers' shadow memory need more than vm.sh's default.
-export WGSTAR_VM_MEM=${WGSTAR_VM_MEM:-4096}
+# A hub of 100,000 peers (tests/scale), the sanitizers' shadow memory and the tests that run
+# beside them (suite.sh runs as many at once as the VM has CPUs) need more than vm.sh's default.
+export WGSTAR_VM_MEM=${WGSTAR_VM_MEM:-6144}
 
 die() {
 	echo "check.sh: $*" >&2

@@ -17,13 +17,12 @@ export srcdir=$ABS_SRCDIR
 
 [ -d /sys/module/wireguard ] || echo "vm: the wireguard module is not loaded" >&2
 
-for t; do
-	name=${t%.sh}
-	src=$t
+# One test under the driver; its .trs says how it went, also when the driver died.
+run_one() {
+	local t=$1 name=${1%.sh} src=$1 start=$SECONDS
 	[ -f "$src" ] || src=$ABS_SRCDIR/$t
 	mkdir -p "$(dirname "$out/$name")"
 	rm -f "$out/$name.trs" "$out/$name.log"
-	start=$SECONDS
 	(
 		eval "$TESTS_ENVIRONMENT"
 		# shellcheck disable=SC2086
@@ -33,5 +32,28 @@ for t; do
 	# A driver that died before writing its result leaves the test failed, not missing.
 	[ -f "$out/$name.trs" ] || printf ':test-result: ERROR\n' >"$out/$name.trs"
 	echo "vm: $t took $((SECONDS - start)) s"
+}
+
+# As many at once as the VM has CPUs, as `make -j check` runs them on the host (each test
+# has its own namespaces and names): under emulation one test keeps one CPU busy, and the
+# suite took a quarter of an hour one by one. The scale tests, minutes each, go first, so
+# that the rest share the other CPUs meanwhile instead of waiting on them at the end.
+jobs=${WGSTAR_VM_JOBS:-$(nproc)}
+ordered=()
+for t; do
+	case $t in tests/scale/*) ordered+=("$t") ;; esac
 done
+for t; do
+	case $t in tests/scale/*) ;; *) ordered+=("$t") ;; esac
+done
+running=0
+for t in "${ordered[@]}"; do
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	run_one "$t" &
+	running=$((running + 1))
+done
+wait
 exit 0
