@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Events to the journal (libsystemd), or syslog; what a command did, to the database too. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -12,6 +14,31 @@
 #include "key.h"
 
 #define MAX_FIELDS 12
+
+/*
+ * libsystemd is loaded when the first event is sent, not when the program starts: it and the
+ * six libraries it needs cost every start of wgstar-top some 2 ms (ten times that under an
+ * emulated CPU), for `--once` and every peer command, of which only a few send an event.
+ */
+#define LIBSYSTEMD_SONAME "libsystemd.so.0"
+
+static pthread_once_t sendv_once = PTHREAD_ONCE_INIT;
+static __typeof__(sd_journal_sendv) *sendv_fn;
+
+static void sendv_load(void)
+{
+	void *h = dlopen(LIBSYSTEMD_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (h)
+		*(void **)&sendv_fn = dlsym(h, "sd_journal_sendv");
+}
+
+/* sd_journal_sendv(3), or -ENOSYS without libsystemd (then syslog has the event). */
+static int journal_sendv(const struct iovec *iov, int n)
+{
+	pthread_once(&sendv_once, sendv_load);
+	return sendv_fn ? sendv_fn(iov, n) : -ENOSYS;
+}
 
 static void field(struct iovec *iov, size_t *n, char *buf, size_t len, const char *name, const char *value)
 {
@@ -49,7 +76,7 @@ int journal_event(const struct event *e)
 	field(iov, &n, bufs[b++], sizeof(bufs[0]), "WGSTAR_OLD_ENDPOINT", e->old_endpoint);
 	field(iov, &n, bufs[b++], sizeof(bufs[0]), "WGSTAR_BY", e->by);
 	/* Without a journal to take it (no systemd, a container), syslog has the summary. */
-	ret = access("/run/systemd/journal/socket", F_OK) == 0 ? sd_journal_sendv(iov, (int)n) : -ENOENT;
+	ret = access("/run/systemd/journal/socket", F_OK) == 0 ? journal_sendv(iov, (int)n) : -ENOENT;
 	if (ret < 0) {
 		openlog(JOURNAL_IDENTIFIER, LOG_PID, LOG_DAEMON);
 		syslog(event_priority(e->type), "%s: %s", event_type_name(e->type), e->summary);
