@@ -129,7 +129,6 @@ static int textfile_tick(const struct cmd_args *a, struct sample_cache *cache, s
 	counters_prefetch_start(&cp, counted);
 	*read_ok = sample_take(&snap, &so, &err) == 0;
 	counters_update_prefetched(*read_ok ? snap : NULL, !a->opt[OPT_READ_ONLY], &cp);
-	memcpy(counted, cp.got, sizeof(cp.got));
 	say_once(said, said_len, *read_ok ? NULL : &err);
 	if (*read_ok) {
 		policy_cache_attach(pc, a->opt[OPT_POLICY], snap);

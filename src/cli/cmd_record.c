@@ -260,7 +260,6 @@ static int recorder_tick(struct recorder *r, bool *read_ok)
 	counters_prefetch_start(&cp, r->counted);
 	*read_ok = sample_take(&snap, &so, &serr) == 0;
 	counters_update_prefetched(*read_ok ? snap : NULL, !r->a->opt[OPT_READ_ONLY], &cp);
-	memcpy(r->counted, cp.got, sizeof(cp.got));
 	if (!*read_ok) {
 		/* An interface gone for good reads as none: that is interface_down, not a failure. */
 		if (serr.failure == SAMPLE_NO_SUCH_IFACE)

@@ -145,12 +145,9 @@ static void counting_read(struct sampler *s, struct wg_snapshot *snap, struct co
 {
 	struct timespec t0, t1;
 	double cost_ms;
-	int ret;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	ret = counters_update_prefetched(snap, s->sync_counters, cp);
-	memcpy(s->counted_ranges, cp->got, sizeof(cp->got));
-	if (ret < 0 || !snap ||
+	if (counters_update_prefetched(snap, s->sync_counters, cp) < 0 || !snap ||
 	    counters_carry_take(&s->kept, snap) < 0) {
 		s->have_kept = false;
 		return;
@@ -215,7 +212,7 @@ static void *sampler_main(void *arg)
 		if (full && s->counting_seen)
 			counters_prefetch_start(&cp, s->counted_ranges);
 		else if (full)
-			counters_prefetch_none(&cp);
+			counters_prefetch_none(&cp, s->counted_ranges);
 		ret = sample_take(&snap, &s->opts, &err);
 		/* No counting table only means no forwarded figures. */
 		if (full) {

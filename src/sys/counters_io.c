@@ -139,31 +139,35 @@ static void *prefetch_main(void *arg)
 	return NULL;
 }
 
-void counters_prefetch_none(struct counters_prefetch *p)
+void counters_prefetch_none(struct counters_prefetch *p, size_t counted[2])
 {
 	memset(p, 0, sizeof(*p));
+	p->counted = counted;
+	for (int d = 0; counted && d < 2; ++d)
+		p->r.expect[d] = counted[d];
 	atomic_init(&p->seen, 0);
 	/* The caller reads in one go when it finishes. */
 	p->ret[0] = 1;
 	atomic_init(&p->next, CLAIM_STOP);
 }
 
-void counters_prefetch_start(struct counters_prefetch *p, const size_t expect[2])
+void counters_prefetch_start(struct counters_prefetch *p, size_t counted[2])
 {
 	sigset_t all, old;
 
 	memset(p, 0, sizeof(*p));
 	atomic_init(&p->next, 0);
 	atomic_init(&p->seen, 0);
-	for (int d = 0; expect && d < 2; ++d)
-		p->r.expect[d] = p->part[0].expect[d] = p->part[1].expect[d] = expect[d];
+	p->counted = counted;
+	for (int d = 0; counted && d < 2; ++d)
+		p->r.expect[d] = p->part[0].expect[d] = p->part[1].expect[d] = counted[d];
 	/* Signals stay with the threads that wait for them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	p->running = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!p->running)
-		counters_prefetch_none(p);
+		counters_prefetch_none(p, counted);
 }
 
 /*
@@ -268,7 +272,8 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 	}
 	ret = counters_apply(snap, &plan, r);
 out:
-	memcpy(p->got, r->n_ranges, sizeof(p->got));
+	if (p->counted)
+		memcpy(p->counted, r->n_ranges, sizeof(r->n_ranges));
 	counters_reading_free(r);
 	counters_plan_free(&plan);
 	return ret;

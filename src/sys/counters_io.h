@@ -50,20 +50,21 @@ struct counters_prefetch {
 	int ret[2];			/* the thread's reading and the caller's: 0, 1 to read again, -errno */
 	struct counters_reading part[2];
 	struct counters_reading r;	/* the two, joined */
-	size_t got[2];			/* the ranges of each direction read: the next one's expect */
+	size_t *counted;		/* the caller's counts of ranges, or NULL */
 };
 
 /*
- * The sets dumped in a thread while the caller reads WireGuard. expect (or NULL): the ranges
- * of each direction the last reading held, which sizes this one's arrays.
+ * The sets dumped in a thread while the caller reads WireGuard. counted (or NULL): the ranges
+ * of each direction the last reading held, which size this one's arrays; a reading updates
+ * them.
  */
-void counters_prefetch_start(struct counters_prefetch *p, const size_t expect[2]);
+void counters_prefetch_start(struct counters_prefetch *p, size_t counted[2]);
 /*
  * The same without a thread: counters_update_prefetched reads in one go. For a reader that
  * found no counting table at its last look, where that look is one question to the kernel
  * and a thread for it cost more than the question.
  */
-void counters_prefetch_none(struct counters_prefetch *p);
+void counters_prefetch_none(struct counters_prefetch *p, size_t counted[2]);
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p);
 
 #endif
