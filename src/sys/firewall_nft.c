@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Firewall changes in the kernel: the ruleset listed with its generation, a plan proposed, validated, committed. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,35 +19,96 @@
 #include "policy_nft.h"
 
 /*
+ * libnftables is loaded when a ruleset is first listed or a script run, not when the program
+ * starts: it and the three libraries it needs (libxtables, libjansson, libgmp) cost every start
+ * some 2 ms (ten times that under an emulated CPU), for `--once`, the console and the peer
+ * commands, which read counters through libnftnl and list nothing.
+ */
+#define LIBNFTABLES_SONAME "libnftables.so.1"
+
+static struct {
+	__typeof__(nft_ctx_new) *ctx_new;
+	__typeof__(nft_ctx_free) *ctx_free;
+	__typeof__(nft_ctx_buffer_output) *buffer_output;
+	__typeof__(nft_ctx_buffer_error) *buffer_error;
+	__typeof__(nft_ctx_get_output_buffer) *get_output_buffer;
+	__typeof__(nft_ctx_get_error_buffer) *get_error_buffer;
+	__typeof__(nft_ctx_output_get_flags) *output_get_flags;
+	__typeof__(nft_ctx_output_set_flags) *output_set_flags;
+	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
+	bool ok;
+} nftables;
+static pthread_once_t nftables_once = PTHREAD_ONCE_INIT;
+
+static void nftables_load(void)
+{
+	static const char *const names[] = {
+		"nft_ctx_new", "nft_ctx_free", "nft_ctx_buffer_output", "nft_ctx_buffer_error",
+		"nft_ctx_get_output_buffer", "nft_ctx_get_error_buffer", "nft_ctx_output_get_flags",
+		"nft_ctx_output_set_flags", "nft_run_cmd_from_buffer",
+	};
+	void **fns[] = {
+		(void **)&nftables.ctx_new, (void **)&nftables.ctx_free, (void **)&nftables.buffer_output,
+		(void **)&nftables.buffer_error, (void **)&nftables.get_output_buffer,
+		(void **)&nftables.get_error_buffer, (void **)&nftables.output_get_flags,
+		(void **)&nftables.output_set_flags, (void **)&nftables.run_cmd_from_buffer,
+	};
+	void *h = dlopen(LIBNFTABLES_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(fns) / sizeof(fns[0]), "one name a function");
+	if (!h)
+		return;
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		if (!(*fns[i] = dlsym(h, names[i])))
+			return;
+	nftables.ok = true;
+}
+
+/*
+ * A libnftables context with its output and errors buffered: -ELIBACC without the library
+ * (strerror: "Can not access a needed shared library"), -ENOMEM.
+ */
+static int nftables_ctx(struct nft_ctx **ctx)
+{
+	pthread_once(&nftables_once, nftables_load);
+	if (!nftables.ok)
+		return -ELIBACC;
+	*ctx = nftables.ctx_new(NFT_CTX_DEFAULT);
+	if (!*ctx)
+		return -ENOMEM;
+	if (nftables.buffer_output(*ctx) || nftables.buffer_error(*ctx)) {
+		nftables.ctx_free(*ctx);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
  * One listing through libnftables: cmd ("list ruleset", "list table inet x"), terse (named
  * sets without their elements: ten thousand peers' addresses say nothing in a diff, and take
  * most of the time) or whole.
  */
 static int list_once(const char *cmd, bool terse, char **out)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct nft_ctx *ctx;
 	const char *text;
-	int ret = 0;
+	int ret;
 
-	if (!ctx)
-		return -ENOMEM;
-	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if ((ret = nftables_ctx(&ctx)) < 0)
+		return ret;
 	if (terse)
-		nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_TERSE);
-	if (nft_run_cmd_from_buffer(ctx, cmd)) {
-		text = nft_ctx_get_error_buffer(ctx);
+		nftables.output_set_flags(ctx, nftables.output_get_flags(ctx) | NFT_CTX_OUTPUT_TERSE);
+	if (nftables.run_cmd_from_buffer(ctx, cmd)) {
+		text = nftables.get_error_buffer(ctx);
 		ret = text && strstr(text, "Operation not permitted") ? -EPERM : -EIO;
 		goto out;
 	}
-	text = nft_ctx_get_output_buffer(ctx);
+	text = nftables.get_output_buffer(ctx);
 	*out = strdup(text ? text : "");
 	if (!*out)
 		ret = -ENOMEM;
 out:
-	nft_ctx_free(ctx);
+	nftables.ctx_free(ctx);
 	return ret;
 }
 
@@ -469,26 +532,21 @@ out:
 
 int firewall_run_script(const char *script, char *err, size_t len)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	int ret = 0;
+	struct nft_ctx *ctx;
+	int ret;
 
 	if (len)
 		err[0] = '\0';
-	if (!ctx)
-		return -ENOMEM;
-	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (nft_run_cmd_from_buffer(ctx, script)) {
-		const char *text = nft_ctx_get_error_buffer(ctx);
+	if ((ret = nftables_ctx(&ctx)) < 0)
+		return ret;
+	if (nftables.run_cmd_from_buffer(ctx, script)) {
+		const char *text = nftables.get_error_buffer(ctx);
 
 		if (len)
 			snprintf(err, len, "%s", text ? text : "");
 		ret = -EIO;
 	}
-out:
-	nft_ctx_free(ctx);
+	nftables.ctx_free(ctx);
 	return ret;
 }
 
