@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgstar's database in SQLite: the schema and its migrations, the ledger, the events. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,45 @@
 #include "i18n.h"
 #include "key.h"
 #include "text.h"
+
+/*
+ * libsqlite3 is loaded by the first db_open, not when the program starts: only the recorder,
+ * `usage`, `log`, the console's history and the events of commands use the database, and
+ * loading it cost every start of `--once` and the peer commands (most of a millisecond here,
+ * several under an emulated CPU). Its functions are called through sq.
+ */
+#define LIBSQLITE3_SONAME "libsqlite3.so.0"
+#define SQLITE3_FUNCTIONS(X) \
+	X(bind_blob) X(bind_int) X(bind_int64) X(bind_null) X(bind_text) X(busy_timeout) \
+	X(clear_bindings) X(close) X(column_blob) X(column_bytes) X(column_int) X(column_int64) \
+	X(column_text) X(errcode) X(errmsg) X(exec) X(finalize) X(last_insert_rowid) X(open_v2) \
+	X(prepare_v2) X(prepare_v3) X(reset) X(step)
+
+static struct {
+#define X(f) __typeof__(sqlite3_##f) *f;
+	SQLITE3_FUNCTIONS(X)
+#undef X
+	bool ok;
+	char why[256];
+} sq;
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+
+static void sq_load(void)
+{
+	void *h = dlopen(LIBSQLITE3_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *e;
+
+	if (!h)
+		goto fail;
+#define X(f) if (!(*(void **)&sq.f = dlsym(h, "sqlite3_" #f))) goto fail;
+	SQLITE3_FUNCTIONS(X)
+#undef X
+	sq.ok = true;
+	return;
+fail:
+	e = dlerror();
+	snprintf(sq.why, sizeof(sq.why), "%s", e ? e : LIBSQLITE3_SONAME);
+}
 
 struct db {
 	sqlite3 *h;
@@ -61,18 +102,18 @@ static const struct {
 
 static int fail(struct errmsg *err, struct db *db, const char *what)
 {
-	int code = db && db->h ? sqlite3_errcode(db->h) : SQLITE_ERROR;
+	int code = db && db->h ? sq.errcode(db->h) : SQLITE_ERROR;
 	int e = code == SQLITE_CANTOPEN ? -EACCES : code == SQLITE_NOMEM ? -ENOMEM : code == SQLITE_BUSY ? -EBUSY :
 		code == SQLITE_READONLY ? -EROFS : -EIO;
 
 	if (err)
-		errmsg_set(err, e, "%s: %s", what, db && db->h ? sqlite3_errmsg(db->h) : "?");
+		errmsg_set(err, e, "%s: %s", what, db && db->h ? sq.errmsg(db->h) : "?");
 	return e;
 }
 
 static int exec(struct db *db, const char *sql)
 {
-	return sqlite3_exec(db->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+	return sq.exec(db->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
 static int schema_version(struct db *db)
@@ -80,11 +121,11 @@ static int schema_version(struct db *db)
 	sqlite3_stmt *st;
 	int v = 0;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT value FROM meta WHERE key = 'schema'", -1, &st, NULL) != SQLITE_OK)
+	if (sq.prepare_v2(db->h, "SELECT value FROM meta WHERE key = 'schema'", -1, &st, NULL) != SQLITE_OK)
 		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = atoi((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	if (sq.step(st) == SQLITE_ROW)
+		v = atoi((const char *)sq.column_text(st, 0));
+	sq.finalize(st);
 	return v;
 }
 
@@ -94,11 +135,11 @@ static bool no_tables(struct db *db)
 	sqlite3_stmt *st;
 	bool none = false;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) != SQLITE_OK)
+	if (sq.prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) != SQLITE_OK)
 		return false;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		none = sqlite3_column_int(st, 0) == 0;
-	sqlite3_finalize(st);
+	if (sq.step(st) == SQLITE_ROW)
+		none = sq.column_int(st, 0) == 0;
+	sq.finalize(st);
 	return none;
 }
 
@@ -131,7 +172,7 @@ static int migrate(struct db *db, struct errmsg *err)
 
 static int prepare(struct db *db, sqlite3_stmt **st, const char *sql)
 {
-	return sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK ? 0 : -EIO;
+	return sq.prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
 /* The directory of path, made 0700 where it is missing (the parents as they come). */
@@ -166,6 +207,11 @@ int db_open(struct db **out, const char *path, bool write, struct errmsg *err)
 	errmsg_clear(err);
 	if (!db)
 		return -ENOMEM;
+	pthread_once(&sq_once, sq_load);
+	if (!sq.ok) {
+		free(db);
+		return errmsg_set(err, -ELIBACC, _("the database needs SQLite: %s"), sq.why);
+	}
 	db->write = write;
 	if (!write && access(path, F_OK) < 0) {
 		ret = -errno;
@@ -187,12 +233,12 @@ int db_open(struct db **out, const char *path, bool write, struct errmsg *err)
 		}
 		close(fd);
 	}
-	if (sqlite3_open_v2(path, &db->h, write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sq.open_v2(path, &db->h, write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		ret = fail(err, db, path);
 		db_close(db);
 		return ret;
 	}
-	sqlite3_busy_timeout(db->h, 5000);
+	sq.busy_timeout(db->h, 5000);
 	if (write && (exec(db, "PRAGMA journal_mode = WAL") || exec(db, "PRAGMA synchronous = NORMAL"))) {
 		ret = fail(err, db, path);
 		db_close(db);
@@ -208,9 +254,9 @@ int db_open(struct db **out, const char *path, bool write, struct errmsg *err)
 		 * nothing is recorded there yet, and that is what a reader sees, from an empty
 		 * ledger in memory.
 		 */
-		sqlite3_close(db->h);
+		sq.close(db->h);
 		db->h = NULL;
-		if (sqlite3_open_v2(":memory:", &db->h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		if (sq.open_v2(":memory:", &db->h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
 			ret = fail(err, db, path);
 			db_close(db);
 			return ret;
@@ -252,11 +298,11 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
-	sqlite3_finalize(db->peer_insert);
-	sqlite3_finalize(db->peer_update);
-	sqlite3_finalize(db->usage_add);
-	sqlite3_finalize(db->event_add);
-	sqlite3_close(db->h);
+	sq.finalize(db->peer_insert);
+	sq.finalize(db->peer_update);
+	sq.finalize(db->usage_add);
+	sq.finalize(db->event_add);
+	sq.close(db->h);
 	free(db);
 }
 
@@ -282,25 +328,25 @@ static int64_t s64(uint64_t v)
 
 static void counts_of(sqlite3_stmt *st, int col, struct ledger_counts *c)
 {
-	c->rx = (uint64_t)sqlite3_column_int64(st, col);
-	c->tx = (uint64_t)sqlite3_column_int64(st, col + 1);
-	c->has_fwd = sqlite3_column_int(st, col + 2) != 0;
+	c->rx = (uint64_t)sq.column_int64(st, col);
+	c->tx = (uint64_t)sq.column_int64(st, col + 1);
+	c->has_fwd = sq.column_int(st, col + 2) != 0;
 	for (int i = 0; i < N_LEDGER_FWD; ++i)
-		c->fwd[i] = (uint64_t)sqlite3_column_int64(st, col + 3 + i);
+		c->fwd[i] = (uint64_t)sq.column_int64(st, col + 3 + i);
 }
 
 static void bind_counts(sqlite3_stmt *st, int col, const struct ledger_counts *c)
 {
-	sqlite3_bind_int64(st, col, s64(c->rx));
-	sqlite3_bind_int64(st, col + 1, s64(c->tx));
-	sqlite3_bind_int(st, col + 2, c->has_fwd);
+	sq.bind_int64(st, col, s64(c->rx));
+	sq.bind_int64(st, col + 1, s64(c->tx));
+	sq.bind_int(st, col + 2, c->has_fwd);
 	for (int i = 0; i < N_LEDGER_FWD; ++i)
-		sqlite3_bind_int64(st, col + 3 + i, s64(c->has_fwd ? c->fwd[i] : 0));
+		sq.bind_int64(st, col + 3 + i, s64(c->has_fwd ? c->fwd[i] : 0));
 }
 
 static void column_text(sqlite3_stmt *st, int col, char *out, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
+	const unsigned char *t = sq.column_text(st, col);
 
 	snprintf(out, len, "%s", t ? (const char *)t : "");
 }
@@ -313,39 +359,39 @@ int db_peers_load(struct db *db, struct db_peer **v, size_t *n)
 
 	*v = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db->h,
+	if (sq.prepare_v2(db->h,
 			       "SELECT id, key, name, iface, first_seen, last_seen, has_last, last_rx, last_tx, last_fwd,"
 			       " last_ffp, last_ffb, last_ftp, last_ftb, rx, tx, fwd, ffp, ffb, ftp, ftb FROM peers ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sq.step(st)) == SQLITE_ROW) {
 		struct db_peer *p;
 
-		if (sqlite3_column_bytes(st, 1) != WG_KEY_LEN)
+		if (sq.column_bytes(st, 1) != WG_KEY_LEN)
 			continue;
 		if (*n == cap) {
 			struct db_peer *nv;
 
 			cap = cap ? cap * 2 : 256;
 			if (!(nv = realloc(*v, cap * sizeof(*nv)))) {
-				sqlite3_finalize(st);
+				sq.finalize(st);
 				return -ENOMEM;
 			}
 			*v = nv;
 		}
 		p = &(*v)[(*n)++];
 		memset(p, 0, sizeof(*p));
-		p->id = sqlite3_column_int64(st, 0);
-		memcpy(p->key, sqlite3_column_blob(st, 1), WG_KEY_LEN);
+		p->id = sq.column_int64(st, 0);
+		memcpy(p->key, sq.column_blob(st, 1), WG_KEY_LEN);
 		column_text(st, 2, p->name, sizeof(p->name));
 		column_text(st, 3, p->iface, sizeof(p->iface));
-		p->first_seen = sqlite3_column_int64(st, 4);
-		p->last_seen = sqlite3_column_int64(st, 5);
-		p->has_last = sqlite3_column_int(st, 6) != 0;
+		p->first_seen = sq.column_int64(st, 4);
+		p->last_seen = sq.column_int64(st, 5);
+		p->has_last = sq.column_int(st, 6) != 0;
 		counts_of(st, 7, &p->last);
 		counts_of(st, 14, &p->total);
 	}
-	sqlite3_finalize(st);
+	sq.finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -354,25 +400,25 @@ int db_peer_save(struct db *db, struct db_peer *p)
 	sqlite3_stmt *st = p->id ? db->peer_update : db->peer_insert;
 	int rc;
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	sqlite3_bind_blob(st, 1, p->key, WG_KEY_LEN, SQLITE_STATIC);
+	sq.reset(st);
+	sq.clear_bindings(st);
+	sq.bind_blob(st, 1, p->key, WG_KEY_LEN, SQLITE_STATIC);
 	if (p->name[0])
-		sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, p->iface, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, p->first_seen);
-	sqlite3_bind_int64(st, 5, p->last_seen);
-	sqlite3_bind_int(st, 6, p->has_last);
+		sq.bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+	sq.bind_text(st, 3, p->iface, -1, SQLITE_STATIC);
+	sq.bind_int64(st, 4, p->first_seen);
+	sq.bind_int64(st, 5, p->last_seen);
+	sq.bind_int(st, 6, p->has_last);
 	bind_counts(st, 7, &p->last);
 	bind_counts(st, 14, &p->total);
 	if (p->id)
-		sqlite3_bind_int64(st, 21, p->id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+		sq.bind_int64(st, 21, p->id);
+	rc = sq.step(st);
+	sq.reset(st);
 	if (rc != SQLITE_DONE)
 		return -EIO;
 	if (!p->id)
-		p->id = sqlite3_last_insert_rowid(db->h);
+		p->id = sq.last_insert_rowid(db->h);
 	return 0;
 }
 
@@ -382,13 +428,13 @@ int db_usage_add(struct db *db, int64_t peer_id, int64_t when, const struct ledg
 		sqlite3_stmt *st = db->usage_add;
 		int rc;
 
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, peer_id);
-		sqlite3_bind_int(st, 2, g);
-		sqlite3_bind_int64(st, 3, ledger_period_start((enum ledger_grain)g, when));
+		sq.reset(st);
+		sq.bind_int64(st, 1, peer_id);
+		sq.bind_int(st, 2, g);
+		sq.bind_int64(st, 3, ledger_period_start((enum ledger_grain)g, when));
 		bind_counts(st, 4, delta);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
+		rc = sq.step(st);
+		sq.reset(st);
 		if (rc != SQLITE_DONE)
 			return -EIO;
 	}
@@ -417,9 +463,9 @@ int db_prune(struct db *db, int64_t now, int hourly_days, int daily_days)
 static void bind_opt_text(sqlite3_stmt *st, int col, const char *s)
 {
 	if (s && s[0])
-		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+		sq.bind_text(st, col, s, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(st, col);
+		sq.bind_null(st, col);
 }
 
 int db_event_add(struct db *db, const struct event *e)
@@ -427,20 +473,20 @@ int db_event_add(struct db *db, const struct event *e)
 	sqlite3_stmt *st = db->event_add;
 	int rc;
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	sqlite3_bind_int64(st, 1, e->time);
-	sqlite3_bind_text(st, 2, event_type_name(e->type), -1, SQLITE_STATIC);
+	sq.reset(st);
+	sq.clear_bindings(st);
+	sq.bind_int64(st, 1, e->time);
+	sq.bind_text(st, 2, event_type_name(e->type), -1, SQLITE_STATIC);
 	bind_opt_text(st, 3, e->iface);
 	if (e->has_key)
-		sqlite3_bind_blob(st, 4, e->key, WG_KEY_LEN, SQLITE_STATIC);
+		sq.bind_blob(st, 4, e->key, WG_KEY_LEN, SQLITE_STATIC);
 	bind_opt_text(st, 5, e->name);
 	bind_opt_text(st, 6, e->endpoint);
 	bind_opt_text(st, 7, e->old_endpoint);
 	bind_opt_text(st, 8, e->by);
 	bind_opt_text(st, 9, e->summary);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rc = sq.step(st);
+	sq.reset(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -500,7 +546,7 @@ int db_usage_query(struct db *db, const char *filter, enum ledger_grain grain, i
 	 * table in its order.
 	 */
 	few = filter && *n <= 64;
-	if (sqlite3_prepare_v2(db->h,
+	if (sq.prepare_v2(db->h,
 			       few ? "SELECT peer, start, rx, tx, fwd, ffp, ffb, ftp, ftb FROM usage"
 				     " WHERE peer = ?3 AND grain = ?1 AND start >= ?2 ORDER BY start" :
 			       grain > 0 ? "SELECT peer, start, rx, tx, fwd, ffp, ffb, ftp, ftb FROM usage"
@@ -511,21 +557,21 @@ int db_usage_query(struct db *db, const char *filter, enum ledger_grain grain, i
 		ret = -EIO;
 		goto out;
 	}
-	sqlite3_bind_int(st, 1, grain);
-	sqlite3_bind_int64(st, 2, since);
+	sq.bind_int(st, 1, grain);
+	sq.bind_int64(st, 2, since);
 	for (size_t k = 0; k < (few ? *n : 1); ++k) {
 		if (few) {
-			sqlite3_reset(st);
-			sqlite3_bind_int64(st, 3, ids[k]);
+			sq.reset(st);
+			sq.bind_int64(st, 3, ids[k]);
 		}
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(st, 0);
+		while ((rc = sq.step(st)) == SQLITE_ROW) {
+			int64_t id = sq.column_int64(st, 0);
 			struct ledger_counts c;
 
 			if (id < 0 || id > max_id || slot[id] < 0)
 				continue;
 			counts_of(st, 2, &c);
-			if ((ret = ledger_peer_add_period(&(*v)[slot[id]], sqlite3_column_int64(st, 1), &c)) < 0)
+			if ((ret = ledger_peer_add_period(&(*v)[slot[id]], sq.column_int64(st, 1), &c)) < 0)
 				goto out;
 		}
 		if (rc != SQLITE_DONE)
@@ -533,7 +579,7 @@ int db_usage_query(struct db *db, const char *filter, enum ledger_grain grain, i
 	}
 	ret = rc == SQLITE_DONE ? 0 : -EIO;
 out:
-	sqlite3_finalize(st);
+	sq.finalize(st);
 	free(ids);
 	free(slot);
 	free(peers);
@@ -556,7 +602,7 @@ int db_events_query(struct db *db, const char *filter, int64_t since, size_t lim
 	if (filter && (ret = db_peers_load(db, &peers, &n_peers)) < 0)
 		return ret;
 	/* Without a filter the newest limit are picked by the index, not by reading them all. */
-	if (sqlite3_prepare_v2(db->h,
+	if (sq.prepare_v2(db->h,
 			       filter || !limit ?
 			       "SELECT time, event, iface, key, name, endpoint, old_endpoint, by, summary FROM events"
 			       " WHERE time >= ?1 ORDER BY time, id" :
@@ -566,22 +612,22 @@ int db_events_query(struct db *db, const char *filter, int64_t since, size_t lim
 		free(peers);
 		return -EIO;
 	}
-	sqlite3_bind_int64(st, 1, since);
+	sq.bind_int64(st, 1, since);
 	if (!filter && limit)
-		sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sq.bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+	while ((rc = sq.step(st)) == SQLITE_ROW) {
 		struct event e = { 0 };
-		const char *type = (const char *)sqlite3_column_text(st, 1);
+		const char *type = (const char *)sq.column_text(st, 1);
 		int t = type ? event_type_parse(type) : -1;
 
 		if (t < 0)
 			continue;
-		e.time = sqlite3_column_int64(st, 0);
+		e.time = sq.column_int64(st, 0);
 		e.type = (enum event_type)t;
 		column_text(st, 2, e.iface, sizeof(e.iface));
-		if (sqlite3_column_bytes(st, 3) == WG_KEY_LEN) {
+		if (sq.column_bytes(st, 3) == WG_KEY_LEN) {
 			e.has_key = true;
-			memcpy(e.key, sqlite3_column_blob(st, 3), WG_KEY_LEN);
+			memcpy(e.key, sq.column_blob(st, 3), WG_KEY_LEN);
 		}
 		column_text(st, 4, e.name, sizeof(e.name));
 		column_text(st, 5, e.endpoint, sizeof(e.endpoint));
@@ -602,7 +648,7 @@ int db_events_query(struct db *db, const char *filter, int64_t since, size_t lim
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = -EIO;
-	sqlite3_finalize(st);
+	sq.finalize(st);
 	free(peers);
 	/* The newest limit of them, still oldest first. */
 	if (!ret && limit && out->n > limit) {
@@ -622,17 +668,17 @@ int db_usage_now(struct db *db, const uint8_t key[WG_KEY_LEN], int64_t now, stru
 
 	memset(today, 0, sizeof(*today));
 	memset(month, 0, sizeof(*month));
-	if (sqlite3_prepare_v2(db->h,
+	if (sq.prepare_v2(db->h,
 			       "SELECT u.grain, u.rx, u.tx, u.fwd, u.ffp, u.ffb, u.ftp, u.ftb FROM usage u JOIN peers p ON p.id = u.peer"
 			       " WHERE p.key = ?1 AND ((u.grain = 1 AND u.start = ?2) OR (u.grain = 2 AND u.start = ?3))",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
-	sqlite3_bind_blob(st, 1, key, WG_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ledger_period_start(LEDGER_DAY, now));
-	sqlite3_bind_int64(st, 3, ledger_period_start(LEDGER_MONTH, now));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		counts_of(st, 1, sqlite3_column_int(st, 0) == 1 ? today : month);
-	sqlite3_finalize(st);
+	sq.bind_blob(st, 1, key, WG_KEY_LEN, SQLITE_STATIC);
+	sq.bind_int64(st, 2, ledger_period_start(LEDGER_DAY, now));
+	sq.bind_int64(st, 3, ledger_period_start(LEDGER_MONTH, now));
+	while ((rc = sq.step(st)) == SQLITE_ROW)
+		counts_of(st, 1, sq.column_int(st, 0) == 1 ? today : month);
+	sq.finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -648,7 +694,7 @@ int db_usage_current(struct db *db, int64_t now,
 	int rc, ret = 0;
 
 	/* Both periods of every peer through the (grain, start) index, a peer's rows together. */
-	if (sqlite3_prepare_v2(db->h,
+	if (sq.prepare_v2(db->h,
 			       "SELECT p.key, u.grain, u.rx, u.tx, u.fwd, u.ffp, u.ffb, u.ftp, u.ftb, u.peer FROM usage u"
 			       " JOIN peers p ON p.id = u.peer WHERE u.grain > 0 AND u.grain = 1 AND u.start = ?1"
 			       " UNION ALL"
@@ -657,28 +703,28 @@ int db_usage_current(struct db *db, int64_t now,
 			       " ORDER BY 10",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, ledger_period_start(LEDGER_DAY, now));
-	sqlite3_bind_int64(st, 2, ledger_period_start(LEDGER_MONTH, now));
-	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != WG_KEY_LEN)
+	sq.bind_int64(st, 1, ledger_period_start(LEDGER_DAY, now));
+	sq.bind_int64(st, 2, ledger_period_start(LEDGER_MONTH, now));
+	while (!ret && (rc = sq.step(st)) == SQLITE_ROW) {
+		if (sq.column_bytes(st, 0) != WG_KEY_LEN)
 			continue;
-		if (have && memcmp(key, sqlite3_column_blob(st, 0), WG_KEY_LEN)) {
+		if (have && memcmp(key, sq.column_blob(st, 0), WG_KEY_LEN)) {
 			ret = each(ctx, key, &today, &month);
 			have = false;
 		}
 		if (!have) {
-			memcpy(key, sqlite3_column_blob(st, 0), WG_KEY_LEN);
+			memcpy(key, sq.column_blob(st, 0), WG_KEY_LEN);
 			memset(&today, 0, sizeof(today));
 			memset(&month, 0, sizeof(month));
 			have = true;
 		}
-		counts_of(st, 2, sqlite3_column_int(st, 1) == 1 ? &today : &month);
+		counts_of(st, 2, sq.column_int(st, 1) == 1 ? &today : &month);
 	}
 	if (!ret && have)
 		ret = each(ctx, key, &today, &month);
 	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		ret = -EIO;
-	sqlite3_finalize(st);
+	sq.finalize(st);
 	return ret;
 }
 
@@ -687,11 +733,11 @@ int db_mark_written(struct db *db, int64_t now)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta VALUES ('written', ?1)", -1, &st, NULL) != SQLITE_OK)
+	if (sq.prepare_v2(db->h, "INSERT OR REPLACE INTO meta VALUES ('written', ?1)", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sq.bind_int64(st, 1, now);
+	rc = sq.step(st);
+	sq.finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -701,18 +747,18 @@ int db_state(struct db *db, int64_t *version, int64_t *written)
 	int ok;
 
 	*written = 0;
-	if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+	if (sq.prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
-	ok = sqlite3_step(st) == SQLITE_ROW;
-	*version = ok ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	ok = sq.step(st) == SQLITE_ROW;
+	*version = ok ? sq.column_int64(st, 0) : 0;
+	sq.finalize(st);
 	if (!ok)
 		return -EIO;
-	if (sqlite3_prepare_v2(db->h, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'written'", -1, &st, NULL) !=
+	if (sq.prepare_v2(db->h, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'written'", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return -EIO;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*written = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if (sq.step(st) == SQLITE_ROW)
+		*written = sq.column_int64(st, 0);
+	sq.finalize(st);
 	return 0;
 }
