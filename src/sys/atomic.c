@@ -273,14 +273,20 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* -ESTALE when the file is no longer what expect saw. */
+/*
+ * -ESTALE when the file is no longer what expect saw. stat decides when it can, as for a watched
+ * file: a config of 100,000 peers read and hashed again twice for every write was most of a peer
+ * add where hashing is slow (13 MB of BLAKE2b: 13 ms here, 1.5 s under an emulated CPU).
+ */
 static int check_stamp(const char *path, const struct file_stamp *expect)
 {
+	struct file_stamp st;
 	int ret;
 
 	if (!expect)
 		return 0;
-	ret = atomic_changed(path, expect);
+	st = *expect;
+	ret = atomic_changed_quick(path, &st);
 	return ret > 0 ? -ESTALE : ret;
 }
 

@@ -271,6 +271,47 @@ static void test_stale_late(void **state)
 	assert_int_equal(count_files(), 1);
 }
 
+/*
+ * A file read long after its last write (a big hub's config): stat vouches for it before the
+ * write, and an edit since is caught all the same, even one of the same size with its mtime
+ * put back, before the write or between the check and the rename.
+ */
+static void test_stale_old_file(void **state)
+{
+	struct file_stamp st;
+	struct timespec times[2];
+	char *text;
+	size_t len;
+
+	put(path_of(hook_path, sizeof(hook_path), "wg0.conf"), OLD, 0600);
+	assert_int_equal(atomic_read_stamped(hook_path, &text, &len, &st), 0);
+	free(text);
+	st.taken.tv_sec = st.ctime.tv_sec + 10;
+	/* Not read again: a stamp whose hash is wrong passes while stat says the same file. */
+	st.hash[0] ^= 1;
+	assert_int_equal(atomic_replace(hook_path, OLD, strlen(OLD), 0600, &st), 0);
+	assert_content(hook_path, OLD);
+
+	assert_int_equal(atomic_read_stamped(hook_path, &text, &len, &st), 0);
+	free(text);
+	st.taken.tv_sec = st.ctime.tv_sec + 10;
+	times[0] = st.mtime;
+	times[1] = st.mtime;
+	put(hook_path, "[Interface]\nListenPort = 51899\n", 0600);
+	assert_int_equal(utimensat(AT_FDCWD, hook_path, times, 0), 0);
+	assert_int_equal(atomic_replace(hook_path, NEW, strlen(NEW), 0600, &st), -ESTALE);
+	assert_content(hook_path, "[Interface]\nListenPort = 51899\n");
+
+	assert_int_equal(atomic_read_stamped(hook_path, &text, &len, &st), 0);
+	free(text);
+	st.taken.tv_sec = st.ctime.tv_sec + 10;
+	atomic_test_step = edit_meanwhile;
+	assert_int_equal(atomic_replace(hook_path, NEW, strlen(NEW), 0600, &st), -ESTALE);
+	atomic_test_step = NULL;
+	assert_content(hook_path, "edited meanwhile\n");
+	assert_int_equal(count_files(), 1);
+}
+
 static void test_owner_kept(void **state)
 {
 	struct stat sb;
@@ -469,6 +510,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_old_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_files, setup, teardown),
