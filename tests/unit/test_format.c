@@ -3,6 +3,7 @@
 #include "cmocka_common.h"
 #include <arpa/inet.h>
 #include <locale.h>
+#include <stdio.h>
 #include <string.h>
 #include "format.h"
 
@@ -89,6 +90,71 @@ static void test_allowedip(void **state)
 	assert_string_equal(format_allowedip(b, sizeof(b), &a), "fd00:172:16::2/128");
 }
 
+/* format_allowedip and format_endpoint write addresses as inet_ntop does, and as it cuts, snprintf. */
+static void test_addresses_as_inet_ntop(void **state)
+{
+	static const unsigned int values[] = { 1, 0xf, 0x10, 0xab, 0x100, 0xabc, 0x1000, 0xfedc, 0xffff };
+	struct wg_allowedip a = { 0 };
+	union wg_endpoint ep = { 0 };
+	char want[128], addr[INET6_ADDRSTRLEN], b[FORMAT_BUF], small[9];
+	unsigned int n = 0;
+
+	/* Every pattern of zero and non-zero groups, so every run "::" can take, and its ties. */
+	for (unsigned int zeros = 0; zeros < 256; ++zeros) {
+		for (unsigned int k = 0; k < 3; ++k) {
+			a.family = AF_INET6;
+			a.cidr = (uint8_t)((zeros + k) % 129);
+			for (int g = 0; g < 8; ++g) {
+				unsigned int v = zeros >> g & 1 ? 0 : values[(zeros + (unsigned int)g * 3 + k) % 9];
+
+				/* ::ffff:a.b.c.d and its neighbours */
+				if (k == 2 && g == 5 && v)
+					v = 0xffff;
+				a.ip6.s6_addr[2 * g] = (uint8_t)(v >> 8);
+				a.ip6.s6_addr[2 * g + 1] = (uint8_t)v;
+			}
+			assert_non_null(inet_ntop(AF_INET6, &a.ip6, addr, sizeof(addr)));
+			snprintf(want, sizeof(want), "%s/%u", addr, a.cidr);
+			assert_string_equal(format_allowedip(b, sizeof(b), &a), want);
+			snprintf(want, sizeof(want), "%s/%u", addr, a.cidr);
+			want[sizeof(small) - 1] = '\0';
+			assert_string_equal(format_allowedip(small, sizeof(small), &a), want);
+
+			ep.addr6.sin6_family = AF_INET6;
+			ep.addr6.sin6_addr = a.ip6;
+			ep.addr6.sin6_port = htons((uint16_t)(zeros * 257 + k));
+			snprintf(want, sizeof(want), "[%s]:%u", addr, (zeros * 257 + k) & 0xffff);
+			assert_string_equal(format_endpoint(b, sizeof(b), &ep), want);
+			++n;
+		}
+	}
+	/* Every byte value in every place of an IPv4 address, every prefix length. */
+	for (unsigned int v = 0; v < 256; ++v) {
+		for (int at = 0; at < 4; ++at) {
+			uint8_t *q = (uint8_t *)&a.ip4;
+
+			a.family = AF_INET;
+			a.cidr = (uint8_t)(v % 33);
+			q[0] = q[1] = q[2] = q[3] = (uint8_t)(255 - v);
+			q[at] = (uint8_t)v;
+			assert_non_null(inet_ntop(AF_INET, &a.ip4, addr, sizeof(addr)));
+			snprintf(want, sizeof(want), "%s/%u", addr, a.cidr);
+			assert_string_equal(format_allowedip(b, sizeof(b), &a), want);
+			ep.addr4.sin_family = AF_INET;
+			ep.addr4.sin_addr = a.ip4;
+			ep.addr4.sin_port = htons((uint16_t)(v * 251 + (unsigned int)at));
+			snprintf(want, sizeof(want), "%s:%u", addr, v * 251 + (unsigned int)at);
+			assert_string_equal(format_endpoint(b, sizeof(b), &ep), want);
+			want[sizeof(small) - 1] = '\0';
+			assert_string_equal(format_endpoint(small, sizeof(small), &ep), want);
+			++n;
+		}
+	}
+	assert_int_equal(n, 256 * 3 + 256 * 4);
+	a.family = AF_UNSPEC;
+	assert_string_equal(format_allowedip(b, sizeof(b), &a), "");
+}
+
 static void test_key_short_and_width(void **state)
 {
 	uint8_t key[WG_KEY_LEN];
@@ -113,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_age),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_allowedip),
+		cmocka_unit_test(test_addresses_as_inet_ntop),
 		cmocka_unit_test(test_key_short_and_width),
 	};
 
