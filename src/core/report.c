@@ -86,15 +86,24 @@ static void jb_flush(struct jbuf *j)
 	j->p = j->b;
 }
 
-static void jb_put(struct jbuf *j, const char *s, size_t n)
+static void jb_put_slow(struct jbuf *j, const char *s, size_t n)
+{
+	jb_flush(j);
+	/* Longer than the buffer (a name, say): straight through. */
+	if (n > sizeof(j->b)) {
+		fwrite(s, 1, n, j->out);
+		return;
+	}
+	memcpy(j->p, s, n);
+	j->p += n;
+}
+
+/* Inline: some thirty a peer, most of them literals whose copy the compiler then unrolls. */
+static inline __attribute__((always_inline)) void jb_put(struct jbuf *j, const char *s, size_t n)
 {
 	if (n > sizeof(j->b) - (size_t)(j->p - j->b)) {
-		jb_flush(j);
-		/* Longer than the buffer (a name, say): straight through. */
-		if (n > sizeof(j->b)) {
-			fwrite(s, 1, n, j->out);
-			return;
-		}
+		jb_put_slow(j, s, n);
+		return;
 	}
 	memcpy(j->p, s, n);
 	j->p += n;
@@ -132,6 +141,15 @@ static int jb_string(struct jbuf *j, const char *s)
 
 	if (!s) {
 		JB_LIT(j, "null");
+		return 0;
+	}
+	/* Printable ASCII without a quote or backslash is what json-c would write, quoted. */
+	for (q = s; (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x7f && *q != '"' && *q != '\\'; ++q)
+		;
+	if (!*q) {
+		JB_LIT(j, "\"");
+		jb_put(j, s, (size_t)(q - s));
+		JB_LIT(j, "\"");
 		return 0;
 	}
 	if (!(q = quoted(s, &o))) {

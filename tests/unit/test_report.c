@@ -74,6 +74,38 @@ static struct json_object *get(struct json_object *o, const char *k)
 	return v;
 }
 
+/* A string as json-c writes it: every ASCII byte, alone and amid others, and UTF-8. */
+static void test_put_string_as_json_c(void **state)
+{
+	static const char *const more[] = { "", "a/b", "bulk-31336", "M\xc3\xbcller \"x\"", "\xe6\x9d\xb1", "~\x7f" };
+	char s[4], *got = NULL;
+	size_t len = 0;
+
+	for (unsigned int c = 1; c < 0x80 + sizeof(more) / sizeof(more[0]); ++c) {
+		const char *in = s;
+		struct json_object *o;
+		FILE *f = open_memstream(&got, &len);
+
+		if (c < 0x80) {
+			s[0] = 'a';
+			s[1] = (char)c;
+			s[2] = 'z';
+			s[3] = '\0';
+		} else {
+			in = more[c - 0x80];
+		}
+		assert_non_null(f);
+		assert_int_equal(report_put_string(f, in), 0);
+		fclose(f);
+		o = json_object_new_string(in);
+		assert_string_equal(got, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+									JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		free(got);
+		got = NULL;
+	}
+}
+
 static void test_json_schema(void **state)
 {
 	struct wg_snapshot *snap = make_snapshot();
@@ -296,6 +328,7 @@ static void test_json_buffered(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_put_string_as_json_c),
 		cmocka_unit_test(test_json_schema),
 		cmocka_unit_test(test_json_empty),
 		cmocka_unit_test(test_json_buffered),
