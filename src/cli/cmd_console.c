@@ -210,7 +210,6 @@ static int run_console(const struct cmd_args *a)
 	struct errmsg err;
 	int ret;
 
-	heap_prepare_long_run();
 	ret = console_run(&co, &err);
 	if (ret < 0)
 		return cmd_error("%s", errmsg_text(&err));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The heap of a command that reads a whole hub once and exits, and of one that runs on. */
+/* The heap of a command that reads a whole hub once and exits. */
 #include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,17 +57,4 @@ void heap_prepare_burst(size_t bytes)
 	if (end == (void *)-1 || start > (uintptr_t)end || hi <= lo)
 		return;
 	madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-}
-
-/*
- * glibc maps a block of 128 KiB and more apart, but raises that bar to the size of each such
- * block freed: after the console's first full read at 10,000 peers, the next reading's 1.6 MB
- * arrays came from the heap, and what they left there when freed stayed resident, under the
- * next transient's pages. A fixed bar keeps it where it starts (and the trim threshold with
- * it): the console's peak RSS at 10,003 dual-stack peers with the counting table and a policy
- * 22.5 -> 22.3 MB at the read, 21.5 -> 19.9 MB at the start.
- */
-void heap_prepare_long_run(void)
-{
-	mallopt(M_MMAP_THRESHOLD, 128 << 10);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The heap of a command that reads a whole hub once and exits, and of one that runs on. */
+/* The heap of a command that reads a whole hub once and exits. */
 #ifndef WGSTAR_HEAP_H
 #define WGSTAR_HEAP_H
 
@@ -12,12 +12,5 @@
  * thread starts. A hint only: what fails is left as it was.
  */
 void heap_prepare_burst(size_t bytes);
-
-/*
- * Lays out malloc for a process that runs for days and now and then holds megabytes for a
- * moment (the console's full read of the counting sets): every large block a mapping of its
- * own, given back when freed. Call it before any thread starts.
- */
-void heap_prepare_long_run(void);
 
 #endif
