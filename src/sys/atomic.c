@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sodium.h>
 #include "atomic.h"
 
@@ -140,8 +141,14 @@ static int read_file(const char *path, int flags, char **out, size_t *len, struc
 	size_t n = 0;
 	int fd, ret;
 
-	if (st)
+	if (st) {
 		memset(st, 0, sizeof(*st));
+		/*
+		 * Before the file is opened: a write in the same tick as the ctime it then has, during
+		 * a read that takes long, must not look to atomic_changed_quick like one long before.
+		 */
+		clock_gettime(CLOCK_REALTIME, &st->taken);
+	}
 	*out = NULL;
 	if (len)
 		*len = 0;
@@ -169,7 +176,6 @@ static int read_file(const char *path, int flags, char **out, size_t *len, struc
 		st->size = (off_t)n;
 		st->mtime = sb.st_mtim;
 		st->ctime = sb.st_ctim;
-		clock_gettime(CLOCK_REALTIME, &st->taken);
 		crypto_generichash(st->hash, sizeof(st->hash), (const unsigned char *)*out, n, NULL, 0);
 	}
 	if (len)
@@ -230,13 +236,33 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
  */
 #define ATOMIC_CTIME_SLACK_S 2
 
+/*
+ * stat(2), but on a network filesystem with the server's attributes, not the client's cache of
+ * them (NFS keeps those up to a minute): what open(2) would have revalidated.
+ */
+static int stat_synced(const char *path, struct stat *sb)
+{
+	struct statx sx;
+
+	if (statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &sx) < 0)
+		return errno == ENOSYS ? stat(path, sb) : -1;
+	memset(sb, 0, sizeof(*sb));
+	sb->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	sb->st_ino = sx.stx_ino;
+	sb->st_mode = sx.stx_mode;
+	sb->st_size = (off_t)sx.stx_size;
+	sb->st_mtim = (struct timespec){ sx.stx_mtime.tv_sec, sx.stx_mtime.tv_nsec };
+	sb->st_ctim = (struct timespec){ sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec };
+	return 0;
+}
+
 int atomic_changed_quick(const char *path, struct file_stamp *st)
 {
 	struct file_stamp now;
 	struct stat sb;
 	int ret;
 
-	if (stat(path, &sb) < 0) {
+	if (stat_synced(path, &sb) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return st->exists ? 1 : 0;
 		return -errno;
