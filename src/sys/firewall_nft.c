@@ -58,10 +58,19 @@ static void nftables_load(void)
 	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(fns) / sizeof(fns[0]), "one name a function");
 	if (!h)
 		return;
-	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
-		if (!(*fns[i] = dlsym(h, names[i])))
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		if (!(*fns[i] = dlsym(h, names[i]))) {
+			dlclose(h);
 			return;
+		}
+	}
 	nftables.ok = true;
+}
+
+int firewall_scripts_ready(void)
+{
+	pthread_once(&nftables_once, nftables_load);
+	return nftables.ok ? 0 : -ELIBACC;
 }
 
 /*
@@ -70,9 +79,10 @@ static void nftables_load(void)
  */
 static int nftables_ctx(struct nft_ctx **ctx)
 {
-	pthread_once(&nftables_once, nftables_load);
-	if (!nftables.ok)
-		return -ELIBACC;
+	int ret = firewall_scripts_ready();
+
+	if (ret < 0)
+		return ret;
 	*ctx = nftables.ctx_new(NFT_CTX_DEFAULT);
 	if (!*ctx)
 		return -ENOMEM;

@@ -23,6 +23,8 @@ int firewall_propose(struct firewall_plan *plan, const struct wg_snapshot *snap,
 
 /* Runs an nft script (one transaction) through libnftables; its error text into err. */
 int firewall_run_script(const char *script, char *err, size_t len);
+/* 0 when scripts can run (libnftables loads), -ELIBACC otherwise: asked before a change begins. */
+int firewall_scripts_ready(void);
 
 /*
  * Sends the plan's changes as one batch for the generation of the preview: validated only,

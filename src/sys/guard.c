@@ -225,9 +225,9 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 	struct nft_batch b = { 0 };
 	struct nft_error err = { 0 };
 	struct nft_sock s = { 0 };
-	char path[4096], *before = NULL, *now = NULL, msg[1024], nft_err[512] = "";
+	char path[4096], *before = NULL, *now = NULL, *script = NULL, msg[1024], nft_err[512] = "";
 	uint32_t genid;
-	bool same;
+	bool same, enomem = false;
 	int ret;
 
 	/*
@@ -251,6 +251,14 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 			snap = wg_snapshot_new();
 		}
 	}
+	/* What the batch cannot put back goes by a script: that it can run is known first, not half way. */
+	script = firewall_undo_script(&plan, &enomem);
+	if (!script && enomem) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (script && (ret = firewall_scripts_ready()) < 0)
+		goto out;
 	if ((ret = nft_open(&s)) < 0)
 		goto out;
 	/* No generation here: the change must go whatever else happened meanwhile. */
@@ -259,18 +267,10 @@ static void undo(const char *dir, struct firewall_pending *p, const char *why)
 		goto out;
 	s.seq = b.seq_next;
 	ret = nft_send(&s, &b, NULL, NULL, &err);
-	if (!ret) {
-		bool enomem;
-		char *script = firewall_undo_script(&plan, &enomem);
-
-		if (script) {
-			ret = firewall_run_script(script, nft_err, sizeof(nft_err));
-			free(script);
-		} else if (enomem) {
-			ret = -ENOMEM;
-		}
-	}
+	if (!ret && script)
+		ret = firewall_run_script(script, nft_err, sizeof(nft_err));
 out:
+	free(script);
 	nft_batch_free(&b);
 	if (s.nl)
 		nft_close(&s);
