@@ -133,7 +133,7 @@ static int plan_push(struct counters_plan *plan, const char *ifname, uint8_t fam
 		}
 	}
 	if (plan->n == plan->cap) {
-		size_t cap = plan->cap ? plan->cap + plan->cap / 2 : 64;
+		size_t cap = plan->cap ? plan->cap * 2 : 64;
 
 		r = realloc(plan->v, cap * sizeof(*r));
 		if (!r)
@@ -246,22 +246,8 @@ int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *sn
 		ret = -ENOMEM;
 		goto out;
 	}
-	/*
-	 * Sized for a range an allowed IP, and a few that nesting splits: grown by doubling, the
-	 * plan of 20,006 ranges had room for 32,768 (2.6 MB where 1.6 do), at every full read.
-	 */
-	for (size_t d = 0; d < snap->n_devices; ++d) {
+	for (size_t d = 0; d < snap->n_devices; ++d)
 		devs[d] = snap->devices[d];
-		for (uint32_t p = 0; p < devs[d]->n_peers; ++p)
-			cap += devs[d]->peers[p].n_allowedips;
-	}
-	cap += cap / 64 + 64;
-	if (!(plan->v = malloc(cap * sizeof(*plan->v)))) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	plan->cap = cap;
-	cap = 0;
 	if (snap->n_devices)
 		qsort(devs, snap->n_devices, sizeof(*devs), dev_name_cmp);
 	for (size_t d = 0; d < snap->n_devices; ++d) {
