@@ -238,14 +238,15 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 
 /*
  * stat(2), but on a network filesystem with the server's attributes, not the client's cache of
- * them (NFS keeps those up to a minute): what open(2) would have revalidated.
+ * them (NFS keeps those up to a minute): what open(2) would have revalidated. stat where statx
+ * is missing or a container's seccomp filter refuses it (EPERM: older Docker profiles).
  */
 static int stat_synced(const char *path, struct stat *sb)
 {
 	struct statx sx;
 
 	if (statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &sx) < 0)
-		return errno == ENOSYS ? stat(path, sb) : -1;
+		return errno == ENOSYS || errno == EPERM ? stat(path, sb) : -1;
 	memset(sb, 0, sizeof(*sb));
 	sb->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
 	sb->st_ino = sx.stx_ino;
