@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* wgstar's database in SQLite: the schema and its migrations, the ledger, the events. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 #include "db.h"
+#include "dynlib.h"
 #include "i18n.h"
 #include "key.h"
 #include "text.h"
@@ -40,19 +40,13 @@ static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
 
 static void sq_load(void)
 {
-	void *h = dlopen(LIBSQLITE3_SONAME, RTLD_NOW | RTLD_LOCAL);
-	const char *e;
-
-	if (!h)
-		goto fail;
-#define X(f) if (!(*(void **)&sq.f = dlsym(h, "sqlite3_" #f))) goto fail;
-	SQLITE3_FUNCTIONS(X)
+	static const struct dynlib_fn fns[] = {
+#define X(f) { "sqlite3_" #f, (void **)&sq.f },
+		SQLITE3_FUNCTIONS(X)
 #undef X
-	sq.ok = true;
-	return;
-fail:
-	e = dlerror();
-	snprintf(sq.why, sizeof(sq.why), "%s", e ? e : LIBSQLITE3_SONAME);
+	};
+
+	sq.ok = dynlib_load(LIBSQLITE3_SONAME, fns, sizeof(fns) / sizeof(fns[0]), sq.why, sizeof(sq.why));
 }
 
 struct db {

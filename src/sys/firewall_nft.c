@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Firewall changes in the kernel: the ruleset listed with its generation, a plan proposed, validated, committed. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,6 +13,7 @@
 #include <linux/netfilter.h>
 #include <nftables/libnftables.h>
 #include "counters.h"
+#include "dynlib.h"
 #include "firewall_nft.h"
 #include "nft.h"
 #include "policy_nft.h"
@@ -26,45 +26,27 @@
  */
 #define LIBNFTABLES_SONAME "libnftables.so.1"
 
+#define NFTABLES_FUNCTIONS(X) \
+	X(ctx_new) X(ctx_free) X(ctx_buffer_output) X(ctx_buffer_error) X(ctx_get_output_buffer) \
+	X(ctx_get_error_buffer) X(ctx_output_get_flags) X(ctx_output_set_flags) X(run_cmd_from_buffer)
+
 static struct {
-	__typeof__(nft_ctx_new) *ctx_new;
-	__typeof__(nft_ctx_free) *ctx_free;
-	__typeof__(nft_ctx_buffer_output) *buffer_output;
-	__typeof__(nft_ctx_buffer_error) *buffer_error;
-	__typeof__(nft_ctx_get_output_buffer) *get_output_buffer;
-	__typeof__(nft_ctx_get_error_buffer) *get_error_buffer;
-	__typeof__(nft_ctx_output_get_flags) *output_get_flags;
-	__typeof__(nft_ctx_output_set_flags) *output_set_flags;
-	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
+#define X(f) __typeof__(nft_##f) *f;
+	NFTABLES_FUNCTIONS(X)
+#undef X
 	bool ok;
 } nftables;
 static pthread_once_t nftables_once = PTHREAD_ONCE_INIT;
 
 static void nftables_load(void)
 {
-	static const char *const names[] = {
-		"nft_ctx_new", "nft_ctx_free", "nft_ctx_buffer_output", "nft_ctx_buffer_error",
-		"nft_ctx_get_output_buffer", "nft_ctx_get_error_buffer", "nft_ctx_output_get_flags",
-		"nft_ctx_output_set_flags", "nft_run_cmd_from_buffer",
+	static const struct dynlib_fn fns[] = {
+#define X(f) { "nft_" #f, (void **)&nftables.f },
+		NFTABLES_FUNCTIONS(X)
+#undef X
 	};
-	void **fns[] = {
-		(void **)&nftables.ctx_new, (void **)&nftables.ctx_free, (void **)&nftables.buffer_output,
-		(void **)&nftables.buffer_error, (void **)&nftables.get_output_buffer,
-		(void **)&nftables.get_error_buffer, (void **)&nftables.output_get_flags,
-		(void **)&nftables.output_set_flags, (void **)&nftables.run_cmd_from_buffer,
-	};
-	void *h = dlopen(LIBNFTABLES_SONAME, RTLD_NOW | RTLD_LOCAL);
 
-	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(fns) / sizeof(fns[0]), "one name a function");
-	if (!h)
-		return;
-	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
-		if (!(*fns[i] = dlsym(h, names[i]))) {
-			dlclose(h);
-			return;
-		}
-	}
-	nftables.ok = true;
+	nftables.ok = dynlib_load(LIBNFTABLES_SONAME, fns, sizeof(fns) / sizeof(fns[0]), NULL, 0);
 }
 
 int firewall_scripts_ready(void)
@@ -86,7 +68,7 @@ static int nftables_ctx(struct nft_ctx **ctx)
 	*ctx = nftables.ctx_new(NFT_CTX_DEFAULT);
 	if (!*ctx)
 		return -ENOMEM;
-	if (nftables.buffer_output(*ctx) || nftables.buffer_error(*ctx)) {
+	if (nftables.ctx_buffer_output(*ctx) || nftables.ctx_buffer_error(*ctx)) {
 		nftables.ctx_free(*ctx);
 		return -ENOMEM;
 	}
@@ -107,13 +89,13 @@ static int list_once(const char *cmd, bool terse, char **out)
 	if ((ret = nftables_ctx(&ctx)) < 0)
 		return ret;
 	if (terse)
-		nftables.output_set_flags(ctx, nftables.output_get_flags(ctx) | NFT_CTX_OUTPUT_TERSE);
+		nftables.ctx_output_set_flags(ctx, nftables.ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_TERSE);
 	if (nftables.run_cmd_from_buffer(ctx, cmd)) {
-		text = nftables.get_error_buffer(ctx);
+		text = nftables.ctx_get_error_buffer(ctx);
 		ret = text && strstr(text, "Operation not permitted") ? -EPERM : -EIO;
 		goto out;
 	}
-	text = nftables.get_output_buffer(ctx);
+	text = nftables.ctx_get_output_buffer(ctx);
 	*out = strdup(text ? text : "");
 	if (!*out)
 		ret = -ENOMEM;
@@ -550,7 +532,7 @@ int firewall_run_script(const char *script, char *err, size_t len)
 	if ((ret = nftables_ctx(&ctx)) < 0)
 		return ret;
 	if (nftables.run_cmd_from_buffer(ctx, script)) {
-		const char *text = nftables.get_error_buffer(ctx);
+		const char *text = nftables.ctx_get_error_buffer(ctx);
 
 		if (len)
 			snprintf(err, len, "%s", text ? text : "");

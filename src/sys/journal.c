@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Events to the journal (libsystemd), or syslog; what a command did, to the database too. */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 #include "db.h"
+#include "dynlib.h"
 #include "journal.h"
 #include "key.h"
 
@@ -27,10 +27,9 @@ static __typeof__(sd_journal_sendv) *sendv_fn;
 
 static void sendv_load(void)
 {
-	void *h = dlopen(LIBSYSTEMD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	static const struct dynlib_fn fns[] = { { "sd_journal_sendv", (void **)&sendv_fn } };
 
-	if (h)
-		*(void **)&sendv_fn = dlsym(h, "sd_journal_sendv");
+	dynlib_load(LIBSYSTEMD_SONAME, fns, 1, NULL, 0);
 }
 
 /* sd_journal_sendv(3), or -ENOSYS without libsystemd (then syslog has the event). */
