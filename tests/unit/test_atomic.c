@@ -288,6 +288,17 @@ static void edit_same_size(const char *step)
 	}
 }
 
+/* The file read with a stamp as if long after its last write (its ctime 10 s before the read). */
+static void read_long_after(const char *path, struct file_stamp *st)
+{
+	char *text;
+	size_t len;
+
+	assert_int_equal(atomic_read_stamped(path, &text, &len, st), 0);
+	free(text);
+	st->taken.tv_sec = st->ctime.tv_sec + 10;
+}
+
 /*
  * A file read long after its last write (a big hub's config): stat vouches for it before the
  * write, and an edit since is caught all the same, even one of the same size with its mtime
@@ -298,21 +309,15 @@ static void test_stale_old_file(void **state)
 	struct file_stamp st;
 	struct timespec times[2];
 	struct stat sb;
-	char *text;
-	size_t len;
 
 	put(path_of(hook_path, sizeof(hook_path), "wg0.conf"), OLD, 0600);
-	assert_int_equal(atomic_read_stamped(hook_path, &text, &len, &st), 0);
-	free(text);
-	st.taken.tv_sec = st.ctime.tv_sec + 10;
+	read_long_after(hook_path, &st);
 	/* Not read again: a stamp whose hash is wrong passes while stat says the same file. */
 	st.hash[0] ^= 1;
 	assert_int_equal(atomic_replace(hook_path, OLD, strlen(OLD), 0600, &st), 0);
 	assert_content(hook_path, OLD);
 
-	assert_int_equal(atomic_read_stamped(hook_path, &text, &len, &st), 0);
-	free(text);
-	st.taken.tv_sec = st.ctime.tv_sec + 10;
+	read_long_after(hook_path, &st);
 	times[0] = st.mtime;
 	times[1] = st.mtime;
 	next_tick();
@@ -326,9 +331,7 @@ static void test_stale_old_file(void **state)
 	assert_int_equal(atomic_replace(hook_path, NEW, strlen(NEW), 0600, &st), -ESTALE);
 	assert_content(hook_path, "[Interface]\nListenPort = 51899\n");
 
-	assert_int_equal(atomic_read_stamped(hook_path, &text, &len, &st), 0);
-	free(text);
-	st.taken.tv_sec = st.ctime.tv_sec + 10;
+	read_long_after(hook_path, &st);
 	atomic_test_step = edit_same_size;
 	assert_int_equal(atomic_replace(hook_path, NEW, strlen(NEW), 0600, &st), -ESTALE);
 	atomic_test_step = NULL;
