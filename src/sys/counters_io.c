@@ -139,12 +139,18 @@ static void *prefetch_main(void *arg)
 	return NULL;
 }
 
+/* The caller's counts of the last reading: kept to update, and the size of this one's arrays. */
+static void prefetch_counted(struct counters_prefetch *p, size_t counted[2])
+{
+	p->counted = counted;
+	for (int d = 0; counted && d < 2; ++d)
+		p->r.expect[d] = p->part[0].expect[d] = p->part[1].expect[d] = counted[d];
+}
+
 void counters_prefetch_none(struct counters_prefetch *p, size_t counted[2])
 {
 	memset(p, 0, sizeof(*p));
-	p->counted = counted;
-	for (int d = 0; counted && d < 2; ++d)
-		p->r.expect[d] = counted[d];
+	prefetch_counted(p, counted);
 	atomic_init(&p->seen, 0);
 	/* The caller reads in one go when it finishes. */
 	p->ret[0] = 1;
@@ -158,9 +164,7 @@ void counters_prefetch_start(struct counters_prefetch *p, size_t counted[2])
 	memset(p, 0, sizeof(*p));
 	atomic_init(&p->next, 0);
 	atomic_init(&p->seen, 0);
-	p->counted = counted;
-	for (int d = 0; counted && d < 2; ++d)
-		p->r.expect[d] = p->part[0].expect[d] = p->part[1].expect[d] = counted[d];
+	prefetch_counted(p, counted);
 	/* Signals stay with the threads that wait for them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
