@@ -236,6 +236,7 @@ struct endpoint_change {
 struct peer_track {
 	uint8_t key[WG_KEY_LEN];
 	bool present;			/* in the latest snapshot */
+	uint32_t peer;			/* where in that snapshot's peers, while present */
 	uint64_t seen_tick;		/* the latest snapshot that had it */
 	uint64_t first_tick;		/* when it appeared; 0 when it was there from the start */
 	uint64_t gone_tick;		/* when it vanished, while present is false */
@@ -304,6 +305,8 @@ struct app {
 	uint32_t cap_rows;
 	uint32_t *order;		/* the tracks of the last sort, in order: tried first */
 	uint32_t n_order;
+	enum app_column order_sort;	/* what that sort was by */
+	bool order_reverse;
 	int page_rows;			/* table rows the last render showed (for PgUp/PgDn) */
 
 	enum app_column sort;

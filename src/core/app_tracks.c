@@ -282,6 +282,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 			d->keys_changed = true;
 		}
 		t->present = true;
+		t->peer = i;
 		t->seen_tick = app->tick;
 		rate_for_peer(&rate, old, prev_mono, p, &snap->mono, recreated);
 		t->rate = rate;
