@@ -1203,6 +1203,23 @@ static int handle_input(struct console *con)
 	return 0;
 }
 
+/* The screen, if anything on it changed: 0, or -errno with msg set. */
+static int draw(struct console *con, struct errmsg *err)
+{
+	int ret;
+
+	if (!con->dirty)
+		return 0;
+	view_render(&con->canvas, &con->app);
+	ret = term_draw(&con->term, &con->canvas);
+	if (ret < 0) {
+		errmsg_set(err, ret, _("drawing the screen failed: %s"), text_strerror(-ret));
+		return ret;
+	}
+	con->dirty = false;
+	return 0;
+}
+
 /*
  * Until q, a signal or a hangup: 0 on q, the signal's number, or -errno with msg set.
  * Signals are blocked but inside ppoll(), so a handler can only run while the loop waits.
@@ -1227,15 +1244,8 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 			countdown_check(con);
 			con->dirty = true;
 		}
-		if (con->dirty) {
-			view_render(&con->canvas, &con->app);
-			ret = term_draw(&con->term, &con->canvas);
-			if (ret < 0) {
-				errmsg_set(err, ret, _("drawing the screen failed: %s"), text_strerror(-ret));
-				return ret;
-			}
-			con->dirty = false;
-		}
+		if ((ret = draw(con, err)) < 0)
+			return ret;
 		timespec_add_ms(&timeout, ms_to_next_second());
 		ret = ppoll(pfd, 2, &timeout, waitmask);
 		if (ret < 0 && errno != EINTR) {
@@ -1248,11 +1258,6 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 			pfd[0].revents = POLLIN;
 			pfd[1].revents = 0;
 		}
-		if (pfd[1].revents & POLLIN) {
-			ret = take_result(con, err);
-			if (ret < 0)
-				return ret;
-		}
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return SIGHUP;
 		if (pfd[0].revents & POLLIN) {
@@ -1261,6 +1266,17 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 				errmsg_set(err, ret, _("drawing the screen failed: %s"), text_strerror(-ret));
 			if (ret)
 				return ret < 0 ? ret : 0;
+		}
+		if (pfd[1].revents & POLLIN) {
+			/*
+			 * A key that came with a sample is shown first: taking in a sample of 100,000
+			 * peers keeps the loop busy for a good part of a frame on a slow machine.
+			 */
+			if ((ret = draw(con, err)) < 0)
+				return ret;
+			ret = take_result(con, err);
+			if (ret < 0)
+				return ret;
 		}
 	}
 }
