@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "app.h"
 #include "canvas.h"
+#include "format.h"
+#include "key.h"
 #include "view.h"
 
 #define NOW 1700000000
@@ -441,6 +444,125 @@ static void test_sort_words_agree_with_the_whole_order(void **state)
 		}
 		app_free(&app);
 	}
+}
+
+/*
+ * The filter finds a row by any of its texts, case aside: checked against strncasecmp() at each
+ * place of the name, the key in base64, each allowed IP and the endpoint, for filters cut from
+ * those texts (case flipped at random) and for ones that are in none, on a hub with vanished
+ * peers and an endpoint with a scope.
+ */
+static bool ref_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; ++hay)
+		if (!strncasecmp(hay, needle, n))
+			return true;
+	return false;
+}
+
+static bool ref_matches(const struct wg_peer *p, const char *name, const uint8_t *key, const char *f)
+{
+	char buf[FORMAT_BUF];
+
+	if (name && ref_contains(name, f))
+		return true;
+	key_to_base64(buf, key);
+	if (ref_contains(buf, f))
+		return true;
+	if (!p)
+		return false;
+	for (uint32_t i = 0; i < p->n_allowedips; ++i)
+		if (ref_contains(format_allowedip(buf, sizeof(buf), &p->allowedips[i]), f))
+			return true;
+	return ref_contains(format_endpoint(buf, sizeof(buf), &p->endpoint), f);
+}
+
+static void test_filter_agrees_with_every_text(void **state)
+{
+	static const char *const absent[] = { "-", "zz-", "bob-x", "%", "%3]", "::", "/1", "=", "+", "q" };
+	const struct wg_device *dev;
+	const struct dev_state *d;
+	unsigned seed = 11;
+	struct app app;
+
+	app_init(&app, 1);
+	for (int t = 0; t < 2; ++t) {
+		struct wg_snapshot *snap = wg_snapshot_new();
+
+		wg_snapshot_add_device(snap, wg_device_new("wg0"));
+		random_hub(snap->devices[0], &seed, 300, t == 1 ? 5 : 0);
+		if (t == 1) {
+			struct wg_peer *p = &snap->devices[0]->peers[7];
+
+			memset(&p->endpoint, 0, sizeof(p->endpoint));
+			p->endpoint.addr6.sin6_family = AF_INET6;
+			inet_pton(AF_INET6, "fe80::1", &p->endpoint.addr6.sin6_addr);
+			p->endpoint.addr6.sin6_scope_id = 3;
+			p->endpoint.addr6.sin6_port = htons(51820);
+		}
+		snap->mono.tv_sec = t;
+		snap->wall.tv_sec = NOW + t;
+		assert_int_equal(app_update(&app, snap), 0);
+	}
+	dev = app_device(&app);
+	d = app_dev_state(&app);
+	for (int round = 0; round < 600; ++round) {
+		char text[FORMAT_BUF], f[APP_FILTER_MAX];
+		const struct wg_peer *p = &dev->peers[(unsigned)rand_r(&seed) % dev->n_peers];
+		uint32_t expect = 0;
+
+		switch (round % 5) {
+		case 0:
+			snprintf(text, sizeof(text), "%s", p->name ? p->name : "");
+			break;
+		case 1:
+			key_to_base64(text, p->public_key);
+			break;
+		case 2:
+			snprintf(text, sizeof(text), "%s", p->n_allowedips ?
+				 format_allowedip(text, sizeof(text), &p->allowedips[0]) : "");
+			break;
+		case 3:
+			format_endpoint(text, sizeof(text), round % 2 ? &p->endpoint : &dev->peers[7].endpoint);
+			break;
+		default:
+			snprintf(text, sizeof(text), "%s", absent[(unsigned)rand_r(&seed) % 10]);
+			break;
+		}
+		if (!text[0])
+			continue;
+		{
+			size_t len = strlen(text), at = (unsigned)rand_r(&seed) % len;
+			size_t n = 1 + (unsigned)rand_r(&seed) % 6;
+
+			if (n > len - at)
+				n = len - at;
+			memcpy(f, text + at, n);
+			f[n] = '\0';
+			for (size_t i = 0; i < n; ++i)
+				if (rand_r(&seed) % 2)
+					f[i] = (char)(f[i] ^ (f[i] >= 'A' && f[i] <= 'z' && (f[i] | 32) >= 'a' ? 32 : 0));
+		}
+		snprintf(app.filter, sizeof(app.filter), "%s", f);
+		assert_int_equal(app_rows_refresh(&app), 0);
+		for (uint32_t i = 0; i < dev->n_peers; ++i)
+			expect += ref_matches(&dev->peers[i], dev->peers[i].name, dev->peers[i].public_key, f);
+		for (uint32_t i = 0; i < d->n_tracks; ++i)
+			if (!d->tracks[i].present)
+				expect += ref_matches(NULL, d->tracks[i].gone_name, d->tracks[i].key, f);
+		if (app.n_rows != expect)
+			fail_msg("filter '%s': %u rows, strncasecmp finds %u", f, app.n_rows, expect);
+		for (uint32_t i = 0; i < app.n_rows; ++i) {
+			const struct app_row *r = &app.rows[i];
+			const struct wg_peer *q = r->peer >= 0 ? &dev->peers[r->peer] : NULL;
+
+			if (!ref_matches(q, app_row_name(&app, r), d->tracks[r->track].key, f))
+				fail_msg("filter '%s' shows row %u, which strncasecmp does not find", f, i);
+		}
+	}
+	app_free(&app);
 }
 
 static void test_sort_by_state(void **state)
@@ -1349,6 +1471,7 @@ int main(void)
 		cmocka_unit_test(test_no_peers),
 		cmocka_unit_test(test_sort_by_state),
 		cmocka_unit_test(test_sort_words_agree_with_the_whole_order),
+		cmocka_unit_test(test_filter_agrees_with_every_text),
 		cmocka_unit_test(test_views_and_keys),
 		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_ten_thousand_peers),
