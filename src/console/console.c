@@ -88,6 +88,7 @@ struct sampler {
 	 */
 	int64_t ok_ms, full_ms;
 
+	struct wg_snapshot *spent;	/* one the console is done with, for this thread to free */
 	bool ready;			/* the slot holds a result */
 	int ret;
 	struct wg_snapshot *snap;
@@ -186,6 +187,15 @@ static void *sampler_main(void *arg)
 		int64_t took;
 
 		while (!s->stop && (s->paused || !s->now)) {
+			if (s->spent) {
+				struct wg_snapshot *spent = s->spent;
+
+				s->spent = NULL;
+				pthread_mutex_unlock(&s->lock);
+				wg_snapshot_free(spent);
+				pthread_mutex_lock(&s->lock);
+				continue;
+			}
 			clock_gettime(CLOCK_MONOTONIC, &start);
 			if (!s->paused && !timespec_before(&start, &due))
 				break;
@@ -279,6 +289,7 @@ static void sampler_free(struct sampler *s)
 		wg_snapshot_free(s->snap);
 		sample_error_clear(&s->err);
 	}
+	wg_snapshot_free(s->spent);
 	sample_cache_clear(&s->cache);
 	counters_carry_free(&s->kept);
 	policy_cache_clear(&s->policy);
@@ -433,6 +444,18 @@ static int take_result(struct console *con, struct errmsg *err)
 	ret = app_update(&con->app, snap);
 	if (ret < 0)
 		errmsg_set(err, ret, _("keeping the console's state failed: %s"), text_strerror(-ret));
+	/* The last snapshot is freed by the sampler thread, while this one draws. */
+	if (con->app.spent) {
+		pthread_mutex_lock(&s->lock);
+		if (!s->spent) {
+			s->spent = con->app.spent;
+			con->app.spent = NULL;
+			pthread_cond_signal(&s->cond);
+		}
+		pthread_mutex_unlock(&s->lock);
+		wg_snapshot_free(con->app.spent);
+		con->app.spent = NULL;
+	}
 out:
 	sample_error_clear(&serr);
 	con->sampled = true;
@@ -1302,6 +1325,7 @@ int console_run(const struct console_opts *opts, struct errmsg *err)
 	 */
 	mallopt(M_ARENA_MAX, 1);
 	app_init(&con.app, opts->interval);
+	con.app.hand_back = true;
 	con.app.read_only = opts->read_only;
 	snprintf(con.app.sysctl_file, sizeof(con.app.sysctl_file), "%s/%s", opts->sysctl_dir, FWD_CONF_NAME);
 	if (gethostname(con.app.hostname, sizeof(con.app.hostname)) < 0)

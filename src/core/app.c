@@ -73,6 +73,7 @@ void app_free(struct app *app)
 	free(app->order);
 	wg_snapshot_free(app->snap);
 	wg_snapshot_free(app->prev);
+	wg_snapshot_free(app->spent);
 	memset(app, 0, sizeof(*app));
 }
 

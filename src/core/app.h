@@ -295,6 +295,13 @@ struct app_row {
 struct app {
 	struct wg_snapshot *snap;	/* owned; NULL before the first sample */
 	struct wg_snapshot *prev;	/* owned; the last snapshot, only while app_update runs */
+	/*
+	 * With hand_back set, app_update leaves the snapshot it is done with in spent, for the
+	 * caller to free elsewhere (the console's sampler thread does: at 100,000 peers that is
+	 * 100,000 frees of allowed IPs, a third of taking in a sample).
+	 */
+	bool hand_back;
+	struct wg_snapshot *spent;	/* owned until taken */
 	uint64_t tick;			/* snapshots taken in */
 	struct dev_state *devs;
 	size_t n_devs;

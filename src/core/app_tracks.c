@@ -385,7 +385,10 @@ int app_update(struct app *app, struct wg_snapshot *snap)
 	 * between samples the console holds one snapshot, not two (a third of its memory at
 	 * 10,000 peers, with the one the sampler is taking).
 	 */
-	wg_snapshot_free(app->prev);
+	if (app->hand_back && !app->spent)
+		app->spent = app->prev;
+	else
+		wg_snapshot_free(app->prev);
 	app->prev = NULL;
 	app_drift_take(app);
 	return app_rows_refresh(app);

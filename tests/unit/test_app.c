@@ -119,6 +119,25 @@ static void test_rates_and_history(void **state)
 	app_free(&app);
 }
 
+/* Handing back, app_update leaves the snapshot it is done with, once rated from, to its caller. */
+static void test_spent_snapshot_handed_back(void **state)
+{
+	struct wg_snapshot *first = make_snap(0, three, 3), *second = make_snap(2, three, 3);
+	struct app app;
+
+	app_init(&app, 1);
+	app.hand_back = true;
+	assert_int_equal(app_update(&app, first), 0);
+	assert_null(app.spent);
+	assert_int_equal(app_update(&app, second), 0);
+	assert_ptr_equal(app.spent, first);
+	assert_ptr_equal(app.snap, second);
+	/* not taken: the next one is freed as before, and app_free frees the one held */
+	assert_int_equal(app_update(&app, make_snap(4, three, 3)), 0);
+	assert_ptr_equal(app.spent, first);
+	app_free(&app);
+}
+
 /* alice's forwarded counters as a reading of the counting sets taken at read_t gives them. */
 static struct wg_snapshot *fwd_snap(int64_t t, int64_t read_t, uint64_t from_bytes)
 {
@@ -1472,6 +1491,7 @@ int main(void)
 		cmocka_unit_test(test_sort_by_state),
 		cmocka_unit_test(test_sort_words_agree_with_the_whole_order),
 		cmocka_unit_test(test_filter_agrees_with_every_text),
+		cmocka_unit_test(test_spent_snapshot_handed_back),
 		cmocka_unit_test(test_views_and_keys),
 		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_ten_thousand_peers),
