@@ -463,42 +463,53 @@ static void insertion_sort(struct sort_key *k, uint32_t n, struct sort_ctx *ctx)
  * key's words stop deciding, is left to key_cmp, as are short runs. A million comparisons through
  * qsort took most of the time of a key that sorts 100,000 rows; the words settle nearly all of
  * them in a few passes. At most 32 levels deep: each fixes one more byte.
+ *
+ * The keys are in src, and dst is as long; the sorted run ends up in dst when to_dst, else in
+ * src. Each level scatters into the other array, so nothing is copied back but the runs that
+ * end on the wrong side.
  */
-static void radix_sort(struct sort_key *k, struct sort_key *tmp, uint32_t n, struct sort_ctx *ctx)
+static void radix_sort(struct sort_key *src, struct sort_key *dst, uint32_t n, bool to_dst, struct sort_ctx *ctx)
 {
 	uint32_t count[256] = { 0 }, at[256];
 	uint64_t diff[4] = { 0 };
 	unsigned words = 4, w, shift;
 
 	if (n <= RADIX_MIN) {
-		insertion_sort(k, n, ctx);
-		return;
+		insertion_sort(src, n, ctx);
+		goto done;
 	}
 	for (uint32_t i = 0; i < n; ++i) {
-		if (k[i].words < words)
-			words = k[i].words;
+		if (src[i].words < words)
+			words = src[i].words;
 		for (w = 0; w < 4; ++w)
-			diff[w] |= k[i].w[w] ^ k[0].w[w];
+			diff[w] |= src[i].w[w] ^ src[0].w[w];
 	}
 	for (w = 0; w < words && !diff[w]; ++w)
 		;
 	if (w == words) {
-		qsort_r(k, n, sizeof(*k), key_cmp, ctx);
-		return;
+		qsort_r(src, n, sizeof(*src), key_cmp, ctx);
+		goto done;
 	}
 	shift = 56 - ((unsigned)__builtin_clzll(diff[w]) & ~7u);
 	for (uint32_t i = 0; i < n; ++i)
-		count[k[i].w[w] >> shift & 0xff]++;
+		count[src[i].w[w] >> shift & 0xff]++;
 	for (uint32_t b = 0, sum = 0; b < 256; ++b) {
 		at[b] = sum;
 		sum += count[b];
 	}
 	for (uint32_t i = 0; i < n; ++i)
-		tmp[at[k[i].w[w] >> shift & 0xff]++] = k[i];
-	memcpy(k, tmp, (size_t)n * sizeof(*k));
-	for (uint32_t b = 0, start = 0; b < 256; start += count[b++])
+		dst[at[src[i].w[w] >> shift & 0xff]++] = src[i];
+	/* Each bucket is in dst now: sorting it from there, the sides swap. */
+	for (uint32_t b = 0, start = 0; b < 256; start += count[b++]) {
 		if (count[b] > 1)
-			radix_sort(k + start, tmp + start, count[b], ctx);
+			radix_sort(dst + start, src + start, count[b], !to_dst, ctx);
+		else if (count[b] && !to_dst)
+			src[start] = dst[start];
+	}
+	return;
+done:
+	if (to_dst)
+		memcpy(dst, src, (size_t)n * sizeof(*src));
 }
 
 /* Sorts the items by their words, the present before the gone. 0 or -ENOMEM. */
@@ -522,8 +533,8 @@ static int sort_items(struct sort_item *items, uint32_t n, struct sort_ctx *ctx)
 			__builtin_prefetch(items[i + 16].name);
 		sort_key_make(&keys[items[i].peer ? present++ : --gone], i, ctx);
 	}
-	radix_sort(keys, keys + n, present, ctx);
-	radix_sort(keys + present, keys + n + present, n - present, ctx);
+	radix_sort(keys, keys + n, present, false, ctx);
+	radix_sort(keys + present, keys + n + present, n - present, false, ctx);
 	for (uint32_t i = 0; i < n; ++i)
 		sorted[i] = items[keys[i].item];
 	memcpy(items, sorted, (size_t)n * sizeof(*items));
