@@ -74,6 +74,7 @@ void app_free(struct app *app)
 	wg_snapshot_free(app->snap);
 	wg_snapshot_free(app->prev);
 	wg_snapshot_free(app->spent);
+	free(app->view_cache.star);
 	memset(app, 0, sizeof(*app));
 }
 

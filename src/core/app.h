@@ -292,6 +292,40 @@ struct app_row {
 	uint32_t track;			/* index into the dev_state's tracks */
 };
 
+/* A peer the star diagram shows (view_star.c). */
+struct app_star_peer {
+	struct app_row row;
+	double rate;			/* rx + tx; -1 while unknown */
+	int64_t handshake;
+	const uint8_t *key;
+	const char *name;		/* NULL when unnamed */
+	int px, py;
+};
+
+/*
+ * What the main view finds by looking at every row or peer, kept for as long as the answer
+ * holds: the star's busiest peers while the rows hold the same peers (one sample, interface,
+ * filter), the header's figures for one sample and interface. A key that only re-sorts, a move
+ * of the selection and the clock's redraw each second then look at a few rows, not 100,000.
+ */
+struct app_view_cache {
+	bool star_valid;
+	uint64_t star_tick;
+	size_t star_cur;
+	uint32_t star_rows;
+	char star_filter[APP_FILTER_MAX];
+	uint32_t star_k;		/* how many were asked for */
+	struct app_star_peer *star;	/* the busiest, at most star_k */
+	uint32_t n_star;
+	uint32_t star_present;		/* rows of present peers */
+
+	bool head_valid;
+	uint64_t head_tick;
+	size_t head_cur;
+	uint32_t online;		/* peers with a recent handshake */
+	bool any6;			/* one has an IPv6 allowed IP */
+};
+
 struct app {
 	struct wg_snapshot *snap;	/* owned; NULL before the first sample */
 	struct wg_snapshot *prev;	/* owned; the last snapshot, only while app_update runs */
@@ -302,6 +336,7 @@ struct app {
 	 */
 	bool hand_back;
 	struct wg_snapshot *spent;	/* owned until taken */
+	struct app_view_cache view_cache;
 	uint64_t tick;			/* snapshots taken in */
 	struct dev_state *devs;
 	size_t n_devs;

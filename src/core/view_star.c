@@ -13,17 +13,8 @@
 #define NAME_W 16		/* a label's name is cut beyond this */
 #define RATE_W 12		/* "999.99 KiB/s" */
 
-struct star_peer {
-	uint32_t row;		/* into app->rows */
-	double rate;		/* rx + tx; -1 while unknown */
-	int64_t handshake;
-	const uint8_t *key;
-	const char *name;	/* NULL when unnamed */
-	int px, py;
-};
-
 /* > 0 when a is busier than b: by rate, then by latest handshake; the key settles ties. */
-static int activity_cmp(const struct star_peer *a, const struct star_peer *b)
+static int activity_cmp(const struct app_star_peer *a, const struct app_star_peer *b)
 {
 	if (a->rate != b->rate)
 		return a->rate > b->rate ? 1 : -1;
@@ -33,11 +24,11 @@ static int activity_cmp(const struct star_peer *a, const struct star_peer *b)
 }
 
 /* The heap keeps the k busiest seen so far, the least busy of them at the root. */
-static void heap_down(struct star_peer *h, uint32_t n, uint32_t i)
+static void heap_down(struct app_star_peer *h, uint32_t n, uint32_t i)
 {
 	for (;;) {
 		uint32_t l = 2 * i + 1, r = l + 1, m = i;
-		struct star_peer tmp;
+		struct app_star_peer tmp;
 
 		if (l < n && activity_cmp(&h[l], &h[m]) < 0)
 			m = l;
@@ -52,11 +43,11 @@ static void heap_down(struct star_peer *h, uint32_t n, uint32_t i)
 	}
 }
 
-static void heap_up(struct star_peer *h, uint32_t i)
+static void heap_up(struct app_star_peer *h, uint32_t i)
 {
 	while (i) {
 		uint32_t p = (i - 1) / 2;
-		struct star_peer tmp;
+		struct app_star_peer tmp;
 
 		if (activity_cmp(&h[i], &h[p]) >= 0)
 			return;
@@ -70,7 +61,7 @@ static void heap_up(struct star_peer *h, uint32_t i)
 /* Places on the ring go by name, then key, so peers keep their place from one refresh to the next. */
 static int place_cmp(const void *va, const void *vb)
 {
-	const struct star_peer *a = va, *b = vb;
+	const struct app_star_peer *a = va, *b = vb;
 	int r;
 
 	if (!a->name != !b->name)
@@ -121,17 +112,22 @@ static void edge_flow(struct canvas *c, int x0, int y0, int x1, int y1, uint64_t
 	}
 }
 
-static void draw_label(struct view_ctx *v, const struct star_peer *sp, bool right, int x0, int x1,
+static bool is_selected(const struct view_ctx *v, const struct app_star_peer *sp)
+{
+	return v->selected >= 0 && v->app->rows[v->selected].track == sp->row.track;
+}
+
+static void draw_label(struct view_ctx *v, const struct app_star_peer *sp, bool right, int x0, int x1,
 		       uint8_t state_style)
 {
 	struct canvas *c = v->c;
-	const struct app_row *row = &v->app->rows[sp->row];
+	const struct app_row *row = &sp->row;
 	char name_buf[FORMAT_BUF], rate[FORMAT_BUF];
 	const char *name = view_row_name(v, row, name_buf, sizeof(name_buf));
 	const struct peer_track *t = &v->d->tracks[row->track];
 	int room = right ? x1 - (sp->px + 2) : sp->px - 1 - x0;
 	int full = canvas_text_width(c, name), nw = full, rw, x;
-	bool selected = (int64_t)sp->row == v->selected;
+	bool selected = is_selected(v, sp);
 
 	format_rate(rate, sizeof(rate), t->rate.rx_per_sec + t->rate.tx_per_sec, sp->rate >= 0);
 	rw = canvas_text_width(c, rate);
@@ -154,48 +150,41 @@ static void draw_label(struct view_ctx *v, const struct star_peer *sp, bool righ
 		canvas_restyle(c, x, sp->py, nw + (rw ? rw + 1 : 0), STYLE_SELECTED);
 }
 
-uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
+/*
+ * The k busiest peers among the rows, into the view cache, unless it holds them for these
+ * rows already. false on ENOMEM.
+ */
+static bool busiest(struct app *app, const struct dev_state *d, const struct wg_device *dev, uint32_t k)
 {
-	struct canvas *c = v->c;
-	struct app *app = v->app;
-	const struct wg_device *dev = v->dev;
-	struct star_peer *shown;
-	bool taken[2][STAR_SLOT_ROWS] = { { false } };
-	uint32_t present = 0, k, n = 0, more;
-	int h2 = (h - 1) / 2, cx = x0 + w / 2, cy = y0 + h2, slots, half, hub_w, hx0, hx1, lw, rx, fx = x0 + 1;
-	char hub[IFNAMSIZ + 4], buf[FORMAT_BUF];
+	struct app_view_cache *vc = &app->view_cache;
+	struct app_star_peer *shown;
+	uint32_t n = 0, present = 0;
 
-	if (h < 3 || h > STAR_SLOT_ROWS)
-		return 0;
-	for (uint32_t i = 0; i < app->n_rows; ++i)
-		present += app->rows[i].peer >= 0;
-	/*
-	 * Peers sit on every other row, left and right of the hub, so that edges do not run
-	 * along each other; the top row stays clear and the bottom one says how many are missing.
-	 */
-	slots = h2 & 1 ? h2 : h2 - 1;
-	if (slots < 1)
-		slots = 1;
-	half = slots / 2;
-	k = 2 * (uint32_t)slots;
-	shown = calloc(k, sizeof(*shown));
+	if (vc->star_valid && vc->star_tick == app->tick && vc->star_cur == app->cur && vc->star_k == k &&
+	    vc->star_rows == app->n_rows && !strcmp(vc->star_filter, app->filter))
+		return true;
+	vc->star_valid = false;
+	shown = realloc(vc->star, k * sizeof(*shown));
 	if (!shown)
-		return present;
-
+		return false;
+	vc->star = shown;
 	for (uint32_t i = 0; i < app->n_rows; ++i) {
 		const struct app_row *row = &app->rows[i];
-		const struct peer_track *t = &v->d->tracks[row->track];
-		struct star_peer sp;
+		const struct peer_track *t = &d->tracks[row->track];
+		const struct wg_peer *p;
+		struct app_star_peer sp;
 		double sum;
 
 		if (row->peer < 0)
 			continue;
-		sp = (struct star_peer){
-			.row = i,
+		present++;
+		p = &dev->peers[row->peer];
+		sp = (struct app_star_peer){
+			.row = *row,
 			.rate = view_track_rate(t, &sum) ? sum : -1,
-			.handshake = dev->peers[row->peer].last_handshake_sec,
+			.handshake = p->last_handshake_sec,
 			.key = t->key,
-			.name = app_row_name(app, row),
+			.name = p->name,
 		};
 		if (n < k) {
 			shown[n] = sp;
@@ -205,6 +194,47 @@ uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
 			heap_down(shown, n, 0);
 		}
 	}
+	vc->n_star = n;
+	vc->star_present = present;
+	vc->star_valid = true;
+	vc->star_tick = app->tick;
+	vc->star_cur = app->cur;
+	vc->star_k = k;
+	vc->star_rows = app->n_rows;
+	snprintf(vc->star_filter, sizeof(vc->star_filter), "%s", app->filter);
+	return true;
+}
+
+uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
+{
+	struct canvas *c = v->c;
+	struct app *app = v->app;
+	const struct wg_device *dev = v->dev;
+	struct app_star_peer *shown;
+	bool taken[2][STAR_SLOT_ROWS] = { { false } };
+	uint32_t present = 0, k, n = 0, more;
+	int h2 = (h - 1) / 2, cx = x0 + w / 2, cy = y0 + h2, slots, half, hub_w, hx0, hx1, lw, rx, fx = x0 + 1;
+	char hub[IFNAMSIZ + 4], buf[FORMAT_BUF];
+
+	if (h < 3 || h > STAR_SLOT_ROWS)
+		return 0;
+	/*
+	 * Peers sit on every other row, left and right of the hub, so that edges do not run
+	 * along each other; the top row stays clear and the bottom one says how many are missing.
+	 */
+	slots = h2 & 1 ? h2 : h2 - 1;
+	if (slots < 1)
+		slots = 1;
+	half = slots / 2;
+	k = 2 * (uint32_t)slots;
+	if (!busiest(app, v->d, dev, k))
+		return 0;
+	n = app->view_cache.n_star;
+	present = app->view_cache.star_present;
+	shown = malloc((n ? n : 1) * sizeof(*shown));
+	if (!shown)
+		return present;
+	memcpy(shown, app->view_cache.star, n * sizeof(*shown));
 	more = present - n;
 	qsort(shown, n, sizeof(*shown), place_cmp);
 
@@ -262,9 +292,9 @@ uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
 
 	/* Edges leave from a small ellipse around the hub, each at its own angle. */
 	for (uint32_t i = 0; i < n; ++i) {
-		const struct star_peer *sp = &shown[i];
-		const struct wg_peer *p = &dev->peers[app->rows[sp->row].peer];
-		const struct peer_track *t = &v->d->tracks[app->rows[sp->row].track];
+		const struct app_star_peer *sp = &shown[i];
+		const struct wg_peer *p = &dev->peers[sp->row.peer];
+		const struct peer_track *t = &v->d->tracks[sp->row.track];
 		uint8_t style = view_state_style(peer_state(p->last_handshake_sec, v->now));
 		bool right = sp->px > cx;
 		int sx = right ? hx1 + 1 : hx0 - 1, sy = sp->py;
@@ -279,16 +309,16 @@ uint32_t view_star_render(struct view_ctx *v, int x0, int y0, int w, int h)
 		if (sp->rate > 0)
 			edge_flow(c, sx, sy, sp->px, sp->py, app->tick, t->rate.tx_per_sec > t->rate.rx_per_sec);
 		/* Refused by the hub policy: a cross on its edge, next to the hub. */
-		if (refused_from(dev, (uint32_t)app->rows[sp->row].peer))
+		if (refused_from(dev, (uint32_t)sp->row.peer))
 			canvas_set(c, sx + (sp->px > sx ? 1 : sp->px < sx ? -1 : 0), sy, canvas_glyph(c, G_CROSS), STYLE_ERROR);
 	}
 	for (uint32_t i = 0; i < n; ++i) {
-		const struct star_peer *sp = &shown[i];
-		const struct wg_peer *p = &dev->peers[app->rows[sp->row].peer];
+		const struct app_star_peer *sp = &shown[i];
+		const struct wg_peer *p = &dev->peers[sp->row.peer];
 		uint8_t style = view_state_style(peer_state(p->last_handshake_sec, v->now));
 
 		canvas_set(c, sp->px, sp->py, canvas_glyph(c, G_BULLET),
-			   (int64_t)sp->row == v->selected ? STYLE_SELECTED : style);
+			   is_selected(v, sp) ? STYLE_SELECTED : style);
 		draw_label(v, sp, sp->px > cx, x0, x0 + w, style);
 	}
 	canvas_text(c, hx0, cy, hub_w, STYLE_HUB, hub, false);

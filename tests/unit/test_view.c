@@ -560,6 +560,98 @@ static void test_more_count(void **state)
 	app_free(&app);
 }
 
+/*
+ * The main view keeps what it found among all rows (the star's busiest peers, the header's
+ * counts) while the rows stay the same: a view rendered after every step must equal one that
+ * only renders at the end. The steps change the sample (the busiest peers go quiet), the
+ * filter, the terminal's size, the interface and the order.
+ */
+static void type_text(struct app *app, const char *s)
+{
+	for (; *s; ++s)
+		app_key(app, (unsigned char)*s);
+}
+
+static void star_step(struct app *app, int step)
+{
+	struct wg_snapshot *snap;
+
+	switch (step) {
+	case 0:
+		make_app(app, 30);
+		break;
+	case 1:
+		/*
+		 * A sample in which the peers that were busiest send nothing more and a few others
+		 * go quiet for good, and a second hub.
+		 */
+		snap = make_snap(30, 4);
+		for (int i = 0; i < 15; ++i) {
+			struct wg_peer *p = &snap->devices[0]->peers[i];
+
+			p->rx_bytes = (uint64_t)i * 1000003 + 2 * ((uint64_t)(((i + 1) * 7919) % 10007) * 13);
+			p->tx_bytes = (uint64_t)i * 700001 + 2 * ((uint64_t)(((i + 1) * 104729) % 10009) * 3);
+		}
+		for (int i = 25; i < 30; ++i)
+			snap->devices[0]->peers[i].last_handshake_sec = NOW - 3600;
+		wg_snapshot_add_device(snap, make_device("wg1", 30, 4));
+		assert_int_equal(app_update(app, snap), 0);
+		break;
+	case 2:
+		break;	/* the terminal's size alone */
+	case 3:
+		type_text(app, "/bob");
+		app_key(app, AK_ENTER);
+		break;
+	case 4:
+		/* as many rows, other peers */
+		app_key(app, AK_ESC);
+		type_text(app, "/dave");
+		app_key(app, AK_ENTER);
+		break;
+	case 5:
+		app_key(app, 's');
+		app_key(app, AK_DOWN);
+		break;
+	case 6:
+	case 7:
+		app_key(app, 'i');	/* to wg1, as many rows, and back */
+		break;
+	default:
+		app_key(app, AK_ESC);
+		break;
+	}
+}
+
+static void test_star_kept_while_rows_are(void **state)
+{
+	static const int size[][2] = { { 120, 40 }, { 120, 40 }, { 80, 24 }, { 80, 24 }, { 80, 24 },
+				       { 80, 24 }, { 80, 24 }, { 80, 24 }, { 80, 24 } };
+	struct app live;
+	char *before = NULL;
+
+	for (int step = 0; step < 9; ++step) {
+		struct app fresh;
+		char *a, *b;
+
+		star_step(&live, step);
+		a = render(&live, size[step][0], size[step][1], true, NULL);
+		for (int s = 0; s <= step; ++s)
+			star_step(&fresh, s);
+		b = render(&fresh, size[step][0], size[step][1], true, NULL);
+		if (strcmp(a, b))
+			fail_msg("step %d: rendered after each step\n%s\nrendered once\n%s", step, a, b);
+		if (step == 1)
+			assert_string_not_equal(a, before);	/* the diagram shows other peers */
+		free(before);
+		before = a;
+		free(b);
+		app_free(&fresh);
+	}
+	free(before);
+	app_free(&live);
+}
+
 static void test_new_gone_and_interfaces(void **state)
 {
 	struct wg_snapshot *snap;
@@ -990,12 +1082,6 @@ static void test_help_scrolled(void **state)
 
 /* --- onboarding --- */
 
-static void type_text(struct app *app, const char *s)
-{
-	for (; *s; ++s)
-		app_key(app, (unsigned char)*s);
-}
-
 static void test_add_form(void **state)
 {
 	struct app app;
@@ -1223,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_selection_visible_at_10000),
 		cmocka_unit_test(test_sort_marker),
 		cmocka_unit_test(test_more_count),
+		cmocka_unit_test(test_star_kept_while_rows_are),
 		cmocka_unit_test(test_new_gone_and_interfaces),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_no_interface),
