@@ -89,6 +89,7 @@ struct sampler {
 	int64_t ok_ms, full_ms;
 
 	struct wg_snapshot *spent;	/* one the console is done with, for this thread to free */
+	bool idle;			/* waiting for its next tick: it frees spent at once */
 	bool ready;			/* the slot holds a result */
 	int ret;
 	struct wg_snapshot *snap;
@@ -199,10 +200,12 @@ static void *sampler_main(void *arg)
 			clock_gettime(CLOCK_MONOTONIC, &start);
 			if (!s->paused && !timespec_before(&start, &due))
 				break;
+			s->idle = true;
 			if (s->paused)
 				pthread_cond_wait(&s->cond, &s->lock);
 			else
 				pthread_cond_timedwait(&s->cond, &s->lock, &due);
+			s->idle = false;
 		}
 		if (s->stop)
 			break;
@@ -392,8 +395,12 @@ static bool sample_error_fatal(const struct sample_error *err)
 	return err->code == -EPERM || err->code == -EACCES;
 }
 
-/* Takes what the sampler left in the slot; 0, or -errno with msg set when the console must end. */
-static int take_result(struct console *con, struct errmsg *err)
+/*
+ * Takes what the sampler left in the slot; 0, or -errno with msg set when the console must end.
+ * paused: whether the console was paused when the result came (a key handled since may have
+ * paused it: the sample that came with that key is still shown).
+ */
+static int take_result(struct console *con, bool paused, struct errmsg *err)
 {
 	struct sampler *s = con->sampler;
 	struct wg_snapshot *snap;
@@ -437,17 +444,21 @@ static int take_result(struct console *con, struct errmsg *err)
 	}
 	con->app.fwd = fwd;
 	/* Paused: the screen holds still; the thread takes no more until it goes on. */
-	if (con->app.paused) {
+	if (paused) {
 		wg_snapshot_free(snap);
 		goto out;
 	}
 	ret = app_update(&con->app, snap);
 	if (ret < 0)
 		errmsg_set(err, ret, _("keeping the console's state failed: %s"), text_strerror(-ret));
-	/* The last snapshot is freed by the sampler thread, while this one draws. */
+	/*
+	 * The last snapshot is freed by the sampler thread while this one draws, if it is waiting
+	 * for its tick. Busy with a sample (one that takes as long as the interval), it would keep
+	 * this one through that sample: a third snapshot in memory. Then it is freed here.
+	 */
 	if (con->app.spent) {
 		pthread_mutex_lock(&s->lock);
-		if (!s->spent) {
+		if (s->idle && !s->spent) {
 			s->spent = con->app.spent;
 			con->app.spent = NULL;
 			pthread_cond_signal(&s->cond);
@@ -1257,6 +1268,7 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 
 	for (;;) {
 		struct timespec timeout = { 0 };
+		bool paused;
 
 		if (console_signal)
 			return console_signal;
@@ -1283,6 +1295,7 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 		}
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return SIGHUP;
+		paused = con->app.paused;
 		if (pfd[0].revents & POLLIN) {
 			ret = handle_input(con);
 			if (ret < 0)
@@ -1297,7 +1310,7 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 			 */
 			if ((ret = draw(con, err)) < 0)
 				return ret;
-			ret = take_result(con, err);
+			ret = take_result(con, paused, err);
 			if (ret < 0)
 				return ret;
 		}

@@ -307,6 +307,7 @@ struct app_star_peer {
  * holds: the star's busiest peers while the rows hold the same peers (one sample, interface,
  * filter), the header's figures for one sample and interface. A key that only re-sorts, a move
  * of the selection and the clock's redraw each second then look at a few rows, not 100,000.
+ * A sample is known by app->tick: only app_update may change the snapshot or the tracks.
  */
 struct app_view_cache {
 	bool star_valid;

@@ -287,7 +287,10 @@ static void column_words(struct sort_key *k, const struct sort_item *it, const s
 	switch (ctx->sort) {
 	case APP_COL_ALLOWED_IPS:
 		if (!p->n_allowedips) {
-			/* Last; only an IPv6 address of all ones gives the same words, and it is inexact. */
+			/*
+			 * Last; only an IPv6 address of all ones but maybe its last bit gives the same
+			 * words, and it is inexact.
+			 */
 			k->w[0] = k->w[1] = UINT64_MAX;
 		} else if (p->allowedips[0].family == AF_INET) {
 			k->w[0] = be_word((const uint8_t *)&p->allowedips[0].ip4, 4) >> 1;
@@ -640,7 +643,8 @@ int app_rows_refresh(struct app *app)
 	}
 	/*
 	 * Each present track knows its peer's place in the snapshot: no lookup by key per row. The
-	 * order the rows are gathered in does not matter, the sort's order is total.
+	 * order the rows are gathered in does not matter: the sort's order is total (but for NaN
+	 * rates, which no reading gives).
 	 */
 	for (uint32_t i = 0; i < d->n_tracks; ++i) {
 		const struct peer_track *t = &d->tracks[i];
