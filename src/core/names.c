@@ -417,6 +417,15 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 			up = none;
 			continue;
 		}
+		/*
+		 * Every marker and name comment below starts with '#': a setting or a header (all
+		 * but a few lines of a big hub's file) skips them.
+		 */
+		if (*s != '#') {
+			if (sec.is_peer)
+				sec.lines++;
+			goto setting;
+		}
 		/* The section's first line: Algo's and linuxserver's name, if nothing else names it. */
 		if (sec.is_peer && !sec.lines++ && first_comment(s, e, &v, &ve))
 			sec.first = (struct pending){ v, ve, line, NAMES_FIRST_COMMENT };
@@ -467,7 +476,10 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 			up = (struct pending){ v, ve, line, conv };
 			continue;
 		}
-		if (*s == '#' || *s == ';')
+		if (*s == '#')
+			continue;
+setting:
+		if (*s == ';')
 			continue;
 		/* wg-quick drops everything after '#': "PublicKey = K # laptop" is the key K. */
 		{
