@@ -28,22 +28,8 @@ const char *app_row_name(const struct app *app, const struct app_row *row)
 	return row_name(app_device(app), app_dev_state(app), row);
 }
 
-/*
- * The filter, lowered once as strncasecmp() lowers, and which of a row's texts it can be found
- * in at all: a filter with a letter past f, a dash or a space is never in an address, one with
- * a dash or a dot never in a key. At 100,000 rows, formatting a key and three addresses per row
- * for a filter typed as a name cost half a second of an emulated CPU.
- */
-struct filter {
-	uint8_t lower[256];
-	char text[APP_FILTER_MAX];
-	size_t len;
-	bool in_key;			/* every character of it can be in a base64 key */
-	bool in_address;		/* ... in an address, a prefix, or an endpoint without a scope */
-};
-
 /* Whether every character of the filter, lowered, is one of the set's, lowered. */
-static bool filter_within(const struct filter *f, const char *set)
+static bool filter_within(const struct app_filter *f, const char *set)
 {
 	bool in[256] = { false };
 
@@ -55,10 +41,16 @@ static bool filter_within(const struct filter *f, const char *set)
 	return true;
 }
 
-static void filter_init(struct filter *f, const char *text)
+/* tolower() of each byte, as strcasecmp() and strncasecmp() have it in this locale. */
+static void lower_table(uint8_t lower[256])
 {
 	for (unsigned c = 0; c < 256; ++c)
-		f->lower[c] = (uint8_t)tolower((int)c);
+		lower[c] = (uint8_t)tolower((int)c);
+}
+
+void app_filter_init(struct app_filter *f, const char *text)
+{
+	lower_table(f->lower);
 	f->len = strnlen(text, sizeof(f->text) - 1);
 	for (size_t i = 0; i < f->len; ++i)
 		f->text[i] = (char)f->lower[(unsigned char)text[i]];
@@ -68,7 +60,7 @@ static void filter_init(struct filter *f, const char *text)
 }
 
 /* Whether the filter (not empty) is in hay, case aside: what strncasecmp() at each place says. */
-static bool filter_in(const struct filter *f, const char *hay)
+static bool filter_in(const struct app_filter *f, const char *hay)
 {
 	const uint8_t *h = (const uint8_t *)hay, *t = (const uint8_t *)f->text;
 
@@ -83,7 +75,7 @@ static bool filter_in(const struct filter *f, const char *hay)
 	return false;
 }
 
-static bool row_matches(const struct filter *f, const struct wg_device *dev, const struct dev_state *d,
+static bool row_matches(const struct app_filter *f, const struct wg_device *dev, const struct dev_state *d,
 			const struct app_row *row)
 {
 	const char *name = row_name(dev, d, row);
@@ -528,8 +520,7 @@ static int sort_items(struct sort_item *items, uint32_t n, struct sort_ctx *ctx)
 		return -ENOMEM;
 	}
 	ctx->items = items;
-	for (unsigned c = 0; c < 256; ++c)
-		ctx->lower[c] = (uint8_t)tolower((int)c);
+	lower_table(ctx->lower);
 	/* The names are all over the heap: asked for a few rows ahead, they come in meanwhile. */
 	for (uint32_t i = 0; i < n; ++i) {
 		if (i + 16 < n && items[i + 16].name)
@@ -622,7 +613,7 @@ int app_rows_refresh(struct app *app)
 	const struct wg_device *dev = app_device(app);
 	struct dev_state *d = app_dev_state(app);
 	bool all = !app->filter[0];
-	struct filter filter;
+	struct app_filter filter;
 	uint32_t need, n = 0;
 	int64_t sel;
 
@@ -631,7 +622,7 @@ int app_rows_refresh(struct app *app)
 	if (!dev || !d)
 		return 0;
 	if (!all)
-		filter_init(&filter, app->filter);
+		app_filter_init(&filter, app->filter);
 	need = d->n_tracks;
 	if (need > app->cap_rows) {
 		struct app_row *rows = realloc(app->rows, (size_t)need * sizeof(*rows));
@@ -737,26 +728,14 @@ bool app_column_available(const struct dev_state *d, enum app_column col)
 	}
 }
 
-static bool contains_ci(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-
-	for (; *hay; ++hay)
-		if (!strncasecmp(hay, needle, n))
-			return true;
-	return false;
-}
-
-bool app_event_matches(const struct app *app, const struct wg_history_event *e)
+bool app_filter_event(const struct app_filter *f, const struct wg_history_event *e)
 {
 	char b64[WG_KEY_B64_LEN];
 
-	if (!app->filter[0])
+	if (filter_in(f, e->type) || filter_in(f, e->name) || filter_in(f, e->summary))
 		return true;
-	if (contains_ci(e->type, app->filter) || contains_ci(e->name, app->filter) || contains_ci(e->summary, app->filter))
-		return true;
-	if (!e->has_key)
+	if (!e->has_key || !f->in_key)
 		return false;
 	key_to_base64(b64, e->key);
-	return contains_ci(b64, app->filter);
+	return filter_in(f, b64);
 }

@@ -34,7 +34,11 @@ void view_timeline_render(struct view_ctx *v, int x0, int y0, int w, int h)
 	char buf[FORMAT_BUF * 4], name[FORMAT_BUF];
 	size_t shown = 0, total = 0;
 	int y = y0, rows, tw = 0, nw = 0, head;
+	bool all = !app->filter[0];
+	struct app_filter filter;
 
+	if (!all)
+		app_filter_init(&filter, app->filter);
 	app->help_page = 0;
 	v->help_rows = 0;
 	if (!v->dev) {
@@ -49,7 +53,7 @@ void view_timeline_render(struct view_ctx *v, int x0, int y0, int w, int h)
 		if (!on_interface(v, e))
 			continue;
 		total++;
-		if (!app_event_matches(app, e))
+		if (!all && !app_filter_event(&filter, e))
 			continue;
 		shown++;
 		n = canvas_text_width(c, e->type);
@@ -82,7 +86,7 @@ void view_timeline_render(struct view_ctx *v, int x0, int y0, int w, int h)
 		const struct wg_history_event *e = &hist->events[i];
 		int x = x0 + 1;
 
-		if (!on_interface(v, e) || !app_event_matches(app, e) || k++ < app->help_top)
+		if (!on_interface(v, e) || (!all && !app_filter_event(&filter, e)) || k++ < app->help_top)
 			continue;
 		x += canvas_text(c, x, y, x0 + w - x - 1, STYLE_DIM, e->when, false) + 2;
 		canvas_text(c, x, y, tw, view_event_style(e), e->type, true);

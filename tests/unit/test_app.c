@@ -584,6 +584,38 @@ static void test_filter_agrees_with_every_text(void **state)
 	app_free(&app);
 }
 
+/* Events pass the same filter by their type, peer name, summary or key, case aside. */
+static void test_filter_events(void **state)
+{
+	static const char *const filters[] = { "online", "ONLINE", "bob", "Bob-", "-", "handshake", "aqe",
+					       "AQEB", "=", "peer_", "zz", "s 3", "/" };
+	struct wg_history_event ev[3] = {
+		{ .type = "peer_online", .name = "bob-laptop", .summary = "handshake 3 s ago", .has_key = true },
+		{ .type = "interface_up", .summary = "wg0 is up" },
+		{ .type = "peer_offline", .name = "", .summary = "no handshake for 3 min", .has_key = true },
+	};
+
+	memset(ev[0].key, 1, WG_KEY_LEN);
+	memset(ev[2].key, 0xfe, WG_KEY_LEN);
+	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); ++i) {
+		struct app_filter f;
+
+		app_filter_init(&f, filters[i]);
+		for (size_t k = 0; k < 3; ++k) {
+			char b64[WG_KEY_B64_LEN] = "";
+			bool want;
+
+			if (ev[k].has_key)
+				key_to_base64(b64, ev[k].key);
+			want = ref_contains(ev[k].type, filters[i]) || ref_contains(ev[k].name, filters[i]) ||
+			       ref_contains(ev[k].summary, filters[i]) || ref_contains(b64, filters[i]);
+			if (app_filter_event(&f, &ev[k]) != want)
+				fail_msg("filter '%s', event %zu: %d, strncasecmp says %d", filters[i], k,
+					 !want, want);
+		}
+	}
+}
+
 static void test_sort_by_state(void **state)
 {
 	const struct fake_peer mixed[] = {
@@ -1491,6 +1523,7 @@ int main(void)
 		cmocka_unit_test(test_sort_by_state),
 		cmocka_unit_test(test_sort_words_agree_with_the_whole_order),
 		cmocka_unit_test(test_filter_agrees_with_every_text),
+		cmocka_unit_test(test_filter_events),
 		cmocka_unit_test(test_spent_snapshot_handed_back),
 		cmocka_unit_test(test_views_and_keys),
 		cmocka_unit_test(test_interfaces),
