@@ -284,6 +284,8 @@ struct dev_state {
 	uint32_t selected_row;		/* where it was: the neighbour takes over when it goes */
 	uint32_t scroll;		/* first table row shown */
 	bool keys_changed;		/* the latest sample added or lost a peer: drift may have changed */
+	uint32_t online;		/* peers with a recent handshake in the latest sample */
+	bool any6;			/* one of them has an IPv6 allowed IP */
 };
 
 /* One table row: a present peer, or a vanished one still marked. */
@@ -303,10 +305,9 @@ struct app_star_peer {
 };
 
 /*
- * What the main view finds by looking at every row or peer, kept for as long as the answer
- * holds: the star's busiest peers while the rows hold the same peers (one sample, interface,
- * filter), the header's figures for one sample and interface. A key that only re-sorts, a move
- * of the selection and the clock's redraw each second then look at a few rows, not 100,000.
+ * The star's busiest peers, found among every row, kept while the rows hold the same peers
+ * (one sample, interface and filter): a key that only re-sorts, a move of the selection and
+ * the clock's redraw each second then look at a few rows, not 100,000.
  * A sample is known by app->tick: only app_update may change the snapshot or the tracks.
  */
 struct app_view_cache {
@@ -319,12 +320,6 @@ struct app_view_cache {
 	struct app_star_peer *star;	/* the busiest, at most star_k */
 	uint32_t n_star;
 	uint32_t star_present;		/* rows of present peers */
-
-	bool head_valid;
-	uint64_t head_tick;
-	size_t head_cur;
-	uint32_t online;		/* peers with a recent handshake */
-	bool any6;			/* one has an IPv6 allowed IP */
 };
 
 struct app {

@@ -242,6 +242,8 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	}
 	d->ifindex = dev->ifindex;
 	d->keys_changed = false;
+	d->online = 0;
+	d->any6 = false;
 	d->rx_rate = d->tx_rate = 0;
 	d->rates_known = false;
 	d->counting = dev->has_flows;
@@ -283,6 +285,11 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		}
 		t->present = true;
 		t->peer = i;
+		/* The header's figures, counted here where every peer passes anyway. */
+		if (peer_state(p->last_handshake_sec, snap->wall.tv_sec) == PEER_ONLINE)
+			d->online++;
+		for (uint32_t a = 0; a < p->n_allowedips && !d->any6; ++a)
+			d->any6 = p->allowedips[a].family == AF_INET6;
 		t->seen_tick = app->tick;
 		rate_for_peer(&rate, old, prev_mono, p, &snap->mono, recreated);
 		t->rate = rate;

@@ -243,28 +243,9 @@ static int render_header(struct view_ctx *v)
 	seg_draw(c, &left, 1, 0, c->w - 2 - (rw ? rw + 2 : 0), 2, false);
 
 	if (dev) {
-		struct app_view_cache *vc = &app->view_cache;
-		bool any6 = false;
+		bool any6 = v->d->any6;
 
-		/* v->now is the sample's own time: one count a sample. */
-		if (vc->head_valid && vc->head_tick == app->tick && vc->head_cur == app->cur) {
-			online = vc->online;
-			any6 = vc->any6;
-		} else {
-			for (uint32_t i = 0; i < dev->n_peers; ++i) {
-				const struct wg_peer *p = &dev->peers[i];
-
-				if (peer_state(p->last_handshake_sec, v->now) == PEER_ONLINE)
-					online++;
-				for (uint32_t a = 0; a < p->n_allowedips && !any6; ++a)
-					any6 = p->allowedips[a].family == AF_INET6;
-			}
-			vc->head_valid = true;
-			vc->head_tick = app->tick;
-			vc->head_cur = app->cur;
-			vc->online = online;
-			vc->any6 = any6;
-		}
+		online = v->d->online;
 		warn4 = app->fwd.ipv4 == 0 && dev->n_peers;
 		warn6 = app->fwd.ipv6 == 0 && any6;
 
