@@ -366,8 +366,12 @@ static void test_no_peers(void **state)
  */
 static void random_hub(struct wg_device *dev, unsigned *seed, uint32_t n, uint32_t skip)
 {
+	/* Every length a name's words are gathered in pieces of: up to 3, 4 to 7, 8 to 15, 16 and more. */
 	static const char *const names[] = { "alice", "Alice", "alice-laptop-0001", "alice-laptop-0001b",
-					     "alice-laptop-0001a", "ALICE-LAPTOP-0001A", "bob", "", "b", "zz" };
+					     "alice-laptop-0001a", "ALICE-LAPTOP-0001A", "bob", "", "b", "zz",
+					     "bulk-31336", "BULK-3133", "bulk-313\xc3\xa9", "Zo\xc3\xab", "z\xffZ",
+					     "alice-la", "ALICE-LAPTOP-00", "ZZ", "a@", "a_", "a[", "az", "A{" };
+	const unsigned n_names = sizeof(names) / sizeof(names[0]);
 
 	for (uint32_t i = 0; i < n; ++i) {
 		uint8_t key[WG_KEY_LEN];
@@ -384,7 +388,7 @@ static void random_hub(struct wg_device *dev, unsigned *seed, uint32_t n, uint32
 		p = wg_device_get_peer(dev, key, NULL);
 		assert_non_null(p);
 		if (r % 7) {
-			snprintf(name, sizeof(name), "%s%s", names[(unsigned)r % 10],
+			snprintf(name, sizeof(name), "%s%s", names[(unsigned)r % n_names],
 				 r % 3 ? "" : (r % 2 ? "-x" : "-X"));
 			wg_peer_set_name(p, name);
 		}
