@@ -482,7 +482,7 @@ out:
 	return ok;
 }
 
-/* Runs this short are left to key_cmp: 256 buckets cost more than they save. */
+/* Runs this short are sorted by insertion: 256 buckets cost more than they save. */
 #define RADIX_MIN 24
 
 /*
