@@ -366,11 +366,16 @@ static void test_no_peers(void **state)
  */
 static void random_hub(struct wg_device *dev, unsigned *seed, uint32_t n, uint32_t skip)
 {
-	/* Every length a name's words are gathered in pieces of: up to 3, 4 to 7, 8 to 15, 16 and more. */
+	/*
+	 * Every length a name's words are gathered in pieces of (up to 3, 4 to 7, 8 to 15, 16 and
+	 * more), the bytes either side of 'A' and 'Z', and names whose byte past 0x7f must keep the
+	 * eight-byte lowering away ("z\xffZ" would carry into its 'Z' there).
+	 */
 	static const char *const names[] = { "alice", "Alice", "alice-laptop-0001", "alice-laptop-0001b",
 					     "alice-laptop-0001a", "ALICE-LAPTOP-0001A", "bob", "", "b", "zz",
 					     "bulk-31336", "BULK-3133", "bulk-313\xc3\xa9", "Zo\xc3\xab", "z\xffZ",
-					     "alice-la", "ALICE-LAPTOP-00", "ZZ", "a@", "a_", "a[", "az", "A{" };
+					     "alice-la", "ALICE-LAPTOP-00", "ZZ", "a@", "a_", "a[", "az", "A{",
+					     "z\xff" "a", "ALICE-LAPTOP-000", "alice-laptop-" };
 	const unsigned n_names = sizeof(names) / sizeof(names[0]);
 
 	for (uint32_t i = 0; i < n; ++i) {
