@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sortkeys: what the console does for a key that re-sorts every row, without a terminal: the
+ * key handled and the screen drawn on a canvas, as the console's thread does it, on a hub of
+ * PEERS dual-stack peers named as the lab names its bulk peers (every other one unnamed).
+ * Two samples are taken in first, so that the rates are there to sort by.
+ *
+ * Usage: sortkeys PEERS ROUNDS
+ * Each round presses s three times (each a sort by the next column) and < three times.
+ * Prints: the median and the largest time of a key, in milliseconds.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "app.h"
+#include "canvas.h"
+#include "view.h"
+
+#define NOW 1700000000
+
+static struct wg_snapshot *hub(uint32_t n, int64_t t)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+	struct wg_device *dev = wg_device_new("wg0");
+	unsigned seed = 7;
+
+	if (!snap || !dev)
+		return NULL;
+	dev->ifindex = 7;
+	for (uint32_t i = 0; i < n; ++i) {
+		struct wg_allowedip a4 = { .family = AF_INET, .cidr = 32 }, a6 = { .family = AF_INET6, .cidr = 128 };
+		uint8_t key[WG_KEY_LEN];
+		char name[32];
+		struct wg_peer *p;
+
+		for (size_t k = 0; k < sizeof(key); ++k)
+			key[k] = (uint8_t)rand_r(&seed);
+		if (!(p = wg_device_append_peer(dev, key)))
+			return NULL;
+		if (i % 2 == 0) {
+			snprintf(name, sizeof(name), "bulk-%u", i);
+			wg_peer_set_name(p, name);
+		}
+		/* A few busy peers, as on a hub where most are idle. */
+		if (i % 97 == 0) {
+			p->rx_bytes = (uint64_t)(t + 1) * 1000 * (i % 13 + 1);
+			p->tx_bytes = (uint64_t)(t + 1) * 700 * (i % 7 + 1);
+			p->last_handshake_sec = NOW + t - (int64_t)(i % 300);
+		}
+		a4.ip4.s_addr = htonl(0x0ab40000u + i);
+		inet_pton(AF_INET6, "fd00:180::", &a6.ip6);
+		for (int b = 0; b < 4; ++b)
+			a6.ip6.s6_addr[15 - b] = (uint8_t)(i >> (8 * b));
+		if (wg_peer_add_allowedip(p, &a4) < 0 || wg_peer_add_allowedip(p, &a6) < 0)
+			return NULL;
+	}
+	if (wg_device_index(dev) < 0)
+		return NULL;
+	wg_snapshot_add_device(snap, dev);
+	snap->mono.tv_sec = t;
+	snap->wall.tv_sec = NOW + t;
+	return snap;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The keys alone, a function of its own: `valgrind --toggle-collect=sortkeys_run` counts them. */
+__attribute__((noinline)) void sortkeys_run(struct app *app, struct canvas *c, double *ms, int rounds);
+
+void sortkeys_run(struct app *app, struct canvas *c, double *ms, int rounds)
+{
+	static const char keys[] = "sss<<<";
+
+	for (int r = 0; r < rounds; ++r)
+		for (size_t k = 0; k < sizeof(keys) - 1; ++k) {
+			double t0 = now_ms();
+
+			app_key(app, keys[k]);
+			view_render(c, app);
+			ms[r * (int)(sizeof(keys) - 1) + (int)k] = now_ms() - t0;
+		}
+}
+
+int main(int argc, char **argv)
+{
+	struct wg_snapshot *s0, *s1;
+	struct canvas c = { 0 };
+	struct app app;
+	double *ms;
+	long peers;
+	int rounds, n;
+
+	if (argc != 3 || (peers = strtol(argv[1], NULL, 10)) < 1 || peers > 1000000 ||
+	    (rounds = atoi(argv[2])) < 1 || rounds > 1000) {
+		fprintf(stderr, "usage: sortkeys PEERS ROUNDS\n");
+		return 2;
+	}
+	n = rounds * 6;
+	ms = calloc((size_t)n, sizeof(*ms));
+	s0 = hub((uint32_t)peers, 0);
+	s1 = hub((uint32_t)peers, 1);
+	if (!ms || !s0 || !s1 || canvas_init(&c, 150, 45, true) < 0) {
+		fprintf(stderr, "sortkeys: out of memory\n");
+		return 1;
+	}
+	app_init(&app, 1);
+	if (app_update(&app, s0) < 0 || app_update(&app, s1) < 0) {
+		fprintf(stderr, "sortkeys: taking the samples in failed\n");
+		return 1;
+	}
+	view_render(&c, &app);
+	sortkeys_run(&app, &c, ms, rounds);
+	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
+	printf("%ld %.2f %.2f\n", peers, ms[n / 2], ms[n - 1]);
+	canvas_free(&c);
+	app_free(&app);
+	free(ms);
+	return 0;
+}
