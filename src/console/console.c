@@ -75,7 +75,6 @@ struct sampler {
 	bool counting_seen;		/* the last full read found the counting table */
 	int64_t counting_ms;
 	struct timespec counted;	/* when the sets were last read in full */
-	size_t counted_ranges[2];	/* what that reading held, to size the next */
 
 	bool stop;
 	bool now;			/* sample at once */
@@ -141,21 +140,24 @@ static bool timespec_before(const struct timespec *a, const struct timespec *b)
  * most PACE_SHARE of a core since (half of it with a policy, whose table is read at the same
  * pace), and at the latest after PACE_MAX_MS (pace_interval_ms). A small hub's sets cost next
  * to nothing and are read every tick.
+ *
+ * The sets are dumped after the snapshot and folded into it, not dumped beside its read into a
+ * reading of their own (as --once does): at 10,000 dual-stack peers that reading is 3 MB, on
+ * top of the snapshot the console shows and the sampler's new one, and it set the console's
+ * peak memory. The wait for the dump is the sampler thread's alone.
  */
-static void counting_read(struct sampler *s, struct wg_snapshot *snap, struct counters_prefetch *cp,
-			  const struct timespec *start)
+static void counting_read(struct sampler *s, struct wg_snapshot *snap, const struct timespec *start)
 {
 	struct timespec t0, t1;
 	double cost_ms;
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
-	if (counters_update_prefetched(snap, s->sync_counters, cp) < 0 || !snap ||
-	    counters_carry_take(&s->kept, snap) < 0) {
+	if (counters_update_folded(snap, s->sync_counters) < 0 || counters_carry_take(&s->kept, snap) < 0) {
 		s->have_kept = false;
 		return;
 	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
-	cost_ms = (double)cp->cpu_ns / 1e6 + timespec_diff(&t0, &t1) * 1000;
+	cost_ms = timespec_diff(&t0, &t1) * 1000;
 	s->have_kept = true;
 	s->counted = *start;
 	s->counting_ms = pace_interval_ms(cost_ms, s->policy.ps.present ? 2 : 1);
@@ -183,7 +185,6 @@ static void *sampler_main(void *arg)
 		double fw_left;
 		int ret, fw_pending, policy_ret = 0;
 		char policy_err[ERRMSG_LEN] = "";
-		struct counters_prefetch cp;
 		bool full, asked;
 		int64_t took;
 
@@ -217,23 +218,23 @@ static void *sampler_main(void *arg)
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		s->policy.fresh = s->policy.fresh || asked;
 		full = asked || !s->have_kept || timespec_diff(&s->counted, &start) * 1000 >= (double)s->counting_ms;
-		/*
-		 * A thread dumps the sets while the snapshot is read. Without a table at the last look,
-		 * looking again is one question, asked after the snapshot: a thread every tick for it
-		 * (and a malloc_trim after) made a console without the table dearer than one with it.
-		 */
-		if (full && s->counting_seen)
-			counters_prefetch_start(&cp, s->counted_ranges);
-		else if (full)
-			counters_prefetch_none(&cp, s->counted_ranges);
 		ret = sample_take(&snap, &s->opts, &err);
 		/* No counting table only means no forwarded figures. */
-		if (full) {
-			counting_read(s, ret ? NULL : snap, &cp, &start);
-			s->counting_seen = !ret && counting_present(snap);
-		}
-		else if (!ret && counters_carry_apply(&s->kept, snap) < 0)
+		if (full && !ret) {
+			/*
+			 * What the samples since the last full read freed goes back first: the plan
+			 * does not come on top of it (10,000 peers: a peak of 19.6 MB, 19.1 so).
+			 */
+			if (s->counting_seen)
+				malloc_trim(0);
+			counting_read(s, snap, &start);
+			s->counting_seen = counting_present(snap);
+		} else if (full) {
 			s->have_kept = false;
+			s->counting_seen = false;
+		} else if (!ret && counters_carry_apply(&s->kept, snap) < 0) {
+			s->have_kept = false;
+		}
 		if (!ret) {
 			sysctl_forwarding(&fwd);
 			s->policy.sharing = counting_present(snap) ? 2 : 1;

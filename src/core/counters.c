@@ -451,6 +451,24 @@ static int plan_owner(const void *ctx, const struct wg_snapshot *snap, const str
 	return 1;
 }
 
+static void forwarded_add(struct wg_forwarded *fw, int dir, const struct counters_range *e)
+{
+	if (dir == COUNTERS_FROM) {
+		fw->from_packets += e->packets;
+		fw->from_bytes += e->bytes;
+	} else {
+		fw->to_packets += e->packets;
+		fw->to_bytes += e->bytes;
+	}
+}
+
+static void forwarded_zero(struct wg_snapshot *snap)
+{
+	for (size_t d = 0; d < snap->n_devices; ++d)
+		for (uint32_t p = 0; p < snap->devices[d]->n_peers; ++p)
+			snap->devices[d]->peers[p].forwarded = (struct wg_forwarded){ 0 };
+}
+
 static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r, owner_fn owner, const void *ctx)
 {
 	uint32_t dev, peer, sdev, speer, ddev, dpeer;
@@ -464,29 +482,22 @@ static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r
 		wd->n_flows = 0;
 		wd->has_flows = r->present;
 		wd->flows_at = r->at;
-		for (uint32_t p = 0; p < wd->n_peers; ++p)
-			wd->peers[p].forwarded = (struct wg_forwarded){ 0 };
 	}
+	/* What a fold gave stays; it saw no element of a reading without the table. */
+	if (!r->fold || !r->present)
+		forwarded_zero(snap);
 	if (!r->present)
 		return 0;
 	for (int dir = 0; dir < 2; ++dir) {
 		for (size_t i = 0; i < r->n_ranges[dir]; ++i) {
 			const struct counters_range *e = &r->ranges[dir][i];
-			struct wg_forwarded *fw;
 
 			if ((ret = owner(ctx, snap, e, e->family, e->start, &dev, &peer)) <= 0) {
 				if (ret < 0)
 					return 1;
 				continue;
 			}
-			fw = &snap->devices[dev]->peers[peer].forwarded;
-			if (dir == COUNTERS_FROM) {
-				fw->from_packets += e->packets;
-				fw->from_bytes += e->bytes;
-			} else {
-				fw->to_packets += e->packets;
-				fw->to_bytes += e->bytes;
-			}
+			forwarded_add(&snap->devices[dev]->peers[peer].forwarded, dir, e);
 		}
 	}
 	for (size_t i = 0; i < r->n_pairs; ++i) {
@@ -507,6 +518,51 @@ static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r
 int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, const struct counters_reading *r)
 {
 	return apply_with(snap, r, plan_owner, plan);
+}
+
+int counters_fold_init(struct counters_fold *f, const struct counters_plan *plan, struct wg_snapshot *snap)
+{
+	memset(f, 0, sizeof(*f));
+	f->plan = plan;
+	f->snap = snap;
+	for (int dir = 0; dir < 2; ++dir)
+		if (!(f->seen[dir] = calloc(plan->n ? plan->n : 1, sizeof(*f->seen[dir])))) {
+			counters_fold_free(f);
+			return -ENOMEM;
+		}
+	forwarded_zero(snap);
+	return 0;
+}
+
+void counters_fold_reset(struct counters_fold *f)
+{
+	for (int dir = 0; dir < 2; ++dir)
+		memset(f->seen[dir], 0, f->plan->n * sizeof(*f->seen[dir]));
+	forwarded_zero(f->snap);
+}
+
+bool counters_fold_take(struct counters_fold *f, int dir, const struct counters_range *e)
+{
+	const struct counters_range *want = counters_plan_lookup(f->plan, e);
+	size_t i;
+
+	/* Not the plan's range (its end moved), or twice in the sets: kept, for the sync to delete. */
+	if (!want || memcmp(want->end, e->end, sizeof(e->end)))
+		return false;
+	i = (size_t)(want - f->plan->v);
+	if (f->seen[dir][i])
+		return false;
+	f->seen[dir][i] = true;
+	if (want->dev < f->snap->n_devices && want->peer < f->snap->devices[want->dev]->n_peers)
+		forwarded_add(&f->snap->devices[want->dev]->peers[want->peer].forwarded, dir, e);
+	return true;
+}
+
+void counters_fold_free(struct counters_fold *f)
+{
+	free(f->seen[0]);
+	free(f->seen[1]);
+	memset(f, 0, sizeof(*f));
 }
 
 /*

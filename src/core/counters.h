@@ -62,6 +62,18 @@ struct counters_pair {
 	uint64_t bytes;
 };
 
+/*
+ * A reading folded into a snapshot as it is parsed: an element that is a range of the plan
+ * gives its counters to that range's peer at once and is only marked as there; the reading keeps
+ * the others (what a sync deletes). A big hub's reading, two elements of 80 bytes for every
+ * address of every peer, is then never in memory whole.
+ */
+struct counters_fold {
+	const struct counters_plan *plan;
+	struct wg_snapshot *snap;	/* the plan's */
+	bool *seen[2];			/* by enum counters_dir: the plan's ranges an element matched */
+};
+
 /* What the kernel's sets hold now. */
 struct counters_reading {
 	bool present;			/* the table exists */
@@ -92,6 +104,7 @@ struct counters_reading {
 	char (*netifs)[IFNAMSIZ];
 	size_t n_netifs;
 	bool legacy;			/* an earlier version's table: a hash set for all addresses, no shards */
+	struct counters_fold *fold;	/* set: the elements it takes are not kept */
 };
 
 int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *snap);
@@ -134,7 +147,18 @@ void counters_reading_free(struct counters_reading *r);
  */
 int counters_reading_merge(struct counters_reading *dst, struct counters_reading *src);
 
-/* Fills every peer's forwarded counters and every device's flows from a reading. */
+/* Every peer's counters at zero and no range matched; 0 or -ENOMEM. */
+int counters_fold_init(struct counters_fold *f, const struct counters_plan *plan, struct wg_snapshot *snap);
+/* The same again, for a reading taken anew. */
+void counters_fold_reset(struct counters_fold *f);
+/* Whether e, an element of a set of direction dir, was taken: a range of the plan, not seen before. */
+bool counters_fold_take(struct counters_fold *f, int dir, const struct counters_range *e);
+void counters_fold_free(struct counters_fold *f);
+
+/*
+ * Fills every peer's forwarded counters and every device's flows from a reading. Of a folded
+ * reading (r->fold, for snap), adds the elements it kept to what the fold gave.
+ */
 int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan,
 		   const struct counters_reading *r);
 /*

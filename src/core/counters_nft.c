@@ -870,7 +870,11 @@ int counters_build_sync(struct nft_batch *b, const struct counters_plan *plan, c
 		nv[counts[id][k]++] = (range);                                                       \
 	} while (0)
 	for (int dir = 0; dir < 2; ++dir) {
-		memset(seen, 0, plan->n * sizeof(*seen));
+		/* A folded reading kept only what the plan does not have: the rest is marked. */
+		if (r->fold && r->fold->plan == plan)
+			memcpy(seen, r->fold->seen[dir], plan->n * sizeof(*seen));
+		else
+			memset(seen, 0, plan->n * sizeof(*seen));
 		for (size_t i = 0; i < r->n_ranges[dir]; ++i) {
 			const struct counters_range *have = &r->ranges[dir][i], *want;
 			enum set_id id = set_of(have, dir);
@@ -1093,24 +1097,26 @@ static int elem_cb(const struct nlattr *a, void *data)
 	}
 	default: {
 		int d = sets[c->id].dir;
-		struct counters_range *v;
+		struct counters_range one, *v;
 
 		alen = counters_addr_len(sets[c->id].family);
 		if (e.klen != IFNAMSIZ + alen || (e.end && e.elen != e.klen))
 			return -EBADMSG;
+		memset(&one, 0, sizeof(one));
+		one.family = sets[c->id].family;
+		/* Zero-padded after the name, as the plan's: another writer may have left bytes there. */
+		memcpy(one.ifname, e.key, strnlen((const char *)e.key, IFNAMSIZ - 1));
+		memcpy(one.start, e.key + IFNAMSIZ, alen);
+		memcpy(one.end, e.end ? e.end + IFNAMSIZ : e.key + IFNAMSIZ, alen);
+		one.packets = e.packets;
+		one.bytes = e.bytes;
+		if (r->fold && counters_fold_take(r->fold, d, &one))
+			return 0;
 		v = grow(r->ranges[d], &r->cap_ranges[d], r->n_ranges[d], sizeof(*v), r->expect[d]);
 		if (!v)
 			return -ENOMEM;
 		r->ranges[d] = v;
-		v = &v[r->n_ranges[d]++];
-		memset(v, 0, sizeof(*v));
-		v->family = sets[c->id].family;
-		/* Zero-padded after the name, as the plan's: another writer may have left bytes there. */
-		memcpy(v->ifname, e.key, strnlen((const char *)e.key, IFNAMSIZ - 1));
-		memcpy(v->start, e.key + IFNAMSIZ, alen);
-		memcpy(v->end, e.end ? e.end + IFNAMSIZ : e.key + IFNAMSIZ, alen);
-		v->packets = e.packets;
-		v->bytes = e.bytes;
+		v[r->n_ranges[d]++] = one;
 		return 0;
 	}
 	}

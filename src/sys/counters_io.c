@@ -215,6 +215,38 @@ static int prefetch_finish(struct counters_prefetch *p, bool help)
 	return ret;
 }
 
+/* The sets brought in step with the plan (sync), and the reading given to the snapshot's peers. */
+static int sync_apply(struct wg_snapshot *snap, const struct counters_plan *plan, const struct counters_reading *r,
+		      bool sync)
+{
+	struct nft_batch b;
+	struct nft_error err;
+	struct nft_sock s;
+	int ret;
+
+	if (r->present && sync) {
+		if ((ret = nft_open(&s)) < 0)
+			return ret;
+		if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0) {
+			nft_close(&s);
+			return ret;
+		}
+		ret = counters_build_sync(&b, plan, r);
+		if (ret > 0 && !(ret = nft_batch_end(&b, true))) {
+			s.seq = b.seq_next;
+			ret = nft_send(&s, &b, NULL, NULL, &err);
+		}
+		nft_batch_free(&b);
+		nft_close(&s);
+		/* Counting goes on with what the sets hold; the next tick tries again. */
+		if (ret < 0 && ret != -ENOMEM)
+			ret = 0;
+		if (ret < 0)
+			return ret;
+	}
+	return counters_apply(snap, plan, r);
+}
+
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p)
 {
 	struct counters_plan plan = { 0 };
@@ -251,34 +283,77 @@ int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct count
 	/* Without the table there is nothing to match the peers against: no plan to build. */
 	if (r->present && !planned && (ret = counters_plan_build(&plan, snap)) < 0)
 		goto out;
-	if (r->present && sync) {
-		struct nft_batch b;
-		struct nft_error err;
-
-		if ((ret = nft_open(&s)) < 0)
-			goto out;
-		if ((ret = nft_batch_init(&b, ++s.seq, false, 0)) < 0) {
-			nft_close(&s);
-			goto out;
-		}
-		ret = counters_build_sync(&b, &plan, r);
-		if (ret > 0 && !(ret = nft_batch_end(&b, true))) {
-			s.seq = b.seq_next;
-			ret = nft_send(&s, &b, NULL, NULL, &err);
-		}
-		nft_batch_free(&b);
-		nft_close(&s);
-		/* Counting goes on with what the sets hold; the next tick tries again. */
-		if (ret < 0 && ret != -ENOMEM)
-			ret = 0;
-		if (ret < 0)
-			goto out;
-	}
-	ret = counters_apply(snap, &plan, r);
+	ret = sync_apply(snap, &plan, r, sync);
 out:
 	if (p->counted)
 		memcpy(p->counted, r->n_ranges, sizeof(r->n_ranges));
 	counters_reading_free(r);
+	counters_plan_free(&plan);
+	return ret;
+}
+
+/*
+ * The sets after the first (which says whether the table is there) folded into snap as they are
+ * parsed, against a plan built once the table is found: 0, -EINTR when a change of a set
+ * overtook its dump, or -errno.
+ */
+static int read_folded(struct nft_sock *s, struct counters_reading *r, struct counters_plan *plan,
+		       struct counters_fold *fold, struct wg_snapshot *snap)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = dump_set(s, r, 0)) == -ENOENT)
+		return 0;
+	if (ret < 0)
+		goto fail;
+	if (!fold->plan) {
+		if ((ret = counters_plan_build(plan, snap)) < 0 || (ret = counters_fold_init(fold, plan, snap)) < 0)
+			goto fail;
+	} else {
+		counters_fold_reset(fold);
+	}
+	r->fold = fold;
+	for (unsigned int i = 1; (ret = dump_set(s, r, i)) != 1; ++i)
+		if (ret < 0)
+			goto fail;
+	r->present = true;
+	clock_gettime(CLOCK_MONOTONIC, &r->at);
+	return 0;
+fail:
+	counters_reading_free(r);
+	return ret;
+}
+
+int counters_update_folded(struct wg_snapshot *snap, bool sync)
+{
+	struct counters_plan plan = { 0 };
+	struct counters_fold fold = { 0 };
+	struct counters_reading r;
+	struct nft_sock s;
+	int ret, tries = 0, mixed = 0;
+
+	if ((ret = nft_open(&s)) < 0)
+		return ret;
+	/* As read_fresh: a dump that raced a change, or sets of two generations, read again. */
+	for (;;) {
+		ret = read_folded(&s, &r, &plan, &fold, snap);
+		if (ret == -EINTR && ++tries < 5)
+			continue;
+		if (!ret && r.gen_mixed && ++mixed <= 2) {
+			counters_reading_free(&r);
+			continue;
+		}
+		break;
+	}
+	nft_close(&s);
+	if (!ret)
+		ret = sync_apply(snap, &plan, &r, sync);
+	/* No figures rather than a part of them. */
+	else if (fold.plan)
+		counters_fold_reset(&fold);
+	counters_reading_free(&r);
+	counters_fold_free(&fold);
 	counters_plan_free(&plan);
 	return ret;
 }

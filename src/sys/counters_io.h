@@ -19,6 +19,12 @@ int counters_read(struct nft_sock *s, struct counters_reading *r);
  */
 int counters_update(struct wg_snapshot *snap, bool sync);
 /*
+ * The same, with the sets dumped after the snapshot was read and folded into it as they are
+ * parsed (struct counters_fold): a reading of a big hub is never held whole, which a reader
+ * that lives on (the console) wants more than the dump's overlap with the snapshot's read.
+ */
+int counters_update_folded(struct wg_snapshot *snap, bool sync);
+/*
  * The elements of a peer just added to dev (live before the add; remove false) or just removed
  * from it (live before the removal; remove true), ips its allowed IPs, without reading the sets:
  * 1 when done, 0 when it takes counters_update's full sync (a prefix, an address in a peer's

@@ -854,6 +854,191 @@ static void test_sync(void **state)
 	wg_snapshot_free(snap);
 }
 
+/* r's ranges of direction dir, one by one as a dump gives them, into the fold; those it leaves into kept. */
+static void fold_in(struct counters_fold *f, const struct counters_reading *r, int dir, struct counters_reading *kept)
+{
+	for (size_t i = 0; i < r->n_ranges[dir]; ++i) {
+		struct counters_range *v;
+
+		if (counters_fold_take(f, dir, &r->ranges[dir][i]))
+			continue;
+		v = realloc(kept->ranges[dir], (kept->n_ranges[dir] + 1) * sizeof(*v));
+		assert_non_null(v);
+		kept->ranges[dir] = v;
+		v[kept->n_ranges[dir]++] = r->ranges[dir][i];
+	}
+}
+
+static void push_range(struct counters_reading *r, int dir, const struct counters_range *e)
+{
+	struct counters_range *v = realloc(r->ranges[dir], (r->n_ranges[dir] + 1) * sizeof(*v));
+
+	assert_non_null(v);
+	r->ranges[dir] = v;
+	v[r->n_ranges[dir]++] = *e;
+}
+
+/*
+ * A reading folded as it is parsed does what the whole reading does: the same batch to bring
+ * the sets in step (an element twice, one of another interface, a stale one, one whose end
+ * moved, a range missing), and the same figures for every peer and pair.
+ */
+static void test_fold_as_whole(void **state)
+{
+	struct wg_snapshot *whole_snap = make_snapshot(), *fold_snap = make_snapshot();
+	struct counters_reading r = { 0 }, kept = { 0 };
+	struct counters_fold fold;
+	struct counters_plan plan;
+	struct counters_range odd;
+	struct nft_batch a, b;
+	const struct nlmsghdr *na = NULL, *nb = NULL;
+	int ret_a, ret_b, msgs = 0;
+
+	(void)state;
+	assert_int_equal(counters_plan_build(&plan, whole_snap), 0);
+	r.present = kept.present = true;
+	for (size_t i = 0; i < plan.n; ++i) {
+		struct counters_range e = plan.v[i];
+
+		e.dev = e.peer = 0;
+		e.packets = i + 1;
+		e.bytes = 100 * (i + 1);
+		push_range(&r, COUNTERS_FROM, &e);
+		/* to: all but the third */
+		e.packets += 50;
+		if (i != 2)
+			push_range(&r, COUNTERS_TO, &e);
+		if (i == 1)
+			push_range(&r, COUNTERS_FROM, &e);
+	}
+	odd = plan.v[0];
+	odd.dev = odd.peer = 0;
+	odd.packets = 7;
+	odd.bytes = 700;
+	strcpy(odd.ifname, "wg9");
+	push_range(&r, COUNTERS_FROM, &odd);
+	/* The range to has not: there with an end that moved. */
+	odd = plan.v[2];
+	odd.packets = 9;
+	v4(odd.end, "10.0.0.200");
+	push_range(&r, COUNTERS_TO, &odd);
+	v4(odd.start, "192.0.2.0");
+	v4(odd.end, "192.0.2.0");
+	push_range(&r, COUNTERS_TO, &odd);
+	r.pairs = calloc(2, sizeof(*r.pairs));
+	r.n_pairs = 2;
+	r.pairs[0] = (struct counters_pair){ .family = AF_INET, .packets = 3, .bytes = 300 };
+	v4(r.pairs[0].saddr, "10.0.0.5");
+	v4(r.pairs[0].daddr, "10.0.0.7");
+	r.pairs[1] = r.pairs[0];
+	v4(r.pairs[1].saddr, "192.0.2.9");	/* nobody's */
+	r.ifaces = calloc(1, IFNAMSIZ);
+	strcpy(r.ifaces[0], "wg0");
+	r.n_ifaces = 1;
+
+	/* A snapshot's counters from before are not kept. */
+	fold_snap->devices[0]->peers[2].forwarded.from_packets = 1000;
+	assert_int_equal(counters_fold_init(&fold, &plan, fold_snap), 0);
+	fold_in(&fold, &r, COUNTERS_FROM, &kept);
+	fold_in(&fold, &r, COUNTERS_TO, &kept);
+	/* Kept: the second of the twice-read range, wg9's; the moved end, the stale one. */
+	assert_int_equal(kept.n_ranges[COUNTERS_FROM], 2);
+	assert_int_equal(kept.n_ranges[COUNTERS_TO], 2);
+	kept.fold = &fold;
+	kept.pairs = r.pairs;
+	kept.n_pairs = r.n_pairs;
+	kept.ifaces = r.ifaces;
+	kept.n_ifaces = r.n_ifaces;
+
+	assert_int_equal(nft_batch_init(&a, 1, false, 0), 0);
+	assert_int_equal(nft_batch_init(&b, 1, false, 0), 0);
+	ret_a = counters_build_sync(&a, &plan, &r);
+	ret_b = counters_build_sync(&b, &plan, &kept);
+	assert_true(ret_a > 0);
+	assert_int_equal(ret_b, ret_a);
+	nft_batch_end(&a, true);
+	nft_batch_end(&b, true);
+	for (;;) {
+		na = nft_batch_next(&a, na);
+		nb = nft_batch_next(&b, nb);
+		assert_true(!na == !nb);
+		if (!na)
+			break;
+		assert_int_equal(na->nlmsg_len, nb->nlmsg_len);
+		assert_memory_equal(na, nb, na->nlmsg_len);
+		msgs++;
+	}
+	/* begin, the deletes and adds, end */
+	assert_true(msgs > 2);
+	nft_batch_free(&a);
+	nft_batch_free(&b);
+
+	assert_int_equal(counters_apply(whole_snap, &plan, &r), 0);
+	assert_int_equal(counters_apply(fold_snap, &plan, &kept), 0);
+	for (uint32_t p = 0; p < whole_snap->devices[0]->n_peers; ++p)
+		assert_memory_equal(&fold_snap->devices[0]->peers[p].forwarded, &whole_snap->devices[0]->peers[p].forwarded,
+				    sizeof(struct wg_forwarded));
+	assert_int_equal(fold_snap->devices[0]->peers[0].forwarded.to_packets,
+			 whole_snap->devices[0]->peers[0].forwarded.to_packets);
+	assert_true(whole_snap->devices[0]->peers[1].forwarded.from_packets > 0);
+	assert_int_equal(fold_snap->devices[0]->n_flows, whole_snap->devices[0]->n_flows);
+	assert_int_equal(fold_snap->devices[0]->n_flows, 1);
+	assert_memory_equal(fold_snap->devices[0]->flows, whole_snap->devices[0]->flows, sizeof(struct wg_flow));
+	assert_true(fold_snap->devices[0]->has_flows);
+
+	/* Read again: nothing seen, nobody's counters. */
+	counters_fold_reset(&fold);
+	for (size_t i = 0; i < plan.n; ++i)
+		assert_false(fold.seen[COUNTERS_FROM][i] || fold.seen[COUNTERS_TO][i]);
+	assert_int_equal(fold_snap->devices[0]->peers[1].forwarded.from_packets, 0);
+
+	kept.pairs = NULL;
+	kept.ifaces = NULL;
+	counters_reading_free(&kept);
+	counters_reading_free(&r);
+	counters_fold_free(&fold);
+	counters_plan_free(&plan);
+	wg_snapshot_free(whole_snap);
+	wg_snapshot_free(fold_snap);
+}
+
+/* The parser hands each element to the fold first: a plan's range is taken, another kept. */
+static void test_fold_parsed(void **state)
+{
+	struct wg_snapshot *snap = make_snapshot();
+	struct counters_reading r = { 0 };
+	struct counters_fold fold;
+	struct counters_plan plan;
+	static char buf[4096];
+	uint8_t keys[2][20] = { { 0 } };
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(counters_plan_build(&plan, snap), 0);
+	assert_int_equal(counters_fold_init(&fold, &plan, snap), 0);
+	strcpy((char *)keys[0], "wg0");
+	strcpy((char *)keys[1], "wg0");
+	v4(keys[0] + 16, "10.0.0.5");	/* peer 1's own range */
+	v4(keys[1] + 16, "10.0.0.9");	/* inside peer 0's stretch, not a range of its own */
+	put_dump(buf, &len, "from4_5", keys[0], 20, 2, false, 12);
+	r.fold = &fold;
+	assert_int_equal(counters_parse_elems((const struct nlmsghdr *)buf, &r), 0);
+	assert_int_equal(r.n_ranges[COUNTERS_FROM], 1);
+	assert_memory_equal(r.ranges[COUNTERS_FROM][0].start, keys[1] + 16, 4);
+	assert_true(fold.seen[COUNTERS_FROM][1]);
+	assert_false(fold.seen[COUNTERS_TO][1]);
+	assert_int_equal(snap->devices[0]->peers[1].forwarded.from_packets, 12);
+	assert_int_equal(snap->devices[0]->peers[1].forwarded.from_bytes, 1200);
+	/* The same element again: read twice, kept for the sync to delete. */
+	assert_int_equal(counters_parse_elems((const struct nlmsghdr *)buf, &r), 0);
+	assert_int_equal(r.n_ranges[COUNTERS_FROM], 3);
+	assert_int_equal(snap->devices[0]->peers[1].forwarded.from_packets, 12);
+	counters_reading_free(&r);
+	counters_fold_free(&fold);
+	counters_plan_free(&plan);
+	wg_snapshot_free(snap);
+}
+
 /* The kernel's answers: acks by seq, the first error mapped to its command, ERRESTART on begin. */
 static void put_ack(char *buf, size_t *len, uint32_t seq, int error)
 {
@@ -1122,6 +1307,8 @@ int main(void)
 		cmocka_unit_test(test_dump_requests),
 		cmocka_unit_test(test_reading_to_peers),
 		cmocka_unit_test(test_sync),
+		cmocka_unit_test(test_fold_as_whole),
+		cmocka_unit_test(test_fold_parsed),
 		cmocka_unit_test(test_peer_elems),
 		cmocka_unit_test(test_acks),
 		cmocka_unit_test(test_genid_in_begin),
