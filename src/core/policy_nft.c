@@ -393,7 +393,8 @@ struct elem {
 	char chain[NAME_LEN];
 };
 
-static void put_elems(struct builder *bd, const char *set, const struct elem *v, size_t n, uint32_t klen, bool ranges)
+/* A map of n elements, for a preview that says how big each map is. */
+static void put_elems_size(struct builder *bd, const char *set, size_t n)
 {
 	if (bd->sizes || bd->cap_sizes) {
 		if (bd->n_sizes == bd->cap_sizes) {
@@ -410,8 +411,12 @@ static void put_elems(struct builder *bd, const char *set, const struct elem *v,
 		snprintf(bd->sizes[bd->n_sizes].name, sizeof(bd->sizes->name), "%s", set);
 		bd->sizes[bd->n_sizes++].n = n;
 	}
-	if (bd->no_elements)
-		return;
+}
+
+/* The messages that add n elements, ELEMS_PER_MSG in each. */
+static void put_elems_msgs(struct builder *bd, const char *set, const struct elem *v, size_t n, uint32_t klen,
+			   bool ranges)
+{
 	for (size_t i = 0; i < n && !bd->ret; i += ELEMS_PER_MSG) {
 		struct nftnl_set *s = nftnl_set_alloc();
 		struct nlmsghdr *nlh;
@@ -446,6 +451,13 @@ static void put_elems(struct builder *bd, const char *set, const struct elem *v,
 			nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		nftnl_set_free(s);
 	}
+}
+
+static void put_elems(struct builder *bd, const char *set, const struct elem *v, size_t n, uint32_t klen, bool ranges)
+{
+	put_elems_size(bd, set, n);
+	if (!bd->no_elements)
+		put_elems_msgs(bd, set, v, n, klen, ranges);
 }
 
 /* --- the table from the compiled policy --- */
@@ -497,30 +509,46 @@ static void put_verdict_chain(struct builder *bd, const char *chain, bool allow)
 	RULE(bd, chain, ex_counter(), nft_expr_verdict(allow ? NF_ACCEPT : NF_DROP, NULL));
 }
 
-/* Spans into the elements of a pair of maps (single addresses, ranges) keyed by ifname . address. */
-static int span_elems(size_t iface, const struct policy_cface *cf, const struct policy_span *v, size_t n,
-		      uint8_t family, bool ranges, struct elem **out, size_t *n_out)
+static bool span_in_map(const struct policy_span *v, uint8_t family, bool ranges)
+{
+	return v->family == family && !memcmp(v->start, v->end, family == AF_INET ? 4 : 16) != ranges;
+}
+
+/*
+ * The spans of one of a pair of maps (single addresses, ranges) keyed by ifname . address, n of
+ * them, added ELEMS_PER_MSG at a time: the elements of a map of 20,000 spans were 2.6 MB at once.
+ */
+static void put_span_elems(struct builder *bd, const char *set, size_t iface, const struct policy_cface *cf,
+			   const struct policy_span *v, size_t n_spans, uint8_t family, bool ranges, size_t n,
+			   uint32_t klen)
 {
 	size_t alen = family == AF_INET ? 4 : 16, k = 0;
-	struct elem *e = calloc(n + 1, sizeof(*e));
+	struct elem *e;
 
-	if (!e)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; ++i) {
-		bool single = !memcmp(v[i].start, v[i].end, alen);
-
-		if (v[i].family != family || single == ranges)
+	put_elems_size(bd, set, n);
+	if (bd->no_elements)
+		return;
+	if (!(e = malloc(ELEMS_PER_MSG * sizeof(*e)))) {
+		bd->ret = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < n_spans && !bd->ret; ++i) {
+		if (!span_in_map(&v[i], family, ranges))
 			continue;
+		memset(&e[k], 0, sizeof(e[k]));
 		memcpy(e[k].key, cf->name, strnlen(cf->name, IFNAMSIZ - 1));
 		memcpy(e[k].key + IFNAMSIZ, v[i].start, alen);
 		memcpy(e[k].end, cf->name, strnlen(cf->name, IFNAMSIZ - 1));
 		memcpy(e[k].end + IFNAMSIZ, v[i].end, alen);
 		target_verdict(iface, v[i].to, cf, &e[k].verdict, e[k].chain);
-		++k;
+		if (++k == ELEMS_PER_MSG) {
+			put_elems_msgs(bd, set, e, k, klen, ranges);
+			k = 0;
+		}
 	}
-	*out = e;
-	*n_out = k;
-	return 0;
+	if (k && !bd->ret)
+		put_elems_msgs(bd, set, e, k, klen, ranges);
+	free(e);
 }
 
 /*
@@ -545,22 +573,21 @@ static void put_addr_maps(struct builder *bd, size_t iface, const struct policy_
 	for (size_t m = 0; m < 4 && !bd->ret; ++m) {
 		bool v4 = maps[m].family == AF_INET;
 		char name[NAME_LEN];
-		struct elem *e;
-		size_t k;
+		size_t k = 0;
 
-		if ((bd->ret = span_elems(iface, cf, v, n, maps[m].family, maps[m].ranges, &e, &k)) < 0)
-			return;
+		for (size_t i = 0; i < n; ++i)
+			k += span_in_map(&v[i], maps[m].family, maps[m].ranges);
 		if (k) {
 			snprintf(name, sizeof(name), "%s%s", prefix, maps[m].suffix);
 			put_set(bd, name, maps[m].kind);
-			put_elems(bd, name, e, k, key_len_of(maps[m].kind), maps[m].ranges);
+			put_span_elems(bd, name, iface, cf, v, n, maps[m].family, maps[m].ranges, k,
+				       key_len_of(maps[m].kind));
 			RULE(bd, chain, ex_meta(NFT_META_NFPROTO, NFT_REG_1), ex_u8(v4 ? NFPROTO_IPV4 : NFPROTO_IPV6),
 			     ex_meta(source ? NFT_META_IIFNAME : NFT_META_OIFNAME, NFT_REG_1),
 			     ex_payload(NFT_PAYLOAD_NETWORK_HEADER, v4 ? (source ? 12 : 16) : (source ? 8 : 24), v4 ? 4 : 16,
 					NFT_REG_2),
 			     ex_vmap(name, NFT_REG_1));
 		}
-		free(e);
 	}
 }
 
