@@ -600,6 +600,7 @@ static void work_free(struct work *w)
 		free(w->dec.v[i].rules);
 	free(w->dec.v);
 	free(w->dec.slots);
+	memset(w, 0, sizeof(*w));
 }
 
 static int work_init(struct work *w, const struct policy_iface *pi, const struct wg_device *dev)
@@ -661,11 +662,26 @@ static int work_init(struct work *w, const struct policy_iface *pi, const struct
 	return ret;
 }
 
-static int compile_iface(struct policy_cface *cf, const struct policy_iface *pi, const struct wg_device *dev,
-			 const struct counters_plan *plan, struct policy_error *err)
+static const uint8_t families[] = { AF_INET, AF_INET6 };
+
+/* An interface's work made ready: its addresses cut into segments by the plan. */
+static int work_prepare(struct work *w, const struct policy_iface *pi, const struct wg_device *dev,
+			const struct counters_plan *plan)
 {
-	static const uint8_t families[] = { AF_INET, AF_INET6 };
-	struct work w;
+	int ret;
+
+	if ((ret = work_init(w, pi, dev)) < 0)
+		return ret;
+	for (size_t f = 0; f < 2; ++f)
+		if ((ret = segment(w, plan, families[f])) < 0)
+			return ret;
+	return 0;
+}
+
+static int compile_iface(struct policy_cface *cf, struct work *wp, struct policy_error *err)
+{
+	const struct policy_iface *pi = wp->pi;
+	struct work w = *wp;
 	uint32_t *active = NULL, *buf = NULL, *class_of = NULL;
 	struct policy_target *row = NULL, *fallback = NULL;
 	bool *row_done = NULL;
@@ -675,11 +691,6 @@ static int compile_iface(struct policy_cface *cf, const struct policy_iface *pi,
 	memset(cf, 0, sizeof(*cf));
 	memcpy(cf->name, pi->name, IFNAMSIZ);
 	cf->pi = pi;
-	if ((ret = work_init(&w, pi, dev)) < 0)
-		goto out;
-	for (size_t f = 0; f < 2; ++f)
-		if ((ret = segment(&w, plan, families[f])) < 0)
-			goto out;
 	cf->n_atoms = w.n_segs[0] + w.n_segs[1];
 	for (size_t r = 0; r < pi->n_rules; ++r)
 		if (pi->rules[r].from.kind == POLICY_REF_HUB || pi->rules[r].to.kind == POLICY_REF_HUB)
@@ -810,7 +821,8 @@ out:
 	free(row_done);
 	free(class_of);
 	free(fallback);
-	work_free(&w);
+	/* Its tables grew: the caller frees them. */
+	*wp = w;
 	return ret;
 }
 
@@ -818,29 +830,42 @@ int policy_compile(struct policy_compiled *c, const struct policy *p, const stru
 		   struct policy_error *err)
 {
 	struct counters_plan plan = { 0 };
+	struct work *w = NULL;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
 	if ((ret = counters_plan_build(&plan, snap)) < 0)
 		return ret;
 	c->v = calloc(p->n + 1, sizeof(*c->v));
-	if (!c->v) {
+	w = calloc(p->n + 1, sizeof(*w));
+	if (!c->v || !w) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	/*
+	 * Every interface cut into segments first: the plan (80 bytes a range, two ranges a
+	 * dual-stack peer) is gone before the maps, the bulk of a compile, are built.
+	 */
 	for (size_t i = 0; i < p->n; ++i) {
 		const struct wg_device *dev = wg_snapshot_find_device(snap, p->v[i].name);
 
-		if (!dev || !p->v[i].resolved)
-			continue;
-		if ((ret = compile_iface(&c->v[c->n], &p->v[i], dev, &plan, err)) < 0) {
-			++c->n;
+		if (dev && p->v[i].resolved && (ret = work_prepare(&w[i], &p->v[i], dev, &plan)) < 0)
 			goto out;
-		}
-		++c->n;
+	}
+	counters_plan_free(&plan);
+	for (size_t i = 0; i < p->n; ++i) {
+		if (!w[i].pi)
+			continue;
+		ret = compile_iface(&c->v[c->n++], &w[i], err);
+		work_free(&w[i]);
+		if (ret < 0)
+			goto out;
 	}
 out:
 	counters_plan_free(&plan);
+	for (size_t i = 0; w && i < p->n; ++i)
+		work_free(&w[i]);
+	free(w);
 	if (ret)
 		policy_compiled_free(c);
 	return ret;
