@@ -231,18 +231,35 @@ static int dev_name_cmp(const void *pa, const void *pb)
  * so the plan comes out sorted without sorting it (a sort of 40,000 ranges cost a read at
  * 10,000 dual-stack peers more than the kernel's dump of them).
  */
-int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *snap)
+static int plan_build(struct counters_plan *plan, const struct wg_snapshot *snap, const uint8_t *families,
+		      size_t n_families, bool index)
 {
-	static const uint8_t families[] = { AF_INET, AF_INET6 };
 	const struct wg_device **devs = NULL;
 	struct block *blocks = NULL;
-	size_t cap = 0;
+	size_t cap = 0, total = 0;
 	int ret = 0;
 
 	memset(plan, 0, sizeof(*plan));
+	/*
+	 * Sized once, for the most a flattening can give (two ranges a prefix): grown by
+	 * doubling, each copy of a big hub's plan left the one before it in the heap, touched.
+	 */
+	for (size_t d = 0; d < snap->n_devices; ++d) {
+		size_t most = 0;
+
+		for (uint32_t p = 0; p < snap->devices[d]->n_peers; ++p)
+			for (uint32_t a = 0; a < snap->devices[d]->peers[p].n_allowedips; ++a)
+				for (size_t f = 0; f < n_families; ++f)
+					most += snap->devices[d]->peers[p].allowedips[a].family == families[f];
+		total += 2 * most + n_families;
+		cap = most > cap ? most : cap;
+	}
+	plan->v = malloc((total ? total : 1) * sizeof(*plan->v));
+	plan->cap = total;
+	blocks = malloc((cap ? cap : 1) * sizeof(*blocks));
 	plan->ifaces = calloc(snap->n_devices ? snap->n_devices : 1, sizeof(*plan->ifaces));
 	devs = calloc(snap->n_devices ? snap->n_devices : 1, sizeof(*devs));
-	if (!plan->ifaces || !devs) {
+	if (!plan->v || !blocks || !plan->ifaces || !devs) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -256,7 +273,7 @@ int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *sn
 		memcpy(ifname, snap->devices[d]->name, strnlen(snap->devices[d]->name, IFNAMSIZ - 1));
 		memcpy(plan->ifaces[plan->n_ifaces++], ifname, IFNAMSIZ);
 	}
-	for (size_t f = 0; f < sizeof(families); ++f) {
+	for (size_t f = 0; f < n_families; ++f) {
 		for (size_t k = 0; k < snap->n_devices; ++k) {
 			const struct wg_device *dev = devs[k];
 			char ifname[IFNAMSIZ] = { 0 };
@@ -272,17 +289,6 @@ int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *sn
 				for (uint32_t a = 0; a < peer->n_allowedips; ++a) {
 					if (peer->allowedips[a].family != families[f])
 						continue;
-					if (n == cap) {
-						size_t ncap = cap ? cap * 2 : 64;
-						struct block *nb = realloc(blocks, ncap * sizeof(*nb));
-
-						if (!nb) {
-							ret = -ENOMEM;
-							goto out;
-						}
-						blocks = nb;
-						cap = ncap;
-					}
 					prefix_block(&blocks[n], &peer->allowedips[a]);
 					blocks[n++].peer = p;
 				}
@@ -291,13 +297,26 @@ int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *sn
 				goto out;
 		}
 	}
-	ret = index_build(plan);
+	if (index)
+		ret = index_build(plan);
 out:
 	free(blocks);
 	free(devs);
 	if (ret)
 		counters_plan_free(plan);
 	return ret;
+}
+
+int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *snap)
+{
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
+
+	return plan_build(plan, snap, families, sizeof(families), true);
+}
+
+int counters_plan_build_family(struct counters_plan *plan, const struct wg_snapshot *snap, uint8_t family)
+{
+	return plan_build(plan, snap, &family, 1, false);
 }
 
 void counters_plan_free(struct counters_plan *plan)

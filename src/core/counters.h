@@ -108,6 +108,8 @@ struct counters_reading {
 };
 
 int counters_plan_build(struct counters_plan *plan, const struct wg_snapshot *snap);
+/* The ranges of one family alone, without the index by start (no counters_plan_lookup). */
+int counters_plan_build_family(struct counters_plan *plan, const struct wg_snapshot *snap, uint8_t family);
 void counters_plan_free(struct counters_plan *plan);
 
 /* The range of the plan with the family, interface and start of key; NULL when none. */

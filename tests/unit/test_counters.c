@@ -107,6 +107,38 @@ static void test_plan_longest_prefix(void **state)
 	wg_snapshot_free(snap);
 }
 
+/* One family's plan is the whole plan's ranges of that family, in the same order, with no index. */
+static void test_plan_family(void **state)
+{
+	static const uint8_t families[] = { AF_INET, AF_INET6 };
+	struct wg_snapshot *snap = make_snapshot();
+	struct counters_plan all, one;
+	size_t seen = 0;
+
+	(void)state;
+	assert_int_equal(counters_plan_build(&all, snap), 0);
+	for (size_t f = 0; f < 2; ++f) {
+		size_t k = 0;
+
+		assert_int_equal(counters_plan_build_family(&one, snap, families[f]), 0);
+		assert_null(one.slot);
+		assert_true(one.n <= one.cap);
+		for (size_t i = 0; i < all.n; ++i) {
+			if (all.v[i].family != families[f])
+				continue;
+			assert_true(k < one.n);
+			assert_memory_equal(&one.v[k], &all.v[i], sizeof(all.v[i]));
+			k++;
+		}
+		assert_int_equal(k, one.n);
+		seen += one.n;
+		counters_plan_free(&one);
+	}
+	assert_int_equal(seen, all.n);
+	counters_plan_free(&all);
+	wg_snapshot_free(snap);
+}
+
 /* The peer whose prefix holding addr is the longest (WireGuard's choice), or -1: by brute force. */
 static int64_t owner_by_hand(const struct wg_device *dev, uint8_t family, const uint8_t *addr)
 {
@@ -1302,6 +1334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_longest_prefix),
 		cmocka_unit_test(test_plan_many_prefixes),
+		cmocka_unit_test(test_plan_family),
 		cmocka_unit_test(test_install_parsed_back),
 		cmocka_unit_test(test_reading_generations),
 		cmocka_unit_test(test_dump_requests),
