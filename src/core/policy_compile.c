@@ -67,6 +67,8 @@ static void bit_set(uint64_t *v, size_t i)
 	v[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
+static const uint8_t families[] = { AF_INET, AF_INET6 };
+
 /* --- what the compiler keeps while it works on one interface --- */
 
 struct seg {
@@ -114,7 +116,7 @@ struct work {
 	size_t n_gpfx;
 	int64_t *ref_peer;		/* by rule side (2r, 2r+1): the peer of a PEER side */
 	struct pfx *ref_pfx;		/* by rule side: the prefix of a PREFIX side */
-	struct seg *segs[2];		/* by family: IPv4, IPv6 */
+	struct policy_stretch *segs[2];	/* by family: IPv4, IPv6 */
 	size_t n_segs[2];
 	struct sigtab sig;
 	struct dectab dec;
@@ -286,7 +288,7 @@ static int segment(struct work *w, const struct counters_plan *plan, uint8_t fam
 	uint64_t *groups = NULL, *sigbits = NULL;
 	const struct counters_range **own = NULL;
 	size_t n_own = 0;
-	struct seg *segs = NULL;
+	struct policy_stretch *segs = NULL;
 	size_t n_segs = 0;
 	int ret = -ENOMEM;
 
@@ -323,7 +325,8 @@ static int segment(struct work *w, const struct counters_plan *plan, uint8_t fam
 			ADD_BOUNDS(w->ref_pfx[s].start, w->ref_pfx[s].end);
 #undef ADD_BOUNDS
 	qsort(pts, n_pts, sizeof(*pts), cmp16);
-	segs = calloc(n_pts + 1, sizeof(*segs));
+	/* Written before read: calloc would touch room for every point, twice the stretches. */
+	segs = malloc((n_pts + 1) * sizeof(*segs));
 	if (!segs)
 		goto out;
 	for (size_t i = 0; i < n_pts; ++i) {
@@ -370,9 +373,14 @@ static int segment(struct work *w, const struct counters_plan *plan, uint8_t fam
 				continue;
 			}
 		}
-		segs[n_segs++] = sg;
+		segs[n_segs] = (struct policy_stretch){ .cls = sg.cls };
+		memcpy(segs[n_segs].start, sg.start, 16);
+		memcpy(segs[n_segs++].end, sg.end, 16);
 	}
-	w->segs[fi] = segs;
+	/* They outlive the compile, in its result: room for twice as many points goes back. */
+	w->segs[fi] = n_segs ? realloc(segs, n_segs * sizeof(*segs)) : segs;
+	if (!w->segs[fi])
+		w->segs[fi] = segs;
 	w->n_segs[fi] = n_segs;
 	segs = NULL;
 	ret = 0;
@@ -454,36 +462,118 @@ static bool target_eq(struct policy_target a, struct policy_target b)
 	return a.kind == b.kind && a.index == b.index;
 }
 
-/* Appends a span, merged into the last one when they touch and go to the same place. */
-static int span_push(struct policy_span **v, size_t *n, size_t *cap, uint8_t family, const struct seg *sg,
-		     struct policy_target to)
+/*
+ * The last element of a map being made: a stretch joins it when it touches it and goes to the
+ * same place, as the kernel's map would hold them.
+ */
+struct span_tail {
+	bool any;
+	uint8_t family;
+	uint8_t end[16];
+	struct policy_target to;
+};
+
+/* Whether a stretch of family going to `to` starts an element of its own; the tail moves past it. */
+static bool span_next(struct span_tail *t, uint8_t family, const struct policy_stretch *st, struct policy_target to)
 {
 	size_t len = alen_of(family);
+	bool joins = false;
 
-	if (*n) {
-		struct policy_span *last = &(*v)[*n - 1];
+	if (t->any) {
 		uint8_t next[16];
 
-		memcpy(next, last->end, 16);
-		if (last->family == family && target_eq(last->to, to) && addr_inc(next, len) &&
-		    !memcmp(next, sg->start, len)) {
-			memcpy(last->end, sg->end, 16);
-			return 0;
-		}
+		memcpy(next, t->end, 16);
+		joins = t->family == family && target_eq(t->to, to) && addr_inc(next, len) && !memcmp(next, st->start, len);
 	}
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		struct policy_span *nv = realloc(*v, c * sizeof(*nv));
+	if (!joins)
+		*t = (struct span_tail){ .any = true, .family = family, .to = to };
+	memcpy(t->end, st->end, 16);
+	return !joins;
+}
 
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
+static const struct policy_hop *hop_find(const struct policy_map *m, uint32_t cls)
+{
+	size_t lo = 0, hi = m->n_hops;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->hops[mid].cls < cls)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	(*v)[*n] = (struct policy_span){ .family = family, .to = to };
-	memcpy((*v)[*n].start, sg->start, 16);
-	memcpy((*v)[*n].end, sg->end, 16);
-	++*n;
+	return lo < m->n_hops && m->hops[lo].cls == cls ? &m->hops[lo] : NULL;
+}
+
+/*
+ * Builds a map from where each class goes (row, for the classes marked done): a hop for each
+ * class that does not go to m->fallback, sorted, and the count of elements. The stretches that
+ * do not go to fallback are counted against POLICY_MAX_ELEMENTS in w->elements. 0, -ENOMEM,
+ * -E2BIG.
+ */
+static int map_make(struct policy_map *m, struct work *w, const struct policy_cface *cf, const struct policy_target *row,
+		    const bool *done)
+{
+	struct span_tail tail = { 0 };
+	size_t n = 0;
+
+	m->hops = NULL;
+	m->n_hops = m->n_spans = 0;
+	for (uint32_t c = 0; c < w->sig.n; ++c)
+		n += done[c] && !target_eq(row[c], m->fallback);
+	for (size_t f = 0; f < 2; ++f)
+		for (size_t i = 0; i < cf->n_stretches[f]; ++i) {
+			const struct policy_stretch *st = &cf->stretches[f][i];
+
+			if (target_eq(row[st->cls], m->fallback))
+				continue;
+			if (++w->elements > POLICY_MAX_ELEMENTS)
+				return -E2BIG;
+			m->n_spans += span_next(&tail, families[f], st, row[st->cls]);
+		}
+	if (!n)
+		return 0;
+	if (!(m->hops = malloc(n * sizeof(*m->hops))))
+		return -ENOMEM;
+	for (uint32_t c = 0; c < w->sig.n; ++c)
+		if (done[c] && !target_eq(row[c], m->fallback))
+			m->hops[m->n_hops++] = (struct policy_hop){ .cls = c, .to = row[c] };
+	return 0;
+}
+
+int policy_map_spans(const struct policy_cface *cf, const struct policy_map *m, struct policy_span **out, size_t *n)
+{
+	struct span_tail tail = { 0 };
+	struct policy_span *v;
+
+	*out = NULL;
+	*n = 0;
+	if (!m->n_spans)
+		return 0;
+	if (!(v = malloc(m->n_spans * sizeof(*v))))
+		return -ENOMEM;
+	for (size_t f = 0; f < 2; ++f)
+		for (size_t i = 0; i < cf->n_stretches[f]; ++i) {
+			const struct policy_stretch *st = &cf->stretches[f][i];
+			const struct policy_hop *h = hop_find(m, st->cls);
+
+			if (!h)
+				continue;
+			if (span_next(&tail, families[f], st, h->to)) {
+				/* More than counted: the map does not belong to cf. */
+				if (*n == m->n_spans) {
+					free(v);
+					*n = 0;
+					return -EINVAL;
+				}
+				v[*n] = (struct policy_span){ .family = families[f], .to = h->to };
+				memcpy(v[*n].start, st->start, 16);
+				++*n;
+			}
+			memcpy(v[*n - 1].end, st->end, 16);
+		}
+	*out = v;
 	return 0;
 }
 
@@ -662,22 +752,6 @@ static int work_init(struct work *w, const struct policy_iface *pi, const struct
 	return ret;
 }
 
-static const uint8_t families[] = { AF_INET, AF_INET6 };
-
-/* An interface's work made ready: its addresses cut into segments by the plan. */
-static int work_prepare(struct work *w, const struct policy_iface *pi, const struct wg_device *dev,
-			const struct counters_plan *plan)
-{
-	int ret;
-
-	if ((ret = work_init(w, pi, dev)) < 0)
-		return ret;
-	for (size_t f = 0; f < 2; ++f)
-		if ((ret = segment(w, plan, families[f])) < 0)
-			return ret;
-	return 0;
-}
-
 static int compile_iface(struct policy_cface *cf, struct work *wp, struct policy_error *err)
 {
 	const struct policy_iface *pi = wp->pi;
@@ -685,13 +759,18 @@ static int compile_iface(struct policy_cface *cf, struct work *wp, struct policy
 	uint32_t *active = NULL, *buf = NULL, *class_of = NULL;
 	struct policy_target *row = NULL, *fallback = NULL;
 	bool *row_done = NULL;
-	size_t caps[3] = { 0 };
 	int ret;
 
 	memset(cf, 0, sizeof(*cf));
 	memcpy(cf->name, pi->name, IFNAMSIZ);
 	cf->pi = pi;
 	cf->n_atoms = w.n_segs[0] + w.n_segs[1];
+	/* The stretches are the maps' keys: the result's from here on. */
+	for (size_t f = 0; f < 2; ++f) {
+		cf->stretches[f] = w.segs[f];
+		cf->n_stretches[f] = w.n_segs[f];
+		w.segs[f] = NULL;
+	}
 	for (size_t r = 0; r < pi->n_rules; ++r)
 		if (pi->rules[r].from.kind == POLICY_REF_HUB || pi->rules[r].to.kind == POLICY_REF_HUB)
 			cf->hub = true;
@@ -708,8 +787,7 @@ static int compile_iface(struct policy_cface *cf, struct work *wp, struct policy
 	/* Each source class: where its destinations go; a class chain only when they differ. */
 	for (uint32_t k = 0; k < w.sig.n; ++k) {
 		size_t n_active = active_rules(&w, k, active);
-		struct policy_class cl = { 0 };
-		size_t cap = 0;
+		struct policy_map cl = { 0 };
 
 		memset(row_done, 0, w.sig.n * sizeof(*row_done));
 		if ((ret = pair_target(&w, k, 0, active, n_active, buf, &cl.fallback)) < 0)
@@ -717,33 +795,28 @@ static int compile_iface(struct policy_cface *cf, struct work *wp, struct policy
 		row[0] = cl.fallback;
 		row_done[0] = true;
 		for (size_t f = 0; f < 2; ++f)
-			for (size_t i = 0; i < w.n_segs[f]; ++i) {
-				const struct seg *sg = &w.segs[f][i];
+			for (size_t i = 0; i < cf->n_stretches[f]; ++i) {
+				uint32_t c = cf->stretches[f][i].cls;
 
-				if (!row_done[sg->cls]) {
-					if ((ret = pair_target(&w, k, sg->cls, active, n_active, buf, &row[sg->cls])) < 0)
+				if (!row_done[c]) {
+					if ((ret = pair_target(&w, k, c, active, n_active, buf, &row[c])) < 0)
 						goto out;
-					row_done[sg->cls] = true;
-				}
-				if (target_eq(row[sg->cls], cl.fallback))
-					continue;
-				if (++w.elements > POLICY_MAX_ELEMENTS)
-					goto too_big;
-				if ((ret = span_push(&cl.to, &cl.n_to, &cap, families[f], sg, row[sg->cls])) < 0) {
-					free(cl.to);
-					goto out;
+					row_done[c] = true;
 				}
 			}
 		fallback[k] = cl.fallback;
-		if (!cl.n_to) {
+		if ((ret = map_make(&cl, &w, cf, row, row_done)) < 0)
+			goto fail;
+		if (!cl.n_spans) {
+			free(cl.hops);
 			class_of[k] = UINT32_MAX;
 			continue;
 		}
 		if (cf->n_classes % 16 == 0) {
-			struct policy_class *nv = realloc(cf->classes, (cf->n_classes + 16) * sizeof(*nv));
+			struct policy_map *nv = realloc(cf->classes, (cf->n_classes + 16) * sizeof(*nv));
 
 			if (!nv) {
-				free(cl.to);
+				free(cl.hops);
 				ret = -ENOMEM;
 				goto out;
 			}
@@ -753,47 +826,40 @@ static int compile_iface(struct policy_cface *cf, struct work *wp, struct policy
 		cf->classes[cf->n_classes++] = cl;
 	}
 	/* Sources: to their class chain, or straight to where all their traffic goes. */
-	cf->from_fallback = class_of[0] == UINT32_MAX ? fallback[0] :
+	cf->from.fallback = class_of[0] == UINT32_MAX ? fallback[0] :
 			    (struct policy_target){ .kind = POLICY_T_CLASS, .index = class_of[0] };
+	memset(row_done, 0, w.sig.n * sizeof(*row_done));
 	for (size_t f = 0; f < 2; ++f)
-		for (size_t i = 0; i < w.n_segs[f]; ++i) {
-			const struct seg *sg = &w.segs[f][i];
-			struct policy_target t = class_of[sg->cls] == UINT32_MAX ? fallback[sg->cls] :
-						 (struct policy_target){ .kind = POLICY_T_CLASS, .index = class_of[sg->cls] };
+		for (size_t i = 0; i < cf->n_stretches[f]; ++i) {
+			uint32_t c = cf->stretches[f][i].cls;
 
-			if (target_eq(t, cf->from_fallback))
-				continue;
-			if (++w.elements > POLICY_MAX_ELEMENTS)
-				goto too_big;
-			if ((ret = span_push(&cf->from, &cf->n_from, &caps[0], families[f], sg, t)) < 0)
-				goto out;
+			row[c] = class_of[c] == UINT32_MAX ? fallback[c] :
+				 (struct policy_target){ .kind = POLICY_T_CLASS, .index = class_of[c] };
+			row_done[c] = true;
 		}
+	if ((ret = map_make(&cf->from, &w, cf, row, row_done)) < 0)
+		goto fail;
 	/* Traffic to the hub: by source alone. */
-	cf->in_fallback = (struct policy_target){ .kind = POLICY_T_RETURN };
+	cf->in.fallback = (struct policy_target){ .kind = POLICY_T_RETURN };
 	if (cf->hub) {
 		size_t n_active = active_rules(&w, 0, active);
 
 		memset(row_done, 0, w.sig.n * sizeof(*row_done));
-		if ((ret = pair_target(&w, 0, UINT32_MAX, active, n_active, buf, &cf->in_fallback)) < 0)
+		if ((ret = pair_target(&w, 0, UINT32_MAX, active, n_active, buf, &cf->in.fallback)) < 0)
 			goto out;
 		for (size_t f = 0; f < 2; ++f)
-			for (size_t i = 0; i < w.n_segs[f]; ++i) {
-				const struct seg *sg = &w.segs[f][i];
+			for (size_t i = 0; i < cf->n_stretches[f]; ++i) {
+				uint32_t c = cf->stretches[f][i].cls;
 
-				if (!row_done[sg->cls]) {
-					n_active = active_rules(&w, sg->cls, active);
-					if ((ret = pair_target(&w, sg->cls, UINT32_MAX, active, n_active, buf,
-							       &row[sg->cls])) < 0)
+				if (!row_done[c]) {
+					n_active = active_rules(&w, c, active);
+					if ((ret = pair_target(&w, c, UINT32_MAX, active, n_active, buf, &row[c])) < 0)
 						goto out;
-					row_done[sg->cls] = true;
+					row_done[c] = true;
 				}
-				if (target_eq(row[sg->cls], cf->in_fallback))
-					continue;
-				if (++w.elements > POLICY_MAX_ELEMENTS)
-					goto too_big;
-				if ((ret = span_push(&cf->in, &cf->n_in, &caps[1], families[f], sg, row[sg->cls])) < 0)
-					goto out;
 			}
+		if ((ret = map_make(&cf->in, &w, cf, row, row_done)) < 0)
+			goto fail;
 	}
 	cf->decisions = calloc(w.dec.n + 1, sizeof(*cf->decisions));
 	if (!cf->decisions) {
@@ -807,7 +873,9 @@ static int compile_iface(struct policy_cface *cf, struct work *wp, struct policy
 	}
 	ret = 0;
 	goto out;
-too_big:
+fail:
+	if (ret != -E2BIG)
+		goto out;
 	ret = -E2BIG;
 	if (err) {
 		err->line = pi->line;
@@ -834,25 +902,31 @@ int policy_compile(struct policy_compiled *c, const struct policy *p, const stru
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	if ((ret = counters_plan_build(&plan, snap)) < 0)
-		return ret;
 	c->v = calloc(p->n + 1, sizeof(*c->v));
 	w = calloc(p->n + 1, sizeof(*w));
 	if (!c->v || !w) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	/*
-	 * Every interface cut into segments first: the plan (80 bytes a range, two ranges a
-	 * dual-stack peer) is gone before the maps, the bulk of a compile, are built.
-	 */
 	for (size_t i = 0; i < p->n; ++i) {
 		const struct wg_device *dev = wg_snapshot_find_device(snap, p->v[i].name);
 
-		if (dev && p->v[i].resolved && (ret = work_prepare(&w[i], &p->v[i], dev, &plan)) < 0)
+		if (dev && p->v[i].resolved && (ret = work_init(&w[i], &p->v[i], dev)) < 0)
 			goto out;
 	}
-	counters_plan_free(&plan);
+	/*
+	 * Every interface cut into segments first, a family at a time: the plan (80 bytes a range,
+	 * a range for each single address) is gone before the maps are built, and holds one
+	 * family's ranges at most.
+	 */
+	for (size_t f = 0; f < 2; ++f) {
+		if ((ret = counters_plan_build_family(&plan, snap, families[f])) < 0)
+			goto out;
+		for (size_t i = 0; i < p->n; ++i)
+			if (w[i].pi && (ret = segment(&w[i], &plan, families[f])) < 0)
+				goto out;
+		counters_plan_free(&plan);
+	}
 	for (size_t i = 0; i < p->n; ++i) {
 		if (!w[i].pi)
 			continue;
@@ -876,18 +950,24 @@ void policy_compiled_strip(struct policy_compiled *c)
 	for (size_t i = 0; i < c->n; ++i) {
 		struct policy_cface *cf = &c->v[i];
 
-		free(cf->from);
-		free(cf->in);
+		for (size_t f = 0; f < 2; ++f) {
+			free(cf->stretches[f]);
+			cf->stretches[f] = NULL;
+			cf->n_stretches[f] = 0;
+		}
+		free(cf->from.hops);
+		free(cf->in.hops);
 		for (size_t k = 0; k < cf->n_classes; ++k)
-			free(cf->classes[k].to);
+			free(cf->classes[k].hops);
 		free(cf->classes);
 		for (size_t d = 0; d < cf->n_decisions; ++d)
 			free(cf->decisions[d].ports);
 		free(cf->decisions);
-		cf->from = cf->in = NULL;
+		cf->from.hops = cf->in.hops = NULL;
+		cf->from.n_hops = cf->in.n_hops = cf->from.n_spans = cf->in.n_spans = 0;
 		cf->classes = NULL;
 		cf->decisions = NULL;
-		cf->n_from = cf->n_in = cf->n_classes = cf->n_decisions = 0;
+		cf->n_classes = cf->n_decisions = 0;
 	}
 }
 
@@ -900,49 +980,55 @@ void policy_compiled_free(struct policy_compiled *c)
 
 /* --- the walk --- */
 
-static const struct policy_span *span_find(const struct policy_span *v, size_t n, uint8_t family, const uint8_t *a)
+/* Where address a of family goes by map m: the hop of the class of its stretch, or m's fallback. */
+static struct policy_target map_target(const struct policy_cface *cf, const struct policy_map *m, uint8_t family,
+				       const uint8_t *a)
 {
-	size_t lo = 0, hi = n, len = alen_of(family);
+	size_t fi = family == AF_INET ? 0 : 1, lo = 0, hi = cf->n_stretches[fi], len = alen_of(family);
+	const struct policy_stretch *v = cf->stretches[fi];
+	const struct policy_hop *h;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct policy_span *s = &v[mid];
 
-		if (s->family < family || (s->family == family && memcmp(s->end, a, len) < 0))
+		if (memcmp(v[mid].end, a, len) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < n && v[lo].family == family && memcmp(v[lo].start, a, len) <= 0 && memcmp(a, v[lo].end, len) <= 0)
-		return &v[lo];
-	return NULL;
+	if (lo < cf->n_stretches[fi] && memcmp(v[lo].start, a, len) <= 0 && (h = hop_find(m, v[lo].cls)))
+		return h->to;
+	return m->fallback;
 }
 
-static enum policy_verdict follow(const struct policy_cface *cf, struct policy_target t, const struct policy_point *dst,
-				  uint8_t proto, uint16_t port, unsigned int *line)
+static enum policy_verdict target_verdict(const struct policy_cface *cf, struct policy_target t, unsigned int *line)
 {
-	uint8_t a[16];
+	switch (t.kind) {
+	case POLICY_T_DEFAULT:
+		*line = cf->pi->default_line;
+		return cf->pi->default_allow ? POLICY_ALLOWED : POLICY_DENIED;
+	case POLICY_T_RULE:
+		*line = cf->pi->rules[t.index].line;
+		return cf->pi->rules[t.index].allow ? POLICY_ALLOWED : POLICY_DENIED;
+	default:
+		*line = 0;
+		return POLICY_UNTOUCHED;
+	}
+}
 
-	point_addr(&dst->addr, a);
+enum policy_verdict policy_walk(const struct policy_cface *cf, struct policy_target t, policy_lookup_fn lookup,
+				const void *ctx, const struct policy_point *dst, uint8_t proto, uint16_t port,
+				unsigned int *line)
+{
 	for (int hops = 0; hops < 4; ++hops) {
 		switch (t.kind) {
 		case POLICY_T_RETURN:
-			*line = 0;
-			return POLICY_UNTOUCHED;
 		case POLICY_T_DEFAULT:
-			*line = cf->pi->default_line;
-			return cf->pi->default_allow ? POLICY_ALLOWED : POLICY_DENIED;
 		case POLICY_T_RULE:
-			*line = cf->pi->rules[t.index].line;
-			return cf->pi->rules[t.index].allow ? POLICY_ALLOWED : POLICY_DENIED;
-		case POLICY_T_CLASS: {
-			const struct policy_class *cl = &cf->classes[t.index];
-			const struct policy_span *s = dst->hub ? NULL :
-						      span_find(cl->to, cl->n_to, (uint8_t)dst->addr.family, a);
-
-			t = s ? s->to : cl->fallback;
+			return target_verdict(cf, t, line);
+		case POLICY_T_CLASS:
+			t = dst->hub ? cf->classes[t.index].fallback : lookup(ctx, cf, &cf->classes[t.index], &dst->addr);
 			break;
-		}
 		case POLICY_T_DECISION: {
 			const struct policy_decision *d = &cf->decisions[t.index];
 			struct policy_target next = d->other;
@@ -961,20 +1047,23 @@ static enum policy_verdict follow(const struct policy_cface *cf, struct policy_t
 	return POLICY_UNTOUCHED;
 }
 
+static struct policy_target compiled_lookup(const void *ctx, const struct policy_cface *cf, const struct policy_map *m,
+					    const struct wg_allowedip *addr)
+{
+	uint8_t a[16];
+
+	(void)ctx;
+	point_addr(addr, a);
+	return map_target(cf, m, (uint8_t)addr->family, a);
+}
+
 enum policy_verdict policy_compiled_eval(const struct policy_cface *cf, const struct policy_point *src,
 					 const struct policy_point *dst, uint8_t proto, uint16_t port,
 					 unsigned int *line)
 {
-	const struct policy_span *s;
-	uint8_t a[16];
+	struct policy_target t = compiled_lookup(NULL, cf, dst->hub ? &cf->in : &cf->from, &src->addr);
 
-	point_addr(&src->addr, a);
-	if (dst->hub) {
-		s = span_find(cf->in, cf->n_in, (uint8_t)src->addr.family, a);
-		return follow(cf, s ? s->to : cf->in_fallback, dst, proto, port, line);
-	}
-	s = span_find(cf->from, cf->n_from, (uint8_t)src->addr.family, a);
-	return follow(cf, s ? s->to : cf->from_fallback, dst, proto, port, line);
+	return policy_walk(cf, t, compiled_lookup, NULL, dst, proto, port, line);
 }
 
 /* --- a policy made ready --- */

@@ -47,6 +47,32 @@ struct policy_span {
 	struct policy_target to;
 };
 
+/* Addresses start..end of one family that fall in one class. */
+struct policy_stretch {
+	uint8_t start[16];
+	uint8_t end[16];
+	uint32_t cls;
+};
+
+/* Where an address of class cls goes. */
+struct policy_hop {
+	uint32_t cls;
+	struct policy_target to;
+};
+
+/*
+ * A map by address, as the classes of the interface's stretches say: the classes that do not
+ * go to fallback, by class. Its elements (policy_map_spans) are the stretches of those classes,
+ * neighbours that go to one place joined; kept so, a map costs a hop for each class, not an
+ * element for each stretch (200 rules over 10,000 dual-stack peers: 146,000 elements).
+ */
+struct policy_map {
+	struct policy_hop *hops;
+	size_t n_hops;
+	size_t n_spans;			/* its elements */
+	struct policy_target fallback;
+};
+
 /* Ports lo..hi of tcp or udp, and where they go. */
 struct policy_ports {
 	uint8_t proto;
@@ -62,24 +88,15 @@ struct policy_decision {
 	struct policy_target other;
 };
 
-/* A source class: where each destination goes, the rest going to fallback. */
-struct policy_class {
-	struct policy_span *to;
-	size_t n_to;
-	struct policy_target fallback;
-};
-
 struct policy_cface {
 	char name[IFNAMSIZ];
 	const struct policy_iface *pi;	/* the section it comes from: its rules and default */
-	struct policy_span *from;	/* source address -> class or target, for peer-to-peer traffic */
-	size_t n_from;
-	struct policy_target from_fallback;
+	struct policy_stretch *stretches[2];	/* by family (IPv4, IPv6), in order; class 0 left out */
+	size_t n_stretches[2];
+	struct policy_map from;		/* source address -> class or target, for peer-to-peer traffic */
 	bool hub;			/* some rule names the hub: traffic to it is judged */
-	struct policy_span *in;		/* source address -> target, for traffic to the hub */
-	size_t n_in;
-	struct policy_target in_fallback;
-	struct policy_class *classes;	/* the ones some source goes to */
+	struct policy_map in;		/* source address -> target, for traffic to the hub */
+	struct policy_map *classes;	/* a source class's destinations, for the ones some source goes to */
 	size_t n_classes;
 	struct policy_decision *decisions;
 	size_t n_decisions;
@@ -102,6 +119,20 @@ int policy_compile(struct policy_compiled *c, const struct policy *p, const stru
 void policy_compiled_free(struct policy_compiled *c);
 /* Frees the maps, keeping each interface's name and section: for a reader of the table's counters. */
 void policy_compiled_strip(struct policy_compiled *c);
+
+/* The elements of one of cf's maps, into *out (n of them, m->n_spans); 0 or -ENOMEM. */
+int policy_map_spans(const struct policy_cface *cf, const struct policy_map *m, struct policy_span **out, size_t *n);
+
+/* Where address addr goes by map m of cf. */
+typedef struct policy_target (*policy_lookup_fn)(const void *ctx, const struct policy_cface *cf,
+						const struct policy_map *m, const struct wg_allowedip *addr);
+/*
+ * A new connection to dst walked from target t (where its source went) to its verdict, the class
+ * maps asked through lookup: the compiled maps, or a test's copy of their elements.
+ */
+enum policy_verdict policy_walk(const struct policy_cface *cf, struct policy_target t, policy_lookup_fn lookup,
+				const void *ctx, const struct policy_point *dst, uint8_t proto, uint16_t port,
+				unsigned int *line);
 
 /* What the compiled maps give a new connection, walked as the kernel walks them. */
 enum policy_verdict policy_compiled_eval(const struct policy_cface *cf, const struct policy_point *src,

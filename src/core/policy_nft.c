@@ -556,7 +556,7 @@ static void put_span_elems(struct builder *bd, const char *set, size_t iface, co
  * and a rule in chain for each that holds elements; by the source (iifname) or destination.
  */
 static void put_addr_maps(struct builder *bd, size_t iface, const struct policy_cface *cf, const char *chain,
-			  const char *prefix, const struct policy_span *v, size_t n, bool source)
+			  const char *prefix, const struct policy_map *map, bool source)
 {
 	static const struct {
 		uint8_t family;
@@ -569,7 +569,15 @@ static void put_addr_maps(struct builder *bd, size_t iface, const struct policy_
 		{ AF_INET6, false, "6", SK_ADDR6 },
 		{ AF_INET6, true, "6net", SK_ADDR6NET },
 	};
+	struct policy_span *v;
+	size_t n;
+	int ret;
 
+	/* A map's elements, made from its hops for as long as its messages take. */
+	if ((ret = policy_map_spans(cf, map, &v, &n)) < 0) {
+		bd->ret = bd->ret ? bd->ret : ret;
+		return;
+	}
 	for (size_t m = 0; m < 4 && !bd->ret; ++m) {
 		bool v4 = maps[m].family == AF_INET;
 		char name[NAME_LEN];
@@ -589,6 +597,7 @@ static void put_addr_maps(struct builder *bd, size_t iface, const struct policy_
 			     ex_vmap(name, NFT_REG_1));
 		}
 	}
+	free(v);
 }
 
 static void put_decision(struct builder *bd, size_t iface, const struct policy_cface *cf, size_t d)
@@ -689,7 +698,7 @@ static void put_iface(struct builder *bd, size_t i, const struct policy_cface *c
 	for (size_t k = 0; k < cf->n_classes; ++k) {
 		snprintf(chain, sizeof(chain), "i%zu_c%zu", i, k);
 		snprintf(prefix, sizeof(prefix), "i%zu_c%zu_to", i, k);
-		put_addr_maps(bd, i, cf, chain, prefix, cf->classes[k].to, cf->classes[k].n_to, false);
+		put_addr_maps(bd, i, cf, chain, prefix, &cf->classes[k], false);
 		RULE(bd, chain, ex_target(i, cf->classes[k].fallback, cf));
 	}
 	/* Peer to peer: in and out through the interface, a new connection. */
@@ -697,14 +706,14 @@ static void put_iface(struct builder *bd, size_t i, const struct policy_cface *c
 	RULE(bd, chain, ex_meta(NFT_META_OIFNAME, NFT_REG_1), ex_cmp(NFT_CMP_NEQ, NFT_REG_1, ifname, IFNAMSIZ),
 	     nft_expr_verdict(NFT_RETURN, NULL));
 	snprintf(prefix, sizeof(prefix), "i%zu_from", i);
-	put_addr_maps(bd, i, cf, chain, prefix, cf->from, cf->n_from, true);
-	RULE(bd, chain, ex_target(i, cf->from_fallback, cf));
+	put_addr_maps(bd, i, cf, chain, prefix, &cf->from, true);
+	RULE(bd, chain, ex_target(i, cf->from.fallback, cf));
 	if (cf->hub) {
 		snprintf(chain, sizeof(chain), "i%zu_in", i);
 		snprintf(prefix, sizeof(prefix), "i%zu_in", i);
-		put_addr_maps(bd, i, cf, chain, prefix, cf->in, cf->n_in, true);
-		if (cf->in_fallback.kind != POLICY_T_RETURN)
-			RULE(bd, chain, ex_target(i, cf->in_fallback, cf));
+		put_addr_maps(bd, i, cf, chain, prefix, &cf->in, true);
+		if (cf->in.fallback.kind != POLICY_T_RETURN)
+			RULE(bd, chain, ex_target(i, cf->in.fallback, cf));
 	}
 }
 

@@ -150,6 +150,92 @@ static struct policy_point random_point(bool may_hub, int family)
 	return p;
 }
 
+/* Every map of an interface as the elements its messages carry (policy_map_spans). */
+struct map_elems {
+	struct policy_span *from, *in, **classes;
+	size_t n_from, n_in, *n_classes;
+};
+
+static void spans_of(const struct policy_cface *cf, const struct policy_map *m, struct policy_span **v, size_t *n)
+{
+	assert_int_equal(policy_map_spans(cf, m, v, n), 0);
+	assert_int_equal(*n, m->n_spans);
+	/* In order, apart, and as few as can be: neighbours going alike are one element. */
+	for (size_t i = 1; i < *n; ++i) {
+		const struct policy_span *a = &(*v)[i - 1], *b = &(*v)[i];
+		size_t len = a->family == AF_INET ? 4 : 16;
+		uint8_t next[16];
+
+		assert_true(a->family <= b->family);
+		if (a->family != b->family)
+			continue;
+		assert_true(memcmp(a->end, b->start, len) < 0);
+		memcpy(next, a->end, 16);
+		for (size_t k = len; k-- > 0 && !++next[k];)
+			;
+		assert_true(memcmp(next, b->start, len) || a->to.kind != b->to.kind || a->to.index != b->to.index);
+	}
+}
+
+static void elems_make(struct map_elems *e, const struct policy_cface *cf)
+{
+	memset(e, 0, sizeof(*e));
+	spans_of(cf, &cf->from, &e->from, &e->n_from);
+	spans_of(cf, &cf->in, &e->in, &e->n_in);
+	e->classes = calloc(cf->n_classes + 1, sizeof(*e->classes));
+	e->n_classes = calloc(cf->n_classes + 1, sizeof(*e->n_classes));
+	assert_non_null(e->classes);
+	assert_non_null(e->n_classes);
+	for (size_t k = 0; k < cf->n_classes; ++k)
+		spans_of(cf, &cf->classes[k], &e->classes[k], &e->n_classes[k]);
+}
+
+static void elems_free(struct map_elems *e, const struct policy_cface *cf)
+{
+	for (size_t k = 0; k < cf->n_classes; ++k)
+		free(e->classes[k]);
+	free(e->classes);
+	free(e->n_classes);
+	free(e->from);
+	free(e->in);
+}
+
+/* The element holding a, or NULL: a walk of the list, as a test may. */
+static const struct policy_span *elem_find(const struct policy_span *v, size_t n, const struct wg_allowedip *a)
+{
+	uint8_t x[16] = { 0 };
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	memcpy(x, a->family == AF_INET ? (const void *)&a->ip4 : (const void *)&a->ip6, len);
+	for (size_t i = 0; i < n; ++i)
+		if (v[i].family == a->family && memcmp(v[i].start, x, len) <= 0 && memcmp(x, v[i].end, len) <= 0)
+			return &v[i];
+	return NULL;
+}
+
+/* A class map's elements, for the walk: the element holding addr, or the map's fallback. */
+static struct policy_target elems_lookup(const void *ctx, const struct policy_cface *cf, const struct policy_map *m,
+					 const struct wg_allowedip *addr)
+{
+	const struct map_elems *e = ctx;
+	size_t k = (size_t)(m - cf->classes);
+	const struct policy_span *s = elem_find(e->classes[k], e->n_classes[k], addr);
+
+	return s ? s->to : m->fallback;
+}
+
+/* A new connection walked through the elements, as the kernel walks the table. */
+static enum policy_verdict elems_eval(const struct policy_cface *cf, const struct map_elems *e,
+				      const struct policy_point *src, const struct policy_point *dst, uint8_t proto,
+				      uint16_t port, unsigned int *line)
+{
+	const struct policy_span *s = dst->hub ? elem_find(e->in, e->n_in, &src->addr) :
+						 elem_find(e->from, e->n_from, &src->addr);
+	struct policy_target t = s ? s->to : dst->hub ? cf->in.fallback : cf->from.fallback;
+
+	return policy_walk(cf, t, elems_lookup, e, dst, proto, port, line);
+}
+
 static void test_compiled_matches_verdict(void **state)
 {
 	static const uint8_t protos[] = { POLICY_TCP, POLICY_UDP, POLICY_ICMP, 47 };
@@ -175,8 +261,11 @@ static void test_compiled_matches_verdict(void **state)
 			wg_snapshot_free(snap);
 			continue;
 		}
+		struct map_elems e;
+
 		assert_int_equal(policy_compile(&c, &p, snap, &err), 0);
 		assert_int_equal(c.n, 1);
+		elems_make(&e, &c.v[0]);
 		++compiled;
 		for (int i = 0; i < 600; ++i) {
 			int family = rnd(2) ? AF_INET : AF_INET6;
@@ -186,17 +275,21 @@ static void test_compiled_matches_verdict(void **state)
 			unsigned int l1 = 99, l2 = 98;
 			enum policy_verdict v1 = policy_verdict(&p.v[0], snap->devices[0], &s, &d, proto, port, &l1);
 			enum policy_verdict v2 = policy_compiled_eval(&c.v[0], &s, &d, proto, port, &l2);
+			unsigned int l3 = 97;
+			enum policy_verdict v3 = elems_eval(&c.v[0], &e, &s, &d, proto, port, &l3);
 
-			if (v1 != v2 || l1 != l2) {
+			if (v1 != v2 || l1 != l2 || v3 != v1 || l3 != l1) {
 				char a[64], b[64];
 
 				fprintf(stderr, "policy:\n%s\nsrc %s dst %s proto %u port %u: verdict %d line %u, compiled %d line %u\n",
 					text, prefix_format(&s.addr, a, sizeof(a)),
 					d.hub ? "hub" : prefix_format(&d.addr, b, sizeof(b)), proto, port, v1, l1, v2, l2);
+				fprintf(stderr, "the elements: %d line %u\n", v3, l3);
 				fail();
 			}
 			++checked;
 		}
+		elems_free(&e, &c.v[0]);
 		policy_compiled_free(&c);
 		policy_free(&p);
 		free(text);
@@ -281,8 +374,8 @@ static void test_shape(void **state)
 	/* a, b and p6 have destinations to tell apart; the other peers go straight to the Default */
 	assert_int_equal(c.v[0].n_classes, 3);
 	assert_int_equal(c.v[0].n_decisions, 2);
-	assert_int_equal(c.v[0].from_fallback.kind, POLICY_T_DEFAULT);
-	assert_int_equal(c.v[0].in_fallback.kind, POLICY_T_RETURN);
+	assert_int_equal(c.v[0].from.fallback.kind, POLICY_T_DEFAULT);
+	assert_int_equal(c.v[0].in.fallback.kind, POLICY_T_RETURN);
 	policy_compiled_free(&c);
 	policy_free(&p);
 	wg_snapshot_free(snap);
