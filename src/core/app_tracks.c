@@ -25,7 +25,7 @@ static struct peer_track *track_get(struct dev_state *d, const uint8_t key[WG_KE
 	if (i >= 0)
 		return &d->tracks[i];
 	if (d->n_tracks == d->cap_tracks) {
-		uint32_t cap = d->cap_tracks ? d->cap_tracks * 2 : 16;
+		uint32_t cap = d->cap_tracks ? d->cap_tracks + d->cap_tracks / 2 : 16;
 		struct peer_track *tracks = realloc(d->tracks, (size_t)cap * sizeof(*tracks));
 
 		if (!tracks)
@@ -230,9 +230,13 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	bool recreated = rates_recreated(prev_dev, dev);
 	int ret = 0;
 
-	/* Room for every peer at once: growing a track at a time copies megabytes at 10,000. */
+	/*
+	 * Room for every peer at once: growing a track at a time copies megabytes at 10,000. And
+	 * an eighth more, for the peers an operator adds: the first of them grew a full array to
+	 * twice its size, a copy of it and the old one left in the heap (1.5 MB at 10,000).
+	 */
 	if (!d->n_tracks && d->cap_tracks < dev->n_peers) {
-		uint32_t cap = dev->n_peers;
+		uint32_t cap = dev->n_peers + dev->n_peers / 8 + 16;
 		struct peer_track *tracks = realloc(d->tracks, (size_t)cap * sizeof(*tracks));
 
 		if (!tracks)
