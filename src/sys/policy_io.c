@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The hub policy read from its file and made ready; the policy table's counters read back. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include "atomic.h"
@@ -231,6 +232,8 @@ int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snap
 		policy_set_free(&c->ps);
 		policy_memo_clear(&c->memo);
 		errmsg_clear(&c->err);
+		/* What others freed (a full sort, a reading) goes back before a compile comes on top. */
+		malloc_trim(0);
 		c->loaded = true;
 		/* Another policy, or other peers: its counters are read anew. */
 		c->fresh = true;
@@ -251,6 +254,8 @@ int policy_cache_attach(struct policy_cache *c, const char *path, struct wg_snap
 		 * 10,000 dual-stack peers).
 		 */
 		policy_compiled_strip(&c->ps.c);
+		/* And its own megabytes: a console compiles again whenever a peer comes or goes. */
+		malloc_trim(0);
 	}
 	if (c->ret < 0)
 		return c->ret;
