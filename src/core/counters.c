@@ -423,7 +423,7 @@ static int index_build(struct counters_plan *plan)
 	return 0;
 }
 
-/* counters_range_cmp's == 0, in words: a sync and an apply each ask once for every element read. */
+/* counters_range_cmp's == 0, in words: asked once for every element read (by a fold, or a sync and an apply). */
 static bool range_key_same(const struct counters_range *a, const struct counters_range *b)
 {
 	uint64_t x[4], y[4];
@@ -536,6 +536,9 @@ static int apply_with(struct wg_snapshot *snap, const struct counters_reading *r
 
 int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan, const struct counters_reading *r)
 {
+	/* A fold's counters are in its own snapshot. */
+	if (r->fold && r->fold->snap != snap)
+		return -EINVAL;
 	return apply_with(snap, r, plan_owner, plan);
 }
 

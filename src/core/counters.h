@@ -74,14 +74,14 @@ struct counters_fold {
 	bool *seen[2];			/* by enum counters_dir: the plan's ranges an element matched */
 };
 
-/* What the kernel's sets hold now. */
+/* What the kernel's sets hold now (of a folded reading: what the fold did not take). */
 struct counters_reading {
 	bool present;			/* the table exists */
 	/*
 	 * The ruleset's generation each dump message was answered in (nfgenmsg.res_id, its low 16
 	 * bits): one dump overtaken by a change is flagged by the kernel, but the sets are dumped
-	 * one by one, in two threads; a table deleted and made again between two of them leaves
-	 * a reading of two tables. gen_mixed says the messages came from more than one.
+	 * one by one, by --once in two threads; a table deleted and made again between two of them
+	 * leaves a reading of two tables. gen_mixed says the messages came from more than one.
 	 */
 	uint16_t gen;
 	bool has_gen;
@@ -159,7 +159,8 @@ void counters_fold_free(struct counters_fold *f);
 
 /*
  * Fills every peer's forwarded counters and every device's flows from a reading. Of a folded
- * reading (r->fold, for snap), adds the elements it kept to what the fold gave.
+ * reading (r->fold), adds the elements it kept to what the fold gave; -EINVAL when the fold was
+ * into another snapshot.
  */
 int counters_apply(struct wg_snapshot *snap, const struct counters_plan *plan,
 		   const struct counters_reading *r);

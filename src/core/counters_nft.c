@@ -869,9 +869,14 @@ int counters_build_sync(struct nft_batch *b, const struct counters_plan *plan, c
 		lists[id][k] = nv;                                                                   \
 		nv[counts[id][k]++] = (range);                                                       \
 	} while (0)
+	/* A fold against another plan marked other ranges: its reading would add all of these again. */
+	if (r->fold && r->fold->plan != plan) {
+		ret = -EINVAL;
+		goto out;
+	}
 	for (int dir = 0; dir < 2; ++dir) {
 		/* A folded reading kept only what the plan does not have: the rest is marked. */
-		if (r->fold && r->fold->plan == plan)
+		if (r->fold)
 			memcpy(seen, r->fold->seen[dir], plan->n * sizeof(*seen));
 		else
 			memset(seen, 0, plan->n * sizeof(*seen));

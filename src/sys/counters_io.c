@@ -350,7 +350,7 @@ int counters_update_folded(struct wg_snapshot *snap, bool sync)
 	if (!ret)
 		ret = sync_apply(snap, &plan, &r, sync);
 	/* No figures rather than a part of them. */
-	else if (fold.plan)
+	if (ret < 0 && fold.plan)
 		counters_fold_reset(&fold);
 	counters_reading_free(&r);
 	counters_fold_free(&fold);

@@ -58,6 +58,26 @@ static struct wg_snapshot *make_snapshot(void)
 	return snap;
 }
 
+/* make_snapshot's wg0 and a bigger wg1 after it: 40 peers, single addresses of both families and a /28. */
+static struct wg_snapshot *make_snapshot2(void)
+{
+	struct wg_snapshot *snap = make_snapshot();
+	struct wg_device *dev = wg_device_new("wg1");
+	char text[64];
+
+	for (int i = 0; i < 40; ++i) {
+		struct wg_peer *p = add_peer(dev, (uint8_t)(100 + i));
+
+		snprintf(text, sizeof(text), "10.5.0.%d/32", i + 1);
+		add_ip(p, text);
+		snprintf(text, sizeof(text), "fd05::%x/128", i + 1);
+		add_ip(p, text);
+	}
+	add_ip(add_peer(dev, 100), "10.5.0.0/28");
+	wg_snapshot_add_device(snap, dev);
+	return snap;
+}
+
 static void v4(uint8_t *out, const char *s)
 {
 	assert_int_equal(inet_pton(AF_INET, s, out), 1);
@@ -107,15 +127,16 @@ static void test_plan_longest_prefix(void **state)
 	wg_snapshot_free(snap);
 }
 
-/* One family's plan is the whole plan's ranges of that family, in the same order, with no index. */
-static void test_plan_family(void **state)
+/*
+ * One family's plan is the whole plan's ranges of that family, in the same order, with no index;
+ * also of two interfaces, the bigger one second (the scratch room is sized for the biggest).
+ */
+static void plan_family(struct wg_snapshot *snap)
 {
 	static const uint8_t families[] = { AF_INET, AF_INET6 };
-	struct wg_snapshot *snap = make_snapshot();
 	struct counters_plan all, one;
 	size_t seen = 0;
 
-	(void)state;
 	assert_int_equal(counters_plan_build(&all, snap), 0);
 	for (size_t f = 0; f < 2; ++f) {
 		size_t k = 0;
@@ -137,6 +158,13 @@ static void test_plan_family(void **state)
 	assert_int_equal(seen, all.n);
 	counters_plan_free(&all);
 	wg_snapshot_free(snap);
+}
+
+static void test_plan_family(void **state)
+{
+	(void)state;
+	plan_family(make_snapshot());
+	plan_family(make_snapshot2());
 }
 
 /* The peer whose prefix holding addr is the longest (WireGuard's choice), or -1: by brute force. */
@@ -915,9 +943,9 @@ static void push_range(struct counters_reading *r, int dir, const struct counter
  * the sets in step (an element twice, one of another interface, a stale one, one whose end
  * moved, a range missing), and the same figures for every peer and pair.
  */
-static void test_fold_as_whole(void **state)
+static void fold_as_whole(struct wg_snapshot *(*make)(void))
 {
-	struct wg_snapshot *whole_snap = make_snapshot(), *fold_snap = make_snapshot();
+	struct wg_snapshot *whole_snap = make(), *fold_snap = make();
 	struct counters_reading r = { 0 }, kept = { 0 };
 	struct counters_fold fold;
 	struct counters_plan plan;
@@ -926,7 +954,6 @@ static void test_fold_as_whole(void **state)
 	const struct nlmsghdr *na = NULL, *nb = NULL;
 	int ret_a, ret_b, msgs = 0;
 
-	(void)state;
 	assert_int_equal(counters_plan_build(&plan, whole_snap), 0);
 	r.present = kept.present = true;
 	for (size_t i = 0; i < plan.n; ++i) {
@@ -1007,9 +1034,10 @@ static void test_fold_as_whole(void **state)
 
 	assert_int_equal(counters_apply(whole_snap, &plan, &r), 0);
 	assert_int_equal(counters_apply(fold_snap, &plan, &kept), 0);
-	for (uint32_t p = 0; p < whole_snap->devices[0]->n_peers; ++p)
-		assert_memory_equal(&fold_snap->devices[0]->peers[p].forwarded, &whole_snap->devices[0]->peers[p].forwarded,
-				    sizeof(struct wg_forwarded));
+	for (size_t d = 0; d < whole_snap->n_devices; ++d)
+		for (uint32_t p = 0; p < whole_snap->devices[d]->n_peers; ++p)
+			assert_memory_equal(&fold_snap->devices[d]->peers[p].forwarded,
+					    &whole_snap->devices[d]->peers[p].forwarded, sizeof(struct wg_forwarded));
 	assert_int_equal(fold_snap->devices[0]->peers[0].forwarded.to_packets,
 			 whole_snap->devices[0]->peers[0].forwarded.to_packets);
 	assert_true(whole_snap->devices[0]->peers[1].forwarded.from_packets > 0);
@@ -1032,6 +1060,49 @@ static void test_fold_as_whole(void **state)
 	counters_plan_free(&plan);
 	wg_snapshot_free(whole_snap);
 	wg_snapshot_free(fold_snap);
+}
+
+static void test_fold_as_whole(void **state)
+{
+	struct wg_snapshot *snap = make_snapshot2();
+	struct counters_plan plan;
+	struct counters_fold fold;
+	struct counters_range e;
+
+	(void)state;
+	fold_as_whole(make_snapshot);
+	fold_as_whole(make_snapshot2);
+	/* wg1's element goes to wg1's peer, not to the peer of the same index on wg0. */
+	assert_int_equal(counters_plan_build(&plan, snap), 0);
+	assert_int_equal(counters_fold_init(&fold, &plan, snap), 0);
+	memset(&e, 0, sizeof(e));
+	e.family = AF_INET;
+	strcpy(e.ifname, "wg1");
+	v4(e.start, "10.5.0.20");
+	v4(e.end, "10.5.0.20");
+	e.packets = 5;
+	assert_true(counters_fold_take(&fold, COUNTERS_TO, &e));
+	assert_int_equal(snap->devices[1]->peers[19].forwarded.to_packets, 5);
+	for (uint32_t p = 0; p < snap->devices[0]->n_peers; ++p)
+		assert_int_equal(snap->devices[0]->peers[p].forwarded.to_packets, 0);
+	/* Applied to another snapshot, or synced against another plan: refused. */
+	{
+		struct wg_snapshot *other = make_snapshot2();
+		struct counters_reading r = { .present = true, .fold = &fold };
+		struct counters_plan plan2;
+		struct nft_batch b;
+
+		assert_int_equal(counters_apply(other, &plan, &r), -EINVAL);
+		assert_int_equal(counters_plan_build(&plan2, snap), 0);
+		assert_int_equal(nft_batch_init(&b, 1, false, 0), 0);
+		assert_int_equal(counters_build_sync(&b, &plan2, &r), -EINVAL);
+		nft_batch_free(&b);
+		counters_plan_free(&plan2);
+		wg_snapshot_free(other);
+	}
+	counters_fold_free(&fold);
+	counters_plan_free(&plan);
+	wg_snapshot_free(snap);
 }
 
 /* The parser hands each element to the fold first: a plan's range is taken, another kept. */
