@@ -120,7 +120,7 @@ void policy_compiled_free(struct policy_compiled *c);
 /* Frees the maps, keeping each interface's name and section: for a reader of the table's counters. */
 void policy_compiled_strip(struct policy_compiled *c);
 
-/* The elements of one of cf's maps, into *out (n of them, m->n_spans); 0 or -ENOMEM. */
+/* The elements of one of cf's maps, into *out (n of them, m->n_spans); 0, -ENOMEM, -EINVAL (not cf's map). */
 int policy_map_spans(const struct policy_cface *cf, const struct policy_map *m, struct policy_span **out, size_t *n);
 
 /* Where address addr goes by map m of cf. */

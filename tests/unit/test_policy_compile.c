@@ -300,6 +300,82 @@ static void test_compiled_matches_verdict(void **state)
 	assert_true(checked > 100000);
 }
 
+/*
+ * Two interfaces, the second the bigger: 700 dual-stack peers in groups, prefixes over some of
+ * them, rules by group, peer, prefix and the hub, with services. Its maps go past one message of
+ * elements. The fingerprint hashes every message of the table: it is the one this policy had
+ * when each map was kept as the list of its elements, so the messages are the same byte for byte.
+ */
+static struct wg_snapshot *golden_snapshot(void)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+
+	for (int d = 0; d < 2; ++d) {
+		struct wg_device *dev = wg_device_new(d ? "wg1" : "wg0");
+		size_t n = d ? 700 : 5;
+
+		for (size_t i = 0; i < n; ++i) {
+			uint8_t key[WG_KEY_LEN] = { (uint8_t)(i + 1), (uint8_t)(i >> 8), (uint8_t)(d + 1) };
+			struct wg_peer *p = wg_device_get_peer(dev, key, NULL);
+			struct wg_allowedip a;
+			char text[64];
+
+			snprintf(text, sizeof(text), "%c%zu", d ? 'q' : 'n', i);
+			wg_peer_set_name(p, text);
+			snprintf(text, sizeof(text), "10.%d.%zu.%zu/32", 7 + d, i / 200, i % 200 + 1);
+			assert_int_equal(prefix_parse(&a, text), 0);
+			wg_peer_add_allowedip(p, &a);
+			snprintf(text, sizeof(text), "fd0%d::%zx/128", 7 + d, i + 1);
+			assert_int_equal(prefix_parse(&a, text), 0);
+			wg_peer_add_allowedip(p, &a);
+			if (d && i % 97 == 3) {
+				snprintf(text, sizeof(text), "10.%d.%zu.0/24", 20 + d, i / 97);
+				assert_int_equal(prefix_parse(&a, text), 0);
+				wg_peer_add_allowedip(p, &a);
+			}
+		}
+		wg_snapshot_add_device(snap, dev);
+	}
+	return snap;
+}
+
+static void test_golden_fingerprint(void **state)
+{
+	struct wg_snapshot *snap = golden_snapshot();
+	size_t cap = 65536, o = 0;
+	char *t = malloc(cap), fp[POLICY_FP_LEN + 1];
+	struct policy p;
+	struct policy_error err;
+	struct policy_compiled c;
+
+	(void)state;
+	o += (size_t)snprintf(t + o, cap - o, "[wg0]\nDefault = deny\nAllow = n0 -> n1 tcp/22\nAllow = * -> hub icmp\n");
+	o += (size_t)snprintf(t + o, cap - o, "[wg1]\nDefault = deny\nGroup = a: ");
+	for (int i = 0; i < 300; ++i)
+		o += (size_t)snprintf(t + o, cap - o, "%sq%d", i ? ", " : "", i);
+	o += (size_t)snprintf(t + o, cap - o, "\nGroup = b: ");
+	for (int i = 300; i < 600; i += 2)
+		o += (size_t)snprintf(t + o, cap - o, "%sq%d", i > 300 ? ", " : "", i);
+	o += (size_t)snprintf(t + o, cap - o, ", 10.21.0.0/16\n");
+	o += (size_t)snprintf(t + o, cap - o,
+			      "Allow = a -> b tcp/22 tcp/443\nAllow = b <-> a udp/53\nAllow = a -> hub tcp/22\n"
+			      "Deny = q5 -> q6\nAllow = q7 -> 10.21.3.0/25 icmp\nAllow = * -> q650\n"
+			      "Allow = b -> * tcp/80-90\n");
+	assert_true(o < cap);
+	assert_int_equal(policy_parse(&p, t, o, &err), 0);
+	assert_int_equal(policy_resolve(&p, snap, false, &err), 0);
+	assert_int_equal(policy_compile(&c, &p, snap, &err), 0);
+	assert_int_equal(c.n, 2);
+	/* More elements in a map than one message holds (256). */
+	assert_true(c.v[1].from.n_spans > 256);
+	assert_int_equal(policy_nft_fingerprint(&c, fp), 0);
+	assert_string_equal(fp, "b087e9f246bc79f9");
+	policy_compiled_free(&c);
+	policy_free(&p);
+	free(t);
+	wg_snapshot_free(snap);
+}
+
 /* Every message of the batch but the framing, by type. */
 static size_t count_type(const struct nft_batch *b, uint16_t type)
 {
@@ -385,6 +461,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compiled_matches_verdict),
+		cmocka_unit_test(test_golden_fingerprint),
 		cmocka_unit_test(test_messages_and_fingerprint),
 		cmocka_unit_test(test_shape),
 	};
