@@ -587,6 +587,61 @@ void counters_fold_free(struct counters_fold *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* One reading: the first set, then the plan and the fold (snap) when the table is there, then the rest. */
+static int read_once(counters_dump_fn dump, void *ctx, struct wg_snapshot *snap, struct counters_plan *plan,
+		     struct counters_fold *fold, struct counters_reading *r)
+{
+	size_t expect[2] = { r->expect[0], r->expect[1] };
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->expect, expect, sizeof(expect));
+	if ((ret = dump(ctx, r, 0)) == -ENOENT)
+		return 0;
+	if (ret < 0)
+		goto fail;
+	if (snap && !fold->plan) {
+		if ((ret = counters_plan_build(plan, snap)) < 0 || (ret = counters_fold_init(fold, plan, snap)) < 0)
+			goto fail;
+	} else if (snap) {
+		counters_fold_reset(fold);
+	}
+	r->fold = snap ? fold : NULL;
+	for (unsigned int i = 1; (ret = dump(ctx, r, i)) != 1; ++i)
+		if (ret < 0)
+			goto fail;
+	r->present = true;
+	return 0;
+fail:
+	counters_reading_free(r);
+	return ret;
+}
+
+int counters_read_all(counters_dump_fn dump, void *ctx, struct wg_snapshot *snap, struct counters_plan *plan,
+		      struct counters_fold *fold, struct counters_reading *r)
+{
+	int ret, tries = 0, mixed = 0;
+
+	/*
+	 * Twice at most for generations: any commit moves the generation, also of other tables, and
+	 * a ruleset that other tools change all the time must not keep the counters from being read.
+	 */
+	for (;;) {
+		ret = read_once(dump, ctx, snap, plan, fold, r);
+		if (ret == -EINTR && ++tries < 5)
+			continue;
+		if (!ret && r->gen_mixed && ++mixed <= 2) {
+			counters_reading_free(r);
+			continue;
+		}
+		break;
+	}
+	/* No figures rather than a part of them. */
+	if (ret < 0 && snap && fold->plan)
+		counters_fold_reset(fold);
+	return ret;
+}
+
 /*
  * The peers' own single addresses (their /32 and /128 allowed IPs) by interface and address:
  * on a hub where every counted address is one, they say whose each element is without a plan

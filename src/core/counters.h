@@ -158,6 +158,22 @@ bool counters_fold_take(struct counters_fold *f, int dir, const struct counters_
 void counters_fold_free(struct counters_fold *f);
 
 /*
+ * The i-th set in counters_dump_request's order dumped into r: 0, 1 when there is no i-th set,
+ * -ENOENT when it is not there, -EINTR when a change of the set overtook its dump, or -errno.
+ */
+typedef int (*counters_dump_fn)(void *ctx, struct counters_reading *r, unsigned int i);
+/*
+ * Every set read through dump: the first says whether the table is there (r->present false when
+ * not). With snap, the plan is built (once) and the rest folded into snap against it; without,
+ * r holds them all (plan and fold unused; r->expect sizes it). A dump overtaken by a change is
+ * read again, up to five times, and so are sets answered in more than one generation of the
+ * ruleset, twice, each time from nothing. 0, or -errno (and every peer's counters at zero). plan,
+ * fold and r are the caller's to free.
+ */
+int counters_read_all(counters_dump_fn dump, void *ctx, struct wg_snapshot *snap, struct counters_plan *plan,
+		      struct counters_fold *fold, struct counters_reading *r);
+
+/*
  * Fills every peer's forwarded counters and every device's flows from a reading. Of a folded
  * reading (r->fold), adds the elements it kept to what the fold gave; -EINVAL when the fold was
  * into another snapshot.

@@ -64,26 +64,16 @@ int counters_read(struct nft_sock *s, struct counters_reading *r)
 	return read_sets(s, r, UINT_MAX);
 }
 
-/*
- * A dump that raced a change of the set is read again (the kernel says so with EINTR), and so
- * are sets dumped in different generations of the ruleset (a change between two dumps), but
- * twice at most: any commit moves the generation, also of other tables, and a ruleset that
- * other tools change all the time must not keep the counters from being read.
- */
+static int dump_cb(void *ctx, struct counters_reading *r, unsigned int i)
+{
+	return dump_set(ctx, r, i);
+}
+
+/* A dump that raced a change of the set (EINTR), or sets of two generations: read again. */
 static int read_fresh(struct nft_sock *s, struct counters_reading *r)
 {
-	int ret, tries = 0, mixed = 0;
+	int ret = counters_read_all(dump_cb, s, NULL, NULL, NULL, r);
 
-	for (;;) {
-		ret = read_sets(s, r, UINT_MAX);
-		if (ret == -EINTR && ++tries < 5)
-			continue;
-		if (!ret && r->gen_mixed && ++mixed <= 2) {
-			counters_reading_free(r);
-			continue;
-		}
-		break;
-	}
 	if (!ret)
 		clock_gettime(CLOCK_MONOTONIC, &r->at);
 	return ret;
@@ -292,61 +282,19 @@ out:
 	return ret;
 }
 
-/*
- * The sets after the first (which says whether the table is there) folded into snap as they are
- * parsed, against a plan built once the table is found: 0, -EINTR when a change of a set
- * overtook its dump, or -errno.
- */
-static int read_folded(struct nft_sock *s, struct counters_reading *r, struct counters_plan *plan,
-		       struct counters_fold *fold, struct wg_snapshot *snap)
-{
-	int ret;
-
-	memset(r, 0, sizeof(*r));
-	if ((ret = dump_set(s, r, 0)) == -ENOENT)
-		return 0;
-	if (ret < 0)
-		goto fail;
-	if (!fold->plan) {
-		if ((ret = counters_plan_build(plan, snap)) < 0 || (ret = counters_fold_init(fold, plan, snap)) < 0)
-			goto fail;
-	} else {
-		counters_fold_reset(fold);
-	}
-	r->fold = fold;
-	for (unsigned int i = 1; (ret = dump_set(s, r, i)) != 1; ++i)
-		if (ret < 0)
-			goto fail;
-	r->present = true;
-	clock_gettime(CLOCK_MONOTONIC, &r->at);
-	return 0;
-fail:
-	counters_reading_free(r);
-	return ret;
-}
-
 int counters_update_folded(struct wg_snapshot *snap, bool sync)
 {
 	struct counters_plan plan = { 0 };
 	struct counters_fold fold = { 0 };
-	struct counters_reading r;
+	struct counters_reading r = { 0 };
 	struct nft_sock s;
-	int ret, tries = 0, mixed = 0;
+	int ret;
 
 	if ((ret = nft_open(&s)) < 0)
 		return ret;
-	/* As read_fresh: a dump that raced a change, or sets of two generations, read again. */
-	for (;;) {
-		ret = read_folded(&s, &r, &plan, &fold, snap);
-		if (ret == -EINTR && ++tries < 5)
-			continue;
-		if (!ret && r.gen_mixed && ++mixed <= 2) {
-			counters_reading_free(&r);
-			continue;
-		}
-		break;
-	}
+	ret = counters_read_all(dump_cb, &s, snap, &plan, &fold, &r);
 	nft_close(&s);
+	clock_gettime(CLOCK_MONOTONIC, &r.at);
 	if (!ret)
 		ret = sync_apply(snap, &plan, &r, sync);
 	/* No figures rather than a part of them. */

@@ -1142,6 +1142,135 @@ static void test_fold_parsed(void **state)
 	wg_snapshot_free(snap);
 }
 
+/* The sets of a table, as a dump answers them: ifaces, then one from4 and one to4 shard. */
+struct fake_sets {
+	char buf[4096];
+	size_t off[3];
+	int reads;			/* readings begun (the first set asked) */
+	int eintr_read;			/* the reading whose third set a change overtakes; 0 none, -1 every */
+	int gone_from;			/* the reading from which on the table is not there; 0 never */
+	int mixed_reads;		/* the readings whose last set is of a later generation */
+};
+
+static void fake_sets_init(struct fake_sets *f)
+{
+	uint8_t key[20] = "wg0";
+	size_t len = 0;
+
+	memset(f, 0, sizeof(*f));
+	v4(key + 16, "10.0.0.5");	/* peer 1's own range */
+	put_dump(f->buf, &len, "ifaces", (const uint8_t *)"wg0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16, 1, false, 0);
+	f->off[1] = len;
+	put_dump(f->buf, &len, "from4_5", key, 20, 1, false, 12);
+	f->off[2] = len;
+	put_dump(f->buf, &len, "to4_5", key, 20, 1, false, 4);
+}
+
+static int fake_dump(void *ctx, struct counters_reading *r, unsigned int i)
+{
+	struct fake_sets *f = ctx;
+	struct nlmsghdr *nlh;
+
+	if (i == 0 && (++f->reads >= f->gone_from && f->gone_from))
+		return -ENOENT;
+	if (i > 2)
+		return 1;
+	if (i == 2 && (f->eintr_read < 0 || f->eintr_read == f->reads))
+		return -EINTR;
+	nlh = (struct nlmsghdr *)(f->buf + f->off[i]);
+	((struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->res_id = htons(i == 2 && f->reads <= f->mixed_reads ? 42 : 41);
+	return counters_parse_elems(nlh, r);
+}
+
+/* A reading of the fake sets folded into a new snapshot: its return, and peer 1's figures. */
+static int fold_read(struct fake_sets *f, bool *present, uint64_t *from, uint64_t *to)
+{
+	struct wg_snapshot *snap = make_snapshot();
+	struct counters_plan plan = { 0 };
+	struct counters_fold fold = { 0 };
+	struct counters_reading r = { 0 };
+	int ret;
+
+	snap->devices[0]->peers[1].forwarded.from_packets = 99;
+	ret = counters_read_all(fake_dump, f, snap, &plan, &fold, &r);
+	*present = r.present;
+	if (!ret)
+		assert_int_equal(counters_apply(snap, &plan, &r), 0);
+	*from = snap->devices[0]->peers[1].forwarded.from_packets;
+	*to = snap->devices[0]->peers[1].forwarded.to_packets;
+	/* Everything was the plan's: nothing kept. */
+	assert_int_equal(r.n_ranges[COUNTERS_FROM] + r.n_ranges[COUNTERS_TO], 0);
+	counters_reading_free(&r);
+	counters_fold_free(&fold);
+	counters_plan_free(&plan);
+	wg_snapshot_free(snap);
+	return ret;
+}
+
+/*
+ * A reading taken again (a dump overtaken by a change, sets of two generations) starts from
+ * nothing: the figures of its first try are not counted twice. A table gone on the second try
+ * is no table; a change that overtakes every try is an error, and leaves no figures.
+ */
+static void test_fold_read_again(void **state)
+{
+	struct fake_sets f;
+	uint64_t from, to;
+	bool present;
+
+	(void)state;
+	fake_sets_init(&f);
+	assert_int_equal(fold_read(&f, &present, &from, &to), 0);
+	assert_true(present);
+	assert_int_equal(from, 12);
+	assert_int_equal(to, 4);
+	assert_int_equal(f.reads, 1);
+
+	fake_sets_init(&f);
+	f.eintr_read = 1;
+	assert_int_equal(fold_read(&f, &present, &from, &to), 0);
+	assert_int_equal(f.reads, 2);
+	assert_int_equal(from, 12);
+	assert_int_equal(to, 4);
+
+	fake_sets_init(&f);
+	f.mixed_reads = 2;
+	assert_int_equal(fold_read(&f, &present, &from, &to), 0);
+	assert_int_equal(f.reads, 3);
+	assert_int_equal(from, 12);
+
+	fake_sets_init(&f);
+	f.eintr_read = 1;
+	f.gone_from = 2;
+	assert_int_equal(fold_read(&f, &present, &from, &to), 0);
+	assert_false(present);
+	assert_int_equal(from, 0);
+
+	fake_sets_init(&f);
+	f.eintr_read = -1;
+	assert_int_equal(fold_read(&f, &present, &from, &to), -EINTR);
+	assert_int_equal(f.reads, 5);
+	assert_int_equal(from, 0);
+	assert_int_equal(to, 0);
+
+	/* Without a snapshot, a plain reading: every element kept, once. */
+	{
+		struct counters_reading r = { 0 };
+
+		fake_sets_init(&f);
+		f.eintr_read = 1;
+		f.mixed_reads = 2;
+		assert_int_equal(counters_read_all(fake_dump, &f, NULL, NULL, NULL, &r), 0);
+		assert_true(r.present);
+		assert_null(r.fold);
+		assert_int_equal(r.n_ranges[COUNTERS_FROM], 1);
+		assert_int_equal(r.n_ranges[COUNTERS_TO], 1);
+		assert_int_equal(r.ranges[COUNTERS_FROM][0].packets, 12);
+		assert_false(r.gen_mixed);
+		counters_reading_free(&r);
+	}
+}
+
 /* The kernel's answers: acks by seq, the first error mapped to its command, ERRESTART on begin. */
 static void put_ack(char *buf, size_t *len, uint32_t seq, int error)
 {
@@ -1413,6 +1542,7 @@ int main(void)
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_fold_as_whole),
 		cmocka_unit_test(test_fold_parsed),
+		cmocka_unit_test(test_fold_read_again),
 		cmocka_unit_test(test_peer_elems),
 		cmocka_unit_test(test_acks),
 		cmocka_unit_test(test_genid_in_begin),
