@@ -137,7 +137,8 @@ static void prefetch_counted(struct counters_prefetch *p, size_t counted[2])
 		p->r.expect[d] = p->part[0].expect[d] = p->part[1].expect[d] = counted[d];
 }
 
-void counters_prefetch_none(struct counters_prefetch *p, size_t counted[2])
+/* The same without a thread (none could be made): counters_update_prefetched reads in one go. */
+static void prefetch_none(struct counters_prefetch *p, size_t counted[2])
 {
 	memset(p, 0, sizeof(*p));
 	prefetch_counted(p, counted);
@@ -161,7 +162,7 @@ void counters_prefetch_start(struct counters_prefetch *p, size_t counted[2])
 	p->running = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!p->running)
-		counters_prefetch_none(p, counted);
+		prefetch_none(p, counted);
 }
 
 /*

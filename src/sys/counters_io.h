@@ -65,12 +65,6 @@ struct counters_prefetch {
  * them.
  */
 void counters_prefetch_start(struct counters_prefetch *p, size_t counted[2]);
-/*
- * The same without a thread: counters_update_prefetched reads in one go. For a reader that
- * found no counting table at its last look, where that look is one question to the kernel
- * and a thread for it cost more than the question.
- */
-void counters_prefetch_none(struct counters_prefetch *p, size_t counted[2]);
 int counters_update_prefetched(struct wg_snapshot *snap, bool sync, struct counters_prefetch *p);
 
 #endif
