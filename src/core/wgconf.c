@@ -1500,7 +1500,7 @@ static const char *secret_value(const char *s, const char *e, const char *key)
 		if (strncasecmp(p, key, n) || (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
 			continue;
 		q = p + n;
-		while (q < e && (*q == ' ' || *q == '\t'))
+		while (q < e && names_is_space(*q))
 			++q;
 		if (q < e && *q == '=')
 			return q + 1;

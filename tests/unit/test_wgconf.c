@@ -1212,6 +1212,7 @@ static void test_hide_keys(void **state)
 		"presharedkey=c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0eHg=\n"
 		"#[disabled] PresharedKey = ZGlzYWJsZWRkaXNhYmxlZGRpc2FibGVkZGlzYWJsZWQ=\n"
 		"# a PrivateKeyring = is no key\n"
+		"PresharedKey \r\r\v= Y3JjcmNyY3JjcmNyY3JjcmNyY3JjcmNyY3JjcmNyY3I=\n"
 		"AllowedIPs = 10.0.0.2/32";
 	char *out = wgconf_hide_keys(in, strlen(in));
 
@@ -1223,6 +1224,7 @@ static void test_hide_keys(void **state)
 			    "presharedkey= (hidden)\n"
 			    "#[disabled] PresharedKey = (hidden)\n"
 			    "# a PrivateKeyring = is no key\n"
+			    "PresharedKey \r\r\v= (hidden)\n"
 			    "AllowedIPs = 10.0.0.2/32");
 	free(out);
 }
