@@ -633,6 +633,17 @@ char *wgconf_render(const struct wgconf *c, size_t *len)
 	return out;
 }
 
+const char *wgconf_text(const struct wgconf *c, size_t *len)
+{
+	*len = c->len;
+	return c->text;
+}
+
+struct name_map *wgconf_names(const struct wgconf *c)
+{
+	return conf_names(c);
+}
+
 /* --- queries --- */
 
 int wgconf_interface_addresses(const struct wgconf *c, struct wg_allowedip **out, size_t *n)

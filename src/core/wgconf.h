@@ -67,6 +67,17 @@ int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgcon
 void wgconf_free(struct wgconf *c);
 /* The file's bytes, malloc'd and NUL-terminated (len without the NUL); NULL on ENOMEM. */
 char *wgconf_render(const struct wgconf *c, size_t *len);
+/*
+ * The model's text itself, without a copy: valid until the model changes or is freed. A
+ * config file holds the private key: never print it.
+ */
+const char *wgconf_text(const struct wgconf *c, size_t *len);
+/*
+ * The names names.c reads in the text (names_parse_config's map), read with the model and
+ * freed with it: a sample of the same moment names its peers from it. Holds taken on its
+ * names (names_apply) outlive the model.
+ */
+struct name_map *wgconf_names(const struct wgconf *c);
 
 /* [Interface]. Pointers into c stay valid until the next edit or wgconf_free. */
 

@@ -42,6 +42,7 @@ struct op {
 	struct wg_allowedip *hub;	/* the [Interface]'s Address entries */
 	size_t n_hub;
 	const char *managed_by;		/* the tool that rewrites the file from its own database, or NULL */
+	bool save_config;		/* SaveConfig = true */
 	uint8_t (*disabled)[WG_KEY_LEN];	/* peers the file holds disabled (PiVPN) */
 	size_t n_disabled;
 };
@@ -82,38 +83,12 @@ void peerops_forget(struct peerops_ctx *ctx)
 	}
 }
 
-static int op_load(struct peerops_ctx *ctx, struct op *op)
+/* The config file read and parsed into op: 0, or -errno with the reason said. */
+static int op_read_config(struct peerops_ctx *ctx, struct op *op)
 {
-	struct sample_opts so = { .iface = ctx->iface, .config_path = ctx->config_path,
-				  .names_path = ctx->names_path };
-	struct sample_error serr;
 	struct wgconf_error cerr = { 0 };
 	int ret;
 
-	/* What the name was resolved against, a moment ago: taken over, not read again. */
-	if (ctx->kept) {
-		*op = *(struct op *)ctx->kept;
-		free(ctx->kept);
-		ctx->kept = NULL;
-		return 0;
-	}
-	memset(op, 0, sizeof(*op));
-	ret = sample_take(&op->snap, &so, &serr);
-	if (ret < 0) {
-		if (serr.failure == SAMPLE_NO_SUCH_IFACE || serr.failure == SAMPLE_NOT_WIREGUARD)
-			say(ctx, _("%s is not a WireGuard interface here"), ctx->iface);
-		else if (serr.failure == SAMPLE_NAMES_FAILED && serr.path)
-			say(ctx, _("reading peer names from %s failed: %s"), serr.path, text_strerror(-serr.code));
-		else
-			say(ctx, _("reading %s failed: %s"), ctx->iface, text_strerror(-serr.code));
-		sample_error_clear(&serr);
-		return ret;
-	}
-	op->dev = wg_snapshot_find_device(op->snap, ctx->iface);
-	if (!op->dev) {
-		say(ctx, _("%s is not a WireGuard interface here"), ctx->iface);
-		return -ENODEV;
-	}
 	sample_config_path(op->path, sizeof(op->path), ctx->config_path, ctx->iface);
 	ret = atomic_read_stamped(op->path, &op->text, &op->len, &op->stamp);
 	if (ret == -ENOENT) {
@@ -138,11 +113,60 @@ static int op_load(struct peerops_ctx *ctx, struct op *op)
 		return ret;
 	}
 	op->managed_by = names_managed_by(op->text, op->len);
+	op->save_config = names_save_config(op->text, op->len);
 	if ((ret = names_disabled(op->text, op->len, &op->disabled, &op->n_disabled)) < 0) {
 		say(ctx, "%s", text_strerror(-ret));
 		return ret;
 	}
 	return 0;
+}
+
+/*
+ * The interface and its config file. The file comes first, and the sample takes its names
+ * from the model instead of reading the file again. When the file cannot be had, the
+ * interface is still read first for its reason: a name that is no WireGuard interface says so.
+ */
+static int op_load(struct peerops_ctx *ctx, struct op *op)
+{
+	struct sample_config_read cr = { 0 };
+	struct sample_opts so = { .iface = ctx->iface, .config_path = ctx->config_path,
+				  .names_path = ctx->names_path, .config_read = &cr };
+	struct sample_error serr;
+	int conf_ret, ret;
+
+	/* What the name was resolved against, a moment ago: taken over, not read again. */
+	if (ctx->kept) {
+		*op = *(struct op *)ctx->kept;
+		free(ctx->kept);
+		ctx->kept = NULL;
+		return 0;
+	}
+	memset(op, 0, sizeof(*op));
+	conf_ret = op_read_config(ctx, op);
+	if (conf_ret < 0)
+		so.config_read = NULL;
+	else
+		cr = (struct sample_config_read){ .names = wgconf_names(op->conf), .managed_by = op->managed_by,
+						  .save_config = op->save_config,
+						  .disabled = (const uint8_t (*)[WG_KEY_LEN])op->disabled,
+						  .n_disabled = op->n_disabled };
+	ret = sample_take(&op->snap, &so, &serr);
+	if (ret < 0) {
+		if (serr.failure == SAMPLE_NO_SUCH_IFACE || serr.failure == SAMPLE_NOT_WIREGUARD)
+			say(ctx, _("%s is not a WireGuard interface here"), ctx->iface);
+		else if (serr.failure == SAMPLE_NAMES_FAILED && serr.path)
+			say(ctx, _("reading peer names from %s failed: %s"), serr.path, text_strerror(-serr.code));
+		else
+			say(ctx, _("reading %s failed: %s"), ctx->iface, text_strerror(-serr.code));
+		sample_error_clear(&serr);
+		return ret;
+	}
+	op->dev = wg_snapshot_find_device(op->snap, ctx->iface);
+	if (!op->dev) {
+		say(ctx, _("%s is not a WireGuard interface here"), ctx->iface);
+		return -ENODEV;
+	}
+	return conf_ret;
 }
 
 /* Whether the file holds the peer disabled, as PiVPN's "pivpn off" leaves it. */
@@ -172,13 +196,10 @@ static int refuse_managed(struct peerops_ctx *ctx, const struct op *op, const ch
 static int op_write(struct peerops_ctx *ctx, struct op *op)
 {
 	size_t len;
-	char *text = wgconf_render(op->conf, &len);
+	const char *text = wgconf_text(op->conf, &len);
 	int ret;
 
-	if (!text)
-		return -ENOMEM;
 	ret = atomic_replace(op->path, text, len, 0600, &op->stamp);
-	wgconf_free_text(text, len);
 	if (ret == -ESTALE)
 		say(ctx, _("%s changed on disk since it was read; nothing changed: look at it and try again"),
 		    op->path);

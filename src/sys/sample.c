@@ -213,20 +213,29 @@ void sample_config_path(char *buf, size_t len, const char *config, const char *i
 static int name_device(struct wg_device *dev, const struct sample_opts *opts, struct name_map *store,
 		       struct sample_error *err)
 {
-	struct sample_names_file tmp = { 0 }, *config;
+	struct sample_names_file tmp = { 0 }, *config = NULL;
+	const struct sample_config_read *cr = opts->config_read;
+	struct sample_config_read from_file;
 	struct sample_size *sz;
 	char path[PATH_MAX];
 	int ret;
 
-	sample_config_path(path, sizeof(path), opts->config_path, dev->name);
-	/* An unreadable config file only costs names, never the numbers. */
-	file_get(opts->cache, path, true, opts->drift, &tmp, &config);
+	if (!cr || opts->drift) {
+		sample_config_path(path, sizeof(path), opts->config_path, dev->name);
+		/* An unreadable config file only costs names, never the numbers. */
+		file_get(opts->cache, path, true, opts->drift, &tmp, &config);
+		from_file = (struct sample_config_read){ .names = &config->map, .managed_by = config->managed_by,
+							 .save_config = config->save_config,
+							 .disabled = (const uint8_t (*)[WG_KEY_LEN])config->disabled,
+							 .n_disabled = config->n_disabled };
+		cr = &from_file;
+	}
 	sz = size_of(opts->cache, dev->name);
-	ret = sz ? names_apply_memo(dev, &config->map, store, &sz->names) : names_apply(dev, &config->map, store);
-	dev->managed_by = config->managed_by;
-	dev->save_config = config->save_config;
-	for (size_t i = 0; i < config->n_disabled; ++i) {
-		struct wg_peer *fp = wg_device_find_peer(dev, config->disabled[i]);
+	ret = sz ? names_apply_memo(dev, cr->names, store, &sz->names) : names_apply(dev, cr->names, store);
+	dev->managed_by = cr->managed_by;
+	dev->save_config = cr->save_config;
+	for (size_t i = 0; i < cr->n_disabled; ++i) {
+		struct wg_peer *fp = wg_device_find_peer(dev, cr->disabled[i]);
 
 		if (fp)
 			fp->file_disabled = true;
@@ -287,6 +296,10 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 	ret = backend_list_devices(&names);
 	if (ret < 0) {
 		fail(err, SAMPLE_LIST_FAILED, ret, NULL);
+		goto out;
+	}
+	if (opts->config_read && !opts->iface) {
+		ret = fail(err, SAMPLE_LIST_FAILED, -EINVAL, NULL);
 		goto out;
 	}
 	if (opts->iface && !strlist_contains(&names, opts->iface)) {

@@ -52,9 +52,24 @@ struct sample_cache {
 	size_t n_sizes;
 };
 
+/*
+ * The config file of the one interface sampled, as the caller read and parsed it a moment
+ * before: the sample takes its names from here instead of reading the file again (a peer
+ * change reads it anyway, and at 65,536 peers the second reading was a tenth of its time).
+ * Not with drift, which wants the file's peers.
+ */
+struct sample_config_read {
+	struct name_map *names;		/* names_parse_config()'s map of the text; the sample holds its names */
+	const char *managed_by;		/* names_managed_by() */
+	bool save_config;		/* names_save_config() */
+	const uint8_t (*disabled)[WG_KEY_LEN];	/* names_disabled() */
+	size_t n_disabled;
+};
+
 struct sample_opts {
 	const char *iface;		/* only this interface; NULL for every one */
 	const char *config_path;	/* names for iface; NULL for SAMPLE_CONFIG_DIR/IFACE.conf */
+	const struct sample_config_read *config_read;	/* iface's config file, read already; needs iface */
 	const char *names_path;		/* wgstar's name store */
 	struct sample_cache *cache;	/* NULL: read the name files on every sample */
 	bool drift;			/* compare each device with its config file (wg_device.drift) */

@@ -19,6 +19,21 @@ run hub "$WGSTAR" --once -i lo
 assert_status 1 "-i lo"
 assert_one_line "$RUN_ERR" "-i lo"
 assert_match 'lo is not a WireGuard interface' "$RUN_ERR" "a link that is not WireGuard is named as such"
+# A peer change reads the config file before the interface, for its names: a link that is not
+# WireGuard is still said to be that, not a missing config file.
+run hub "$WGSTAR" peer add carol -i lo -c "$WORKDIR/none.conf" --generate --endpoint 192.0.2.1:51820
+assert_status 1 "peer add -i lo"
+assert_one_line "$RUN_ERR" "peer add -i lo"
+assert_match 'lo is not a WireGuard interface' "$RUN_ERR" "peer add: a link that is not WireGuard is named as such"
+run hub "$WGSTAR" peer add carol -i "$LAB_HUB_IF" -c "$WORKDIR/none.conf" --generate --endpoint 192.0.2.1:51820
+assert_status 1 "peer add without its config file"
+assert_match "has no config file $WORKDIR/none.conf" "$RUN_ERR" "peer add: the missing config file is named"
+# The names of the sample come from the model of the file: a key added twice is named.
+run hub "$WGSTAR" peer add again -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --public-key "$LAB_PEER1_PUB" \
+	--endpoint 192.0.2.1:51820
+assert_status 1 "peer add of a key that is a peer"
+assert_match "that key is a peer of $LAB_HUB_IF already: $LAB_PEER1_NAME" "$RUN_ERR" \
+	"peer add: the peer that has the key is named from the config file"
 run hub "$WGSTAR" --once --json -i doesnotexist
 assert_status 1 "--json -i doesnotexist"
 assert_contains "$LAB_HUB_IF" "$RUN_ERR" "--json: the message names the interfaces that exist"
