@@ -209,15 +209,17 @@ static int op_write(struct peerops_ctx *ctx, struct op *op)
 }
 
 /*
- * What only the checks before a change needed: the file's bytes as read (kept for
- * op_restore) and its peers. An add frees them before it edits the model, whose second
- * reading sets the command's peak (20 MB less at 65,536 peers).
+ * What only the checks before a change needed: the file's peers, and unless the change may
+ * have to put the file back (op_restore), its bytes as read. Freed before the model is
+ * edited, whose second reading sets the command's peak (20 MB less at 65,536 peers).
  */
-static void op_drop_checks(struct op *op)
+static void op_drop_checks(struct op *op, bool keep_text)
 {
 	wgconf_peers_free(op->fpeers, op->n_fpeers);
 	op->fpeers = NULL;
 	op->n_fpeers = 0;
+	if (keep_text)
+		return;
 	wgconf_free_text(op->text, op->len);
 	op->text = NULL;
 	op->len = 0;
@@ -883,7 +885,8 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 		goto out;
 	free(taken);
 	taken = NULL;
-	op_drop_checks(&op);
+	/* An add never writes the old bytes back: when writing the file fails, the live peer goes. */
+	op_drop_checks(&op, false);
 
 	struct wg_peer_change add = {
 		.set_preshared_key = req->preshared_key,
@@ -1075,6 +1078,7 @@ int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
 		snprintf(name, sizeof(name), "%s", live->name);
 	if ((ret = policy_before(ctx, &pst, op.snap, false)) < 0)
 		goto out;
+	op_drop_checks(&op, true);
 	if (in_file && ((ret = wgconf_remove_peer(op.conf, key)) < 0 || (ret = op_write(ctx, &op)) < 0)) {
 		if (!ctx->err.text[0])
 			say(ctx, _("editing %s failed: %s; nothing changed"), op.path, text_strerror(-ret));
