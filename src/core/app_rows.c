@@ -274,6 +274,8 @@ static uint64_t be_word(const uint8_t *p, size_t n)
 	return be64toh(w);
 }
 
+static const uint8_t endpoint_zeros[sizeof(union wg_endpoint) - 16];
+
 static void column_words(struct sort_key *k, const struct sort_item *it, const struct sort_ctx *ctx)
 {
 	const struct wg_peer *p = it->peer;
@@ -305,9 +307,9 @@ static void column_words(struct sort_key *k, const struct sort_item *it, const s
 
 		k->w[0] = (uint64_t)p->endpoint.addr.sa_family << 48 | be_word(b + 2, 6) >> 16;
 		k->w[1] = be_word(b + 8, 8);
-		for (size_t i = 16; i < sizeof(p->endpoint); ++i)
-			if (b[i])
-				k->words = 2;
+		/* An IPv6 scope or the address's last 8 bytes are past the words: row_cmp decides. */
+		if (memcmp(b + 16, endpoint_zeros, sizeof(p->endpoint) - 16))
+			k->words = 2;
 		break;
 	}
 	case APP_COL_HANDSHAKE: {
