@@ -16,15 +16,26 @@
 #include <time.h>
 #include "app.h"
 #include "canvas.h"
+#include "key.h"
+#include "names.h"
 #include "view.h"
 
 #define NOW 1700000000
+
+/*
+ * Every other peer named, as the console names them: from a name map that each sample shares
+ * (the config file's, read once while it does not change), not a copy per peer.
+ */
+static struct name_map names;
 
 static struct wg_snapshot *hub(uint32_t n, int64_t t)
 {
 	struct wg_snapshot *snap = wg_snapshot_new();
 	struct wg_device *dev = wg_device_new("wg0");
 	unsigned seed = 7;
+	char *store = NULL;
+	size_t len = 0;
+	FILE *f = names.n ? NULL : open_memstream(&store, &len);
 
 	if (!snap || !dev)
 		return NULL;
@@ -39,9 +50,12 @@ static struct wg_snapshot *hub(uint32_t n, int64_t t)
 			key[k] = (uint8_t)rand_r(&seed);
 		if (!(p = wg_device_append_peer(dev, key)))
 			return NULL;
-		if (i % 2 == 0) {
+		if (i % 2 == 0 && f) {
+			char b64[WG_KEY_B64_LEN];
+
+			key_to_base64(b64, key);
 			snprintf(name, sizeof(name), "bulk-%u", i);
-			wg_peer_set_name(p, name);
+			fprintf(f, "%s %s\n", b64, name);
 		}
 		/* A few busy peers, as on a hub where most are idle. */
 		if (i % 97 == 0) {
@@ -56,7 +70,10 @@ static struct wg_snapshot *hub(uint32_t n, int64_t t)
 		if (wg_peer_add_allowedip(p, &a4) < 0 || wg_peer_add_allowedip(p, &a6) < 0)
 			return NULL;
 	}
-	if (wg_device_index(dev) < 0)
+	if (f && (fclose(f) || names_parse_store(&names, store, len) < 0))
+		return NULL;
+	free(store);
+	if (wg_device_index(dev) < 0 || names_apply(dev, NULL, &names) < 0)
 		return NULL;
 	wg_snapshot_add_device(snap, dev);
 	snap->mono.tv_sec = t;
@@ -129,6 +146,7 @@ int main(int argc, char **argv)
 	printf("%ld %.2f %.2f\n", peers, ms[n / 2], ms[n - 1]);
 	canvas_free(&c);
 	app_free(&app);
+	names_clear(&names);
 	free(ms);
 	return 0;
 }

@@ -38,6 +38,7 @@ void app_dev_state_free(struct dev_state *d)
 		app_track_free(&d->tracks[i]);
 	free(d->tracks);
 	keyidx_free(&d->index);
+	free(d->name_rank);
 }
 
 void app_pager_clear(struct app_pager *p)

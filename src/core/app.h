@@ -286,6 +286,16 @@ struct dev_state {
 	bool keys_changed;		/* the latest sample added or lost a peer: drift may have changed */
 	uint32_t online;		/* peers with a recent handshake in the latest sample */
 	bool any6;			/* one of them has an IPv6 allowed IP */
+	uint64_t tracks_gen;		/* bumped when a track comes, vanishes, returns or is dropped */
+	/*
+	 * Each track's place in the last sort of every row by name: the tie-break of every other
+	 * column, which a sort then takes instead of each row's name (see app_rows.c). Valid while
+	 * rank_stamp is what the names depend on: the tracks and the device's name holds.
+	 */
+	uint32_t *name_rank;
+	uint64_t rank_stamp[3];
+	bool rank_valid;
+	uint64_t rank_sorts;		/* sorts that took the ranks for the names */
 };
 
 /* One table row: a present peer, or a vanished one still marked. */

@@ -39,6 +39,7 @@ static struct peer_track *track_get(struct dev_state *d, const uint8_t key[WG_KE
 	if (keyidx_add(&d->index, d->tracks, d->n_tracks + 1, d->n_tracks) < 0)
 		return NULL;
 	d->n_tracks++;
+	d->tracks_gen++;
 	*created = true;
 	return t;
 }
@@ -118,6 +119,7 @@ static int tracks_compact(struct app *app, struct dev_state *d)
 	if (o == d->n_tracks)
 		return 0;
 	d->n_tracks = o;
+	d->tracks_gen++;
 	return keyidx_rebuild(&d->index, d->tracks, o);
 }
 
@@ -286,6 +288,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 			free(t->gone_name);
 			t->gone_name = NULL;
 			d->keys_changed = true;
+			d->tracks_gen++;
 		}
 		t->present = true;
 		t->peer = i;
@@ -326,6 +329,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 			t->present = false;
 			t->gone_tick = app->tick;
 			d->keys_changed = true;
+			d->tracks_gen++;
 			t->rate = (struct rate){ .status = RATE_INIT };
 			if (old && old->name && !t->gone_name)
 				t->gone_name = strdup(old->name);

@@ -14,6 +14,7 @@
 #include "canvas.h"
 #include "format.h"
 #include "key.h"
+#include "names.h"
 #include "view.h"
 
 #define NOW 1700000000
@@ -472,6 +473,135 @@ static void test_sort_words_agree_with_the_whole_order(void **state)
 		}
 		app_free(&app);
 	}
+}
+
+/*
+ * The device's names as the console's samples have them: shared from a name map (made from
+ * the device's own names the first time, then reused while "the file" does not change), so
+ * that their holds' serials say which names they are.
+ */
+static void share_names(struct wg_device *dev, struct name_map *map)
+{
+	if (!map->n) {
+		char *text = NULL, b64[WG_KEY_B64_LEN];
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		assert_non_null(f);
+		for (uint32_t i = 0; i < dev->n_peers; ++i) {
+			key_to_base64(b64, dev->peers[i].public_key);
+			if (dev->peers[i].name && dev->peers[i].name[0])
+				fprintf(f, "%s %s\n", b64, dev->peers[i].name);
+		}
+		assert_int_equal(fclose(f), 0);
+		assert_int_equal(names_parse_store(map, text, len), 0);
+		free(text);
+	}
+	for (uint32_t i = 0; i < dev->n_peers; ++i)
+		wg_peer_set_name(&dev->peers[i], NULL);
+	assert_int_equal(names_apply(dev, NULL, map), 0);
+}
+
+/* random_hub's peers (their keys made from their index), named from map, sampled at NOW + t. */
+static struct wg_snapshot *named_hub(unsigned seed, uint32_t n, uint32_t skip, struct name_map *map, int64_t t)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+
+	wg_snapshot_add_device(snap, wg_device_new("wg0"));
+	random_hub(snap->devices[0], &seed, n, skip);
+	share_names(snap->devices[0], map);
+	snap->mono.tv_sec = t;
+	snap->wall.tv_sec = NOW + t;
+	return snap;
+}
+
+static void check_every_order(struct app *app, const char *what)
+{
+	for (int col = 0; col < N_APP_COLUMNS; ++col) {
+		for (int rev = 0; rev < 2; ++rev) {
+			int64_t bad = app_rows_misordered(app);
+
+			if (bad >= 0)
+				fail_msg("%s, sorted by %s%s: row %lld before %lld", what, app_column_title(app->sort),
+					 app->sort_reverse ? " reversed" : "", (long long)bad - 1, (long long)bad);
+			app_key(app, 'r');
+		}
+		app_key(app, 's');
+	}
+}
+
+/*
+ * A sort of every row by name leaves each track's rank, which the sorts by other columns then
+ * take for the names, while the tracks and the names are what they were: every order stays
+ * row_cmp's, ranks or not; the ranks are taken (a lie in them shows); and they are not taken
+ * once a peer vanished or the names changed, until the next sort by name.
+ */
+static void test_sort_by_name_ranks(void **state)
+{
+	struct name_map map = { 0 };
+	struct wg_snapshot *snap;
+	struct dev_state *d;
+	struct app app;
+	uint64_t used;
+	uint32_t n = 3000;
+	bool lied = false;
+
+	app_init(&app, 1);
+	for (int t = 0; t < 2; ++t)
+		assert_int_equal(app_update(&app, snap = named_hub(7, n, 0, &map, t)), 0);
+	d = app_dev_state(&app);
+	assert_true(d->rank_valid);
+	check_every_order(&app, "ranks kept");
+	assert_true(d->rank_sorts >= N_APP_COLUMNS);
+
+	/* A lie in the ranks is followed: two named rows that tie in the column change places. */
+	used = d->rank_sorts;
+	while (app.sort != APP_COL_ENDPOINT)
+		app_key(&app, 's');
+	for (uint32_t i = 0; i + 1 < app.n_rows; ++i) {
+		const struct app_row *a = &app.rows[i], *b = &app.rows[i + 1];
+		const struct wg_peer *pa = a->peer >= 0 ? &snap->devices[0]->peers[a->peer] : NULL;
+		const struct wg_peer *pb = b->peer >= 0 ? &snap->devices[0]->peers[b->peer] : NULL;
+		uint32_t tmp;
+
+		if (!pa || !pb || memcmp(&pa->endpoint, &pb->endpoint, sizeof(pa->endpoint)) || !pa->name ||
+		    !pb->name || !strcasecmp(pa->name, pb->name))
+			continue;
+		tmp = d->name_rank[a->track];
+		d->name_rank[a->track] = d->name_rank[b->track];
+		d->name_rank[b->track] = tmp;
+		app_key(&app, 'r');
+		app_key(&app, 'r');
+		lied = true;
+		break;
+	}
+	assert_true(lied);
+	assert_true(d->rank_sorts > used);
+	assert_true(app_rows_misordered(&app) >= 0);
+
+	/* A peer gone: the tracks changed, and the ranks wait for the next sort by name. */
+	used = d->rank_sorts;
+	assert_int_equal(app_update(&app, named_hub(7, n, 5, &map, 2)), 0);
+	d = app_dev_state(&app);
+	app_key(&app, 'r');
+	assert_int_equal(d->rank_sorts, used);
+	assert_true(app_rows_misordered(&app) < 0);
+	check_every_order(&app, "a peer gone");
+
+	/* Other names (a file read anew): a new map, whose serial the ranks were not made with. */
+	names_clear(&map);
+	snap = named_hub(11, n, 5, &map, 3);
+	while (app.sort == APP_COL_NAME)
+		app_key(&app, 's');
+	used = d->rank_sorts;
+	assert_int_equal(app_update(&app, snap), 0);
+	d = app_dev_state(&app);
+	app_key(&app, 'r');
+	assert_int_equal(d->rank_sorts, used);
+	check_every_order(&app, "names changed");
+	assert_true(d->rank_sorts > used);
+	app_free(&app);
+	names_clear(&map);
 }
 
 /*
@@ -1531,6 +1661,7 @@ int main(void)
 		cmocka_unit_test(test_no_peers),
 		cmocka_unit_test(test_sort_by_state),
 		cmocka_unit_test(test_sort_words_agree_with_the_whole_order),
+		cmocka_unit_test(test_sort_by_name_ranks),
 		cmocka_unit_test(test_filter_agrees_with_every_text),
 		cmocka_unit_test(test_filter_events),
 		cmocka_unit_test(test_spent_snapshot_handed_back),
