@@ -69,6 +69,22 @@ static struct wg_snapshot *hub(uint32_t n, int64_t t)
 			a6.ip6.s6_addr[15 - b] = (uint8_t)(i >> (8 * b));
 		if (wg_peer_add_allowedip(p, &a4) < 0 || wg_peer_add_allowedip(p, &a6) < 0)
 			return NULL;
+		/* Endpoints as tests/lab/lab.sh gives its bulk peers: most have none. */
+		if (i % 7 == 0) {
+			p->endpoint.addr4.sin_family = AF_INET;
+			p->endpoint.addr4.sin_port = htons((uint16_t)(20000 + i % 40000));
+			p->endpoint.addr4.sin_addr.s_addr = htonl(0xc6336400u + i % 254 + 1);
+		} else if (i % 11 == 0) {
+			p->endpoint.addr4.sin_family = AF_INET;
+			p->endpoint.addr4.sin_port = htons(51820);
+			p->endpoint.addr4.sin_addr.s_addr = htonl(0xcb007100u + i % 254 + 1);
+		} else if (i % 97 == 0) {
+			p->endpoint.addr6.sin6_family = AF_INET6;
+			p->endpoint.addr6.sin6_port = htons(51820);
+			inet_pton(AF_INET6, "2001:db8::", &p->endpoint.addr6.sin6_addr);
+			for (int b = 0; b < 4; ++b)
+				p->endpoint.addr6.sin6_addr.s6_addr[15 - b] = (uint8_t)(i >> (8 * b));
+		}
 	}
 	if (f && (fclose(f) || names_parse_store(&names, store, len) < 0))
 		return NULL;
