@@ -722,11 +722,15 @@ int64_t app_rows_misordered(const struct app *app)
 int64_t app_selected_row(const struct app *app)
 {
 	const struct dev_state *d = app_dev_state(app);
+	int64_t t;
 
 	if (!d || !d->selected_valid)
 		return -1;
+	/* Its track, looked up once: a row is its track's index, not a key to compare. */
+	if ((t = keyidx_find(&d->index, d->tracks, d->selected)) < 0)
+		return -1;
 	for (uint32_t i = 0; i < app->n_rows; ++i)
-		if (!memcmp(d->tracks[app->rows[i].track].key, d->selected, WG_KEY_LEN))
+		if (app->rows[i].track == (uint32_t)t)
 			return i;
 	return -1;
 }
