@@ -634,6 +634,9 @@ static struct wg_strings *map_hold(struct name_map *map)
 
 	if (map->hold)
 		return map->hold;
+	/* Sorted first: sorting frees a key's later names, which the hold would keep and free again. */
+	if (!map->sorted && map->n)
+		map_sort(map);
 	if (!(h = calloc(1, sizeof(*h))) || !(h->v = malloc((map->n ? map->n : 1) * sizeof(*h->v)))) {
 		free(h);
 		return NULL;

@@ -359,6 +359,32 @@ static void test_apply_memo(void **state)
 	names_clear(&store);
 }
 
+/*
+ * A store that names a key twice, as a hand edit can: the memo takes its hold before the first
+ * lookup sorts the map, which drops the second name. The hold must not keep that name too (it
+ * was freed twice: ASan says so). The first name wins, as wg(8) keeps the first [Peer].
+ */
+static void test_apply_memo_duplicate_key(void **state)
+{
+	static const char *const peers[] = { KA, KB };
+	struct name_map conf = { 0 }, store = { 0 };
+	struct names_memo memo = { 0 };
+	struct wg_device *dev;
+	const char *s = KA " first\n" KB " bob\n" KA " second\n";
+
+	(void)state;
+	assert_int_equal(names_parse_config(&conf, "", 0), 0);
+	assert_int_equal(names_parse_store(&store, s, strlen(s)), 0);
+	dev = device_of(peers, 2);
+	assert_int_equal(names_apply_memo(dev, &conf, &store, &memo), 0);
+	assert_string_equal(name_of(dev, KA), "first");
+	assert_string_equal(name_of(dev, KB), "bob");
+	wg_device_free(dev);
+	names_memo_clear(&memo);
+	names_clear(&conf);
+	names_clear(&store);
+}
+
 static void test_load_missing_and_real_file(void **state)
 {
 	struct name_map m = { 0 };
@@ -393,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_apply_precedence),
 		cmocka_unit_test(test_apply_shares_names),
 		cmocka_unit_test(test_apply_memo),
+		cmocka_unit_test(test_apply_memo_duplicate_key),
 		cmocka_unit_test(test_load_missing_and_real_file),
 	};
 
