@@ -630,16 +630,20 @@ static int sort_items(struct sort_item *items, uint32_t n, struct sort_ctx *ctx)
 /*
  * What the rows' names depend on, into stamp: the tracks (which are there, which vanished,
  * with their names) and the device's name holds, whose serials say which names, unchanging.
- * False when a peer's name is a copy of its own, which no serial covers.
  */
-static bool names_stamp(const struct wg_device *dev, const struct dev_state *d, uint64_t stamp[3])
+static void names_stamp(const struct wg_device *dev, const struct dev_state *d, uint64_t stamp[3])
+{
+	stamp[0] = d->tracks_gen;
+	stamp[1] = dev->name_holds[0] ? dev->name_holds[0]->serial : 0;
+	stamp[2] = dev->name_holds[1] ? dev->name_holds[1]->serial : 0;
+}
+
+/* Whether every peer's name is a name hold's: a copy of its own is covered by no serial. */
+static bool names_held(const struct wg_device *dev)
 {
 	for (uint32_t i = 0; i < dev->n_peers; ++i)
 		if (dev->peers[i].name && !dev->peers[i].name_shared)
 			return false;
-	stamp[0] = d->tracks_gen;
-	stamp[1] = dev->name_holds[0] ? dev->name_holds[0]->serial : 0;
-	stamp[2] = dev->name_holds[1] ? dev->name_holds[1]->serial : 0;
 	return true;
 }
 
@@ -653,7 +657,10 @@ static const uint32_t *ranks_now(const struct wg_device *dev, const struct dev_s
 {
 	uint64_t stamp[3];
 
-	if (!d->rank_valid || !names_stamp(dev, d, stamp) || memcmp(stamp, d->rank_stamp, sizeof(stamp)))
+	if (!d->rank_valid)
+		return NULL;
+	names_stamp(dev, d, stamp);
+	if (memcmp(stamp, d->rank_stamp, sizeof(stamp)) || !names_held(dev))
 		return NULL;
 	return d->name_rank;
 }
@@ -670,11 +677,15 @@ static void keep_ranks(const struct wg_device *dev, struct dev_state *d, const s
 	uint64_t stamp[3];
 	uint32_t *rank;
 
-	if (n != d->n_tracks || !names_stamp(dev, d, stamp))
+	if (n != d->n_tracks)
 		return;
+	/* Kept while what they depend on is: a refresh by name each second costs a comparison. */
+	names_stamp(dev, d, stamp);
 	if (d->rank_valid && !memcmp(stamp, d->rank_stamp, sizeof(stamp)))
 		return;
 	d->rank_valid = false;
+	if (!names_held(dev))
+		return;
 	if (!(rank = realloc(d->name_rank, (size_t)(n ? n : 1) * sizeof(*rank))))
 		return;
 	d->name_rank = rank;
