@@ -86,8 +86,10 @@ static struct wg_snapshot *hub(uint32_t n, int64_t t)
 				p->endpoint.addr6.sin6_addr.s6_addr[15 - b] = (uint8_t)(i >> (8 * b));
 		}
 	}
-	if (f && (fclose(f) || names_parse_store(&names, store, len) < 0))
+	if (f && (fclose(f) || names_parse_store(&names, store, len) < 0)) {
+		free(store);
 		return NULL;
+	}
 	free(store);
 	if (wg_device_index(dev) < 0 || names_apply(dev, NULL, &names) < 0)
 		return NULL;
