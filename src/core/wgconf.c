@@ -603,12 +603,13 @@ int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgcon
 {
 	char *copy;
 
-	if (err)
-		memset(err, 0, sizeof(*err));
+	/* Too large: parse_taking says so, before any copy. */
 	if (len > WGCONF_MAX_LEN)
 		return parse_taking(out, NULL, len, err);
 	if (!(copy = malloc(len + 1))) {
 		*out = NULL;
+		if (err)
+			memset(err, 0, sizeof(*err));
 		return -ENOMEM;
 	}
 	if (len)
