@@ -5,9 +5,12 @@
  * PEERS dual-stack peers named as the lab names its bulk peers (every other one unnamed).
  * Two samples are taken in first, so that the rates are there to sort by.
  *
- * Usage: sortkeys PEERS ROUNDS
+ * Usage: sortkeys PEERS ROUNDS [SAMPLES]
  * Each round presses s three times (each a sort by the next column) and < three times.
- * Prints: the median and the largest time of a key, in milliseconds.
+ * Then SAMPLES more samples (default 0) are taken in and drawn, as the console's thread takes
+ * them each second: what a key that lands on a sample waits for.
+ * Prints: the median and the largest time of a key, in milliseconds; with SAMPLES, the median
+ * and the largest time of a sample.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -131,22 +134,52 @@ void sortkeys_run(struct app *app, struct canvas *c, double *ms, int rounds)
 		}
 }
 
+/*
+ * The samples alone, likewise (`--toggle-collect=samples_run`): each taken in and drawn. The
+ * snapshot each leaves behind is freed outside, as the console's sampler thread frees it.
+ */
+__attribute__((noinline)) int samples_run(struct app *app, struct canvas *c, struct wg_snapshot **snaps,
+					  double *ms, int n);
+
+int samples_run(struct app *app, struct canvas *c, struct wg_snapshot **snaps, double *ms, int n)
+{
+	for (int i = 0; i < n; ++i) {
+		double t0 = now_ms();
+
+		if (app_update(app, snaps[i]) < 0)
+			return -1;
+		view_render(c, app);
+		ms[i] = now_ms() - t0;
+		snaps[i] = app->spent;
+		app->spent = NULL;
+	}
+	return 0;
+}
+
+/* The median and the largest of n times, sorted in place. */
+static void print_times(double *ms, int n)
+{
+	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
+	printf(" %.2f %.2f", ms[n / 2], ms[n - 1]);
+}
+
 int main(int argc, char **argv)
 {
-	struct wg_snapshot *s0, *s1;
+	struct wg_snapshot *s0, *s1, **snaps = NULL;
 	struct canvas c = { 0 };
 	struct app app;
 	double *ms;
 	long peers;
-	int rounds, n;
+	int rounds, n, samples = 0;
 
-	if (argc != 3 || (peers = strtol(argv[1], NULL, 10)) < 1 || peers > 1000000 ||
-	    (rounds = atoi(argv[2])) < 1 || rounds > 1000) {
-		fprintf(stderr, "usage: sortkeys PEERS ROUNDS\n");
+	if ((argc != 3 && argc != 4) || (peers = strtol(argv[1], NULL, 10)) < 1 || peers > 1000000 ||
+	    (rounds = atoi(argv[2])) < 1 || rounds > 1000 ||
+	    (argc == 4 && ((samples = atoi(argv[3])) < 1 || samples > 1000))) {
+		fprintf(stderr, "usage: sortkeys PEERS ROUNDS [SAMPLES]\n");
 		return 2;
 	}
 	n = rounds * 6;
-	ms = calloc((size_t)n, sizeof(*ms));
+	ms = calloc((size_t)(n > samples ? n : samples), sizeof(*ms));
 	s0 = hub((uint32_t)peers, 0);
 	s1 = hub((uint32_t)peers, 1);
 	if (!ms || !s0 || !s1 || canvas_init(&c, 150, 45, true) < 0) {
@@ -154,14 +187,41 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	app_init(&app, 1);
-	if (app_update(&app, s0) < 0 || app_update(&app, s1) < 0) {
-		fprintf(stderr, "sortkeys: taking the samples in failed\n");
-		return 1;
+	/* The snapshot a sample is done with comes back, as in the console. */
+	app.hand_back = true;
+	for (int i = 0; i < 2; ++i) {
+		if (app_update(&app, i ? s1 : s0) < 0) {
+			fprintf(stderr, "sortkeys: taking the samples in failed\n");
+			return 1;
+		}
+		wg_snapshot_free(app.spent);
+		app.spent = NULL;
 	}
 	view_render(&c, &app);
 	sortkeys_run(&app, &c, ms, rounds);
-	qsort(ms, (size_t)n, sizeof(*ms), cmp_double);
-	printf("%ld %.2f %.2f\n", peers, ms[n / 2], ms[n - 1]);
+	printf("%ld", peers);
+	print_times(ms, n);
+	if (samples) {
+		/* Made first: building a snapshot is not the console's work. */
+		if (!(snaps = calloc((size_t)samples, sizeof(*snaps)))) {
+			fprintf(stderr, "sortkeys: out of memory\n");
+			return 1;
+		}
+		for (int i = 0; i < samples; ++i)
+			if (!(snaps[i] = hub((uint32_t)peers, 2 + i))) {
+				fprintf(stderr, "sortkeys: out of memory\n");
+				return 1;
+			}
+		if (samples_run(&app, &c, snaps, ms, samples) < 0) {
+			fprintf(stderr, "sortkeys: taking the samples in failed\n");
+			return 1;
+		}
+		for (int i = 0; i < samples; ++i)
+			wg_snapshot_free(snaps[i]);
+		free(snaps);
+		print_times(ms, samples);
+	}
+	printf("\n");
 	canvas_free(&c);
 	app_free(&app);
 	names_clear(&names);
