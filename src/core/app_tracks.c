@@ -89,8 +89,8 @@ static void track_history(struct peer_track *t)
 	/* "No rate yet" is not zero traffic: a gap is better than a false dip. */
 	if (t->rate.status == RATE_INIT)
 		return;
-	v = (float)(t->rate.rx_per_sec + t->rate.tx_per_sec);
-	if (v != 0 && !t->hist)
+	v = t->rate.moved ? (float)(t->rate.rx_per_sec + t->rate.tx_per_sec) : 0;
+	if (t->rate.moved && !t->hist)
 		t->hist = calloc(APP_HISTORY, sizeof(*t->hist));	/* without memory, zeros it is */
 	if (t->hist)
 		t->hist[(t->hist_head + t->hist_len) % APP_HISTORY] = v;
@@ -310,15 +310,16 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 				rate_compute(&t->fwd, old->forwarded.from_bytes, old->forwarded.to_bytes, fwd_a,
 					     p->forwarded.from_bytes, p->forwarded.to_bytes, fwd_b);
 		}
-		if (t->fwd.status == RATE_OK)
+		if (t->fwd.moved)
 			d->fwd_rate += t->fwd.rx_per_sec + t->fwd.tx_per_sec;
 		track_history(t);
 		track_endpoint(t, &p->endpoint, snap->wall.tv_sec);
-		if (rate.status == RATE_OK) {
+		if (rate.moved) {
 			d->rx_rate += rate.rx_per_sec;
 			d->tx_rate += rate.tx_per_sec;
-			d->rates_known = true;
 		}
+		if (rate.status == RATE_OK)
+			d->rates_known = true;
 	}
 	for (uint32_t i = 0; i < d->n_tracks; ++i) {
 		struct peer_track *t = &d->tracks[i];

@@ -51,15 +51,21 @@ void rate_compute(struct rate *out,
 		  uint64_t rx, uint64_t tx, const struct timespec *mono)
 {
 	double dt;
+	int64_t ns;
 
 	out->rx_per_sec = out->tx_per_sec = 0;
+	out->moved = false;
 	if (!prev_mono) {
 		out->status = RATE_INIT;
 		return;
 	}
-	dt = timespec_diff(prev_mono, mono);
+	/*
+	 * In integers: this runs for every peer of every sample, and a counter that did not move
+	 * (most of a big hub's) needs no division.
+	 */
+	ns = (int64_t)(mono->tv_sec - prev_mono->tv_sec) * 1000000000 + (mono->tv_nsec - prev_mono->tv_nsec);
 	/* Two samples within a millisecond say nothing about a rate. */
-	if (!(dt >= 1e-3)) {
+	if (ns < 1000000) {
 		out->status = RATE_INIT;
 		return;
 	}
@@ -68,6 +74,10 @@ void rate_compute(struct rate *out,
 		return;
 	}
 	out->status = RATE_OK;
+	if (rx == prev_rx && tx == prev_tx)
+		return;
+	out->moved = true;
+	dt = (double)ns / 1e9;
 	out->rx_per_sec = (double)(rx - prev_rx) / dt;
 	out->tx_per_sec = (double)(tx - prev_tx) / dt;
 }

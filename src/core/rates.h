@@ -24,6 +24,11 @@ enum rate_status {
 
 struct rate {
 	enum rate_status status;
+	/*
+	 * RATE_OK and a counter moved: the rates may be above zero. Most peers of a big hub are
+	 * idle; this says so without floating point, which an emulated machine pays dearly for.
+	 */
+	bool moved;
 	double rx_per_sec;	/* bytes per second */
 	double tx_per_sec;
 };

@@ -176,7 +176,8 @@ bool view_track_rate(const struct peer_track *t, double *sum)
 	*sum = 0;
 	if (t->rate.status != RATE_OK)
 		return false;
-	*sum = t->rate.rx_per_sec + t->rate.tx_per_sec;
+	if (t->rate.moved)
+		*sum = t->rate.rx_per_sec + t->rate.tx_per_sec;
 	return true;
 }
 

@@ -43,8 +43,32 @@ static void test_rate_by_monotonic_time(void **state)
 
 	rate_compute(&r, 1000, 2000, &t0, 3000, 2000 + 4096, &t1);
 	assert_int_equal(r.status, RATE_OK);
+	assert_true(r.moved);
 	assert_true(r.rx_per_sec > 999.99 && r.rx_per_sec < 1000.01);
 	assert_true(r.tx_per_sec > 2047.99 && r.tx_per_sec < 2048.01);
+	/* One counter moving is a rate; the other's is zero. */
+	rate_compute(&r, 1000, 2000, &t0, 1000, 2300, &t1);
+	assert_true(r.status == RATE_OK && r.moved);
+	assert_true(r.rx_per_sec == 0 && r.tx_per_sec > 149.99 && r.tx_per_sec < 150.01);
+}
+
+/* An idle peer has a known rate of zero, and says it did not move. */
+static void test_idle_rate_is_zero(void **state)
+{
+	struct timespec t0 = { 10, 999000000 }, t1 = { 11, 0 }, t2 = { 10, 999500000 };
+	struct rate r = { .moved = true, .rx_per_sec = 5, .tx_per_sec = 5 };
+
+	rate_compute(&r, 1000, 2000, &t0, 1000, 2000, &t1);
+	assert_int_equal(r.status, RATE_OK);
+	assert_false(r.moved);
+	assert_true(r.rx_per_sec == 0 && r.tx_per_sec == 0);
+	/* A millisecond apart is the least that gives a rate, across a second's boundary too. */
+	rate_compute(&r, 1000, 2000, &t0, 2000, 2000, &t1);
+	assert_true(r.status == RATE_OK && r.moved);
+	assert_true(r.rx_per_sec > 999999.9 && r.rx_per_sec < 1000000.1);
+	rate_compute(&r, 1000, 2000, &t0, 2000, 2000, &t2);
+	assert_int_equal(r.status, RATE_INIT);
+	assert_false(r.moved);
 }
 
 static void test_counter_backwards_is_reset(void **state)
@@ -128,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_handshake_age),
 		cmocka_unit_test(test_first_sample_has_no_rate),
 		cmocka_unit_test(test_rate_by_monotonic_time),
+		cmocka_unit_test(test_idle_rate_is_zero),
 		cmocka_unit_test(test_counter_backwards_is_reset),
 		cmocka_unit_test(test_no_time_no_rate),
 		cmocka_unit_test(test_rates_match_by_key),
