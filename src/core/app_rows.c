@@ -223,9 +223,14 @@ static int row_cmp(const struct sort_item *a, const struct sort_item *b, const s
 	/* Then by name, named peers before unnamed ones, then by key: a total, stable order. */
 	if (!na != !nb)
 		return na ? -1 : 1;
-	if (na && nb && (r = strcasecmp(na, nb)))
-		return app->sort == APP_COL_NAME && app->sort_reverse ? -r : r;
-	r = memcmp(ta->key, tb->key, WG_KEY_LEN);
+	if (app->rank) {
+		/* Within each of those groups the ranks are in that order already (keep_ranks). */
+		uint32_t ra = app->rank[a->row.track], rb = app->rank[b->row.track];
+
+		r = ra < rb ? -1 : ra > rb;
+	} else if (!na || !nb || !(r = strcasecmp(na, nb))) {
+		r = memcmp(ta->key, tb->key, WG_KEY_LEN);
+	}
 	return app->sort == APP_COL_NAME && app->sort_reverse ? -r : r;
 }
 
@@ -828,8 +833,10 @@ int app_rows_refresh(struct app *app)
 			return -ENOMEM;
 		for (uint32_t i = 0; i < n; ++i)
 			items[i] = sort_item_of(dev, d, &app->rows[i]);
+		/* The check of the last order compares ranks too, where names decide most pairs. */
+		ctx.rank = ranks_now(dev, d);
 		if (!reuse_order(app, d, items, n, &ctx)) {
-			if ((ctx.rank = ranks_now(dev, d)))
+			if (ctx.rank)
 				d->rank_sorts++;
 			if (sort_items(items, n, &ctx) < 0) {
 				free(items);
