@@ -106,6 +106,9 @@ struct console {
 	struct sampler *sampler;
 	bool sampled;			/* a result has come in */
 	bool dirty;			/* the screen is out of date */
+	double last_key;		/* when the operator's last key came, monotonic seconds */
+	bool held;			/* a result is in the slot, held while keys come */
+	double held_at;			/* when that result came */
 	/* The firewall change previewed last, with the snapshot it was proposed for. */
 	struct firewall_plan plan;
 	struct wg_snapshot *plan_snap;
@@ -1198,6 +1201,7 @@ static int handle_key(struct console *con, int key)
 	int flags;
 
 	app->mono_now = mono_now();
+	con->last_key = app->mono_now;
 	flags = app_key(app, key);
 	if (flags & APP_QUIT)
 		return 1;
@@ -1255,6 +1259,40 @@ static int draw(struct console *con, struct errmsg *err)
 	return 0;
 }
 
+/* Every key waiting: 1 when the operator quits, else 0 or -errno with msg set. */
+static int take_input(struct console *con, struct errmsg *err)
+{
+	int ret = handle_input(con);
+
+	if (ret < 0)
+		errmsg_set(err, ret, _("drawing the screen failed: %s"), text_strerror(-ret));
+	return ret;
+}
+
+/*
+ * The sampler's result taken in now; 1 when a key that came meanwhile quits, else 0 or -errno
+ * with msg set. paused: as take_result has it.
+ */
+static int take_now(struct console *con, bool paused, struct errmsg *err)
+{
+	struct pollfd in = { .fd = con->term.in_fd, .events = POLLIN };
+	int ret;
+
+	/*
+	 * A key that came with a sample is shown first: taking in a sample of 100,000 peers keeps
+	 * the loop busy for a good part of a frame on a slow machine.
+	 */
+	if ((ret = draw(con, err)) < 0)
+		return ret;
+	con->held = false;
+	if ((ret = take_result(con, paused, err)) < 0)
+		return ret;
+	/* And a key that came while it was taken in is handled before the sample's frame is drawn. */
+	if (poll(&in, 1, 0) > 0 && (in.revents & POLLIN))
+		return take_input(con, err);
+	return 0;
+}
+
 /*
  * Until q, a signal or a hangup: 0 on q, the signal's number, or -errno with msg set.
  * Signals are blocked but inside ppoll(), so a handler can only run while the loop waits.
@@ -1269,6 +1307,7 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 
 	for (;;) {
 		struct timespec timeout = { 0 };
+		int64_t wait, hold;
 		bool paused;
 
 		if (console_signal)
@@ -1282,7 +1321,10 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 		}
 		if ((ret = draw(con, err)) < 0)
 			return ret;
-		timespec_add_ms(&timeout, ms_to_next_second());
+		wait = ms_to_next_second();
+		if (con->held && (hold = sample_hold_ms(mono_now(), con->last_key, con->held_at)) < wait)
+			wait = hold;
+		timespec_add_ms(&timeout, wait);
 		ret = ppoll(pfd, 2, &timeout, waitmask);
 		if (ret < 0 && errno != EINTR) {
 			ret = -errno;
@@ -1297,24 +1339,30 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return SIGHUP;
 		paused = con->app.paused;
-		if (pfd[0].revents & POLLIN) {
-			ret = handle_input(con);
-			if (ret < 0)
-				errmsg_set(err, ret, _("drawing the screen failed: %s"), text_strerror(-ret));
-			if (ret)
-				return ret < 0 ? ret : 0;
-		}
+		if ((pfd[0].revents & POLLIN) && (ret = take_input(con, err)))
+			return ret < 0 ? ret : 0;
 		if (pfd[1].revents & POLLIN) {
-			/*
-			 * A key that came with a sample is shown first: taking in a sample of 100,000
-			 * peers keeps the loop busy for a good part of a frame on a slow machine.
-			 */
-			if ((ret = draw(con, err)) < 0)
-				return ret;
-			ret = take_result(con, paused, err);
-			if (ret < 0)
-				return ret;
+			double now = mono_now();
+
+			/* Right after a key, the result waits in the slot (sample_hold_ms). */
+			if (sample_hold_ms(now, con->last_key, now)) {
+				eventfd_t count;
+
+				if (!con->held)
+					con->held_at = now;
+				con->held = true;
+				eventfd_read(con->sampler->efd, &count);
+				continue;
+			}
+			ret = take_now(con, paused, err);
+		} else if (con->held && !sample_hold_ms(mono_now(), con->last_key, con->held_at)) {
+			/* Paused meanwhile, the screen holds still: the result is dropped. */
+			ret = take_now(con, con->app.paused, err);
+		} else {
+			ret = 0;
 		}
+		if (ret)
+			return ret < 0 ? ret : 0;
 	}
 }
 

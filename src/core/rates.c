@@ -46,6 +46,16 @@ int64_t pace_interval_ms(double cost_ms, int sharing)
 	return ms > PACE_MAX_MS ? PACE_MAX_MS : ms > 0 ? (int64_t)ms : 0;
 }
 
+int64_t sample_hold_ms(double now, double last_key, double arrived)
+{
+	double until = last_key + HOLD_AFTER_KEY;
+
+	if (until > arrived + HOLD_MAX)
+		until = arrived + HOLD_MAX;
+	/* Rounded up: woken a millisecond early, the loop would poll again for nothing. */
+	return until > now ? (int64_t)((until - now) * 1000) + 1 : 0;
+}
+
 void rate_compute(struct rate *out,
 		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,
 		  uint64_t rx, uint64_t tx, const struct timespec *mono)

@@ -51,6 +51,17 @@ double timespec_diff(const struct timespec *a, const struct timespec *b);
 #define PACE_MAX_MS 30000
 int64_t pace_interval_ms(double cost_ms, int sharing);
 
+/*
+ * How long the console holds a sample that came at arrived (seconds on the monotonic clock)
+ * when the operator's last key was at last_key: 0 to take it in now. While keys come, a
+ * sample waits until they pause for HOLD_AFTER_KEY, so that the next key does not wait for a
+ * big hub's sample to be taken in, nor the rows move under the operator; never longer than
+ * HOLD_MAX after it came.
+ */
+#define HOLD_AFTER_KEY 0.5
+#define HOLD_MAX 1.0
+int64_t sample_hold_ms(double now, double last_key, double arrived);
+
 void rate_compute(struct rate *out,
 		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,
 		  uint64_t rx, uint64_t tx, const struct timespec *mono);

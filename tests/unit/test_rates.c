@@ -94,6 +94,19 @@ static void test_no_time_no_rate(void **state)
 	assert_int_equal(r.status, RATE_INIT);
 }
 
+static void test_sample_hold(void **state)
+{
+	/* No key lately: taken in at once. */
+	assert_int_equal(sample_hold_ms(100.0, 0, 100.0), 0);
+	assert_int_equal(sample_hold_ms(100.0, 100.0 - HOLD_AFTER_KEY, 100.0), 0);
+	/* A key 0.1 s ago: held until HOLD_AFTER_KEY after it. */
+	assert_in_range(sample_hold_ms(100.0, 99.9, 100.0), HOLD_AFTER_KEY * 1000 - 100, HOLD_AFTER_KEY * 1000 - 99);
+	/* Keys all the while: taken in a second after it came, whatever comes. */
+	assert_in_range(sample_hold_ms(100.9, 100.85, 100.0), 100, 101);
+	assert_int_equal(sample_hold_ms(101.0, 100.99, 100.0), 0);
+	assert_int_equal(sample_hold_ms(103.0, 102.99, 100.0), 0);
+}
+
 static void test_rates_match_by_key(void **state)
 {
 	struct wg_device *a = wg_device_new("wg0"), *b = wg_device_new("wg0");
@@ -155,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_idle_rate_is_zero),
 		cmocka_unit_test(test_counter_backwards_is_reset),
 		cmocka_unit_test(test_no_time_no_rate),
+		cmocka_unit_test(test_sample_hold),
 		cmocka_unit_test(test_rates_match_by_key),
 	};
 
