@@ -18,11 +18,14 @@
 static struct peer_track *track_get(struct dev_state *d, const uint8_t key[WG_KEY_LEN], bool *created,
 				     uint32_t *near)
 {
-	int64_t i = keyidx_find_near(&d->index, d->tracks, d->n_tracks, key, near);
 	struct peer_track *t;
+	int64_t i;
 
 	*created = false;
-	if (i >= 0)
+	/* Where the last peer's track was, one on: the next peer of a read in the same order. */
+	if (*near < d->n_tracks && wg_key_equal(d->tracks[*near].key, key))
+		return &d->tracks[(*near)++];
+	if ((i = keyidx_find_near(&d->index, d->tracks, d->n_tracks, key, near)) >= 0)
 		return &d->tracks[i];
 	if (d->n_tracks == d->cap_tracks) {
 		uint32_t cap = d->cap_tracks ? d->cap_tracks + d->cap_tracks / 2 : 16;
@@ -272,13 +275,17 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	for (uint32_t i = 0, near = 0, near_old = 0; i < dev->n_peers; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
 		/* Once a peer: its rate and its forwarded rate both come from it. */
-		const struct wg_peer *old = prev_dev ? wg_device_find_peer_near(prev_dev, p->public_key, &near_old) : NULL;
+		const struct wg_peer *old = NULL;
 		struct rate kept, rate;
 		bool created;
 		struct peer_track *t = track_get(d, p->public_key, &created, &near);
 
 		if (!t)
 			return -ENOMEM;
+		if (prev_dev && near_old < prev_dev->n_peers && wg_key_equal(prev_dev->peers[near_old].public_key, p->public_key))
+			old = &prev_dev->peers[near_old++];
+		else if (prev_dev)
+			old = wg_device_find_peer_near(prev_dev, p->public_key, &near_old);
 		if (created) {
 			t->first_tick = prev_dev ? app->tick : 0;
 			d->keys_changed = true;
