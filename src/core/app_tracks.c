@@ -233,6 +233,7 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 	const struct timespec *fwd_a = NULL, *fwd_b = NULL;
 	const struct timespec *prev_mono = app->prev ? &app->prev->mono : NULL;
 	bool recreated = rates_recreated(prev_dev, dev);
+	bool timed = prev_mono && !recreated && rate_interval_ok(prev_mono, &snap->mono);
 	int ret = 0;
 
 	/*
@@ -305,7 +306,11 @@ static int dev_state_update(struct app *app, struct dev_state *d, const struct w
 		for (uint32_t a = 0; a < p->n_allowedips && !d->any6; ++a)
 			d->any6 = p->allowedips[a].family == AF_INET6;
 		t->seen_tick = app->tick;
-		rate_for_peer(&rate, old, prev_mono, p, &snap->mono, recreated);
+		/* An idle peer's, as rate_for_peer would give it, without a call per peer. */
+		if (old && timed && p->rx_bytes == old->rx_bytes && p->tx_bytes == old->tx_bytes)
+			rate = (struct rate){ .status = RATE_OK };
+		else
+			rate_for_peer(&rate, old, prev_mono, p, &snap->mono, recreated);
 		t->rate = rate;
 		kept = t->fwd;
 		t->fwd = (struct rate){ .status = RATE_INIT };

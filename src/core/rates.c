@@ -56,26 +56,25 @@ int64_t sample_hold_ms(double now, double last_key, double arrived)
 	return until > now ? (int64_t)((until - now) * 1000) + 1 : 0;
 }
 
+bool rate_interval_ok(const struct timespec *prev_mono, const struct timespec *mono)
+{
+	/*
+	 * In integers: this runs for every peer of every sample. Two samples within a millisecond
+	 * say nothing about a rate.
+	 */
+	return (int64_t)(mono->tv_sec - prev_mono->tv_sec) * 1000000000 + (mono->tv_nsec - prev_mono->tv_nsec) >=
+	       1000000;
+}
+
 void rate_compute(struct rate *out,
 		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,
 		  uint64_t rx, uint64_t tx, const struct timespec *mono)
 {
 	double dt;
-	int64_t ns;
 
 	out->rx_per_sec = out->tx_per_sec = 0;
 	out->moved = false;
-	if (!prev_mono) {
-		out->status = RATE_INIT;
-		return;
-	}
-	/*
-	 * In integers: this runs for every peer of every sample, and a counter that did not move
-	 * (most of a big hub's) needs no division.
-	 */
-	ns = (int64_t)(mono->tv_sec - prev_mono->tv_sec) * 1000000000 + (mono->tv_nsec - prev_mono->tv_nsec);
-	/* Two samples within a millisecond say nothing about a rate. */
-	if (ns < 1000000) {
+	if (!prev_mono || !rate_interval_ok(prev_mono, mono)) {
 		out->status = RATE_INIT;
 		return;
 	}
@@ -84,10 +83,11 @@ void rate_compute(struct rate *out,
 		return;
 	}
 	out->status = RATE_OK;
+	/* A counter that did not move (most of a big hub's) needs no division. */
 	if (rx == prev_rx && tx == prev_tx)
 		return;
 	out->moved = true;
-	dt = (double)ns / 1e9;
+	dt = timespec_diff(prev_mono, mono);
 	out->rx_per_sec = (double)(rx - prev_rx) / dt;
 	out->tx_per_sec = (double)(tx - prev_tx) / dt;
 }

@@ -62,6 +62,8 @@ int64_t pace_interval_ms(double cost_ms, int sharing);
 #define HOLD_MAX 1.0
 int64_t sample_hold_ms(double now, double last_key, double arrived);
 
+/* Whether two samples taken at prev_mono and mono are far enough apart to give a rate. */
+bool rate_interval_ok(const struct timespec *prev_mono, const struct timespec *mono);
 void rate_compute(struct rate *out,
 		  uint64_t prev_rx, uint64_t prev_tx, const struct timespec *prev_mono,
 		  uint64_t rx, uint64_t tx, const struct timespec *mono);
