@@ -171,16 +171,6 @@ uint8_t view_event_style(const struct wg_history_event *e)
 	return STYLE_NORMAL;
 }
 
-bool view_track_rate(const struct peer_track *t, double *sum)
-{
-	*sum = 0;
-	if (t->rate.status != RATE_OK)
-		return false;
-	if (t->rate.moved)
-		*sum = t->rate.rx_per_sec + t->rate.tx_per_sec;
-	return true;
-}
-
 static void center_text(struct canvas *c, int y, uint8_t style, const char *s)
 {
 	int w = canvas_text_width(c, s);

@@ -40,7 +40,15 @@ const char *view_history_note(const struct view_ctx *v, char *buf, size_t len);
 uint8_t view_event_style(const struct wg_history_event *e);
 /* The timeline (L): the interface's events, newest first, filtered; scrolled to app->help_top. */
 void view_timeline_render(struct view_ctx *v, int x, int y, int w, int h);
-/* rx + tx of a track in bytes/s; false while there is no rate yet. */
-bool view_track_rate(const struct peer_track *t, double *sum);
+/* rx + tx of a track in bytes/s; false while there is no rate yet. Inline: the star asks for every row. */
+static inline bool view_track_rate(const struct peer_track *t, double *sum)
+{
+	*sum = 0;
+	if (t->rate.status != RATE_OK)
+		return false;
+	if (t->rate.moved)
+		*sum = t->rate.rx_per_sec + t->rate.tx_per_sec;
+	return true;
+}
 
 #endif
