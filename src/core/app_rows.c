@@ -471,46 +471,52 @@ static int key_cmp(const void *va, const void *vb, void *vctx)
 }
 
 /*
- * The rows in the order of the last sort, if that order still sorts them. Between two
- * refreshes little moves: checking takes n - 1 comparisons where sorting 10,000 rows takes
- * some 140,000, so the check is the refresh's usual path, done with row_cmp alone (gathering
- * the sort's words for every row each second cost more). The check alone decides, so a stale
- * or shuffled order only costs the check.
+ * The rows put in the order of the last sort, if that order still sorts them: 1, else 0 (the
+ * rows as they were), or -ENOMEM. Between two refreshes little moves: checking takes n - 1
+ * comparisons where sorting 10,000 rows takes some 140,000, so the check is the refresh's
+ * usual path, done with row_cmp alone (gathering the sort's words for every row each second
+ * cost more), on each row's items as it comes. The check alone decides, so a stale or
+ * shuffled order only costs the check.
  */
-static bool reuse_order(const struct app *app, const struct dev_state *d, struct sort_item *items, uint32_t n,
-			const struct sort_ctx *ctx)
+static int reuse_order(struct app *app, const struct wg_device *dev, const struct dev_state *d, uint32_t n,
+		       const struct sort_ctx *ctx)
 {
-	struct sort_item *tmp = NULL;
-	int64_t *pos = NULL;
-	bool ok = false;
+	struct sort_item prev = { 0 }, cur;
+	struct app_row *rows = NULL;
+	uint32_t *pos = NULL;
+	int ret = 0;
 
 	/* Sorted by another column, the rows are seldom in order for this one: a key sorts. */
 	if (app->n_order != n || app->order_sort != ctx->sort || app->order_reverse != ctx->sort_reverse)
-		return false;
+		return 0;
 	pos = malloc((size_t)d->n_tracks * sizeof(*pos));
-	tmp = malloc((size_t)n * sizeof(*tmp));
-	if (!pos || !tmp)
+	rows = malloc((size_t)n * sizeof(*rows));
+	if (!pos || !rows) {
+		ret = -ENOMEM;
 		goto out;
+	}
 	for (uint32_t t = 0; t < d->n_tracks; ++t)
-		pos[t] = -1;
+		pos[t] = UINT32_MAX;
 	for (uint32_t i = 0; i < n; ++i)
-		pos[items[i].row.track] = i;
+		pos[app->rows[i].track] = i;
 	for (uint32_t k = 0; k < n; ++k) {
 		uint32_t t = app->order[k];
 
-		if (t >= d->n_tracks || pos[t] < 0)
+		if (t >= d->n_tracks || pos[t] == UINT32_MAX)
 			goto out;
-		tmp[k] = items[pos[t]];
-		pos[t] = -1;
-		if (k && row_cmp(&tmp[k - 1], &tmp[k], ctx) > 0)
+		rows[k] = app->rows[pos[t]];
+		pos[t] = UINT32_MAX;
+		cur = sort_item_of(dev, d, &rows[k]);
+		if (k && row_cmp(&prev, &cur, ctx) > 0)
 			goto out;
+		prev = cur;
 	}
-	memcpy(items, tmp, (size_t)n * sizeof(*items));
-	ok = true;
+	memcpy(app->rows, rows, (size_t)n * sizeof(*rows));
+	ret = 1;
 out:
 	free(pos);
-	free(tmp);
-	return ok;
+	free(rows);
+	return ret;
 }
 
 /* Runs this short are sorted by insertion: 256 buckets cost more than they save. */
@@ -676,7 +682,7 @@ static const uint32_t *ranks_now(const struct wg_device *dev, const struct dev_s
  * counted from its end, which orders the tracks by name and key within each of those groups.
  * That is all a sort needs of them: it keeps the groups apart itself (sort_key_make).
  */
-static void keep_ranks(const struct wg_device *dev, struct dev_state *d, const struct sort_item *items, uint32_t n,
+static void keep_ranks(const struct wg_device *dev, struct dev_state *d, const struct app_row *rows, uint32_t n,
 		       bool reverse)
 {
 	uint64_t stamp[3];
@@ -695,12 +701,12 @@ static void keep_ranks(const struct wg_device *dev, struct dev_state *d, const s
 		return;
 	d->name_rank = rank;
 	for (uint32_t i = 0; i < n; ++i)
-		rank[items[i].row.track] = reverse ? n - 1 - i : i;
+		rank[rows[i].track] = reverse ? n - 1 - i : i;
 	memcpy(d->rank_stamp, stamp, sizeof(stamp));
 	d->rank_valid = true;
 }
 
-static void keep_order(struct app *app, const struct sort_item *items, uint32_t n)
+static void keep_order(struct app *app, const struct app_row *rows, uint32_t n)
 {
 	uint32_t *order = realloc(app->order, (size_t)(n ? n : 1) * sizeof(*order));
 
@@ -710,7 +716,7 @@ static void keep_order(struct app *app, const struct sort_item *items, uint32_t 
 	}
 	app->order = order;
 	for (uint32_t i = 0; i < n; ++i)
-		order[i] = items[i].row.track;
+		order[i] = rows[i].track;
 	app->n_order = n;
 	app->order_sort = app->sort;
 	app->order_reverse = app->sort_reverse;
@@ -827,28 +833,32 @@ int app_rows_refresh(struct app *app)
 	app->n_rows = n;
 	if (n > 1) {
 		struct sort_ctx ctx = sort_ctx_of(app);
-		struct sort_item *items = malloc((size_t)n * sizeof(*items));
+		int reused;
 
-		if (!items)
-			return -ENOMEM;
-		for (uint32_t i = 0; i < n; ++i)
-			items[i] = sort_item_of(dev, d, &app->rows[i]);
 		/* The check of the last order compares ranks too, where names decide most pairs. */
 		ctx.rank = ranks_now(dev, d);
-		if (!reuse_order(app, d, items, n, &ctx)) {
+		if ((reused = reuse_order(app, dev, d, n, &ctx)) < 0)
+			return reused;
+		if (!reused) {
+			struct sort_item *items = malloc((size_t)n * sizeof(*items));
+
+			if (!items)
+				return -ENOMEM;
+			for (uint32_t i = 0; i < n; ++i)
+				items[i] = sort_item_of(dev, d, &app->rows[i]);
 			if (ctx.rank)
 				d->rank_sorts++;
 			if (sort_items(items, n, &ctx) < 0) {
 				free(items);
 				return -ENOMEM;
 			}
+			for (uint32_t i = 0; i < n; ++i)
+				app->rows[i] = items[i].row;
+			free(items);
+			keep_order(app, app->rows, n);
 		}
-		keep_order(app, items, n);
 		if (app->sort == APP_COL_NAME)
-			keep_ranks(dev, d, items, n, app->sort_reverse);
-		for (uint32_t i = 0; i < n; ++i)
-			app->rows[i] = items[i].row;
-		free(items);
+			keep_ranks(dev, d, app->rows, n, app->sort_reverse);
 	}
 
 	sel = app_selected_row(app);
