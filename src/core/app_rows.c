@@ -145,6 +145,7 @@ struct sort_ctx {
 	uint8_t lower[256];		/* tolower() of each byte, as strcasecmp() has it */
 	bool ascii_lower;		/* lower[] of ASCII is 'A'-'Z' to 'a'-'z', the rest as is */
 	const uint32_t *rank;		/* dev_state.name_rank while valid, else NULL */
+	uint32_t n_rank;		/* its length: every rank is below it */
 };
 
 static struct sort_ctx sort_ctx_of(const struct app *app)
@@ -535,6 +536,44 @@ static void insertion_sort(struct sort_key *k, uint32_t n, unsigned first, struc
 }
 
 /*
+ * A run that only the rank word (w[2], sort_key_make) still orders: each key's place is that
+ * word, so the keys are put there in one pass and read out in another, where bytes would take
+ * three or four passes (a sort of 100,000 idle rows by a column they all share). The word
+ * holds whether the row is unnamed, then the rank, complemented in a reversed sort by name:
+ * 2 * n_rank places. false, with nothing moved, for a run too sparse for that (the byte passes
+ * cost less) or without memory.
+ */
+static bool place_by_rank(struct sort_key *src, struct sort_key *dst, uint32_t n, bool to_dst,
+			  const struct sort_ctx *ctx)
+{
+	bool reverse = ctx->sort == APP_COL_NAME && ctx->sort_reverse;
+	uint64_t places = 2 * (uint64_t)ctx->n_rank;
+	uint32_t *at, j = 0;
+
+	if ((uint64_t)n * 8 < places || !(at = calloc(places, sizeof(*at))))
+		return false;
+	for (uint32_t i = 0; i < n; ++i) {
+		uint32_t low = (uint32_t)src[i].w[2];
+		uint64_t r = reverse ? (uint32_t)~low : low;
+		uint64_t p = (src[i].w[2] >> 32) * ctx->n_rank + (reverse ? ctx->n_rank - 1 - r : r);
+
+		/* Not a rank word after all (a rank out of range, or one twice): the bytes decide. */
+		if (r >= ctx->n_rank || p >= places || at[p]) {
+			free(at);
+			return false;
+		}
+		at[p] = i + 1;
+	}
+	for (uint64_t p = 0; p < places; ++p)
+		if (at[p])
+			dst[j++] = src[at[p] - 1];
+	free(at);
+	if (!to_dst)
+		memcpy(src, dst, (size_t)n * sizeof(*src));
+	return true;
+}
+
+/*
  * Most significant byte first, a byte of the words at a time: the first byte in which the keys
  * of a run differ splits it into 256 buckets, whose order is key_cmp's. A run of keys all of one
  * state (present or gone) comes in. A run whose words are all equal, or differ only where some
@@ -581,6 +620,9 @@ static void radix_sort(struct sort_key *src, struct sort_key *dst, uint32_t n, b
 		qsort_r(src, n, sizeof(*src), key_cmp, ctx);
 		goto done;
 	}
+	/* Every key here decides by w[2] (words > w): with ranks, that is each one's place. */
+	if (w == 2 && ctx->rank && place_by_rank(src, dst, n, to_dst, ctx))
+		return;
 	shift = 56 - ((unsigned)__builtin_clzll(diff[w]) & ~7u);
 	memset(count, 0, sizeof(count));
 	for (uint32_t i = 0; i < n; ++i)
@@ -837,6 +879,7 @@ int app_rows_refresh(struct app *app)
 
 		/* The check of the last order compares ranks too, where names decide most pairs. */
 		ctx.rank = ranks_now(dev, d);
+		ctx.n_rank = d->n_tracks;
 		if ((reused = reuse_order(app, dev, d, n, &ctx)) < 0)
 			return reused;
 		if (!reused) {
