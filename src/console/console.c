@@ -90,6 +90,7 @@ struct sampler {
 	struct wg_snapshot *spent;	/* one the console is done with, for this thread to free */
 	bool idle;			/* waiting for its next tick: it frees spent at once */
 	bool ready;			/* the slot holds a result */
+	bool asked;			/* one asked for (sampler_update's now): the operator waits for it */
 	int ret;
 	struct wg_snapshot *snap;
 	struct sample_error err;
@@ -107,8 +108,10 @@ struct console {
 	bool sampled;			/* a result has come in */
 	bool dirty;			/* the screen is out of date */
 	double last_key;		/* when the operator's last key came, monotonic seconds */
+	double take_ms;			/* what taking the last sample in cost (app_update) */
 	bool held;			/* a result is in the slot, held while keys come */
-	double held_at;			/* when that result came */
+	bool held_paused;		/* the console was paused when it came */
+	double held_at;			/* when the first result held since the last take came */
 	/* The firewall change previewed last, with the snapshot it was proposed for. */
 	struct firewall_plan plan;
 	struct wg_snapshot *plan_snap;
@@ -131,6 +134,14 @@ static void timespec_add_ms(struct timespec *ts, int64_t ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000;
 	}
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static bool timespec_before(const struct timespec *a, const struct timespec *b)
@@ -270,6 +281,7 @@ static void *sampler_main(void *arg)
 			sample_error_clear(&s->err);
 		}
 		s->ready = true;
+		s->asked = asked;
 		s->ret = ret;
 		s->snap = snap;
 		s->err = err;
@@ -391,6 +403,17 @@ static void sampler_update(struct sampler *s, bool paused, double interval, bool
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Whether the result in the slot is one the operator asked for. */
+static bool sampler_asked(struct sampler *s)
+{
+	bool asked;
+
+	pthread_mutex_lock(&s->lock);
+	asked = s->ready && s->asked;
+	pthread_mutex_unlock(&s->lock);
+	return asked;
+}
+
 /* Errors that no later sample will cure: the console gives up on them at the start. */
 static bool sample_error_fatal(const struct sample_error *err)
 {
@@ -452,7 +475,12 @@ static int take_result(struct console *con, bool paused, struct errmsg *err)
 		wg_snapshot_free(snap);
 		goto out;
 	}
-	ret = app_update(&con->app, snap);
+	{
+		double t0 = mono_now();
+
+		ret = app_update(&con->app, snap);
+		con->take_ms = (mono_now() - t0) * 1000;
+	}
 	if (ret < 0)
 		errmsg_set(err, ret, _("keeping the console's state failed: %s"), text_strerror(-ret));
 	/*
@@ -500,14 +528,6 @@ static int ms_to_next_second(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int)(1000 - ts.tv_nsec / 1000000);
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -1322,7 +1342,7 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 		if ((ret = draw(con, err)) < 0)
 			return ret;
 		wait = ms_to_next_second();
-		if (con->held && (hold = sample_hold_ms(mono_now(), con->last_key, con->held_at)) < wait)
+		if (con->held && (hold = sample_hold_ms(mono_now(), con->last_key, con->held_at, con->take_ms)) < wait)
 			wait = hold;
 		timespec_add_ms(&timeout, wait);
 		ret = ppoll(pfd, 2, &timeout, waitmask);
@@ -1342,22 +1362,25 @@ static int console_loop(struct console *con, const sigset_t *waitmask, struct er
 		if ((pfd[0].revents & POLLIN) && (ret = take_input(con, err)))
 			return ret < 0 ? ret : 0;
 		if (pfd[1].revents & POLLIN) {
-			double now = mono_now();
+			double now = mono_now(), arrived = con->held ? con->held_at : now;
 
-			/* Right after a key, the result waits in the slot (sample_hold_ms). */
-			if (sample_hold_ms(now, con->last_key, now)) {
+			/*
+			 * Right after a key, a result that is costly to take in waits in the slot
+			 * (sample_hold_ms); one the operator asked for does not.
+			 */
+			if (!sampler_asked(con->sampler) && sample_hold_ms(now, con->last_key, arrived, con->take_ms)) {
 				eventfd_t count;
 
-				if (!con->held)
-					con->held_at = now;
 				con->held = true;
+				con->held_at = arrived;
+				con->held_paused = paused;
 				eventfd_read(con->sampler->efd, &count);
 				continue;
 			}
 			ret = take_now(con, paused, err);
-		} else if (con->held && !sample_hold_ms(mono_now(), con->last_key, con->held_at)) {
-			/* Paused meanwhile, the screen holds still: the result is dropped. */
-			ret = take_now(con, con->app.paused, err);
+		} else if (con->held && !sample_hold_ms(mono_now(), con->last_key, con->held_at, con->take_ms)) {
+			/* Paused when it came or meanwhile, the screen holds still: the result is dropped. */
+			ret = take_now(con, con->held_paused || con->app.paused, err);
 		} else {
 			ret = 0;
 		}

@@ -46,9 +46,13 @@ int64_t pace_interval_ms(double cost_ms, int sharing)
 	return ms > PACE_MAX_MS ? PACE_MAX_MS : ms > 0 ? (int64_t)ms : 0;
 }
 
-int64_t sample_hold_ms(double now, double last_key, double arrived)
+int64_t sample_hold_ms(double now, double last_key, double arrived, double cost_ms)
 {
 	double until = last_key + HOLD_AFTER_KEY;
+
+	/* Taken in at once, it would not keep a key waiting that anyone notices. */
+	if (cost_ms < HOLD_COST_MS)
+		return 0;
 
 	if (until > arrived + HOLD_MAX)
 		until = arrived + HOLD_MAX;

@@ -53,14 +53,15 @@ int64_t pace_interval_ms(double cost_ms, int sharing);
 
 /*
  * How long the console holds a sample that came at arrived (seconds on the monotonic clock)
- * when the operator's last key was at last_key: 0 to take it in now. While keys come, a
- * sample waits until they pause for HOLD_AFTER_KEY, so that the next key does not wait for a
- * big hub's sample to be taken in, nor the rows move under the operator; never longer than
- * HOLD_MAX after it came.
+ * when the operator's last key was at last_key, and taking the last one in cost cost_ms: 0 to
+ * take it in now. One that costs HOLD_COST_MS or more (a big hub on a slow machine) waits
+ * while keys come, until they pause for HOLD_AFTER_KEY: the next key does not wait for it,
+ * nor do the rows move under the operator. Never longer than HOLD_MAX after it came.
  */
+#define HOLD_COST_MS 20
 #define HOLD_AFTER_KEY 0.5
 #define HOLD_MAX 1.0
-int64_t sample_hold_ms(double now, double last_key, double arrived);
+int64_t sample_hold_ms(double now, double last_key, double arrived, double cost_ms);
 
 /* Whether two samples taken at prev_mono and mono are far enough apart to give a rate. */
 bool rate_interval_ok(const struct timespec *prev_mono, const struct timespec *mono);

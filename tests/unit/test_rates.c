@@ -96,15 +96,21 @@ static void test_no_time_no_rate(void **state)
 
 static void test_sample_hold(void **state)
 {
+	double cost = HOLD_COST_MS;
+
 	/* No key lately: taken in at once. */
-	assert_int_equal(sample_hold_ms(100.0, 0, 100.0), 0);
-	assert_int_equal(sample_hold_ms(100.0, 100.0 - HOLD_AFTER_KEY, 100.0), 0);
+	assert_int_equal(sample_hold_ms(100.0, 0, 100.0, cost), 0);
+	assert_int_equal(sample_hold_ms(100.0, 100.0 - HOLD_AFTER_KEY, 100.0, cost), 0);
 	/* A key 0.1 s ago: held until HOLD_AFTER_KEY after it. */
-	assert_in_range(sample_hold_ms(100.0, 99.9, 100.0), HOLD_AFTER_KEY * 1000 - 100, HOLD_AFTER_KEY * 1000 - 99);
+	assert_in_range(sample_hold_ms(100.0, 99.9, 100.0, cost), HOLD_AFTER_KEY * 1000 - 100,
+			HOLD_AFTER_KEY * 1000 - 99);
 	/* Keys all the while: taken in a second after it came, whatever comes. */
-	assert_in_range(sample_hold_ms(100.9, 100.85, 100.0), 100, 101);
-	assert_int_equal(sample_hold_ms(101.0, 100.99, 100.0), 0);
-	assert_int_equal(sample_hold_ms(103.0, 102.99, 100.0), 0);
+	assert_in_range(sample_hold_ms(100.9, 100.85, 100.0, cost), 100, 101);
+	assert_int_equal(sample_hold_ms(101.0, 100.99, 100.0, cost), 0);
+	assert_int_equal(sample_hold_ms(103.0, 102.99, 100.0, cost), 0);
+	/* A sample that costs little is never held. */
+	assert_int_equal(sample_hold_ms(100.0, 99.9, 100.0, HOLD_COST_MS - 1), 0);
+	assert_int_equal(sample_hold_ms(100.0, 99.9, 100.0, 0), 0);
 }
 
 static void test_rates_match_by_key(void **state)
