@@ -479,10 +479,26 @@ static int key_cmp(const void *va, const void *vb, void *vctx)
  * cost more), on each row's items as it comes. The check alone decides, so a stale or
  * shuffled order only costs the check.
  */
+/*
+ * A row's place in a sort by name while the ranks are valid, as one word: vanished rows last,
+ * then unnamed ones after the named, in either direction, then by rank (row_cmp's order).
+ */
+static uint64_t name_rank_word(const struct wg_device *dev, const struct dev_state *d, const struct app_row *row,
+			       const struct sort_ctx *ctx)
+{
+	uint32_t r = ctx->rank[row->track];
+
+	return (uint64_t)(row->peer < 0) << 33 | (uint64_t)!row_name(dev, d, row) << 32 |
+	       (ctx->sort_reverse ? ~r : r);
+}
+
 static int reuse_order(struct app *app, const struct wg_device *dev, const struct dev_state *d, uint32_t n,
 		       const struct sort_ctx *ctx)
 {
+	/* Sorted by name, the usual case, the ranks alone decide: a word a row, not a row_cmp. */
+	bool by_rank = ctx->rank && ctx->sort == APP_COL_NAME;
 	struct sort_item prev = { 0 }, cur;
+	uint64_t prev_word = 0, word;
 	struct app_row *rows = NULL;
 	uint32_t *pos = NULL;
 	int ret = 0;
@@ -507,6 +523,13 @@ static int reuse_order(struct app *app, const struct wg_device *dev, const struc
 			goto out;
 		rows[k] = app->rows[pos[t]];
 		pos[t] = UINT32_MAX;
+		if (by_rank) {
+			word = name_rank_word(dev, d, &rows[k], ctx);
+			if (k && prev_word > word)
+				goto out;
+			prev_word = word;
+			continue;
+		}
 		cur = sort_item_of(dev, d, &rows[k]);
 		if (k && row_cmp(&prev, &cur, ctx) > 0)
 			goto out;
