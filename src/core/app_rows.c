@@ -408,6 +408,19 @@ static void name_words(uint64_t w[2], const char *name, const struct sort_ctx *c
 		w[i / 8] |= (uint64_t)ctx->lower[b[i]] << (56 - 8 * (i % 8));
 }
 
+/*
+ * A row's name and key as one word, from the ranks (ctx->rank, valid): never the same for two
+ * rows; named rows before unnamed ones in either direction, as row_cmp has them, then by rank,
+ * complemented in a reversed sort by name. sort_key_make, reuse_order and place_by_rank all
+ * read this layout.
+ */
+static uint64_t rank_word(const struct sort_ctx *ctx, uint32_t track, bool named)
+{
+	uint32_t r = ctx->rank[track];
+
+	return (uint64_t)!named << 32 | (ctx->sort == APP_COL_NAME && ctx->sort_reverse ? ~r : r);
+}
+
 static void sort_key_make(struct sort_key *k, uint32_t item, const struct sort_ctx *ctx)
 {
 	const struct sort_item *it = &ctx->items[item];
@@ -417,13 +430,7 @@ static void sort_key_make(struct sort_key *k, uint32_t item, const struct sort_c
 	if (it->peer)
 		column_words(k, it, ctx);
 	if (ctx->rank) {
-		uint32_t r = ctx->rank[it->row.track];
-
-		/*
-		 * The name and the key, as one word that is never the same for two rows: named rows
-		 * first in either direction, as below, then by rank.
-		 */
-		k->w[2] = (uint64_t)!it->name << 32 | (reverse ? ~r : r);
+		k->w[2] = rank_word(ctx, it->row.track, it->name);
 		if (k->words > 3)
 			k->words = 3;
 		return;
@@ -472,6 +479,16 @@ static int key_cmp(const void *va, const void *vb, void *vctx)
 }
 
 /*
+ * A row's place in a sort by name while the ranks are valid, as one word: vanished rows last,
+ * then rank_word (row_cmp's order).
+ */
+static uint64_t name_rank_word(const struct wg_device *dev, const struct dev_state *d, const struct app_row *row,
+			       const struct sort_ctx *ctx)
+{
+	return (uint64_t)(row->peer < 0) << 33 | rank_word(ctx, row->track, row_name(dev, d, row));
+}
+
+/*
  * The rows put in the order of the last sort, if that order still sorts them: 1, else 0 (the
  * rows as they were), or -ENOMEM. Between two refreshes little moves: checking takes n - 1
  * comparisons where sorting 10,000 rows takes some 140,000, so the check is the refresh's
@@ -479,19 +496,6 @@ static int key_cmp(const void *va, const void *vb, void *vctx)
  * cost more), on each row's items as it comes. The check alone decides, so a stale or
  * shuffled order only costs the check.
  */
-/*
- * A row's place in a sort by name while the ranks are valid, as one word: vanished rows last,
- * then unnamed ones after the named, in either direction, then by rank (row_cmp's order).
- */
-static uint64_t name_rank_word(const struct wg_device *dev, const struct dev_state *d, const struct app_row *row,
-			       const struct sort_ctx *ctx)
-{
-	uint32_t r = ctx->rank[row->track];
-
-	return (uint64_t)(row->peer < 0) << 33 | (uint64_t)!row_name(dev, d, row) << 32 |
-	       (ctx->sort_reverse ? ~r : r);
-}
-
 static int reuse_order(struct app *app, const struct wg_device *dev, const struct dev_state *d, uint32_t n,
 		       const struct sort_ctx *ctx)
 {
