@@ -46,35 +46,42 @@ static const uint8_t b64_plus1[256] = {
 	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
 };
 
-static int b64_value(char c)
-{
-	return b64_plus1[(unsigned char)c] - 1;
-}
-
+/*
+ * Four characters to three bytes at a time, the validity of all of them checked once at the
+ * end: a character that is none has value 0 - 1, whose high bits stay in bad. A peer add at
+ * 65,536 peers decoded 325,000 keys, at 650 instructions each one character at a time.
+ */
 bool key_from_base64(uint8_t key[WG_KEY_LEN], const char *b64)
 {
+	const unsigned char *s = (const unsigned char *)b64;
 	uint8_t tmp[WG_KEY_LEN];
-	unsigned int i, o = 0;
-	int v[4];
+	unsigned int o = 0, bad = 0;
 
 	if (!b64 || strlen(b64) != WG_KEY_B64_LEN - 1 || b64[43] != '=')
 		return false;
-	for (i = 0; i < 40; i += 4) {
-		for (int j = 0; j < 4; ++j)
-			if ((v[j] = b64_value(b64[i + j])) < 0)
-				return false;
-		tmp[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		tmp[o++] = (uint8_t)(v[1] << 4 | v[2] >> 2);
-		tmp[o++] = (uint8_t)(v[2] << 6 | v[3]);
+	for (unsigned int i = 0; i < 40; i += 4) {
+		unsigned int a = b64_plus1[s[i]] - 1u, b = b64_plus1[s[i + 1]] - 1u, c = b64_plus1[s[i + 2]] - 1u,
+			     d = b64_plus1[s[i + 3]] - 1u;
+		uint32_t v = a << 18 | b << 12 | c << 6 | d;
+
+		bad |= a | b | c | d;
+		tmp[o++] = (uint8_t)(v >> 16);
+		tmp[o++] = (uint8_t)(v >> 8);
+		tmp[o++] = (uint8_t)v;
 	}
-	for (int j = 0; j < 3; ++j)
-		if ((v[j] = b64_value(b64[40 + j])) < 0)
-			return false;
-	/* The last character carries 6 bits of which only 4 belong to the key: the rest must be 0. */
-	if (v[2] & 3)
+	{
+		unsigned int a = b64_plus1[s[40]] - 1u, b = b64_plus1[s[41]] - 1u, c = b64_plus1[s[42]] - 1u;
+
+		bad |= a | b | c;
+		/* The last character carries 6 bits of which only 4 belong to the key: the rest must be 0. */
+		bad |= (c & 3) << 6;
+		tmp[o++] = (uint8_t)(a << 2 | b >> 4);
+		tmp[o++] = (uint8_t)(b << 4 | c >> 2);
+	}
+	if (bad & ~63u) {
+		key_wipe(tmp, sizeof(tmp));
 		return false;
-	tmp[o++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-	tmp[o++] = (uint8_t)(v[1] << 4 | v[2] >> 2);
+	}
 	memcpy(key, tmp, WG_KEY_LEN);
 	key_wipe(tmp, sizeof(tmp));
 	return true;

@@ -66,6 +66,32 @@ static void test_base64_rejects(void **state)
 	assert_false(key_from_base64(key, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="));
 }
 
+/* Every byte outside the alphabet, at every place, and the key is left as it was. */
+static void test_base64_rejects_each_place(void **state)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char b64[WG_KEY_B64_LEN];
+	uint8_t key[WG_KEY_LEN], was[WG_KEY_LEN];
+
+	(void)state;
+	memset(was, 0x5a, sizeof(was));
+	for (int place = 0; place < 43; ++place) {
+		for (int c = 1; c < 256; ++c) {
+			bool valid = memchr(alphabet, c, sizeof(alphabet) - 1) != NULL;
+
+			memcpy(b64, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", sizeof(b64));
+			b64[place] = (char)c;
+			memcpy(key, was, sizeof(key));
+			/* The last place takes only the characters whose low two bits are zero. */
+			if (place == 42 && valid)
+				valid = (strchr(alphabet, c) - alphabet) % 4 == 0;
+			assert_int_equal(key_from_base64(key, b64), valid);
+			if (!valid)
+				assert_memory_equal(key, was, sizeof(key));
+		}
+	}
+}
+
 static void test_hex_rejects(void **state)
 {
 	uint8_t key[WG_KEY_LEN];
@@ -83,6 +109,7 @@ int main(void)
 		cmocka_unit_test(test_base64_round_trip),
 		cmocka_unit_test(test_base64_known),
 		cmocka_unit_test(test_base64_rejects),
+		cmocka_unit_test(test_base64_rejects_each_place),
 		cmocka_unit_test(test_hex_rejects),
 	};
 
