@@ -196,6 +196,36 @@ static int parse_span(struct wg_allowedip *p, const char *s, const char *end)
 	return 0;
 }
 
+bool prefix_ip4_parse(struct in_addr *out, const char *s, size_t len)
+{
+	uint32_t addr = 0;
+	unsigned int octet = 0, octets = 0, digits = 0;
+
+	for (size_t i = 0; i < len; ++i) {
+		char c = s[i];
+
+		if (c >= '0' && c <= '9') {
+			/* "0" is an octet; "01" is not. */
+			if (digits && !octet)
+				return false;
+			octet = octet * 10 + (unsigned int)(c - '0');
+			if (octet > 255)
+				return false;
+			if (!digits++)
+				++octets;
+		} else if (c == '.' && digits && octets < 4) {
+			addr = addr << 8 | octet;
+			octet = digits = 0;
+		} else {
+			return false;
+		}
+	}
+	if (octets != 4 || !digits)
+		return false;
+	out->s_addr = htonl(addr << 8 | octet);
+	return true;
+}
+
 int prefix_parse(struct wg_allowedip *p, const char *s)
 {
 	if (!s)

@@ -17,6 +17,12 @@
  */
 int prefix_parse(struct wg_allowedip *p, const char *s);
 /*
+ * A dotted quad of len bytes (no NUL needed) into *out, taking exactly what inet_pton(AF_INET)
+ * takes: four decimal octets of at most 255, no leading zeros. Without its copy and call: a
+ * read of a big hub's allowed IPs makes hundreds of thousands.
+ */
+bool prefix_ip4_parse(struct in_addr *out, const char *s, size_t len);
+/*
  * A comma-separated list as AllowedIPs and Address hold it. On success *out is a
  * malloc'd array of *n entries; on failure *out and *n are left alone. -EINVAL when
  * any entry is bad or the list is empty, -ENOMEM.

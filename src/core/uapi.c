@@ -5,6 +5,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "key.h"
+#include "prefix.h"
 #include "uapi.h"
 
 /* The kernel's MAX_ERRNO: anything larger is not an errno. */
@@ -149,7 +150,7 @@ static int parse_allowedip(struct wg_allowedip *aip, const char *s, size_t len)
 			return -EBADMSG;
 	} else {
 		aip->family = AF_INET;
-		if (inet_pton(AF_INET, addr, &aip->ip4) != 1)
+		if (!prefix_ip4_parse(&aip->ip4, addr, strlen(addr)))
 			return -EBADMSG;
 	}
 	ret = parse_u64(&cidr, slash + 1, (size_t)(s + len - slash - 1), aip->family == AF_INET6 ? 128 : 32);

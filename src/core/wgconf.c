@@ -12,6 +12,7 @@
 #include "key.h"
 #include "keyidx.h"
 #include "names.h"
+#include "prefix.h"
 #include "text.h"
 #include "wgconf.h"
 
@@ -277,10 +278,10 @@ static bool parse_prefix(struct wg_allowedip *a, const char *s, size_t len)
 
 	if (!alen || alen >= sizeof(buf))
 		return false;
-	memcpy(buf, s, alen);
-	buf[alen] = '\0';
 	memset(a, 0, sizeof(*a));
-	if (memchr(buf, ':', alen)) {
+	if (memchr(s, ':', alen)) {
+		memcpy(buf, s, alen);
+		buf[alen] = '\0';
 		a->family = AF_INET6;
 		max = 128;
 		if (inet_pton(AF_INET6, buf, &a->ip6) != 1)
@@ -288,7 +289,7 @@ static bool parse_prefix(struct wg_allowedip *a, const char *s, size_t len)
 	} else {
 		a->family = AF_INET;
 		max = 32;
-		if (inet_pton(AF_INET, buf, &a->ip4) != 1)
+		if (!prefix_ip4_parse(&a->ip4, s, alen))
 			return false;
 	}
 	if (!slash) {

@@ -400,6 +400,44 @@ static void test_next_free_10000(void **state)
 	free(taken);
 }
 
+/* The dotted quad parser takes exactly what inet_pton does, on random strings near its grammar. */
+static void test_ip4_parse_as_inet_pton(void **state)
+{
+	static const char alphabet[] = "0123456789.........0012255 x-+";
+	char buf[24];
+	unsigned int seed = 0x5eed;
+
+	(void)state;
+	for (int round = 0; round < 300000; ++round) {
+		size_t len = (size_t)rand_r(&seed) % 18;
+		struct in_addr a, b;
+		int want;
+
+		for (size_t i = 0; i < len; ++i)
+			buf[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		/* A third of them made of four octets, the likely ones, to reach the valid side often. */
+		if (round % 3 == 0)
+			len = (size_t)snprintf(buf, sizeof(buf), "%d.%d.%d.%d", rand_r(&seed) % 300,
+					       rand_r(&seed) % 260, rand_r(&seed) % 12, rand_r(&seed) % 256);
+		buf[len] = '\0';
+		want = inet_pton(AF_INET, buf, &b);
+		memset(&a, 0xa5, sizeof(a));
+		if (prefix_ip4_parse(&a, buf, len) != (want == 1))
+			fail_msg("\"%s\": inet_pton says %d", buf, want);
+		if (want == 1)
+			assert_memory_equal(&a, &b, sizeof(a));
+	}
+	/* The length counts, not a NUL. */
+	{
+		struct in_addr a;
+
+		assert_true(prefix_ip4_parse(&a, "10.0.0.1/32", 8));
+		assert_int_equal(ntohl(a.s_addr), 0x0a000001);
+		assert_false(prefix_ip4_parse(&a, "10.0.0.1/32", 9));
+		assert_false(prefix_ip4_parse(&a, "10.0.0.1", 7));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_next_free_ipv6),
 		cmocka_unit_test(test_next_free_rejects),
 		cmocka_unit_test(test_next_free_10000),
+		cmocka_unit_test(test_ip4_parse_as_inet_pton),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
