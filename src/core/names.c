@@ -10,19 +10,6 @@
 #include "names.h"
 #include "text.h"
 
-bool names_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-void names_trim(const char **s, const char **e)
-{
-	while (*s < *e && names_is_space(**s))
-		++*s;
-	while (*e > *s && names_is_space((*e)[-1]))
-		--*e;
-}
-
 /*
  * Length in bytes of the UTF-8 sequence at s: positive when printable, negative for a
  * control character (which would reach the terminal as part of an escape sequence), 0
@@ -847,16 +834,22 @@ const char *names_managed_by(const char *text, size_t len)
 	return counts[NAMES_WG_GEN_WEB] ? "wg-gen-web" : NULL;
 }
 
-enum names_convention names_file_convention(const char *text, size_t len)
+enum names_convention names_convention_of(const size_t counts[N_NAMES_CONVENTIONS])
 {
-	size_t counts[N_NAMES_CONVENTIONS] = { 0 };
 	enum names_convention best = NAMES_NONE;
 
-	names_scan(text, len, count_convention, counts);
 	for (int c = NAMES_NONE + 1; c < N_NAMES_CONVENTIONS; ++c)
 		if (counts[c] > counts[best])
 			best = (enum names_convention)c;
 	return best;
+}
+
+enum names_convention names_file_convention(const char *text, size_t len)
+{
+	size_t counts[N_NAMES_CONVENTIONS] = { 0 };
+
+	names_scan(text, len, count_convention, counts);
+	return names_convention_of(counts);
 }
 
 bool names_save_config(const char *text, size_t len)

@@ -74,6 +74,7 @@ struct wgconf {
 	struct wg_allowedip *addrs;
 	size_t n_addrs, cap_addrs;
 	struct name_map names;		/* names.c's reading of the text (conf_names) */
+	size_t conventions[N_NAMES_CONVENTIONS];	/* names each convention gives, from the same scan */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -522,6 +523,9 @@ static int note_site(const struct names_site *st, void *ctx)
 
 	if ((ret = names_site_add(&c->names, st)) < 0)
 		return ret;
+	/* As names_file_convention counts: the edits write new names the file's way. */
+	if (st->name && (unsigned int)st->convention < N_NAMES_CONVENTIONS)
+		c->conventions[st->convention]++;
 	if (st->header >= c->n_lines || c->lines[st->header].kind != L_SECTION)
 		return 0;
 	sec = &c->secs[c->lines[st->header].sec];
@@ -1244,7 +1248,7 @@ static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, enum name
 
 int wgconf_add_peer(struct wgconf *c, const struct wgconf_new_peer *p)
 {
-	enum names_convention conv = names_file_convention(c->text, c->len);
+	enum names_convention conv = names_convention_of(c->conventions);
 	bool pivpn, sep;
 	int ret;
 
