@@ -51,8 +51,9 @@ struct wsec {
 	uint8_t psk[WG_KEY_LEN];
 	uint16_t keepalive;
 	const char *endpoint;
-	struct wg_allowedip *aips;
-	size_t n_aips, cap_aips;
+	/* Its allowed IPs: n_aips of them from aip_first on in the model's peer_aips. */
+	const struct wg_allowedip *aips;
+	size_t aip_first, n_aips;
 	size_t begin_mark, end_mark;	/* PiVPN markers that enclose this peer alone */
 	size_t name_line;		/* where names.c reads its name: a "# Name" inside, */
 	size_t above_line;		/* one directly above the header, */
@@ -73,6 +74,12 @@ struct wgconf {
 	size_t pool_len;
 	struct wg_allowedip *addrs;
 	size_t n_addrs, cap_addrs;
+	/*
+	 * Every peer's allowed IPs, one after the other: one array, not one a peer (130,000
+	 * allocations and frees for a peer add at 65,536 peers).
+	 */
+	struct wg_allowedip *peer_aips;
+	size_t n_peer_aips, cap_peer_aips;
 	struct name_map names;		/* names.c's reading of the text (conf_names) */
 	size_t conventions[N_NAMES_CONVENTIONS];	/* names each convention gives, from the same scan */
 };
@@ -374,7 +381,12 @@ static int peer_key(struct wgconf *c, struct wsec *sec, size_t i, struct wgconf_
 		memcpy(sec->psk, key, WG_KEY_LEN);
 		key_wipe(key, sizeof(key));
 	} else if (key_is(c, i, "AllowedIPs")) {
-		return parse_prefix_list(c, i, false, &sec->aips, &sec->n_aips, &sec->cap_aips, err);
+		/* A section's lines come one after another, so its allowed IPs are together too. */
+		size_t before = c->n_peer_aips;
+		int ret = parse_prefix_list(c, i, false, &c->peer_aips, &c->n_peer_aips, &c->cap_peer_aips, err);
+
+		sec->n_aips += c->n_peer_aips - before;
+		return ret;
 	} else if (key_is(c, i, "Endpoint")) {
 		sec->endpoint = v;
 	} else if (key_is(c, i, "PersistentKeepalive")) {
@@ -422,6 +434,7 @@ static int build_sections(struct wgconf *c, struct wgconf_error *err)
 			cur = c->n_secs++;
 			sec->type = section_type(c, i);
 			sec->header = i;
+			sec->aip_first = c->n_peer_aips;
 			sec->key_line = sec->begin_mark = sec->end_mark = NO_LINE;
 			sec->name_line = sec->above_line = sec->pivpn_line = sec->tool_line = NO_LINE;
 		}
@@ -442,8 +455,19 @@ static int build_sections(struct wgconf *c, struct wgconf_error *err)
 	}
 	if (cur != NO_LINE && (ret = close_section(c, cur, err)) < 0)
 		return ret;
-	for (size_t k = 0; k < c->n_secs; ++k)
+	/* No more growth: the array is trimmed, and each section points into it. */
+	if (c->n_peer_aips && c->n_peer_aips < c->cap_peer_aips) {
+		struct wg_allowedip *v = realloc(c->peer_aips, c->n_peer_aips * sizeof(*v));
+
+		if (v) {
+			c->peer_aips = v;
+			c->cap_peer_aips = c->n_peer_aips;
+		}
+	}
+	for (size_t k = 0; k < c->n_secs; ++k) {
 		c->secs[k].end = k + 1 < c->n_secs ? c->secs[k + 1].header : c->n_lines;
+		c->secs[k].aips = c->secs[k].n_aips ? c->peer_aips + c->secs[k].aip_first : NULL;
+	}
 	return 0;
 }
 
@@ -635,10 +659,9 @@ void wgconf_free(struct wgconf *c)
 	free(c->text);
 	free(c->pool);
 	free(c->lines);
-	for (size_t k = 0; k < c->n_secs; ++k) {
+	for (size_t k = 0; k < c->n_secs; ++k)
 		key_wipe(c->secs[k].psk, WG_KEY_LEN);
-		free(c->secs[k].aips);
-	}
+	free(c->peer_aips);
 	free(c->secs);
 	free(c->addrs);
 	names_clear(&c->names);
