@@ -808,22 +808,38 @@ static int count_convention(const struct names_site *s, void *ctx)
 	return 0;
 }
 
+/* Whether only spaces come before p on its line. */
+static bool line_starts_at(const char *text, const char *p)
+{
+	while (p > text && p[-1] != '\n' && names_is_space(p[-1]))
+		--p;
+	return p == text || p[-1] == '\n';
+}
+
 const char *names_managed_by(const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
+	const char *end = text + len, *first = NULL, *tool = NULL;
 	size_t counts[N_NAMES_CONVENTIONS] = { 0 };
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *s = p, *e = nl ? nl : end;
+	/*
+	 * The first line that starts with a header, spaces aside. Searched for, header by header,
+	 * not read line by line: that cost a peer add at 100,000 peers a tenth of its parse.
+	 */
+	for (size_t i = 0; i < sizeof(managed_headers) / sizeof(managed_headers[0]); ++i) {
+		const char *h = managed_headers[i].line;
+		size_t hl = strlen(h);
 
-		p = nl ? nl + 1 : end;
-		names_trim(&s, &e);
-		for (size_t i = 0; i < sizeof(managed_headers) / sizeof(managed_headers[0]); ++i)
-			if ((size_t)(e - s) >= strlen(managed_headers[i].line) &&
-			    !memcmp(s, managed_headers[i].line, strlen(managed_headers[i].line)))
-				return managed_headers[i].tool;
+		for (const char *p = text; p < end && (p = memmem(p, (size_t)(end - p), h, hl)); ++p)
+			if (line_starts_at(text, p)) {
+				if (!first || p < first) {
+					first = p;
+					tool = managed_headers[i].tool;
+				}
+				break;
+			}
 	}
+	if (tool)
+		return tool;
 	/*
 	 * wg-gen-web writes no header: its peers' comments give it away. The whole scan (every key
 	 * decoded) only where such a comment can be: it cost a peer add at 65,536 peers 10 %.
