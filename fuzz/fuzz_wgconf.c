@@ -170,6 +170,30 @@ static void check_hidden(const uint8_t *data, size_t size, const struct wgconf_p
 	free(once);
 }
 
+/*
+ * A peer add parses only the lines it added. Read as the input's first s bytes and then the
+ * rest, the input must give the model a whole parse gives (whole: NULL when that refused it),
+ * or be refused too; or be left to a whole parse (1) only where the first part ends inside a
+ * line, or the rest holds a NUL.
+ */
+static void check_continued(const uint8_t *data, size_t size, size_t s, const struct wgconf *whole)
+{
+	struct wgconf *first, *cont;
+	int ret;
+
+	if (wgconf_parse(&first, (const char *)data, s, NULL) < 0)
+		return;
+	ret = wgconf_test_continue(first, (const char *)data, size, &cont);
+	if (ret == 1 && !(s && data[s - 1] != '\n') && !memchr(data + s, '\0', size - s))
+		abort();
+	if (ret == 0 && (!whole || wgconf_test_differ(cont, whole)))
+		abort();
+	if (ret < 0 && ret != -ENOMEM && (whole || ret != -ENOTSUP))
+		abort();
+	wgconf_free(cont);
+	wgconf_free(first);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct wg_allowedip aips[1] = { { .family = AF_INET6, .cidr = 64 } };
@@ -178,7 +202,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wgconf *c;
 	size_t n;
 	int ret = wgconf_parse(&c, (const char *)data, size, &err);
+	const uint8_t *mid = size ? memchr(data + size / 2, '\n', size - size / 2) : NULL;
 
+	/* Cut after a line near the middle, and in the middle of whatever is there. */
+	check_continued(data, size, mid ? (size_t)(mid - data) + 1 : size, ret < 0 ? NULL : c);
+	check_continued(data, size, size / 2, ret < 0 ? NULL : c);
 	if (ret < 0) {
 		if (ret != -EINVAL && ret != -EFBIG && ret != -ENOMEM)
 			abort();

@@ -155,5 +155,13 @@ void wgconf_free_text(char *text, size_t len);
  * would change them). NULL in the program.
  */
 extern void (*wgconf_test_edit)(char *text, size_t len);
+/*
+ * For tests only. The model of text (len bytes), which is c's text and more, made as a peer add
+ * makes it, without reading c's lines again: 0, 1 when it cannot be made that way (a whole
+ * parse is then needed), or -errno. And whether two models are the same field for field: NULL,
+ * or what differs first.
+ */
+int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, struct wgconf **out);
+const char *wgconf_test_differ(const struct wgconf *a, const struct wgconf *b);
 
 #endif

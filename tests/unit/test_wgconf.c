@@ -293,6 +293,114 @@ static void test_managed_by_lines(void **state)
 	}
 }
 
+/*
+ * A peer add reads only the lines it added (wgconf_test_continue): after every file style, any
+ * of these tails must give the model a whole parse gives, or fail where that fails. Some change
+ * what the old lines mean: a name comment joins the last peer, a marker closes its block, a key
+ * line joins its section, a repeated key or a broken line makes the file wrong.
+ */
+static void test_continued_parse(void **state)
+{
+	static const char *const tails[] = {
+		"\n[Peer]\nPublicKey = @\nAllowedIPs = 10.9.9.9/32\n",
+		"[Peer]\n# Name = x\nPublicKey = @\n",
+		"# Name = stray\n",
+		"# stray\n\n",
+		"### begin new ###\n[Peer]\nPublicKey = @\n### end new ###\n",
+		"### end phone ###\n",
+		"### end kiosk ###\n[Peer]\nPublicKey = @\n",
+		"# BEGIN_PEER z\n[Peer]\nPublicKey = @\n# END_PEER z\n",
+		"# END_PEER bob\n",
+		"# z start\n[Peer]\nPublicKey = @\n# z end\n",
+		"\n### Client c\n[Peer]\nPublicKey = @\n",
+		"Endpoint = 192.0.2.9:51820\n",
+		"AllowedIPs = 10.1.1.1/32\n",
+		"PersistentKeepalive = 7",
+		"PublicKey = @\n",
+		"[Peer]\nPublicKey = =\n",
+		"[Peer]\n",
+		"[Interface]\nAddress = 10.0.0.1/24\n",
+		"garbage line\n",
+		",10.2.2.2/32\n",
+		" # trailing\n",
+		"\r\n[Peer]\r\nPublicKey = @\r\n",
+		"#[disabled] [Peer]\n#[disabled] PublicKey = @\n",
+		"\n[Peer]\n#friendly_name = f\nPublicKey = @\nAllowedIPs = fd00::1/128, 10.0.0.9/32\n"
+		"PersistentKeepalive = 25\nPresharedKey = @\nEndpoint = [2001:db8::1]:51820\n",
+		"\n[Peer]\nPublicKey = @\n\n[Peer]\nPublicKey = @\n",
+		"",
+	};
+	/* Besides the fixtures: a PiVPN block still open at the end, with and without a line end. */
+	static const char *const bases[] = {
+		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n\n### begin a ###\n[Peer]\n"
+		"PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n",
+		"### begin a ###\n[Peer]\nPublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+	};
+	const size_t n_files = sizeof(fixtures) / sizeof(*fixtures);
+	size_t continued = 0, refused = 0;
+
+	(void)state;
+	for (size_t f = 0; f < n_files + sizeof(bases) / sizeof(*bases); ++f) {
+		size_t len = f < n_files ? 0 : strlen(bases[f - n_files]);
+		char *text = f < n_files ? load(fixtures[f].file, &len) : strdup(bases[f - n_files]);
+		const char *file = f < n_files ? fixtures[f].file : "(base)";
+		struct wgconf *c = parse_ok(text, len);
+		const char *first_key = strstr(text, "PublicKey = ");
+
+		for (size_t t = 0; t < sizeof(tails) / sizeof(*tails); ++t) {
+			/* "@" is a new key each time, "=" the file's first peer's. */
+			char *all = malloc(len + strlen(tails[t]) * 44 + 1), *o;
+			struct wgconf *whole = NULL, *cont = NULL;
+			struct wgconf_error err;
+			int rw, rc;
+
+			assert_non_null(all);
+			memcpy(all, text, len);
+			o = all + len;
+			for (const char *p = tails[t]; *p; ++p) {
+				uint8_t k[WG_KEY_LEN];
+
+				if (*p == '@') {
+					random_key(k);
+					key_to_base64(o, k);
+					o += WG_KEY_B64_LEN - 1;
+				} else if (*p == '=' && p > tails[t] && p[-1] == ' ' && p[1] == '\n' && first_key) {
+					memcpy(o, first_key + 12, WG_KEY_B64_LEN - 1);
+					o += WG_KEY_B64_LEN - 1;
+				} else {
+					*o++ = *p;
+				}
+			}
+			*o = '\0';
+			print_message("%s + tail %zu\n", file, t);
+			rw = wgconf_parse(&whole, all, (size_t)(o - all), &err);
+			rc = wgconf_test_continue(c, all, (size_t)(o - all), &cont);
+			if (rc == 1) {
+				/* Only where the old last line was open and the tail goes on with it. */
+				assert_true(len && text[len - 1] != '\n');
+				++refused;
+			} else {
+				assert_int_equal(rc == 0, rw == 0);
+				if (rc == 0) {
+					const char *why = wgconf_test_differ(cont, whole);
+
+					if (why)
+						fail_msg("%s + tail %zu: the models differ in %s", file, t, why);
+					++continued;
+				}
+			}
+			wgconf_free(whole);
+			wgconf_free(cont);
+			free(all);
+		}
+		wgconf_free(c);
+		free(text);
+	}
+	print_message("%zu continued, %zu refused\n", continued, refused);
+	assert_true(continued > 300);
+	assert_true(refused > 0);
+}
+
 /* When several ways name one peer, wgstar's own wins, then one inside the section, then above. */
 static void test_convention_order(void **state)
 {
@@ -1068,7 +1176,9 @@ static void test_edit_checked(void **state)
 		{ "PersistentKeepalive = 25", "PersistentKeepalive = 26" },
 		{ "AllowedIPs = 10.172.16.4/32", "AllowedIPs = 10.172.16.5/32" },
 	};
-	uint8_t bob[WG_KEY_LEN];
+	uint8_t bob[WG_KEY_LEN], key[WG_KEY_LEN] = { 9, 9 };
+	struct wg_allowedip aip = prefix("10.99.0.1", 32);
+	struct wgconf_new_peer np = { .public_key = key, .name = "new", .allowedips = &aip, .n_allowedips = 1 };
 	struct wgconf *c;
 	size_t len;
 	char *text;
@@ -1082,6 +1192,8 @@ static void test_edit_checked(void **state)
 		fault_to = faults[i].to;
 		wgconf_test_edit = fault;
 		assert_int_equal(wgconf_remove_peer(c, bob), -ENOTSUP);
+		/* An add reads only its own lines again, unless the old ones are not the same. */
+		assert_int_equal(wgconf_add_peer(c, &np), -ENOTSUP);
 		/* The name asked for, and only that, is checked too. */
 		if (i == 0)
 			assert_int_equal(name_set(c, KEY_ALICE, "alice-laptoq"), -ENOTSUP);
@@ -1090,6 +1202,16 @@ static void test_edit_checked(void **state)
 		assert_int_equal(wgconf_remove_peer(c, bob), 0);
 		wgconf_free(c);
 	}
+	/* Added, but not as asked: the lines it added are read again and checked. */
+	c = parse_ok(text, len);
+	fault_from = "AllowedIPs = 10.99.0.1/32";
+	fault_to = "AllowedIPs = 10.99.0.2/32";
+	wgconf_test_edit = fault;
+	assert_int_equal(wgconf_add_peer(c, &np), -ENOTSUP);
+	wgconf_test_edit = NULL;
+	assert_render(c, text, len);
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	wgconf_free(c);
 	/* Renamed, but not to what was asked. */
 	c = parse_ok(text, len);
 	fault_from = "# Name = alice-laptoq";
@@ -1266,6 +1388,7 @@ int main(void)
 		cmocka_unit_test(test_add_then_remove),
 		cmocka_unit_test(test_tool_conventions),
 		cmocka_unit_test(test_managed_by_lines),
+		cmocka_unit_test(test_continued_parse),
 		cmocka_unit_test(test_convention_order),
 		cmocka_unit_test(test_script_conventions),
 		cmocka_unit_test(test_drift_both_ways),
