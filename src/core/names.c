@@ -22,33 +22,39 @@
  */
 static char *name_copy(const char *s, const char *e)
 {
-	char *out = malloc(NAMES_MAX_LEN + 1);
+	char buf[NAMES_MAX_LEN + 1], *out;
 	size_t o = 0;
 
-	if (!out)
-		return NULL;
 	while (s < e) {
 		uint32_t cp;
-		size_t n = text_utf8_next(s, (size_t)(e - s), &cp);
-		bool ok = n && text_printable(cp);
-		size_t len = ok ? n : 1;
+		size_t n;
+		bool ok;
 
-		if (o + len > NAMES_MAX_LEN)
+		/* Printable ASCII, most names whole, without the lookups below. */
+		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
+			if (o + 1 > NAMES_MAX_LEN)
+				break;
+			buf[o++] = *s++;
+			continue;
+		}
+		n = text_utf8_next(s, (size_t)(e - s), &cp);
+		ok = n && text_printable(cp);
+		if (o + (ok ? n : 1) > NAMES_MAX_LEN)
 			break;
 		if (ok)
-			memcpy(out + o, s, n);
+			memcpy(buf + o, s, n);
 		else
-			out[o] = '?';
-		o += len;
+			buf[o] = '?';
+		o += ok ? n : 1;
 		s += n ? n : 1;
 	}
-	while (o && out[o - 1] == ' ')
+	while (o && buf[o - 1] == ' ')
 		--o;
-	out[o] = '\0';
-	if (!o) {
-		free(out);
+	/* Its own size: a map of 100,000 names held 65 bytes for each. */
+	if (!o || !(out = malloc(o + 1)))
 		return NULL;
-	}
+	memcpy(out, buf, o);
+	out[o] = '\0';
 	return out;
 }
 
