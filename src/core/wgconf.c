@@ -922,29 +922,41 @@ void wgconf_peers_free(struct wgconf_peer_info *v, size_t n)
 {
 	if (!v)
 		return;
-	for (size_t i = 0; i < n; ++i) {
+	for (size_t i = 0; i < n; ++i)
 		key_wipe(v[i].preshared_key, WG_KEY_LEN);
-		free(v[i].name);
-		free(v[i].allowedips);
-	}
 	free(v);
 }
 
+/*
+ * One allocation for the peers, their allowed IPs and their names, which point into it: a file
+ * of 65,536 peers took 130,000 mallocs and as many frees, a tenth of reading it for a peer add.
+ */
 int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *n)
 {
 	/* The names are names.c's by construction: the console shows those. */
 	struct name_map *names = conf_names(c);
 	struct wgconf_peer_info *v;
-	size_t m = 0;
-	int ret;
+	size_t m = 0, n_aips = 0, name_bytes = 0, size;
+	struct wg_allowedip *aips;
+	char *text;
 
 	*out = NULL;
 	*n = 0;
-	for (size_t k = 0; k < c->n_secs; ++k)
-		m += c->secs[k].type == S_PEER;
-	v = calloc(m ? m : 1, sizeof(*v));
-	if (!v)
+	for (size_t k = 0; k < c->n_secs; ++k) {
+		const char *name;
+
+		if (c->secs[k].type != S_PEER)
+			continue;
+		++m;
+		n_aips += c->secs[k].n_aips;
+		if ((name = names_lookup(names, c->secs[k].key)))
+			name_bytes += strlen(name) + 1;
+	}
+	size = (m ? m : 1) * sizeof(*v) + n_aips * sizeof(*aips) + name_bytes;
+	if (!(v = calloc(1, size)))
 		return -ENOMEM;
+	aips = (struct wg_allowedip *)(v + (m ? m : 1));
+	text = (char *)(aips + n_aips);
 	m = 0;
 	for (size_t k = 0; k < c->n_secs; ++k) {
 		const struct wsec *sec = &c->secs[k];
@@ -961,26 +973,23 @@ int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *
 		p->persistent_keepalive = sec->keepalive;
 		p->endpoint = sec->endpoint;
 		p->line = (unsigned int)sec->header + 1;
-		if ((name = names_lookup(names, sec->key)) && !(p->name = strdup(name))) {
-			ret = -ENOMEM;
-			goto fail;
+		if ((name = names_lookup(names, sec->key))) {
+			size_t len = strlen(name) + 1;
+
+			memcpy(text, name, len);
+			p->name = text;
+			text += len;
 		}
 		if (sec->n_aips) {
-			p->allowedips = malloc(sec->n_aips * sizeof(*p->allowedips));
-			if (!p->allowedips) {
-				ret = -ENOMEM;
-				goto fail;
-			}
-			memcpy(p->allowedips, sec->aips, sec->n_aips * sizeof(*p->allowedips));
+			memcpy(aips, sec->aips, sec->n_aips * sizeof(*aips));
+			p->allowedips = aips;
 			p->n_allowedips = sec->n_aips;
+			aips += sec->n_aips;
 		}
 	}
 	*out = v;
 	*n = m;
 	return 0;
-fail:
-	wgconf_peers_free(v, m);
-	return ret;
 }
 
 /* --- edits --- */

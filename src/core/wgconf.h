@@ -90,7 +90,10 @@ int wgconf_interface_addresses(const struct wgconf *c, struct wg_allowedip **out
 const char *wgconf_interface_value(const struct wgconf *c, const char *key);
 bool wgconf_has_private_key(const struct wgconf *c);
 
-/* Peers, in file order; *out is malloc'd, free it with wgconf_peers_free. 0 or -ENOMEM. */
+/*
+ * Peers, in file order; *out is one allocation that holds their names and allowed IPs too: free
+ * it with wgconf_peers_free, not field by field. 0 or -ENOMEM.
+ */
 int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *n);
 void wgconf_peers_free(struct wgconf_peer_info *v, size_t n);
 bool wgconf_has_peer(const struct wgconf *c, const uint8_t key[WG_KEY_LEN]);
