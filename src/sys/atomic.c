@@ -132,10 +132,6 @@ static int read_all(int fd, size_t size, char **out, size_t *len)
 }
 
 /*
- * A regular file read whole: O_NONBLOCK so that a FIFO put there cannot hang the program (it is
- * refused, as devices are), and no more than ATOMIC_MAX_FILE bytes, whatever it claims.
- */
-/*
  * The stamps' hash key, fixed: stamps are compared within one process. SipHash, not BLAKE2b: a
  * fifth of the work, and a config of 100,000 peers is read and hashed by every peer add, where
  * BLAKE2b of its 13 MB took 20 ms natively and much of a second under an emulated CPU.
@@ -143,6 +139,10 @@ static int read_all(int fd, size_t size, char **out, size_t *len)
 static const unsigned char stamp_key[crypto_shorthash_siphashx24_KEYBYTES] = "wgstar stamp key";
 _Static_assert(sizeof(((struct file_stamp *)0)->hash) == crypto_shorthash_siphashx24_BYTES, "a stamp holds the hash");
 
+/*
+ * A regular file read whole: O_NONBLOCK so that a FIFO put there cannot hang the program (it is
+ * refused, as devices are), and no more than ATOMIC_MAX_FILE bytes, whatever it claims.
+ */
 static int read_file(const char *path, int flags, char **out, size_t *len, struct file_stamp *st)
 {
 	struct stat sb;
