@@ -226,6 +226,87 @@ bool prefix_ip4_parse(struct in_addr *out, const char *s, size_t len)
 	return true;
 }
 
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool prefix_ip6_parse(struct in6_addr *out, const char *s, size_t len)
+{
+	uint8_t b[16] = { 0 };
+	const char *end = s + len, *group = s;
+	size_t o = 0, gap = SIZE_MAX, digits = 0;
+	unsigned int v = 0;
+
+	/* A colon may lead only as half of "::". */
+	if (s == end || (*s == ':' && (++s == end || *s != ':')))
+		return false;
+	group = s;
+	while (s < end) {
+		char c = *s++;
+		int h = hex_value(c);
+
+		if (h >= 0) {
+			if (digits == 4)
+				return false;
+			v = v << 4 | (unsigned int)h;
+			++digits;
+		} else if (c == ':') {
+			group = s;
+			if (!digits) {
+				/* The second colon of "::", which may stand once. */
+				if (gap != SIZE_MAX)
+					return false;
+				gap = o;
+				continue;
+			}
+			/* Nothing may end in a single colon. */
+			if (s == end || o + 2 > sizeof(b))
+				return false;
+			b[o++] = (uint8_t)(v >> 8);
+			b[o++] = (uint8_t)v;
+			v = 0;
+			digits = 0;
+		} else if (c == '.' && o + 4 <= sizeof(b)) {
+			/* A dotted quad ends the address: its group was read as hex so far. */
+			struct in_addr a;
+
+			if (!prefix_ip4_parse(&a, group, (size_t)(end - group)))
+				return false;
+			memcpy(b + o, &a, 4);
+			o += 4;
+			digits = 0;
+			break;
+		} else {
+			return false;
+		}
+	}
+	if (digits) {
+		if (o + 2 > sizeof(b))
+			return false;
+		b[o++] = (uint8_t)(v >> 8);
+		b[o++] = (uint8_t)v;
+	}
+	if (gap != SIZE_MAX) {
+		/* "::" stands for one group at least. */
+		if (o == sizeof(b))
+			return false;
+		memmove(b + sizeof(b) - (o - gap), b + gap, o - gap);
+		memset(b + gap, 0, sizeof(b) - o);
+		o = sizeof(b);
+	}
+	if (o != sizeof(b))
+		return false;
+	memcpy(out, b, sizeof(b));
+	return true;
+}
+
 int prefix_parse(struct wg_allowedip *p, const char *s)
 {
 	if (!s)

@@ -22,6 +22,8 @@ int prefix_parse(struct wg_allowedip *p, const char *s);
  * read of a big hub's allowed IPs makes hundreds of thousands.
  */
 bool prefix_ip4_parse(struct in_addr *out, const char *s, size_t len);
+/* The same for an IPv6 address as inet_pton(AF_INET6) takes it: "::", a dotted quad at the end. */
+bool prefix_ip6_parse(struct in6_addr *out, const char *s, size_t len);
 /*
  * A comma-separated list as AllowedIPs and Address hold it. On success *out is a
  * malloc'd array of *n entries; on failure *out and *n are left alone. -EINVAL when

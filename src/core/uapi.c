@@ -146,7 +146,7 @@ static int parse_allowedip(struct wg_allowedip *aip, const char *s, size_t len)
 	memset(aip, 0, sizeof(*aip));
 	if (strchr(addr, ':')) {
 		aip->family = AF_INET6;
-		if (inet_pton(AF_INET6, addr, &aip->ip6) != 1)
+		if (!prefix_ip6_parse(&aip->ip6, addr, strlen(addr)))
 			return -EBADMSG;
 	} else {
 		aip->family = AF_INET;

@@ -315,20 +315,17 @@ static int push_aip(struct wg_allowedip **v, size_t *n, size_t *cap, const struc
 /* "ADDR" or "ADDR/CIDR"; the host bits may be set, as wg(8) and ip(8) take them. */
 static bool parse_prefix(struct wg_allowedip *a, const char *s, size_t len)
 {
-	char buf[INET6_ADDRSTRLEN];
 	const char *slash = memchr(s, '/', len);
 	size_t alen = slash ? (size_t)(slash - s) : len;
 	unsigned int max, cidr = 0;
 
-	if (!alen || alen >= sizeof(buf))
+	if (!alen || alen >= INET6_ADDRSTRLEN)
 		return false;
 	memset(a, 0, sizeof(*a));
 	if (memchr(s, ':', alen)) {
-		memcpy(buf, s, alen);
-		buf[alen] = '\0';
 		a->family = AF_INET6;
 		max = 128;
-		if (inet_pton(AF_INET6, buf, &a->ip6) != 1)
+		if (!prefix_ip6_parse(&a->ip6, s, alen))
 			return false;
 	} else {
 		a->family = AF_INET;

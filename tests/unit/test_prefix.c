@@ -438,6 +438,76 @@ static void test_ip4_parse_as_inet_pton(void **state)
 	}
 }
 
+/* An IPv6 address as the parts inet_pton sees: groups, "::", a dotted quad, some noise. */
+static size_t random_ip6(char *buf, size_t cap, unsigned int *seed)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	int groups = rand_r(seed) % 10, gap = rand_r(seed) % 12, quad = rand_r(seed) % 4 == 0;
+	size_t o = 0;
+
+	for (int g = 0; g < groups && o + 12 < cap; ++g) {
+		int digits = rand_r(seed) % 6;
+
+		if (g == gap)
+			buf[o++] = ':';
+		if (g)
+			buf[o++] = ':';
+		for (int d = 0; d < digits; ++d)
+			buf[o++] = hex[rand_r(seed) % (sizeof(hex) - 1)];
+	}
+	if (gap >= groups && gap < 11)
+		o += (size_t)snprintf(buf + o, cap - o, "::");
+	if (quad && o + 20 < cap)
+		o += (size_t)snprintf(buf + o, cap - o, "%s%d.%d.%d.%d", o && buf[o - 1] != ':' ? ":" : "",
+				      rand_r(seed) % 260, rand_r(seed) % 256, rand_r(seed) % 12, rand_r(seed) % 256);
+	/* Now and then a byte changed to something near the grammar. */
+	if (o && rand_r(seed) % 5 == 0)
+		buf[rand_r(seed) % o] = ":.0fFg x"[rand_r(seed) % 8];
+	buf[o] = '\0';
+	return o;
+}
+
+static void test_ip6_parse_as_inet_pton(void **state)
+{
+	static const char alphabet[] = "0123456789abcdefABCDEF::::::......g";
+	char buf[96];
+	unsigned int seed = 0x6eed;
+	size_t valid = 0;
+
+	(void)state;
+	for (int round = 0; round < 400000; ++round) {
+		struct in6_addr a, b;
+		size_t len;
+		int want;
+
+		if (round % 2) {
+			len = random_ip6(buf, sizeof(buf), &seed);
+		} else {
+			len = (size_t)rand_r(&seed) % 24;
+			for (size_t i = 0; i < len; ++i)
+				buf[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+			buf[len] = '\0';
+		}
+		want = inet_pton(AF_INET6, buf, &b);
+		memset(&a, 0xa5, sizeof(a));
+		if (prefix_ip6_parse(&a, buf, len) != (want == 1))
+			fail_msg("\"%s\": inet_pton says %d", buf, want);
+		if (want == 1) {
+			assert_memory_equal(&a, &b, sizeof(a));
+			++valid;
+		}
+	}
+	/* Both sides reached often enough to mean something. */
+	print_message("%zu of 400000 valid\n", valid);
+	assert_true(valid > 20000 && valid < 380000);
+	{
+		struct in6_addr a;
+
+		assert_true(prefix_ip6_parse(&a, "fd00::1/128", 7));
+		assert_false(prefix_ip6_parse(&a, "fd00::1/128", 8));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_next_free_rejects),
 		cmocka_unit_test(test_next_free_10000),
 		cmocka_unit_test(test_ip4_parse_as_inet_pton),
+		cmocka_unit_test(test_ip6_parse_as_inet_pton),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
