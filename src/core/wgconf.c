@@ -765,11 +765,16 @@ static int parse_continued(const struct wgconf *c, char *text, size_t len, struc
 	for (size_t k = 0; k < n->n_secs; ++k)
 		if (n->secs[k].endpoint)
 			n->secs[k].endpoint = n->pool + (c->secs[k].endpoint - c->pool);
-	if (!copy_array(&n->addrs, c->addrs, c->n_addrs, sizeof(*n->addrs)) ||
-	    !copy_array(&n->peer_aips, c->peer_aips, c->n_peer_aips, sizeof(*n->peer_aips)))
+	if (!copy_array(&n->addrs, c->addrs, c->n_addrs, sizeof(*n->addrs)))
 		goto fail;
 	n->n_addrs = n->cap_addrs = c->n_addrs;
-	n->n_peer_aips = n->cap_peer_aips = c->n_peer_aips;
+	/* Room for an added peer's allowed IPs: doubling 200,000 of them for two would copy 4 MB. */
+	n->cap_peer_aips = c->n_peer_aips + 16;
+	if (!(n->peer_aips = malloc(n->cap_peer_aips * sizeof(*n->peer_aips))))
+		goto fail;
+	if (c->n_peer_aips)
+		memcpy(n->peer_aips, c->peer_aips, c->n_peer_aips * sizeof(*n->peer_aips));
+	n->n_peer_aips = c->n_peer_aips;
 	cur = old ? c->lines[old - 1].sec : NO_LINE;
 	if ((ret = walk_sections(n, old, cur, NULL)) < 0) {
 		ret = ret == -ENOMEM ? ret : -ENOTSUP;
