@@ -220,6 +220,9 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 	char path[PATH_MAX];
 	int ret;
 
+	if (!cr && opts->config_wait)
+		cr = opts->config_wait(opts->config_wait_ctx);
+
 	if (!cr || opts->drift) {
 		sample_config_path(path, sizeof(path), opts->config_path, dev->name);
 		/* An unreadable config file only costs names, never the numbers. */
@@ -298,7 +301,7 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 		fail(err, SAMPLE_LIST_FAILED, ret, NULL);
 		goto out;
 	}
-	if (opts->config_read && !opts->iface) {
+	if ((opts->config_read || opts->config_wait) && !opts->iface) {
 		ret = fail(err, SAMPLE_LIST_FAILED, -EINVAL, NULL);
 		goto out;
 	}

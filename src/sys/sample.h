@@ -70,6 +70,12 @@ struct sample_opts {
 	const char *iface;		/* only this interface; NULL for every one */
 	const char *config_path;	/* names for iface; NULL for SAMPLE_CONFIG_DIR/IFACE.conf */
 	const struct sample_config_read *config_read;	/* iface's config file, read already; needs iface */
+	/*
+	 * Or, when config_read is NULL: called before iface is named, it gives the config file as
+	 * read meanwhile (by another thread, say), or NULL to read it here. Needs iface.
+	 */
+	const struct sample_config_read *(*config_wait)(void *ctx);
+	void *config_wait_ctx;
 	const char *names_path;		/* wgstar's name store */
 	struct sample_cache *cache;	/* NULL: read the name files on every sample */
 	bool drift;			/* compare each device with its config file (wg_device.drift) */
