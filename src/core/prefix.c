@@ -151,11 +151,11 @@ static bool is_space(char c)
 /* One prefix from s up to end, which need not be NUL-terminated there. */
 static int parse_span(struct wg_allowedip *p, const char *s, const char *end)
 {
-	char addr[INET6_ADDRSTRLEN];
 	const char *slash;
 	struct wg_allowedip tmp;
 	unsigned int cidr, bits;
 	size_t len;
+	bool ok;
 
 	while (s < end && is_space(*s))
 		++s;
@@ -163,15 +163,11 @@ static int parse_span(struct wg_allowedip *p, const char *s, const char *end)
 		--end;
 	slash = memchr(s, '/', (size_t)(end - s));
 	len = (size_t)((slash ? slash : end) - s);
-	if (len == 0 || len >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, s, len);
-	addr[len] = '\0';
-
 	memset(&tmp, 0, sizeof(tmp));
-	tmp.family = memchr(addr, ':', len) ? AF_INET6 : AF_INET;
-	/* inet_pton takes only dotted quads for IPv4: no "10.1", no octal, no hex. */
-	if (inet_pton(tmp.family, addr, tmp.family == AF_INET ? (void *)&tmp.ip4 : (void *)&tmp.ip6) != 1)
+	tmp.family = memchr(s, ':', len) ? AF_INET6 : AF_INET;
+	/* As inet_pton takes them: only dotted quads for IPv4, no "10.1", no octal, no hex. */
+	ok = tmp.family == AF_INET ? prefix_ip4_parse(&tmp.ip4, s, len) : prefix_ip6_parse(&tmp.ip6, s, len);
+	if (!ok)
 		return -EINVAL;
 	bits = family_bits(tmp.family);
 
@@ -194,6 +190,11 @@ static int parse_span(struct wg_allowedip *p, const char *s, const char *end)
 	tmp.cidr = (uint8_t)cidr;
 	*p = tmp;
 	return 0;
+}
+
+int prefix_parse_span(struct wg_allowedip *p, const char *s, size_t len)
+{
+	return parse_span(p, s, s + len);
 }
 
 bool prefix_ip4_parse(struct in_addr *out, const char *s, size_t len)

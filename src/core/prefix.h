@@ -16,6 +16,8 @@
  * around allowed. Host bits are kept as typed, as wg(8) keeps them. 0 or -EINVAL.
  */
 int prefix_parse(struct wg_allowedip *p, const char *s);
+/* The same for len bytes at s, which need not be NUL-terminated. */
+int prefix_parse_span(struct wg_allowedip *p, const char *s, size_t len);
 /*
  * A dotted quad of len bytes (no NUL needed) into *out, taking exactly what inet_pton(AF_INET)
  * takes: four decimal octets of at most 255, no leading zeros. Without its copy and call: a

@@ -312,46 +312,6 @@ static int push_aip(struct wg_allowedip **v, size_t *n, size_t *cap, const struc
 	return 0;
 }
 
-/* "ADDR" or "ADDR/CIDR"; the host bits may be set, as wg(8) and ip(8) take them. */
-static bool parse_prefix(struct wg_allowedip *a, const char *s, size_t len)
-{
-	const char *slash = memchr(s, '/', len);
-	size_t alen = slash ? (size_t)(slash - s) : len;
-	unsigned int max, cidr = 0;
-
-	if (!alen || alen >= INET6_ADDRSTRLEN)
-		return false;
-	memset(a, 0, sizeof(*a));
-	if (memchr(s, ':', alen)) {
-		a->family = AF_INET6;
-		max = 128;
-		if (!prefix_ip6_parse(&a->ip6, s, alen))
-			return false;
-	} else {
-		a->family = AF_INET;
-		max = 32;
-		if (!prefix_ip4_parse(&a->ip4, s, alen))
-			return false;
-	}
-	if (!slash) {
-		a->cidr = (uint8_t)max;
-		return true;
-	}
-	s = slash + 1;
-	len -= alen + 1;
-	if (!len || len > 3)
-		return false;
-	for (size_t i = 0; i < len; ++i) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		cidr = cidr * 10 + (unsigned int)(s[i] - '0');
-	}
-	if (cidr > max)
-		return false;
-	a->cidr = (uint8_t)cidr;
-	return true;
-}
-
 /*
  * AllowedIPs as wg(8) splits them: at commas, no entry empty, though the whole value may be
  * (it then sets none). Address as wg-quick splits it: at commas and spaces.
@@ -376,7 +336,8 @@ static int parse_prefix_list(struct wgconf *c, size_t i, bool is_address, struct
 			p = q + 1;
 			continue;
 		}
-		if (!parse_prefix(&a, s, (size_t)(e - s))) {
+		/* "ADDR" or "ADDR/CIDR"; the host bits may be set, as wg(8) and ip(8) take them. */
+		if (prefix_parse_span(&a, s, (size_t)(e - s)) < 0) {
 			if (is_address)
 				return fail(err, i + 1, _("Address \"%.*s\" is not an address or a prefix"),
 					    (int)((e - s) > 60 ? 60 : e - s), s);
