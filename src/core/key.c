@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "key.h"
+#include "text.h"
 
 static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -98,18 +99,6 @@ void key_to_hex(char out[WG_KEY_HEX_LEN], const uint8_t key[WG_KEY_LEN])
 	out[2 * WG_KEY_LEN] = '\0';
 }
 
-/* Every peer of a userspace reply carries hex keys: a table, not a chain of branches. */
-static const int8_t hex_table[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
-	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-static int hex_value(char c)
-{
-	return hex_table[(unsigned char)c] - 1;
-}
-
 bool key_from_hex(uint8_t key[WG_KEY_LEN], const char *hex, size_t len)
 {
 	uint8_t tmp[WG_KEY_LEN];
@@ -117,7 +106,7 @@ bool key_from_hex(uint8_t key[WG_KEY_LEN], const char *hex, size_t len)
 	if (len != 2 * WG_KEY_LEN)
 		return false;
 	for (unsigned int i = 0; i < WG_KEY_LEN; ++i) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		int hi = text_hex_value(hex[2 * i]), lo = text_hex_value(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			key_wipe(tmp, sizeof(tmp));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "format.h"
 #include "prefix.h"
+#include "text.h"
 
 /*
  * Addresses as two 64-bit halves, IPv4 in the low bits of lo: one arithmetic for both
@@ -227,17 +228,6 @@ bool prefix_ip4_parse(struct in_addr *out, const char *s, size_t len)
 	return true;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool prefix_ip6_parse(struct in6_addr *out, const char *s, size_t len)
 {
 	uint8_t b[16] = { 0 };
@@ -251,7 +241,7 @@ bool prefix_ip6_parse(struct in6_addr *out, const char *s, size_t len)
 	group = s;
 	while (s < end) {
 		char c = *s++;
-		int h = hex_value(c);
+		int h = text_hex_value(c);
 
 		if (h >= 0) {
 			if (digits == 4)

@@ -86,4 +86,13 @@ enum text_name_error text_name_check(const char *name);
 /* Why, in one translated line. */
 const char *text_name_error_text(enum text_name_error e);
 
+/* A hex digit's value plus one, 0 for any other byte (text.c). */
+extern const int8_t text_hex_plus1[256];
+
+/* The value of hex digit c, or -1. A table: keys and addresses are read by the ten thousand. */
+static inline int text_hex_value(char c)
+{
+	return text_hex_plus1[(unsigned char)c] - 1;
+}
+
 #endif
