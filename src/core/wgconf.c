@@ -1787,6 +1787,11 @@ int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, s
 	return ret;
 }
 
+static bool in_pool(const struct wgconf *c, const char *v)
+{
+	return v >= c->pool && v < c->pool + c->pool_len;
+}
+
 static bool same_value(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -1806,7 +1811,7 @@ const char *wgconf_test_differ(const struct wgconf *a, const struct wgconf *b)
 		    x->val_end != y->val_end || x->eol != y->eol || x->kind != y->kind || x->mark != y->mark ||
 		    !same_value(x->value, y->value))
 			return "a line";
-		if (x->kind == L_KEY && (x->value < a->pool || x->value >= a->pool + a->pool_len))
+		if (x->kind == L_KEY && !in_pool(a, x->value))
 			return "a value outside the pool";
 	}
 	if (a->n_secs != b->n_secs)
@@ -1819,7 +1824,7 @@ const char *wgconf_test_differ(const struct wgconf *a, const struct wgconf *b)
 		    memcmp(x->psk, y->psk, WG_KEY_LEN) || x->keepalive != y->keepalive)
 			return "a section";
 		if (!same_value(x->endpoint, y->endpoint) ||
-		    (x->endpoint && (x->endpoint < a->pool || x->endpoint >= a->pool + a->pool_len)))
+		    (x->endpoint && !in_pool(a, x->endpoint)))
 			return "a section's endpoint";
 		if (x->aip_first != y->aip_first || !same_aips(x->aips, x->n_aips, y->aips, y->n_aips) ||
 		    (x->n_aips && x->aips != a->peer_aips + x->aip_first))
