@@ -11,7 +11,10 @@
 #include "strlist.h"
 #include "wgset.h"
 
-/* How long one request to a backend may take before it fails with -ETIMEDOUT. */
+/*
+ * How long one request to a backend may take before it fails with -ETIMEDOUT; for the kernel,
+ * how long it may stay silent between two messages of its answer.
+ */
 #define BACKEND_TIMEOUT_MS 5000
 
 /* Kernel: rtnetlink for the list (link kind "wireguard"), generic netlink for the device. */
