@@ -174,7 +174,7 @@ static void check_hidden(const uint8_t *data, size_t size, const struct wgconf_p
  * A peer add parses only the lines it added. Read as the input's first s bytes and then the
  * rest, the input must give the model a whole parse gives (whole: NULL when that refused it),
  * or be refused too; or be left to a whole parse (1) only where the first part ends inside a
- * line, or the rest holds a NUL.
+ * line, or the rest holds a NUL. Both keep the first part's peers, or neither.
  */
 static void check_continued(const uint8_t *data, size_t size, size_t s, const struct wgconf *whole)
 {
@@ -187,6 +187,9 @@ static void check_continued(const uint8_t *data, size_t size, size_t s, const st
 	if (ret == 1 && !(s && data[s - 1] != '\n') && !memchr(data + s, '\0', size - s))
 		abort();
 	if (ret == 0 && (!whole || wgconf_test_differ(cont, whole)))
+		abort();
+	/* The check of a peer add, which skips the sections copied, says what it says of the whole. */
+	if (ret == 0 && wgconf_test_kept(first, cont) != wgconf_test_kept(first, whole))
 		abort();
 	if (ret < 0 && ret != -ENOMEM && (whole || ret != -ENOTSUP))
 		abort();

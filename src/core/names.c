@@ -80,7 +80,7 @@ static int map_add(struct name_map *map, const uint8_t key[WG_KEY_LEN], const ch
 	}
 	memcpy(map->v[map->n].key, key, WG_KEY_LEN);
 	map->v[map->n].name = name;
-	map->v[map->n].order = map->n;
+	map->v[map->n].order = map->added++;
 	map->n++;
 	map->sorted = false;
 	return 0;
@@ -376,7 +376,27 @@ static int section_close(struct section *sec, int (*cb)(const struct names_site 
 	return ret;
 }
 
+static struct names_held held(const struct pending *p, const char *text)
+{
+	if (!p->v)
+		return (struct names_held){ .line = NAMES_NO_LINE };
+	return (struct names_held){ true, (size_t)(p->v - text), (size_t)(p->ve - text), p->line, p->conv };
+}
+
+static struct pending unheld(const struct names_held *h, const char *text)
+{
+	if (!h->set)
+		return none_pending;
+	return (struct pending){ text + h->v, text + h->ve, h->line, h->conv };
+}
+
 int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *s, void *ctx), void *ctx)
+{
+	return names_scan_from(text, len, NULL, NULL, cb, NULL, ctx);
+}
+
+int names_scan_from(const char *text, size_t len, const struct names_mark *from, struct names_mark *mark,
+		    int (*cb)(const struct names_site *s, void *ctx), void (*at_mark)(void *ctx), void *ctx)
 {
 	const struct pending none = none_pending;
 	struct pending pending = none;		/* a Name comment not yet placed */
@@ -389,10 +409,28 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 	size_t line = 0;
 	int ret = 0;
 
+	if (mark)
+		*mark = (struct names_mark){ .set = false };
+	if (from && from->set) {
+		const struct names_held *h[] = { &from->pending, &from->pivpn, &from->up, &from->block };
+
+		if (from->off > len)
+			return -EINVAL;
+		for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); ++i)
+			if (h[i]->set && (h[i]->v > h[i]->ve || h[i]->ve > len))
+				return -EINVAL;
+		p = text + from->off;
+		line = from->line;
+		block_peers = from->block_peers;
+		pending = unheld(&from->pending, text);
+		pivpn = unheld(&from->pivpn, text);
+		up = unheld(&from->up, text);
+		block = unheld(&from->block, text);
+	}
 	section_start(&sec, false, NAMES_NO_LINE, NULL, NULL, NULL);
 	for (; p < end; ++line) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *s = p, *e = nl ? nl : end, *v, *ve;
+		const char *s = p, *e = nl ? nl : end, *v, *ve, *start = p;
 		enum names_convention conv;
 		bool open, disabled = false;
 
@@ -486,6 +524,17 @@ setting:
 		if (*s == '[') {
 			if ((ret = section_close(&sec, cb, ctx)) < 0)
 				goto out;
+			/*
+			 * A scan from here reads this line again from its start: nothing in it before
+			 * this point changed what is held, and the section it closed is reported.
+			 */
+			if (mark) {
+				*mark = (struct names_mark){ true, (size_t)(start - text), line, block_peers,
+							     held(&pending, text), held(&pivpn, text), held(&up, text),
+							     held(&block, text) };
+				if (at_mark)
+					at_mark(ctx);
+			}
 			section_start(&sec, e - s == 6 && !strncasecmp(s, "[Peer]", 6), line, &pending, &pivpn, &up);
 			sec.site.disabled = disabled && sec.is_peer;
 			block_peers += sec.is_peer;
@@ -521,6 +570,34 @@ out:
 int names_site_add(struct name_map *map, const struct names_site *s)
 {
 	return s->has_key && s->name ? map_add(map, s->key, s->name, s->name_end) : 0;
+}
+
+int names_copy_before(struct name_map *dst, const struct name_map *src, size_t order)
+{
+	size_t n = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	if (src->n && !(dst->v = malloc(src->n * sizeof(*dst->v))))
+		return -ENOMEM;
+	dst->cap = src->n;
+	for (size_t i = 0; i < src->n; ++i) {
+		const struct name_entry *x = &src->v[i];
+
+		if (x->order >= order)
+			continue;
+		dst->v[n] = *x;
+		if (!(dst->v[n].name = strdup(x->name))) {
+			dst->n = n;
+			names_clear(dst);
+			return -ENOMEM;
+		}
+		++n;
+	}
+	dst->n = n;
+	dst->added = order;
+	/* What was sorted stays sorted, without the names it leaves out. */
+	dst->n_sorted = src->sorted ? n : 0;
+	return 0;
 }
 
 static int add_site(const struct names_site *s, void *ctx)
@@ -579,12 +656,39 @@ static int cmp_key(const void *a, const void *b)
 	return memcmp(((const struct name_entry *)a)->key, ((const struct name_entry *)b)->key, WG_KEY_LEN);
 }
 
+/*
+ * The entries after the first n_sorted sorted, then merged with those: a peer add's map is the
+ * old file's, sorted, and the few names read after its mark.
+ */
+static bool merge_sorted(struct name_map *map)
+{
+	size_t a = 0, b = map->n_sorted, o = 0;
+	struct name_entry *v;
+
+	if (map->n_sorted == map->n)
+		return map->n > 0;
+	if (!map->n_sorted || !(v = malloc(map->n * sizeof(*v))))
+		return false;
+	qsort(map->v + b, map->n - b, sizeof(*map->v), cmp_entry);
+	while (a < map->n_sorted && b < map->n)
+		v[o++] = cmp_entry(&map->v[a], &map->v[b]) <= 0 ? map->v[a++] : map->v[b++];
+	while (a < map->n_sorted)
+		v[o++] = map->v[a++];
+	while (b < map->n)
+		v[o++] = map->v[b++];
+	free(map->v);
+	map->v = v;
+	map->cap = map->n;
+	return true;
+}
+
 /* Sorts by key and keeps the first name given for each, as wg(8) keeps the first [Peer]. */
 static void map_sort(struct name_map *map)
 {
 	size_t o = 0;
 
-	qsort(map->v, map->n, sizeof(*map->v), cmp_entry);
+	if (!merge_sorted(map))
+		qsort(map->v, map->n, sizeof(*map->v), cmp_entry);
 	for (size_t i = 0; i < map->n; ++i) {
 		if (o && !memcmp(map->v[o - 1].key, map->v[i].key, WG_KEY_LEN)) {
 			free(map->v[i].name);
@@ -592,13 +696,19 @@ static void map_sort(struct name_map *map)
 		}
 		map->v[o++] = map->v[i];
 	}
-	map->n = o;
+	map->n = map->n_sorted = o;
 	map->sorted = true;
 	map->index.stride = sizeof(struct name_entry);
 	map->index.offset = offsetof(struct name_entry, key);
 	/* Without memory for the index, lookups fall back to bsearch. */
 	if (map->n > UINT32_MAX || keyidx_rebuild(&map->index, map->v, (uint32_t)map->n) < 0)
 		keyidx_free(&map->index);
+}
+
+void names_sort(struct name_map *map)
+{
+	if (!map->sorted && map->n)
+		map_sort(map);
 }
 
 const char *names_lookup(struct name_map *map, const uint8_t key[WG_KEY_LEN])

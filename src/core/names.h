@@ -29,6 +29,8 @@ struct name_map {
 	struct name_entry *v;
 	size_t n;
 	size_t cap;
+	size_t added;			/* names ever added: the next one's order */
+	size_t n_sorted;		/* the first ones, sorted as map_sort sorts (names_copy_before) */
 	bool sorted;
 	struct keyidx index;		/* by key, once sorted: a lookup per peer and tick */
 	/*
@@ -87,6 +89,36 @@ struct names_site {
  * section in file order. It stops at the first negative return of cb, which it returns.
  */
 int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *s, void *ctx), void *ctx);
+
+/* A name comment, marker or tool's name names_scan holds for a section still to come. */
+struct names_held {
+	bool set;
+	size_t v, ve;			/* the name's bytes, as offsets into the text */
+	size_t line;
+	enum names_convention conv;
+};
+
+/*
+ * Where names_scan stood at the start of the last section header it read, in offsets: enough
+ * to read on from there over a text that begins with the same bytes, as the file a peer add
+ * writes does. Everything reported before a header is final; the section it opens and what
+ * follows may still change with what is added below.
+ */
+struct names_mark {
+	bool set;			/* false: no header read, so a reading starts over */
+	size_t off, line;		/* the header line's first byte and its number */
+	size_t block_peers;
+	struct names_held pending, pivpn, up, block;
+};
+
+/*
+ * names_scan, from a mark that an earlier scan of the text's first bytes left (NULL: from the
+ * start). mark, if not NULL, is set to this scan's last mark, and at_mark(ctx) is called
+ * each time one is taken, after every section before that header was reported. -EINVAL when
+ * from lies beyond the text.
+ */
+int names_scan_from(const char *text, size_t len, const struct names_mark *from, struct names_mark *mark,
+		    int (*cb)(const struct names_site *s, void *ctx), void (*at_mark)(void *ctx), void *ctx);
 /*
  * Parse a wg-quick style config; names found are added to map. 0 or -errno. A map whose names
  * peers already point at (names_apply shares them) takes no more, here or from
@@ -95,9 +127,17 @@ int names_scan(const char *text, size_t len, int (*cb)(const struct names_site *
 int names_parse_config(struct name_map *map, const char *text, size_t len);
 /* The name of one site names_scan saw, added to map as names_parse_config adds it. 0 or -errno. */
 int names_site_add(struct name_map *map, const struct names_site *s);
+/*
+ * Into an empty dst, copies of the names src was given before its order'th (as names.added
+ * counted), as if dst had been given those alone: a text read on from a mark keeps the names
+ * from before it. 0 or -ENOMEM (dst then empty).
+ */
+int names_copy_before(struct name_map *dst, const struct name_map *src, size_t order);
 /* Parse the name store: "PUBLIC-KEY NAME" per line, '#' comments. 0 or -errno. */
 int names_parse_store(struct name_map *map, const char *text, size_t len);
 const char *names_lookup(struct name_map *map, const uint8_t key[WG_KEY_LEN]);
+/* Sorts map by key, as a lookup does first, keeping the first name given for each key. */
+void names_sort(struct name_map *map);
 /*
  * The tool that regenerates this file from a database of its own (wg-easy, wireguard-ui,
  * wg-portal, wg-gen-web), by its header or its comments: a change made to the file is lost at

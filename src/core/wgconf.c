@@ -82,6 +82,15 @@ struct wgconf {
 	size_t n_peer_aips, cap_peer_aips;
 	struct name_map names;		/* names.c's reading of the text (conf_names) */
 	size_t conventions[N_NAMES_CONVENTIONS];	/* names each convention gives, from the same scan */
+	/*
+	 * Where that scan took its last mark (names.h), and what it had found by then: a
+	 * continued parse reads the names on from there, not over the whole text again.
+	 */
+	struct names_mark mark;
+	size_t mark_conventions[N_NAMES_CONVENTIONS];
+	size_t mark_order;		/* names.added at the mark */
+	/* Set by parse_continued: its first same_secs sections, names and all, are its base's. */
+	size_t same_secs;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -585,10 +594,21 @@ static int note_site(const struct names_site *st, void *ctx)
 	return 0;
 }
 
-/* Where each peer's name is written, and the names themselves (conf_names) in the same pass. */
-static int find_names(struct wgconf *c)
+static void note_mark(void *ctx)
 {
-	int ret = names_scan(c->text, c->len, note_site, c);
+	struct wgconf *c = ctx;
+
+	memcpy(c->mark_conventions, c->conventions, sizeof(c->conventions));
+	c->mark_order = c->names.added;
+}
+
+/*
+ * Where each peer's name is written, and the names themselves (conf_names) in the same pass,
+ * from the mark from on (NULL: from the start).
+ */
+static int find_names(struct wgconf *c, const struct names_mark *from)
+{
+	int ret = names_scan_from(c->text, c->len, from, &c->mark, note_site, note_mark, c);
 
 	return ret < 0 ? ret : 0;
 }
@@ -637,7 +657,7 @@ static int parse_taking(struct wgconf **out, char *text, size_t len, struct wgco
 	    (ret = check_duplicates(c, err)) < 0)
 		goto fail;
 	find_markers(c);
-	if ((ret = find_names(c)) < 0)
+	if ((ret = find_names(c, NULL)) < 0)
 		goto fail;
 	*out = c;
 	return 0;
@@ -671,7 +691,7 @@ static bool copy_array(void *dst, const void *src, size_t n, size_t sz)
  */
 static int parse_continued(const struct wgconf *c, char *text, size_t len, struct wgconf **out)
 {
-	size_t old = c->n_lines, first, total, cur;
+	size_t old = c->n_lines, first, total, cur, named = 0;
 	bool open_end = old && !c->lines[old - 1].eol;
 	struct wgconf *n;
 	int ret = -ENOMEM;
@@ -750,13 +770,24 @@ static int parse_continued(const struct wgconf *c, char *text, size_t len, struc
 			}
 	find_markers_from(n, c->n_secs ? c->n_secs - 1 : 0);
 	/*
-	 * The names are read again from the whole text: a line added below a peer may name it. Every
-	 * [Peer] is seen again and its sites set anew, but for the bytes of another tool's name,
+	 * The names are read on from c's last mark, the start of its last section: a line added
+	 * below a peer may name it, but nothing after a header names a section above it. The
+	 * names found before it are c's, and the sections above it are final. Every [Peer] from
+	 * there is seen again and its sites set anew, but for the bytes of another tool's name,
 	 * which are set only when that name counts.
 	 */
-	for (size_t k = 0; k < n->n_secs; ++k)
+	ret = -ENOMEM;
+	if (c->mark.set && names_copy_before(&n->names, &c->names, c->mark_order) < 0)
+		goto fail;
+	if (c->mark.set)
+		memcpy(n->conventions, c->mark_conventions, sizeof(n->conventions));
+	/* Named for good: the sections above the mark. The same: those above the section walked again. */
+	while (named < c->n_secs && c->mark.set && c->secs[named].header < c->mark.line)
+		++named;
+	n->same_secs = cur == NO_LINE || named < cur ? named : cur;
+	for (size_t k = named; k < n->n_secs; ++k)
 		n->secs[k].tool_v = n->secs[k].tool_ve = 0;
-	if ((ret = find_names(n)) < 0)
+	if ((ret = find_names(n, c->mark.set ? &c->mark : NULL)) < 0)
 		goto fail;
 	*out = n;
 	return 0;
@@ -1147,19 +1178,44 @@ static const struct wsec *next_peer(const struct wgconf *c, size_t *k)
 }
 
 /*
+ * The names read after now's first same sections (order from on in its map) leave the names
+ * of the peers among them as they were in was.
+ */
+static bool names_stay(const struct wgconf *was, const struct wgconf *now, size_t same, size_t order)
+{
+	struct name_map *na = conf_names(was), *nb = conf_names(now);
+
+	/* Sorted and without a key twice: a name that lost to an earlier one names nobody. */
+	names_sort(nb);
+	for (size_t i = 0; i < nb->n; ++i) {
+		if (nb->v[i].order < order)
+			continue;
+		for (size_t k = 0; k < same; ++k)
+			if (now->secs[k].type == S_PEER && !memcmp(now->secs[k].key, nb->v[i].key, WG_KEY_LEN) &&
+			    !same_str(names_lookup(na, nb->v[i].key), nb->v[i].name))
+				return false;
+	}
+	return true;
+}
+
+/*
  * Every peer of the old file is in the new one, in the same order and the same but for the
  * edit, and nothing else is: read from the sections as they are (wgconf_peers would copy
- * every peer, three times over for a 65,536-peer file).
+ * every peer, three times over for a 65,536-peer file). The first same sections of now were
+ * copied from was's by parse_continued, with their names: only a name added below for one of
+ * them could differ (names_stay), and the rest is compared.
  */
-static int verify(const struct wgconf *was, const struct wgconf *now, const struct expect *x)
+static int verify(const struct wgconf *was, const struct wgconf *now, size_t same, const struct expect *x)
 {
 	struct name_map *na = conf_names(was), *nb = conf_names(now);
 	const struct wsec *q;
-	size_t i = 0, j = 0;
+	size_t i = same, j = same;
 	int ret = -ENOTSUP;
 
 	if (!same_aips(was->addrs, was->n_addrs, now->addrs, now->n_addrs) ||
 	    wgconf_has_private_key(was) != wgconf_has_private_key(now))
+		goto out;
+	if (same && (same > was->n_secs || same > now->n_secs || !names_stay(was, now, same, was->mark_order)))
 		goto out;
 	for (const struct wsec *a; (a = next_peer(was, &i));) {
 		bool target = x->key && !memcmp(a->key, x->key, WG_KEY_LEN);
@@ -1177,6 +1233,11 @@ static int verify(const struct wgconf *was, const struct wgconf *now, const stru
 			goto out;
 		if (target && x->op == OP_ALLOWEDIPS && !same_aips(q->aips, q->n_aips, x->v, x->n))
 			goto out;
+	}
+	/* wgconf_test_kept: peers added, which it does not say. */
+	if (x->op == OP_ADD && !x->key) {
+		ret = 0;
+		goto out;
 	}
 	if (x->op == OP_ADD) {
 		if (!(q = next_peer(now, &j)) || memcmp(q->key, x->key, WG_KEY_LEN) ||
@@ -1218,10 +1279,12 @@ static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
 		wgconf_free_text(text, len);
 	if (ret < 0)
 		return ret == -ENOMEM ? ret : -ENOTSUP;
-	if ((ret = verify(c, n, x)) < 0) {
+	if ((ret = verify(c, n, n->same_secs, x)) < 0) {
 		wgconf_free(n);
 		return ret;
 	}
+	/* Only verify may take the sections as read: they are the old model's, which goes. */
+	n->same_secs = 0;
 	tmp = *c;
 	*c = *n;
 	*n = tmp;
@@ -1797,6 +1860,26 @@ static bool same_value(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+static bool same_held(const struct names_held *a, const struct names_held *b)
+{
+	return a->set == b->set && (!a->set || (a->v == b->v && a->ve == b->ve && a->line == b->line && a->conv == b->conv));
+}
+
+static bool same_mark(const struct names_mark *a, const struct names_mark *b)
+{
+	return a->set == b->set &&
+	       (!a->set || (a->off == b->off && a->line == b->line && a->block_peers == b->block_peers &&
+			    same_held(&a->pending, &b->pending) && same_held(&a->pivpn, &b->pivpn) &&
+			    same_held(&a->up, &b->up) && same_held(&a->block, &b->block)));
+}
+
+int wgconf_test_kept(const struct wgconf *was, const struct wgconf *now)
+{
+	struct expect x = { .op = OP_ADD };
+
+	return verify(was, now, now->same_secs, &x);
+}
+
 const char *wgconf_test_differ(const struct wgconf *a, const struct wgconf *b)
 {
 	if (a->len != b->len || memcmp(a->text, b->text, a->len))
@@ -1841,9 +1924,18 @@ const char *wgconf_test_differ(const struct wgconf *a, const struct wgconf *b)
 	if (!same_aips(a->addrs, a->n_addrs, b->addrs, b->n_addrs) ||
 	    !same_aips(a->peer_aips, a->n_peer_aips, b->peer_aips, b->n_peer_aips))
 		return "the addresses";
-	if (a->names.n != b->names.n)
+	names_sort(conf_names(a));
+	names_sort(conf_names(b));
+	if (a->names.n != b->names.n || a->names.added != b->names.added)
 		return "the number of names";
+	for (size_t i = 0; i < a->names.n; ++i)
+		if (memcmp(a->names.v[i].key, b->names.v[i].key, WG_KEY_LEN) ||
+		    strcmp(a->names.v[i].name, b->names.v[i].name) || a->names.v[i].order != b->names.v[i].order)
+			return "a name";
 	if (memcmp(a->conventions, b->conventions, sizeof(a->conventions)))
 		return "the conventions' counts";
+	if (!same_mark(&a->mark, &b->mark) || a->mark_order != b->mark_order ||
+	    memcmp(a->mark_conventions, b->mark_conventions, sizeof(a->mark_conventions)))
+		return "the names' mark";
 	return NULL;
 }

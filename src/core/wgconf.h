@@ -166,5 +166,11 @@ extern void (*wgconf_test_edit)(char *text, size_t len);
  */
 int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, struct wgconf **out);
 const char *wgconf_test_differ(const struct wgconf *a, const struct wgconf *b);
+/*
+ * For tests only: whether now keeps every peer of was as a peer add must (0, or -ENOTSUP),
+ * checked as a peer add checks it: without the sections a model from wgconf_test_continue
+ * copied from was.
+ */
+int wgconf_test_kept(const struct wgconf *was, const struct wgconf *now);
 
 #endif

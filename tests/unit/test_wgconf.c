@@ -328,6 +328,8 @@ static void test_continued_parse(void **state)
 		"\n[Peer]\n#friendly_name = f\nPublicKey = @\nAllowedIPs = fd00::1/128, 10.0.0.9/32\n"
 		"PersistentKeepalive = 25\nPresharedKey = @\nEndpoint = [2001:db8::1]:51820\n",
 		"\n[Peer]\nPublicKey = @\n\n[Peer]\nPublicKey = @\n",
+		/* A disabled peer with the first peer's key: its name would be the first peer's. */
+		"### begin sneaky ###\n#[disabled] [Peer]\n#[disabled] PublicKey = =\n### end sneaky ###\n",
 		"",
 	};
 	/* Besides the fixtures: a PiVPN block still open at the end, with and without a line end. */
@@ -335,9 +337,21 @@ static void test_continued_parse(void **state)
 		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n\n### begin a ###\n[Peer]\n"
 		"PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n",
 		"### begin a ###\n[Peer]\nPublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+		/*
+		 * A disabled peer last: lines added join the [Peer] above it for wg-quick, whose name
+		 * (Algo's way) was read before the disabled one's.
+		 */
+		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n\n[Peer]\n# alpha\n"
+		"PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n\n### begin d ###\n#[disabled] [Peer]\n"
+		"#[disabled] PublicKey = AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\n### end d ###\n",
+		/* ... that names a peer above: the name stays the same when peers are added. */
+		"[Interface]\nPrivateKey = yMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMg=\n\n[Peer]\n"
+		"PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n\n[Peer]\n"
+		"PublicKey = AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=\n\n### begin d ###\n#[disabled] [Peer]\n"
+		"#[disabled] PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n### end d ###\n",
 	};
 	const size_t n_files = sizeof(fixtures) / sizeof(*fixtures);
-	size_t continued = 0, refused = 0;
+	size_t continued = 0, refused = 0, kept = 0, changed = 0;
 
 	(void)state;
 	for (size_t f = 0; f < n_files + sizeof(bases) / sizeof(*bases); ++f) {
@@ -352,7 +366,7 @@ static void test_continued_parse(void **state)
 			char *all = malloc(len + strlen(tails[t]) * 44 + 1), *o;
 			struct wgconf *whole = NULL, *cont = NULL;
 			struct wgconf_error err;
-			int rw, rc;
+			int rw, rc, rk;
 
 			assert_non_null(all);
 			memcpy(all, text, len);
@@ -387,6 +401,12 @@ static void test_continued_parse(void **state)
 					if (why)
 						fail_msg("%s + tail %zu: the models differ in %s", file, t, why);
 					++continued;
+					/* The check of an add skips what was copied, and comes out the same. */
+					rk = wgconf_test_kept(c, whole);
+					if (wgconf_test_kept(c, cont) != rk)
+						fail_msg("%s + tail %zu: the check says %d, not %d", file, t,
+							 wgconf_test_kept(c, cont), rk);
+					++*(rk == 0 ? &kept : &changed);
 				}
 			}
 			wgconf_free(whole);
@@ -396,9 +416,11 @@ static void test_continued_parse(void **state)
 		wgconf_free(c);
 		free(text);
 	}
-	print_message("%zu continued, %zu refused\n", continued, refused);
+	print_message("%zu continued, %zu refused; %zu kept the peers, %zu changed one\n", continued, refused, kept,
+		      changed);
 	assert_true(continued > 300);
 	assert_true(refused > 0);
+	assert_true(kept > 100 && changed > 10);
 }
 
 /* When several ways name one peer, wgstar's own wins, then one inside the section, then above. */
