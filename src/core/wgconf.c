@@ -29,7 +29,7 @@ enum sec_type { S_INTERFACE, S_PEER, S_OTHER };
  */
 struct wline {
 	size_t sec;			/* the section it is in; NO_LINE before the first header */
-	const char *value;		/* L_KEY: the value, NUL-terminated, in the pool */
+	uint32_t value;			/* L_KEY: where its value is in the pool, NUL-terminated */
 	uint32_t off;			/* first byte in the text */
 	uint32_t len;			/* bytes without the line end */
 	/* L_KEY, offsets from off: the key, the '=' and the value without a trailing comment */
@@ -50,9 +50,8 @@ struct wsec {
 	bool has_psk;
 	uint8_t psk[WG_KEY_LEN];
 	uint16_t keepalive;
-	const char *endpoint;
+	uint32_t endpoint;		/* 1 + where its Endpoint is in the pool; 0: none */
 	/* Its allowed IPs: n_aips of them from aip_first on in the model's peer_aips. */
-	const struct wg_allowedip *aips;
 	size_t aip_first, n_aips;
 	size_t begin_mark, end_mark;	/* PiVPN markers that enclose this peer alone */
 	size_t name_line;		/* where names.c reads its name: a "# Name" inside, */
@@ -110,6 +109,25 @@ static int fail(struct wgconf_error *err, size_t line, const char *fmt, ...)
 static const char *line_text(const struct wgconf *c, size_t i)
 {
 	return c->text + c->lines[i].off;
+}
+
+/*
+ * Offsets, not pointers, into the pool and peer_aips: a peer add's model grows the arrays of
+ * the one it continues, wherever realloc moves them (parse_continued).
+ */
+static const char *line_value(const struct wgconf *c, size_t i)
+{
+	return c->pool + c->lines[i].value;
+}
+
+static const char *sec_endpoint(const struct wgconf *c, const struct wsec *sec)
+{
+	return sec->endpoint ? c->pool + sec->endpoint - 1 : NULL;
+}
+
+static const struct wg_allowedip *sec_aips(const struct wgconf *c, const struct wsec *sec)
+{
+	return sec->n_aips ? c->peer_aips + sec->aip_first : NULL;
 }
 
 /* The line without its line end and the white space around it. */
@@ -295,7 +313,7 @@ static int fill_pool_from(struct wgconf *c, size_t from)
 			continue;
 		memcpy(c->pool + o, line_text(c, i) + l->val_off, n);
 		c->pool[o + n] = '\0';
-		l->value = c->pool + o;
+		l->value = (uint32_t)o;
 		o += n + 1;
 	}
 	return 0;
@@ -328,7 +346,7 @@ static int push_aip(struct wg_allowedip **v, size_t *n, size_t *cap, const struc
 static int parse_prefix_list(struct wgconf *c, size_t i, bool is_address, struct wg_allowedip **v,
 			     size_t *n, size_t *cap, struct wgconf_error *err)
 {
-	const char *p = c->lines[i].value, *end = p + strlen(p);
+	const char *p = line_value(c, i), *end = p + strlen(p);
 	struct wg_allowedip a;
 	int ret;
 
@@ -367,7 +385,7 @@ static bool parse_key(uint8_t key[WG_KEY_LEN], const char *value)
 
 static int peer_key(struct wgconf *c, struct wsec *sec, size_t i, struct wgconf_error *err)
 {
-	const char *v = c->lines[i].value;
+	const char *v = line_value(c, i);
 	uint8_t key[WG_KEY_LEN];
 
 	if (key_is(c, i, "PublicKey")) {
@@ -391,7 +409,7 @@ static int peer_key(struct wgconf *c, struct wsec *sec, size_t i, struct wgconf_
 		sec->n_aips += c->n_peer_aips - before;
 		return ret;
 	} else if (key_is(c, i, "Endpoint")) {
-		sec->endpoint = v;
+		sec->endpoint = c->lines[i].value + 1;
 	} else if (key_is(c, i, "PersistentKeepalive")) {
 		unsigned long ka = 0;
 		size_t n = strlen(v);
@@ -466,10 +484,8 @@ static int walk_sections(struct wgconf *c, size_t from, size_t cur, struct wgcon
 			c->cap_peer_aips = c->n_peer_aips;
 		}
 	}
-	for (size_t k = 0; k < c->n_secs; ++k) {
+	for (size_t k = 0; k < c->n_secs; ++k)
 		c->secs[k].end = k + 1 < c->n_secs ? c->secs[k + 1].header : c->n_lines;
-		c->secs[k].aips = c->secs[k].n_aips ? c->peer_aips + c->secs[k].aip_first : NULL;
-	}
 	return 0;
 }
 
@@ -734,18 +750,11 @@ static int parse_continued(const struct wgconf *c, char *text, size_t len, struc
 	n->pool_len = c->pool_len;
 	if ((ret = fill_pool_from(n, old)) < 0)
 		goto fail;
-	/* Where the pool now is: growing it may have moved it. */
-	for (size_t i = 0; i < old; ++i)
-		if (n->lines[i].kind == L_KEY)
-			n->lines[i].value = n->pool + (c->lines[i].value - c->pool);
 	ret = -ENOMEM;
 	if (!(n->secs = malloc((c->n_secs + count_headers(n, old) + 1) * sizeof(*n->secs))))
 		goto fail;
 	memcpy(n->secs, c->secs, c->n_secs * sizeof(*n->secs));
 	n->n_secs = c->n_secs;
-	for (size_t k = 0; k < n->n_secs; ++k)
-		if (n->secs[k].endpoint)
-			n->secs[k].endpoint = n->pool + (c->secs[k].endpoint - c->pool);
 	if (!copy_array(&n->addrs, c->addrs, c->n_addrs, sizeof(*n->addrs)))
 		goto fail;
 	n->n_addrs = n->cap_addrs = c->n_addrs;
@@ -880,7 +889,7 @@ static const char *interface_value(const struct wgconf *c, const char *key)
 		const struct wline *l = &c->lines[i];
 
 		if (l->kind == L_KEY && c->secs[l->sec].type == S_INTERFACE && key_is(c, i, key))
-			return l->value;
+			return line_value(c, i);
 	}
 	return NULL;
 }
@@ -965,7 +974,7 @@ int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *
 		if (sec->has_psk)
 			memcpy(p->preshared_key, sec->psk, WG_KEY_LEN);
 		p->persistent_keepalive = sec->keepalive;
-		p->endpoint = sec->endpoint;
+		p->endpoint = sec_endpoint(c, sec);
 		p->line = (unsigned int)sec->header + 1;
 		if ((name = names_lookup(names, sec->key))) {
 			size_t len = strlen(name) + 1;
@@ -975,7 +984,7 @@ int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *
 			text += len;
 		}
 		if (sec->n_aips) {
-			memcpy(aips, sec->aips, sec->n_aips * sizeof(*aips));
+			memcpy(aips, sec_aips(c, sec), sec->n_aips * sizeof(*aips));
 			p->allowedips = aips;
 			p->n_allowedips = sec->n_aips;
 			aips += sec->n_aips;
@@ -1158,14 +1167,14 @@ static bool same_aips(const struct wg_allowedip *a, size_t na, const struct wg_a
 	return true;
 }
 
-/* A peer of the old file against one of the new, as wgconf_peers would give them. */
-static bool same_sec(const struct wsec *a, const char *name_a, const struct wsec *b, const char *name_b, bool name,
-		     bool aips)
+/* A peer of the old file (in model ca) against one of the new (in cb), as wgconf_peers would give them. */
+static bool same_sec(const struct wgconf *ca, const struct wsec *a, const char *name_a, const struct wgconf *cb,
+		     const struct wsec *b, const char *name_b, bool name, bool aips)
 {
 	return !memcmp(a->key, b->key, WG_KEY_LEN) && a->has_psk == b->has_psk &&
 	       (!a->has_psk || !memcmp(a->psk, b->psk, WG_KEY_LEN)) && a->keepalive == b->keepalive &&
-	       same_str(a->endpoint, b->endpoint) && (!name || same_str(name_a, name_b)) &&
-	       (!aips || same_aips(a->aips, a->n_aips, b->aips, b->n_aips));
+	       same_str(sec_endpoint(ca, a), sec_endpoint(cb, b)) && (!name || same_str(name_a, name_b)) &&
+	       (!aips || same_aips(sec_aips(ca, a), a->n_aips, sec_aips(cb, b), b->n_aips));
 }
 
 /* The next [Peer] of c from section *k on, or NULL. */
@@ -1226,12 +1235,12 @@ static int verify(const struct wgconf *was, const struct wgconf *now, size_t sam
 		if (!(q = next_peer(now, &j)))
 			goto out;
 		name_q = names_lookup(nb, q->key);
-		if (!same_sec(a, names_lookup(na, a->key), q, name_q, !(target && x->op == OP_NAME),
+		if (!same_sec(was, a, names_lookup(na, a->key), now, q, name_q, !(target && x->op == OP_NAME),
 			      !(target && x->op == OP_ALLOWEDIPS)))
 			goto out;
 		if (target && x->op == OP_NAME && !same_str(name_q, x->name))
 			goto out;
-		if (target && x->op == OP_ALLOWEDIPS && !same_aips(q->aips, q->n_aips, x->v, x->n))
+		if (target && x->op == OP_ALLOWEDIPS && !same_aips(sec_aips(now, q), q->n_aips, x->v, x->n))
 			goto out;
 	}
 	/* wgconf_test_kept: peers added, which it does not say. */
@@ -1241,7 +1250,7 @@ static int verify(const struct wgconf *was, const struct wgconf *now, size_t sam
 	}
 	if (x->op == OP_ADD) {
 		if (!(q = next_peer(now, &j)) || memcmp(q->key, x->key, WG_KEY_LEN) ||
-		    !same_str(names_lookup(nb, q->key), x->name) || !same_aips(q->aips, q->n_aips, x->v, x->n) ||
+		    !same_str(names_lookup(nb, q->key), x->name) || !same_aips(sec_aips(now, q), q->n_aips, x->v, x->n) ||
 		    q->has_psk != !!x->psk || (x->psk && memcmp(q->psk, x->psk, WG_KEY_LEN)) ||
 		    q->keepalive != x->keepalive || q->endpoint)
 			goto out;
@@ -1850,11 +1859,6 @@ int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, s
 	return ret;
 }
 
-static bool in_pool(const struct wgconf *c, const char *v)
-{
-	return v >= c->pool && v < c->pool + c->pool_len;
-}
-
 static bool same_value(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -1892,10 +1896,9 @@ const char *wgconf_test_differ(const struct wgconf *a, const struct wgconf *b)
 		if (x->sec != y->sec || x->off != y->off || x->len != y->len || x->key_off != y->key_off ||
 		    x->key_len != y->key_len || x->eq != y->eq || x->val_off != y->val_off ||
 		    x->val_end != y->val_end || x->eol != y->eol || x->kind != y->kind || x->mark != y->mark ||
-		    !same_value(x->value, y->value))
+		    (x->kind == L_KEY && (x->value >= a->pool_len || y->value >= b->pool_len ||
+					       strcmp(line_value(a, i), line_value(b, i)))))
 			return "a line";
-		if (x->kind == L_KEY && !in_pool(a, x->value))
-			return "a value outside the pool";
 	}
 	if (a->n_secs != b->n_secs)
 		return "number of sections";
@@ -1906,11 +1909,12 @@ const char *wgconf_test_differ(const struct wgconf *a, const struct wgconf *b)
 		    memcmp(x->key, y->key, WG_KEY_LEN) || x->has_psk != y->has_psk ||
 		    memcmp(x->psk, y->psk, WG_KEY_LEN) || x->keepalive != y->keepalive)
 			return "a section";
-		if (!same_value(x->endpoint, y->endpoint) ||
-		    (x->endpoint && !in_pool(a, x->endpoint)))
+		if ((x->endpoint && x->endpoint > a->pool_len) || (y->endpoint && y->endpoint > b->pool_len) ||
+		    !same_value(sec_endpoint(a, x), sec_endpoint(b, y)))
 			return "a section's endpoint";
-		if (x->aip_first != y->aip_first || !same_aips(x->aips, x->n_aips, y->aips, y->n_aips) ||
-		    (x->n_aips && x->aips != a->peer_aips + x->aip_first))
+		if (x->aip_first != y->aip_first || x->aip_first + x->n_aips > a->n_peer_aips ||
+		    y->aip_first + y->n_aips > b->n_peer_aips ||
+		    !same_aips(sec_aips(a, x), x->n_aips, sec_aips(b, y), y->n_aips))
 			return "a section's allowed IPs";
 		if (x->begin_mark != y->begin_mark || x->end_mark != y->end_mark)
 			return "a section's markers";
