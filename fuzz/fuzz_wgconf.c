@@ -179,17 +179,20 @@ static void check_hidden(const uint8_t *data, size_t size, const struct wgconf_p
 static void check_continued(const uint8_t *data, size_t size, size_t s, const struct wgconf *whole)
 {
 	struct wgconf *first, *cont;
-	int ret;
+	int ret, kept = 0;
 
 	if (wgconf_parse(&first, (const char *)data, s, NULL) < 0)
 		return;
-	ret = wgconf_test_continue(first, (const char *)data, size, &cont);
+	ret = wgconf_test_continue(first, (const char *)data, size, &cont, &kept);
 	if (ret == 1 && !(s && data[s - 1] != '\n') && !memchr(data + s, '\0', size - s))
 		abort();
 	if (ret == 0 && (!whole || wgconf_test_differ(cont, whole)))
 		abort();
-	/* The check of a peer add, which skips the sections copied, says what it says of the whole. */
-	if (ret == 0 && wgconf_test_kept(first, cont) != wgconf_test_kept(first, whole))
+	/*
+	 * The check of a peer add, which skips the sections copied and reads the changed ones as
+	 * they were, says what it says of the whole.
+	 */
+	if (ret == 0 && (kept != wgconf_test_kept(first, whole) || wgconf_test_kept(first, cont) != kept))
 		abort();
 	if (ret < 0 && ret != -ENOMEM && (whole || ret != -ENOTSUP))
 		abort();

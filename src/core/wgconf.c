@@ -90,6 +90,15 @@ struct wgconf {
 	size_t mark_order;		/* names.added at the mark */
 	/* Set by parse_continued: its first same_secs sections, names and all, are its base's. */
 	size_t same_secs;
+	/*
+	 * A model parse_continued made shares the lines, sections, values and allowed IPs of the
+	 * one it continues, its base, grown: base_secs holds the base's sections from same_secs
+	 * on and base_last its last line as they were, until continue_keep or continue_undo
+	 * parts the two. Neither may be freed before.
+	 */
+	bool shared;
+	struct wsec *base_secs;
+	struct wline base_last;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -696,20 +705,84 @@ static bool copy_array(void *dst, const void *src, size_t n, size_t sz)
 	return true;
 }
 
+/* c's arrays where n, which shares them, now has them: growing them may have moved them. */
+static void continue_follow(struct wgconf *c, const struct wgconf *n)
+{
+	if (n->lines)
+		c->lines = n->lines;
+	if (n->secs)
+		c->secs = n->secs;
+	if (n->pool)
+		c->pool = n->pool;
+	if (n->peer_aips) {
+		c->peer_aips = n->peer_aips;
+		c->cap_peer_aips = n->cap_peer_aips;
+	}
+}
+
+/* m no longer holds the arrays it shared. */
+static void continue_drop(struct wgconf *m)
+{
+	m->lines = NULL;
+	m->n_lines = 0;
+	m->secs = NULL;
+	m->n_secs = 0;
+	m->pool = NULL;
+	m->pool_len = 0;
+	m->peer_aips = NULL;
+	m->n_peer_aips = m->cap_peer_aips = 0;
+}
+
+/* n, which continued c, keeps the arrays; c, about to go, lets them go. */
+static void continue_keep(struct wgconf *c, struct wgconf *n)
+{
+	continue_drop(c);
+	free(n->base_secs);
+	n->base_secs = NULL;
+	n->shared = false;
+}
+
+/*
+ * c as it was before n continued it, and n freed (its text too, if n took it): the rest of the
+ * arrays is c's again, and what only n held is wiped (the added values and sections may hold
+ * a preshared key).
+ */
+static void continue_undo(struct wgconf *c, struct wgconf *n)
+{
+	continue_follow(c, n);
+	if (c->n_lines)
+		c->lines[c->n_lines - 1] = n->base_last;
+	if (n->base_secs)
+		memcpy(c->secs + n->same_secs, n->base_secs, (c->n_secs - n->same_secs) * sizeof(*c->secs));
+	if (n->pool && n->pool_len > c->pool_len)
+		key_wipe(c->pool + c->pool_len, n->pool_len - c->pool_len);
+	for (size_t k = c->n_secs; n->secs && k < n->n_secs; ++k)
+		key_wipe(n->secs[k].psk, WG_KEY_LEN);
+	continue_drop(n);
+	wgconf_free(n);
+}
+
 /*
  * The model of text (len bytes, NUL-terminated), which begins with c's text and goes on, made
  * by reading only the lines that follow c's: a peer add beside 100,000 peers parsed 13 MB a
- * second time. What a line decides alone is copied. What spans lines is done again from c's
- * last section on (its end, its PiVPN markers, a repeated key) and the names over the whole
- * text, as names.c reads them. The result is parse_taking's, field for field: the unit tests
+ * second time. What a line decides alone is kept. What spans lines is done again from c's
+ * last section on (its end, its PiVPN markers, a repeated key) and the names from c's last
+ * mark on, as names.c reads them. The result is parse_taking's, field for field: the unit tests
  * hold the two side by side. 1 when text is not c's and more (c's last line, open at its end,
  * must stay the line it was): then only parse_taking will do. Takes text on 0 only.
+ *
+ * The new model does not copy c's arrays of lines, sections, values and allowed IPs: it grows
+ * them and shares them with c (n->shared), which sees them as before with its own counts: 55 MB
+ * fewer to fault in and copy beside 100,000 peers. c's last line and the sections read again
+ * are kept as they were for verify. On failure, and until continue_keep or continue_undo, c
+ * and the new model go together.
  */
-static int parse_continued(const struct wgconf *c, char *text, size_t len, struct wgconf **out)
+static int parse_continued(struct wgconf *c, char *text, size_t len, struct wgconf **out)
 {
 	size_t old = c->n_lines, first, total, cur, named = 0;
 	bool open_end = old && !c->lines[old - 1].eol;
 	struct wgconf *n;
+	struct wline *lines;
 	int ret = -ENOMEM;
 
 	*out = NULL;
@@ -722,21 +795,33 @@ static int parse_continued(const struct wgconf *c, char *text, size_t len, struc
 		return -ENOMEM;
 	n->text = text;
 	n->len = len;
-	total = first + count_lines(text + (open_end ? c->lines[old - 1].off : c->len), text + len);
-	if (!(n->lines = malloc((total ? total : 1) * sizeof(*n->lines))))
+	n->shared = true;
+	cur = old ? c->lines[old - 1].sec : NO_LINE;
+	/* Named for good: the sections above the mark. The same: those above the section walked again. */
+	while (named < c->n_secs && c->mark.set && c->secs[named].header < c->mark.line)
+		++named;
+	n->same_secs = cur == NO_LINE || named < cur ? named : cur;
+	/* What the last line and the sections from there on were: verify holds the new ones against them. */
+	if (old)
+		n->base_last = c->lines[old - 1];
+	if (c->n_secs > n->same_secs &&
+	    !copy_array(&n->base_secs, c->secs + n->same_secs, c->n_secs - n->same_secs, sizeof(*c->secs)))
 		goto fail;
-	memcpy(n->lines, c->lines, first * sizeof(*n->lines));
+	total = first + count_lines(text + (open_end ? c->lines[old - 1].off : c->len), text + len);
+	if (!(lines = realloc(c->lines, (total ? total : 1) * sizeof(*lines))))
+		goto fail;
+	c->lines = n->lines = lines;
 	memset(n->lines + first, 0, (total - first) * sizeof(*n->lines));
 	n->n_lines = total;
-	split_from(n, first, text + (open_end ? c->lines[old - 1].off : c->len));
+	split_from(n, first, text + (open_end ? n->base_last.off : c->len));
 	if (open_end) {
 		uint8_t eol = n->lines[old - 1].eol;
 
-		if (total < old || n->lines[old - 1].len != c->lines[old - 1].len) {
+		if (total < old || n->lines[old - 1].len != n->base_last.len) {
 			ret = 1;
 			goto fail;
 		}
-		n->lines[old - 1] = c->lines[old - 1];
+		n->lines[old - 1] = n->base_last;
 		n->lines[old - 1].eol = eol;
 	}
 	for (size_t i = old; i < total; ++i)
@@ -744,29 +829,39 @@ static int parse_continued(const struct wgconf *c, char *text, size_t len, struc
 			ret = -ENOTSUP;
 			goto fail;
 		}
-	/* The old values, where they were in c's pool; then the new lines'. */
-	if (!copy_array(&n->pool, c->pool, c->pool_len, 1))
-		goto fail;
+	/* The old values where they are in c's pool, then the new lines'. */
+	n->pool = c->pool;
 	n->pool_len = c->pool_len;
 	if ((ret = fill_pool_from(n, old)) < 0)
 		goto fail;
+	c->pool = n->pool;
 	ret = -ENOMEM;
-	if (!(n->secs = malloc((c->n_secs + count_headers(n, old) + 1) * sizeof(*n->secs))))
-		goto fail;
-	memcpy(n->secs, c->secs, c->n_secs * sizeof(*n->secs));
-	n->n_secs = c->n_secs;
+	{
+		struct wsec *secs = realloc(c->secs, (c->n_secs + count_headers(n, old) + 1) * sizeof(*secs));
+
+		if (!secs)
+			goto fail;
+		c->secs = n->secs = secs;
+		n->n_secs = c->n_secs;
+	}
 	if (!copy_array(&n->addrs, c->addrs, c->n_addrs, sizeof(*n->addrs)))
 		goto fail;
 	n->n_addrs = n->cap_addrs = c->n_addrs;
-	/* Room for an added peer's allowed IPs: doubling 200,000 of them for two would copy 4 MB. */
-	n->cap_peer_aips = c->n_peer_aips + 16;
-	if (!(n->peer_aips = malloc(n->cap_peer_aips * sizeof(*n->peer_aips))))
-		goto fail;
-	if (c->n_peer_aips)
-		memcpy(n->peer_aips, c->peer_aips, c->n_peer_aips * sizeof(*n->peer_aips));
+	/* Room for an added peer's allowed IPs, at once. */
+	if (c->cap_peer_aips < c->n_peer_aips + 16) {
+		struct wg_allowedip *v = realloc(c->peer_aips, (c->n_peer_aips + 16) * sizeof(*v));
+
+		if (!v)
+			goto fail;
+		c->peer_aips = v;
+		c->cap_peer_aips = c->n_peer_aips + 16;
+	}
+	n->peer_aips = c->peer_aips;
 	n->n_peer_aips = c->n_peer_aips;
-	cur = old ? c->lines[old - 1].sec : NO_LINE;
-	if ((ret = walk_sections(n, old, cur, NULL)) < 0) {
+	n->cap_peer_aips = c->cap_peer_aips;
+	ret = walk_sections(n, old, cur, NULL);
+	continue_follow(c, n);
+	if (ret < 0) {
 		ret = ret == -ENOMEM ? ret : -ENOTSUP;
 		goto fail;
 	}
@@ -790,10 +885,6 @@ static int parse_continued(const struct wgconf *c, char *text, size_t len, struc
 		goto fail;
 	if (c->mark.set)
 		memcpy(n->conventions, c->mark_conventions, sizeof(n->conventions));
-	/* Named for good: the sections above the mark. The same: those above the section walked again. */
-	while (named < c->n_secs && c->mark.set && c->secs[named].header < c->mark.line)
-		++named;
-	n->same_secs = cur == NO_LINE || named < cur ? named : cur;
 	for (size_t k = named; k < n->n_secs; ++k)
 		n->secs[k].tool_v = n->secs[k].tool_ve = 0;
 	if ((ret = find_names(n, c->mark.set ? &c->mark : NULL)) < 0)
@@ -802,7 +893,7 @@ static int parse_continued(const struct wgconf *c, char *text, size_t len, struc
 	return 0;
 fail:
 	n->text = NULL;
-	wgconf_free(n);
+	continue_undo(c, n);
 	return ret;
 }
 
@@ -842,6 +933,7 @@ void wgconf_free(struct wgconf *c)
 	free(c->peer_aips);
 	free(c->secs);
 	free(c->addrs);
+	free(c->base_secs);
 	names_clear(&c->names);
 	free(c);
 }
@@ -1186,6 +1278,20 @@ static const struct wsec *next_peer(const struct wgconf *c, size_t *k)
 	return NULL;
 }
 
+/* The same of was, as it was before now continued it, if it did (base_secs). */
+static const struct wsec *next_base_peer(const struct wgconf *was, const struct wgconf *now, size_t *k)
+{
+	while (*k < was->n_secs) {
+		const struct wsec *sec = now->base_secs && *k >= now->same_secs ? &now->base_secs[*k - now->same_secs] :
+										&was->secs[*k];
+
+		++*k;
+		if (sec->type == S_PEER)
+			return sec;
+	}
+	return NULL;
+}
+
 /*
  * The names read after now's first same sections (order from on in its map) leave the names
  * of the peers among them as they were in was.
@@ -1226,7 +1332,7 @@ static int verify(const struct wgconf *was, const struct wgconf *now, size_t sam
 		goto out;
 	if (same && (same > was->n_secs || same > now->n_secs || !names_stay(was, now, same, was->mark_order)))
 		goto out;
-	for (const struct wsec *a; (a = next_peer(was, &i));) {
+	for (const struct wsec *a; (a = next_base_peer(was, now, &i));) {
 		bool target = x->key && !memcmp(a->key, x->key, WG_KEY_LEN);
 		const char *name_q;
 
@@ -1289,9 +1395,14 @@ static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
 	if (ret < 0)
 		return ret == -ENOMEM ? ret : -ENOTSUP;
 	if ((ret = verify(c, n, n->same_secs, x)) < 0) {
-		wgconf_free(n);
+		if (n->shared)
+			continue_undo(c, n);
+		else
+			wgconf_free(n);
 		return ret;
 	}
+	if (n->shared)
+		continue_keep(c, n);
 	/* Only verify may take the sections as read: they are the old model's, which goes. */
 	n->same_secs = 0;
 	tmp = *c;
@@ -1844,9 +1955,10 @@ void wgconf_free_text(char *text, size_t len)
 	free(text);
 }
 
-int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, struct wgconf **out)
+int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, struct wgconf **out, int *kept)
 {
 	char *copy = malloc(len + 1);
+	struct wgconf *base;
 	int ret;
 
 	*out = NULL;
@@ -1854,8 +1966,27 @@ int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, s
 		return -ENOMEM;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	if ((ret = parse_continued(c, copy, len, out)) != 0)
+	/*
+	 * The continued model takes its base's arrays: the base is a model of c's text as c is
+	 * (its names sorted if c's are), and c stays the same for the tests to compare against.
+	 */
+	if ((ret = wgconf_parse(&base, c->text, c->len, NULL)) < 0) {
 		free(copy);
+		return ret;
+	}
+	if (c->names.sorted)
+		names_sort(&base->names);
+	if ((ret = parse_continued(base, copy, len, out)) != 0) {
+		free(copy);
+	} else {
+		/* Checked as commit checks it, while the two share their arrays. */
+		struct expect x = { .op = OP_ADD };
+
+		if (kept)
+			*kept = verify(base, *out, (*out)->same_secs, &x);
+		continue_keep(base, *out);
+	}
+	wgconf_free(base);
 	return ret;
 }
 

@@ -161,10 +161,11 @@ extern void (*wgconf_test_edit)(char *text, size_t len);
 /*
  * For tests only. The model of text (len bytes), which is c's text and more, made as a peer add
  * makes it, without reading c's lines again: 0, 1 when it cannot be made that way (a whole
- * parse is then needed), or -errno. And whether two models are the same field for field: NULL,
- * or what differs first.
+ * parse is then needed), or -errno; and in kept (if not NULL, on 0) what the check of a peer
+ * add says of it, as wgconf_test_kept below. And whether two models are the same field for
+ * field: NULL, or what differs first.
  */
-int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, struct wgconf **out);
+int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, struct wgconf **out, int *kept);
 const char *wgconf_test_differ(const struct wgconf *a, const struct wgconf *b);
 /*
  * For tests only: whether now keeps every peer of was as a peer add must (0, or -ENOTSUP),

@@ -98,6 +98,19 @@ static void assert_render(const struct wgconf *c, const char *text, size_t len)
 	free(out);
 }
 
+/* c renders text, and is the model a parse of text makes, field for field. */
+static void assert_model(const struct wgconf *c, const char *text, size_t len)
+{
+	struct wgconf *fresh;
+	const char *why;
+
+	assert_render(c, text, len);
+	assert_int_equal(wgconf_parse(&fresh, text, len, NULL), 0);
+	if ((why = wgconf_test_differ(c, fresh)))
+		fail_msg("the model differs from a parse of its text in %s", why);
+	wgconf_free(fresh);
+}
+
 static void random_key(uint8_t key[WG_KEY_LEN])
 {
 	uint8_t private_key[WG_KEY_LEN];
@@ -366,7 +379,7 @@ static void test_continued_parse(void **state)
 			char *all = malloc(len + strlen(tails[t]) * 44 + 1), *o;
 			struct wgconf *whole = NULL, *cont = NULL;
 			struct wgconf_error err;
-			int rw, rc, rk;
+			int rw, rc, rk, kc = 0;
 
 			assert_non_null(all);
 			memcpy(all, text, len);
@@ -388,7 +401,7 @@ static void test_continued_parse(void **state)
 			*o = '\0';
 			print_message("%s + tail %zu\n", file, t);
 			rw = wgconf_parse(&whole, all, (size_t)(o - all), &err);
-			rc = wgconf_test_continue(c, all, (size_t)(o - all), &cont);
+			rc = wgconf_test_continue(c, all, (size_t)(o - all), &cont, &kc);
 			if (rc == 1) {
 				/* Only where the old last line was open and the tail goes on with it. */
 				assert_true(len && text[len - 1] != '\n');
@@ -403,9 +416,9 @@ static void test_continued_parse(void **state)
 					++continued;
 					/* The check of an add skips what was copied, and comes out the same. */
 					rk = wgconf_test_kept(c, whole);
-					if (wgconf_test_kept(c, cont) != rk)
-						fail_msg("%s + tail %zu: the check says %d, not %d", file, t,
-							 wgconf_test_kept(c, cont), rk);
+					if (kc != rk || wgconf_test_kept(c, cont) != rk)
+						fail_msg("%s + tail %zu: the check says %d and %d, not %d", file, t,
+							 kc, wgconf_test_kept(c, cont), rk);
 					++*(rk == 0 ? &kept : &changed);
 				}
 			}
@@ -1234,6 +1247,61 @@ static void test_edit_checked(void **state)
 	assert_render(c, text, len);
 	assert_int_equal(wgconf_add_peer(c, &np), 0);
 	wgconf_free(c);
+	/*
+	 * Added lines that join the last peer instead (its name, its allowed IPs), or break it (a
+	 * second key): refused, and the model, whose arrays the add grew, is the old one again.
+	 */
+	for (int i = 0; i < 2; ++i) {
+		c = parse_ok(text, len);
+		fault_from = "[Peer]\n# Name = new\nPublicKey";
+		fault_to = i ? "#Peer]\n# Name = new\n#ublicKey" : "#Peer]\n# Name = new\nPublicKey";
+		wgconf_test_edit = fault;
+		assert_int_equal(wgconf_add_peer(c, &np), -ENOTSUP);
+		wgconf_test_edit = NULL;
+		assert_model(c, text, len);
+		assert_int_equal(wgconf_remove_peer(c, bob), 0);
+		assert_int_equal(wgconf_add_peer(c, &np), 0);
+		wgconf_free(c);
+	}
+	/* ... with no name: the allowed IPs alone change the last peer. */
+	c = parse_ok(text, len);
+	np.name = NULL;
+	fault_from = "[Peer]\nPublicKey = CQkA";
+	fault_to = "#Peer]\n#ublicKey = CQkA";
+	wgconf_test_edit = fault;
+	assert_int_equal(wgconf_add_peer(c, &np), -ENOTSUP);
+	wgconf_test_edit = NULL;
+	assert_model(c, text, len);
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	wgconf_free(c);
+	free(text);
+	/* A last line without its line end, which the add splits again: as it was after a refusal. */
+	text = load("nofinalnl.conf", &len);
+	c = parse_ok(text, len);
+	fault_from = "AllowedIPs = 10.99.0.1/32";
+	fault_to = "AllowedIPs = 10.99.0.2/32";
+	wgconf_test_edit = fault;
+	assert_int_equal(wgconf_add_peer(c, &np), -ENOTSUP);
+	wgconf_test_edit = NULL;
+	assert_model(c, text, len);
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	wgconf_free(c);
+	free(text);
+	/* A line before the new [Peer] that joins the last one: the old peer changed, the new one is right. */
+	text = load("pivpn.conf", &len);
+	c = parse_ok(text, len);
+	np.name = "new";
+	fault_from = "### begin new ###";
+	fault_to = "Endpoint = x:1234";
+	wgconf_test_edit = fault;
+	assert_int_equal(wgconf_add_peer(c, &np), -ENOTSUP);
+	wgconf_test_edit = NULL;
+	assert_model(c, text, len);
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	wgconf_free(c);
+	free(text);
+	text = load("wgquick.conf", &len);
+	np.name = "new";
 	/* Renamed, but not to what was asked. */
 	c = parse_ok(text, len);
 	fault_from = "# Name = alice-laptoq";
