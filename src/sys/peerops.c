@@ -339,7 +339,7 @@ static int taken_list(const struct op *op, const uint8_t *self, struct wg_allowe
 		cap += op->dev->peers[i].n_allowedips;
 	for (size_t i = 0; i < op->n_fpeers; ++i)
 		cap += op->fpeers[i].n_allowedips;
-	v = calloc(cap ? cap : 1, sizeof(*v));
+	v = malloc((cap ? cap : 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < op->dev->n_peers; ++i) {
