@@ -20,7 +20,7 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
  */
 static int dump_set(struct nft_sock *s, struct counters_reading *r, unsigned int i)
 {
-	char buf[COUNTERS_REQUEST_LEN];
+	char buf[COUNTERS_REQUEST_LEN] = { 0 };	/* the padding between attributes is sent as it is */
 	struct nlmsghdr *nlh;
 	int ret, alt;
 

@@ -61,7 +61,8 @@ static int conn_open(struct kernel_conn *conn, int bus)
 
 	memset(conn, 0, sizeof(*conn));
 	conn_arm(conn);
-	conn->buf = malloc(KERNEL_BUF_LEN);
+	/* Zeroed: libmnl leaves the padding after a request's headers as it finds it, and it is sent. */
+	conn->buf = calloc(1, KERNEL_BUF_LEN);
 	if (!conn->buf) {
 		ret = -ENOMEM;
 		goto out;
