@@ -45,7 +45,7 @@ int nlwalk_attrs(const void *payload, size_t len, int (*cb)(const struct nlattr 
 	while (len) {
 		size_t step;
 
-		if (!mnl_attr_ok(attr, (int)len)) {
+		if (len < sizeof(*attr) || attr->nla_len < sizeof(*attr) || attr->nla_len > len) {
 			ret = -EBADMSG;
 			goto out;
 		}
@@ -56,7 +56,7 @@ int nlwalk_attrs(const void *payload, size_t len, int (*cb)(const struct nlattr 
 		if (step >= len)
 			break;
 		len -= step;
-		attr = mnl_attr_next(attr);
+		attr = (const struct nlattr *)(const void *)((const char *)attr + step);
 	}
 	ret = 0;
 out:
@@ -65,9 +65,12 @@ out:
 
 int nlwalk_nested(const struct nlattr *attr, int (*cb)(const struct nlattr *attr, void *data), void *data)
 {
-	if (mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0)
+	size_t len = nlwalk_payload_len(attr);
+
+	/* As mnl_attr_validate(MNL_TYPE_NESTED): empty, or room for an attribute at least. */
+	if (len && len < MNL_ATTR_HDRLEN)
 		return -EBADMSG;
-	return nlwalk_attrs(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr), cb, data);
+	return nlwalk_attrs(nlwalk_payload(attr), len, cb, data);
 }
 
 int nlwalk_msg_error(const struct nlmsghdr *nlh)

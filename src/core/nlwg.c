@@ -151,39 +151,28 @@ int nlwg_parse_family_reply(const void *buf, size_t len, uint32_t seq, uint32_t 
 
 static int get_u16(const struct nlattr *attr, uint16_t *v)
 {
-	if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
-		return -EBADMSG;
-	*v = mnl_attr_get_u16(attr);
-	return 0;
+	return nlwalk_get(attr, v, sizeof(*v)) ? 0 : -EBADMSG;
 }
 
 static int get_u32(const struct nlattr *attr, uint32_t *v)
 {
-	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-		return -EBADMSG;
-	*v = mnl_attr_get_u32(attr);
-	return 0;
+	return nlwalk_get(attr, v, sizeof(*v)) ? 0 : -EBADMSG;
 }
 
 static int get_u64(const struct nlattr *attr, uint64_t *v)
 {
-	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
-		return -EBADMSG;
-	*v = mnl_attr_get_u64(attr);
-	return 0;
+	return nlwalk_get(attr, v, sizeof(*v)) ? 0 : -EBADMSG;
 }
 
 static const uint8_t *get_key(const struct nlattr *attr)
 {
-	if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, WG_KEY_LEN) < 0)
-		return NULL;
-	return mnl_attr_get_payload(attr);
+	return nlwalk_payload_len(attr) == WG_KEY_LEN ? nlwalk_payload(attr) : NULL;
 }
 
 static int get_endpoint(const struct nlattr *attr, union wg_endpoint *endpoint)
 {
-	const void *payload = mnl_attr_get_payload(attr);
-	size_t len = mnl_attr_get_payload_len(attr);
+	const void *payload = nlwalk_payload(attr);
+	size_t len = nlwalk_payload_len(attr);
 	sa_family_t family;
 
 	if (len < sizeof(family))
@@ -205,9 +194,8 @@ static int get_handshake(const struct nlattr *attr, struct wg_peer *peer)
 {
 	struct __kernel_timespec ts;
 
-	if (mnl_attr_validate2(attr, MNL_TYPE_BINARY, sizeof(ts)) < 0)
+	if (!nlwalk_get(attr, &ts, sizeof(ts)))
 		return -EBADMSG;
-	memcpy(&ts, mnl_attr_get_payload(attr), sizeof(ts));
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 		return -EBADMSG;
 	peer->last_handshake_sec = ts.tv_sec;
@@ -219,7 +207,7 @@ static int allowedip_attr(const struct nlattr *attr, void *data)
 {
 	struct allowedip_ctx *ctx = data;
 
-	switch (mnl_attr_get_type(attr)) {
+	switch (nlwalk_type(attr)) {
 	case WGALLOWEDIP_A_FAMILY:
 		ctx->has_family = true;
 		return get_u16(attr, &ctx->family);
@@ -227,9 +215,8 @@ static int allowedip_attr(const struct nlattr *attr, void *data)
 		ctx->addr = attr;
 		break;
 	case WGALLOWEDIP_A_CIDR_MASK:
-		if (mnl_attr_validate(attr, MNL_TYPE_U8) < 0)
+		if (!nlwalk_get(attr, &ctx->cidr, sizeof(ctx->cidr)))
 			return -EBADMSG;
-		ctx->cidr = mnl_attr_get_u8(attr);
 		ctx->has_cidr = true;
 		break;
 	}
@@ -250,11 +237,11 @@ static int allowedip_entry(const struct nlattr *attr, void *data)
 	ret = -EBADMSG;
 	if (!ctx.has_family || !ctx.has_cidr || !ctx.addr)
 		goto out;
-	addr_len = mnl_attr_get_payload_len(ctx.addr);
+	addr_len = nlwalk_payload_len(ctx.addr);
 	if (ctx.family == AF_INET && addr_len == sizeof(aip.ip4) && ctx.cidr <= 32)
-		memcpy(&aip.ip4, mnl_attr_get_payload(ctx.addr), sizeof(aip.ip4));
+		memcpy(&aip.ip4, nlwalk_payload(ctx.addr), sizeof(aip.ip4));
 	else if (ctx.family == AF_INET6 && addr_len == sizeof(aip.ip6) && ctx.cidr <= 128)
-		memcpy(&aip.ip6, mnl_attr_get_payload(ctx.addr), sizeof(aip.ip6));
+		memcpy(&aip.ip6, nlwalk_payload(ctx.addr), sizeof(aip.ip6));
 	else
 		goto out;
 	aip.family = ctx.family;
@@ -268,7 +255,7 @@ static int peer_key_attr(const struct nlattr *attr, void *data)
 {
 	struct peer_ctx *ctx = data;
 
-	if (mnl_attr_get_type(attr) != WGPEER_A_PUBLIC_KEY)
+	if (nlwalk_type(attr) != WGPEER_A_PUBLIC_KEY)
 		return 0;
 	ctx->key = get_key(attr);
 	return ctx->key ? 0 : -EBADMSG;
@@ -280,7 +267,7 @@ static int peer_attr(const struct nlattr *attr, void *data)
 	struct wg_peer *peer = ctx->peer;
 	const uint8_t *psk;
 
-	switch (mnl_attr_get_type(attr)) {
+	switch (nlwalk_type(attr)) {
 	case WGPEER_A_PRESHARED_KEY:
 		/* Only whether there is one: the kernel sends zeros for none. */
 		psk = get_key(attr);
@@ -346,7 +333,7 @@ static int device_attr(const struct nlattr *attr, void *data)
 	struct wg_device *dev = data;
 	const uint8_t *key;
 
-	switch (mnl_attr_get_type(attr)) {
+	switch (nlwalk_type(attr)) {
 	case WGDEVICE_A_IFINDEX:
 		return get_u32(attr, &dev->ifindex);
 	case WGDEVICE_A_IFNAME:
