@@ -429,7 +429,7 @@ int names_scan_from(const char *text, size_t len, const struct names_mark *from,
 	}
 	section_start(&sec, false, NAMES_NO_LINE, NULL, NULL, NULL);
 	for (; p < end; ++line) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *nl = text_find_nl(p, end);
 		const char *s = p, *e = nl ? nl : end, *v, *ve, *start = p;
 		enum names_convention conv;
 		bool open, disabled = false;
@@ -616,7 +616,7 @@ int names_parse_store(struct name_map *map, const char *text, size_t len)
 	int ret = 0;
 
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *nl = text_find_nl(p, end);
 		const char *s = p, *e = nl ? nl : end, *k;
 		char b64[WG_KEY_B64_LEN];
 		uint8_t key[WG_KEY_LEN];
@@ -990,7 +990,7 @@ bool names_save_config(const char *text, size_t len)
 	bool interface = false;
 
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *nl = text_find_nl(p, end);
 		const char *s = p, *e = nl ? nl : end, *v, *ve;
 
 		p = nl ? nl + 1 : end;

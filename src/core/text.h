@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define TEXT_REPLACEMENT 0xfffd
 
@@ -88,6 +89,38 @@ const char *text_name_error_text(enum text_name_error e);
 
 /* A hex digit's value plus one, 0 for any other byte (text.c). */
 extern const int8_t text_hex_plus1[256];
+
+/*
+ * The first '\n' in [p, end), or NULL: memchr's answer, eight bytes at a time and inline.
+ * Config lines are short, and a call of memchr for each of the 500,000 lines of a big hub's
+ * file cost more than the search: under emulation (the VM) glibc's AVX2 memchr split a 9 MB
+ * file in 19 ms, this in 7.
+ */
+static inline const char *text_find_nl(const char *p, const char *end)
+{
+	const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+
+	while (end - p >= 8) {
+		uint64_t w, zero;
+
+		memcpy(&w, p, 8);
+		w ^= ones * '\n';
+		/* The high bit of each byte that is 0 now, and of no other (no borrow runs on). */
+		zero = ~(((w & low7) + low7) | w | low7);
+		if (zero) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return p + (__builtin_ctzll(zero) >> 3);
+#else
+			return p + (__builtin_clzll(zero) >> 3);
+#endif
+		}
+		p += 8;
+	}
+	for (; p < end; ++p)
+		if (*p == '\n')
+			return p;
+	return NULL;
+}
 
 /* The value of hex digit c, or -1. A table: keys and addresses are read by the ten thousand. */
 static inline int text_hex_value(char c)

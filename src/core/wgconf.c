@@ -172,7 +172,7 @@ static void split_from(struct wgconf *c, size_t i, const char *p)
 	const char *end = c->text + c->len;
 
 	for (; p < end; ++i) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *nl = text_find_nl(p, end);
 		struct wline *l = &c->lines[i];
 
 		/* Every field set here: the array is not zeroed first, which faulted its pages in twice. */
@@ -198,7 +198,7 @@ static size_t count_lines(const char *p, const char *end)
 	size_t n = 0;
 
 	for (; p < end; ++n) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *nl = text_find_nl(p, end);
 
 		p = nl ? nl + 1 : end;
 	}

@@ -150,6 +150,38 @@ static void test_name_check(void **state)
 	assert_string_not_equal(text_name_error_text(TEXT_NAME_CHAR), "");
 }
 
+/*
+ * text_find_nl finds what memchr finds: every length up to 40, every start within a word, and
+ * bytes of every value, '\n' and its neighbours in the bits (0x0a ^ 0x80, 0x0b, 0x09) often.
+ */
+static void test_find_nl(void **state)
+{
+	static const unsigned char near[] = { '\n', 0x8a, 0x0b, 0x09, 0x00, 0xff, 0x0e, 0x1a };
+	unsigned char buf[64];
+	unsigned int seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 200000; ++round) {
+		size_t off = (size_t)(rand_r(&seed) % 8), len = (size_t)(rand_r(&seed) % 41);
+		const char *p = (const char *)buf + off, *want, *got;
+
+		for (size_t i = 0; i < sizeof(buf); ++i)
+			buf[i] = rand_r(&seed) % 3 ? (unsigned char)(rand_r(&seed) % 256) :
+						     near[rand_r(&seed) % sizeof(near)];
+		/* Mostly without a line end, or with one late: the word loop must not stop early. */
+		if (rand_r(&seed) % 2)
+			for (size_t i = 0; i < len; ++i)
+				if (p[i] == '\n')
+					buf[off + i] = ' ';
+		if (len && rand_r(&seed) % 4 == 0)
+			buf[off + len - 1] = '\n';
+		want = memchr(p, '\n', len);
+		got = text_find_nl(p, p + len);
+		if (want != got)
+			fail_msg("round %d: at %td, not %td, in %zu bytes", round, got ? got - p : -1, want ? want - p : -1, len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_shell_quote),
 		cmocka_unit_test(test_utf8_fix),
 		cmocka_unit_test(test_name_check),
+		cmocka_unit_test(test_find_nl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
