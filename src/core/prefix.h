@@ -45,11 +45,15 @@ bool prefix_overlap(const struct wg_allowedip *a, const struct wg_allowedip *b);
  * network address (and the IPv6 subnet-router anycast address it also is), the IPv4
  * broadcast address of prefixes shorter than /31 (RFC 3021), the hub's own address
  * (hub_addr, may be NULL) and every address covered by taken[] (the allowed IPs of
- * the other peers, of either family; ranges are fine). O(n log n) in n_taken.
+ * the other peers, of either family; ranges are fine). O(n) in n_taken when the first
+ * n_taken + 2 addresses hold a free one (always, when the ranges are single addresses);
+ * O(n log n) otherwise.
  * 0, -EINVAL for a subnet that is no prefix, -ENOSPC when every address is used,
  * -ENOMEM.
  */
 int prefix_next_free(const struct wg_allowedip *subnet, const struct wg_allowedip *hub_addr,
 		     const struct wg_allowedip *taken, size_t n_taken, struct wg_allowedip *out);
+/* For tests only: prefix_next_free sorts every range, as it does when its window is full. */
+extern bool prefix_test_sorted_only;
 
 #endif

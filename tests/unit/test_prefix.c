@@ -221,6 +221,18 @@ static void assert_next_free(const char *subnet, const char *hub, const char *ta
 		h = pfx(hub);
 	memset(&out, 0, sizeof(out));
 	err = prefix_next_free(&s, hub ? &h : NULL, t, n, &out);
+	/* The same without the window, every range sorted. */
+	{
+		struct wg_allowedip sorted;
+		int err2;
+
+		memset(&sorted, 0, sizeof(sorted));
+		prefix_test_sorted_only = true;
+		err2 = prefix_next_free(&s, hub ? &h : NULL, t, n, &sorted);
+		prefix_test_sorted_only = false;
+		if (err2 != err || (!err && memcmp(&sorted, &out, sizeof(out))))
+			fail_msg("%s hub %s taken [%s]: the window and the sort differ", subnet, hub, taken);
+	}
 	free(t);
 	if (!want) {
 		if (err != -ENOSPC)
@@ -508,6 +520,74 @@ static void test_ip6_parse_as_inet_pton(void **state)
 	}
 }
 
+/*
+ * The window finds what sorting every range finds: random subnets of both families (some at
+ * the top of a 64-bit half), peers' single addresses, wider prefixes that fill the window,
+ * ranges outside, the other family, a hub address or none.
+ */
+static void test_next_free_window(void **state)
+{
+	static const char *const bases6[] = { "2001:db8::", "2001:db8::ffff:ffff:ffff:ff00", "fd00::ffff:ffff:ffff:fff0" };
+	unsigned int seed = 4242;
+	size_t windowed = 0, full = 0;
+
+	(void)state;
+	for (int round = 0; round < 20000; ++round) {
+		bool v6 = rand_r(&seed) % 2;
+		unsigned int bits = v6 ? 128 : 32, cidr = bits - 2 - (unsigned int)(rand_r(&seed) % 7);
+		struct wg_allowedip subnet = v6 ? pfx(bases6[rand_r(&seed) % 3]) : pfx("10.1.2.0");
+		struct wg_allowedip taken[40], hub, a, b;
+		const struct wg_allowedip *h;
+		size_t n = (size_t)(rand_r(&seed) % 40);
+		int ea, eb;
+
+		subnet.cidr = (uint8_t)cidr;
+		prefix_network(&subnet);
+		for (size_t i = 0; i < n; ++i) {
+			struct wg_allowedip *t = &taken[i];
+			unsigned int kind = (unsigned int)(rand_r(&seed) % 8);
+
+			*t = subnet;
+			/* A host of the subnet (most), a wider prefix in it, one outside, the other family. */
+			if (v6)
+				t->ip6.s6_addr[15] = (uint8_t)(t->ip6.s6_addr[15] + rand_r(&seed) % (1u << (bits - cidr)));
+			else
+				t->ip4.s_addr = htonl(ntohl(t->ip4.s_addr) + (uint32_t)(rand_r(&seed) % (1u << (bits - cidr))));
+			t->cidr = (uint8_t)bits;
+			if (kind == 5)
+				t->cidr = (uint8_t)(bits - 1 - rand_r(&seed) % 3);
+			else if (kind == 6 && !v6)
+				*t = pfx("10.9.0.1");
+			else if (kind == 7)
+				*t = v6 ? pfx("10.1.2.3") : pfx("2001:db8::3");
+			prefix_network(t);
+		}
+		/* The hub on a taken address, on the network address, or none. */
+		hub = taken[0];
+		if (!n || rand_r(&seed) % 2) {
+			hub = subnet;
+			hub.cidr = (uint8_t)bits;
+		}
+		h = rand_r(&seed) % 4 ? &hub : NULL;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		ea = prefix_next_free(&subnet, h, taken, n, &a);
+		prefix_test_sorted_only = true;
+		eb = prefix_next_free(&subnet, h, taken, n, &b);
+		prefix_test_sorted_only = false;
+		if (ea != eb || (!ea && memcmp(&a, &b, sizeof(a)))) {
+			char sa[PREFIX_STRLEN], sb[PREFIX_STRLEN], ss[PREFIX_STRLEN];
+
+			fail_msg("round %d, %s with %zu ranges: %d %s, sorted %d %s", round,
+				 prefix_format(&subnet, ss, sizeof(ss)), n, ea, ea ? "-" : prefix_format(&a, sa, sizeof(sa)),
+				 eb, eb ? "-" : prefix_format(&b, sb, sizeof(sb)));
+		}
+		++*(ea == -ENOSPC ? &full : &windowed);
+	}
+	print_message("%zu found, %zu full\n", windowed, full);
+	assert_true(windowed > 1000 && full > 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_next_free_ipv6),
 		cmocka_unit_test(test_next_free_rejects),
 		cmocka_unit_test(test_next_free_10000),
+		cmocka_unit_test(test_next_free_window),
 		cmocka_unit_test(test_ip4_parse_as_inet_pton),
 		cmocka_unit_test(test_ip6_parse_as_inet_pton),
 	};
