@@ -214,14 +214,11 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 		       struct sample_error *err)
 {
 	struct sample_names_file tmp = { 0 }, *config = NULL;
-	const struct sample_config_read *cr = opts->config_read;
+	const struct sample_config_read *cr = opts->config_wait ? opts->config_wait(opts->config_wait_ctx) : NULL;
 	struct sample_config_read from_file;
 	struct sample_size *sz;
 	char path[PATH_MAX];
 	int ret;
-
-	if (!cr && opts->config_wait)
-		cr = opts->config_wait(opts->config_wait_ctx);
 
 	if (!cr || opts->drift) {
 		sample_config_path(path, sizeof(path), opts->config_path, dev->name);
@@ -301,7 +298,7 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 		fail(err, SAMPLE_LIST_FAILED, ret, NULL);
 		goto out;
 	}
-	if ((opts->config_read || opts->config_wait) && !opts->iface) {
+	if (opts->config_wait && !opts->iface) {
 		ret = fail(err, SAMPLE_LIST_FAILED, -EINVAL, NULL);
 		goto out;
 	}

@@ -69,10 +69,10 @@ struct sample_config_read {
 struct sample_opts {
 	const char *iface;		/* only this interface; NULL for every one */
 	const char *config_path;	/* names for iface; NULL for SAMPLE_CONFIG_DIR/IFACE.conf */
-	const struct sample_config_read *config_read;	/* iface's config file, read already; needs iface */
 	/*
-	 * Or, when config_read is NULL: called before iface is named, it gives the config file as
-	 * read meanwhile (by another thread, say), or NULL to read it here. Needs iface.
+	 * iface's config file as the caller read it, or is reading it meanwhile (on another thread,
+	 * say): called before iface is named, it gives the file read, or NULL to read it here.
+	 * NULL: read here. Needs iface.
 	 */
 	const struct sample_config_read *(*config_wait)(void *ctx);
 	void *config_wait_ctx;
