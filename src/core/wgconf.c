@@ -916,6 +916,11 @@ int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgcon
 	return parse_taking(out, copy, len, err);
 }
 
+int wgconf_parse_taking(struct wgconf **out, char *text, size_t len, struct wgconf_error *err)
+{
+	return parse_taking(out, text, len, err);
+}
+
 void wgconf_free(struct wgconf *c)
 {
 	if (!c)

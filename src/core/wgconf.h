@@ -64,6 +64,12 @@ struct wgconf_error {
  */
 #define WGCONF_MAX_LEN (16u << 20)
 int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgconf_error *err);
+/*
+ * The same, taking text (malloc'd, len bytes and a NUL, as atomic_read gives it) instead of
+ * copying it: the model frees it, or this call when it fails, wiped either way. A peer add
+ * beside 100,000 peers then reads its 13 MB once, not twice.
+ */
+int wgconf_parse_taking(struct wgconf **out, char *text, size_t len, struct wgconf_error *err);
 void wgconf_free(struct wgconf *c);
 /* The file's bytes, malloc'd and NUL-terminated (len without the NUL); NULL on ENOMEM. */
 char *wgconf_render(const struct wgconf *c, size_t *len);

@@ -144,11 +144,17 @@ static void test_round_trip(void **state)
 	for (size_t f = 0; f < sizeof(fixtures) / sizeof(*fixtures); ++f) {
 		size_t len;
 		char *text = load(fixtures[f].file, &len);
-		struct wgconf *c = parse_ok(text, len);
+		struct wgconf *c = parse_ok(text, len), *taken;
+		const char *why;
 
 		assert_render(c, text, len);
+		/* The text a file read gives, taken instead of copied: the same model. */
+		assert_int_equal(wgconf_parse_taking(&taken, text, len, NULL), 0);
+		if ((why = wgconf_test_differ(c, taken)))
+			fail_msg("%s: the model of the taken text differs in %s", fixtures[f].file, why);
+		assert_ptr_equal(wgconf_text(taken, &len), text);
+		wgconf_free(taken);
 		wgconf_free(c);
-		free(text);
 	}
 }
 
@@ -1322,12 +1328,35 @@ static void test_malformed(void **state)
 		struct wgconf *c = (struct wgconf *)1;
 		size_t len = i < sizeof(lens) / sizeof(*lens) && lens[i] ? lens[i] : strlen(cases[i].text);
 
+		char *copy = malloc(len + 1);
+
 		assert_int_equal(wgconf_parse(&c, cases[i].text, len, &err), -EINVAL);
 		assert_null(c);
 		if (err.line != cases[i].line)
 			fail_msg("case %zu: line %u, want %u (%s)", i, err.line, cases[i].line, err.msg);
 		assert_true(err.msg[0]);
 		assert_null(strchr(err.msg, '\n'));
+		/* Refused text that was taken is freed with the refusal (the leak check sees it). */
+		assert_non_null(copy);
+		memcpy(copy, cases[i].text, len);
+		copy[len] = '\0';
+		c = (struct wgconf *)1;
+		assert_int_equal(wgconf_parse_taking(&c, copy, len, &err), -EINVAL);
+		assert_null(c);
+		assert_int_equal(err.line, cases[i].line);
+	}
+	{
+		/* Too large, taken: refused and freed before it is looked at. */
+		size_t big = WGCONF_MAX_LEN + 1;
+		char *text = malloc(big + 1);
+		struct wgconf_error err;
+		struct wgconf *c;
+
+		assert_non_null(text);
+		memset(text, '\n', big);
+		text[big] = '\0';
+		assert_int_equal(wgconf_parse_taking(&c, text, big, &err), -EFBIG);
+		assert_null(c);
 	}
 	/* Two keys each twice: the first repeat in the file is named, with the [Peer] it repeats. */
 	{
