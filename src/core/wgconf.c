@@ -16,19 +16,24 @@
 #include "text.h"
 #include "wgconf.h"
 
-#define NO_LINE SIZE_MAX
+/*
+ * Line and section numbers, and offsets in the text, are 32 bits: a file has at most
+ * WGCONF_MAX_LEN bytes. NO_LINE: none. Locals hold them as size_t, NO_LINE included.
+ */
+#define NO_LINE UINT32_MAX
+_Static_assert(WGCONF_MAX_LEN < UINT32_MAX, "line offsets and numbers are 32 bits");
 
 enum line_kind { L_BLANK, L_COMMENT, L_SECTION, L_KEY };
 enum line_mark { M_NONE, M_BEGIN, M_END };
 enum sec_type { S_INTERFACE, S_PEER, S_OTHER };
 
 /*
- * One a line: 48 bytes, not 80, as offsets in a file of at most WGCONF_MAX_LEN bytes fit 32
- * bits. A peer add parses 300,000 lines twice at 65,536 peers, and faulting the pages in was a
- * third of its time.
+ * One a line: 40 bytes, not 80, as offsets in a file of at most WGCONF_MAX_LEN bytes fit 32
+ * bits. A peer add parses 500,000 lines at 100,000 peers, and faulting fresh pages in is the
+ * largest cost of reading the file.
  */
 struct wline {
-	size_t sec;			/* the section it is in; NO_LINE before the first header */
+	uint32_t sec;			/* the section it is in; NO_LINE before the first header */
 	uint32_t value;			/* L_KEY: where its value is in the pool, NUL-terminated */
 	uint32_t off;			/* first byte in the text */
 	uint32_t len;			/* bytes without the line end */
@@ -38,29 +43,31 @@ struct wline {
 	uint8_t kind;
 	uint8_t mark;			/* a PiVPN marker comment */
 };
-_Static_assert(WGCONF_MAX_LEN <= UINT32_MAX, "line offsets are 32 bits");
+_Static_assert(sizeof(struct wline) == 40, "a line takes 40 bytes");
 
+/* One a section: 128 bytes, not 208, for the same reason. */
 struct wsec {
 	uint8_t type;
-	size_t header;			/* line of its [Section] header */
-	size_t end;			/* one past its last line: the next header, or the end */
+	uint8_t convention;		/* S_PEER: whose way its name is written (enum names_convention) */
+	bool has_psk;
+	uint16_t keepalive;
+	uint32_t header;		/* line of its [Section] header */
+	uint32_t end;			/* one past its last line: the next header, or the end */
 	/* S_PEER */
 	uint8_t key[WG_KEY_LEN];
-	size_t key_line;
-	bool has_psk;
 	uint8_t psk[WG_KEY_LEN];
-	uint16_t keepalive;
+	uint32_t key_line;
 	uint32_t endpoint;		/* 1 + where its Endpoint is in the pool; 0: none */
 	/* Its allowed IPs: n_aips of them from aip_first on in the model's peer_aips. */
-	size_t aip_first, n_aips;
-	size_t begin_mark, end_mark;	/* PiVPN markers that enclose this peer alone */
-	size_t name_line;		/* where names.c reads its name: a "# Name" inside, */
-	size_t above_line;		/* one directly above the header, */
-	size_t pivpn_line;		/* or the PiVPN begin marker open at the header */
-	uint8_t convention;		/* whose way its name is written (enum names_convention) */
-	size_t tool_line;		/* another tool's name line, when that names it */
-	size_t tool_v, tool_ve;		/* the name's bytes in that line */
+	uint32_t aip_first, n_aips;
+	uint32_t begin_mark, end_mark;	/* PiVPN markers that enclose this peer alone */
+	uint32_t name_line;		/* where names.c reads its name: a "# Name" inside, */
+	uint32_t above_line;		/* one directly above the header, */
+	uint32_t pivpn_line;		/* or the PiVPN begin marker open at the header */
+	uint32_t tool_line;		/* another tool's name line, when that names it */
+	uint32_t tool_v, tool_ve;	/* the name's bytes in that line */
 };
+_Static_assert(sizeof(struct wsec) == 128, "a section takes 128 bytes");
 
 struct wgconf {
 	char *text;
@@ -546,7 +553,7 @@ static int check_duplicates(struct wgconf *c, struct wgconf_error *err)
 		if ((was = keyidx_find(&ix, v, c->secs[k].key)) >= 0) {
 			ret = fail(err, c->secs[k].key_line + 1,
 				   _("this PublicKey is the one of the [Peer] at line %zu already"),
-				   c->secs[v[was].sec].header + 1);
+				   (size_t)c->secs[v[was].sec].header + 1);
 			break;
 		}
 		memcpy(v[n].key, c->secs[k].key, WG_KEY_LEN);
@@ -591,6 +598,12 @@ static void find_markers(struct wgconf *c)
 	find_markers_from(c, 0);
 }
 
+/* A line names.c gives (NAMES_NO_LINE: none) as a section keeps it. */
+static uint32_t line32(size_t line)
+{
+	return line == NAMES_NO_LINE ? NO_LINE : (uint32_t)line;
+}
+
 /* Where names.c reads each peer's name: the one scan of the file decides, for both. */
 static int note_site(const struct names_site *st, void *ctx)
 {
@@ -608,14 +621,14 @@ static int note_site(const struct names_site *st, void *ctx)
 	sec = &c->secs[c->lines[st->header].sec];
 	if (sec->type != S_PEER || sec->header != st->header)
 		return 0;
-	sec->name_line = st->name_line;
-	sec->above_line = st->above_line;
-	sec->pivpn_line = st->pivpn_line;
+	sec->name_line = line32(st->name_line);
+	sec->above_line = line32(st->above_line);
+	sec->pivpn_line = line32(st->pivpn_line);
 	sec->convention = (uint8_t)st->convention;
-	sec->tool_line = st->tool_line;
+	sec->tool_line = line32(st->tool_line);
 	if (st->tool_line < c->n_lines && st->name) {
-		sec->tool_v = (size_t)(st->name - line_text(c, st->tool_line));
-		sec->tool_ve = (size_t)(st->name_end - line_text(c, st->tool_line));
+		sec->tool_v = (uint32_t)(st->name - line_text(c, st->tool_line));
+		sec->tool_ve = (uint32_t)(st->name_end - line_text(c, st->tool_line));
 	}
 	return 0;
 }
