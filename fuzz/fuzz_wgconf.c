@@ -160,7 +160,7 @@ static void check_hidden(const uint8_t *data, size_t size, const struct wgconf_p
 	for (size_t i = 0; i < n; ++i) {
 		char b64[WG_KEY_B64_LEN];
 
-		if (!v[i].has_preshared_key)
+		if (!v[i].preshared_key)
 			continue;
 		key_to_base64(b64, v[i].preshared_key);
 		if (count(once, strlen(once), b64) >= count((const char *)data, size, b64))

@@ -1033,74 +1033,38 @@ bool wgconf_has_peer(const struct wgconf *c, const uint8_t key[WG_KEY_LEN])
 
 void wgconf_peers_free(struct wgconf_peer_info *v, size_t n)
 {
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; ++i)
-		key_wipe(v[i].preshared_key, WG_KEY_LEN);
 	free(v);
 }
 
-/*
- * One allocation for the peers, their allowed IPs and their names, which point into it: a file
- * of 65,536 peers took 130,000 mallocs and as many frees, a tenth of reading it for a peer add.
- */
 int wgconf_peers(const struct wgconf *c, struct wgconf_peer_info **out, size_t *n)
 {
 	/* The names are names.c's by construction: the console shows those. */
 	struct name_map *names = conf_names(c);
 	struct wgconf_peer_info *v;
-	size_t m = 0, n_aips = 0, name_bytes = 0, size;
-	struct wg_allowedip *aips;
-	char *text;
+	size_t m = 0;
 
 	*out = NULL;
 	*n = 0;
-	for (size_t k = 0; k < c->n_secs; ++k) {
-		const char *name;
-
-		if (c->secs[k].type != S_PEER)
-			continue;
-		++m;
-		n_aips += c->secs[k].n_aips;
-		if ((name = names_lookup(names, c->secs[k].key)))
-			name_bytes += strlen(name) + 1;
-	}
-	size = (m ? m : 1) * sizeof(*v) + n_aips * sizeof(*aips) + name_bytes;
-	/* The infos zeroed one by one as they are filled; the rest is written whole. */
-	if (!(v = malloc(size)))
+	for (size_t k = 0; k < c->n_secs; ++k)
+		m += c->secs[k].type == S_PEER;
+	if (!(v = malloc((m ? m : 1) * sizeof(*v))))
 		return -ENOMEM;
-	aips = (struct wg_allowedip *)(v + (m ? m : 1));
-	text = (char *)(aips + n_aips);
 	m = 0;
 	for (size_t k = 0; k < c->n_secs; ++k) {
 		const struct wsec *sec = &c->secs[k];
 		struct wgconf_peer_info *p = &v[m];
-		const char *name;
 
 		if (sec->type != S_PEER)
 			continue;
 		++m;
-		memset(p, 0, sizeof(*p));
 		memcpy(p->public_key, sec->key, WG_KEY_LEN);
-		p->has_preshared_key = sec->has_psk;
-		if (sec->has_psk)
-			memcpy(p->preshared_key, sec->psk, WG_KEY_LEN);
-		p->persistent_keepalive = sec->keepalive;
+		p->name = names_lookup(names, sec->key);
+		p->allowedips = sec->n_aips ? sec_aips(c, sec) : NULL;
+		p->n_allowedips = sec->n_aips;
+		p->preshared_key = sec->has_psk ? sec->psk : NULL;
 		p->endpoint = sec_endpoint(c, sec);
+		p->persistent_keepalive = sec->keepalive;
 		p->line = (unsigned int)sec->header + 1;
-		if ((name = names_lookup(names, sec->key))) {
-			size_t len = strlen(name) + 1;
-
-			memcpy(text, name, len);
-			p->name = text;
-			text += len;
-		}
-		if (sec->n_aips) {
-			memcpy(aips, sec_aips(c, sec), sec->n_aips * sizeof(*aips));
-			p->allowedips = aips;
-			p->n_allowedips = sec->n_aips;
-			aips += sec->n_aips;
-		}
 	}
 	*out = v;
 	*n = m;

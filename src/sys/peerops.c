@@ -1350,7 +1350,7 @@ static int reconcile_live(struct op *op, struct wg_peer_change **out, size_t *n)
 		v[k].n_allowedips = f->n_allowedips;
 		v[k].set_keepalive = f->persistent_keepalive != 0;
 		v[k].keepalive = f->persistent_keepalive;
-		if (f->has_preshared_key) {
+		if (f->preshared_key) {
 			v[k].set_preshared_key = true;
 			memcpy(v[k].preshared_key, f->preshared_key, WG_KEY_LEN);
 		}

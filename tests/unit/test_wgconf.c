@@ -239,7 +239,7 @@ static void add_remove(const struct fixture *fx, const char *name, bool psk, uin
 	assert_int_equal(wgconf_peers(c, &v, &n), 0);
 	assert_int_equal(n, fx->n_peers + 1);
 	assert_memory_equal(v[n - 1].public_key, key, WG_KEY_LEN);
-	assert_int_equal(v[n - 1].has_preshared_key, psk);
+	assert_int_equal(v[n - 1].preshared_key != NULL, psk);
 	if (psk)
 		assert_memory_equal(v[n - 1].preshared_key, psk_key, WG_KEY_LEN);
 	assert_int_equal(v[n - 1].persistent_keepalive, keepalive);
@@ -961,7 +961,7 @@ static void test_queries(void **state)
 	assert_int_equal(v[0].allowedips[3].cidr, 128);
 	assert_int_equal(v[0].line, 8);
 	assert_int_equal(v[1].line, 15);
-	assert_false(v[0].has_preshared_key);
+	assert_null(v[0].preshared_key);
 	assert_null(v[0].endpoint);
 	wgconf_peers_free(v, n);
 	wgconf_free(c);
@@ -974,7 +974,7 @@ static void test_queries(void **state)
 			    "iptables -A FORWARD -i %i -o %i -j ACCEPT; sysctl -q -w net.ipv4.ip_forward=1");
 	assert_int_equal(wgconf_peers(c, &v, &n), 0);
 	assert_int_equal(v[0].persistent_keepalive, 25);
-	assert_true(v[1].has_preshared_key);
+	assert_non_null(v[1].preshared_key);
 	assert_string_equal(v[2].endpoint, "198.51.100.7:51820");
 	assert_int_equal(v[2].n_allowedips, 2);
 	wgconf_peers_free(v, n);
