@@ -137,6 +137,18 @@ device_reaches -6 "$LAB_PEER2_ADDR6" || fail "the new device does not reach bob 
 run hub "$WGSTAR" --once --json -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --names "$names"
 assert_match "\"name\": ?\"phone\"" "$RUN_OUT" "--once names the new peer"
 
+# Where the interface and the file disagree on a peer's addresses, both are taken: phone is .4
+# in the file and moves to .5 live, so the next peer gets .6.
+hub wg set "$LAB_HUB_IF" peer "$phone_pub" allowed-ips 10.172.16.5/32,fd00:172:16::5/128
+run hub "$WGSTAR" peer add tablet "${common[@]}" --endpoint "$LAB_HUB_UNDERLAY:$LAB_HUB_PORT" \
+	--client-config "$WORKDIR/tablet.conf"
+assert_status 0 "peer add tablet beside a peer that moved live"
+assert_contains "Address = 10.172.16.6/24, fd00:172:16::6/64" "$(cat "$WORKDIR/tablet.conf")" \
+	"the addresses the file gives a peer and those it holds live are both taken"
+run hub "$WGSTAR" peer remove tablet --yes "${common[@]}"
+assert_status 0 "peer remove tablet"
+hub wg set "$LAB_HUB_IF" peer "$phone_pub" allowed-ips 10.172.16.4/32,fd00:172:16::4/128
+
 # --- remove ---
 run hub "$WGSTAR" peer remove phone "${common[@]}" </dev/null
 assert_status 1 "remove without a terminal and without --yes"
