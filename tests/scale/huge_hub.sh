@@ -36,6 +36,13 @@ n=$(hub wg show "$LAB_HUB_IF" peers | wc -l)
 [ "$n" = "$total" ] || fail "the hub has $n peers, not $total"
 note "$total peers on $LAB_BACKEND WireGuard, added in $(($(ms) - t0)) ms"
 
+# On a real hub the peers sit inside its subnet, where an add looks for a free address among
+# them all; the lab's bulk peers (10.180.x.y, fd00:180::x) are outside its /24 and /64. Only
+# the file's Address says which subnet that is: the interface keeps its addresses. Written
+# now, long before the add, as a file edited moments before an add is read again to be sure.
+sed -i 's|^Address = .*|Address = 10.128.0.1/9, fd00::1/16|' "$LAB_HUB_CONF"
+grep -q '^Address = 10.128.0.1/9, fd00::1/16$' "$LAB_HUB_CONF" || fail "the hub's Address did not take the wide subnets"
+
 if [ "$counting" = 1 ]; then
 	t0=$(ms)
 	hub "$WGSTAR" firewall apply -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --yes --run-dir "$WORKDIR/run" \
@@ -93,11 +100,6 @@ EOF
 	cat "$WORKDIR/fwd.out"
 fi
 
-# On a real hub the peers sit inside its subnet, where an add looks for a free address among
-# them all; the lab's bulk peers (10.180.x.y, fd00:180::x) are outside its /24 and /64. Only
-# the file's Address says which subnet that is: the interface keeps its addresses.
-sed -i 's|^Address = .*|Address = 10.128.0.1/9, fd00::1/16|' "$LAB_HUB_CONF"
-grep -q '^Address = 10.128.0.1/9, fd00::1/16$' "$LAB_HUB_CONF" || fail "the hub's Address did not take the wide subnets"
 add() {
 	hub "$WGSTAR" peer add "$1" -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --names "$WORKDIR/names" \
 		--generate --endpoint "$LAB_HUB_UNDERLAY:$LAB_HUB_PORT" --client-config "$WORKDIR/$1.conf"
