@@ -78,11 +78,12 @@ out:
 /*
  * Reads fd to its end into a NUL-terminated buffer, first sized for size bytes (what fstat said:
  * growing from 4 KiB by doubling, an 8.5 MB config file was copied and wiped twelve times over
- * 32 MB of fresh pages, on every read). 0 or -errno.
+ * 32 MB of fresh pages, on every read) and room more; *alloc (if not NULL) is what it has. 0 or
+ * -errno.
  */
-static int read_all(int fd, size_t size, char **out, size_t *len)
+static int read_all(int fd, size_t size, size_t room, char **out, size_t *len, size_t *alloc)
 {
-	size_t cap = size < 4094 ? 4096 : size + 2, n = 0;
+	size_t cap = (size < 4094 ? 4096 : size + 2) + room, n = 0;
 	char *buf = malloc(cap), *nb;
 
 	*out = NULL;
@@ -128,6 +129,8 @@ static int read_all(int fd, size_t size, char **out, size_t *len)
 	*out = buf;
 	if (len)
 		*len = n;
+	if (alloc)
+		*alloc = cap;
 	return 0;
 }
 
@@ -143,7 +146,8 @@ _Static_assert(sizeof(((struct file_stamp *)0)->hash) == crypto_shorthash_siphas
  * A regular file read whole: O_NONBLOCK so that a FIFO put there cannot hang the program (it is
  * refused, as devices are), and no more than ATOMIC_MAX_FILE bytes, whatever it claims.
  */
-static int read_file(const char *path, int flags, char **out, size_t *len, struct file_stamp *st)
+static int read_file(const char *path, int flags, size_t room, char **out, size_t *len, size_t *alloc,
+		     struct file_stamp *st)
 {
 	struct stat sb;
 	size_t n = 0;
@@ -175,7 +179,7 @@ static int read_file(const char *path, int flags, char **out, size_t *len, struc
 		ret = -EFBIG;
 		goto out;
 	}
-	if ((ret = read_all(fd, (size_t)sb.st_size, out, &n)) < 0)
+	if ((ret = read_all(fd, (size_t)sb.st_size, room, out, &n, alloc)) < 0)
 		goto out;
 	if (st) {
 		st->exists = true;
@@ -195,17 +199,24 @@ out:
 
 int atomic_read(const char *path, char **out, size_t *len)
 {
-	return read_file(path, 0, out, len, NULL);
+	return read_file(path, 0, 0, out, len, NULL, NULL);
 }
 
 int atomic_read_state(const char *path, char **out, size_t *len, struct file_stamp *st)
 {
-	return read_file(path, O_NOFOLLOW, out, len, st);
+	return read_file(path, O_NOFOLLOW, 0, out, len, NULL, st);
 }
 
 int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_stamp *st)
 {
-	return read_file(path, 0, out, len, st);
+	return read_file(path, 0, 0, out, len, NULL, st);
+}
+
+int atomic_read_stamped_room(const char *path, size_t room, char **out, size_t *len, size_t *alloc,
+			     struct file_stamp *st)
+{
+	*alloc = 0;
+	return read_file(path, 0, room, out, len, alloc, st);
 }
 
 

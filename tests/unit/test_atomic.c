@@ -108,6 +108,18 @@ static void test_read_stamped(void **state)
 	assert_int_equal(atomic_read_stamped(p, &text, &len, &st2), 0);
 	assert_memory_equal(st.hash, st2.hash, sizeof(st.hash));
 	free(text);
+	/* With room past the NUL, all of it there to write (the sanitizer sees a byte too far). */
+	{
+		size_t alloc = 0;
+
+		assert_int_equal(atomic_read_stamped_room(p, 5000, &text, &len, &alloc, &st2), 0);
+		assert_int_equal(len, strlen(OLD));
+		assert_string_equal(text, OLD);
+		assert_true(alloc >= len + 1 + 5000);
+		memset(text + len + 1, 'x', alloc - len - 1);
+		assert_memory_equal(st.hash, st2.hash, sizeof(st.hash));
+		free(text);
+	}
 
 	assert_int_equal(atomic_read_stamped(path_of(p, sizeof(p), "missing.conf"), &text, &len, &st), -ENOENT);
 	assert_false(st.exists);
