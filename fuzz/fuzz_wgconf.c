@@ -97,6 +97,49 @@ static void add_remove(struct wgconf *c, const uint8_t *data, size_t size, const
 	check_render(c, data, size);
 }
 
+/*
+ * The same add to a model whose text has room to spare, written there in place: the same
+ * answer, the same bytes and the same model as the add to a copy; refused, the text as it was.
+ */
+static void add_in_place(const uint8_t *data, size_t size, const char *name)
+{
+	static const uint8_t psk[WG_KEY_LEN] = { 1, 2, 3 };
+	struct wg_allowedip aips[2] = { { .family = AF_INET, .cidr = 32 }, { .family = AF_INET6, .cidr = 128 } };
+	uint8_t key[WG_KEY_LEN];
+	struct wgconf_new_peer np = { .public_key = key, .name = name, .preshared_key = psk, .allowedips = aips,
+				      .n_allowedips = 2, .persistent_keepalive = 25 };
+	char *text = calloc(1, size + 1 + 4096), *ra, *rb;
+	struct wgconf *a, *b;
+	size_t la, lb;
+	int reta, retb;
+
+	if (!text)
+		abort();
+	memcpy(text, data, size);
+	if (wgconf_parse(&a, (const char *)data, size, NULL) < 0 ||
+	    wgconf_parse_taking(&b, text, size, size + 1 + 4096, NULL) < 0)
+		abort();
+	memset(key, 0x5a, sizeof(key));
+	reta = wgconf_add_peer(a, &np);
+	retb = wgconf_add_peer(b, &np);
+	ra = wgconf_render(a, &la);
+	rb = wgconf_render(b, &lb);
+	if (reta != retb || !ra || !rb || la != lb || memcmp(ra, rb, la) || wgconf_test_differ(a, b))
+		abort();
+	if (retb < 0) {
+		const char *t = wgconf_text(b, &lb);
+
+		check_render(b, data, size);
+		for (size_t i = lb; i < lb + 1 + 4096; ++i)
+			if (t[i])
+				abort();
+	}
+	free(ra);
+	free(rb);
+	wgconf_free(a);
+	wgconf_free(b);
+}
+
 enum edit_kind { EDIT_NAME, EDIT_ALLOWEDIPS, EDIT_REMOVE };
 
 static void edit(struct wgconf *c, const uint8_t key[WG_KEY_LEN], enum edit_kind kind, const char *name,
@@ -224,6 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	queries(c);
 	add_remove(c, data, size, "fuzz peer");
 	add_remove(c, data, size, NULL);
+	add_in_place(data, size, "fuzz peer");
 
 	/*
 	 * Edits of a peer that was there: each one either reads back as meant (the model checks

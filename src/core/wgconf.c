@@ -72,6 +72,7 @@ _Static_assert(sizeof(struct wsec) == 128, "a section takes 128 bytes");
 struct wgconf {
 	char *text;
 	size_t len;
+	size_t text_size;		/* bytes allocated at text: an add appends in place what they hold */
 	struct wline *lines;
 	size_t n_lines;
 	struct wsec *secs;
@@ -664,10 +665,10 @@ static struct name_map *conf_names(const struct wgconf *c)
 }
 
 /*
- * The model of text, len bytes NUL-terminated, which it takes: freed (wiped) with the model,
- * or here when it cannot be made.
+ * The model of text, len bytes NUL-terminated in size allocated, which it takes: freed (wiped)
+ * with the model, or here when it cannot be made.
  */
-static int parse_taking(struct wgconf **out, char *text, size_t len, struct wgconf_error *err)
+static int parse_taking(struct wgconf **out, char *text, size_t len, size_t size, struct wgconf_error *err)
 {
 	struct wgconf *c;
 	int ret;
@@ -687,6 +688,7 @@ static int parse_taking(struct wgconf **out, char *text, size_t len, struct wgco
 	}
 	c->text = text;
 	c->len = len;
+	c->text_size = size;
 	if ((ret = split_lines(c, err)) < 0)
 		goto fail;
 	for (size_t i = 0; i < c->n_lines; ++i)
@@ -777,13 +779,14 @@ static void continue_undo(struct wgconf *c, struct wgconf *n)
 }
 
 /*
- * The model of text (len bytes, NUL-terminated), which begins with c's text and goes on, made
- * by reading only the lines that follow c's: a peer add beside 100,000 peers parsed 13 MB a
- * second time. What a line decides alone is kept. What spans lines is done again from c's
- * last section on (its end, its PiVPN markers, a repeated key) and the names from c's last
- * mark on, as names.c reads them. The result is parse_taking's, field for field: the unit tests
- * hold the two side by side. 1 when text is not c's and more (c's last line, open at its end,
- * must stay the line it was): then only parse_taking will do. Takes text on 0 only.
+ * The model of text (len bytes, NUL-terminated in size allocated), which begins with c's text
+ * and goes on, made by reading only the lines that follow c's: a peer add beside 100,000 peers
+ * parsed 13 MB a second time. text may be c's own, written on past its end (commit_add). What
+ * a line decides alone is kept. What spans lines is done again from c's last section on (its
+ * end, its PiVPN markers, a repeated key) and the names from c's last mark on, as names.c
+ * reads them. The result is parse_taking's, field for field: the unit tests hold the two side
+ * by side. 1 when text is not c's and more (c's last line, open at its end, must stay the line
+ * it was): then only parse_taking will do. Takes text on 0 only.
  *
  * The new model does not copy c's arrays of lines, sections, values and allowed IPs: it grows
  * them and shares them with c (n->shared), which sees them as before with its own counts: 55 MB
@@ -791,7 +794,7 @@ static void continue_undo(struct wgconf *c, struct wgconf *n)
  * are kept as they were for verify. On failure, and until continue_keep or continue_undo, c
  * and the new model go together.
  */
-static int parse_continued(struct wgconf *c, char *text, size_t len, struct wgconf **out)
+static int parse_continued(struct wgconf *c, char *text, size_t len, size_t size, struct wgconf **out)
 {
 	size_t old = c->n_lines, first, total, cur, named = 0;
 	bool open_end = old && !c->lines[old - 1].eol;
@@ -800,7 +803,7 @@ static int parse_continued(struct wgconf *c, char *text, size_t len, struct wgco
 	int ret = -ENOMEM;
 
 	*out = NULL;
-	if (len > WGCONF_MAX_LEN || len < c->len || memcmp(text, c->text, c->len) ||
+	if (len > WGCONF_MAX_LEN || len < c->len || (text != c->text && memcmp(text, c->text, c->len)) ||
 	    memchr(text + c->len, '\0', len - c->len))
 		return 1;
 	/* An open last line is split again with what follows it, and must come out the same. */
@@ -809,6 +812,7 @@ static int parse_continued(struct wgconf *c, char *text, size_t len, struct wgco
 		return -ENOMEM;
 	n->text = text;
 	n->len = len;
+	n->text_size = size;
 	n->shared = true;
 	cur = old ? c->lines[old - 1].sec : NO_LINE;
 	/* Named for good: the sections above the mark. The same: those above the section walked again. */
@@ -916,7 +920,7 @@ int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgcon
 
 	/* Too large: parse_taking says so, before any copy. */
 	if (len > WGCONF_MAX_LEN)
-		return parse_taking(out, NULL, len, err);
+		return parse_taking(out, NULL, len, 0, err);
 	if (!(copy = malloc(len + 1))) {
 		*out = NULL;
 		if (err)
@@ -926,12 +930,17 @@ int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgcon
 	if (len)
 		memcpy(copy, text, len);
 	copy[len] = '\0';
-	return parse_taking(out, copy, len, err);
+	return parse_taking(out, copy, len, len + 1, err);
 }
 
-int wgconf_parse_taking(struct wgconf **out, char *text, size_t len, struct wgconf_error *err)
+int wgconf_parse_taking(struct wgconf **out, char *text, size_t len, size_t size, struct wgconf_error *err)
 {
-	return parse_taking(out, text, len, err);
+	if (size <= len) {
+		*out = NULL;
+		wgconf_free_text(text, len);
+		return -EINVAL;
+	}
+	return parse_taking(out, text, len, size, err);
 }
 
 void wgconf_free(struct wgconf *c)
@@ -1353,36 +1362,57 @@ out:
 
 void (*wgconf_test_edit)(char *text, size_t len);
 
-/* Parses the new text, holds it against what was meant, and only then takes it. */
-static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
+/* c's text as it was, after an add wrote on past its end in place: what was added wiped. */
+static void unappend(struct wgconf *c, size_t len)
 {
+	key_wipe(c->text + c->len, len - c->len);
+	c->text[c->len] = '\0';
+}
+
+/*
+ * Parses the new text (len bytes NUL-terminated, size allocated; taken, or c's own text
+ * written on past its end), holds it against what was meant, and only then takes it.
+ */
+static int commit_text(struct wgconf *c, char *text, size_t len, size_t size, const struct expect *x)
+{
+	bool in_place = text == c->text;
 	struct wgconf *n, tmp;
-	char *text;
-	size_t len;
 	int ret;
 
-	/* The NUL the model's text ends with, then the text is the model's: a 9 MB copy less. */
-	sb_put(b, "", 1);
-	if (b->oom)
-		return -ENOMEM;
-	text = b->p;
-	len = --b->len;
-	memset(b, 0, sizeof(*b));
 	if (wgconf_test_edit)
 		wgconf_test_edit(text, len);
 	/* An added peer only adds lines: the old ones need no second reading. */
-	ret = x->op == OP_ADD ? parse_continued(c, text, len, &n) : 1;
+	ret = x->op == OP_ADD ? parse_continued(c, text, len, size, &n) : 1;
+	if (ret > 0 && in_place) {
+		/* Read whole after all: from a copy of its own, and c's text is c's again. */
+		char *copy = malloc(len + 1);
+
+		if (copy)
+			memcpy(copy, text, len + 1);
+		unappend(c, len);
+		if (!copy)
+			return -ENOMEM;
+		text = copy;
+		size = len + 1;
+		in_place = false;
+	}
 	if (ret > 0)
-		ret = parse_taking(&n, text, len, NULL);
+		ret = parse_taking(&n, text, len, size, NULL);
+	else if (ret < 0 && in_place)
+		unappend(c, len);
 	else if (ret < 0)
 		wgconf_free_text(text, len);
 	if (ret < 0)
 		return ret == -ENOMEM ? ret : -ENOTSUP;
 	if ((ret = verify(c, n, n->same_secs, x)) < 0) {
+		if (in_place)
+			n->text = NULL;
 		if (n->shared)
 			continue_undo(c, n);
 		else
 			wgconf_free(n);
+		if (in_place)
+			unappend(c, len);
 		return ret;
 	}
 	if (n->shared)
@@ -1392,8 +1422,52 @@ static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
 	tmp = *c;
 	*c = *n;
 	*n = tmp;
+	/* Written in place, the text is the new model's alone now. */
+	if (in_place)
+		n->text = NULL;
 	wgconf_free(n);
 	return 0;
+}
+
+/* commit_text of the whole new text in b, which it takes: the model's, without a copy. */
+static int commit(struct wgconf *c, struct sbuf *b, const struct expect *x)
+{
+	char *text;
+	size_t len, size;
+
+	sb_put(b, "", 1);
+	if (b->oom)
+		return -ENOMEM;
+	text = b->p;
+	len = --b->len;
+	size = b->cap;
+	memset(b, 0, sizeof(*b));
+	return commit_text(c, text, len, size, x);
+}
+
+/*
+ * commit of an add, whose lines in tail follow c's text: written on past its end when its
+ * allocation holds them (peerops reads a file with room to spare), not copied with it into a
+ * new one, 13 MB at 100,000 peers, and wiped again on refusal.
+ */
+static int commit_add(struct wgconf *c, const struct sbuf *tail, const struct expect *x)
+{
+	size_t len = c->len + tail->len;
+	struct sbuf b = { .hint = len + 1024 };
+	int ret;
+
+	if (tail->oom)
+		return -ENOMEM;
+	if (c->text && len < c->text_size) {
+		memcpy(c->text + c->len, tail->p, tail->len);
+		c->text[len] = '\0';
+		return commit_text(c, c->text, len, c->text_size, x);
+	}
+	sb_put(&b, c->text, c->len);
+	sb_put(&b, tail->p, tail->len);
+	ret = commit(c, &b, x);
+	sb_free(&b);
+	return ret;
 }
 
 /* The first line of what belongs to section k: its header, or the comments and marker above. */
@@ -1497,7 +1571,7 @@ static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, enum name
 	bool pivpn = conv == NAMES_PIVPN;
 	struct expect x = { .op = OP_ADD, .key = p->public_key, .name = p->name, .v = p->allowedips,
 			    .n = p->n_allowedips, .keepalive = p->persistent_keepalive };
-	struct sbuf b = { .hint = c->len + 1024 };
+	struct sbuf b = { .hint = 512 };	/* the lines added */
 	const char *eol = file_eol(c);
 	char b64[WG_KEY_B64_LEN], num[8];
 	bool open_end = c->n_lines && !c->lines[c->n_lines - 1].eol, first = true;
@@ -1506,7 +1580,6 @@ static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, enum name
 	/* An all-zero key is no key, to wg(8) and to the parser. */
 	if (p->preshared_key && !key_is_zero(p->preshared_key))
 		x.psk = p->preshared_key;
-	sb_put(&b, c->text, c->len);
 	if (open_end) {
 		const struct wline *l = &c->lines[c->n_lines - 1];
 
@@ -1583,7 +1656,7 @@ static int add_peer(struct wgconf *c, const struct wgconf_new_peer *p, enum name
 	}
 	if (!open_end)
 		sb_str(&b, eol);
-	ret = commit(c, &b, &x);
+	ret = commit_add(c, &b, &x);
 	sb_free(&b);
 	return ret;
 }
@@ -1960,7 +2033,7 @@ int wgconf_test_continue(const struct wgconf *c, const char *text, size_t len, s
 	}
 	if (c->names.sorted)
 		names_sort(&base->names);
-	if ((ret = parse_continued(base, copy, len, out)) != 0) {
+	if ((ret = parse_continued(base, copy, len, len + 1, out)) != 0) {
 		free(copy);
 	} else {
 		/* Checked as commit checks it, while the two share their arrays. */

@@ -68,11 +68,12 @@ struct wgconf_error {
 #define WGCONF_MAX_LEN (16u << 20)
 int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgconf_error *err);
 /*
- * The same, taking text (malloc'd, len bytes and a NUL, as atomic_read gives it) instead of
+ * The same, taking text (malloc'd, len bytes and a NUL, in size bytes allocated) instead of
  * copying it: the model frees it, or this call when it fails, wiped either way. A peer add
- * beside 100,000 peers then reads its 13 MB once, not twice.
+ * beside 100,000 peers then reads its 13 MB once, not twice; and with room past the NUL, an
+ * added peer is written there, not into a copy of the whole file.
  */
-int wgconf_parse_taking(struct wgconf **out, char *text, size_t len, struct wgconf_error *err);
+int wgconf_parse_taking(struct wgconf **out, char *text, size_t len, size_t size, struct wgconf_error *err);
 void wgconf_free(struct wgconf *c);
 /* The file's bytes, malloc'd and NUL-terminated (len without the NUL); NULL on ENOMEM. */
 char *wgconf_render(const struct wgconf *c, size_t *len);
@@ -161,7 +162,8 @@ void wgconf_free_text(char *text, size_t len);
 /*
  * For tests of the check every edit passes only: called with the edited text before it is read
  * again and held against what the edit meant (bytes may be changed in place, as a faulty edit
- * would change them). NULL in the program.
+ * would change them; when an add wrote on past the model's own text, only the added ones). NULL
+ * in the program.
  */
 extern void (*wgconf_test_edit)(char *text, size_t len);
 /*

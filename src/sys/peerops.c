@@ -91,11 +91,12 @@ static int op_read_config(struct peerops_ctx *ctx, struct op *op)
 	struct wgconf_error cerr = { 0 };
 	const char *text;
 	char *read;
-	size_t len;
+	size_t len, size;
 	int ret;
 
 	sample_config_path(op->path, sizeof(op->path), ctx->config_path, ctx->iface);
-	ret = atomic_read_stamped(op->path, &read, &len, &op->stamp);
+	/* A page to spare: a peer add writes its lines there, not into a copy of the file. */
+	ret = atomic_read_stamped_room(op->path, 4096, &read, &len, &size, &op->stamp);
 	if (ret == -ENOENT) {
 		say(ctx, _("%s has no config file %s; give its path with -c"), ctx->iface, op->path);
 		return ret;
@@ -105,7 +106,7 @@ static int op_read_config(struct peerops_ctx *ctx, struct op *op)
 		return ret;
 	}
 	/* The model takes the bytes read: they are not copied (13 MB at 100,000 peers). */
-	ret = wgconf_parse_taking(&op->conf, read, len, &cerr);
+	ret = wgconf_parse_taking(&op->conf, read, len, size, &cerr);
 	if (ret < 0) {
 		if (ret == -EINVAL)
 			say(ctx, _("%s:%u: %s; nothing changed"), op->path, cerr.line, cerr.msg);

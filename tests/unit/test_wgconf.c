@@ -86,6 +86,20 @@ static struct wgconf *parse_ok(const char *text, size_t len)
 	return c;
 }
 
+/* The model of a copy of text with room bytes to spare past its NUL, zeroed, as peerops reads a file. */
+static struct wgconf *parse_room(const char *text, size_t len, size_t room)
+{
+	struct wgconf_error err;
+	struct wgconf *c;
+	char *copy = calloc(1, len + 1 + room);
+
+	assert_non_null(copy);
+	memcpy(copy, text, len);
+	if (wgconf_parse_taking(&c, copy, len, len + 1 + room, &err) < 0)
+		fail_msg("refused at line %u: %s", err.line, err.msg);
+	return c;
+}
+
 static void assert_render(const struct wgconf *c, const char *text, size_t len)
 {
 	size_t n;
@@ -149,7 +163,7 @@ static void test_round_trip(void **state)
 
 		assert_render(c, text, len);
 		/* The text a file read gives, taken instead of copied: the same model. */
-		assert_int_equal(wgconf_parse_taking(&taken, text, len, NULL), 0);
+		assert_int_equal(wgconf_parse_taking(&taken, text, len, len + 1, NULL), 0);
 		if ((why = wgconf_test_differ(c, taken)))
 			fail_msg("%s: the model of the taken text differs in %s", fixtures[f].file, why);
 		assert_ptr_equal(wgconf_text(taken, &len), text);
@@ -192,8 +206,11 @@ static void test_names_agree(void **state)
 	}
 }
 
-/* Adds a peer, checks only lines were appended, removes it, checks the old bytes are back. */
-static void add_remove(const struct fixture *fx, const char *name, bool psk, uint16_t keepalive)
+/*
+ * Adds a peer, checks only lines were appended, removes it, checks the old bytes are back. With
+ * room past the text, the add writes there (the model keeps its text) and must come out the same.
+ */
+static void add_remove(const struct fixture *fx, const char *name, bool psk, uint16_t keepalive, size_t room)
 {
 	struct wg_allowedip aips[2] = { prefix("10.172.16.99", 32), prefix("fd00::99", 128) };
 	uint8_t key[WG_KEY_LEN], psk_key[WG_KEY_LEN];
@@ -203,17 +220,23 @@ static void add_remove(const struct fixture *fx, const char *name, bool psk, uin
 	struct name_map map = { 0 };
 	size_t len, n, olen, pre;
 	char *text = load(fx->file, &len), *out;
-	struct wgconf *c = parse_ok(text, len);
+	struct wgconf *c = room ? parse_room(text, len, room) : parse_ok(text, len);
 	bool crlf = strstr(text, "\r\n") != NULL;
 	bool open_end = len && text[len - 1] != '\n';
+	const char *before = wgconf_text(c, &n);
 
 	random_key(key);
 	randombytes_buf(psk_key, sizeof(psk_key));
-	print_message("%s: add %s\n", fx->file, name ? name : "(no name)");
+	print_message("%s: add %s%s\n", fx->file, name ? name : "(no name)", room ? ", in place" : "");
 	assert_int_equal(wgconf_add_peer(c, &np), 0);
 	assert_int_equal(wgconf_add_peer(c, &np), -EEXIST);
 	out = wgconf_render(c, &olen);
 	assert_non_null(out);
+	assert_model(c, out, olen);
+	if (room)
+		assert_ptr_equal(wgconf_text(c, &n), before);
+	else
+		assert_ptr_not_equal(wgconf_text(c, &n), before);
 	/* The old bytes, a line end if they had none, then only new lines. */
 	assert_true(olen > len);
 	assert_memory_equal(out, text, len);
@@ -254,11 +277,45 @@ static void add_remove(const struct fixture *fx, const char *name, bool psk, uin
 	free(text);
 }
 
+/* Room for the added lines and their NUL exactly: written in place. A byte less: copied. */
+static void test_add_in_place_room(void **state)
+{
+	static const uint8_t key[WG_KEY_LEN] = { 5, 5, 5 };
+	struct wg_allowedip a = prefix("10.172.16.99", 32);
+	struct wgconf_new_peer np = { .public_key = key, .name = "edge", .allowedips = &a, .n_allowedips = 1 };
+	size_t len, olen, l;
+	char *text = load("wgquick.conf", &len), *out;
+	struct wgconf *c = parse_ok(text, len);
+
+	(void)state;
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	out = wgconf_render(c, &olen);
+	assert_non_null(out);
+	wgconf_free(c);
+	for (size_t room = olen - len - 1; room <= olen - len; ++room) {
+		const char *before;
+
+		c = parse_room(text, len, room);
+		before = wgconf_text(c, &l);
+		assert_int_equal(wgconf_add_peer(c, &np), 0);
+		assert_render(c, out, olen);
+		if (room == olen - len)
+			assert_ptr_equal(wgconf_text(c, &l), before);
+		else
+			assert_ptr_not_equal(wgconf_text(c, &l), before);
+		wgconf_free(c);
+	}
+	free(out);
+	free(text);
+}
+
 static void test_add_then_remove(void **state)
 {
 	for (size_t f = 0; f < sizeof(fixtures) / sizeof(*fixtures); ++f) {
-		add_remove(&fixtures[f], "new peer", true, 25);
-		add_remove(&fixtures[f], NULL, false, 0);
+		add_remove(&fixtures[f], "new peer", true, 25, 0);
+		add_remove(&fixtures[f], NULL, false, 0, 0);
+		add_remove(&fixtures[f], "new peer", true, 25, 4096);
+		add_remove(&fixtures[f], NULL, false, 0, 4096);
 	}
 }
 
@@ -1209,19 +1266,28 @@ static void fault(char *text, size_t len)
  */
 static void add_refused(const char *file, const struct wgconf_new_peer *np, const char *from, const char *to)
 {
-	size_t len;
+	size_t len, l;
 	char *text = load(file, &len);
-	struct wgconf *c = parse_ok(text, len);
 
-	print_message("%s: %s\n", file, to);
-	fault_from = from;
-	fault_to = to;
-	wgconf_test_edit = fault;
-	assert_int_equal(wgconf_add_peer(c, np), -ENOTSUP);
-	wgconf_test_edit = NULL;
-	assert_model(c, text, len);
-	assert_int_equal(wgconf_add_peer(c, np), 0);
-	wgconf_free(c);
+	for (size_t room = 0; room <= 4096; room += 4096) {
+		struct wgconf *c = room ? parse_room(text, len, room) : parse_ok(text, len);
+		const char *t;
+
+		print_message("%s: %s%s\n", file, to, room ? ", in place" : "");
+		fault_from = from;
+		fault_to = to;
+		wgconf_test_edit = fault;
+		assert_int_equal(wgconf_add_peer(c, np), -ENOTSUP);
+		wgconf_test_edit = NULL;
+		assert_model(c, text, len);
+		/* Written in place and refused: nothing of it is left past the text (a preshared key). */
+		t = wgconf_text(c, &l);
+		for (size_t i = l; room && i < l + 1 + room; ++i)
+			if (t[i])
+				fail_msg("byte %zu past the text is left after a refused add", i - l);
+		assert_int_equal(wgconf_add_peer(c, np), 0);
+		wgconf_free(c);
+	}
 	free(text);
 }
 
@@ -1276,6 +1342,8 @@ static void test_edit_checked(void **state)
 	add_refused("wgquick.conf", &anon, "[Peer]\nPublicKey = CQkA", "#Peer]\n#ublicKey = CQkA");
 	/* A last line without its line end, which the add splits again. */
 	add_refused("nofinalnl.conf", &anon, "AllowedIPs = 10.99.0.1/32", "AllowedIPs = 10.99.0.2/32");
+	/* ... and whose line end goes missing: the old last line changes, and is read whole. */
+	add_refused("nofinalnl.conf", &anon, "\n\n[Peer]\nPublicKey = CQkA", "5\n[Peer]\nPublicKey = CQkA");
 	/* A line before the new [Peer] that joins the last one: the old peer changed, the new one is right. */
 	add_refused("pivpn.conf", &np, "### begin new ###", "Endpoint = x:1234");
 	/* Renamed, but not to what was asked. */
@@ -1341,7 +1409,7 @@ static void test_malformed(void **state)
 		memcpy(copy, cases[i].text, len);
 		copy[len] = '\0';
 		c = (struct wgconf *)1;
-		assert_int_equal(wgconf_parse_taking(&c, copy, len, &err), -EINVAL);
+		assert_int_equal(wgconf_parse_taking(&c, copy, len, len + 1, &err), -EINVAL);
 		assert_null(c);
 		assert_int_equal(err.line, cases[i].line);
 	}
@@ -1355,7 +1423,7 @@ static void test_malformed(void **state)
 		assert_non_null(text);
 		memset(text, '\n', big);
 		text[big] = '\0';
-		assert_int_equal(wgconf_parse_taking(&c, text, big, &err), -EFBIG);
+		assert_int_equal(wgconf_parse_taking(&c, text, big, big + 1, &err), -EFBIG);
 		assert_null(c);
 	}
 	/* Two keys each twice: the first repeat in the file is named, with the [Peer] it repeats. */
@@ -1475,6 +1543,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_names_agree),
 		cmocka_unit_test(test_add_then_remove),
+		cmocka_unit_test(test_add_in_place_room),
 		cmocka_unit_test(test_tool_conventions),
 		cmocka_unit_test(test_managed_by_lines),
 		cmocka_unit_test(test_continued_parse),
