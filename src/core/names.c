@@ -512,8 +512,12 @@ int names_scan_from(const char *text, size_t len, const struct names_mark *from,
 setting:
 		if (*s == ';')
 			continue;
-		/* wg-quick drops everything after '#': "PublicKey = K # laptop" is the key K. */
-		{
+		/*
+		 * wg-quick drops everything after '#': "PublicKey = K # laptop" is the key K. Only
+		 * a header and a PublicKey are read further, and only those are cut there: an
+		 * emulated CPU spent more on looking for '#' in every other line than on the rest.
+		 */
+		if (*s == '[' || ((*s | 0x20) == 'p' && e - s > 9 && (s[1] | 0x20) == 'u')) {
 			const char *hash = memchr(s, '#', (size_t)(e - s));
 
 			if (hash) {
@@ -545,7 +549,8 @@ setting:
 		take_inside(&sec, &pending);
 		up = none;
 		/* A disabled section's key is its own only on its disabled lines, and the other way round. */
-		if (sec.is_peer && disabled == sec.site.disabled && e - s > 9 && !strncasecmp(s, "PublicKey", 9)) {
+		if (sec.is_peer && disabled == sec.site.disabled && e - s > 9 && (s[1] | 0x20) == 'u' &&
+		    !strncasecmp(s, "PublicKey", 9)) {
 			const char *k = s + 9, *ke = e;
 			char b64[WG_KEY_B64_LEN];
 
