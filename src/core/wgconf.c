@@ -49,7 +49,7 @@ _Static_assert(sizeof(struct wline) == 40, "a line takes 40 bytes");
 struct wsec {
 	uint8_t type;
 	uint8_t convention;		/* S_PEER: whose way its name is written (enum names_convention) */
-	bool has_psk;
+	bool has_psk;			/* psk is all zero without */
 	uint16_t keepalive;
 	uint32_t header;		/* line of its [Section] header */
 	uint32_t end;			/* one past its last line: the next header, or the end */
@@ -106,6 +106,7 @@ struct wgconf {
 	 */
 	bool shared;
 	struct wsec *base_secs;
+	size_t n_base_secs;
 	struct wline base_last;
 };
 
@@ -749,12 +750,22 @@ static void continue_drop(struct wgconf *m)
 	m->n_peer_aips = m->cap_peer_aips = 0;
 }
 
+/* Sections freed, their preshared keys wiped first. */
+static void secs_free(struct wsec *v, size_t n)
+{
+	for (size_t k = 0; v && k < n; ++k)
+		if (v[k].has_psk)
+			key_wipe(v[k].psk, WG_KEY_LEN);
+	free(v);
+}
+
 /* n, which continued c, keeps the arrays; c, about to go, lets them go. */
 static void continue_keep(struct wgconf *c, struct wgconf *n)
 {
 	continue_drop(c);
-	free(n->base_secs);
+	secs_free(n->base_secs, n->n_base_secs);
 	n->base_secs = NULL;
+	n->n_base_secs = 0;
 	n->shared = false;
 }
 
@@ -825,6 +836,7 @@ static int parse_continued(struct wgconf *c, char *text, size_t len, size_t size
 	if (c->n_secs > n->same_secs &&
 	    !copy_array(&n->base_secs, c->secs + n->same_secs, c->n_secs - n->same_secs, sizeof(*c->secs)))
 		goto fail;
+	n->n_base_secs = n->base_secs ? c->n_secs - n->same_secs : 0;
 	total = first + count_lines(text + (open_end ? c->lines[old - 1].off : c->len), text + len);
 	if (!(lines = realloc(c->lines, (total ? total : 1) * sizeof(*lines))))
 		goto fail;
@@ -955,12 +967,10 @@ void wgconf_free(struct wgconf *c)
 	free(c->text);
 	free(c->pool);
 	free(c->lines);
-	for (size_t k = 0; k < c->n_secs; ++k)
-		key_wipe(c->secs[k].psk, WG_KEY_LEN);
 	free(c->peer_aips);
-	free(c->secs);
+	secs_free(c->secs, c->n_secs);
 	free(c->addrs);
-	free(c->base_secs);
+	secs_free(c->base_secs, c->n_base_secs);
 	names_clear(&c->names);
 	free(c);
 }
