@@ -6,6 +6,8 @@
  */
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <wchar.h>
 #include "fuzz.h"
 #include "key.h"
@@ -118,6 +120,36 @@ static int check_site(const struct names_site *s, void *ctx)
 	return 0;
 }
 
+/* names_save_config the plain way, line by line, as it once read: the two agree. */
+static bool save_config_by_lines(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	bool interface = false;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *s = p, *e = nl ? nl : end;
+
+		p = nl ? nl + 1 : end;
+		names_trim(&s, &e);
+		if (s < e && *s == '[') {
+			interface = e - s == 11 && !strncasecmp(s, "[Interface]", 11);
+			continue;
+		}
+		if (!interface || e - s < 10 || strncasecmp(s, "SaveConfig", 10))
+			continue;
+		s += 10;
+		names_trim(&s, &e);
+		if (s == e || *s != '=')
+			continue;
+		++s;
+		names_trim(&s, &e);
+		if (s < e)
+			return e - s == 4 && !strncasecmp(s, "true", 4);
+	}
+	return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *bounds[2] = { (const char *)data, (const char *)data + size };
@@ -133,6 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if ((unsigned int)names_file_convention((const char *)data, size) >= N_NAMES_CONVENTIONS)
 		abort();
-	names_save_config((const char *)data, size);
+	if (names_save_config((const char *)data, size) != save_config_by_lines((const char *)data, size))
+		abort();
 	return 0;
 }

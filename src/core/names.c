@@ -989,21 +989,41 @@ enum names_convention names_file_convention(const char *text, size_t len)
 	return names_convention_of(counts);
 }
 
+/* The first '[' from p on that begins its line, spaces aside: a header; end when none. */
+static const char *next_header(const char *text, const char *p, const char *end)
+{
+	while (p < end && (p = memchr(p, '[', (size_t)(end - p)))) {
+		if (line_starts_at(text, p))
+			return p;
+		++p;
+	}
+	return end;
+}
+
 bool names_save_config(const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
-	bool interface = false;
+	const char *end = text + len, *h = next_header(text, text, end);
 
-	while (p < end) {
-		const char *nl = text_find_nl(p, end);
-		const char *s = p, *e = nl ? nl : end, *v, *ve;
+	/*
+	 * Only the [Interface] sections are read line by line: the rest is passed over from one
+	 * header to the next, as a big hub's file is nearly all [Peer]s.
+	 */
+	while (h < end) {
+		const char *nl = text_find_nl(h, end), *s = h, *e = nl ? nl : end, *p = nl ? nl + 1 : end, *next;
+		bool interface;
 
-		p = nl ? nl + 1 : end;
 		names_trim(&s, &e);
-		if (s < e && *s == '[')
-			interface = e - s == 11 && !strncasecmp(s, "[Interface]", 11);
-		else if (interface && labelled(s, e, "SaveConfig", '=', &v, &ve))
-			return ve - v == 4 && !strncasecmp(v, "true", 4);
+		interface = e - s == 11 && !strncasecmp(s, "[Interface]", 11);
+		next = next_header(text, p, end);
+		while (interface && p < next) {
+			const char *lnl = text_find_nl(p, next), *ls = p, *le = lnl ? lnl : next, *v, *ve;
+
+			p = lnl ? lnl + 1 : next;
+			names_trim(&ls, &le);
+			if (labelled(ls, le, "SaveConfig", '=', &v, &ve))
+				return ve - v == 4 && !strncasecmp(v, "true", 4);
+		}
+		h = next;
 	}
 	return false;
 }

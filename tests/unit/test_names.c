@@ -405,6 +405,33 @@ static void test_load_missing_and_real_file(void **state)
 	names_clear(&m);
 }
 
+/* SaveConfig as wg-quick's files have it: in an [Interface] section, the first one that says. */
+static void test_save_config(void **state)
+{
+	static const struct {
+		const char *text;
+		bool want;
+	} cases[] = {
+		{ "[Interface]\nPrivateKey = x\nSaveConfig = true\n", true },
+		{ "  [interface]  \r\n  saveconfig=TRUE \r\n", true },
+		{ "[Peer]\nEndpoint = [2001:db8::1]:51820\n[Interface]\nSaveConfig = true", true },
+		{ "[Peer]\nSaveConfig = true\n", false },
+		{ "SaveConfig = true\n[Interface]\n", false },
+		{ "[Interface]\nSaveConfig = false\n[Interface]\nSaveConfig = true\n", false },
+		{ "[Interface]\nSaveConfig =\n[Interface]\nSaveConfig = true\n", true },
+		{ "[Interface]\nAddress = 10.0.0.1/24\n\t[Peer]\nSaveConfig = true\n", false },
+		{ "[Interface]\nx = [1]\nSaveConfig = true\n", true },
+		{ "[Interface] # hub\nSaveConfig = true\n", false },
+		{ "[Interface]\n#SaveConfig = true\n", false },
+		{ "", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i)
+		if (names_save_config(cases[i].text, strlen(cases[i].text)) != cases[i].want)
+			fail_msg("case %zu: SaveConfig read as %s", i, cases[i].want ? "false" : "true");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_apply_memo),
 		cmocka_unit_test(test_apply_memo_duplicate_key),
 		cmocka_unit_test(test_load_missing_and_real_file),
+		cmocka_unit_test(test_save_config),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
