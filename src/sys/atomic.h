@@ -47,8 +47,8 @@ struct file_stamp {
 	struct timespec ctime;
 	struct timespec taken;		/* CLOCK_REALTIME when it was read */
 	/*
-	 * SipHash-2-4 of the content, 128 bits, under a fixed key: it tells an edit from the same
-	 * bytes written again, not an attacker's collision (who can write the file needs none).
+	 * MurmurHash3 (x64, 128 bits) of the content: it tells an edit from the same bytes
+	 * written again, not an attacker's collision (who can write the file needs none).
 	 */
 	uint8_t hash[16];
 };
@@ -60,6 +60,8 @@ struct file_stamp {
  * what is not a regular file.
  */
 int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_stamp *st);
+/* For tests only: the stamp's hash of n bytes at p, with another seed than the stamp's 0. */
+void atomic_test_hash(uint8_t out[16], const void *p, size_t n, uint32_t seed);
 /*
  * The same, with room bytes more allocated past the NUL (unless the file grew while it was
  * read; *alloc says how many there are at *out): what is appended to a config file's text

@@ -130,6 +130,65 @@ static void test_read_stamped(void **state)
 	assert_null(text);
 }
 
+/* The stamp's hash is MurmurHash3 x64 128 as published: its vectors for seed 0x9747b28c. */
+static void test_stamp_hash_vectors(void **state)
+{
+	static const struct {
+		const char *text, *hex;
+	} v[] = {
+		{ "", "B3BBAA1D8A202B397A9502E38F60B093" },
+		{ "The quick brown fox jumps over the lazy dog", "213163D23B7F8A73E516C07E727345F9" },
+		{ "The quick brown fox jumps over the lazy cog", "94618270B057CDB83CF873585B456F55" },
+		{ "THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG", "6C8AD027E39089788AD2CB67789CA4CF" },
+		/* Whole blocks and no tail: not among those published; as this code gave it once. */
+		{ "0123456789abcdef0123456789ABCDEF", "0C0FF21351650CE8C89AF83E72DC543F" },
+	};
+	uint8_t out[16];
+	char hex[33];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); ++i) {
+		atomic_test_hash(out, v[i].text, strlen(v[i].text), 0x9747b28c);
+		for (size_t j = 0; j < 16; ++j)
+			snprintf(hex + 2 * j, 3, "%02X", out[j]);
+		assert_string_equal(hex, v[i].hex);
+	}
+}
+
+/* Every bit of the content counts in the stamp, at every length around the hash's blocks of 16. */
+static void test_stamp_every_bit(void **state)
+{
+	char p[512], text[48], *got;
+	struct file_stamp st, flipped;
+	size_t len;
+
+	(void)state;
+	path_of(p, sizeof(p), "bits.conf");
+	for (size_t n = 1; n < sizeof(text); ++n) {
+		for (size_t i = 0; i < n; ++i)
+			text[i] = (char)('a' + (i * 7 + n) % 26);
+		text[n] = '\0';
+		put(p, text, 0600);
+		assert_int_equal(atomic_read_stamped(p, &got, &len, &st), 0);
+		free(got);
+		for (size_t i = 0; i < n; ++i) {
+			text[i] ^= 0x01;
+			put(p, text, 0600);
+			assert_int_equal(atomic_read_stamped(p, &got, &len, &flipped), 0);
+			free(got);
+			if (!memcmp(st.hash, flipped.hash, sizeof(st.hash)))
+				fail_msg("a bit flipped in byte %zu of %zu leaves the stamp's hash", i, n);
+			text[i] ^= 0x01;
+		}
+		/* A byte less at the end counts. */
+		text[n - 1] = '\0';
+		put(p, text, 0600);
+		assert_int_equal(atomic_read_stamped(p, &got, &len, &flipped), 0);
+		free(got);
+		assert_memory_not_equal(st.hash, flipped.hash, sizeof(st.hash));
+	}
+}
+
 static void test_changed(void **state)
 {
 	struct file_stamp st, none;
@@ -543,6 +602,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_read_stamped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_every_bit, setup, teardown),
+		cmocka_unit_test(test_stamp_hash_vectors),
 		cmocka_unit_test_setup_teardown(test_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_quick, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
