@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <sodium.h>
 #include "atomic.h"
+#include "hashmix.h"
 
 void (*atomic_test_step)(const char *step);
 
@@ -139,16 +140,6 @@ static inline uint64_t rotl64(uint64_t x, int r)
 	return (x << r) | (x >> (64 - r));
 }
 
-static inline uint64_t mix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
-}
-
 /*
  * The stamp's hash of the content: MurmurHash3's x64 128-bit function, h1 then h2 in the
  * host's byte order (the published vectors on little-endian hosts), seed 0. Stamps are
@@ -188,8 +179,8 @@ static void stamp_hash_seeded(uint8_t out[16], const unsigned char *p, size_t n,
 	h2 ^= n;
 	h1 += h2;
 	h2 += h1;
-	h1 = mix64(h1);
-	h2 = mix64(h2);
+	h1 = hashmix64(h1);
+	h2 = hashmix64(h2);
 	h1 += h2;
 	h2 += h1;
 	memcpy(out, &h1, 8);
