@@ -51,11 +51,12 @@ static const uint8_t b64_plus1[256] = {
  * Four characters to three bytes at a time, the validity of all of them checked once at the
  * end: a character that is none has value 0 - 1, whose high bits stay in bad. A peer add at
  * 65,536 peers decoded 325,000 keys, at 650 instructions each one character at a time.
+ * Straight into key, which is wiped when the text was no key: a copy to wipe on success
+ * cost a third of the decoding again, in three calls.
  */
 bool key_from_base64(uint8_t key[WG_KEY_LEN], const char *b64)
 {
 	const unsigned char *s = (const unsigned char *)b64;
-	uint8_t tmp[WG_KEY_LEN];
 	unsigned int o = 0, bad = 0;
 
 	if (!b64 || strlen(b64) != WG_KEY_B64_LEN - 1 || b64[43] != '=')
@@ -66,9 +67,9 @@ bool key_from_base64(uint8_t key[WG_KEY_LEN], const char *b64)
 		uint32_t v = a << 18 | b << 12 | c << 6 | d;
 
 		bad |= a | b | c | d;
-		tmp[o++] = (uint8_t)(v >> 16);
-		tmp[o++] = (uint8_t)(v >> 8);
-		tmp[o++] = (uint8_t)v;
+		key[o++] = (uint8_t)(v >> 16);
+		key[o++] = (uint8_t)(v >> 8);
+		key[o++] = (uint8_t)v;
 	}
 	{
 		unsigned int a = b64_plus1[s[40]] - 1u, b = b64_plus1[s[41]] - 1u, c = b64_plus1[s[42]] - 1u;
@@ -76,15 +77,13 @@ bool key_from_base64(uint8_t key[WG_KEY_LEN], const char *b64)
 		bad |= a | b | c;
 		/* The last character carries 6 bits of which only 4 belong to the key: the rest must be 0. */
 		bad |= (c & 3) << 6;
-		tmp[o++] = (uint8_t)(a << 2 | b >> 4);
-		tmp[o++] = (uint8_t)(b << 4 | c >> 2);
+		key[o++] = (uint8_t)(a << 2 | b >> 4);
+		key[o++] = (uint8_t)(b << 4 | c >> 2);
 	}
 	if (bad & ~63u) {
-		key_wipe(tmp, sizeof(tmp));
+		key_wipe(key, WG_KEY_LEN);
 		return false;
 	}
-	memcpy(key, tmp, WG_KEY_LEN);
-	key_wipe(tmp, sizeof(tmp));
 	return true;
 }
 

@@ -12,6 +12,7 @@
 #define WG_KEY_HEX_LEN 65
 
 void key_to_base64(char out[WG_KEY_B64_LEN], const uint8_t key[WG_KEY_LEN]);
+/* 44 characters of base64, the last '='; false, with nothing of b64 left in key, when it is no key. */
 bool key_from_base64(uint8_t key[WG_KEY_LEN], const char *b64);
 void key_to_hex(char out[WG_KEY_HEX_LEN], const uint8_t key[WG_KEY_LEN]);
 /* Exactly 64 hex digits; len is the length of hex, which need not be NUL-terminated. */
