@@ -83,12 +83,27 @@ struct wg_device *wg_device_new(const char *name)
 	return dev;
 }
 
+/* Allowed IPs of the peers that fill a device one after another, a block at a time. */
+struct wg_aip_block {
+	struct wg_aip_block *next;
+	uint32_t used, cap;
+	struct wg_allowedip v[];
+};
+
+#define AIP_BLOCK 4096u
+
 void wg_device_free(struct wg_device *dev)
 {
 	if (!dev)
 		return;
+	for (struct wg_aip_block *b = dev->aip_blocks, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
-		free(dev->peers[i].allowedips);
+		/* Without a capacity, they are in the blocks. */
+		if (dev->peers[i].cap_allowedips)
+			free(dev->peers[i].allowedips);
 		if (!dev->peers[i].name_shared)
 			free(dev->peers[i].name);
 		if (!dev->peers[i].groups_shared)
@@ -212,8 +227,44 @@ void wg_device_trim(struct wg_device *dev)
 	}
 }
 
+int wg_device_add_allowedip(struct wg_device *dev, struct wg_peer *peer, const struct wg_allowedip *aip)
+{
+	struct wg_aip_block *b = dev->aip_blocks;
+
+	if (peer->cap_allowedips)
+		return wg_peer_add_allowedip(peer, aip);
+	/* The newest block's last ones, or none yet: on there. */
+	if (b && b->used < b->cap && (!peer->n_allowedips || peer->allowedips + peer->n_allowedips == b->v + b->used)) {
+		if (!peer->n_allowedips)
+			peer->allowedips = b->v + b->used;
+		b->used++;
+		peer->allowedips[peer->n_allowedips++] = *aip;
+		return 0;
+	}
+	/* A block full, or more for a peer before the last: a peer's own allocation from here on. */
+	if (peer->n_allowedips)
+		return wg_peer_add_allowedip(peer, aip);
+	if (!(b = malloc(sizeof(*b) + AIP_BLOCK * sizeof(b->v[0]))))
+		return -ENOMEM;
+	b->next = dev->aip_blocks;
+	b->used = 0;
+	b->cap = AIP_BLOCK;
+	dev->aip_blocks = b;
+	return wg_device_add_allowedip(dev, peer, aip);
+}
+
 int wg_peer_add_allowedip(struct wg_peer *peer, const struct wg_allowedip *aip)
 {
+	/* In its device's blocks: moved to an allocation of its own first. */
+	if (!peer->cap_allowedips && peer->n_allowedips) {
+		struct wg_allowedip *v = malloc((size_t)peer->n_allowedips * 2 * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, peer->allowedips, peer->n_allowedips * sizeof(*v));
+		peer->allowedips = v;
+		peer->cap_allowedips = peer->n_allowedips * 2;
+	}
 	if (peer->n_allowedips == peer->cap_allowedips) {
 		/* Room for two from the start: a dual-stack peer (most, on a hub) has an IPv4 and an IPv6 one. */
 		uint32_t cap = peer->cap_allowedips ? peer->cap_allowedips * 2 : 2;

@@ -74,7 +74,7 @@ struct wg_peer {
 	int64_t last_handshake_nsec;
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
-	struct wg_allowedip *allowedips;
+	struct wg_allowedip *allowedips;	/* its own allocation, or in its device's blocks: cap 0 */
 	uint32_t n_allowedips;
 	uint32_t cap_allowedips;
 	char *name;			/* NULL when unnamed; owned unless name_shared */
@@ -123,6 +123,8 @@ struct wg_policy {
 					/* them; NULL for none. Shared with the report's memo */
 };
 
+struct wg_aip_block;
+
 struct wg_device {
 	char name[IFNAMSIZ];
 	uint32_t ifindex;
@@ -135,6 +137,7 @@ struct wg_device {
 	uint32_t n_peers;
 	uint32_t cap_peers;
 	struct keyidx index;		/* peers by public key */
+	struct wg_aip_block *aip_blocks;	/* where wg_device_add_allowedip keeps allowed IPs, newest first */
 	bool has_flows;			/* false while the counting table is absent: no peer's forwarded counted */
 	/*
 	 * CLOCK_MONOTONIC when the counting sets were read. A big hub's console reads them less
@@ -281,6 +284,13 @@ void wg_device_trim(struct wg_device *dev);
 int wg_device_reserve(struct wg_device *dev, uint32_t n);
 
 int wg_peer_add_allowedip(struct wg_peer *peer, const struct wg_allowedip *aip);
+/*
+ * The same for a reader that fills the peers one after another (a dump): a peer's allowed
+ * IPs go into blocks the device holds, one after the other, not into an allocation of its
+ * own; one that gets more after another peer's is given one then. 100,000 peers read took
+ * 100,000 mallocs and as many frees. 0 or -ENOMEM.
+ */
+int wg_device_add_allowedip(struct wg_device *dev, struct wg_peer *peer, const struct wg_allowedip *aip);
 int wg_peer_set_name(struct wg_peer *peer, const char *name);
 
 /* Compare two allowed IPs the way `wg show` lists them: v4 before v6, then address, then prefix. */

@@ -225,7 +225,7 @@ static int allowedip_attr(const struct nlattr *attr, void *data)
 
 static int allowedip_entry(const struct nlattr *attr, void *data)
 {
-	struct wg_peer *peer = data;
+	struct peer_ctx *pc = data;
 	struct allowedip_ctx ctx = { 0 };
 	struct wg_allowedip aip = { 0 };
 	size_t addr_len;
@@ -246,7 +246,7 @@ static int allowedip_entry(const struct nlattr *attr, void *data)
 		goto out;
 	aip.family = ctx.family;
 	aip.cidr = ctx.cidr;
-	ret = wg_peer_add_allowedip(peer, &aip);
+	ret = wg_device_add_allowedip(pc->dev, pc->peer, &aip);
 out:
 	return ret;
 }
@@ -286,7 +286,7 @@ static int peer_attr(const struct nlattr *attr, void *data)
 	case WGPEER_A_TX_BYTES:
 		return get_u64(attr, &peer->tx_bytes);
 	case WGPEER_A_ALLOWEDIPS:
-		return nlwalk_nested(attr, allowedip_entry, peer);
+		return nlwalk_nested(attr, allowedip_entry, ctx);
 	}
 	return 0;
 }

@@ -236,7 +236,7 @@ static int parse_peer_line(struct uapi_parser *p, const char *key, size_t klen,
 		ret = parse_allowedip(&aip, value, vlen);
 		if (ret < 0)
 			return ret;
-		return wg_peer_add_allowedip(peer, &aip);
+		return wg_device_add_allowedip(p->dev, peer, &aip);
 	}
 	if (key_is(key, klen, "last_handshake_time_sec")) {
 		ret = parse_u64(&v, value, vlen, INT64_MAX);

@@ -380,7 +380,7 @@ static int taken_list(const struct op *op, const uint8_t *self, struct wg_allowe
 	}
 	for (size_t i = 0; i < op->n_fpeers; ++i) {
 		const struct wgconf_peer_info *f = &op->fpeers[i];
-		/* The file in the interface's order, as wg setconf leaves it: found at the cursor. */
+		/* The kernel keeps the order wg setconf gave it, the file's: most are at the cursor. */
 		const struct wg_peer *p = wg_device_find_peer_near(op->dev, f->public_key, &cursor);
 
 		if (self && !memcmp(f->public_key, self, WG_KEY_LEN))

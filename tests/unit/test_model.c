@@ -444,6 +444,85 @@ static void test_snapshot_dup(void **state)
 	wg_snapshot_free(copy);
 }
 
+static struct wg_allowedip aip_n(uint32_t n)
+{
+	struct wg_allowedip a = { .family = AF_INET, .cidr = 32 };
+
+	a.ip4.s_addr = htonl(0x0a000000u + n);
+	return a;
+}
+
+static void assert_aips(const struct wg_peer *p, uint32_t first, uint32_t n)
+{
+	assert_int_equal(p->n_allowedips, n);
+	for (uint32_t j = 0; j < n; ++j)
+		if (p->allowedips[j].ip4.s_addr != htonl(0x0a000000u + first + j))
+			fail_msg("allowed IP %u of the peer is not the one added", j);
+}
+
+/*
+ * Allowed IPs a dump gives peer after peer go into the device's blocks, across their ends; a
+ * peer given more after another's, a wide one, and one added to the old way all end up right.
+ */
+static void test_allowedip_blocks(void **state)
+{
+	struct wg_snapshot *snap = wg_snapshot_new(), *dup;
+	struct wg_device *dev = wg_device_new("wg0"), *copy;
+	uint8_t key[WG_KEY_LEN] = { 0 };
+	uint32_t next = 0;
+	struct wg_peer *p;
+
+	(void)state;
+	assert_non_null(dev);
+	assert_non_null(snap);
+	/* 3,000 dual-stack peers: more than one block. */
+	for (uint32_t i = 0; i < 3000; ++i) {
+		struct wg_allowedip a = aip_n(next++), b = aip_n(next++);
+
+		memcpy(key, &i, sizeof(i));
+		assert_non_null(p = wg_device_append_peer(dev, key));
+		assert_int_equal(wg_device_add_allowedip(dev, p, &a), 0);
+		assert_int_equal(wg_device_add_allowedip(dev, p, &b), 0);
+	}
+	/* More for a peer before the last, both ways, while the newest block has room. */
+	{
+		struct wg_allowedip a = aip_n(next), b = aip_n(next + 1);
+
+		assert_int_equal(wg_device_add_allowedip(dev, &dev->peers[10], &a), 0);
+		assert_int_equal(wg_peer_add_allowedip(&dev->peers[11], &b), 0);
+	}
+	/* A wide peer past a block's end. */
+	key[0] = 0xee;
+	assert_non_null(p = wg_device_append_peer(dev, key));
+	for (uint32_t j = 0; j < 9000; ++j) {
+		struct wg_allowedip a = aip_n(100000 + j);
+
+		assert_int_equal(wg_device_add_allowedip(dev, p, &a), 0);
+	}
+	for (uint32_t i = 0; i < 3000; ++i) {
+		if (i == 10 || i == 11) {
+			assert_int_equal(dev->peers[i].n_allowedips, 3);
+			assert_int_equal(dev->peers[i].allowedips[2].ip4.s_addr, htonl(0x0a000000u + next + (i - 10)));
+			dev->peers[i].n_allowedips = 2;
+		}
+		assert_aips(&dev->peers[i], 2 * i, 2);
+		if (i == 10 || i == 11)
+			dev->peers[i].n_allowedips = 3;
+	}
+	assert_aips(&dev->peers[3000], 100000, 9000);
+	/* A copy has its own, freed with it (the sanitizers see a double free or a leak). */
+	assert_int_equal(wg_device_index(dev), 0);
+	assert_int_equal(wg_snapshot_add_device(snap, dev), 0);
+	assert_non_null(dup = wg_snapshot_dup(snap));
+	copy = wg_snapshot_find_device(dup, "wg0");
+	assert_non_null(copy);
+	assert_aips(&copy->peers[1234], 2468, 2);
+	assert_aips(&copy->peers[3000], 100000, 9000);
+	wg_snapshot_free(snap);
+	assert_aips(&copy->peers[2999], 5998, 2);
+	wg_snapshot_free(dup);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_long_name_truncated),
 		cmocka_unit_test(test_snapshot_dup),
+		cmocka_unit_test(test_allowedip_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
