@@ -145,8 +145,8 @@ static inline uint64_t rotl64(uint64_t x, int r)
  * host's byte order (the published vectors on little-endian hosts), seed 0. Stamps are
  * compared within one process, to tell an edit from the same bytes, not to stand an
  * attacker's collision: a config of 100,000 peers is hashed by every peer add, where BLAKE2b
- * of its 13 MB took much of a second under an emulated CPU, and SipHash still a third of
- * the work of this.
+ * of its 13 MB took much of a second under an emulated CPU, and SipHash still three times
+ * the CPU of this.
  */
 static void stamp_hash_seeded(uint8_t out[16], const unsigned char *p, size_t n, uint32_t seed)
 {

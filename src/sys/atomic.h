@@ -60,8 +60,6 @@ struct file_stamp {
  * what is not a regular file.
  */
 int atomic_read_stamped(const char *path, char **out, size_t *len, struct file_stamp *st);
-/* For tests only: the stamp's hash of n bytes at p, with another seed than the stamp's 0. */
-void atomic_test_hash(uint8_t out[16], const void *p, size_t n, uint32_t seed);
 /*
  * The same, with room bytes more allocated past the NUL (unless the file grew while it was
  * read; *alloc says how many there are at *out): what is appended to a config file's text
@@ -69,6 +67,8 @@ void atomic_test_hash(uint8_t out[16], const void *p, size_t n, uint32_t seed);
  */
 int atomic_read_stamped_room(const char *path, size_t room, char **out, size_t *len, size_t *alloc,
 			     struct file_stamp *st);
+/* For tests only: the stamp's hash of n bytes at p, with another seed than the stamp's 0. */
+void atomic_test_hash(uint8_t out[16], const void *p, size_t n, uint32_t seed);
 
 /* 0 when the file holds what st saw, 1 when its content differs or it appeared or vanished, -errno. */
 int atomic_changed(const char *path, const struct file_stamp *st);
