@@ -196,12 +196,16 @@ printf '%-44s %s KiB peak\n' "the same across a peer added and removed" \
 	"$(awk -v a="$hwm_change" -v n=$((PEERS + 3)) 'BEGIN { printf "%.2f", a / n }')"
 
 # A key that re-sorts every row, timed at the console's own terminal (tests/tools/keylat.py:
-# from writing the key to the last byte of the update it causes; tmux's polling added 50-150
-# ms here). The baseline is the same console on peer 1, which has one peer.
+# from writing the key to the last byte of the update that shows the column it sorts by;
+# tmux's polling added 50-150 ms here). The baseline is the same console on peer 1, which has
+# one peer.
 keylat() {
-	local peers=$1 ns=$2
+	local peers=$1 ns=$2 col expect=()
 	shift 2
-	python3 "$here/../tests/tools/keylat.py" --size "$SIZE" --keys "ss<<ss<<" \
+	for col in "ALLOWED IPS" ENDPOINT "ALLOWED IPS" NAME "ALLOWED IPS" ENDPOINT "ALLOWED IPS" NAME; do
+		expect+=(--expect "$col↑")
+	done
+	python3 "$here/../tests/tools/keylat.py" --size "$SIZE" --keys "ss<<ss<<" "${expect[@]}" \
 		--ready "(online +[0-9]+/$peers|[0-9]+/$peers online)" -- ip netns exec "$ns" "$BIN" "$@" |
 		sed -n 's/^median \(.*\)/\1/p'
 }

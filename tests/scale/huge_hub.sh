@@ -172,8 +172,11 @@ wait_for main '^EXIT=0$' 30
 
 # The time from a key to the last byte of the screen it brings, at the console's own terminal
 # (tmux's polling would add tens of milliseconds of its own): sorts of every row by each column
-# in turn, and back.
+# in turn, and back. Each key's screen is the one that shows the column it sorts by: a refresh
+# drawn right after it is not counted in.
 python3 "$(dirname "$TESTLIB")/tools/keylat.py" --size 150x45 --keys "sss<<<" \
+	--expect "ALLOWED IPS↑" --expect "ENDPOINT↑" --expect "HANDSHAKE↑" \
+	--expect "ENDPOINT↑" --expect "ALLOWED IPS↑" --expect "NAME↑" \
 	--ready "(online +[0-9]+/$total|[0-9]+/$total online)" --ready-timeout 300 -- \
 	ip netns exec "$LAB_HUB_NS" "$WGSTAR" -i "$LAB_HUB_IF" -c "$LAB_HUB_CONF" --names "$WORKDIR/names" \
 	>"$WORKDIR/keylat.out" 2>&1 || fail "timing the sort keys failed: $(tail -n 3 "$WORKDIR/keylat.out")"
