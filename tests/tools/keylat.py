@@ -143,7 +143,10 @@ def main():
     pid, fd = pty.fork()
     if pid == 0:
         os.environ["TERM"] = "xterm-256color"
-        os.environ.setdefault("LANG", "C.UTF-8")
+        # English and UTF-8 whatever the caller's locale: --expect quotes the screen's words
+        # and arrows, and the figures compare across machines.
+        os.environ["LC_ALL"] = "C.UTF-8"
+        os.environ.pop("LANGUAGE", None)
         os.execvp(a.command[0], a.command)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     os.kill(pid, signal.SIGWINCH)
