@@ -419,12 +419,15 @@ static struct wg_device *device_dup(const struct wg_device *src)
 		q->groups_shared = false;
 		q->cap_allowedips = q->n_allowedips = 0;
 		dev->n_peers = i + 1;
-		if ((p->n_allowedips && !(q->allowedips = malloc(p->n_allowedips * sizeof(*q->allowedips)))) ||
-		    (p->name && !(q->name = strdup(p->name))))
-			goto fail;
-		if (p->n_allowedips)
+		if (p->n_allowedips) {
+			if (!(q->allowedips = malloc(p->n_allowedips * sizeof(*q->allowedips))))
+				goto fail;
+			/* A capacity at once: without one, wg_device_free takes them for the blocks'. */
+			q->n_allowedips = q->cap_allowedips = p->n_allowedips;
 			memcpy(q->allowedips, p->allowedips, p->n_allowedips * sizeof(*q->allowedips));
-		q->n_allowedips = q->cap_allowedips = p->n_allowedips;
+		}
+		if (p->name && !(q->name = strdup(p->name)))
+			goto fail;
 	}
 	if (keyidx_rebuild(&dev->index, dev->peers, dev->n_peers) < 0)
 		goto fail;

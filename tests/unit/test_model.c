@@ -2,6 +2,8 @@
 /* Unit tests of the data model: the peer index, merging, allowed IPs, snapshots. */
 #include "cmocka_common.h"
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
@@ -464,6 +466,59 @@ static void assert_aips(const struct wg_peer *p, uint32_t first, uint32_t n)
  * Allowed IPs a dump gives peer after peer go into the device's blocks, across their ends; a
  * peer given more after another's, a wide one, and one added to the old way all end up right.
  */
+/* strdup that fails on demand (the test is linked with --wrap=strdup): after strdup_ok calls. */
+static int strdup_ok = -1;		/* -1: never fails */
+char *__real_strdup(const char *s);
+char *__wrap_strdup(const char *s);
+char *__wrap_strdup(const char *s)
+{
+	if (strdup_ok == 0) {
+		strdup_ok = -1;
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (strdup_ok > 0)
+		strdup_ok--;
+	return __real_strdup(s);
+}
+
+/* A copy that runs out of memory half way frees all it took: LeakSanitizer looks at the end. */
+static void test_snapshot_dup_fails(void **state)
+{
+	struct wg_snapshot *snap = wg_snapshot_new(), *dup;
+	struct wg_device *dev = wg_device_new("wg0");
+	uint8_t key[WG_KEY_LEN] = { 0 };
+	char name[16];
+
+	(void)state;
+	assert_non_null(snap);
+	assert_non_null(dev);
+	for (uint32_t i = 0; i < 3; ++i) {
+		struct wg_allowedip a = aip_n(2 * i), b = aip_n(2 * i + 1);
+		struct wg_peer *p;
+
+		memcpy(key, &i, sizeof(i));
+		assert_non_null(p = wg_device_append_peer(dev, key));
+		assert_int_equal(wg_device_add_allowedip(dev, p, &a), 0);
+		assert_int_equal(wg_device_add_allowedip(dev, p, &b), 0);
+		snprintf(name, sizeof(name), "peer%u", i);
+		assert_int_equal(wg_peer_set_name(p, name), 0);
+	}
+	assert_int_equal(wg_snapshot_add_device(snap, dev), 0);
+	/* The name of the first, second and third peer fails; each after its allowed IPs were copied. */
+	for (int ok = 0; ok < 3; ++ok) {
+		strdup_ok = ok;
+		assert_null(wg_snapshot_dup(snap));
+		assert_int_equal(strdup_ok, -1);
+	}
+	assert_non_null(dup = wg_snapshot_dup(snap));
+	assert_int_equal(dup->devices[0]->n_peers, 3);
+	assert_string_equal(dup->devices[0]->peers[2].name, "peer2");
+	assert_int_equal(dup->devices[0]->peers[2].n_allowedips, 2);
+	wg_snapshot_free(dup);
+	wg_snapshot_free(snap);
+}
+
 static void test_allowedip_blocks(void **state)
 {
 	struct wg_snapshot *snap = wg_snapshot_new(), *dup;
@@ -538,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_long_name_truncated),
 		cmocka_unit_test(test_snapshot_dup),
 		cmocka_unit_test(test_allowedip_blocks),
+		cmocka_unit_test(test_snapshot_dup_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
