@@ -117,7 +117,7 @@ int term_open(struct term *t, bool want_color)
 	set_escdelay(TERM_ESCDELAY_MS);
 	/*
 	 * Until it has once come back from endwin(), ncurses writes its buffer out at every
-	 * cursor move of a refresh: a frame that re-sorts the table went out in 40 to 100 writes,
+	 * cursor move of a refresh: a frame that re-sorts the table went out in 40 to 110 writes,
 	 * each a wakeup for sshd and often a packet of its own, and under emulation 15 to 25 ms
 	 * before the frame was whole. Coming back once now makes every frame one write. Done
 	 * before the colours are set up: coming back with colours on would also reset the

@@ -462,10 +462,6 @@ static void assert_aips(const struct wg_peer *p, uint32_t first, uint32_t n)
 			fail_msg("allowed IP %u of the peer is not the one added", j);
 }
 
-/*
- * Allowed IPs a dump gives peer after peer go into the device's blocks, across their ends; a
- * peer given more after another's, a wide one, and one added to the old way all end up right.
- */
 /* strdup that fails on demand (the test is linked with --wrap=strdup): after strdup_ok calls. */
 static int strdup_ok = -1;		/* -1: never fails */
 char *__real_strdup(const char *s);
@@ -519,6 +515,10 @@ static void test_snapshot_dup_fails(void **state)
 	wg_snapshot_free(snap);
 }
 
+/*
+ * Allowed IPs a dump gives peer after peer go into the device's blocks, across their ends; a
+ * peer given more after another's, a wide one, and one added to the old way all end up right.
+ */
 static void test_allowedip_blocks(void **state)
 {
 	struct wg_snapshot *snap = wg_snapshot_new(), *dup;
