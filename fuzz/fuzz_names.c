@@ -120,17 +120,19 @@ static int check_site(const struct names_site *s, void *ctx)
 	return 0;
 }
 
-/* names_save_config the plain way, line by line, as it once read: the two agree. */
+/* names_save_config the plain way, line by line as wg-quick reads a file: the two agree. */
 static bool save_config_by_lines(const char *text, size_t len)
 {
 	const char *p = text, *end = text + len;
-	bool interface = false;
+	bool interface = false, save = false;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *s = p, *e = nl ? nl : end;
+		const char *s = p, *e = nl ? nl : end, *hash;
 
 		p = nl ? nl + 1 : end;
+		if ((hash = memchr(s, '#', (size_t)(e - s))))
+			e = hash;
 		names_trim(&s, &e);
 		if (s < e && *s == '[') {
 			interface = e - s == 11 && !strncasecmp(s, "[Interface]", 11);
@@ -144,10 +146,12 @@ static bool save_config_by_lines(const char *text, size_t len)
 			continue;
 		++s;
 		names_trim(&s, &e);
-		if (s < e)
-			return e - s == 4 && !strncasecmp(s, "true", 4);
+		if (e - s == 4 && !strncasecmp(s, "true", 4))
+			save = true;
+		else if (e - s == 5 && !strncasecmp(s, "false", 5))
+			save = false;
 	}
-	return false;
+	return save;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

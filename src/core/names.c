@@ -199,6 +199,17 @@ static bool labelled(const char *s, const char *e, const char *label, char sep, 
 	return s < e;
 }
 
+/* A trimmed line as wg-quick reads it: from a '#' on, nothing; then trimmed again. */
+static void cut_comment(const char **s, const char **e)
+{
+	const char *hash = memchr(*s, '#', (size_t)(*e - *s));
+
+	if (hash) {
+		*e = hash;
+		names_trim(s, e);
+	}
+}
+
 /* Another tool's name comment that names the section it is in. */
 static enum names_convention tool_inside(const char *s, const char *e, const char **v, const char **ve)
 {
@@ -517,14 +528,8 @@ setting:
 		 * a header and a PublicKey are read further, and only those are cut there: an
 		 * emulated CPU spent more on looking for '#' in every other line than on the rest.
 		 */
-		if (*s == '[' || ((*s | 0x20) == 'p' && e - s > 9 && (s[1] | 0x20) == 'u')) {
-			const char *hash = memchr(s, '#', (size_t)(e - s));
-
-			if (hash) {
-				e = hash;
-				names_trim(&s, &e);
-			}
-		}
+		if (*s == '[' || ((*s | 0x20) == 'p' && e - s > 9 && (s[1] | 0x20) == 'u'))
+			cut_comment(&s, &e);
 		if (*s == '[') {
 			if ((ret = section_close(&sec, cb, ctx)) < 0)
 				goto out;
@@ -1003,16 +1008,19 @@ static const char *next_header(const char *text, const char *p, const char *end)
 bool names_save_config(const char *text, size_t len)
 {
 	const char *end = text + len, *h = next_header(text, text, end);
+	bool save = false;
 
 	/*
 	 * Only the [Interface] sections are read line by line: the rest is passed over from one
-	 * header to the next, as a big hub's file is nearly all [Peer]s.
+	 * header to the next, as a big hub's file is nearly all [Peer]s. As wg-quick reads it,
+	 * comments cut and the last SaveConfig counting.
 	 */
 	while (h < end) {
 		const char *nl = text_find_nl(h, end), *s = h, *e = nl ? nl : end, *p = nl ? nl + 1 : end, *next;
 		bool interface;
 
 		names_trim(&s, &e);
+		cut_comment(&s, &e);
 		interface = e - s == 11 && !strncasecmp(s, "[Interface]", 11);
 		next = next_header(text, p, end);
 		while (interface && p < next) {
@@ -1020,12 +1028,18 @@ bool names_save_config(const char *text, size_t len)
 
 			p = lnl ? lnl + 1 : next;
 			names_trim(&ls, &le);
-			if (labelled(ls, le, "SaveConfig", '=', &v, &ve))
-				return ve - v == 4 && !strncasecmp(v, "true", 4);
+			cut_comment(&ls, &le);
+			if (!labelled(ls, le, "SaveConfig", '=', &v, &ve))
+				continue;
+			/* wg-quick takes nothing else; it would refuse to start, and this keeps what was. */
+			if (ve - v == 4 && !strncasecmp(v, "true", 4))
+				save = true;
+			else if (ve - v == 5 && !strncasecmp(v, "false", 5))
+				save = false;
 		}
 		h = next;
 	}
-	return false;
+	return save;
 }
 
 struct disabled_list {

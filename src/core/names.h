@@ -149,7 +149,10 @@ const char *names_managed_by(const char *text, size_t len);
  * peer's block), into a malloc'd *keys (NULL when none). 0 or -ENOMEM.
  */
 int names_disabled(const char *text, size_t len, uint8_t (**keys)[WG_KEY_LEN], size_t *n);
-/* Whether the [Interface] says SaveConfig = true: `wg-quick down` then rewrites the file without comments. */
+/*
+ * Whether the [Interface] says SaveConfig = true, as wg-quick reads it (comments cut, the last
+ * one counts): `wg-quick down` then rewrites the file without comments.
+ */
 bool names_save_config(const char *text, size_t len);
 /* The convention most of the file's named peers use; NAMES_NONE when none is named. */
 enum names_convention names_file_convention(const char *text, size_t len);

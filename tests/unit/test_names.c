@@ -405,7 +405,7 @@ static void test_load_missing_and_real_file(void **state)
 	names_clear(&m);
 }
 
-/* SaveConfig as wg-quick's files have it: in an [Interface] section, the first one that says. */
+/* SaveConfig as wg-quick reads it: in an [Interface] section, comments cut, the last one that says. */
 static void test_save_config(void **state)
 {
 	static const struct {
@@ -417,11 +417,16 @@ static void test_save_config(void **state)
 		{ "[Peer]\nEndpoint = [2001:db8::1]:51820\n[Interface]\nSaveConfig = true", true },
 		{ "[Peer]\nSaveConfig = true\n", false },
 		{ "SaveConfig = true\n[Interface]\n", false },
-		{ "[Interface]\nSaveConfig = false\n[Interface]\nSaveConfig = true\n", false },
+		{ "[Interface]\nSaveConfig = false\n[Interface]\nSaveConfig = true\n", true },
+		{ "[Interface]\nSaveConfig = true\nSaveConfig = false\n", false },
+		{ "[Interface]\nSaveConfig = true\nSaveConfig = yes\n", true },
 		{ "[Interface]\nSaveConfig =\n[Interface]\nSaveConfig = true\n", true },
 		{ "[Interface]\nAddress = 10.0.0.1/24\n\t[Peer]\nSaveConfig = true\n", false },
 		{ "[Interface]\nx = [1]\nSaveConfig = true\n", true },
-		{ "[Interface] # hub\nSaveConfig = true\n", false },
+		{ "[Interface] # hub\nSaveConfig = true\n", true },
+		{ "[Interface]\nSaveConfig = true # wg-quick saves it\n", true },
+		{ "[Interface]\nSaveConfig = # true\n", false },
+		{ "[Peer] # [Interface]\nSaveConfig = true\n", false },
 		{ "[Interface]\n#SaveConfig = true\n", false },
 		{ "", false },
 	};
