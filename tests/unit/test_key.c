@@ -70,11 +70,9 @@ static void test_base64_rejects(void **state)
 static void test_base64_rejects_each_place(void **state)
 {
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char b64[WG_KEY_B64_LEN];
-	uint8_t key[WG_KEY_LEN], was[WG_KEY_LEN];
-
-	char good[WG_KEY_B64_LEN];
 	static const uint8_t zero[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN], good[WG_KEY_B64_LEN];
+	uint8_t key[WG_KEY_LEN], was[WG_KEY_LEN];
 
 	(void)state;
 	memset(was, 0x5a, sizeof(was));
