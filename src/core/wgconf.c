@@ -606,52 +606,171 @@ static uint32_t line32(size_t line)
 	return line == NAMES_NO_LINE ? NO_LINE : (uint32_t)line;
 }
 
-/* Where names.c reads each peer's name: the one scan of the file decides, for both. */
+/* Where names.c reads a peer's name: what the section keeps of it, until the sections are made. */
+struct site {
+	uint32_t header, name_line, above_line, pivpn_line, tool_line;
+	uint32_t name, name_end;	/* the name's bytes in the text, when tool_named */
+	uint8_t convention;
+	bool tool_named;
+};
+
+/*
+ * One reading of the names in a text, names.c's scan: the names (conf_names), what each
+ * convention gives, the scan's last mark, and the site of every [Peer]'s name. A model takes
+ * it over whole (take_naming); wgconf_naming_read makes one apart from the model.
+ */
+struct wgconf_naming {
+	const char *text;
+	struct name_map names;
+	size_t conventions[N_NAMES_CONVENTIONS];
+	struct names_mark mark;
+	size_t mark_conventions[N_NAMES_CONVENTIONS];
+	size_t mark_order;		/* names.added at the mark */
+	struct site *sites;
+	size_t n_sites, cap_sites;
+};
+
+/* The one scan of the file decides, for both the names and where the edits find them. */
 static int note_site(const struct names_site *st, void *ctx)
 {
-	struct wgconf *c = ctx;
-	struct wsec *sec;
+	struct wgconf_naming *r = ctx;
 	int ret;
 
-	if ((ret = names_site_add(&c->names, st)) < 0)
+	if ((ret = names_site_add(&r->names, st)) < 0)
 		return ret;
 	/* As names_file_convention counts: the edits write new names the file's way. */
 	if (st->name && (unsigned int)st->convention < N_NAMES_CONVENTIONS)
-		c->conventions[st->convention]++;
-	if (st->header >= c->n_lines || c->lines[st->header].kind != L_SECTION)
-		return 0;
-	sec = &c->secs[c->lines[st->header].sec];
-	if (sec->type != S_PEER || sec->header != st->header)
-		return 0;
-	sec->name_line = line32(st->name_line);
-	sec->above_line = line32(st->above_line);
-	sec->pivpn_line = line32(st->pivpn_line);
-	sec->convention = (uint8_t)st->convention;
-	sec->tool_line = line32(st->tool_line);
-	if (st->tool_line < c->n_lines && st->name) {
-		sec->tool_v = (uint32_t)(st->name - line_text(c, st->tool_line));
-		sec->tool_ve = (uint32_t)(st->name_end - line_text(c, st->tool_line));
+		r->conventions[st->convention]++;
+	if (r->n_sites == r->cap_sites) {
+		size_t cap = r->cap_sites ? 2 * r->cap_sites : 64;
+		struct site *v = realloc(r->sites, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		r->sites = v;
+		r->cap_sites = cap;
 	}
+	r->sites[r->n_sites++] = (struct site){
+		.header = line32(st->header),
+		.name_line = line32(st->name_line),
+		.above_line = line32(st->above_line),
+		.pivpn_line = line32(st->pivpn_line),
+		.tool_line = line32(st->tool_line),
+		.name = st->name ? (uint32_t)(st->name - r->text) : 0,
+		.name_end = st->name ? (uint32_t)(st->name_end - r->text) : 0,
+		.convention = (uint8_t)st->convention,
+		.tool_named = st->tool_line != NAMES_NO_LINE && st->name,
+	};
 	return 0;
 }
 
 static void note_mark(void *ctx)
 {
-	struct wgconf *c = ctx;
+	struct wgconf_naming *r = ctx;
 
-	memcpy(c->mark_conventions, c->conventions, sizeof(c->conventions));
-	c->mark_order = c->names.added;
+	memcpy(r->mark_conventions, r->conventions, sizeof(r->conventions));
+	r->mark_order = r->names.added;
+}
+
+/* The reading r holds, taken on over len bytes of text from the mark from (NULL: the start). */
+static int naming_scan(struct wgconf_naming *r, const char *text, size_t len, const struct names_mark *from)
+{
+	int ret;
+
+	r->text = text;
+	ret = names_scan_from(text, len, from, &r->mark, note_site, note_mark, r);
+	return ret < 0 ? ret : 0;
+}
+
+/* r's names into c, which holds none, and each site into the section it names. r is left empty. */
+static void take_naming(struct wgconf *c, struct wgconf_naming *r)
+{
+	c->names = r->names;
+	memcpy(c->conventions, r->conventions, sizeof(c->conventions));
+	c->mark = r->mark;
+	memcpy(c->mark_conventions, r->mark_conventions, sizeof(c->mark_conventions));
+	c->mark_order = r->mark_order;
+	for (size_t i = 0; i < r->n_sites; ++i) {
+		const struct site *st = &r->sites[i];
+		struct wsec *sec;
+
+		if (st->header >= c->n_lines || c->lines[st->header].kind != L_SECTION)
+			continue;
+		sec = &c->secs[c->lines[st->header].sec];
+		if (sec->type != S_PEER || sec->header != st->header)
+			continue;
+		sec->name_line = st->name_line;
+		sec->above_line = st->above_line;
+		sec->pivpn_line = st->pivpn_line;
+		sec->convention = st->convention;
+		sec->tool_line = st->tool_line;
+		if (st->tool_named && st->tool_line < c->n_lines) {
+			sec->tool_v = st->name - c->lines[st->tool_line].off;
+			sec->tool_ve = st->name_end - c->lines[st->tool_line].off;
+		}
+	}
+	free(r->sites);
+	memset(r, 0, sizeof(*r));
 }
 
 /*
- * Where each peer's name is written, and the names themselves (conf_names) in the same pass,
- * from the mark from on (NULL: from the start).
+ * Where each peer's name is written, and the names themselves, in the same pass, from the mark
+ * from on (NULL: from the start), after the names and conventions c holds already.
  */
 static int find_names(struct wgconf *c, const struct names_mark *from)
 {
-	int ret = names_scan_from(c->text, c->len, from, &c->mark, note_site, note_mark, c);
+	struct wgconf_naming r = { .names = c->names };
+	int ret;
 
-	return ret < 0 ? ret : 0;
+	memcpy(r.conventions, c->conventions, sizeof(r.conventions));
+	memset(&c->names, 0, sizeof(c->names));
+	ret = naming_scan(&r, c->text, c->len, from);
+	/* Taken whatever happened: the model frees the names it holds. */
+	take_naming(c, &r);
+	return ret;
+}
+
+int wgconf_naming_read(struct wgconf_naming **out, const char *text, size_t len)
+{
+	struct wgconf_naming *r = calloc(1, sizeof(*r));
+	int ret;
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	if ((ret = naming_scan(r, text, len, NULL)) < 0) {
+		wgconf_naming_free(r);
+		return ret;
+	}
+	*out = r;
+	return 0;
+}
+
+struct name_map *wgconf_naming_names(struct wgconf_naming *r)
+{
+	return &r->names;
+}
+
+void wgconf_naming_free(struct wgconf_naming *r)
+{
+	if (!r)
+		return;
+	names_clear(&r->names);
+	free(r->sites);
+	free(r);
+}
+
+/* Where a parse gets its names from, when not from a scan of its own. */
+struct naming_src {
+	struct wgconf_naming *(*wait)(void *ctx);
+	void *ctx;
+};
+
+/* The reading src waits for, not taken: called before the text it reads is freed. */
+static void naming_drop(const struct naming_src *src)
+{
+	if (src)
+		wgconf_naming_free(src->wait(src->ctx));
 }
 
 /*
@@ -669,8 +788,10 @@ static struct name_map *conf_names(const struct wgconf *c)
  * The model of text, len bytes NUL-terminated in size allocated, which it takes: freed (wiped)
  * with the model, or here when it cannot be made.
  */
-static int parse_taking(struct wgconf **out, char *text, size_t len, size_t size, struct wgconf_error *err)
+static int parse_taking(struct wgconf **out, char *text, size_t len, size_t size, const struct naming_src *src,
+			struct wgconf_error *err)
 {
+	struct wgconf_naming *naming;
 	struct wgconf *c;
 	int ret;
 
@@ -678,12 +799,14 @@ static int parse_taking(struct wgconf **out, char *text, size_t len, size_t size
 	if (err)
 		memset(err, 0, sizeof(*err));
 	if (len > WGCONF_MAX_LEN) {
+		naming_drop(src);
 		wgconf_free_text(text, len);
 		fail(err, 0, _("the file is larger than %u MiB"), WGCONF_MAX_LEN >> 20);
 		return -EFBIG;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		naming_drop(src);
 		wgconf_free_text(text, len);
 		return -ENOMEM;
 	}
@@ -699,11 +822,22 @@ static int parse_taking(struct wgconf **out, char *text, size_t len, size_t size
 	    (ret = check_duplicates(c, err)) < 0)
 		goto fail;
 	find_markers(c);
-	if ((ret = find_names(c, NULL)) < 0)
+	if (src) {
+		naming = src->wait(src->ctx);
+		src = NULL;
+		if (!naming) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		take_naming(c, naming);
+		wgconf_naming_free(naming);
+	} else if ((ret = find_names(c, NULL)) < 0) {
 		goto fail;
+	}
 	*out = c;
 	return 0;
 fail:
+	naming_drop(src);
 	wgconf_free(c);
 	return ret;
 }
@@ -932,7 +1066,7 @@ int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgcon
 
 	/* Too large: parse_taking says so, before any copy. */
 	if (len > WGCONF_MAX_LEN)
-		return parse_taking(out, NULL, len, 0, err);
+		return parse_taking(out, NULL, len, 0, NULL, err);
 	if (!(copy = malloc(len + 1))) {
 		*out = NULL;
 		if (err)
@@ -942,17 +1076,28 @@ int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgcon
 	if (len)
 		memcpy(copy, text, len);
 	copy[len] = '\0';
-	return parse_taking(out, copy, len, len + 1, err);
+	return parse_taking(out, copy, len, len + 1, NULL, err);
 }
 
 int wgconf_parse_taking(struct wgconf **out, char *text, size_t len, size_t size, struct wgconf_error *err)
 {
+	return wgconf_parse_taking_named(out, text, len, size, NULL, NULL, err);
+}
+
+int wgconf_parse_taking_named(struct wgconf **out, char *text, size_t len, size_t size,
+			      struct wgconf_naming *(*wait)(void *ctx), void *ctx, struct wgconf_error *err)
+{
+	struct naming_src src = { wait, ctx };
+
 	if (size <= len) {
 		*out = NULL;
+		if (err)
+			memset(err, 0, sizeof(*err));
+		naming_drop(wait ? &src : NULL);
 		wgconf_free_text(text, len);
 		return -EINVAL;
 	}
-	return parse_taking(out, text, len, size, err);
+	return parse_taking(out, text, len, size, wait ? &src : NULL, err);
 }
 
 void wgconf_free(struct wgconf *c)
@@ -1407,7 +1552,7 @@ static int commit_text(struct wgconf *c, char *text, size_t len, size_t size, co
 		in_place = false;
 	}
 	if (ret > 0)
-		ret = parse_taking(&n, text, len, size, NULL);
+		ret = parse_taking(&n, text, len, size, NULL, NULL);
 	else if (ret < 0 && in_place)
 		unappend(c, len);
 	else if (ret < 0)

@@ -74,6 +74,23 @@ int wgconf_parse(struct wgconf **out, const char *text, size_t len, struct wgcon
  * added peer is written there, not into a copy of the whole file.
  */
 int wgconf_parse_taking(struct wgconf **out, char *text, size_t len, size_t size, struct wgconf_error *err);
+/*
+ * Where a text names its peers (names.c's reading, which the model holds), read apart from the
+ * rest of it: a peer add beside 100,000 peers reads them on a thread of their own while the rest
+ * is parsed (wgconf_parse_taking_named). 0 or -ENOMEM; text must outlive the reading.
+ */
+struct wgconf_naming;
+int wgconf_naming_read(struct wgconf_naming **out, const char *text, size_t len);
+/* Its names (names_sort them there, before the model takes them). */
+struct name_map *wgconf_naming_names(struct wgconf_naming *r);
+void wgconf_naming_free(struct wgconf_naming *r);
+/*
+ * wgconf_parse_taking, with the names of wait(ctx): a reading of the same text, or NULL when it
+ * failed (the parse then fails with -ENOMEM). wait is called once whatever happens, and before
+ * the text is freed: a reading on another thread may go on until then.
+ */
+int wgconf_parse_taking_named(struct wgconf **out, char *text, size_t len, size_t size,
+			      struct wgconf_naming *(*wait)(void *ctx), void *ctx, struct wgconf_error *err);
 void wgconf_free(struct wgconf *c);
 /* The file's bytes, malloc'd and NUL-terminated (len without the NUL); NULL on ENOMEM. */
 char *wgconf_render(const struct wgconf *c, size_t *len);
