@@ -511,9 +511,14 @@ int prefix_next_free(const struct wg_allowedip *subnet, const struct wg_allowedi
 
 	if (!prefix_valid(subnet) || (n_taken && !taken))
 		return -EINVAL;
-	for (size_t i = 0; i < n_taken; ++i)
-		if (taken[i].family == subnet->family && !prefix_valid(&taken[i]))
+	/* A window of as many addresses as there are ranges, and one more; then every range in order. */
+	for (size_t i = 0; i < n_taken; ++i) {
+		if (taken[i].family != subnet->family)
+			continue;
+		if (!prefix_valid(&taken[i]))
 			return -EINVAL;
+		++w;
+	}
 
 	prefix_bounds(subnet, &lo, &hi);
 	/*
@@ -527,9 +532,6 @@ int prefix_next_free(const struct wg_allowedip *subnet, const struct wg_allowedi
 			hi = u128_dec(hi);
 	}
 
-	/* A window of as many addresses as there are ranges, and one more; then every range in order. */
-	for (size_t i = 0; i < n_taken; ++i)
-		w += taken[i].family == subnet->family;
 	w += 2;
 	size = u128_sub(hi, lo);
 	if (!size.hi && size.lo < w - 1)

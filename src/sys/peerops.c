@@ -400,10 +400,20 @@ static int check_name(struct peerops_ctx *ctx, const struct op *op, const char *
 /* Whether a is one of a live peer's allowed IPs. */
 static bool live_holds(const struct wg_peer *p, const struct wg_allowedip *a)
 {
-	for (uint32_t j = 0; j < p->n_allowedips; ++j)
-		if (p->allowedips[j].family == a->family && p->allowedips[j].cidr == a->cidr &&
-		    prefix_contains(&p->allowedips[j], a))
+	for (uint32_t j = 0; j < p->n_allowedips; ++j) {
+		const struct wg_allowedip *h = &p->allowedips[j];
+		bool same = false;
+
+		if (h->family != a->family || h->cidr != a->cidr)
+			continue;
+		/* The same address, as the file and the interface mostly say it: no masks to make. */
+		if (a->family == AF_INET)
+			same = a->cidr <= 32 && h->ip4.s_addr == a->ip4.s_addr;
+		else if (a->family == AF_INET6)
+			same = a->cidr <= 128 && !memcmp(&h->ip6, &a->ip6, sizeof(a->ip6));
+		if (same || prefix_contains(h, a))
 			return true;
+	}
 	return false;
 }
 
