@@ -149,12 +149,22 @@ base_key=$(wg genkey | wg pubkey)
 hub_timed "$WORKDIR/set.ms" wg set "$LAB_HUB_IF" peer "$base_key" allowed-ips 198.18.0.1/32 ||
 	fail "wg set of one more peer failed"
 hub wg set "$LAB_HUB_IF" peer "$base_key" remove || fail "removing the wg set peer failed"
-t0=$(ms)
-add extra >"$WORKDIR/add.out" 2>&1 || fail "peer add failed: $(cat "$WORKDIR/add.out")"
-t1=$(ms)
-# Counted after the clock stopped: listing 65,536 peers takes wireguard-go half a second.
+# Three adds where there is room (one, at wireguard-go's limit): an emulated CPU's timings vary.
+adds=3
+[ "$LAB_BACKEND" = userspace ] && adds=1
+before=$(hub wg show "$LAB_HUB_IF" peers | wc -l)
+add_ms='' outer_ms=''
+for i in $(seq "$adds"); do
+	t0=$(ms)
+	add "extra$i" >"$WORKDIR/add.out" 2>&1 || fail "peer add failed: $(cat "$WORKDIR/add.out")"
+	t1=$(ms)
+	add_ms+=" $(cat "$WORKDIR/add.ms")"
+	outer_ms+=" $((t1 - t0))"
+done
+# Counted after the clocks stopped: listing 65,536 peers takes wireguard-go half a second.
 total=$(hub wg show "$LAB_HUB_IF" peers | wc -l)
-note "peer add beside $((total - 1)) peers: $(cat "$WORKDIR/add.ms") ms, $((t1 - t0)) ms with ip netns exec" \
+[ "$total" = $((before + adds)) ] || fail "$adds adds to $before peers left $total"
+note "peer add beside $before peers:$add_ms ms;$outer_ms ms with ip netns exec" \
 	"(wg set of one peer: $(cat "$WORKDIR/set.ms") ms)"
 
 # The console: its first screen, a sort of every row, a filter, a page down.
