@@ -97,9 +97,15 @@ static void add_remove(struct wgconf *c, const uint8_t *data, size_t size, const
 	check_render(c, data, size);
 }
 
+static struct wgconf_naming *hand_naming(void *ctx)
+{
+	return ctx;
+}
+
 /*
- * The same add to a model whose text has room to spare, written there in place: the same
- * answer, the same bytes and the same model as the add to a copy; refused, the text as it was.
+ * The same add to a model whose text has room to spare, written there in place, and whose
+ * names were read apart from the parse, as peerops reads them: the same answer, the same bytes
+ * and the same model as the add to a copy; refused, the text as it was.
  */
 static void add_in_place(const uint8_t *data, size_t size, const char *name)
 {
@@ -109,6 +115,7 @@ static void add_in_place(const uint8_t *data, size_t size, const char *name)
 	struct wgconf_new_peer np = { .public_key = key, .name = name, .preshared_key = psk, .allowedips = aips,
 				      .n_allowedips = 2, .persistent_keepalive = 25 };
 	char *text = calloc(1, size + 1 + 4096), *ra, *rb;
+	struct wgconf_naming *naming;
 	struct wgconf *a, *b;
 	size_t la, lb;
 	int reta, retb;
@@ -116,8 +123,8 @@ static void add_in_place(const uint8_t *data, size_t size, const char *name)
 	if (!text)
 		abort();
 	memcpy(text, data, size);
-	if (wgconf_parse(&a, (const char *)data, size, NULL) < 0 ||
-	    wgconf_parse_taking(&b, text, size, size + 1 + 4096, NULL) < 0)
+	if (wgconf_parse(&a, (const char *)data, size, NULL) < 0 || wgconf_naming_read(&naming, text, size) < 0 ||
+	    wgconf_parse_taking_named(&b, text, size, size + 1 + 4096, hand_naming, naming, NULL) < 0)
 		abort();
 	memset(key, 0x5a, sizeof(key));
 	reta = wgconf_add_peer(a, &np);
