@@ -363,12 +363,16 @@ struct wg_strings *wg_strings_ref(struct wg_strings *s)
 
 void wg_strings_unref(struct wg_strings *s)
 {
-	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
-		return;
-	for (size_t i = 0; i < s->n; ++i)
-		free(s->v[i]);
-	free(s->v);
-	free(s);
+	/* A loop, not a recursion: each peer added in a console may lengthen the chain by one. */
+	while (s && !__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL)) {
+		struct wg_strings *base = s->base;
+
+		for (size_t i = 0; i < s->n; ++i)
+			free(s->v[i]);
+		free(s->v);
+		free(s);
+		s = base;
+	}
 }
 
 struct wg_history *wg_history_ref(struct wg_history *h)

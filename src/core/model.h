@@ -186,6 +186,8 @@ struct wg_strings {
 	size_t n;
 	uint64_t serial;		/* a name map's: never the same twice in a process, so that */
 					/* (serial, pointer) says which string, unchanging, without reading it */
+	struct wg_strings *base;	/* strings of an earlier map this one's map shares: */
+					/* one reference, let go with the last of this one */
 };
 
 /*

@@ -58,6 +58,12 @@ static char *name_copy(const char *s, const char *e)
 	return out;
 }
 
+/* Whether e's name is the map's base's, shared, not the map's own. */
+static bool borrowed(const struct name_map *map, const struct name_entry *e)
+{
+	return map->base && e->order < map->base_order;
+}
+
 static int map_add(struct name_map *map, const uint8_t key[WG_KEY_LEN], const char *s, const char *e)
 {
 	char *name;
@@ -590,13 +596,25 @@ int names_copy_before(struct name_map *dst, const struct name_map *src, size_t o
 	if (src->n && !(dst->v = malloc(src->n * sizeof(*dst->v))))
 		return -ENOMEM;
 	dst->cap = src->n;
+	/*
+	 * Names that already have a hold are shared, not copied: a peer add beside 100,000 peers
+	 * copied 50,000 names and freed the old ones, most of the model's add.
+	 */
+	if (src->hold) {
+		dst->base = wg_strings_ref(src->hold);
+		dst->base_order = order;
+	} else if (src->base) {
+		dst->base = wg_strings_ref(src->base);
+		/* Those src lent from its own base stay lent; a name it owned is copied. */
+		dst->base_order = src->base_order < order ? src->base_order : order;
+	}
 	for (size_t i = 0; i < src->n; ++i) {
 		const struct name_entry *x = &src->v[i];
 
 		if (x->order >= order)
 			continue;
 		dst->v[n] = *x;
-		if (!(dst->v[n].name = strdup(x->name))) {
+		if (!borrowed(dst, x) && !(dst->v[n].name = strdup(x->name))) {
 			dst->n = n;
 			names_clear(dst);
 			return -ENOMEM;
@@ -701,7 +719,8 @@ static void map_sort(struct name_map *map)
 		qsort(map->v, map->n, sizeof(*map->v), cmp_entry);
 	for (size_t i = 0; i < map->n; ++i) {
 		if (o && !memcmp(map->v[o - 1].key, map->v[i].key, WG_KEY_LEN)) {
-			free(map->v[i].name);
+			if (!borrowed(map, &map->v[i]))
+				free(map->v[i].name);
 			continue;
 		}
 		map->v[o++] = map->v[i];
@@ -754,9 +773,11 @@ static struct wg_strings *map_hold(struct name_map *map)
 		free(h);
 		return NULL;
 	}
+	/* The names the map shares stay its base's: the hold keeps that alive instead. */
 	for (size_t i = 0; i < map->n; ++i)
-		h->v[i] = map->v[i].name;
-	h->n = map->n;
+		if (!borrowed(map, &map->v[i]))
+			h->v[h->n++] = map->v[i].name;
+	h->base = wg_strings_ref(map->base);
 	h->refs = 1;
 	h->serial = __atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED);
 	map->hold = h;
@@ -906,10 +927,12 @@ int names_apply_memo(struct wg_device *dev, struct name_map *config, struct name
 
 void names_clear(struct name_map *map)
 {
-	/* Shared: the hold frees them with its last reference. */
+	/* Shared: the hold frees them with its last reference, the base those it lent. */
 	for (size_t i = 0; i < map->n && !map->hold; ++i)
-		free(map->v[i].name);
+		if (!borrowed(map, &map->v[i]))
+			free(map->v[i].name);
 	wg_strings_unref(map->hold);
+	wg_strings_unref(map->base);
 	free(map->v);
 	keyidx_free(&map->index);
 	memset(map, 0, sizeof(*map));

@@ -38,6 +38,12 @@ struct name_map {
 	 * reference, each device naming peers from it another). The map takes no names after.
 	 */
 	struct wg_strings *hold;
+	/*
+	 * The names of order below base_order, when set, are shared with the map they were copied
+	 * from (names_copy_before), not this map's to free: base owns them, one reference held.
+	 */
+	struct wg_strings *base;
+	size_t base_order;
 };
 
 #define NAMES_NO_LINE ((size_t)-1)

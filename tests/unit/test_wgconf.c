@@ -1600,6 +1600,83 @@ static void test_bad_arguments(void **state)
 	free(text);
 }
 
+/*
+ * A peer added to a model whose names a device holds, as a peer add names the interface from
+ * the file it read: the model that continues it shares those names rather than copying them.
+ * They outlive the old model and the device; a second add shares the shared on. The model
+ * still equals a whole parse of its text; AddressSanitizer's leak and use-after-free checks
+ * are the other half of this test.
+ */
+static void add_named(struct wgconf *c, const uint8_t *key, const char *name, int host)
+{
+	struct wg_allowedip ip = { .family = AF_INET, .cidr = 32 };
+	struct wgconf_new_peer np = { .public_key = key, .name = name, .allowedips = &ip, .n_allowedips = 1 };
+	struct wgconf *whole;
+	struct wgconf_error err;
+	const char *text;
+	size_t len;
+
+	ip.ip4.s_addr = htonl(0x0a000000u | (uint32_t)host);
+	assert_int_equal(wgconf_add_peer(c, &np), 0);
+	text = wgconf_text(c, &len);
+	assert_int_equal(wgconf_parse(&whole, text, len, &err), 0);
+	assert_null(wgconf_test_differ(c, whole));
+	wgconf_free(whole);
+}
+
+static void test_add_shares_held_names(void **state)
+{
+	static const char *const names[] = { "alice", "bob", "carol", "dave", "erin" };
+	uint8_t k[5][WG_KEY_LEN];
+	char b64[3][WG_KEY_B64_LEN], text[1024];
+	struct name_map store = { 0 }, *map;
+	struct wgconf *c;
+	struct wgconf_error err;
+	struct wg_device *dev;
+
+	(void)state;
+	letter_keys(k);
+	for (int i = 0; i < 3; ++i)
+		key_to_base64(b64[i], k[i]);
+	snprintf(text, sizeof(text),
+		 "[Interface]\nListenPort = 51820\n\n# Name = alice\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.0.0.2/32\n\n"
+		 "[Peer]\n# Name = bob\nPublicKey = %s\nAllowedIPs = 10.0.0.3/32\n\n"
+		 "[Peer]\nPublicKey = %s\n# Name = carol\nAllowedIPs = 10.0.0.4/32\n",
+		 b64[0], b64[1], b64[2]);
+	assert_int_equal(wgconf_parse(&c, text, strlen(text), &err), 0);
+	for (int round = 0; round < 2; ++round) {
+		const char *held;
+
+		dev = wg_device_new("wg0");
+		for (int i = 0; i < 3 + round; ++i)
+			assert_non_null(wg_device_get_peer(dev, k[i], NULL));
+		assert_int_equal(names_apply(dev, wgconf_names(c), &store), 0);
+		held = wg_device_find_peer(dev, k[0])->name;
+		assert_string_equal(held, "alice");
+		add_named(c, k[3 + round], names[3 + round], 5 + round);
+		map = wgconf_names(c);
+		/* The very string the device holds: shared, not copied. */
+		assert_ptr_equal(names_lookup(map, k[0]), held);
+		wg_device_free(dev);
+		for (int i = 0; i < 4 + round; ++i)
+			assert_string_equal(names_lookup(map, k[i]), names[i]);
+	}
+	/* Added to again with no device between: its own names copied, the lent ones lent on. */
+	{
+		uint8_t f[WG_KEY_LEN];
+		const char *lent = names_lookup(wgconf_names(c), k[0]);
+
+		memset(f, 'f', sizeof(f));
+		add_named(c, f, "frank", 7);
+		map = wgconf_names(c);
+		assert_ptr_equal(names_lookup(map, k[0]), lent);
+		assert_string_equal(names_lookup(map, k[4]), "erin");
+		assert_string_equal(names_lookup(map, f), "frank");
+	}
+	wgconf_free(c);
+	names_clear(&store);
+}
+
 static void test_hide_keys(void **state)
 {
 	static const char in[] =
@@ -1656,6 +1733,7 @@ int main(void)
 		cmocka_unit_test(test_accepted),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_hide_keys),
+		cmocka_unit_test(test_add_shares_held_names),
 	};
 
 	if (sodium_init() < 0)
