@@ -679,6 +679,57 @@ static int cmp_entry(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/*
+ * v sorted as cmp_entry sorts, in place. A big map first by its keys' first 16 bits, a
+ * counting sort that keeps the order of equal ones, then each bucket on its own: keys are
+ * uniformly random: 50,000 names took qsort 40 million instructions, this 8, a seventh of
+ * reading a big hub's names. A bucket that is not small (a file written to make it so) gets
+ * qsort too.
+ */
+static void sort_entries(struct name_entry *v, size_t n)
+{
+	enum { BUCKETS = 1 << 16, SMALL = 16 };
+	struct name_entry *tmp;
+	uint32_t *at;
+
+	if (n < 4096 || n > UINT32_MAX || !(tmp = malloc(n * sizeof(*tmp)))) {
+		qsort(v, n, sizeof(*v), cmp_entry);
+		return;
+	}
+	if (!(at = calloc(BUCKETS + 1, sizeof(*at)))) {
+		free(tmp);
+		qsort(v, n, sizeof(*v), cmp_entry);
+		return;
+	}
+	for (size_t i = 0; i < n; ++i)
+		++at[(v[i].key[0] << 8 | v[i].key[1]) + 1];
+	for (size_t b = 1; b <= BUCKETS; ++b)
+		at[b] += at[b - 1];
+	for (size_t i = 0; i < n; ++i)
+		tmp[at[v[i].key[0] << 8 | v[i].key[1]]++] = v[i];
+	/* at[b] is now where bucket b ends; bucket 0 starts at 0. */
+	for (size_t b = 0, start = 0; b < BUCKETS; start = at[b++]) {
+		size_t len = at[b] - start;
+		struct name_entry *w = tmp + start;
+
+		if (len > SMALL) {
+			qsort(w, len, sizeof(*w), cmp_entry);
+			continue;
+		}
+		for (size_t i = 1; i < len; ++i) {
+			struct name_entry x = w[i];
+			size_t j = i;
+
+			for (; j > 0 && cmp_entry(&w[j - 1], &x) > 0; --j)
+				w[j] = w[j - 1];
+			w[j] = x;
+		}
+	}
+	memcpy(v, tmp, n * sizeof(*v));
+	free(tmp);
+	free(at);
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	return memcmp(((const struct name_entry *)a)->key, ((const struct name_entry *)b)->key, WG_KEY_LEN);
@@ -697,7 +748,7 @@ static bool merge_sorted(struct name_map *map)
 		return map->n > 0;
 	if (!map->n_sorted || !(v = malloc(map->n * sizeof(*v))))
 		return false;
-	qsort(map->v + b, map->n - b, sizeof(*map->v), cmp_entry);
+	sort_entries(map->v + b, map->n - b);
 	while (a < map->n_sorted && b < map->n)
 		v[o++] = cmp_entry(&map->v[a], &map->v[b]) <= 0 ? map->v[a++] : map->v[b++];
 	while (a < map->n_sorted)
@@ -716,7 +767,7 @@ static void map_sort(struct name_map *map)
 	size_t o = 0;
 
 	if (!merge_sorted(map))
-		qsort(map->v, map->n, sizeof(*map->v), cmp_entry);
+		sort_entries(map->v, map->n);
 	for (size_t i = 0; i < map->n; ++i) {
 		if (o && !memcmp(map->v[o - 1].key, map->v[i].key, WG_KEY_LEN)) {
 			if (!borrowed(map, &map->v[i]))

@@ -437,6 +437,58 @@ static void test_save_config(void **state)
 			fail_msg("case %zu: SaveConfig read as %s", i, cases[i].want ? "false" : "true");
 }
 
+/*
+ * A map big enough to be sorted by buckets: keys spread at random, forty that share their
+ * first two bytes (a bucket too big to sort by insertion), and keys named twice, in buckets
+ * small and big. Sorted strictly by key, each key with the first name it was given.
+ */
+static void test_sort_big_map(void **state)
+{
+	enum { N = 6000, SHARED = 40 };
+	uint8_t (*keys)[WG_KEY_LEN] = calloc(N, WG_KEY_LEN);
+	size_t *first = calloc(N, sizeof(*first)), cap = (size_t)N * 80, len = 0, distinct = N;
+	char *text = malloc(cap), b64[WG_KEY_B64_LEN], name[16];
+	struct name_map m = { 0 };
+	uint32_t seed = 12345;
+
+	(void)state;
+	assert_non_null(keys);
+	assert_non_null(first);
+	assert_non_null(text);
+	for (size_t i = 0; i < N; ++i) {
+		for (size_t b = 0; b < WG_KEY_LEN; ++b) {
+			seed = seed * 1103515245u + 12345u;
+			keys[i][b] = (uint8_t)(seed >> 16);
+		}
+		first[i] = i;
+		if (i < SHARED)
+			keys[i][0] = keys[i][1] = 0;
+		/* Every 97th key is an earlier one again, every 7th of those in the shared bucket. */
+		if (i >= SHARED && i % 97 == 0) {
+			size_t was = i % 7 ? i / 3 : i % SHARED;
+
+			memcpy(keys[i], keys[was], WG_KEY_LEN);
+			first[i] = first[was];
+			--distinct;
+		}
+		key_to_base64(b64, keys[i]);
+		len += (size_t)snprintf(text + len, cap - len, "%s n%zu\n", b64, i);
+	}
+	assert_int_equal(names_parse_store(&m, text, len), 0);
+	names_sort(&m);
+	assert_int_equal(m.n, distinct);
+	for (size_t i = 1; i < m.n; ++i)
+		assert_true(memcmp(m.v[i - 1].key, m.v[i].key, WG_KEY_LEN) < 0);
+	for (size_t i = 0; i < N; ++i) {
+		snprintf(name, sizeof(name), "n%zu", first[i]);
+		assert_string_equal(names_lookup(&m, keys[i]), name);
+	}
+	names_clear(&m);
+	free(text);
+	free(first);
+	free(keys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_apply_memo_duplicate_key),
 		cmocka_unit_test(test_load_missing_and_real_file),
 		cmocka_unit_test(test_save_config),
+		cmocka_unit_test(test_sort_big_map),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
