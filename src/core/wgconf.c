@@ -378,8 +378,14 @@ static int parse_prefix_list(struct wgconf *c, size_t i, bool is_address, struct
 	while (p <= end) {
 		const char *q = p, *s = p, *e;
 
-		while (q < end && *q != ',' && !(is_address && names_is_space(*q)))
-			++q;
+		if (!is_address) {
+			/* AllowedIPs part at commas alone: found at once, not tried byte by byte. */
+			if (!(q = memchr(p, ',', (size_t)(end - p))))
+				q = end;
+		} else {
+			while (q < end && *q != ',' && !names_is_space(*q))
+				++q;
+		}
 		e = q;
 		names_trim(&s, &e);
 		if (s == e && is_address) {
