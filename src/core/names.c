@@ -1016,27 +1016,35 @@ static bool line_starts_at(const char *text, const char *p)
 	return p == text || p[-1] == '\n';
 }
 
+/* The next '#' from p on that begins s, or NULL: comments are few of a big hub's lines. */
+static const char *next_comment(const char *p, const char *end, const char *s, size_t sl)
+{
+	for (; p < end && (p = memchr(p, '#', (size_t)(end - p))); ++p)
+		if ((size_t)(end - p) >= sl && !memcmp(p, s, sl))
+			return p;
+	return NULL;
+}
+
 const char *names_managed_by(const char *text, size_t len)
 {
-	const char *end = text + len, *first = NULL, *tool = NULL;
+	const char *end = text + len, *tool = NULL;
 	size_t counts[N_NAMES_CONVENTIONS] = { 0 };
 
 	/*
-	 * The first line that starts with a header, spaces aside. Searched for, header by header,
-	 * not read line by line: that cost a peer add at 100,000 peers a tenth of its parse.
+	 * The first line that starts with a header, spaces aside. Every header is a comment: only
+	 * where a '#' is are they compared, in one pass, not read line by line (a tenth of a peer
+	 * add's parse at 100,000 peers) nor searched for header by header (three passes).
 	 */
-	for (size_t i = 0; i < sizeof(managed_headers) / sizeof(managed_headers[0]); ++i) {
-		const char *h = managed_headers[i].line;
-		size_t hl = strlen(h);
+	for (const char *p = text; p < end && (p = memchr(p, '#', (size_t)(end - p))) && !tool; ++p) {
+		for (size_t i = 0; i < sizeof(managed_headers) / sizeof(managed_headers[0]); ++i) {
+			const char *h = managed_headers[i].line;
+			size_t hl = strlen(h);
 
-		for (const char *p = text; p < end && (p = memmem(p, (size_t)(end - p), h, hl)); ++p)
-			if (line_starts_at(text, p)) {
-				if (!first || p < first) {
-					first = p;
-					tool = managed_headers[i].tool;
-				}
+			if ((size_t)(end - p) >= hl && !memcmp(p, h, hl) && line_starts_at(text, p)) {
+				tool = managed_headers[i].tool;
 				break;
 			}
+		}
 	}
 	if (tool)
 		return tool;
@@ -1148,7 +1156,7 @@ int names_disabled(const char *text, size_t len, uint8_t (**keys)[WG_KEY_LEN], s
 	/* Only PiVPN's marker disables: without one there is nothing to scan for. */
 	*keys = NULL;
 	*n = 0;
-	if (!memmem(text, len, "#[disabled]", 11))
+	if (!next_comment(text, text + len, "#[disabled]", 11))
 		return 0;
 	ret = names_scan(text, len, add_disabled, &l);
 
