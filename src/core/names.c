@@ -680,11 +680,10 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /*
- * v sorted as cmp_entry sorts, in place. A big map first by its keys' first 16 bits, a
- * counting sort that keeps the order of equal ones, then each bucket on its own: keys are
- * uniformly random: 50,000 names took qsort 40 million instructions, this 8, a seventh of
- * reading a big hub's names. A bucket that is not small (a file written to make it so) gets
- * qsort too.
+ * v sorted as cmp_entry sorts, in place. A big map by its keys' first 16 bits first, with a
+ * counting sort that keeps equal ones in order, then each bucket on its own: keys are
+ * uniformly random, so a bucket holds one or two. 50,000 names took qsort 40 million
+ * instructions, this 8. A bucket that is not small (a file written to make it so) gets qsort.
  */
 static void sort_entries(struct name_entry *v, size_t n)
 {
