@@ -435,7 +435,14 @@ static int next_free_window(struct u128 lo, size_t w, const struct wg_allowedip 
 		struct u128 first, last;
 		size_t s, e;
 
-		if (i < n_taken && taken[i].family == family) {
+		if (i < n_taken && taken[i].family == family && taken[i].cidr == family_bits(family)) {
+			/* A single address, as nearly every peer's: one place in the window, if any. */
+			if (in_window(addr_load(&taken[i]), lo, w, &s)) {
+				++delta[s];
+				--delta[s + 1];
+			}
+			continue;
+		} else if (i < n_taken && taken[i].family == family) {
 			prefix_bounds(&taken[i], &first, &last);
 		} else if (i == n_taken && hub_addr && hub_addr->family == family) {
 			first = last = addr_load(hub_addr);
