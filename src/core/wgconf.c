@@ -905,12 +905,17 @@ static void continue_drop(struct wgconf *m)
 	m->n_peer_aips = m->cap_peer_aips = 0;
 }
 
-/* Sections freed, their preshared keys wiped first. */
-static void secs_free(struct wsec *v, size_t n)
+static void secs_wipe(struct wsec *v, size_t n)
 {
 	for (size_t k = 0; v && k < n; ++k)
 		if (v[k].has_psk)
 			key_wipe(v[k].psk, WG_KEY_LEN);
+}
+
+/* Sections freed, their preshared keys wiped first. */
+static void secs_free(struct wsec *v, size_t n)
+{
+	secs_wipe(v, n);
 	free(v);
 }
 
@@ -1121,22 +1126,31 @@ int wgconf_parse_taking_named(struct wgconf **out, char *text, size_t len, size_
 	return parse_taking(out, text, len, size, wait ? &src : NULL, err);
 }
 
-void wgconf_free(struct wgconf *c)
+void wgconf_wipe(struct wgconf *c)
 {
 	if (!c)
 		return;
-	/* The text holds the PrivateKey. */
+	/* The text holds the PrivateKey, the pool its value, the sections their preshared keys. */
 	if (c->text)
 		key_wipe(c->text, c->len);
 	if (c->pool)
 		key_wipe(c->pool, c->pool_len);
+	secs_wipe(c->secs, c->n_secs);
+	secs_wipe(c->base_secs, c->n_base_secs);
+}
+
+void wgconf_free(struct wgconf *c)
+{
+	if (!c)
+		return;
+	wgconf_wipe(c);
 	free(c->text);
 	free(c->pool);
 	free(c->lines);
 	free(c->peer_aips);
-	secs_free(c->secs, c->n_secs);
+	free(c->secs);
 	free(c->addrs);
-	secs_free(c->base_secs, c->n_base_secs);
+	free(c->base_secs);
 	names_clear(&c->names);
 	free(c);
 }

@@ -92,6 +92,8 @@ void wgconf_naming_free(struct wgconf_naming *r);
 int wgconf_parse_taking_named(struct wgconf **out, char *text, size_t len, size_t size,
 			      struct wgconf_naming *(*wait)(void *ctx), void *ctx, struct wgconf_error *err);
 void wgconf_free(struct wgconf *c);
+/* Every secret the model holds wiped (keys, preshared keys), nothing freed: c is still freed. */
+void wgconf_wipe(struct wgconf *c);
 /* The file's bytes, malloc'd and NUL-terminated (len without the NUL); NULL on ENOMEM. */
 char *wgconf_render(const struct wgconf *c, size_t *len);
 /*

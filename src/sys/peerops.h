@@ -36,12 +36,11 @@ struct peerops_ctx {
 	char policy_note[512];		/* what happened to the policy file and table; "" for nothing */
 	bool force;			/* change a file that another tool rewrites from its own database */
 	/*
-	 * The caller exits soon after a change: what the change read is freed on a thread while
-	 * the caller goes on, and peerops_forget waits for it.
+	 * The caller exits soon after its changes: what they read is not freed but left for the
+	 * exit, its secrets wiped first.
 	 */
 	bool free_behind;
 	void *kept;			/* what peerops_resolve read, for the change that follows it */
-	struct peerops_behind *behind;	/* being freed (free_behind) */
 };
 
 struct peer_add_req {
@@ -83,7 +82,6 @@ int peerops_resolve(struct peerops_ctx *ctx, const char *spec, uint8_t key[WG_KE
  * it, which then does not read them again: at 65,536 peers each read is a quarter of a second.
  * The file is still checked unchanged before it is replaced. A caller that waits between the
  * two (a question to the operator) forgets it first, and so does one that makes no change.
- * It also waits for what free_behind is freeing: a caller that set it calls this last.
  */
 void peerops_forget(struct peerops_ctx *ctx);
 
