@@ -10,7 +10,9 @@
 #include <unistd.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <linux/magic.h>
 #include <sodium.h>
 #include "atomic.h"
 #include "hashmix.h"
@@ -199,6 +201,24 @@ void atomic_test_hash(uint8_t out[16], const void *p, size_t n, uint32_t seed)
 _Static_assert(sizeof(((struct file_stamp *)0)->hash) == 16, "a stamp holds the hash");
 
 /*
+ * Whether fd's file lies on a filesystem of this machine that stamps ctime from the kernel's own
+ * clock, at most a tick behind CLOCK_REALTIME: not a network one, whose server's clock it is.
+ */
+static bool local_fs(int fd)
+{
+	static const long local[] = { EXT4_SUPER_MAGIC, TMPFS_MAGIC, XFS_SUPER_MAGIC, BTRFS_SUPER_MAGIC,
+				      F2FS_SUPER_MAGIC, RAMFS_MAGIC };
+	struct statfs fs;
+
+	if (fstatfs(fd, &fs) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); ++i)
+		if ((long)fs.f_type == local[i])
+			return true;
+	return false;
+}
+
+/*
  * A regular file read whole: O_NONBLOCK so that a FIFO put there cannot hang the program (it is
  * refused, as devices are), and no more than ATOMIC_MAX_FILE bytes, whatever it claims.
  */
@@ -231,6 +251,8 @@ static int read_file(const char *path, int flags, size_t room, char **out, size_
 		ret = -EINVAL;
 		goto out;
 	}
+	if (st)
+		st->local = local_fs(fd);
 	if ((uint64_t)sb.st_size > ATOMIC_MAX_FILE) {
 		ret = -EFBIG;
 		goto out;
@@ -306,10 +328,22 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 }
 
 /*
- * A write sets ctime from the kernel's coarse clock (a tick, at most 10 ms; seconds on some
- * network filesystems): one within this much of the read may share the ctime the read saw.
+ * A write sets ctime from the kernel's coarse clock, a tick (at most 10 ms) behind the one the
+ * read's moment was taken from; a network filesystem sets it from its server's clock, in
+ * seconds on some. A write within this much of the read may share the ctime the read saw. On
+ * a local filesystem ten ticks: peer adds one after the other (a script, or the console) each
+ * read a big hub's file again for every write when it was 2 s (13 MB twice, at 100,000 peers).
  */
-#define ATOMIC_CTIME_SLACK_S 2
+#define ATOMIC_CTIME_SLACK_NS INT64_C(3000000000)
+#define ATOMIC_CTIME_SLACK_LOCAL_NS INT64_C(100000000)
+
+/* Whether the file's ctime was long enough before the stamp's read to tell every later write. */
+static bool long_before(const struct file_stamp *st, const struct timespec *ctime)
+{
+	int64_t gap = (int64_t)(st->taken.tv_sec - ctime->tv_sec) * 1000000000 + (st->taken.tv_nsec - ctime->tv_nsec);
+
+	return gap > (st->local ? ATOMIC_CTIME_SLACK_LOCAL_NS : ATOMIC_CTIME_SLACK_NS);
+}
 
 /*
  * stat(2), but on a network filesystem with the server's attributes, not the client's cache of
@@ -345,7 +379,7 @@ int atomic_changed_quick(const char *path, struct file_stamp *st)
 	}
 	if (st->exists && S_ISREG(sb.st_mode) && sb.st_dev == st->dev && sb.st_ino == st->ino &&
 	    sb.st_size == st->size && same_time(&sb.st_mtim, &st->mtime) && same_time(&sb.st_ctim, &st->ctime) &&
-	    (st->taken.tv_sec - sb.st_ctim.tv_sec > ATOMIC_CTIME_SLACK_S))
+	    long_before(st, &sb.st_ctim))
 		return 0;
 	ret = changed_now(path, st, &now);
 	/* The same bytes: what stat says now is what they look like. */

@@ -46,6 +46,7 @@ struct file_stamp {
 	struct timespec mtime;
 	struct timespec ctime;
 	struct timespec taken;		/* CLOCK_REALTIME when it was read */
+	bool local;			/* on a local filesystem, whose ctime is the kernel's clock */
 	/*
 	 * MurmurHash3 (x64, 128 bits) of the content: it tells an edit from the same bytes
 	 * written again, not an attacker's collision (who can write the file needs none).

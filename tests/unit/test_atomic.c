@@ -226,11 +226,29 @@ static void test_changed_quick(void **state)
 	assert_int_equal(atomic_read_stamped(p, &text, &len, &st), 0);
 	free(text);
 	assert_int_equal(atomic_changed_quick(p, &st), 0);
-	/* Just written: stat cannot vouch for it, the content is read (a wrong hash shows it). */
+	/* Read as it was written: stat cannot vouch for it, the content is read (a wrong hash shows it). */
+	st.taken = st.ctime;
 	st.hash[0] ^= 1;
+	assert_int_equal(atomic_changed_quick(p, &st), 1);
+	/* A second after the write: enough on a local filesystem, whose ctime is this kernel's clock; */
+	st.local = true;
+	st.taken.tv_sec = st.ctime.tv_sec + 1;
+	assert_int_equal(atomic_changed_quick(p, &st), 0);
+	/* not on another (a network filesystem's server may stamp by its clock, in seconds); */
+	st.local = false;
+	assert_int_equal(atomic_changed_quick(p, &st), 1);
+	/* and a few milliseconds are not enough anywhere. */
+	st.local = true;
+	st.taken = st.ctime;
+	st.taken.tv_nsec += 5000000;
+	if (st.taken.tv_nsec >= 1000000000) {
+		st.taken.tv_sec++;
+		st.taken.tv_nsec -= 1000000000;
+	}
 	assert_int_equal(atomic_changed_quick(p, &st), 1);
 	st.hash[0] ^= 1;
 	/* Read long after its last write: stat alone says it is the same, and nothing is read. */
+	st.local = false;
 	st.taken.tv_sec = st.ctime.tv_sec + 10;
 	st.hash[0] ^= 1;
 	assert_int_equal(atomic_changed_quick(p, &st), 0);
