@@ -330,7 +330,7 @@ int cmd_peer(const struct cmd *c, const struct cmd_args *a)
 	ctx.settings_path = a->opt[OPT_SETTINGS] ? a->opt[OPT_SETTINGS] : PEEROPS_SETTINGS_PATH;
 	ctx.policy_path = a->opt[OPT_POLICY];
 	ctx.force = a->opt[OPT_FORCE] != NULL;
-	ctx.free_behind = true;
+	ctx.leave_to_exit = true;
 
 	if (!strcmp(o.action, "add"))
 		ret = add(&o, &ctx);

@@ -90,10 +90,11 @@ static bool thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 }
 
 /*
- * What the changes of a command that exits next read (free_behind), their secrets wiped, left
+ * What the change of a command that exits next read (leave_to_exit), its secrets wiped, left
  * for the exit to give back: beside 100,000 peers freeing it took an emulated CPU 30-50 ms of
  * a peer add, for memory the process returns whole a moment later. Held from here, so that a
- * leak checker sees it held, as it is.
+ * leak checker sees it held, as it is. Only a change that was made: one that failed may be
+ * tried again (an add that asks for the hub's endpoint), and two would be held at once.
  */
 struct left_op {
 	struct op op;
@@ -102,12 +103,12 @@ struct left_op {
 static struct left_op *left_for_exit;
 static pthread_mutex_t left_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* op freed and cleared: at once, or left for the exit when the caller exits next (free_behind). */
-static void op_release(struct peerops_ctx *ctx, struct op *op)
+/* op freed and cleared: at once, or left for the exit after a change made (ret 0, leave_to_exit). */
+static void op_release(struct peerops_ctx *ctx, struct op *op, int ret)
 {
 	struct left_op *b;
 
-	if (ctx->free_behind && (b = malloc(sizeof(*b)))) {
+	if (ctx->leave_to_exit && ret >= 0 && (b = malloc(sizeof(*b)))) {
 		wgconf_wipe(op->conf);
 		if (op->text)
 			key_wipe(op->text, op->len);
@@ -1166,7 +1167,7 @@ out:
 	key_wipe(psk, sizeof(psk));
 	free(allowed);
 	free(taken.v);
-	op_release(ctx, &op);
+	op_release(ctx, &op, ret);
 	return ret;
 }
 
@@ -1236,7 +1237,7 @@ int peerops_resolve(struct peerops_ctx *ctx, const char *spec, uint8_t key[WG_KE
 		}
 	}
 out:
-	op_release(ctx, &op);
+	op_free(&op);
 	return ret;
 }
 
@@ -1314,7 +1315,7 @@ int peerops_remove(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN])
 	policy_after(ctx, &pst, name[0] ? name : b64, name[0] ? b64 : NULL, NULL, NULL);
 out:
 	policy_step_free(&pst);
-	op_release(ctx, &op);
+	op_release(ctx, &op, ret);
 	return ret;
 }
 
@@ -1352,7 +1353,7 @@ int peerops_rename(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN], const
 		policy_after(ctx, &pst, old, NULL, member_text(name, key, m_new, sizeof(m_new)), NULL);
 out:
 	policy_step_free(&pst);
-	op_release(ctx, &op);
+	op_release(ctx, &op, ret);
 	return ret;
 }
 
@@ -1402,7 +1403,7 @@ int peerops_set_allowedips(struct peerops_ctx *ctx, const uint8_t key[WG_KEY_LEN
 out:
 	free(v);
 	free(old);
-	op_release(ctx, &op);
+	op_release(ctx, &op, ret);
 	return ret;
 }
 
@@ -1430,7 +1431,7 @@ int peerops_drift(struct peerops_ctx *ctx, struct peer_drift **out, size_t *n)
 		ret = fp ? drift_compute(op.dev, fp, op.n_fpeers + op.n_disabled, NULL, out, n) : -ENOMEM;
 		free(fp);
 	}
-	op_release(ctx, &op);
+	op_free(&op);
 	return ret;
 }
 
@@ -1571,7 +1572,7 @@ int peerops_reconcile_preview(struct peerops_ctx *ctx, enum drift_direction dir,
 	else
 		free(buf);
 out:
-	op_release(ctx, &op);
+	op_free(&op);
 	return ret;
 }
 
@@ -1613,6 +1614,6 @@ int peerops_reconcile(struct peerops_ctx *ctx, enum drift_direction dir)
 	sync_counting(ctx);
 out:
 	changes_wipe(v, n);
-	op_release(ctx, &op);
+	op_release(ctx, &op, ret);
 	return ret;
 }

@@ -36,10 +36,10 @@ struct peerops_ctx {
 	char policy_note[512];		/* what happened to the policy file and table; "" for nothing */
 	bool force;			/* change a file that another tool rewrites from its own database */
 	/*
-	 * The caller exits soon after its changes: what they read is not freed but left for the
-	 * exit, its secrets wiped first.
+	 * The caller exits once a change is made: what the change read is not freed but left for
+	 * the exit, its secrets wiped first.
 	 */
-	bool free_behind;
+	bool leave_to_exit;
 	void *kept;			/* what peerops_resolve read, for the change that follows it */
 };
 
