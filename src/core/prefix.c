@@ -145,7 +145,7 @@ static void prefix_bounds(const struct wg_allowedip *p, struct u128 *first, stru
 {
 	struct u128 m, a = addr_load(p);
 
-	/* One address, as nearly every peer's are: no mask to make (a third of a free address's search). */
+	/* One address, as nearly every peer's are: no mask to make. */
 	if (p->cidr == family_bits(p->family)) {
 		*first = *last = a;
 		return;

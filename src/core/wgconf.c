@@ -128,7 +128,7 @@ static int fail(struct wgconf_error *err, size_t line, const char *fmt, ...)
  * Room left in a parsed model's arrays for a peer added later: parse_continued grows them by
  * the peer's few lines, and a realloc that has the room keeps each block where it is. Without
  * it, a peer add beside 100,000 peers moved its lines, sections, values and allowed IPs (40 MB)
- * to new blocks, a quarter of the model's add.
+ * to new blocks.
  */
 enum { ROOM_LINES = 32, ROOM_SECS = 4, ROOM_POOL = 2048, ROOM_AIPS = 16 };
 
