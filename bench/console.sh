@@ -44,6 +44,8 @@ cols=${BASH_REMATCH[1]} rows=${BASH_REMATCH[2]}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/wgst-bench.XXXXXX")
 sock=wgst-bench-$$
+# The server's socket in the bench's own directory, removed with it: kill-server leaves it.
+export TMUX_TMPDIR=$work
 tmx() {
 	tmux -L "$sock" -f /dev/null "$@"
 }
