@@ -93,7 +93,7 @@ want=$(printf '%s\n' alice bob "$LAB_PEER1_PUB" "$LAB_PEER2_PUB" | sort | tr '\n
 [ "$got" = "$want" ] || fail "wgstar-top peer remove <Tab> offers '$got', not '$want'"
 # After a: alice and the keys that start with a (one may), not bob.
 got=$(complete_words wgstar-top peer remove -c "$LAB_HUB_CONF" a)
-printf '%s\n' "$got" | grep -qx alice || fail "wgstar-top peer remove a<Tab> offers '$got', without alice"
+grep -qx alice <<<"$got" || fail "wgstar-top peer remove a<Tab> offers '$got', without alice"
 [ -z "$(printf '%s\n' "$got" | grep -v '^a')" ] || fail "wgstar-top peer remove a<Tab> offers '$got'"
 got=$(complete_words wgstar-top -i "")
 [ "$got" = "$LAB_HUB_IF" ] || fail "wgstar-top -i <Tab> offers '$got', not $LAB_HUB_IF"

@@ -50,7 +50,8 @@ _wait_screen() {
 	local want=$1 name=$2 re=$3 deadline=$(($(now_ms) + ${4:-10} * 1000)) text
 	for (( ; ; )); do
 		text=$(screen "$name")
-		if printf '%s\n' "$text" | grep -Eq -- "$re"; then
+		# A here-string: through a pipe, grep -q's early exit could fail a match (lib.sh).
+		if grep -Eq -- "$re" <<<"$text"; then
 			[ "$want" = match ] && return 0
 		else
 			[ "$want" = gone ] && return 0
