@@ -43,10 +43,12 @@ same_as_before() {
 	cmp -s "$WORKDIR/before" "$WORKDIR/now"
 }
 
-# wait_guard: until no change waits for confirmation (the guard has ended).
+# wait_guard: until no change waits for confirmation (the guard has ended). The waits of this
+# test allow a minute: in the VM, under emulation and beside other tests, an apply once took
+# longer than the 10 s they allowed.
 wait_guard() {
 	local i
-	for ((i = 0; i < 150; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		[ -e "$RUN_DIR/pending" ] || return 0
 		sleep 0.1
 	done
@@ -88,7 +90,7 @@ setsid bash -c 'ip netns exec "$1" "$2" firewall apply --run-dir "$4" --yes --co
 	_ "$LAB_HUB_NS" "$WGSTAR" "$LAB_HUB_IF" "$RUN_DIR" &
 caller=$!
 at_exit "kill -KILL -- -$caller 2>/dev/null"
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 600; i++)); do
 	same_as_before || break
 	sleep 0.1
 done
@@ -117,7 +119,7 @@ script -qfec "ip netns exec $LAB_HUB_NS $WGSTAR firewall apply --run-dir $RUN_DI
 	<"$WORKDIR/answer" >"$WORKDIR/apply.out" 2>&1 &
 apply_pid=$!
 exec 7>"$WORKDIR/answer"
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 600; i++)); do
 	grep -q "\[y/N\]" "$WORKDIR/apply.out" && break
 	sleep 0.1
 done
