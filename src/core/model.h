@@ -269,8 +269,8 @@ struct wg_peer *wg_device_find_peer_near(const struct wg_device *dev, const uint
 struct wg_peer *wg_device_get_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN], bool *created);
 /*
  * A peer at the end without looking for its key, for a reader that gets each peer once
- * (a UAPI answer): the device is not indexed until wg_device_index, and no lookup works
- * before. NULL without memory.
+ * (a UAPI answer, a kernel dump): the device is not indexed until wg_device_index, and no
+ * lookup works before. NULL without memory.
  */
 struct wg_peer *wg_device_append_peer(struct wg_device *dev, const uint8_t key[WG_KEY_LEN]);
 /* Indexes the peers appended: 0, -EEXIST when two have the same key, or -ENOMEM. */

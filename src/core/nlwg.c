@@ -293,11 +293,14 @@ static int peer_attr(const struct nlattr *attr, void *data)
 
 /*
  * The key comes first so that a peer continued from the previous message (repeating only its
- * key and more allowed IPs) is merged into the one already received.
+ * key and more allowed IPs) is merged into the one already received: the kernel continues the
+ * peer it stopped in, the last one. Any other peer is new, appended without a lookup; the
+ * device is indexed once the dump is done (dump_msg), where a key given twice is refused.
  */
 static int peer_entry(const struct nlattr *attr, void *data)
 {
 	struct peer_ctx ctx = { .dev = data };
+	struct wg_device *dev = ctx.dev;
 	int ret;
 
 	ret = nlwalk_nested(attr, peer_key_attr, &ctx);
@@ -307,7 +310,10 @@ static int peer_entry(const struct nlattr *attr, void *data)
 	if (!ctx.key)
 		goto out;
 	ret = -ENOMEM;
-	ctx.peer = wg_device_get_peer(ctx.dev, ctx.key, NULL);
+	if (dev->n_peers && !memcmp(dev->peers[dev->n_peers - 1].public_key, ctx.key, WG_KEY_LEN))
+		ctx.peer = &dev->peers[dev->n_peers - 1];
+	else
+		ctx.peer = wg_device_append_peer(dev, ctx.key);
 	if (!ctx.peer)
 		goto out;
 	ret = nlwalk_nested(attr, peer_attr, &ctx);
@@ -376,7 +382,12 @@ static int dump_msg(const struct nlmsghdr *nlh, void *data)
 		ret = nlwalk_msg_error(nlh);
 		if (ret < 0)
 			return ret;
-		return dump->interrupted ? -EINTR : NLWG_DONE;
+		if (dump->interrupted)
+			return -EINTR;
+		/* A peer twice, apart, is no dump the kernel gives: refused, not merged. */
+		if ((ret = wg_device_index(dump->dev)) < 0)
+			return ret == -EEXIST ? -EBADMSG : ret;
+		return NLWG_DONE;
 	}
 	/* Once interrupted the content is thrown away, so it is not worth parsing. */
 	if (nlh->nlmsg_type != dump->family || dump->interrupted)

@@ -505,6 +505,62 @@ static void test_split_peer(void **state)
 }
 
 /*
+ * A peer that comes again after another is not a continuation: the kernel gives each peer
+ * once, continuing only the one it stopped in. Refused when the dump ends, as a UAPI answer
+ * with a peer twice is, not merged; and every peer of a good dump is found by its key.
+ */
+static void test_peer_twice_refused(void **state)
+{
+	struct nlb b = new_buf(), d = new_buf();
+	struct nlmsghdr *nlh;
+	struct nlattr *peers, *peer;
+	struct nlwg_dump dump;
+	struct wg_device *dev;
+	uint8_t key[WG_KEY_LEN];
+
+	(void)state;
+	for (int twice = 0; twice <= 1; ++twice) {
+		unsigned int seeds[] = { 30, 31, twice ? 30 : 32 };
+
+		b.len = 0;
+		nlh = nlb_genl(&b, FAMILY, NLM_F_MULTI, SEQ, PORTID, WG_CMD_GET_DEVICE);
+		put_device_head(nlh);
+		peers = mnl_attr_nest_start(nlh, WGDEVICE_A_PEERS);
+		for (unsigned int i = 0; i < 3; ++i) {
+			peer = mnl_attr_nest_start(nlh, 0);
+			put_peer_head(nlh, seeds[i], 100 * i);
+			put_aips(nlh, 40 + i, 40 + i);
+			mnl_attr_nest_end(nlh, peer);
+		}
+		mnl_attr_nest_end(nlh, peers);
+		nlb_end(&b);
+		d.len = 0;
+		nlb_done(&d, SEQ, PORTID, 0, 0);
+
+		init_dump(&dump);
+		assert_int_equal(nlwg_dump_feed(&dump, b.buf, b.len), NLWG_MORE);
+		assert_int_equal(nlwg_dump_feed(&dump, d.buf, d.len), twice ? -EBADMSG : NLWG_DONE);
+		dev = nlwg_dump_take(&dump);
+		nlwg_dump_free(&dump);
+		if (twice) {
+			assert_null(dev);
+			continue;
+		}
+		assert_non_null(dev);
+		assert_int_equal(dev->n_peers, 3);
+		for (unsigned int i = 0; i < 3; ++i) {
+			nlb_key(key, seeds[i]);
+			assert_ptr_equal(wg_device_find_peer(dev, key), &dev->peers[i]);
+		}
+		nlb_key(key, 33);
+		assert_null(wg_device_find_peer(dev, key));
+		wg_device_free(dev);
+	}
+	nlb_free(&b);
+	nlb_free(&d);
+}
+
+/*
  * When not even the first peer completes in the first message, the kernel has no cursor and
  * writes the device attributes again in the second one.
  */
@@ -1166,6 +1222,7 @@ int main(void)
 		cmocka_unit_test(test_full_dump),
 		cmocka_unit_test(test_split_peer),
 		cmocka_unit_test(test_split_first_peer_repeats_device),
+		cmocka_unit_test(test_peer_twice_refused),
 		cmocka_unit_test(test_emulated_dump_sizes),
 		cmocka_unit_test(test_many_peers),
 		cmocka_unit_test(test_done_error),
