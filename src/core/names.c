@@ -340,6 +340,7 @@ struct section {
 	bool is_peer;
 	size_t lines;			/* non-blank lines after its header */
 	struct names_site site;
+	const char *key_text;		/* its PublicKey's 43 characters and '=', not decoded yet */
 	struct pending inside, above, pivpn, tool_in, tool_up, block, first;
 };
 
@@ -378,6 +379,17 @@ static int section_close(struct section *sec, int (*cb)(const struct names_site 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && !chosen; ++i)
 		if (order[i]->v)
 			chosen = order[i];
+	/*
+	 * Only a named or disabled peer's key is read: a big hub's unnamed peers are most of its
+	 * file, and the parse that runs beside this scan decodes every key anyway.
+	 */
+	if (sec->is_peer && sec->key_text && (chosen || st->disabled)) {
+		char b64[WG_KEY_B64_LEN];
+
+		memcpy(b64, sec->key_text, WG_KEY_B64_LEN - 1);
+		b64[WG_KEY_B64_LEN - 1] = '\0';
+		st->has_key = key_from_base64(st->key, b64);
+	}
 	if (sec->is_peer) {
 		st->name_line = sec->inside.line;
 		st->above_line = sec->above.line;
@@ -563,7 +575,6 @@ setting:
 		if (sec.is_peer && disabled == sec.site.disabled && e - s > 9 && (s[1] | 0x20) == 'u' &&
 		    !strncasecmp(s, "PublicKey", 9)) {
 			const char *k = s + 9, *ke = e;
-			char b64[WG_KEY_B64_LEN];
 
 			names_trim(&k, &ke);
 			if (k == ke || *k != '=')
@@ -572,9 +583,8 @@ setting:
 			names_trim(&k, &ke);
 			if (ke - k != WG_KEY_B64_LEN - 1)
 				continue;
-			memcpy(b64, k, WG_KEY_B64_LEN - 1);
-			b64[WG_KEY_B64_LEN - 1] = '\0';
-			sec.site.has_key = key_from_base64(sec.site.key, b64);
+			/* Decoded when the section closes, if a name or PiVPN's marker needs it. */
+			sec.key_text = k;
 		}
 	}
 	take_inside(&sec, &pending);

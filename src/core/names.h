@@ -79,7 +79,7 @@ const char *names_convention_tool(enum names_convention c);
  */
 struct names_site {
 	size_t header;			/* its [Peer] header */
-	bool has_key;
+	bool has_key;			/* key read: only for a named or disabled peer */
 	uint8_t key[WG_KEY_LEN];
 	size_t name_line;		/* a "# Name =" comment inside it, or NAMES_NO_LINE */
 	size_t above_line;		/* one directly above the header */

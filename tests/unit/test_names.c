@@ -438,6 +438,28 @@ static void test_save_config(void **state)
 }
 
 /*
+ * A peer's key is read only where it counts, but it counts for a disabled peer without a
+ * name as for a named one: PiVPN's marker alone makes the key one the file holds disabled.
+ */
+static void test_disabled_unnamed(void **state)
+{
+	const char *text = "[Interface]\nListenPort = 1\n\n[Peer]\nPublicKey = " KA "\n\n"
+			   "#[disabled] [Peer]\n#[disabled] PublicKey = " KB "\n\n"
+			   "# Name = cee\n#[disabled] [Peer]\n#[disabled] PublicKey = " KC "\n";
+	uint8_t (*keys)[WG_KEY_LEN] = NULL, kb[WG_KEY_LEN], kc[WG_KEY_LEN];
+	size_t n = 0;
+
+	(void)state;
+	assert_true(key_from_base64(kb, KB));
+	assert_true(key_from_base64(kc, KC));
+	assert_int_equal(names_disabled(text, strlen(text), &keys, &n), 0);
+	assert_int_equal(n, 2);
+	assert_memory_equal(keys[0], kb, WG_KEY_LEN);
+	assert_memory_equal(keys[1], kc, WG_KEY_LEN);
+	free(keys);
+}
+
+/*
  * A map big enough to be sorted by buckets: keys spread at random, forty that share their
  * first two bytes (a bucket too big to sort by insertion), and keys named twice, in buckets
  * small and big. Sorted strictly by key, each key with the first name it was given.
@@ -507,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_load_missing_and_real_file),
 		cmocka_unit_test(test_save_config),
 		cmocka_unit_test(test_sort_big_map),
+		cmocka_unit_test(test_disabled_unnamed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
