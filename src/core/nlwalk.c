@@ -35,42 +35,24 @@ out:
 
 int nlwalk_attrs(const void *payload, size_t len, int (*cb)(const struct nlattr *attr, void *data), void *data)
 {
-	const struct nlattr *attr = payload;
-	int ret = 0;
+	struct nlwalk_iter it;
+	const struct nlattr *attr;
+	int ret;
 
-	if (len > INT32_MAX) {
-		ret = -EBADMSG;
-		goto out;
-	}
-	while (len) {
-		size_t step;
-
-		if (len < sizeof(*attr) || attr->nla_len < sizeof(*attr) || attr->nla_len > len) {
-			ret = -EBADMSG;
-			goto out;
-		}
-		ret = cb(attr, data);
-		if (ret < 0)
-			goto out;
-		step = MNL_ALIGN(attr->nla_len);
-		if (step >= len)
-			break;
-		len -= step;
-		attr = (const struct nlattr *)(const void *)((const char *)attr + step);
-	}
-	ret = 0;
-out:
-	return ret;
+	if ((ret = nlwalk_iter_init(&it, payload, len)) < 0)
+		return ret;
+	while ((ret = nlwalk_next(&it, &attr)) == 0)
+		if ((ret = cb(attr, data)) < 0)
+			return ret;
+	return ret < 0 ? ret : 0;
 }
 
 int nlwalk_nested(const struct nlattr *attr, int (*cb)(const struct nlattr *attr, void *data), void *data)
 {
-	size_t len = nlwalk_payload_len(attr);
+	struct nlwalk_iter it;
+	int ret = nlwalk_iter_nested(&it, attr);
 
-	/* As mnl_attr_validate(MNL_TYPE_NESTED): empty, or room for an attribute at least. */
-	if (len && len < MNL_ATTR_HDRLEN)
-		return -EBADMSG;
-	return nlwalk_attrs(nlwalk_payload(attr), len, cb, data);
+	return ret < 0 ? ret : nlwalk_attrs(nlwalk_payload(attr), nlwalk_payload_len(attr), cb, data);
 }
 
 int nlwalk_msg_error(const struct nlmsghdr *nlh)

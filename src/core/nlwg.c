@@ -203,6 +203,26 @@ static int get_handshake(const struct nlattr *attr, struct wg_peer *peer)
 	return 0;
 }
 
+/*
+ * nlwalk_nested, inlined with its callback: each of a peer's attributes, and each of its
+ * allowed IPs', is a call through a pointer there, millions in a dump of 100,000 peers.
+ */
+static inline __attribute__((always_inline)) int walk_nested(const struct nlattr *nest,
+							     int (*cb)(const struct nlattr *attr, void *data),
+							     void *data)
+{
+	struct nlwalk_iter it;
+	const struct nlattr *attr;
+	int ret;
+
+	if ((ret = nlwalk_iter_nested(&it, nest)) < 0)
+		return ret;
+	while ((ret = nlwalk_next(&it, &attr)) == 0)
+		if ((ret = cb(attr, data)) < 0)
+			return ret;
+	return ret < 0 ? ret : 0;
+}
+
 static int allowedip_attr(const struct nlattr *attr, void *data)
 {
 	struct allowedip_ctx *ctx = data;
@@ -231,7 +251,7 @@ static int allowedip_entry(const struct nlattr *attr, void *data)
 	size_t addr_len;
 	int ret;
 
-	ret = nlwalk_nested(attr, allowedip_attr, &ctx);
+	ret = walk_nested(attr, allowedip_attr, &ctx);
 	if (ret < 0)
 		goto out;
 	ret = -EBADMSG;
@@ -286,7 +306,7 @@ static int peer_attr(const struct nlattr *attr, void *data)
 	case WGPEER_A_TX_BYTES:
 		return get_u64(attr, &peer->tx_bytes);
 	case WGPEER_A_ALLOWEDIPS:
-		return nlwalk_nested(attr, allowedip_entry, ctx);
+		return walk_nested(attr, allowedip_entry, ctx);
 	}
 	return 0;
 }
@@ -303,7 +323,7 @@ static int peer_entry(const struct nlattr *attr, void *data)
 	struct wg_device *dev = ctx.dev;
 	int ret;
 
-	ret = nlwalk_nested(attr, peer_key_attr, &ctx);
+	ret = walk_nested(attr, peer_key_attr, &ctx);
 	if (ret < 0)
 		goto out;
 	ret = -EBADMSG;
@@ -316,7 +336,7 @@ static int peer_entry(const struct nlattr *attr, void *data)
 		ctx.peer = wg_device_append_peer(dev, ctx.key);
 	if (!ctx.peer)
 		goto out;
-	ret = nlwalk_nested(attr, peer_attr, &ctx);
+	ret = walk_nested(attr, peer_attr, &ctx);
 out:
 	return ret;
 }
