@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Unit tests of key encoding and public key derivation. */
 #include "cmocka_common.h"
+#include <stdlib.h>
 #include <string.h>
 #include "key.h"
 
@@ -105,6 +106,36 @@ static void test_hex_rejects(void **state)
 	assert_int_equal(key[0], 0x77);
 }
 
+/* Every place, every byte: only a hex digit (either case) is one; no key is a wiped key. */
+static void test_hex_each_place(void **state)
+{
+	static const uint8_t zero[WG_KEY_LEN];
+	char hex[65];
+	uint8_t key[WG_KEY_LEN], want[WG_KEY_LEN];
+
+	(void)state;
+	for (unsigned int place = 0; place < 64; ++place) {
+		for (unsigned int c = 0; c < 256; ++c) {
+			bool valid = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+
+			memcpy(hex, alice_priv_hex, sizeof(hex));
+			hex[place] = (char)c;
+			memset(key, 0xa5, sizeof(key));
+			assert_int_equal(key_from_hex(key, hex, 64), valid);
+			if (!valid) {
+				assert_memory_equal(key, zero, sizeof(key));
+				continue;
+			}
+			for (unsigned int i = 0; i < WG_KEY_LEN; ++i) {
+				char byte[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
+
+				want[i] = (uint8_t)strtoul(byte, NULL, 16);
+			}
+			assert_memory_equal(key, want, sizeof(key));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_base64_rejects),
 		cmocka_unit_test(test_base64_rejects_each_place),
 		cmocka_unit_test(test_hex_rejects),
+		cmocka_unit_test(test_hex_each_place),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
