@@ -101,8 +101,9 @@ void key_to_hex(char out[WG_KEY_HEX_LEN], const uint8_t key[WG_KEY_LEN])
 /*
  * As key_from_base64: straight into key, wiped when the text was no key, and the digits'
  * validity checked once at the end (a digit that is none has value -1, which sets bad's high
- * bits). The console reads every peer's key of wireguard-go's answer each second: a copy
- * wiped on success and a branch a digit were a twentieth of its time at 10,000 peers.
+ * bits). The console decodes every peer's key of wireguard-go's answer each second, a
+ * twentieth of its time at 10,000 peers; a copy wiped through libsodium on every success
+ * added to that.
  */
 bool key_from_hex(uint8_t key[WG_KEY_LEN], const char *hex, size_t len)
 {

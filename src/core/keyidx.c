@@ -184,8 +184,8 @@ int keyidx_rebuild_unique(struct keyidx *ix, const void *base, uint32_t n)
 	}
 	/*
 	 * Entries 0..i-1 are in: a key among them is one given twice. One probe an entry, which
-	 * either meets the key or ends at the free slot it takes (a kernel dump of 100,000 peers
-	 * looked each new peer up, then probed again to insert it).
+	 * either meets the key or ends at the free slot it takes, not a lookup and then another
+	 * probe to insert.
 	 */
 	for (uint32_t i = 0; i < n; ++i) {
 		const uint8_t *key = key_of(ix, base, i);

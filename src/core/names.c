@@ -380,8 +380,8 @@ static int section_close(struct section *sec, int (*cb)(const struct names_site 
 		if (order[i]->v)
 			chosen = order[i];
 	/*
-	 * Only a named or disabled peer's key is read: a big hub's unnamed peers are most of its
-	 * file, and the parse that runs beside this scan decodes every key anyway.
+	 * Only a named or disabled peer's key is read: no reader of a site uses another's, and a
+	 * big hub's unnamed peers are most of its file.
 	 */
 	if (sec->is_peer && sec->key_text && (chosen || st->disabled)) {
 		char b64[WG_KEY_B64_LEN];

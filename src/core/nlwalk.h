@@ -28,8 +28,8 @@ int nlwalk_msg_error(const struct nlmsghdr *nlh);
 /*
  * The same walk as nlwalk_attrs, for a loop of the caller's own: a parser of a dump of 100,000
  * peers calls a function through a pointer for each of their millions of attributes, which an
- * emulated CPU pays for. NLWALK_ITER starts it over len bytes of payload (-EBADMSG: too long to
- * be one), nlwalk_iter_nested over a nested attribute's payload.
+ * emulated CPU pays for. nlwalk_iter_init starts it over len bytes of payload (-EBADMSG: too
+ * long to be one), nlwalk_iter_nested over a nested attribute's payload.
  */
 struct nlwalk_iter {
 	const struct nlattr *attr;
