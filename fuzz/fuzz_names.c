@@ -154,6 +154,34 @@ static bool save_config_by_lines(const char *text, size_t len)
 	return save;
 }
 
+static int no_site(const struct names_site *s, void *ctx)
+{
+	(void)s;
+	(void)ctx;
+	return 0;
+}
+
+/* The facts of the one scan are what each pass of its own reads. */
+static void check_facts(const char *text, size_t len, const char *managed_by)
+{
+	struct names_facts f;
+	uint8_t (*keys)[WG_KEY_LEN] = NULL;
+	size_t n = 0;
+	const char *by;
+
+	if (names_scan_facts(text, len, NULL, no_site, NULL, NULL, &f) < 0 || names_disabled(text, len, &keys, &n) < 0)
+		abort();
+	by = names_facts_managed_by(&f);
+	if ((by == NULL) != (managed_by == NULL) || (by && strcmp(by, managed_by)))
+		abort();
+	if (f.save_config != names_save_config(text, len))
+		abort();
+	if (f.n_disabled != n || (n && memcmp(f.disabled, keys, n * sizeof(*keys))))
+		abort();
+	free(keys);
+	names_facts_clear(&f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *bounds[2] = { (const char *)data, (const char *)data + size };
@@ -171,5 +199,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (names_save_config((const char *)data, size) != save_config_by_lines((const char *)data, size))
 		abort();
+	check_facts((const char *)data, size, by);
 	return 0;
 }

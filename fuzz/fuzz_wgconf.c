@@ -123,7 +123,7 @@ static void add_in_place(const uint8_t *data, size_t size, const char *name)
 	if (!text)
 		abort();
 	memcpy(text, data, size);
-	if (wgconf_parse(&a, (const char *)data, size, NULL) < 0 || wgconf_naming_read(&naming, text, size) < 0 ||
+	if (wgconf_parse(&a, (const char *)data, size, NULL) < 0 || wgconf_naming_read(&naming, text, size, NULL) < 0 ||
 	    wgconf_parse_taking_named(&b, text, size, size + 1 + 4096, hand_naming, naming, NULL) < 0)
 		abort();
 	memset(key, 0x5a, sizeof(key));

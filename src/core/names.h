@@ -126,6 +126,29 @@ struct names_mark {
 int names_scan_from(const char *text, size_t len, const struct names_mark *from, struct names_mark *mark,
 		    int (*cb)(const struct names_site *s, void *ctx), void (*at_mark)(void *ctx), void *ctx);
 /*
+ * What a config file says of itself beside its names, read in the same scan: what
+ * names_managed_by (names_facts_managed_by), names_save_config and names_disabled each read
+ * in a pass of their own.
+ */
+struct names_facts {
+	const char *header_tool;	/* the tool whose header the file has first, or NULL */
+	size_t wg_gen_web;		/* names written wg-gen-web's way */
+	bool save_config;
+	uint8_t (*disabled)[WG_KEY_LEN];	/* PiVPN's disabled peers, in file order */
+	size_t n_disabled, cap_disabled;
+};
+
+/*
+ * names_scan_from from the start, with the facts (cleared first; freed on failure, else with
+ * names_facts_clear).
+ */
+int names_scan_facts(const char *text, size_t len, struct names_mark *mark,
+		     int (*cb)(const struct names_site *s, void *ctx), void (*at_mark)(void *ctx), void *ctx,
+		     struct names_facts *facts);
+const char *names_facts_managed_by(const struct names_facts *f);
+void names_facts_clear(struct names_facts *f);
+
+/*
  * Parse a wg-quick style config; names found are added to map. 0 or -errno. A map whose names
  * peers already point at (names_apply shares them) takes no more, here or from
  * names_parse_store: -EBUSY; names_clear it first.

@@ -699,13 +699,20 @@ static void note_mark(void *ctx)
 	r->mark_order = r->names.added;
 }
 
-/* The reading r holds, taken on over len bytes of text from the mark from (NULL: the start). */
-static int naming_scan(struct wgconf_naming *r, const char *text, size_t len, const struct names_mark *from)
+/*
+ * The reading r holds, taken on over len bytes of text from the mark from (NULL: the start);
+ * from the start, with the text's facts too when facts is not NULL.
+ */
+static int naming_scan(struct wgconf_naming *r, const char *text, size_t len, const struct names_mark *from,
+		       struct names_facts *facts)
 {
 	int ret;
 
 	r->text = text;
-	ret = names_scan_from(text, len, from, &r->mark, note_site, note_mark, r);
+	if (facts && !from)
+		ret = names_scan_facts(text, len, &r->mark, note_site, note_mark, r, facts);
+	else
+		ret = names_scan_from(text, len, from, &r->mark, note_site, note_mark, r);
 	return ret < 0 ? ret : 0;
 }
 
@@ -751,13 +758,13 @@ static int find_names(struct wgconf *c, const struct names_mark *from)
 
 	memcpy(r.conventions, c->conventions, sizeof(r.conventions));
 	memset(&c->names, 0, sizeof(c->names));
-	ret = naming_scan(&r, c->text, c->len, from);
+	ret = naming_scan(&r, c->text, c->len, from, NULL);
 	/* Taken whatever happened: the model frees the names it holds. */
 	take_naming(c, &r);
 	return ret;
 }
 
-int wgconf_naming_read(struct wgconf_naming **out, const char *text, size_t len)
+int wgconf_naming_read(struct wgconf_naming **out, const char *text, size_t len, struct names_facts *facts)
 {
 	struct wgconf_naming *r = calloc(1, sizeof(*r));
 	int ret;
@@ -765,7 +772,7 @@ int wgconf_naming_read(struct wgconf_naming **out, const char *text, size_t len)
 	*out = NULL;
 	if (!r)
 		return -ENOMEM;
-	if ((ret = naming_scan(r, text, len, NULL)) < 0) {
+	if ((ret = naming_scan(r, text, len, NULL, facts)) < 0) {
 		wgconf_naming_free(r);
 		return ret;
 	}

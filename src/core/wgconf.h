@@ -77,10 +77,13 @@ int wgconf_parse_taking(struct wgconf **out, char *text, size_t len, size_t size
 /*
  * Where a text names its peers (names.c's reading, which the model holds), read apart from the
  * rest of it: a peer add beside 100,000 peers reads them on a thread of their own while the rest
- * is parsed (wgconf_parse_taking_named). 0 or -ENOMEM; text must outlive the reading.
+ * is parsed (wgconf_parse_taking_named). With facts (NULL: none), what the text says of itself
+ * too, from the same scan (names_scan_facts; names_facts_clear them). 0 or -ENOMEM; text must
+ * outlive the reading.
  */
 struct wgconf_naming;
-int wgconf_naming_read(struct wgconf_naming **out, const char *text, size_t len);
+struct names_facts;
+int wgconf_naming_read(struct wgconf_naming **out, const char *text, size_t len, struct names_facts *facts);
 /* Its names (names_sort them there, before the model takes them). */
 struct name_map *wgconf_naming_names(struct wgconf_naming *r);
 void wgconf_naming_free(struct wgconf_naming *r);
