@@ -39,9 +39,11 @@ struct kernel_conn {
 };
 
 /*
- * The kernel has BACKEND_TIMEOUT_MS from now to answer. Set again at each message received:
- * the bound is on silence, not on a whole dump, which beside 100,000 peers took over 5 s on an
- * emulated CPU under load while its messages kept coming.
+ * The kernel has BACKEND_TIMEOUT_MS from now to answer. Set again at each wait for a message:
+ * the bound is on the kernel's silence, not on a whole dump, which beside 100,000 peers took
+ * over 5 s on an emulated CPU under load while its messages kept coming, nor on the time this
+ * process takes over the messages it has (armed at each message received, a peer add read
+ * under valgrind in the VM timed out with the next message waiting, its threads slowed).
  */
 static void conn_arm(struct kernel_conn *conn)
 {
@@ -140,6 +142,7 @@ static int conn_recv(struct kernel_conn *conn)
 	ssize_t n;
 	int ret;
 
+	conn_arm(conn);
 	for (;;) {
 		ret = conn_timeout(conn, SO_RCVTIMEO);
 		if (ret < 0)
@@ -160,7 +163,6 @@ static int conn_recv(struct kernel_conn *conn)
 		/* Another process may send to this port too; only the kernel answers. */
 		if (msg.msg_namelen != sizeof(addr) || addr.nl_family != AF_NETLINK || addr.nl_pid)
 			continue;
-		conn_arm(conn);
 		ret = (int)n;
 		goto out;
 	}
