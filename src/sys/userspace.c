@@ -206,9 +206,16 @@ static int send_all(int fd, const char *buf, size_t len, int64_t deadline)
 	return 0;
 }
 
-static int read_reply(int fd, struct uapi_parser *p, int64_t deadline)
+/*
+ * The reply, parsed as it comes. The daemon has BACKEND_TIMEOUT_MS to say something at each
+ * wait: the bound is on its silence, as the kernel's (kernel.c), not on a whole reply, which
+ * a process slowed by load (or a debugger) may take longer over than the daemon takes to write.
+ * UAPI_MAX_REPLY bounds how much may come.
+ */
+static int read_reply(int fd, struct uapi_parser *p)
 {
 	char *buf = malloc(USERSPACE_READ_BUF);
+	int64_t deadline = now_ms() + BACKEND_TIMEOUT_MS;
 	size_t total = 0;
 	int ret;
 
@@ -241,10 +248,7 @@ static int read_reply(int fd, struct uapi_parser *p, int64_t deadline)
 			goto out;
 		if (ret == 1)
 			break;
-		if (now_ms() >= deadline) {
-			ret = -ETIMEDOUT;
-			goto out;
-		}
+		deadline = now_ms() + BACKEND_TIMEOUT_MS;
 	}
 	ret = uapi_parser_finish(p);
 out:
@@ -291,7 +295,7 @@ static int uapi_exchange(const char *iface, unsigned int ifindex, const char *re
 	d->backend = WG_BACKEND_USERSPACE;
 	uapi_parser_init(p, d);
 	p->scope_to_index = if_nametoindex;
-	ret = read_reply(fd, p, deadline);
+	ret = read_reply(fd, p);
 	/* After a failed send, only a whole answer naming an error says more than the send's own. */
 	if (sent < 0 && !(p->state == UAPI_DONE && p->remote_errno))
 		ret = sent;
