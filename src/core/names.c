@@ -335,7 +335,6 @@ struct pending {
 	enum names_convention conv;
 };
 
-/* The section being read: a [Peer] collects what the scan reports of it. */
 /* The headers of files a tool writes anew from its own database, and the tool. */
 static const struct {
 	const char *line;
@@ -394,6 +393,7 @@ static int note_site_facts(struct names_facts *f, const struct names_site *st)
 	return 0;
 }
 
+/* The section being read: a [Peer] collects what the scan reports of it. */
 struct section {
 	bool is_peer;
 	size_t lines;			/* non-blank lines after its header */
