@@ -73,8 +73,10 @@ assert_status 1 "apply without a terminal and without --yes"
 assert_match "terminal.*--yes" "$RUN_ERR" "says why"
 same_as_before || fail "a refused apply changed the ruleset"
 
-# Applied and not confirmed: back to exactly what it was.
-run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 3 -i "$LAB_HUB_IF"
+# Applied and not confirmed: back to exactly what it was. The countdown leaves time for the
+# checks of the change itself: in the VM, beside other tests, 3 s once ran out before the ping
+# that checks the rule went out.
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 15 -i "$LAB_HUB_IF"
 assert_status 0 "firewall apply"
 same_as_before && fail "apply changed nothing"
 assert_contains "iifname \"$LAB_HUB_IF\" oifname \"$LAB_HUB_IF\" accept" "$(cat "$WORKDIR/now")" "the rule is in"
@@ -86,7 +88,8 @@ reaches && fail "alice still reaches bob after the rollback"
 note "rolled back after the timeout: byte-identical"
 
 # The caller killed during the countdown (as when an ssh session dies): the guard outlives it.
-setsid bash -c 'ip netns exec "$1" "$2" firewall apply --run-dir "$4" --yes --confirm-timeout 3 -i "$3" >/dev/null 2>&1; sleep 60' \
+# Long enough a countdown for the loop below to see the change before it goes.
+setsid bash -c 'ip netns exec "$1" "$2" firewall apply --run-dir "$4" --yes --confirm-timeout 15 -i "$3" >/dev/null 2>&1; sleep 60' \
 	_ "$LAB_HUB_NS" "$WGSTAR" "$LAB_HUB_IF" "$RUN_DIR" &
 caller=$!
 at_exit "kill -KILL -- -$caller 2>/dev/null"
@@ -135,12 +138,12 @@ hub nft delete table inet someone_else
 same_as_before || fail "a refused apply left something behind"
 [ ! -e "$RUN_DIR/pending" ] || fail "a refused apply started a guard"
 
-# Confirmed: it stays past the timeout.
-run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 2 -i "$LAB_HUB_IF"
+# Confirmed: it stays past the timeout (the confirmation has to come before it, in the VM too).
+run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" apply --yes --confirm-timeout 6 -i "$LAB_HUB_IF"
 assert_status 0 "firewall apply"
 run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" confirm
 assert_status 0 "firewall confirm"
-sleep 2.5
+sleep 6.5
 same_as_before && fail "the confirmed change went away"
 reaches || fail "alice does not reach bob after the confirmed change"
 run hub "$WGSTAR" firewall --run-dir "$RUN_DIR" diff -i "$LAB_HUB_IF"
