@@ -158,11 +158,10 @@ static void *names_job_main(void *arg)
 
 	/*
 	 * The names, and what the file says of itself (another tool's header, SaveConfig, PiVPN's
-	 * disabled peers), in one scan: three passes more were a sixth of this thread's work at
-	 * 100,000 peers. Sorted here, not at the first lookup of the file's peers, which waits
-	 * for the parse.
+	 * disabled peers), in one scan: three passes more were a seventh of this thread's work at
+	 * 100,000 peers. When it fails, so does the parse that waits for it (names_job_wait).
+	 * Sorted here, not at the first lookup of the file's peers, which waits for the parse.
 	 */
-	/* When it fails, so does the parse that waits for it (names_job_wait). */
 	if ((job->ret = wgconf_naming_read(&job->naming, job->text, job->len, &facts)) < 0)
 		return NULL;
 	names_sort(wgconf_naming_names(job->naming));
