@@ -203,6 +203,8 @@ struct wg_peers_alloc {
 	void *(*get)(size_t len);
 	void *(*resize)(void *p, size_t old_len, size_t len);
 	void (*put)(void *p, size_t len);
+	/* Optional: the pages of [p, p + len) made present at once, ahead of their first writes. */
+	void (*populate)(void *p, size_t len);
 };
 
 void wg_peers_alloc_set(const struct wg_peers_alloc *a);

@@ -49,9 +49,21 @@ static void map_put(void *p, size_t len)
 		munmap(p, ((struct spare_head *)p)->len);
 }
 
+/* Kernels before 5.14 refuse MADV_POPULATE_WRITE: the pages then come with their faults, as before. */
+static void map_populate(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise(p, len, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 void peermap_install(void)
 {
-	static struct wg_peers_alloc a = { .get = map_get, .resize = map_resize, .put = map_put };
+	static struct wg_peers_alloc a = { .get = map_get, .resize = map_resize, .put = map_put,
+					   .populate = map_populate };
 
 	a.page = (size_t)sysconf(_SC_PAGESIZE);
 	wg_peers_alloc_set(&a);

@@ -289,6 +289,72 @@ static void test_big_arrays(void **state)
 	wg_peers_alloc_set(NULL);
 }
 
+/* What the populate hook was asked for, page by page of the one mapping: 32 MB at most. */
+static uint8_t populated[(32u << 20) / MOCK_PAGE];
+static size_t populate_calls;
+
+static void mock_populate(void *p, size_t len)
+{
+	size_t i = 0, off;
+
+	/* Inside a mapping the allocator gave, and never past its end. */
+	while (i < sizeof(mock_maps) / sizeof(mock_maps[0]) &&
+	       !(mock_maps[i].p && (char *)p >= (char *)mock_maps[i].p &&
+		 (char *)p < (char *)mock_maps[i].p + mock_maps[i].len))
+		++i;
+	assert_true(i < sizeof(mock_maps) / sizeof(mock_maps[0]));
+	off = (size_t)((char *)p - (char *)mock_maps[i].p);
+	assert_true(len > 0 && off + len <= mock_maps[i].len);
+	for (size_t pg = off / MOCK_PAGE; pg * MOCK_PAGE < off + len && pg < sizeof(populated); ++pg)
+		populated[pg] = 1;
+	populate_calls++;
+}
+
+/*
+ * A mapped array filled peer by peer has its pages made present ahead of the peers, in a call
+ * for many pages: every page a peer is written to, from the first one written in the mapping
+ * on, was asked for before (or as) that peer came.
+ */
+static void test_populate_ahead(void **state)
+{
+	static const struct wg_peers_alloc mock = { MOCK_PAGE, mock_get, mock_resize, mock_put, mock_populate };
+	/* Past 16,384 peers of 240 bytes: a stretch of 256 KiB then begins exactly where a peer does. */
+	const uint32_t n = 20000;
+	size_t sz = sizeof(struct wg_peer), first = 0;
+	struct wg_device *dev;
+
+	(void)state;
+	memset(populated, 0, sizeof(populated));
+	populate_calls = 0;
+	assert_true((size_t)n * sz < sizeof(populated) * MOCK_PAGE);
+	wg_peers_alloc_set(&mock);
+	dev = wg_device_new("wg0");
+	for (uint32_t k = 0; k < n; ++k) {
+		bool mapped;
+
+		/* Room made half way, in the middle of a stretch the old end had cut short. */
+		if (k == 7000)
+			assert_int_equal(wg_device_reserve(dev, 15000), 0);
+		add_peers(dev, k, k + 1);
+		mapped = dev->cap_peers * sz >= WG_PEERS_MAPPED;
+		if (!mapped) {
+			first = k + 1;
+			continue;
+		}
+		/* The new peer's pages, each asked for: none left to a fault of its own. */
+		for (size_t pg = k * sz / MOCK_PAGE; pg <= (((size_t)k + 1) * sz - 1) / MOCK_PAGE; ++pg)
+			if (!populated[pg])
+				fail_msg("peer %u (of %u mapped from peer %zu) is on page %zu, never populated", k, n, first, pg);
+	}
+	expect_peers(dev, n);
+	/* A call a stretch, not a call a page or a peer. */
+	assert_true(populate_calls >= 2);
+	assert_true(populate_calls <= (size_t)n * sz / (128u << 10) + 2);
+	wg_device_free(dev);
+	assert_int_equal(mock_gets, mock_puts);
+	wg_peers_alloc_set(NULL);
+}
+
 /*
  * A second read in another order (wireguard-go starts its listing anywhere): the near lookup finds
  * what the hash finds, for keys in sequence, out of it, and absent, and the cursor follows hits.
@@ -585,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_keys_one_byte_apart),
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_big_arrays),
+		cmocka_unit_test(test_populate_ahead),
 		cmocka_unit_test(test_ten_thousand_peers),
 		cmocka_unit_test(test_find_near_any_order),
 		cmocka_unit_test(test_allowedips_and_name),
