@@ -144,14 +144,15 @@ struct wgconf_new_peer {
 };
 
 /*
- * Appends a [Peer] section. The file gets a line end first if its last line has none (the
- * file's own: CRLF in a CRLF file) and the new section then ends without one, so the file keeps
- * its style. A blank line separates it, except after a PiVPN "### end" marker or a
- * wireguard-manager "# NAME end", as those scripts append. Its name goes the file's way (the
- * convention most of its named peers use, names.h): PiVPN's, Nyr's or wireguard-manager's
- * markers around it, angristan's "### Client NAME" above, Algo's bare first comment, the
- * exporter's or WGDashboard's comment inside; otherwise, or when the name cannot be written
- * that way, "# Name = X" as the first line of the section.
+ * Appends a [Peer] section: the text before stays byte for byte, and only what follows it is
+ * new (a peer add writes the file's bytes as read before it adds). The file gets a line end
+ * first if its last line has none (the file's own: CRLF in a CRLF file) and the new section
+ * then ends without one, so the file keeps its style. A blank line separates it, except after
+ * a PiVPN "### end" marker or a wireguard-manager "# NAME end", as those scripts append. Its
+ * name goes the file's way (the convention most of its named peers use, names.h): PiVPN's,
+ * Nyr's or wireguard-manager's markers around it, angristan's "### Client NAME" above, Algo's
+ * bare first comment, the exporter's or WGDashboard's comment inside; otherwise, or when the
+ * name cannot be written that way, "# Name = X" as the first line of the section.
  */
 int wgconf_add_peer(struct wgconf *c, const struct wgconf_new_peer *p);
 /* Removes the peer's lines (see above); removing what add_peer added gives the old bytes back. */

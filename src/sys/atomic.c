@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -19,6 +20,7 @@
 #include "hashmix.h"
 
 void (*atomic_test_step)(const char *step);
+bool atomic_test_named_temp;
 
 int atomic_write(const char *dir, const char *name, const char *data, size_t len, mode_t mode)
 {
@@ -447,130 +449,236 @@ static int check_stamp(const char *path, const struct file_stamp *expect)
 	return ret > 0 ? -ESTALE : ret;
 }
 
-static int replace(const char *path, bool follow, const char *data, size_t len, mode_t mode_if_new,
-		   const struct file_stamp *expect)
-{
-	char *real = NULL, *dir = NULL, *tmp = NULL, *slash;
-	const char *target = path, *base;
-	struct stat st, ts;
-	bool exists;
+/* A replacement under way: the temp file written so far, and what it will replace. */
+struct atomic_pending {
+	char *real;			/* the link's target, when path was a symbolic link */
+	char *dir;
+	char *tmp;			/* the temp file's path, once it has a name */
+	const char *target, *base;
+	int dirfd, fd;
+	bool exists;			/* a file is there to replace: st says what it is */
+	struct stat st;
 	mode_t mode;
-	int dirfd = -1, fd = -1, ret = 0;
+};
 
-	/* Replacing a link would cut it: replace what it points to, or refuse for a state file. */
-	if (!lstat(path, &st) && S_ISLNK(st.st_mode)) {
-		if (!follow)
-			return -ELOOP;
-		real = realpath(path, NULL);
-		if (!real)
+static void pending_free(struct atomic_pending *p)
+{
+	if (!p)
+		return;
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->tmp)
+		unlink(p->tmp);
+	if (p->dirfd >= 0)
+		close(p->dirfd);
+	free(p->tmp);
+	free(p->dir);
+	free(p->real);
+	free(p);
+}
+
+/* A named temp file beside the target, ".NAME.XXXXXX", created 0600 or linked from fd. */
+static int name_temp(struct atomic_pending *p)
+{
+	if (asprintf(&p->tmp, "%s/.%s.XXXXXX", p->dir, p->base) < 0) {
+		p->tmp = NULL;
+		return -ENOMEM;
+	}
+	if (p->fd < 0) {
+		p->fd = mkostemp(p->tmp, O_CLOEXEC);
+		if (p->fd < 0) {
+			free(p->tmp);
+			p->tmp = NULL;
 			return -errno;
-		target = real;
+		}
+		return 0;
+	}
+	/* mkostemp's names, made here: a link cannot be created over what is there. */
+	for (int tries = 0; tries < 100; ++tries) {
+		static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+		char *x = p->tmp + strlen(p->tmp) - 6, proc[64];
+		unsigned char r[6];
+
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			break;
+		for (int i = 0; i < 6; ++i)
+			x[i] = chars[r[i] % (sizeof(chars) - 1)];
+		/* As root, straight from the descriptor; without that privilege, through /proc. */
+		if (!linkat(p->fd, "", AT_FDCWD, p->tmp, AT_EMPTY_PATH))
+			return 0;
+		if (errno == ENOENT || errno == EPERM) {
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->fd);
+			if (!linkat(AT_FDCWD, proc, AT_FDCWD, p->tmp, AT_SYMLINK_FOLLOW))
+				return 0;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	free(p->tmp);
+	p->tmp = NULL;
+	return -errno;
+}
+
+/*
+ * The replacement's first part: the target found, the temp file made and head written to it.
+ * The temp file has no name while it can (O_TMPFILE): a writer killed before the end leaves
+ * nothing, not a copy of a file that may hold a private key.
+ */
+static int pending_open(struct atomic_pending **out, const char *path, bool follow, const char *head, size_t len,
+			mode_t mode_if_new, const struct file_stamp *expect)
+{
+	struct atomic_pending *p = calloc(1, sizeof(*p));
+	char *slash;
+	int ret = 0;
+
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	p->dirfd = p->fd = -1;
+	p->target = path;
+	/* Replacing a link would cut it: replace what it points to, or refuse for a state file. */
+	if (!lstat(path, &p->st) && S_ISLNK(p->st.st_mode)) {
+		if (!follow) {
+			ret = -ELOOP;
+			goto fail;
+		}
+		p->real = realpath(path, NULL);
+		if (!p->real) {
+			ret = -errno;
+			goto fail;
+		}
+		p->target = p->real;
 	}
 	/* Room for "." when the path has no directory part. */
-	dir = malloc(strlen(target) + 2);
-	if (!dir) {
+	p->dir = malloc(strlen(p->target) + 2);
+	if (!p->dir) {
 		ret = -ENOMEM;
-		goto out;
+		goto fail;
 	}
-	strcpy(dir, target);
-	slash = strrchr(dir, '/');
+	strcpy(p->dir, p->target);
+	slash = strrchr(p->dir, '/');
 	if (!slash) {
-		base = target;
-		strcpy(dir, ".");
+		p->base = p->target;
+		strcpy(p->dir, ".");
 	} else {
-		base = target + (slash - dir) + 1;
-		slash[slash == dir ? 1 : 0] = '\0';
+		p->base = p->target + (slash - p->dir) + 1;
+		slash[slash == p->dir ? 1 : 0] = '\0';
 	}
-	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+	if (!*p->base || !strcmp(p->base, ".") || !strcmp(p->base, "..")) {
 		ret = -EINVAL;
-		goto out;
+		goto fail;
 	}
-	if (strlen(base) + 8 > NAME_MAX) {
+	if (strlen(p->base) + 8 > NAME_MAX) {
 		ret = -ENAMETOOLONG;
-		goto out;
+		goto fail;
 	}
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
+	p->dirfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (p->dirfd < 0) {
 		ret = -errno;
-		goto out;
+		goto fail;
 	}
-	if ((ret = check_stamp(target, expect)) < 0)
-		goto out;
-	exists = !fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW);
-	if (!exists && errno != ENOENT) {
+	if ((ret = check_stamp(p->target, expect)) < 0)
+		goto fail;
+	p->exists = !fstatat(p->dirfd, p->base, &p->st, AT_SYMLINK_NOFOLLOW);
+	if (!p->exists && errno != ENOENT) {
 		ret = -errno;
-		goto out;
+		goto fail;
 	}
-	if (exists && !S_ISREG(st.st_mode)) {
+	if (p->exists && !S_ISREG(p->st.st_mode)) {
 		ret = -EINVAL;
-		goto out;
+		goto fail;
 	}
-	mode = exists ? st.st_mode & ATOMIC_MODE_MASK : mode_if_new & ATOMIC_MODE_MASK;
-	if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
-		tmp = NULL;
-		ret = -ENOMEM;
-		goto out;
-	}
+	p->mode = p->exists ? p->st.st_mode & ATOMIC_MODE_MASK : mode_if_new & ATOMIC_MODE_MASK;
 	/* Created 0600: never readable by others while the key in it is being written. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if ((ret = write_all(fd, data, len)) < 0)
-		goto out;
+	p->fd = atomic_test_named_temp ? -1 : openat(p->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	/* A filesystem without unnamed files: a named one, as mkostemp makes them. */
+	if (p->fd < 0 && (ret = name_temp(p)) < 0)
+		goto fail;
+	if ((ret = write_all(p->fd, head, len)) < 0)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	pending_free(p);
+	return ret;
+}
+
+/* The rest written, and the temp file put in the target's place: see atomic_replace. */
+static int pending_close(struct atomic_pending *p, const char *tail, size_t len, const struct file_stamp *expect)
+{
+	struct stat ts;
+	int ret;
+
+	if ((ret = write_all(p->fd, tail, len)) < 0)
+		return ret;
 	step("written");
-	if (fstat(fd, &ts) < 0) {
-		ret = -errno;
-		goto out;
-	}
+	if (fstat(p->fd, &ts) < 0)
+		return -errno;
 	/* Owner first: chown clears the set-id bits that fchmod then puts back. */
-	if (exists && (ts.st_uid != st.st_uid || ts.st_gid != st.st_gid) &&
-	    fchown(fd, st.st_uid, st.st_gid) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	ret = close(fd);
-	fd = -1;
-	if (ret < 0) {
-		ret = -errno;
-		goto out;
-	}
+	if (p->exists && (ts.st_uid != p->st.st_uid || ts.st_gid != p->st.st_gid) &&
+	    fchown(p->fd, p->st.st_uid, p->st.st_gid) < 0)
+		return -errno;
+	if (fchmod(p->fd, p->mode) < 0 || fsync(p->fd) < 0)
+		return -errno;
 	step("synced");
-	/* Someone may have written while we did: the window left is the rename itself. */
-	if ((ret = check_stamp(target, expect)) < 0)
-		goto out;
-	if (rename(tmp, target) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
+	/* Someone may have written while we did: the window left is the naming and the rename. */
+	if ((ret = check_stamp(p->target, expect)) < 0)
+		return ret;
+	if (!p->tmp && (ret = name_temp(p)) < 0)
+		return ret;
+	ret = close(p->fd);
+	p->fd = -1;
+	if (ret < 0)
+		return -errno;
+	if (rename(p->tmp, p->target) < 0)
+		return -errno;
+	free(p->tmp);
+	p->tmp = NULL;
 	step("renamed");
 	/*
 	 * The rename reaches the disk only with the directory. Should this fail the new content
 	 * is in place already, but may not survive a crash: the error says so to the caller.
 	 */
-	if (fsync(dirfd) < 0)
-		ret = -errno;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	if (dirfd >= 0)
-		close(dirfd);
-	free(dir);
-	free(real);
+	if (fsync(p->dirfd) < 0)
+		return -errno;
+	return 0;
+}
+
+static int replace(const char *path, bool follow, const char *data, size_t len, mode_t mode_if_new,
+		   const struct file_stamp *expect)
+{
+	struct atomic_pending *p;
+	int ret = pending_open(&p, path, follow, data, len, mode_if_new, expect);
+
+	if (ret < 0)
+		return ret;
+	ret = pending_close(p, NULL, 0, expect);
+	pending_free(p);
 	return ret;
+}
+
+int atomic_replace_begin(struct atomic_pending **out, const char *path, const char *head, size_t len,
+			 mode_t mode_if_new, const struct file_stamp *expect)
+{
+	int ret = pending_open(out, path, true, head, len, mode_if_new, expect);
+
+	/* The disk starts on the head now: the fsync at the end has that much less to wait for. */
+	if (!ret && len)
+		(void)sync_file_range((*out)->fd, 0, (off_t)len, SYNC_FILE_RANGE_WRITE);
+	return ret;
+}
+
+int atomic_replace_finish(struct atomic_pending *p, const char *tail, size_t len, const struct file_stamp *expect)
+{
+	int ret = pending_close(p, tail, len, expect);
+
+	pending_free(p);
+	return ret;
+}
+
+void atomic_replace_abort(struct atomic_pending *p)
+{
+	pending_free(p);
 }
 
 int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_if_new,

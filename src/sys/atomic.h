@@ -85,16 +85,30 @@ int atomic_changed(const char *path, const struct file_stamp *st);
 int atomic_changed_quick(const char *path, struct file_stamp *st);
 
 /*
- * Replaces path with len bytes of data: a temp file ".NAME.XXXXXX" in the same directory,
+ * Replaces path with len bytes of data: a temp file, ".NAME.XXXXXX" in the same directory,
  * written, fsynced, given the old file's mode and owner (mode_if_new when there was none),
  * renamed over path, and the directory fsynced. A path that is a symbolic link has its target
- * replaced. The old mode is kept, masked with ATOMIC_MODE_MASK. With expect, -ESTALE when the file changed since that stamp, checked before writing
- * and again right before the rename. 0 or -errno; on failure the old file is untouched and the
- * temp file is gone (a writer killed in the middle may leave one behind, never the target half
- * written).
+ * replaced. The old mode is kept, masked with ATOMIC_MODE_MASK. With expect, -ESTALE when the
+ * file changed since that stamp, checked before writing and again right before the rename. 0
+ * or -errno; on failure the old file is untouched and the temp file is gone. The temp file is
+ * named only once written and synced, where the filesystem has unnamed files (O_TMPFILE): a
+ * writer killed in the middle leaves at most a temp file, never the target half written.
  */
 int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_if_new,
 		   const struct file_stamp *expect);
+/*
+ * atomic_replace in two steps, for new content that begins with bytes known well before the
+ * rest: begin makes the temp file and writes head to it (and the disk may start on it); finish
+ * appends tail and replaces path, as atomic_replace does with head and tail as one; abort
+ * drops the temp file. The temp file has no name until finish (O_TMPFILE, where the filesystem
+ * has it): a writer killed in between leaves nothing behind. expect is checked at both steps.
+ */
+struct atomic_pending;
+int atomic_replace_begin(struct atomic_pending **out, const char *path, const char *head, size_t len,
+			 mode_t mode_if_new, const struct file_stamp *expect);
+int atomic_replace_finish(struct atomic_pending *p, const char *tail, size_t len, const struct file_stamp *expect);
+void atomic_replace_abort(struct atomic_pending *p);
+
 /* The same for wgstar's own state files: a symbolic link is refused (-ELOOP), not followed. */
 int atomic_replace_state(const char *path, const char *data, size_t len, mode_t mode_if_new,
 			 const struct file_stamp *expect);
@@ -111,5 +125,7 @@ int atomic_create(const char *path, const char *data, size_t len, mode_t mode);
  * those steps. NULL in the program.
  */
 extern void (*atomic_test_step)(const char *step);
+/* For tests only: temp files named from the start, as on a filesystem without O_TMPFILE. */
+extern bool atomic_test_named_temp;
 
 #endif

@@ -596,6 +596,113 @@ static void test_crash(void **state)
 	}
 }
 
+/* Both ways of the temp file: unnamed until the end (O_TMPFILE), and named from the start. */
+static void test_crash_named(void **state)
+{
+	atomic_test_named_temp = true;
+	test_crash(state);
+	atomic_test_named_temp = false;
+}
+
+/* Temp files of this directory, named ".wg0.conf.XXXXXX". */
+static int count_temps(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, ".wg0.conf.", 10);
+	closedir(d);
+	return n;
+}
+
+/* Begun with the head, finished with the tail: the file is both, with the old one's mode. */
+static void two_steps(bool named)
+{
+	static const char head[] = "[Interface]\nListenPort = 51820\n", tail[] = "\n[Peer]\nPublicKey = x\n";
+	struct atomic_pending *p;
+	struct file_stamp st;
+	struct stat sb;
+	char path[512], *text;
+	size_t len;
+
+	atomic_test_named_temp = named;
+	put(path_of(path, sizeof(path), "wg0.conf"), OLD, 0640);
+	assert_int_equal(atomic_read_stamped(path, &text, &len, &st), 0);
+	free(text);
+	assert_int_equal(atomic_replace_begin(&p, path, head, strlen(head), 0600, &st), 0);
+	/* Named only at the end where it can be: nothing to see in between. */
+	assert_int_equal(count_temps(), named ? 1 : 0);
+	assert_content(path, OLD);
+	assert_int_equal(atomic_replace_finish(p, tail, strlen(tail), &st), 0);
+	assert_content(path, "[Interface]\nListenPort = 51820\n\n[Peer]\nPublicKey = x\n");
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0640);
+	assert_int_equal(count_files(), 1);
+
+	/* Dropped: the file as it was, and no temp file. */
+	assert_int_equal(atomic_read_stamped(path, &text, &len, &st), 0);
+	free(text);
+	assert_int_equal(atomic_replace_begin(&p, path, "x", 1, 0600, &st), 0);
+	atomic_replace_abort(p);
+	assert_int_equal(count_files(), 1);
+	assert_content(path, "[Interface]\nListenPort = 51820\n\n[Peer]\nPublicKey = x\n");
+
+	/* Edited between the steps: refused at the end, the edit kept. */
+	assert_int_equal(atomic_replace_begin(&p, path, head, strlen(head), 0600, &st), 0);
+	put(path, "edited meanwhile\n", 0640);
+	assert_int_equal(atomic_replace_finish(p, tail, strlen(tail), &st), -ESTALE);
+	assert_content(path, "edited meanwhile\n");
+	assert_int_equal(count_files(), 1);
+
+	/* Already stale when begun, with a stamp to hold it against. */
+	assert_int_equal(atomic_replace_begin(&p, path, head, strlen(head), 0600, &st), -ESTALE);
+	assert_int_equal(count_files(), 1);
+	atomic_test_named_temp = false;
+}
+
+static void test_two_steps(void **state)
+{
+	two_steps(false);
+	two_steps(true);
+}
+
+/* A writer killed between the steps leaves the file as it was, and no temp file with a name. */
+static void test_killed_between(void **state)
+{
+	char path[512];
+	pid_t pid;
+	int status, ready[2];
+
+	put(path_of(path, sizeof(path), "wg0.conf"), OLD, 0600);
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		struct atomic_pending *p;
+
+		if (atomic_replace_begin(&p, path, NEW, strlen(NEW), 0600, NULL) < 0)
+			_exit(1);
+		(void)!write(ready[1], "", 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	{
+		char c;
+
+		assert_int_equal(read(ready[0], &c, 1), 1);
+	}
+	close(ready[0]);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_content(path, OLD);
+	assert_int_equal(count_files(), 1);
+}
+
 /* The older helpers keep working: a file larger than the first read buffer. */
 static void test_write_read(void **state)
 {
@@ -634,6 +741,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_steps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_between, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
 	};
 
