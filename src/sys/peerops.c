@@ -55,6 +55,22 @@ struct op {
 	bool write_ahead;
 	struct atomic_pending *pending;
 	size_t pending_len;
+	/*
+	 * An add's next free address in each of the hub's subnets (hub[i]) as far as the file
+	 * says, with what the search returned: found on the config thread while the interface is
+	 * still being read (guess_addresses). NULL when not looked for.
+	 */
+	bool want_address;
+	struct wg_allowedip *guess;
+	int *guess_ret;
+};
+
+static void guess_addresses(struct op *op);
+
+/* What op_load is to do besides reading: for a peer add, flags of these. */
+enum {
+	LOAD_WRITE_AHEAD = 1,		/* op.write_ahead */
+	LOAD_FREE_ADDRESS = 2,		/* op.want_address */
 };
 
 /* What went wrong, for the caller to show: the text; the errno comes back as the return value. */
@@ -76,6 +92,8 @@ static const char *shown(const char *s, char *buf, size_t len)
 static void op_free(struct op *op)
 {
 	atomic_replace_abort(op->pending);
+	free(op->guess);
+	free(op->guess_ret);
 	wgconf_peers_free(op->fpeers, op->n_fpeers);
 	free(op->disabled);
 	wgconf_free(op->conf);
@@ -251,6 +269,8 @@ static int op_read_config(struct peerops_ctx *ctx, struct op *op)
 		if (!atomic_replace_begin(&op->pending, op->path, text, len, 0600, NULL))
 			op->pending_len = len;
 	}
+	if (op->want_address)
+		guess_addresses(op);
 	return 0;
 }
 
@@ -298,7 +318,7 @@ static const struct sample_config_read *config_job_wait(void *arg)
  * file again). What the file's reading has to say is said first, as when it was read first;
  * when the file cannot be had, a name that is no WireGuard interface still says so.
  */
-static int op_load(struct peerops_ctx *ctx, struct op *op, bool write_ahead)
+static int op_load(struct peerops_ctx *ctx, struct op *op, unsigned int flags)
 {
 	struct config_job job = { .ctx = ctx, .op = op };
 	struct sample_opts so = { .iface = ctx->iface, .config_path = ctx->config_path,
@@ -315,7 +335,8 @@ static int op_load(struct peerops_ctx *ctx, struct op *op, bool write_ahead)
 		return 0;
 	}
 	memset(op, 0, sizeof(*op));
-	op->write_ahead = write_ahead;
+	op->write_ahead = flags & LOAD_WRITE_AHEAD;
+	op->want_address = flags & LOAD_FREE_ADDRESS;
 	/* Without a thread, the file is read here first. */
 	if (!(job.running = thread_start(&job.thread, config_job_main, &job)))
 		job.ret = op_read_config(ctx, op);
@@ -511,15 +532,16 @@ static const struct wg_allowedip *taken_of(const struct taken *t, const struct w
 }
 
 /*
- * Every allowed IP of every other peer, live and in the file; once where the file says what
- * the interface holds (a hub of 100,000 peers has 200,000 of them, not 400,000).
+ * Every allowed IP of every peer in the file, and with live those of the live peers too; once
+ * where the file says what the interface holds (a hub of 100,000 peers has 200,000 of them,
+ * not 400,000).
  */
-static int taken_list(const struct op *op, const uint8_t *self, struct taken *t)
+static int taken_list(const struct op *op, bool live, struct taken *t)
 {
 	uint32_t cursor = 0;
 
 	memset(t, 0, sizeof(*t));
-	for (uint32_t i = 0; i < op->dev->n_peers; ++i)
+	for (uint32_t i = 0; live && i < op->dev->n_peers; ++i)
 		t->cap += op->dev->peers[i].n_allowedips;
 	for (size_t i = 0; i < op->n_fpeers; ++i)
 		t->cap += op->fpeers[i].n_allowedips;
@@ -527,21 +549,17 @@ static int taken_list(const struct op *op, const uint8_t *self, struct taken *t)
 	t->v = malloc((t->cap ? t->cap : 1) * sizeof(*t->v));
 	if (!t->v)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < op->dev->n_peers; ++i) {
+	for (uint32_t i = 0; live && i < op->dev->n_peers; ++i) {
 		const struct wg_peer *p = &op->dev->peers[i];
 
-		if (self && !memcmp(p->public_key, self, WG_KEY_LEN))
-			continue;
 		for (uint32_t j = 0; j < p->n_allowedips; ++j)
 			taken_put(t, &p->allowedips[j]);
 	}
 	for (size_t i = 0; i < op->n_fpeers; ++i) {
 		const struct wgconf_peer_info *f = &op->fpeers[i];
 		/* The kernel keeps the order wg setconf gave it, the file's: most are at the cursor. */
-		const struct wg_peer *p = wg_device_find_peer_near(op->dev, f->public_key, &cursor);
+		const struct wg_peer *p = live ? wg_device_find_peer_near(op->dev, f->public_key, &cursor) : NULL;
 
-		if (self && !memcmp(f->public_key, self, WG_KEY_LEN))
-			continue;
 		for (size_t j = 0; j < f->n_allowedips; ++j)
 			if (!p || !live_holds(p, &f->allowedips[j]))
 				taken_put(t, &f->allowedips[j]);
@@ -553,6 +571,64 @@ static void host_of(struct wg_allowedip *out, const struct wg_allowedip *a)
 {
 	*out = *a;
 	out->cidr = a->family == AF_INET ? 32 : 128;
+}
+
+/* The next address of the hub's subnet i that none of t holds (nor the hub): 0, -ENOSPC or -errno. */
+static int next_free_in(const struct op *op, size_t i, const struct taken *t, struct wg_allowedip *out)
+{
+	struct wg_allowedip net = op->hub[i], hub;
+	const struct wg_allowedip *held;
+	size_t n_held;
+
+	prefix_network(&net);
+	host_of(&hub, &op->hub[i]);
+	held = taken_of(t, &net, &n_held);
+	return prefix_next_free(&net, &hub, held, n_held, out);
+}
+
+/*
+ * The next free addresses as far as the file says, on the config thread: beside 100,000 live
+ * peers, gathering both lists and searching them took the add 60-80 ms after the dump (on an
+ * emulated CPU). Without memory, nothing is guessed and the add searches as before.
+ */
+static void guess_addresses(struct op *op)
+{
+	struct taken t;
+
+	if (!op->n_hub || taken_list(op, false, &t) < 0)
+		return;
+	op->guess = calloc(op->n_hub, sizeof(*op->guess));
+	op->guess_ret = calloc(op->n_hub, sizeof(*op->guess_ret));
+	if (!op->guess || !op->guess_ret) {
+		free(op->guess);
+		free(op->guess_ret);
+		op->guess = NULL;
+		op->guess_ret = NULL;
+	}
+	for (size_t i = 0; op->guess && i < op->n_hub; ++i)
+		op->guess_ret[i] = next_free_in(op, i, &t, &op->guess[i]);
+	free(t.v);
+}
+
+/*
+ * Whether the file's guesses hold for the interface too: when no live peer's allowed IP holds
+ * a guessed address, the lowest address free of the file's peers is the lowest free of both
+ * (every one below it is the file's). A subnet the file fills is full whatever is live.
+ */
+static bool guesses_hold(const struct op *op)
+{
+	for (size_t i = 0; i < op->n_hub; ++i)
+		if (op->guess_ret[i] < 0 && op->guess_ret[i] != -ENOSPC)
+			return false;
+	for (uint32_t k = 0; k < op->dev->n_peers; ++k) {
+		const struct wg_peer *p = &op->dev->peers[k];
+
+		for (uint32_t j = 0; j < p->n_allowedips; ++j)
+			for (size_t i = 0; i < op->n_hub; ++i)
+				if (!op->guess_ret[i] && prefix_contains(&p->allowedips[j], &op->guess[i]))
+					return false;
+	}
+	return true;
 }
 
 /* Who holds an allowed IP that overlaps a: the peer's label, or NULL. */
@@ -1007,7 +1083,9 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 	memset(res, 0, sizeof(*res));
 	ctx->policy_note[0] = '\0';
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, &op, !req->dry_run)) < 0 || (ret = refuse_managed(ctx, &op, _("add the peer"))) < 0)
+	if ((ret = op_load(ctx, &op, (req->dry_run ? 0 : LOAD_WRITE_AHEAD) |
+					     (req->address && req->address[0] ? 0 : LOAD_FREE_ADDRESS))) < 0 ||
+	    (ret = refuse_managed(ctx, &op, _("add the peer"))) < 0)
 		goto out;
 	/* A dry run without a name previews the rest: the console's hint of the next free address. */
 	if ((req->name || !req->dry_run) && (ret = check_name(ctx, &op, req->name, NULL)) < 0)
@@ -1056,7 +1134,9 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 			ret = -EINVAL;
 			goto out;
 		}
-		if ((ret = taken_list(&op, NULL, &taken)) < 0)
+		bool guessed = op.guess && guesses_hold(&op);
+
+		if (!guessed && (ret = taken_list(&op, true, &taken)) < 0)
 			goto out;
 		allowed = calloc(op.n_hub, sizeof(*allowed));
 		if (!allowed) {
@@ -1065,15 +1145,13 @@ int peerops_add(struct peerops_ctx *ctx, const struct peer_add_req *req, struct 
 		}
 		/* One address from each subnet the hub has: IPv4, IPv6, or both. */
 		for (size_t i = 0; i < op.n_hub; ++i) {
-			struct wg_allowedip net = op.hub[i], hub;
-			const struct wg_allowedip *held;
+			struct wg_allowedip net = op.hub[i];
 			char a[PREFIX_STRLEN];
-			size_t n_held;
 
 			prefix_network(&net);
-			host_of(&hub, &op.hub[i]);
-			held = taken_of(&taken, &net, &n_held);
-			ret = prefix_next_free(&net, &hub, held, n_held, &allowed[n_allowed]);
+			ret = guessed ? op.guess_ret[i] : next_free_in(&op, i, &taken, &allowed[n_allowed]);
+			if (guessed && !ret)
+				allowed[n_allowed] = op.guess[i];
 			if (ret == -ENOSPC && net.cidr == (net.family == AF_INET ? 32 : 128)) {
 				/* "Address = 10.13.13.1", as linuxserver writes it: the subnet is not said. */
 				char ip[INET6_ADDRSTRLEN] = "";
@@ -1225,7 +1303,7 @@ int peerops_resolve(struct peerops_ctx *ctx, const char *spec, uint8_t key[WG_KE
 	int ret;
 
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, &op, false)) < 0)
+	if ((ret = op_load(ctx, &op, 0)) < 0)
 		goto out;
 	/* A name first (live or in the file), then a key or its start. */
 	for (int pass = 0; pass < 2 && !hits; ++pass) {
@@ -1283,7 +1361,7 @@ static int op_load_peer(struct peerops_ctx *ctx, struct op *op, const uint8_t ke
 	int ret;
 
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, op, false)) < 0 || (ret = refuse_managed(ctx, op, _("change the peer"))) < 0)
+	if ((ret = op_load(ctx, op, 0)) < 0 || (ret = refuse_managed(ctx, op, _("change the peer"))) < 0)
 		return ret;
 	p = wg_device_find_peer(op->dev, key);
 	*in_file = wgconf_has_peer(op->conf, key);
@@ -1451,7 +1529,7 @@ int peerops_drift(struct peerops_ctx *ctx, struct peer_drift **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, &op, false)) == 0) {
+	if ((ret = op_load(ctx, &op, 0)) == 0) {
 		struct drift_peer *fp = calloc(op.n_fpeers + op.n_disabled + 1, sizeof(*fp));
 
 		for (size_t i = 0; fp && i < op.n_fpeers; ++i) {
@@ -1556,7 +1634,7 @@ int peerops_reconcile_preview(struct peerops_ctx *ctx, enum drift_direction dir,
 
 	*out = NULL;
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, &op, false)) < 0 ||
+	if ((ret = op_load(ctx, &op, 0)) < 0 ||
 	    (dir == DRIFT_TO_FILE && (ret = refuse_managed(ctx, &op, _("change the peers"))) < 0))
 		goto out;
 	if (!(f = open_memstream(&buf, &size))) {
@@ -1618,7 +1696,7 @@ int peerops_reconcile(struct peerops_ctx *ctx, enum drift_direction dir)
 	int ret;
 
 	errmsg_clear(&ctx->err);
-	if ((ret = op_load(ctx, &op, false)) < 0 ||
+	if ((ret = op_load(ctx, &op, 0)) < 0 ||
 	    (dir == DRIFT_TO_FILE && (ret = refuse_managed(ctx, &op, _("change the peers"))) < 0))
 		goto out;
 	if (dir == DRIFT_TO_FILE) {
