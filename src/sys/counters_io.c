@@ -2,12 +2,12 @@
 /* wgstar's counting table, read and kept in step with the peers over an nf_tables socket. */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include "counters_io.h"
 #include "nft.h"
+#include "thread.h"
 
 static int elems_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -150,17 +150,11 @@ static void prefetch_none(struct counters_prefetch *p, size_t counted[2])
 
 void counters_prefetch_start(struct counters_prefetch *p, size_t counted[2])
 {
-	sigset_t all, old;
-
 	memset(p, 0, sizeof(*p));
 	atomic_init(&p->next, 0);
 	atomic_init(&p->seen, 0);
 	prefetch_counted(p, counted);
-	/* Signals stay with the threads that wait for them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	p->running = pthread_create(&p->thread, NULL, prefetch_main, p) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	p->running = thread_start_quiet(&p->thread, prefetch_main, p);
 	if (!p->running)
 		prefetch_none(p, counted);
 }

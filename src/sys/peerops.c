@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "settings.h"
 #include "text.h"
 #include "textdiff.h"
+#include "thread.h"
 #include "wgconf.h"
 #include "wgset.h"
 
@@ -101,19 +101,6 @@ static void op_free(struct op *op)
 	free(op->hub);
 	wg_snapshot_free(op->snap);
 	memset(op, 0, sizeof(*op));
-}
-
-/* A thread for fn(arg), which gets no signal: those stay with the main thread. false: none. */
-static bool thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	bool started;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	started = pthread_create(thread, NULL, fn, arg) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return started;
 }
 
 /*
@@ -239,7 +226,7 @@ static int op_read_config(struct peerops_ctx *ctx, struct op *op)
 	job.text = read;
 	job.len = len;
 	/* Without a thread, the names are read first, here. */
-	if (!(job.running = thread_start(&job.thread, names_job_main, &job)))
+	if (!(job.running = thread_start_quiet(&job.thread, names_job_main, &job)))
 		names_job_main(&job);
 	/* The model takes the bytes read: they are not copied (13 MB at 100,000 peers). */
 	ret = wgconf_parse_taking_named(&op->conf, read, len, size, names_job_wait, &job, &cerr);
@@ -338,7 +325,7 @@ static int op_load(struct peerops_ctx *ctx, struct op *op, unsigned int flags)
 	op->write_ahead = flags & LOAD_WRITE_AHEAD;
 	op->want_address = flags & LOAD_FREE_ADDRESS;
 	/* Without a thread, the file is read here first. */
-	if (!(job.running = thread_start(&job.thread, config_job_main, &job)))
+	if (!(job.running = thread_start_quiet(&job.thread, config_job_main, &job)))
 		job.ret = op_read_config(ctx, op);
 	ret = sample_take(&op->snap, &so, &serr);
 	config_job_wait(&job);
