@@ -6,6 +6,8 @@
  * order as the socket would hand them over. Requests use seq FUZZ_SEQ and family FUZZ_FAMILY;
  * portid 0 accepts any sender.
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +51,13 @@ static void fuzz_device(const uint8_t *data, size_t size)
 	if (nlwg_dump_init(&dump, "wg0", FUZZ_FAMILY, FUZZ_SEQ, 0) < 0)
 		return;
 	while (ret == NLWG_MORE && (buf = fuzz_buffer(&data, &size, &len))) {
+		/* A receiver that stops at nlwg_dump_ends stops where the parser does, never before. */
+		bool ends = nlwg_dump_ends(&dump, buf, len);
+
 		ret = nlwg_dump_feed(&dump, buf, len);
 		free(buf);
+		if ((ret == NLWG_MORE && ends) || ((ret == NLWG_DONE || ret == -EINTR) && !ends))
+			abort();
 	}
 	dev = nlwg_dump_take(&dump);
 	if (dev)

@@ -441,6 +441,23 @@ out:
 	return ret;
 }
 
+/* NLWG_DONE at a message that ends the dump as dump_msg takes it; NLWG_MORE otherwise. */
+static int end_msg(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlwg_dump *dump = data;
+
+	if (!msg_is_ours(nlh, dump->seq, dump->portid))
+		return NLWG_MORE;
+	if (nlh->nlmsg_type == NLMSG_DONE)
+		return NLWG_DONE;
+	return nlh->nlmsg_type == NLMSG_ERROR && nlwalk_msg_error(nlh) < 0 ? NLWG_DONE : NLWG_MORE;
+}
+
+bool nlwg_dump_ends(const struct nlwg_dump *dump, const void *buf, size_t len)
+{
+	return nlwalk_msgs(buf, len, end_msg, (void *)dump) != NLWG_MORE;
+}
+
 int nlwg_dump_feed(struct nlwg_dump *dump, const void *buf, size_t len)
 {
 	if (dump->status != NLWG_MORE)

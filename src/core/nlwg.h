@@ -55,6 +55,13 @@ int nlwg_dump_init(struct nlwg_dump *dump, const char *ifname, uint16_t family, 
  * is over and later calls return -EINVAL.
  */
 int nlwg_dump_feed(struct nlwg_dump *dump, const void *buf, size_t len);
+/*
+ * Whether buf, one receive buffer of the dump, is its last: it holds the NLMSG_DONE or an
+ * error that nlwg_dump_feed ends the dump with, or is malformed (which feed refuses). Reads
+ * only the message headers: a receiver that hands the buffers to another thread to feed
+ * knows when to stop receiving.
+ */
+bool nlwg_dump_ends(const struct nlwg_dump *dump, const void *buf, size_t len);
 /* Hands the device over to the caller (NULL unless the dump finished with NLWG_DONE). */
 struct wg_device *nlwg_dump_take(struct nlwg_dump *dump);
 void nlwg_dump_free(struct nlwg_dump *dump);

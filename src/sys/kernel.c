@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The kernel backend: netlink sockets around the socket-free builders and parsers of nlwg and rtnl. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include "key.h"
 #include "nlwg.h"
 #include "rtnl.h"
+#include "thread.h"
 #include "wgset.h"
 
 /* The kernel fills each dump message up to 32 KiB; a smaller buffer would see them truncated. */
@@ -133,11 +135,11 @@ out:
 	return ret;
 }
 
-/* Receives one datagram from the kernel into conn->buf; its length or -errno. */
-static int conn_recv(struct kernel_conn *conn)
+/* Receives one datagram from the kernel into buf (KERNEL_BUF_LEN bytes); its length or -errno. */
+static int conn_recv_into(struct kernel_conn *conn, void *buf)
 {
 	struct sockaddr_nl addr;
-	struct iovec iov = { .iov_base = conn->buf, .iov_len = KERNEL_BUF_LEN };
+	struct iovec iov = { .iov_base = buf, .iov_len = KERNEL_BUF_LEN };
 	struct msghdr msg = { .msg_name = &addr, .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 	int ret;
@@ -168,6 +170,11 @@ static int conn_recv(struct kernel_conn *conn)
 	}
 out:
 	return ret;
+}
+
+static int conn_recv(struct kernel_conn *conn)
+{
+	return conn_recv_into(conn, conn->buf);
 }
 
 /* What to do with one received buffer of replies: NLWG_MORE (== RTNL_MORE) while more are due. */
@@ -212,11 +219,6 @@ static int feed_ack(void *ctx, const void *buf, size_t len)
 	return wgset_nl_parse_ack(buf, len, a->seq, a->portid);
 }
 
-static int feed_device(void *ctx, const void *buf, size_t len)
-{
-	return nlwg_dump_feed(ctx, buf, len);
-}
-
 static int feed_links(void *ctx, const void *buf, size_t len)
 {
 	return rtnl_dump_feed(ctx, buf, len);
@@ -229,11 +231,125 @@ static int resolve_family(struct kernel_conn *conn, uint16_t *family)
 	return exchange(conn, nlwg_build_family_request(conn->buf, KERNEL_BUF_LEN, a.seq), feed_family, &a);
 }
 
+/*
+ * A big dump read on two threads: this one receives, a helper parses. The kernel builds each
+ * message while recvmsg waits, so one thread did the kernel's work and then its own, in turn:
+ * beside 100,000 peers on an emulated CPU, 0.7 s of the first and 0.2 s of the second, while
+ * the other CPU was idle once a peer add's file was read. The messages of a dump too small to
+ * fill DUMP_PIPE_AFTER buffers are parsed as they come, with no thread.
+ */
+#define DUMP_PIPE_AFTER 2
+#define DUMP_PIPE_BUFS 4
+
+struct dump_pipe {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct nlwg_dump *dump;
+	void *buf[DUMP_PIPE_BUFS];
+	size_t len[DUMP_PIPE_BUFS];
+	unsigned int head, count;	/* buffers received, not yet parsed: from head on, count of them */
+	bool closed;			/* no more will come */
+	int status;			/* what the last feed returned: NLWG_MORE until the dump is over */
+};
+
+static void *dump_parser(void *arg)
+{
+	struct dump_pipe *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		unsigned int i;
+		int status;
+
+		while (!p->count && !p->closed)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (!p->count)
+			break;
+		i = p->head;
+		pthread_mutex_unlock(&p->lock);
+		/* After the end or a failure the rest only goes: the receiver stops soon. */
+		status = p->status == NLWG_MORE ? nlwg_dump_feed(p->dump, p->buf[i], p->len[i]) : p->status;
+		pthread_mutex_lock(&p->lock);
+		p->status = status;
+		p->head = (p->head + 1) % DUMP_PIPE_BUFS;
+		p->count--;
+		pthread_cond_broadcast(&p->cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/*
+ * The rest of a dump, received here and parsed by a helper: NLWG_DONE, or -errno as
+ * nlwg_dump_feed gives it; NLWG_MORE when no helper could be had, to go on without one.
+ */
+static int dump_piped(struct kernel_conn *conn, struct nlwg_dump *dump)
+{
+	struct dump_pipe p = { .dump = dump, .status = NLWG_MORE };
+	pthread_t parser;
+	int ret = 0;
+
+	for (unsigned int i = 0; i < DUMP_PIPE_BUFS; ++i)
+		if (!(p.buf[i] = malloc(KERNEL_BUF_LEN))) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	if (!thread_start_quiet(&parser, dump_parser, &p)) {
+		ret = NLWG_MORE;
+		goto done;
+	}
+	pthread_mutex_lock(&p.lock);
+	while (p.status == NLWG_MORE) {
+		unsigned int slot;
+		bool ends;
+		int n;
+
+		while (p.count == DUMP_PIPE_BUFS && p.status == NLWG_MORE)
+			pthread_cond_wait(&p.cond, &p.lock);
+		if (p.status != NLWG_MORE)
+			break;
+		slot = (p.head + p.count) % DUMP_PIPE_BUFS;
+		pthread_mutex_unlock(&p.lock);
+		n = conn_recv_into(conn, p.buf[slot]);
+		ends = n < 0 || nlwg_dump_ends(dump, p.buf[slot], (size_t)n);
+		pthread_mutex_lock(&p.lock);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		p.len[slot] = (size_t)n;
+		p.count++;
+		pthread_cond_broadcast(&p.cond);
+		if (ends)
+			break;
+	}
+	p.closed = true;
+	pthread_cond_broadcast(&p.cond);
+	pthread_mutex_unlock(&p.lock);
+	pthread_join(parser, NULL);
+done:
+	pthread_cond_destroy(&p.cond);
+	pthread_mutex_destroy(&p.lock);
+	/* Received to its end (nlwg_dump_ends), the dump must be over: else it is malformed. */
+	if (!ret)
+		ret = p.status == NLWG_MORE ? -EBADMSG : p.status;
+out:
+	/* Peers' preshared keys came in them. */
+	for (unsigned int i = 0; i < DUMP_PIPE_BUFS; ++i) {
+		if (p.buf[i])
+			key_wipe(p.buf[i], KERNEL_BUF_LEN);
+		free(p.buf[i]);
+	}
+	return ret;
+}
+
 static int dump_device(struct kernel_conn *conn, struct nlwg_dump *dump, uint16_t family, const char *iface,
 		       uint32_t peers_hint)
 {
 	uint32_t seq = ++conn->seq;
-	int ret;
+	int len, ret;
 
 	nlwg_dump_free(dump);
 	ret = nlwg_dump_init(dump, iface, family, seq, conn->portid);
@@ -241,7 +357,18 @@ static int dump_device(struct kernel_conn *conn, struct nlwg_dump *dump, uint16_
 		return ret;
 	/* Only a hint: without the room, the array grows as the dump comes. */
 	(void)wg_device_reserve(dump->dev, peers_hint);
-	return exchange(conn, nlwg_build_get_device(conn->buf, KERNEL_BUF_LEN, family, iface, seq), feed_device, dump);
+	len = nlwg_build_get_device(conn->buf, KERNEL_BUF_LEN, family, iface, seq);
+	ret = len < 0 ? len : conn_send(conn, (size_t)len);
+	for (unsigned int k = 0; ret >= 0; ++k) {
+		if (k == DUMP_PIPE_AFTER && (ret = dump_piped(conn, dump)) != NLWG_MORE)
+			break;
+		ret = conn_recv(conn);
+		if (ret >= 0)
+			ret = nlwg_dump_feed(dump, conn->buf, (size_t)ret);
+		if (ret != NLWG_MORE)
+			break;
+	}
+	return ret;
 }
 
 static int dump_links(struct kernel_conn *conn, struct rtnl_dump *dump)

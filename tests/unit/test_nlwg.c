@@ -859,6 +859,56 @@ static void test_wrong_seq_ignored(void **state)
 	nlb_free(&b);
 }
 
+/* ends (nlwg_dump_ends) for the buffer in b, and a fresh dump's feed of it says the same. */
+static void expect_ends(struct nlb *b, bool ends)
+{
+	struct nlwg_dump dump;
+	int ret;
+
+	init_dump(&dump);
+	assert_int_equal(nlwg_dump_ends(&dump, b->buf, b->len), ends);
+	ret = nlwg_dump_feed(&dump, b->buf, b->len);
+	if ((ret == NLWG_MORE) == ends)
+		fail_msg("nlwg_dump_ends says %s, the feed returned %d", ends ? "ends" : "goes on", ret);
+	nlwg_dump_free(&dump);
+	nlb_reset(b);
+}
+
+/*
+ * A receiver that hands buffers to another thread stops at the one nlwg_dump_ends names: the
+ * buffer the feed ends the dump with, whichever way, and no other.
+ */
+static void test_dump_ends(void **state)
+{
+	struct nlb b = new_buf();
+
+	put_simple_device(&b, SEQ, PORTID, 1, 0);
+	expect_ends(&b, false);
+	put_simple_device(&b, SEQ, PORTID, 1, 0);
+	nlb_done(&b, SEQ, PORTID, 0, 0);
+	expect_ends(&b, true);
+	nlb_done(&b, SEQ, PORTID, -ENODEV, 0);
+	expect_ends(&b, true);
+	put_simple_device(&b, SEQ, PORTID, 1, NLM_F_DUMP_INTR);
+	nlb_done(&b, SEQ, PORTID, 0, 0);
+	expect_ends(&b, true);
+	nlb_error(&b, SEQ, PORTID, -EPERM);
+	expect_ends(&b, true);
+	/* An ack ends nothing; another request's end, or another sender's, is not this one's. */
+	nlb_error(&b, SEQ, PORTID, 0);
+	put_simple_device(&b, SEQ, PORTID, 4, 0);
+	expect_ends(&b, false);
+	nlb_done(&b, SEQ + 1, PORTID, 0, 0);
+	nlb_error(&b, SEQ, PORTID + 1, -EPERM);
+	put_simple_device(&b, SEQ, PORTID, 5, 0);
+	expect_ends(&b, false);
+	/* A length past the buffer: malformed, which the feed refuses. */
+	put_simple_device(&b, SEQ, PORTID, 6, 0);
+	((struct nlmsghdr *)b.buf)->nlmsg_len = (uint32_t)b.len + 64;
+	expect_ends(&b, true);
+	nlb_free(&b);
+}
+
 static void test_unknown_attrs_skipped(void **state)
 {
 	struct nlb b = new_buf();
@@ -1229,6 +1279,7 @@ int main(void)
 		cmocka_unit_test(test_nlmsg_error),
 		cmocka_unit_test(test_dump_intr),
 		cmocka_unit_test(test_wrong_seq_ignored),
+		cmocka_unit_test(test_dump_ends),
 		cmocka_unit_test(test_unknown_attrs_skipped),
 		cmocka_unit_test(test_malformed_rejected),
 		cmocka_unit_test(test_malformed_baseline),
