@@ -451,6 +451,8 @@ static int check_stamp(const char *path, const struct file_stamp *expect)
 
 /* A replacement under way: the temp file written so far, and what it will replace. */
 struct atomic_pending {
+	const char *path;		/* as the caller gave it: held until the end */
+	bool follow;
 	char *real;			/* the link's target, when path was a symbolic link */
 	char *dir;
 	char *tmp;			/* the temp file's path, once it has a name */
@@ -477,23 +479,49 @@ static void pending_free(struct atomic_pending *p)
 	free(p);
 }
 
-/* A named temp file beside the target, ".NAME.XXXXXX", created 0600 or linked from fd. */
-static int name_temp(struct atomic_pending *p)
+/* For tests only: the unnamed temp file cannot be linked, as without privilege and /proc. */
+bool atomic_test_no_link;
+
+/* The temp file's name beside the target, ".NAME.XXXXXX", the X's to fill. */
+static int temp_template(struct atomic_pending *p)
 {
 	if (asprintf(&p->tmp, "%s/.%s.XXXXXX", p->dir, p->base) < 0) {
 		p->tmp = NULL;
 		return -ENOMEM;
 	}
+	return 0;
+}
+
+static void temp_forget(struct atomic_pending *p)
+{
+	free(p->tmp);
+	p->tmp = NULL;
+}
+
+/* A named temp file made, 0600, as the temp file from the start. */
+static int temp_named(struct atomic_pending *p)
+{
+	int ret;
+
+	if ((ret = temp_template(p)) < 0)
+		return ret;
+	p->fd = mkostemp(p->tmp, O_CLOEXEC);
 	if (p->fd < 0) {
-		p->fd = mkostemp(p->tmp, O_CLOEXEC);
-		if (p->fd < 0) {
-			free(p->tmp);
-			p->tmp = NULL;
-			return -errno;
-		}
-		return 0;
+		ret = -errno;
+		temp_forget(p);
+		return ret;
 	}
-	/* mkostemp's names, made here: a link cannot be created over what is there. */
+	return 0;
+}
+
+/* The unnamed temp file linked in under a name of mkostemp's kind: 0 or -errno. */
+static int link_unnamed(struct atomic_pending *p)
+{
+	int ret;
+
+	if ((ret = temp_template(p)) < 0)
+		return ret;
+	/* mkostemp's names, made here: a link is not made over what is there. */
 	for (int tries = 0; tries < 100; ++tries) {
 		static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 		char *x = p->tmp + strlen(p->tmp) - 6, proc[64];
@@ -503,6 +531,10 @@ static int name_temp(struct atomic_pending *p)
 			break;
 		for (int i = 0; i < 6; ++i)
 			x[i] = chars[r[i] % (sizeof(chars) - 1)];
+		if (atomic_test_no_link) {
+			errno = EPERM;
+			break;
+		}
 		/* As root, straight from the descriptor; without that privilege, through /proc. */
 		if (!linkat(p->fd, "", AT_FDCWD, p->tmp, AT_EMPTY_PATH))
 			return 0;
@@ -514,9 +546,91 @@ static int name_temp(struct atomic_pending *p)
 		if (errno != EEXIST)
 			break;
 	}
-	free(p->tmp);
-	p->tmp = NULL;
-	return -errno;
+	ret = -errno;
+	temp_forget(p);
+	return ret;
+}
+
+/*
+ * The unnamed temp file's bytes copied into a named one, which takes its place: for when it
+ * cannot be linked (no privilege for AT_EMPTY_PATH and no /proc). 0 or -errno.
+ */
+static int copy_to_named(struct atomic_pending *p)
+{
+	int unnamed = p->fd, ret;
+	char buf[16384];
+	off_t off = 0;
+
+	if ((ret = temp_named(p)) < 0) {
+		p->fd = unnamed;
+		return ret;
+	}
+	for (;;) {
+		ssize_t n = pread(unnamed, buf, sizeof(buf), off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : 0;
+			break;
+		}
+		if ((ret = write_all(p->fd, buf, (size_t)n)) < 0)
+			break;
+		off += n;
+	}
+	/* What may be a private key does not stay on the stack. */
+	sodium_memzero(buf, sizeof(buf));
+	close(unnamed);
+	return ret;
+}
+
+/* The temp file's owner and mode those the target has (or mode_if_new), and its bytes synced. */
+static int settle(struct atomic_pending *p)
+{
+	struct stat ts;
+
+	if (fstat(p->fd, &ts) < 0)
+		return -errno;
+	/* Owner first: chown clears the set-id bits that fchmod then puts back. */
+	if (p->exists && (ts.st_uid != p->st.st_uid || ts.st_gid != p->st.st_gid) &&
+	    fchown(p->fd, p->st.st_uid, p->st.st_gid) < 0)
+		return -errno;
+	if (fchmod(p->fd, p->mode) < 0 || fsync(p->fd) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * The target looked at again at the end, which an early write puts seconds after the start:
+ * a link that points elsewhere now is another file (-ESTALE; -ELOOP where links are refused),
+ * and the owner and mode kept are those the file has now (a chmod meanwhile stays).
+ */
+static int target_again(struct atomic_pending *p)
+{
+	struct stat lst;
+	bool link = !lstat(p->path, &lst) && S_ISLNK(lst.st_mode);
+
+	if (link && !p->follow)
+		return -ELOOP;
+	if (link != (p->real != NULL))
+		return -ESTALE;
+	if (link) {
+		char *now = realpath(p->path, NULL);
+		bool same = now && !strcmp(now, p->real);
+
+		free(now);
+		if (!same)
+			return -ESTALE;
+	}
+	p->exists = !fstatat(p->dirfd, p->base, &p->st, AT_SYMLINK_NOFOLLOW);
+	if (!p->exists && errno != ENOENT)
+		return -errno;
+	if (p->exists && !S_ISREG(p->st.st_mode))
+		return -EINVAL;
+	/* Gone meanwhile, it is made with the mode it had (or mode_if_new, as at the start). */
+	if (p->exists)
+		p->mode = p->st.st_mode & ATOMIC_MODE_MASK;
+	return 0;
 }
 
 /*
@@ -535,7 +649,8 @@ static int pending_open(struct atomic_pending **out, const char *path, bool foll
 	if (!p)
 		return -ENOMEM;
 	p->dirfd = p->fd = -1;
-	p->target = path;
+	p->path = p->target = path;
+	p->follow = follow;
 	/* Replacing a link would cut it: replace what it points to, or refuse for a state file. */
 	if (!lstat(path, &p->st) && S_ISLNK(p->st.st_mode)) {
 		if (!follow) {
@@ -590,9 +705,10 @@ static int pending_open(struct atomic_pending **out, const char *path, bool foll
 	}
 	p->mode = p->exists ? p->st.st_mode & ATOMIC_MODE_MASK : mode_if_new & ATOMIC_MODE_MASK;
 	/* Created 0600: never readable by others while the key in it is being written. */
-	p->fd = atomic_test_named_temp ? -1 : openat(p->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	/* Readable too: where it cannot be linked in at the end, it is copied (copy_to_named). */
+	p->fd = atomic_test_named_temp ? -1 : openat(p->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	/* A filesystem without unnamed files: a named one, as mkostemp makes them. */
-	if (p->fd < 0 && (ret = name_temp(p)) < 0)
+	if (p->fd < 0 && (ret = temp_named(p)) < 0)
 		goto fail;
 	if ((ret = write_all(p->fd, head, len)) < 0)
 		goto fail;
@@ -606,25 +722,22 @@ fail:
 /* The rest written, and the temp file put in the target's place: see atomic_replace. */
 static int pending_close(struct atomic_pending *p, const char *tail, size_t len, const struct file_stamp *expect)
 {
-	struct stat ts;
 	int ret;
 
 	if ((ret = write_all(p->fd, tail, len)) < 0)
 		return ret;
 	step("written");
-	if (fstat(p->fd, &ts) < 0)
-		return -errno;
-	/* Owner first: chown clears the set-id bits that fchmod then puts back. */
-	if (p->exists && (ts.st_uid != p->st.st_uid || ts.st_gid != p->st.st_gid) &&
-	    fchown(p->fd, p->st.st_uid, p->st.st_gid) < 0)
-		return -errno;
-	if (fchmod(p->fd, p->mode) < 0 || fsync(p->fd) < 0)
-		return -errno;
-	step("synced");
-	/* Someone may have written while we did: the window left is the naming and the rename. */
-	if ((ret = check_stamp(p->target, expect)) < 0)
+	if ((ret = target_again(p)) < 0 || (ret = settle(p)) < 0)
 		return ret;
-	if (!p->tmp && (ret = name_temp(p)) < 0)
+	step("synced");
+	/* Named once whole: unlinkable, it is copied to a named file, settled again. */
+	if (!p->tmp && (ret = link_unnamed(p)) < 0 && ret != -ENOMEM &&
+	    (ret = copy_to_named(p)) == 0)
+		ret = settle(p);
+	if (ret < 0)
+		return ret;
+	/* Someone may have written while we did: the window left is the rename. */
+	if ((ret = check_stamp(p->target, expect)) < 0)
 		return ret;
 	ret = close(p->fd);
 	p->fd = -1;

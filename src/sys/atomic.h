@@ -101,7 +101,9 @@ int atomic_replace(const char *path, const char *data, size_t len, mode_t mode_i
  * rest: begin makes the temp file and writes head to it (and the disk may start on it); finish
  * appends tail and replaces path, as atomic_replace does with head and tail as one; abort
  * drops the temp file. The temp file has no name until finish (O_TMPFILE, where the filesystem
- * has it): a writer killed in between leaves nothing behind. expect is checked at both steps.
+ * has it): a writer killed in between leaves nothing behind. expect is checked at both steps;
+ * path must stay valid until finish, which looks at it again (a symbolic link there pointed
+ * elsewhere meanwhile: -ESTALE) and keeps the owner and mode the file has by then.
  */
 struct atomic_pending;
 int atomic_replace_begin(struct atomic_pending **out, const char *path, const char *head, size_t len,
@@ -127,5 +129,7 @@ int atomic_create(const char *path, const char *data, size_t len, mode_t mode);
 extern void (*atomic_test_step)(const char *step);
 /* For tests only: temp files named from the start, as on a filesystem without O_TMPFILE. */
 extern bool atomic_test_named_temp;
+/* For tests only: an unnamed temp file cannot be linked in (no privilege, no /proc): copied. */
+extern bool atomic_test_no_link;
 
 #endif

@@ -619,7 +619,7 @@ static int count_temps(void)
 }
 
 /* Begun with the head, finished with the tail: the file is both, with the old one's mode. */
-static void two_steps(bool named)
+static void two_steps(bool named, bool no_link)
 {
 	static const char head[] = "[Interface]\nListenPort = 51820\n", tail[] = "\n[Peer]\nPublicKey = x\n";
 	struct atomic_pending *p;
@@ -629,6 +629,7 @@ static void two_steps(bool named)
 	size_t len;
 
 	atomic_test_named_temp = named;
+	atomic_test_no_link = no_link;
 	put(path_of(path, sizeof(path), "wg0.conf"), OLD, 0640);
 	assert_int_equal(atomic_read_stamped(path, &text, &len, &st), 0);
 	free(text);
@@ -661,12 +662,52 @@ static void two_steps(bool named)
 	assert_int_equal(atomic_replace_begin(&p, path, head, strlen(head), 0600, &st), -ESTALE);
 	assert_int_equal(count_files(), 1);
 	atomic_test_named_temp = false;
+	atomic_test_no_link = false;
 }
 
+/* Unnamed and linked in; named from the start; unnamed and, unlinkable, copied to a named one. */
 static void test_two_steps(void **state)
 {
-	two_steps(false);
-	two_steps(true);
+	two_steps(false, false);
+	two_steps(true, false);
+	two_steps(false, true);
+}
+
+/*
+ * What happens to the target between the steps, which a peer add puts seconds apart: a chmod
+ * stays (the mode is taken at the end), and a link pointed elsewhere is another file.
+ */
+static void test_changed_between(void **state)
+{
+	struct atomic_pending *p;
+	struct file_stamp st;
+	struct stat sb;
+	char path[512], a[512], b[512], *text;
+	size_t len;
+
+	put(path_of(path, sizeof(path), "wg0.conf"), OLD, 0600);
+	assert_int_equal(atomic_read_stamped(path, &text, &len, &st), 0);
+	free(text);
+	assert_int_equal(atomic_replace_begin(&p, path, NEW, strlen(NEW), 0600, &st), 0);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(atomic_replace_finish(p, NULL, 0, &st), 0);
+	assert_content(path, NEW);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0640);
+	unlink(path);
+
+	put(path_of(a, sizeof(a), "a.conf"), OLD, 0600);
+	put(path_of(b, sizeof(b), "b.conf"), "the other file\n", 0600);
+	assert_int_equal(symlink("a.conf", path), 0);
+	assert_int_equal(atomic_read_stamped(path, &text, &len, &st), 0);
+	free(text);
+	assert_int_equal(atomic_replace_begin(&p, path, NEW, strlen(NEW), 0600, &st), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("b.conf", path), 0);
+	assert_int_equal(atomic_replace_finish(p, NULL, 0, &st), -ESTALE);
+	assert_content(a, OLD);
+	assert_content(b, "the other file\n");
+	assert_int_equal(count_files(), 3);
 }
 
 /* A writer killed between the steps leaves the file as it was, and no temp file with a name. */
@@ -743,6 +784,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_steps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_between, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_between, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_read, setup, teardown),
 	};
