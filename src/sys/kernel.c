@@ -289,9 +289,10 @@ static int dump_piped(struct kernel_conn *conn, struct nlwg_dump *dump)
 	pthread_t parser;
 	int ret = 0;
 
+	/* Without the buffers, or a thread, the dump goes on here as a small one does. */
 	for (unsigned int i = 0; i < DUMP_PIPE_BUFS; ++i)
 		if (!(p.buf[i] = malloc(KERNEL_BUF_LEN))) {
-			ret = -ENOMEM;
+			ret = NLWG_MORE;
 			goto out;
 		}
 	pthread_mutex_init(&p.lock, NULL);
@@ -332,8 +333,13 @@ static int dump_piped(struct kernel_conn *conn, struct nlwg_dump *dump)
 done:
 	pthread_cond_destroy(&p.cond);
 	pthread_mutex_destroy(&p.lock);
-	/* Received to its end (nlwg_dump_ends), the dump must be over: else it is malformed. */
-	if (!ret)
+	/*
+	 * Received to its end (nlwg_dump_ends), the dump must be over: else it is malformed. A
+	 * parser that failed says why, whatever the receiving met after.
+	 */
+	if (p.status < 0)
+		ret = p.status;
+	else if (!ret)
 		ret = p.status == NLWG_MORE ? -EBADMSG : p.status;
 out:
 	/* Peers' preshared keys came in them. */
