@@ -81,11 +81,20 @@ log() {
 	[ -n "${LAB_QUIET:-}" ] || echo "lab: $*" >&2
 }
 
+# value VAR FILE: VAR set to FILE's first line; 1, and VAR empty, when FILE cannot be read.
+# Without a process: on the VM's emulated CPU each one costs tens of milliseconds, and every
+# test builds a lab.
+value() {
+	local _v=
+	{ IFS= read -r _v || [ -n "$_v" ]; } 2>/dev/null <"$2" || { printf -v "$1" ''; return 1; }
+	printf -v "$1" '%s' "$_v"
+}
+
 # --- processes, recorded by pid and start time so a recycled pid is never signalled ---
 
 proc_start() {
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	value stat "/proc/$1/stat" || return 1
 	stat=${stat##*) }
 	# shellcheck disable=SC2086
 	set -- $stat
@@ -106,12 +115,12 @@ record_pid() {
 
 # stop_pids FILE: TERM, wait, then KILL everything listed in FILE that is still ours.
 stop_pids() {
-	local file=$1 pid start comm live=() i
+	local file=$1 pid start comm live=() i now
 	[ -f "$file" ] || return 0
 	while read -r pid start comm; do
 		[ -n "$pid" ] || continue
 		[ "$(proc_start "$pid" 2>/dev/null)" = "$start" ] || continue
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ] || continue
+		value now "/proc/$pid/comm" && [ "$now" = "$comm" ] || continue
 		kill -TERM "$pid" 2>/dev/null && live+=("$pid")
 	done <"$file"
 	for ((i = 0; i < 60 && ${#live[@]}; i++)); do
@@ -140,23 +149,30 @@ stop_pids() {
 # long after `ip netns del` has returned. Replacing them with no peers takes a second.
 flush_kernel_wg() {
 	local ifname
-	for ifname in $(ip -n "$1" -o link show type wireguard 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-		ip netns exec "$1" wg setconf "$ifname" /dev/null 2>/dev/null || true
-	done
+	while read -r _ ifname _; do
+		ifname=${ifname%:}
+		ip netns exec "$1" wg setconf "${ifname%%@*}" /dev/null 2>/dev/null || true
+	done < <(ip -n "$1" -o link show type wireguard 2>/dev/null)
 }
 
 do_down() {
-	local ns sock
+	local ns sock prefix all=() del=
 	[ -e "$STATE" ] || return 0
 	[ -f "$STATE/.wgstar-lab" ] || die "$STATE is not a lab state directory; not touching it"
+	value prefix "$STATE/.wgstar-lab"
 	stop_pids "$STATE/traffic.pids"
 	stop_pids "$STATE/pids"
 	if [ -f "$STATE/netns" ]; then
 		while read -r ns; do
-			case $ns in wgst*) ;; *) continue ;; esac
-			flush_kernel_wg "$ns"
-			ip netns del "$ns" 2>/dev/null || true
-		done < <(tac "$STATE/netns")
+			case $ns in wgst*) all=("$ns" "${all[@]+"${all[@]}"}") ;; esac
+		done <"$STATE/netns"
+		for ns in "${all[@]+"${all[@]}"}"; do
+			# Only the hub holds more than a few peers (bulk, wide); every other interface one.
+			[ "$ns" != "$prefix-hub" ] || flush_kernel_wg "$ns"
+			del+="netns del $ns"$'\n'
+		done
+		# In the order they were made, last first; one `ip` for all (-force: on past a failure).
+		[ -z "$del" ] || printf '%s' "$del" | ip -force -batch - 2>/dev/null || true
 	fi
 	if [ -f "$STATE/sockets" ]; then
 		while read -r sock; do
@@ -200,12 +216,13 @@ start_wg() {
 
 # wait_wg IFACE...: wait until each userspace interface answers on its UAPI socket.
 wait_wg() {
-	local ifname i
+	local ifname i pid
 	[ "$BACKEND" = userspace ] || return 0
 	for ifname in "$@"; do
 		for ((i = 0; ; i++)); do
 			[ -S "$WG_RUN/$ifname.sock" ] && break
-			proc_alive "$(cat "$STATE/pid.$ifname")" ||
+			value pid "$STATE/pid.$ifname"
+			proc_alive "$pid" ||
 				die "wireguard-go for $ifname exited: $(tail -n 3 "$STATE/logs/$ifname.log")"
 			[ $i -lt 200 ] || die "wireguard-go for $ifname did not create its socket"
 			sleep 0.02
@@ -215,9 +232,17 @@ wait_wg() {
 
 # setconf NS IFACE FILE: apply a wg-quick style file, minus the keys wg(8) does not know.
 setconf() {
-	local stripped="$3.wg"
-	sed -E '/^[[:space:]]*(Address|DNS|MTU|Table|PreUp|PostUp|PreDown|PostDown|SaveConfig)[[:space:]]*=/Id' \
-		"$3" >"$stripped"
+	local stripped="$3.wg" line key
+	while IFS= read -r line || [ -n "$line" ]; do
+		if [[ $line == *=* ]]; then
+			key=${line%%=*}
+			key=${key//[[:space:]]/}
+			case ${key,,} in
+			address | dns | mtu | table | preup | postup | predown | postdown | saveconfig) continue ;;
+			esac
+		fi
+		printf '%s\n' "$line"
+	done <"$3" >"$stripped"
 	ip netns exec "$1" wg setconf "$2" "$stripped"
 }
 
@@ -329,33 +354,37 @@ ping_ok() {
 }
 
 write_env() {
-	local k v
+	local k v x
 	{
 		printf 'LAB_STATE=%q\n' "$STATE"
 		printf 'LAB_PREFIX=%q\n' "$PREFIX"
 		printf 'LAB_BACKEND=%q\n' "$BACKEND"
 		printf 'LAB_SUBNET4=%q\nLAB_SUBNET6=%q\n' "$VPN4.0/24" "$VPN6::/64"
 		printf 'LAB_HUB_NS=%q\nLAB_HUB_IF=%q\n' "$HUB_NS" "$HUB_IF"
-		printf 'LAB_HUB_PUB=%q\n' "$(cat "$STATE/keys/hub.pub")"
+		value x "$STATE/keys/hub.pub"
+		printf 'LAB_HUB_PUB=%q\n' "$x"
 		printf 'LAB_HUB_KEYFILE=%q\n' "$STATE/keys/hub.key"
 		printf 'LAB_HUB_CONF=%q\n' "$STATE/hub.conf"
 		printf 'LAB_HUB_PORT=%q\n' "$PORT"
 		printf 'LAB_HUB_ADDR=%q\nLAB_HUB_ADDR6=%q\n' "$VPN4.1" "$VPN6::1"
 		printf 'LAB_HUB_UNDERLAY=%q\n' "$UNDER4.1"
-		printf 'LAB_HUB_PID=%q\n' "$(cat "$STATE/pid.$HUB_IF" 2>/dev/null || true)"
+		value x "$STATE/pid.$HUB_IF" || true	# none on the kernel
+		printf 'LAB_HUB_PID=%q\n' "$x"
 		printf 'LAB_FORWARDING=%q\n' "$FORWARD"
 		printf 'LAB_PEERS=%q\n' "$NPEERS"
 		for ((k = 1; k <= NPEERS; k++)); do
 			v="LAB_PEER${k}_"
 			printf '%sNAME=%q\n' "$v" "$(peer_name "$k")"
 			printf '%sNS=%q\n%sIF=%q\n' "$v" "$PREFIX-p$k" "$v" "$PREFIX-p$k"
-			printf '%sPUB=%q\n' "$v" "$(cat "$STATE/keys/p$k.pub")"
+			value x "$STATE/keys/p$k.pub"
+			printf '%sPUB=%q\n' "$v" "$x"
 			printf '%sADDR=%q\n%sADDR6=%q\n' "$v" "$VPN4.$((k + 1))" "$v" "$VPN6::$((k + 1))"
 			printf '%sUNDERLAY=%q\n' "$v" "$UNDER4.$((k + 1))"
-			printf '%sPID=%q\n' "$v" "$(cat "$STATE/pid.$PREFIX-p$k" 2>/dev/null || true)"
+			value x "$STATE/pid.$PREFIX-p$k" || true
+			printf '%sPID=%q\n' "$v" "$x"
 		done
-		if [ -f "$STATE/keys/wide.pub" ]; then
-			printf 'LAB_WIDE_PUB=%q\n' "$(cat "$STATE/keys/wide.pub")"
+		if value x "$STATE/keys/wide.pub"; then
+			printf 'LAB_WIDE_PUB=%q\n' "$x"
 		fi
 	} >"$STATE/env"
 }
@@ -393,7 +422,7 @@ cmd_device() {
 }
 
 cmd_up() {
-	local k ifs=() iflen
+	local k ifs=() iflen ns batch key
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--peers) NPEERS=${2:?}; shift ;;
@@ -415,14 +444,16 @@ cmd_up() {
 	[[ $PREFIX =~ ^wgst[a-z0-9]*$ ]] || die "the prefix must match wgst[a-z0-9]*"
 	iflen=$((${#PREFIX} + 1 + (${#NPEERS} + 1 > 3 ? ${#NPEERS} + 1 : 3)))
 	[ $iflen -le 15 ] || die "prefix $PREFIX too long for $NPEERS peers (interface names max 15)"
-	[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+	[ "$EUID" = 0 ] || die "needs root (network namespaces)"
 	command -v wg >/dev/null || die "wg (wireguard-tools) not found"
 
 	HUB_NS=$PREFIX-hub
 	HUB_IF=$PREFIX-hub
-	for k in "$HUB_NS" $(seq -f "$PREFIX-p%g" 1 "$NPEERS"); do
-		[ ! -e "/run/netns/$k" ] || die "namespace $k exists already"
-		[ ! -e "$WG_RUN/$k.sock" ] || die "$WG_RUN/$k.sock exists already"
+	for ((k = 0; k <= NPEERS; k++)); do
+		ns=$PREFIX-p$k
+		[ "$k" != 0 ] || ns=$HUB_NS
+		[ ! -e "/run/netns/$ns" ] || die "namespace $ns exists already"
+		[ ! -e "$WG_RUN/$ns.sock" ] || die "$WG_RUN/$ns.sock exists already"
 	done
 	if [ -e "$STATE" ]; then
 		[ -d "$STATE" ] && [ -z "$(ls -A "$STATE")" ] ||
@@ -431,17 +462,26 @@ cmd_up() {
 	trap on_exit_up EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	mkdir -p "$STATE"
+	# install -d sets the mode of a directory that exists too (an empty --state DIR).
+	install -d -m 0700 "$STATE" "$STATE/keys" "$STATE/logs"
 	OWN_STATE=1
-	chmod 0700 "$STATE"
 	echo "$PREFIX" >"$STATE/.wgstar-lab"
-	mkdir -m 0700 "$STATE/keys" "$STATE/logs"
 
-	add_netns "$HUB_NS"
+	# Every namespace at once; what is in them, one `ip -batch` a namespace once the WireGuard
+	# interfaces are there. On the VM's emulated CPU a process costs tens of milliseconds, and
+	# one for each address, route and link took most of the time of every test's lab.
+	batch=
+	for ((k = 0; k <= NPEERS; k++)); do
+		ns=$PREFIX-p$k
+		[ "$k" != 0 ] || ns=$HUB_NS
+		echo "$ns" >>"$STATE/netns"
+		batch+="netns add $ns"$'\n'
+	done
+	printf '%s' "$batch" | ip -batch - || die "making the namespaces failed"
 	BACKEND=userspace
+	# The probe's interface is the hub's own when it is made.
 	if [ "${LAB_BACKEND:-}" != userspace ] &&
 		ip -n "$HUB_NS" link add "$HUB_IF" type wireguard 2>/dev/null; then
-		ip -n "$HUB_NS" link del "$HUB_IF"
 		BACKEND=kernel
 	fi
 	case ${LAB_BACKEND:-} in
@@ -453,25 +493,15 @@ cmd_up() {
 		die "no WireGuard kernel module and no wireguard-go"
 
 	# Start every WireGuard first (wireguard-go takes a moment), build the rest meanwhile.
-	start_wg "$HUB_NS" "$HUB_IF"
+	[ "$BACKEND" = kernel ] || start_wg "$HUB_NS" "$HUB_IF"
 	ifs+=("$HUB_IF")
 	for ((k = 1; k <= NPEERS; k++)); do
-		add_netns "$PREFIX-p$k"
 		start_wg "$PREFIX-p$k" "$PREFIX-p$k"
 		ifs+=("$PREFIX-p$k")
 	done
 
 	ip netns exec "$HUB_NS" sysctl -qw net.ipv4.ip_forward="$FORWARD" \
 		net.ipv6.conf.all.forwarding="$FORWARD"
-	ip -n "$HUB_NS" link add br0 type bridge
-	ip -n "$HUB_NS" addr add "$UNDER4.1/24" dev br0
-	ip -n "$HUB_NS" link set br0 up
-	for ((k = 1; k <= NPEERS; k++)); do
-		ip -n "$HUB_NS" link add "v$k" type veth peer name eth0 netns "$PREFIX-p$k"
-		ip -n "$HUB_NS" link set "v$k" master br0 up
-		ip -n "$PREFIX-p$k" addr add "$UNDER4.$((k + 1))/24" dev eth0
-		ip -n "$PREFIX-p$k" link set eth0 up
-	done
 
 	genkey hub
 	for ((k = 1; k <= NPEERS; k++)); do
@@ -486,14 +516,16 @@ cmd_up() {
 		echo "[Interface]"
 		echo "Address = $VPN4.1/24, $VPN6::1/64"
 		echo "ListenPort = $PORT"
-		echo "PrivateKey = $(cat "$STATE/keys/hub.key")"
+		value key "$STATE/keys/hub.key"
+		echo "PrivateKey = $key"
 		for ((k = 1; k <= NPEERS; k++)); do
 			echo
 			[ $((k % 2)) -eq 1 ] || echo "# Name = $(peer_name "$k")"
 			echo "[Peer]"
 			[ $((k % 2)) -eq 0 ] || echo "# Name = $(peer_name "$k")"
-			echo "PublicKey = $(cat "$STATE/keys/p$k.pub")"
-			[ ! -f "$STATE/keys/p$k.psk" ] || echo "PresharedKey = $(cat "$STATE/keys/p$k.psk")"
+			value key "$STATE/keys/p$k.pub"
+			echo "PublicKey = $key"
+			! value key "$STATE/keys/p$k.psk" || echo "PresharedKey = $key"
 			echo "AllowedIPs = $VPN4.$((k + 1))/32, $VPN6::$((k + 1))/128"
 			[ "$k" -ne 3 ] || echo "PersistentKeepalive = 25"
 		done
@@ -505,11 +537,13 @@ cmd_up() {
 			echo "[Interface]"
 			echo "Address = $VPN4.$((k + 1))/32, $VPN6::$((k + 1))/128"
 			echo "ListenPort = $PORT"
-			echo "PrivateKey = $(cat "$STATE/keys/p$k.key")"
+			value key "$STATE/keys/p$k.key"
+			echo "PrivateKey = $key"
 			echo
 			echo "[Peer]"
-			echo "PublicKey = $(cat "$STATE/keys/hub.pub")"
-			[ ! -f "$STATE/keys/p$k.psk" ] || echo "PresharedKey = $(cat "$STATE/keys/p$k.psk")"
+			value key "$STATE/keys/hub.pub"
+			echo "PublicKey = $key"
+			! value key "$STATE/keys/p$k.psk" || echo "PresharedKey = $key"
 			echo "Endpoint = $UNDER4.1:$PORT"
 			echo "AllowedIPs = $VPN4.0/24, $VPN6::/64"
 			echo "PersistentKeepalive = 25"
@@ -517,17 +551,31 @@ cmd_up() {
 	done
 
 	wait_wg "${ifs[@]}"
-	setconf "$HUB_NS" "$HUB_IF" "$STATE/hub.conf"
-	ip -n "$HUB_NS" addr add "$VPN4.1/24" dev "$HUB_IF"
-	ip -n "$HUB_NS" addr add "$VPN6::1/64" dev "$HUB_IF" nodad
-	ip -n "$HUB_NS" link set "$HUB_IF" up
+	# The hub's namespace: the underlay's bridge and a veth to each peer; the hub's addresses.
+	batch="link set lo up"$'\n'
+	batch+="link add br0 type bridge"$'\n'
+	batch+="addr add $UNDER4.1/24 dev br0"$'\n'
+	batch+="link set br0 up"$'\n'
 	for ((k = 1; k <= NPEERS; k++)); do
-		local ns=$PREFIX-p$k
-		ip -n "$ns" addr add "$VPN4.$((k + 1))/32" dev "$ns"
-		ip -n "$ns" addr add "$VPN6::$((k + 1))/128" dev "$ns" nodad
-		ip -n "$ns" link set "$ns" up
-		ip -n "$ns" route add "$VPN4.0/24" dev "$ns"
-		ip -n "$ns" route add "$VPN6::/64" dev "$ns"
+		batch+="link add v$k type veth peer name eth0 netns $PREFIX-p$k"$'\n'
+		batch+="link set v$k master br0 up"$'\n'
+	done
+	batch+="addr add $VPN4.1/24 dev $HUB_IF"$'\n'
+	batch+="addr add $VPN6::1/64 dev $HUB_IF nodad"$'\n'
+	batch+="link set $HUB_IF up"$'\n'
+	printf '%s' "$batch" | ip -n "$HUB_NS" -batch - || die "building the hub's namespace failed"
+	setconf "$HUB_NS" "$HUB_IF" "$STATE/hub.conf"
+	for ((k = 1; k <= NPEERS; k++)); do
+		ns=$PREFIX-p$k
+		batch="link set lo up"$'\n'
+		batch+="addr add $UNDER4.$((k + 1))/24 dev eth0"$'\n'
+		batch+="link set eth0 up"$'\n'
+		batch+="addr add $VPN4.$((k + 1))/32 dev $ns"$'\n'
+		batch+="addr add $VPN6::$((k + 1))/128 dev $ns nodad"$'\n'
+		batch+="link set $ns up"$'\n'
+		batch+="route add $VPN4.0/24 dev $ns"$'\n'
+		batch+="route add $VPN6::/64 dev $ns"$'\n'
+		printf '%s' "$batch" | ip -n "$ns" -batch - || die "building $ns failed"
 		setconf "$ns" "$ns" "$STATE/p$k.conf"
 	done
 	echo "$DUAL" >"$STATE/bulk.dual"
@@ -581,9 +629,19 @@ main() {
 	env)
 		[ ${#args[@]} -eq 0 ] || { usage >&2; exit 2; }
 		load_env
-		cat "$STATE/env"
-		printf 'LAB_BULK_PEERS=%q\n' "$(cat "$STATE/bulk.count" 2>/dev/null || echo 0)"
-		printf 'LAB_TRAFFIC_PIDS=%q\n' "$(cut -d' ' -f1 "$STATE/traffic.pids" 2>/dev/null | xargs)"
+		# In the shell itself: every test asks for this once (see value).
+		while IFS= read -r target; do
+			printf '%s\n' "$target"
+		done <"$STATE/env"
+		value target "$STATE/bulk.count" || target=0
+		printf 'LAB_BULK_PEERS=%q\n' "$target"
+		args=()
+		if [ -f "$STATE/traffic.pids" ]; then
+			while read -r target _; do
+				[ -z "$target" ] || args+=("$target")
+			done <"$STATE/traffic.pids"
+		fi
+		printf 'LAB_TRAFFIC_PIDS=%q\n' "${args[*]}"
 		;;
 	exec)
 		[ ${#args[@]} -eq 1 ] && [ $# -gt 0 ] || { usage >&2; exit 2; }
