@@ -72,6 +72,7 @@ void app_free(struct app *app)
 	free(app->devs);
 	free(app->rows);
 	free(app->order);
+	free(app->gathered.rows);
 	wg_snapshot_free(app->snap);
 	wg_snapshot_free(app->prev);
 	wg_snapshot_free(app->spent);

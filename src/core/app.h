@@ -296,6 +296,9 @@ struct dev_state {
 	uint64_t rank_stamp[3];
 	bool rank_valid;
 	uint64_t rank_sorts;		/* sorts that took the ranks for the names */
+	/* names_held of the snapshot of held_tick (app_rows.c): a snapshot's names do not change. */
+	uint64_t held_tick;
+	bool held, held_valid;
 };
 
 /* One table row: a present peer, or a vanished one still marked. */
@@ -362,6 +365,20 @@ struct app {
 	char filter[APP_FILTER_MAX];
 	bool filter_editing;
 	bool rows_stale;		/* the filter changed; the rows follow before they are used */
+	/*
+	 * What rows holds (in whatever order) was gathered from: the snapshot, interface, tracks,
+	 * names and filter. A key that only sorts anew takes them as they are (app_rows.c).
+	 */
+	struct app_gathered {
+		struct app_row *rows;	/* as gathered: in the tracks' order, as memory lies */
+		uint32_t cap;
+		bool valid;
+		uint64_t tick;
+		size_t cur;
+		uint64_t stamp[3];
+		uint32_t n_tracks, n;
+		char filter[APP_FILTER_MAX];
+	} gathered;
 	enum app_view view;
 	bool paused;
 	double interval;		/* seconds between samples */

@@ -605,6 +605,49 @@ static void test_sort_by_name_ranks(void **state)
 }
 
 /*
+ * The rows of a sample are gathered once (app_rows.c): a key that sorts by another column takes
+ * them as they were gathered, and every order is still row_cmp's; a filter, and its end, gather
+ * them anew within the same sample, and a new sample does.
+ */
+static void test_rows_gathered_once_a_sample(void **state)
+{
+	struct name_map map = { 0 };
+	struct app app;
+	uint32_t n = 500;
+	uint64_t tick;
+
+	app_init(&app, 1);
+	for (int t = 0; t < 2; ++t)
+		assert_int_equal(app_update(&app, named_hub(5, n, 0, &map, t)), 0);
+	tick = app.tick;
+	assert_int_equal(app.n_rows, n);
+	check_every_order(&app, "rows gathered once");
+	assert_true(app.gathered.valid);
+	assert_int_equal(app.gathered.tick, tick);
+	assert_int_equal(app.n_rows, n);
+
+	app_key(&app, '/');
+	for (const char *p = "zqzqzq"; *p; ++p)
+		app_key(&app, *p);
+	app_key(&app, AK_ENTER);
+	assert_int_equal(app_rows_settle(&app), 0);
+	assert_int_equal(app.n_rows, 0);
+	app_key(&app, 's');
+	assert_int_equal(app.n_rows, 0);
+	app_key(&app, AK_ESC);
+	assert_int_equal(app_rows_settle(&app), 0);
+	assert_int_equal(app.n_rows, n);
+	check_every_order(&app, "the filter gone");
+
+	assert_int_equal(app_update(&app, named_hub(5, n + 3, 0, &map, 2)), 0);
+	assert_int_equal(app.n_rows, n + 3);
+	assert_int_equal(app.gathered.tick, tick + 1);
+	check_every_order(&app, "a new sample");
+	app_free(&app);
+	names_clear(&map);
+}
+
+/*
  * The filter finds a row by any of its texts, case aside: checked against strncasecmp() at each
  * place of the name, the key in base64, each allowed IP and the endpoint, for filters cut from
  * those texts (case flipped at random) and for ones that are in none, on a hub with vanished
@@ -1662,6 +1705,7 @@ int main(void)
 		cmocka_unit_test(test_sort_by_state),
 		cmocka_unit_test(test_sort_words_agree_with_the_whole_order),
 		cmocka_unit_test(test_sort_by_name_ranks),
+		cmocka_unit_test(test_rows_gathered_once_a_sample),
 		cmocka_unit_test(test_filter_agrees_with_every_text),
 		cmocka_unit_test(test_filter_events),
 		cmocka_unit_test(test_spent_snapshot_handed_back),
