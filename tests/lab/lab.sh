@@ -159,7 +159,7 @@ do_down() {
 	local ns sock prefix all=() del=
 	[ -e "$STATE" ] || return 0
 	[ -f "$STATE/.wgstar-lab" ] || die "$STATE is not a lab state directory; not touching it"
-	value prefix "$STATE/.wgstar-lab"
+	value prefix "$STATE/.wgstar-lab" || prefix=
 	stop_pids "$STATE/traffic.pids"
 	stop_pids "$STATE/pids"
 	if [ -f "$STATE/netns" ]; then
@@ -641,7 +641,7 @@ main() {
 				[ -z "$target" ] || args+=("$target")
 			done <"$STATE/traffic.pids"
 		fi
-		printf 'LAB_TRAFFIC_PIDS=%q\n' "${args[*]}"
+		printf 'LAB_TRAFFIC_PIDS=%q\n' "${args[*]+"${args[*]}"}"
 		;;
 	exec)
 		[ ${#args[@]} -eq 1 ] && [ $# -gt 0 ] || { usage >&2; exit 2; }
