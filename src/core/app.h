@@ -378,6 +378,7 @@ struct app {
 		uint64_t stamp[3];
 		uint32_t n_tracks, n;
 		char filter[APP_FILTER_MAX];
+		uint64_t reused;	/* refreshes that took them */
 	} gathered;
 	enum app_view view;
 	bool paused;

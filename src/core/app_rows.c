@@ -902,6 +902,7 @@ int app_rows_refresh(struct app *app)
 	    !memcmp(g->stamp, stamp, sizeof(stamp)) && !strcmp(g->filter, app->filter)) {
 		n = g->n;
 		memcpy(app->rows, g->rows, (size_t)n * sizeof(*app->rows));
+		g->reused++;
 		goto gathered;
 	}
 	g->valid = false;
