@@ -76,6 +76,7 @@ struct wg_device *wg_device_new(const char *name)
 	if (!dev)
 		return NULL;
 	dev->index = (struct keyidx)KEYIDX_INIT(struct wg_peer, public_key);
+	dev->refs = 1;
 	if (name) {
 		strncpy(dev->name, name, IFNAMSIZ - 1);
 		dev->name[IFNAMSIZ - 1] = '\0';
@@ -92,9 +93,16 @@ struct wg_aip_block {
 
 #define AIP_BLOCK 4096u
 
+struct wg_device *wg_device_ref(struct wg_device *dev)
+{
+	if (dev)
+		__atomic_add_fetch(&dev->refs, 1, __ATOMIC_RELAXED);
+	return dev;
+}
+
 void wg_device_free(struct wg_device *dev)
 {
-	if (!dev)
+	if (!dev || __atomic_sub_fetch(&dev->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (struct wg_aip_block *b = dev->aip_blocks, *next; b; b = next) {
 		next = b->next;
@@ -119,6 +127,7 @@ void wg_device_free(struct wg_device *dev)
 	wg_policy_free(dev->policy);
 	wg_history_unref(dev->history);
 	keyidx_free(&dev->index);
+	free(dev->lines_sums);
 	free(dev);
 }
 
@@ -295,6 +304,26 @@ int wg_device_add_allowedip(struct wg_device *dev, struct wg_peer *peer, const s
 	b->cap = AIP_BLOCK;
 	dev->aip_blocks = b;
 	return wg_device_add_allowedip(dev, peer, aip);
+}
+
+int wg_device_add_allowedips(struct wg_device *dev, struct wg_peer *peer, const struct wg_allowedip *v, uint32_t n)
+{
+	struct wg_aip_block *b = dev->aip_blocks;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	/* A peer without any yet, and room for all in the newest block: one copy. */
+	if (!peer->n_allowedips && !peer->cap_allowedips && b && b->cap - b->used >= n) {
+		peer->allowedips = b->v + b->used;
+		memcpy(peer->allowedips, v, n * sizeof(*v));
+		peer->n_allowedips = n;
+		b->used += n;
+		return 0;
+	}
+	for (uint32_t i = 0; i < n && !ret; ++i)
+		ret = wg_device_add_allowedip(dev, peer, &v[i]);
+	return ret;
 }
 
 int wg_peer_add_allowedip(struct wg_peer *peer, const struct wg_allowedip *aip)

@@ -125,6 +125,16 @@ struct wg_policy {
 
 struct wg_aip_block;
 
+/*
+ * What one peer's lines in a UAPI answer came to: a hash of their bytes and their length, 0 when
+ * not known. A reader of the next answer takes a peer whose lines are the same from the earlier
+ * device instead of parsing them again (most of a big hub's peers are idle between two reads).
+ */
+struct wg_lines_sum {
+	uint32_t len;
+	uint32_t hash[2];		/* 12 bytes, not 16: a big hub's console holds two or three arrays */
+};
+
 struct wg_device {
 	char name[IFNAMSIZ];
 	uint32_t ifindex;
@@ -158,6 +168,9 @@ struct wg_device {
 	struct wg_history *history;	/* what the recorder's database says; NULL when not looked at */
 	const char *managed_by;		/* the tool that rewrites its config file (a static string), or NULL */
 	bool save_config;		/* its config file says SaveConfig = true */
+	/* Each peer's lines, in peers' order, when its reader kept them (uapi.h); else NULL. */
+	struct wg_lines_sum *lines_sums;
+	int refs;			/* owners: wg_device_new gives one, wg_device_ref one more */
 };
 
 void wg_policy_free(struct wg_policy *p);
@@ -242,6 +255,12 @@ struct wg_snapshot {
 };
 
 struct wg_device *wg_device_new(const char *name);
+/*
+ * One more owner, on any thread: a reader that keeps the device it read last, to read the next
+ * answer against, while the console shows it. Only what its reader filled in is read then.
+ */
+struct wg_device *wg_device_ref(struct wg_device *dev);
+/* Lets one owner go; the last one frees it. */
 void wg_device_free(struct wg_device *dev);
 
 /*
@@ -295,6 +314,8 @@ int wg_peer_add_allowedip(struct wg_peer *peer, const struct wg_allowedip *aip);
  * 100,000 mallocs and as many frees. 0 or -ENOMEM.
  */
 int wg_device_add_allowedip(struct wg_device *dev, struct wg_peer *peer, const struct wg_allowedip *aip);
+/* The same for n at once (a peer taken from an earlier read of the device). */
+int wg_device_add_allowedips(struct wg_device *dev, struct wg_peer *peer, const struct wg_allowedip *v, uint32_t n);
 int wg_peer_set_name(struct wg_peer *peer, const char *name);
 
 /* Compare two allowed IPs the way `wg show` lists them: v4 before v6, then address, then prefix. */

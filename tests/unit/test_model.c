@@ -644,6 +644,40 @@ static void test_allowedip_blocks(void **state)
 	wg_snapshot_free(dup);
 }
 
+/* Several at once into the blocks, or one by one where they do not fit; and a device's owners. */
+static void test_allowedips_at_once_and_refs(void **state)
+{
+	struct wg_device *dev = wg_device_new("wg0");
+	struct wg_allowedip v[3000];
+	uint8_t key[WG_KEY_LEN] = { 0 };
+	struct wg_peer *p;
+
+	(void)state;
+	assert_non_null(dev);
+	for (uint32_t i = 0; i < 3000; ++i)
+		v[i] = aip_n(i);
+	/* 1,000 peers of two, then one of 3,000: past the blocks' room, its own allocation. */
+	for (uint32_t i = 0; i < 1000; ++i) {
+		memcpy(key, &i, sizeof(i));
+		assert_non_null(p = wg_device_append_peer(dev, key));
+		assert_int_equal(wg_device_add_allowedips(dev, p, &v[2 * i], 2), 0);
+		assert_int_equal(p->cap_allowedips, 0);
+	}
+	key[0] = 0xee;
+	assert_non_null(p = wg_device_append_peer(dev, key));
+	assert_int_equal(wg_device_add_allowedips(dev, p, v, 0), 0);
+	assert_int_equal(p->n_allowedips, 0);
+	assert_int_equal(wg_device_add_allowedips(dev, p, v, 3000), 0);
+	for (uint32_t i = 0; i < 1000; ++i)
+		assert_aips(&dev->peers[i], 2 * i, 2);
+	assert_aips(&dev->peers[1000], 0, 3000);
+	/* A second owner keeps it after the first lets go (the sanitizers see a leak or a reuse). */
+	assert_ptr_equal(wg_device_ref(dev), dev);
+	wg_device_free(dev);
+	assert_aips(&dev->peers[999], 1998, 2);
+	wg_device_free(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_dup),
 		cmocka_unit_test(test_allowedip_blocks),
 		cmocka_unit_test(test_snapshot_dup_fails),
+		cmocka_unit_test(test_allowedips_at_once_and_refs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
