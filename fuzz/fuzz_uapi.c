@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* libFuzzer harness: the UAPI reply parser, fed whole and in pieces that must agree. */
+/*
+ * libFuzzer harness: the UAPI reply parser, fed whole and in pieces that must agree, the pieces
+ * leaning on the whole one's peers (uapi_parser_keep_sums) as a console's next read does.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -72,7 +75,7 @@ static void check_same(const struct wg_device *a, const struct wg_device *b)
 }
 
 /* Piece lengths come from a generator seeded by the input, so every mutation moves the cuts. */
-static int parse_in_pieces(struct wg_device *dev, const uint8_t *data, size_t size)
+static int parse_in_pieces(struct wg_device *dev, const uint8_t *data, size_t size, const struct wg_device *earlier)
 {
 	static const uint32_t spans[] = { 1, 2, 7, 64, 700, 5000 };
 	struct uapi_parser p;
@@ -82,6 +85,7 @@ static int parse_in_pieces(struct wg_device *dev, const uint8_t *data, size_t si
 
 	uapi_parser_init(&p, dev);
 	p.scope_to_index = fake_scope;
+	uapi_parser_keep_sums(&p, earlier, 0);
 	while (off < size) {
 		size_t n;
 
@@ -105,6 +109,9 @@ static int parse_in_pieces(struct wg_device *dev, const uint8_t *data, size_t si
 		ret = uapi_parser_finish(&p);
 	else if (uapi_parser_finish(&p) != ret)
 		abort();
+	if (p.taken > dev->n_peers || (ret == 0 && dev->n_peers && !dev->lines_sums))
+		abort();
+	uapi_parser_clear(&p);
 	return ret;
 }
 
@@ -118,10 +125,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	uapi_parser_init(&p, whole);
 	p.scope_to_index = fake_scope;
+	uapi_parser_keep_sums(&p, NULL, 0);
 	ret_whole = uapi_parser_feed(&p, data, size);
 	if (ret_whole >= 0)
 		ret_whole = uapi_parser_finish(&p);
-	ret_pieces = parse_in_pieces(pieces, data, size);
+	uapi_parser_clear(&p);
+	ret_pieces = parse_in_pieces(pieces, data, size, ret_whole == 0 ? whole : NULL);
 
 	if (ret_whole > 0 || ret_pieces > 0 || ret_whole < -4095)
 		abort();

@@ -42,18 +42,21 @@
 	"allowed_ip=10.172.16.2/32\n" \
 	"allowed_ip=fd00:172:16::2/128\n"
 
-#define PEER2_PART \
+/* Peer 2 as it is, and with tx_bytes changed (a reply that leans on an earlier one). */
+#define PEER2_WITH_TX(tx) \
 	"public_key=" PEER2_HEX "\n" \
 	"preshared_key=" PSK_HEX "\n" \
 	"protocol_version=1\n" \
 	"endpoint=[2001:db8::1]:65535\n" \
 	"last_handshake_time_sec=0\n" \
 	"last_handshake_time_nsec=0\n" \
-	"tx_bytes=0\n" \
+	"tx_bytes=" tx "\n" \
 	"rx_bytes=0\n" \
 	"persistent_keepalive_interval=0\n" \
 	"allowed_ip=10.172.16.3/32\n" \
 	"allowed_ip=10.172.16.130/25\n"
+
+#define PEER2_PART PEER2_WITH_TX("0")
 
 #define PEER3_PART \
 	"public_key=" PEER3_HEX "\n" \
@@ -726,6 +729,135 @@ static void test_many_peers(void **state)
 	free(reply);
 }
 
+/*
+ * reply parsed with its peers' lines summed, leaning on earlier (may be NULL), in pieces as
+ * parse_pieces cuts them (sizes NULL: whole); *taken says how many peers came from earlier.
+ */
+static struct wg_device *parse_summed(const char *reply, const struct wg_device *earlier, const size_t *sizes,
+				      size_t n_sizes, uint32_t *taken)
+{
+	struct wg_device *dev = wg_device_new("wgtest0");
+	struct uapi_parser p;
+	size_t len = strlen(reply), off = 0, i = 0;
+	int r = 0;
+
+	assert_non_null(dev);
+	uapi_parser_init(&p, dev);
+	uapi_parser_keep_sums(&p, earlier, earlier ? earlier->n_peers : 0);
+	while (off < len && r == 0) {
+		size_t n = sizes ? sizes[i++ % n_sizes] : len;
+
+		if (n > len - off)
+			n = len - off;
+		r = uapi_parser_feed(&p, reply + off, n);
+		off += n;
+	}
+	assert_int_equal(r, 1);
+	assert_int_equal(uapi_parser_finish(&p), 0);
+	*taken = p.taken;
+	uapi_parser_clear(&p);
+	return dev;
+}
+
+/* reply as a plain parse gives it, and as one leaning on earlier: the same device. */
+static uint32_t check_summed(const char *reply, const struct wg_device *earlier)
+{
+	struct wg_device *plain, *summed;
+	uint32_t taken;
+	int ret;
+
+	plain = parse_whole(reply, strlen(reply), &ret);
+	assert_int_equal(ret, 0);
+	summed = parse_summed(reply, earlier, NULL, 0, &taken);
+	check_same_device(plain, summed);
+	wg_device_free(summed);
+	wg_device_free(plain);
+	return taken;
+}
+
+#define PEER2_CHANGED_PART PEER2_WITH_TX("1")
+
+static void test_unchanged_peers_taken(void **state)
+{
+	/* Another order, as wireguard-go's map gives it; peer 2's tx_bytes changed. */
+	static const char next[] = DEVICE_PART PEER3_PART PEER1_PART PEER2_CHANGED_PART END_PART;
+	/* Peer 1 with one more allowed IP after the lines it had, or one fewer. */
+	static const char more[] = DEVICE_PART PEER1_PART "allowed_ip=10.9.9.9/32\n" END_PART;
+	static const char fewer[] = DEVICE_PART "public_key=" PEER1_HEX "\npreshared_key=" ZERO_HEX "\n"
+				    "protocol_version=1\nendpoint=192.0.2.10:51821\n" PEER3_PART END_PART;
+	struct wg_device *earlier;
+	uint32_t taken;
+
+	earlier = parse_summed(good_reply, NULL, NULL, 0, &taken);
+	assert_int_equal(taken, 0);
+	assert_non_null(earlier->lines_sums);
+	assert_int_equal(earlier->lines_sums[0].len, strlen(PEER1_PART));
+	assert_int_equal(earlier->lines_sums[1].len, strlen(PEER2_PART));
+	/* The last peer's lines end at errno=. */
+	assert_int_equal(earlier->lines_sums[2].len, strlen(PEER3_PART));
+
+	assert_int_equal(check_summed(next, earlier), 2);
+	assert_int_equal(check_summed(good_reply, earlier), 3);
+	assert_int_equal(check_summed(more, earlier), 0);
+	assert_int_equal(check_summed(fewer, earlier), 1);
+	/* The device's own lines are never taken: another key is another device. */
+	assert_int_equal(check_summed("private_key=" ZERO_HEX "\n" PEER1_PART END_PART, earlier), 1);
+	wg_device_free(earlier);
+}
+
+/* Cut anywhere, a reply leaning on an earlier one is the reply; a peer cut is parsed, not taken. */
+static void test_summed_random_chunks(void **state)
+{
+	static const char next[] = DEVICE_PART PEER3_PART PEER1_PART PEER2_CHANGED_PART END_PART;
+	struct wg_device *earlier, *plain, *dev, *again;
+	unsigned int seed = 0x5eed5;
+	uint32_t taken, most = 0;
+	size_t sizes[16];
+	int ret;
+
+	earlier = parse_summed(good_reply, NULL, NULL, 0, &taken);
+	plain = parse_whole(next, strlen(next), &ret);
+	assert_int_equal(ret, 0);
+	for (int round = 0; round < 500; ++round) {
+		uint32_t taken_again;
+
+		for (size_t i = 0; i < 16; ++i) {
+			seed = seed * 1103515245u + 12345u;
+			sizes[i] = 1 + (seed >> 16) % (round % 3 == 0 ? 40 : round % 3 == 1 ? 700 : 1500);
+		}
+		dev = parse_summed(next, earlier, sizes, 16, &taken);
+		check_same_device(plain, dev);
+		assert_true(taken <= 2);
+		if (taken > most)
+			most = taken;
+		/* What it summed, the next read of the same answer takes. */
+		again = parse_summed(next, dev, NULL, 0, &taken_again);
+		check_same_device(plain, again);
+		for (uint32_t i = 0; i < dev->n_peers; ++i)
+			if (dev->lines_sums[i].len)
+				assert_int_equal(dev->lines_sums[i].len, again->lines_sums[i].len);
+		wg_device_free(again);
+		wg_device_free(dev);
+	}
+	assert_int_equal(most, 2);
+	wg_device_free(plain);
+	wg_device_free(earlier);
+}
+
+/* A zone by name may be another interface next time: such a peer is parsed every time. */
+static void test_named_zone_not_summed(void **state)
+{
+	static const char reply[] = "public_key=" PEER1_HEX "\nendpoint=[fe80::1%eth0]:51820\n" PEER2_PART END_PART;
+	struct wg_device *earlier;
+	uint32_t taken;
+
+	earlier = parse_summed(reply, NULL, NULL, 0, &taken);
+	assert_int_equal(earlier->lines_sums[0].len, 0);
+	assert_int_equal(earlier->lines_sums[1].len, strlen(PEER2_PART));
+	assert_int_equal(check_summed(reply, earlier), 1);
+	wg_device_free(earlier);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -748,6 +880,9 @@ int main(void)
 		cmocka_unit_test(test_no_private_key),
 		cmocka_unit_test(test_repeated_peer_refused),
 		cmocka_unit_test(test_many_peers),
+		cmocka_unit_test(test_unchanged_peers_taken),
+		cmocka_unit_test(test_summed_random_chunks),
+		cmocka_unit_test(test_named_zone_not_summed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
