@@ -28,12 +28,17 @@ int backend_list_devices(struct strlist *names)
 	return 0;
 }
 
-int backend_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint)
+int backend_read_device(struct wg_device **dev, const char *iface, uint32_t peers_hint, const struct backend_read *r)
 {
 	*dev = NULL;
 	if (userspace_has_interface(iface))
-		return userspace_get_device(dev, iface, peers_hint);
+		return userspace_get_device(dev, iface, peers_hint, r);
 	return kernel_get_device(dev, iface, peers_hint);
+}
+
+int backend_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint)
+{
+	return backend_read_device(dev, iface, peers_hint, NULL);
 }
 
 int backend_set_peers(const char *iface, const struct wg_peer_change *c, size_t n)

@@ -17,6 +17,16 @@
  */
 #define BACKEND_TIMEOUT_MS 5000
 
+/*
+ * A read that leans on the last one of the same interface: the userspace backend takes a peer
+ * whose lines in the answer did not change from earlier instead of parsing them again
+ * (uapi_parser_keep_sums). The kernel's reads ignore it.
+ */
+struct backend_read {
+	const struct wg_device *earlier;	/* the last read of the interface, or NULL */
+	bool keep_sums;				/* sum this read's peers, for the next one */
+};
+
 /* Kernel: rtnetlink for the list (link kind "wireguard"), generic netlink for the device. */
 int kernel_list_devices(struct strlist *names);
 int kernel_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint);
@@ -32,7 +42,8 @@ int kernel_set_peers(const char *iface, const struct wg_peer_change *c, size_t n
 /* Userspace: UAPI sockets in the run directory, only those naming a link in this namespace. */
 #define USERSPACE_SOCK_DIR "/var/run/wireguard"
 int userspace_list_devices(struct strlist *names);
-int userspace_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint);
+int userspace_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint,
+			 const struct backend_read *r);
 bool userspace_has_interface(const char *iface);
 /* One UAPI "set=1" request; -ENODEV without a socket here, the daemon's errno=N as -N. */
 int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_t n);
@@ -41,6 +52,8 @@ int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_
 int backend_list_devices(struct strlist *names);
 /* peers_hint: about as many peers as expected (room made for them first); 0 when unknown. */
 int backend_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint);
+/* The same, leaning on an earlier read as r says (r may be NULL). */
+int backend_read_device(struct wg_device **dev, const char *iface, uint32_t peers_hint, const struct backend_read *r);
 /*
  * Adds, changes or removes peers live on whichever backend runs iface. 0 or -errno: -ENODEV
  * for no such interface, -EPERM or -EACCES, -EINVAL for a change refused before anything is

@@ -248,17 +248,26 @@ static int name_device(struct wg_device *dev, const struct sample_opts *opts, st
 	return 0;
 }
 
-static uint32_t size_hint(const struct sample_cache *cache, const char *name)
-{
-	const struct sample_size *sz = size_of(cache, name);
-
-	return sz ? sz->n_peers : 0;
-}
-
 /* Remembered for the next read's hint; an interface more than the array holds is not. */
 #define SAMPLE_SIZES_MAX 64
 
-static void size_keep(struct sample_cache *cache, const struct wg_device *dev)
+/*
+ * The read the next one leans on (backend_read): kept only when it summed its peers, as a
+ * userspace one does, for the kernel's would be memory for nothing.
+ */
+static void last_keep(struct sample_size *sz, struct wg_device *dev)
+{
+	wg_device_free(sz->last);
+	sz->last = dev && dev->lines_sums ? wg_device_ref(dev) : NULL;
+}
+
+static void size_clear(struct sample_size *sz)
+{
+	names_memo_clear(&sz->names);
+	last_keep(sz, NULL);
+}
+
+static void size_keep(struct sample_cache *cache, struct wg_device *dev)
 {
 	struct sample_size *v;
 
@@ -266,11 +275,12 @@ static void size_keep(struct sample_cache *cache, const struct wg_device *dev)
 		return;
 	if ((v = size_of(cache, dev->name))) {
 		v->n_peers = dev->n_peers;
+		last_keep(v, dev);
 		return;
 	}
 	/* Interfaces that come and go (a test host, a lab) would grow the list without end. */
 	if (cache->n_sizes >= SAMPLE_SIZES_MAX) {
-		names_memo_clear(&cache->sizes[0].names);
+		size_clear(&cache->sizes[0]);
 		memmove(cache->sizes, cache->sizes + 1, --cache->n_sizes * sizeof(*cache->sizes));
 	}
 	if (!(v = realloc(cache->sizes, (cache->n_sizes + 1) * sizeof(*v))))
@@ -278,7 +288,16 @@ static void size_keep(struct sample_cache *cache, const struct wg_device *dev)
 	cache->sizes = v;
 	memset(&v[cache->n_sizes], 0, sizeof(*v));
 	memcpy(v[cache->n_sizes].name, dev->name, strnlen(dev->name, IFNAMSIZ - 1));
-	v[cache->n_sizes++].n_peers = dev->n_peers;
+	v[cache->n_sizes].n_peers = dev->n_peers;
+	last_keep(&v[cache->n_sizes++], dev);
+}
+
+/* An interface gone is read no more: its last read is not held on to. */
+static void lasts_drop_gone(struct sample_cache *cache, const struct strlist *names)
+{
+	for (size_t i = 0; cache && i < cache->n_sizes; ++i)
+		if (cache->sizes[i].last && !strlist_contains(names, cache->sizes[i].name))
+			last_keep(&cache->sizes[i], NULL);
 }
 
 int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct sample_error *err)
@@ -323,10 +342,14 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 
 	for (size_t i = 0; i < names.n; ++i) {
 		struct wg_device *dev = NULL;
+		const struct sample_size *sz;
+		struct backend_read r = { .keep_sums = opts->cache != NULL };
 
 		if (opts->iface && strcmp(opts->iface, names.v[i]))
 			continue;
-		ret = backend_get_device(&dev, names.v[i], size_hint(opts->cache, names.v[i]));
+		sz = size_of(opts->cache, names.v[i]);
+		r.earlier = sz ? sz->last : NULL;
+		ret = backend_read_device(&dev, names.v[i], sz ? sz->n_peers : 0, &r);
 		/* Gone between the listing and the read: it is simply not there any more. */
 		if (ret == -ENODEV && !opts->iface)
 			continue;
@@ -345,6 +368,7 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 			goto out;
 		}
 	}
+	lasts_drop_gone(opts->cache, &names);
 	clock_gettime(CLOCK_MONOTONIC, &snap->mono);
 	clock_gettime(CLOCK_REALTIME, &snap->wall);
 	*out = snap;
@@ -366,7 +390,7 @@ void sample_cache_clear(struct sample_cache *cache)
 	}
 	free(cache->files);
 	for (size_t i = 0; i < cache->n_sizes; ++i)
-		names_memo_clear(&cache->sizes[i].names);
+		size_clear(&cache->sizes[i]);
 	free(cache->sizes);
 	memset(cache, 0, sizeof(*cache));
 }

@@ -43,6 +43,7 @@ struct sample_size {
 	char name[IFNAMSIZ];
 	uint32_t n_peers;
 	struct names_memo names;	/* which name each peer had at the last read */
+	struct wg_device *last;		/* a reference to the last read, when the next can lean on it */
 };
 
 struct sample_cache {

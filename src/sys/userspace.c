@@ -264,7 +264,7 @@ out:
  * the daemon's errno=N comes back as -N.
  */
 static int uapi_exchange(const char *iface, unsigned int ifindex, const char *req, uint32_t peers_hint,
-			 struct wg_device **out)
+			 const struct backend_read *r, struct wg_device **out)
 {
 	int64_t deadline = now_ms() + BACKEND_TIMEOUT_MS;
 	struct uapi_parser *p = NULL;
@@ -295,6 +295,8 @@ static int uapi_exchange(const char *iface, unsigned int ifindex, const char *re
 	d->backend = WG_BACKEND_USERSPACE;
 	uapi_parser_init(p, d);
 	p->scope_to_index = if_nametoindex;
+	if (r && r->keep_sums)
+		uapi_parser_keep_sums(p, r->earlier, peers_hint);
 	ret = read_reply(fd, p);
 	/* After a failed send, only a whole answer naming an error says more than the send's own. */
 	if (sent < 0 && !(p->state == UAPI_DONE && p->remote_errno))
@@ -305,6 +307,7 @@ static int uapi_exchange(const char *iface, unsigned int ifindex, const char *re
 	}
 out:
 	if (p) {
+		uapi_parser_clear(p);
 		/* A get's reply carries the private key. */
 		key_wipe(p, sizeof(*p));
 		free(p);
@@ -314,7 +317,8 @@ out:
 	return ret;
 }
 
-int userspace_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint)
+int userspace_get_device(struct wg_device **dev, const char *iface, uint32_t peers_hint,
+			 const struct backend_read *r)
 {
 	unsigned int ifindex;
 
@@ -325,7 +329,7 @@ int userspace_get_device(struct wg_device **dev, const char *iface, uint32_t pee
 	ifindex = if_nametoindex(iface);
 	if (!ifindex)
 		return -ENODEV;
-	return uapi_exchange(iface, ifindex, UAPI_GET_REQUEST, peers_hint, dev);
+	return uapi_exchange(iface, ifindex, UAPI_GET_REQUEST, peers_hint, r, dev);
 }
 
 int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_t n)
@@ -340,7 +344,7 @@ int userspace_set_peers(const char *iface, const struct wg_peer_change *c, size_
 	req = wgset_uapi_request(c, n);
 	if (!req)
 		return -errno;
-	ret = uapi_exchange(iface, ifindex, req, 0, NULL);
+	ret = uapi_exchange(iface, ifindex, req, 0, NULL, NULL);
 	wgset_uapi_free(req);
 	return ret;
 }
