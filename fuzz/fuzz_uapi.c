@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer harness: the UAPI reply parser, fed whole and in pieces that must agree, the pieces
- * leaning on the whole one's peers (uapi_parser_keep_sums) as a console's next read does.
+ * libFuzzer harness: the UAPI reply parser, fed whole and in pieces that must agree. An input of
+ * two replies (the second after the first's closing blank line) is a console's two reads: the
+ * second, in pieces, leans on the first's peers (uapi_parser_keep_sums) and must be what a plain
+ * parse of it is; a reply alone leans on its own whole parse.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -109,37 +111,73 @@ static int parse_in_pieces(struct wg_device *dev, const uint8_t *data, size_t si
 		ret = uapi_parser_finish(&p);
 	else if (uapi_parser_finish(&p) != ret)
 		abort();
-	if (p.taken > dev->n_peers || (ret == 0 && dev->n_peers && !dev->lines_sums))
+	if (ret == 0 && dev->n_peers && !dev->lines_sums)
 		abort();
 	uapi_parser_clear(&p);
 	return ret;
 }
 
+/* Where a first reply ends (after "errno=N\n\n") with more after it, or 0. */
+static size_t first_reply_end(const uint8_t *data, size_t size)
+{
+	const uint8_t *e = memmem(data, size, "\nerrno=", 7), *end;
+
+	if (!e)
+		return 0;
+	end = memmem(e + 1, size - (size_t)(e + 1 - data), "\n\n", 2);
+	if (!end || (size_t)(end + 2 - data) >= size)
+		return 0;
+	return (size_t)(end + 2 - data);
+}
+
+/* A parse of the whole input at once, its peers summed, leaning on earlier (may be NULL). */
+static struct wg_device *parse_summed(const uint8_t *data, size_t size, const struct wg_device *earlier, int *ret)
+{
+	struct wg_device *dev = wg_device_new("wgfuzz0");
+	struct uapi_parser p;
+
+	if (!dev)
+		abort();
+	uapi_parser_init(&p, dev);
+	p.scope_to_index = fake_scope;
+	uapi_parser_keep_sums(&p, earlier, 0);
+	*ret = uapi_parser_feed(&p, data, size);
+	if (*ret >= 0)
+		*ret = uapi_parser_finish(&p);
+	uapi_parser_clear(&p);
+	return dev;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wg_device *whole = wg_device_new("wgfuzz0"), *pieces = wg_device_new("wgfuzz0");
-	struct uapi_parser p;
-	int ret_whole, ret_pieces;
+	struct wg_device *whole, *leaning, *pieces = wg_device_new("wgfuzz0"), *first = NULL;
+	const struct wg_device *earlier;
+	size_t split = first_reply_end(data, size);
+	int ret_whole, ret_leaning, ret_pieces, ret_first = -1;
 
-	if (!whole || !pieces)
+	if (!pieces)
 		abort();
-	uapi_parser_init(&p, whole);
-	p.scope_to_index = fake_scope;
-	uapi_parser_keep_sums(&p, NULL, 0);
-	ret_whole = uapi_parser_feed(&p, data, size);
-	if (ret_whole >= 0)
-		ret_whole = uapi_parser_finish(&p);
-	uapi_parser_clear(&p);
-	ret_pieces = parse_in_pieces(pieces, data, size, ret_whole == 0 ? whole : NULL);
+	if (split) {
+		first = parse_summed(data, split, NULL, &ret_first);
+		data += split;
+		size -= split;
+	}
+	whole = parse_summed(data, size, NULL, &ret_whole);
+	earlier = ret_first == 0 ? first : ret_whole == 0 ? whole : NULL;
+	leaning = parse_summed(data, size, earlier, &ret_leaning);
+	ret_pieces = parse_in_pieces(pieces, data, size, earlier);
 
 	if (ret_whole > 0 || ret_pieces > 0 || ret_whole < -4095)
 		abort();
-	/* Where the cuts fall must change nothing. */
-	if (ret_whole != ret_pieces)
+	/* Where the cuts fall, and which peers came from the earlier reply, must change nothing. */
+	if (ret_whole != ret_pieces || ret_whole != ret_leaning)
 		abort();
 	check_sane(whole, ret_whole == 0);
 	check_same(whole, pieces);
+	check_same(whole, leaning);
 	wg_device_free(whole);
+	wg_device_free(leaning);
 	wg_device_free(pieces);
+	wg_device_free(first);
 	return 0;
 }

@@ -626,7 +626,8 @@ int uapi_parser_finish(struct uapi_parser *p)
 		/* A peer twice is no answer wireguard-go gives: refused, not merged. */
 		if (!ret && (ret = wg_device_index(p->dev)) == -EEXIST)
 			ret = fail(p, -EBADMSG);
-		if (!ret && p->keep_sums && p->dev->n_peers) {
+		/* Handed over once: a second finish finds them gone. */
+		if (!ret && p->keep_sums && p->dev->n_peers && p->sums) {
 			struct wg_lines_sum *v = p->cap_sums == p->dev->n_peers ?
 							 p->sums : realloc(p->sums, p->dev->n_peers * sizeof(*v));
 

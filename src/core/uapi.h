@@ -24,7 +24,8 @@ enum uapi_state {
 };
 
 /*
- * The caller owns it (it may live on the stack); only dev is borrowed.
+ * The caller owns it (it may live on the stack) and clears it (uapi_parser_clear) after
+ * finish; dev, and earlier (uapi_parser_keep_sums), are borrowed until then.
  * An IPv6 endpoint's zone names an interface: scope_to_index, when set,
  * turns the name into an index (if_nametoindex); without it named zones
  * give scope id 0 and numeric zones are taken as they are.

@@ -322,6 +322,7 @@ int sample_take(struct wg_snapshot **out, const struct sample_opts *opts, struct
 		goto out;
 	}
 	if (opts->iface && !strlist_contains(&names, opts->iface)) {
+		lasts_drop_gone(opts->cache, &names);
 		err->available = names;
 		memset(&names, 0, sizeof(names));
 		if (if_nametoindex(opts->iface))

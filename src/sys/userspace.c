@@ -284,7 +284,8 @@ static int uapi_exchange(const char *iface, unsigned int ifindex, const char *re
 		goto out;
 	}
 	d = wg_device_new(iface);
-	p = malloc(sizeof(*p));
+	/* Zeroed: the way out clears it (uapi_parser_clear), also before init. */
+	p = calloc(1, sizeof(*p));
 	if (!d || !p) {
 		ret = -ENOMEM;
 		goto out;

@@ -819,7 +819,7 @@ static void test_summed_random_chunks(void **state)
 	plain = parse_whole(next, strlen(next), &ret);
 	assert_int_equal(ret, 0);
 	for (int round = 0; round < 500; ++round) {
-		uint32_t taken_again;
+		uint32_t taken_again, summed;
 
 		for (size_t i = 0; i < 16; ++i) {
 			seed = seed * 1103515245u + 12345u;
@@ -833,9 +833,13 @@ static void test_summed_random_chunks(void **state)
 		/* What it summed, the next read of the same answer takes. */
 		again = parse_summed(next, dev, NULL, 0, &taken_again);
 		check_same_device(plain, again);
+		summed = 0;
 		for (uint32_t i = 0; i < dev->n_peers; ++i)
-			if (dev->lines_sums[i].len)
+			if (dev->lines_sums[i].len) {
 				assert_int_equal(dev->lines_sums[i].len, again->lines_sums[i].len);
+				summed++;
+			}
+		assert_int_equal(taken_again, summed);
 		wg_device_free(again);
 		wg_device_free(dev);
 	}
