@@ -54,13 +54,14 @@ void uapi_parser_init(struct uapi_parser *p, struct wg_device *dev);
 
 /*
  * After init, before the first feed: each peer's lines are summed (a 64-bit hash and their
- * length, into dev->lines_sums by finish; room made for expected peers first, 0 if unknown), and a peer whose lines are byte for byte those
- * summed in earlier (a device this parser's kind filled before, with its sums; NULL for none)
- * is taken from earlier, not parsed: at 10,000 idle peers a second, parsing them was a third of
- * the console's time. A peer's lines that a chunk cuts, or whose endpoint names a zone (an
- * interface, which may be renamed), are not summed. The hash is not a cryptographic one: the
- * answer comes from the local daemon, and a change hashing the same by chance (2^-64) would
- * show a peer's figures of the last read until its next change.
+ * length, into dev->lines_sums by finish; room is made for expected peers first, 0 when
+ * unknown), and a peer whose lines are byte for byte those summed in earlier (a device this
+ * parser's kind filled before, with its sums; NULL for none) is taken from earlier, not
+ * parsed: at 10,000 idle peers a second, parsing them was a third of the console's time. A
+ * peer's lines that a chunk cuts, or whose endpoint names a zone (an interface, which may be
+ * renamed), are not summed. The hash is not a cryptographic one: the answer comes from the
+ * local daemon, and a change hashing the same by chance (2^-64) would show a peer's figures
+ * of the last read until its next change.
  */
 void uapi_parser_keep_sums(struct uapi_parser *p, const struct wg_device *earlier, uint32_t expected);
 
