@@ -86,7 +86,9 @@ static void lines_close(struct uapi_parser *p, const char *end)
 	p->lines_open = false;
 	sum = &p->sums[p->dev->n_peers - 1];
 	if (p->lines && end && (size_t)(end - p->lines) <= UINT32_MAX) {
-		uint64_t h = lines_hash(p->lines, (size_t)(end - p->lines));
+		/* A peer changed at the same length was hashed once already, against earlier. */
+		uint64_t h = p->probe_len == (size_t)(end - p->lines) ? p->probe_hash :
+									lines_hash(p->lines, (size_t)(end - p->lines));
 
 		sum->len = (uint32_t)(end - p->lines);
 		sum->hash[0] = (uint32_t)h;
@@ -112,6 +114,7 @@ static int lines_open(struct uapi_parser *p, const char *lines)
 		p->cap_sums = cap;
 	}
 	p->sums[i] = (struct wg_lines_sum){ 0 };
+	p->probe_len = 0;
 	p->lines_open = true;
 	p->lines = lines;
 	return 0;
@@ -140,8 +143,11 @@ static ssize_t take_earlier(struct uapi_parser *p, const char *line, const char 
 	rest = (size_t)(end - next);
 	if (!(rest >= 11 && !memcmp(next, "public_key=", 11)) && !(rest >= 6 && !memcmp(next, "errno=", 6)))
 		return 0;
-	if (lines_hash(line, sum->len) != ((uint64_t)sum->hash[1] << 32 | sum->hash[0]))
+	p->probe_hash = lines_hash(line, sum->len);
+	if (p->probe_hash != ((uint64_t)sum->hash[1] << 32 | sum->hash[0])) {
+		p->probe_len = sum->len;
 		return 0;
+	}
 	/* What parse_peer_line fills, and nothing else: the rest is the readers' of the device. */
 	peer->endpoint = old->endpoint;
 	peer->persistent_keepalive = old->persistent_keepalive;

@@ -42,6 +42,9 @@ struct uapi_parser {
 	bool lines_open;		/* the last peer's lines are still coming */
 	const char *lines;		/* where they began, when in the chunk being fed; else NULL */
 	uint32_t near;			/* the cursor of lookups in earlier */
+	/* The open lines' first probe_len bytes (0: none) hash to probe_hash: checked, not taken. */
+	uint32_t probe_len;
+	uint64_t probe_hash;
 	uint32_t taken;			/* peers taken from earlier, not parsed */
 	enum uapi_state state;
 	int error;			/* -errno when FAILED */
