@@ -400,6 +400,7 @@ enum { COL_NAME, COL_IPS, COL_ENDPOINT, COL_HANDSHAKE, COL_STATE, COL_RX, COL_TX
 
 struct text_row {
 	char *cell[N_COLS];
+	int width[N_COLS];		/* of each cell on the screen, measured once */
 };
 
 static const char *state_label(enum peer_state s)
@@ -438,15 +439,22 @@ static char *join_allowedips(const struct wg_peer *p)
 	return s;
 }
 
-static void print_cell(FILE *out, const char *s, int width, bool last, bool right)
+static void put_spaces(FILE *out, int n)
 {
-	int pad = width - format_width(s);
+	static const char spaces[] = "                                                                ";
 
+	for (; n > 0; n -= (int)sizeof(spaces) - 1)
+		fwrite(spaces, 1, n < (int)sizeof(spaces) - 1 ? (size_t)n : sizeof(spaces) - 1, out);
+}
+
+/* s, which takes w columns, in a column width wide. */
+static void print_cell(FILE *out, const char *s, int w, int width, bool last, bool right)
+{
 	if (right)
-		fprintf(out, "%*s", pad > 0 ? pad : 0, "");
+		put_spaces(out, width - w);
 	fputs(s, out);
 	if (!last && !right)
-		fprintf(out, "%*s", pad > 0 ? pad : 0, "");
+		put_spaces(out, width - w);
 	if (!last)
 		fputs("  ", out);
 }
@@ -460,14 +468,23 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 	const bool right[N_COLS] = { [COL_RX] = true, [COL_TX] = true };
 	struct text_row *rows = calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*rows));
 	unsigned int counts[3] = { 0 };
-	int width[N_COLS];
+	int width[N_COLS], title_width[N_COLS];
 	char b64[WG_KEY_B64_LEN], buf[FORMAT_BUF], ifname[TEXT_IFNAME_LEN];
+	/* Looked up once, not for each of 100,000 rows. */
+	const char *states[3] = { [PEER_ONLINE] = state_label(PEER_ONLINE), [PEER_STALE] = state_label(PEER_STALE),
+				  [PEER_NEVER] = state_label(PEER_NEVER) };
+	const char *never = format_age(buf, sizeof(buf), -1);
+	char *never_copy = strdup(never);
 	int ret = 0;
 
-	if (!rows)
+	if (!rows || !never_copy) {
+		free(rows);
+		free(never_copy);
 		return -ENOMEM;
+	}
+	never = never_copy;
 	for (int c = 0; c < N_COLS; ++c)
-		width[c] = format_width(titles[c]);
+		title_width[c] = width[c] = format_width(titles[c]);
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
 		enum peer_state st = peer_state(p->last_handshake_sec, now);
@@ -479,9 +496,10 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 		cell[COL_IPS] = p->n_allowedips ? join_allowedips(p) : strdup("-");
 		format_endpoint(buf, sizeof(buf), &p->endpoint);
 		cell[COL_ENDPOINT] = strdup(buf[0] ? buf : "-");
-		cell[COL_HANDSHAKE] = strdup(format_age(buf, sizeof(buf),
-							peer_handshake_age(p->last_handshake_sec, now)));
-		cell[COL_STATE] = strdup(state_label(st));
+		int64_t age = peer_handshake_age(p->last_handshake_sec, now);
+
+		cell[COL_HANDSHAKE] = strdup(age < 0 ? never : format_age(buf, sizeof(buf), age));
+		cell[COL_STATE] = strdup(states[st]);
 		cell[COL_RX] = strdup(format_bytes(buf, sizeof(buf), p->rx_bytes));
 		cell[COL_TX] = strdup(format_bytes(buf, sizeof(buf), p->tx_bytes));
 		for (int c = 0; c < N_COLS; ++c) {
@@ -491,7 +509,7 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 				ret = -ENOMEM;
 				goto out;
 			}
-			w = format_width(cell[c]);
+			rows[i].width[c] = w = format_width(cell[c]);
 			if (w > width[c])
 				width[c] = w;
 		}
@@ -516,11 +534,11 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 		goto out;
 	fputc('\n', out);
 	for (int c = 0; c < N_COLS; ++c)
-		print_cell(out, titles[c], width[c], c == N_COLS - 1, right[c]);
+		print_cell(out, titles[c], title_width[c], width[c], c == N_COLS - 1, right[c]);
 	fputc('\n', out);
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		for (int c = 0; c < N_COLS; ++c)
-			print_cell(out, rows[i].cell[c], width[c], c == N_COLS - 1, right[c]);
+			print_cell(out, rows[i].cell[c], rows[i].width[c], width[c], c == N_COLS - 1, right[c]);
 		fputc('\n', out);
 	}
 out:
@@ -528,6 +546,7 @@ out:
 		for (int c = 0; c < N_COLS; ++c)
 			free(rows[i].cell[c]);
 	free(rows);
+	free(never_copy);
 	return ret;
 }
 

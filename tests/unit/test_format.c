@@ -164,10 +164,15 @@ static void test_key_short_and_width(void **state)
 	assert_string_equal(format_key_short(b, sizeof(b), key, false), "AAAAAAAA...");
 	assert_string_equal(format_key_short(b, sizeof(b), key, true), "AAAAAAAA\u2026");
 	assert_int_equal(format_width("alice"), 5);
+	/* Control bytes take no column; a byte no character begins with takes one. */
+	assert_int_equal(format_width("a\tb\x7f"), 2);
+	assert_int_equal(format_width("a\xff" "b"), 3);
 	if (setlocale(LC_CTYPE, "C.UTF-8")) {
 		assert_int_equal(format_width("M\xc3\xbcller"), 6);
 		assert_int_equal(format_width("\xe6\x9d\xb1\xe4\xba\xac"), 4);
 		assert_int_equal(format_width("AAAAAAAA\u2026"), 9);
+		assert_int_equal(format_width("Zo\xc3\xab-\xe6\x97\xa5\xe6\x9c\xac 1"), 10);
+		assert_int_equal(format_width("\xe6\x97x"), 3);
 	}
 }
 
