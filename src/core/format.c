@@ -12,6 +12,8 @@
 
 static const char *const iec_units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 
+static char *put_u32(char *p, uint32_t v);
+
 static char *scaled(char *buf, size_t len, double v, const char *suffix)
 {
 	unsigned int u = 0;
@@ -20,7 +22,14 @@ static char *scaled(char *buf, size_t len, double v, const char *suffix)
 		v /= 1024;
 		++u;
 	}
-	if (u == 0)
+	if (u == 0 && v == (double)(unsigned int)v && len >= 16 + strlen(suffix)) {
+		/* Whole bytes, as most rows of a big hub show them, without printf. */
+		char *p = put_u32(buf, (uint32_t)v);
+
+		*p++ = ' ';
+		*p++ = 'B';
+		strcpy(p, suffix);
+	} else if (u == 0)
 		snprintf(buf, len, "%.0f %s%s", v, iec_units[u], suffix);
 	else
 		snprintf(buf, len, "%.2f %s%s", v, iec_units[u], suffix);
@@ -202,8 +211,18 @@ char *format_key_short(char *buf, size_t len, const uint8_t key[WG_KEY_LEN], boo
 {
 	char b64[WG_KEY_B64_LEN];
 
+	const char *more = utf8 ? "\u2026" : "...";
+	size_t n = 8 + strlen(more);
+
+	/* Without snprintf: a table of 100,000 rows has as many. */
 	key_to_base64(b64, key);
-	snprintf(buf, len, "%.8s%s", b64, utf8 ? "\u2026" : "...");
+	memcpy(b64 + 8, more, strlen(more) + 1);
+	if (!len)
+		return buf;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, b64, n);
+	buf[n] = '\0';
 	return buf;
 }
 

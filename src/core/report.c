@@ -399,7 +399,8 @@ int report_json(FILE *out, const struct wg_snapshot *snap, const struct fwd_stat
 enum { COL_NAME, COL_IPS, COL_ENDPOINT, COL_HANDSHAKE, COL_STATE, COL_RX, COL_TX, N_COLS };
 
 struct text_row {
-	char *cell[N_COLS];
+	char *text;			/* the row's cells one after another, each ending in a NUL */
+	uint32_t off[N_COLS];		/* where each cell starts in text */
 	int width[N_COLS];		/* of each cell on the screen, measured once */
 };
 
@@ -416,27 +417,56 @@ static const char *state_label(enum peer_state s)
 	}
 }
 
-static char *join_allowedips(const struct wg_peer *p)
+/* A row being written: grows as it must, and is reused from row to row. */
+struct row_buf {
+	char *v;
+	size_t n, cap;
+};
+
+/* n bytes of s added to the cell being written: 0, or -ENOMEM. */
+static int row_put(struct row_buf *b, const char *s, size_t n)
 {
-	size_t len = 1, o = 0;
-	char buf[FORMAT_BUF], *s;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *v;
 
-	for (uint32_t i = 0; i < p->n_allowedips; ++i)
-		len += strlen(format_allowedip(buf, sizeof(buf), &p->allowedips[i])) + 2;
-	if (!(s = malloc(len)))
-		return NULL;
-	s[0] = '\0';
-	for (uint32_t i = 0; i < p->n_allowedips; ++i) {
-		size_t n = strlen(format_allowedip(buf, sizeof(buf), &p->allowedips[i]));
-
-		if (i) {
-			memcpy(s + o, ", ", 2);
-			o += 2;
-		}
-		memcpy(s + o, buf, n + 1);
-		o += n;
+		while (cap < b->n + n + 1)
+			cap *= 2;
+		if (!(v = realloc(b->v, cap)))
+			return -ENOMEM;
+		b->v = v;
+		b->cap = cap;
 	}
-	return s;
+	memcpy(b->v + b->n, s, n);
+	b->n += n;
+	return 0;
+}
+
+/* The cell being written ended, and cell next begun (none past the last): 0, or -ENOMEM. */
+static int row_cell_end(struct row_buf *b, struct text_row *row, int next)
+{
+	int ret = row_put(b, "", 1);
+
+	if (next < N_COLS)
+		row->off[next] = (uint32_t)b->n;
+	return ret;
+}
+
+/* A peer's allowed IPs, comma-separated, or "-". */
+static int row_put_allowedips(struct row_buf *b, const struct wg_peer *p)
+{
+	char buf[FORMAT_BUF];
+	int ret = 0;
+
+	if (!p->n_allowedips)
+		return row_put(b, "-", 1);
+	for (uint32_t i = 0; i < p->n_allowedips && !ret; ++i) {
+		if (i && (ret = row_put(b, ", ", 2)) < 0)
+			break;
+		format_allowedip(buf, sizeof(buf), &p->allowedips[i]);
+		ret = row_put(b, buf, strlen(buf));
+	}
+	return ret;
 }
 
 static void put_spaces(FILE *out, int n)
@@ -475,6 +505,7 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 				  [PEER_NEVER] = state_label(PEER_NEVER) };
 	const char *never = format_age(buf, sizeof(buf), -1);
 	char *never_copy = strdup(never);
+	struct row_buf rb = { 0 };
 	int ret = 0;
 
 	if (!rows || !never_copy) {
@@ -488,28 +519,50 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		const struct wg_peer *p = &dev->peers[i];
 		enum peer_state st = peer_state(p->last_handshake_sec, now);
-		char **cell = rows[i].cell;
+		int64_t age = peer_handshake_age(p->last_handshake_sec, now);
+		struct text_row *row = &rows[i];
+		const char *cell;
+		char *name;
 
 		counts[st]++;
-		cell[COL_NAME] = p->name ? text_escape_dup(p->name) :
-					   strdup(format_key_short(buf, sizeof(buf), p->public_key, utf8));
-		cell[COL_IPS] = p->n_allowedips ? join_allowedips(p) : strdup("-");
-		format_endpoint(buf, sizeof(buf), &p->endpoint);
-		cell[COL_ENDPOINT] = strdup(buf[0] ? buf : "-");
-		int64_t age = peer_handshake_age(p->last_handshake_sec, now);
-
-		cell[COL_HANDSHAKE] = strdup(age < 0 ? never : format_age(buf, sizeof(buf), age));
-		cell[COL_STATE] = strdup(states[st]);
-		cell[COL_RX] = strdup(format_bytes(buf, sizeof(buf), p->rx_bytes));
-		cell[COL_TX] = strdup(format_bytes(buf, sizeof(buf), p->tx_bytes));
+		/*
+		 * One allocation a row, not one a cell: seven mallocs and frees a row were a tenth
+		 * of the table beside 100,000 peers.
+		 */
+		rb.n = 0;
+		if (p->name) {
+			if (!(name = text_escape_dup(p->name)))
+				goto nomem;
+			ret = row_put(&rb, name, strlen(name));
+			free(name);
+		} else {
+			cell = format_key_short(buf, sizeof(buf), p->public_key, utf8);
+			ret = row_put(&rb, cell, strlen(cell));
+		}
+		if (ret < 0 || row_cell_end(&rb, row, COL_IPS) < 0 || row_put_allowedips(&rb, p) < 0 ||
+		    row_cell_end(&rb, row, COL_ENDPOINT) < 0)
+			goto nomem;
+		cell = format_endpoint(buf, sizeof(buf), &p->endpoint);
+		if (!cell[0])
+			cell = "-";
+		if (row_put(&rb, cell, strlen(cell)) < 0 || row_cell_end(&rb, row, COL_HANDSHAKE) < 0)
+			goto nomem;
+		cell = age < 0 ? never : format_age(buf, sizeof(buf), age);
+		if (row_put(&rb, cell, strlen(cell)) < 0 || row_cell_end(&rb, row, COL_STATE) < 0 ||
+		    row_put(&rb, states[st], strlen(states[st])) < 0 || row_cell_end(&rb, row, COL_RX) < 0)
+			goto nomem;
+		cell = format_bytes(buf, sizeof(buf), p->rx_bytes);
+		if (row_put(&rb, cell, strlen(cell)) < 0 || row_cell_end(&rb, row, COL_TX) < 0)
+			goto nomem;
+		cell = format_bytes(buf, sizeof(buf), p->tx_bytes);
+		if (row_put(&rb, cell, strlen(cell)) < 0 || row_cell_end(&rb, row, N_COLS) < 0)
+			goto nomem;
+		if (!(row->text = malloc(rb.n)))
+			goto nomem;
+		memcpy(row->text, rb.v, rb.n);
 		for (int c = 0; c < N_COLS; ++c) {
-			int w;
+			int w = row->width[c] = format_width(row->text + row->off[c]);
 
-			if (!cell[c]) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			rows[i].width[c] = w = format_width(cell[c]);
 			if (w > width[c])
 				width[c] = w;
 		}
@@ -538,14 +591,18 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 	fputc('\n', out);
 	for (uint32_t i = 0; i < dev->n_peers; ++i) {
 		for (int c = 0; c < N_COLS; ++c)
-			print_cell(out, rows[i].cell[c], rows[i].width[c], width[c], c == N_COLS - 1, right[c]);
+			print_cell(out, rows[i].text + rows[i].off[c], rows[i].width[c], width[c], c == N_COLS - 1,
+				   right[c]);
 		fputc('\n', out);
 	}
+	goto out;
+nomem:
+	ret = -ENOMEM;
 out:
 	for (uint32_t i = 0; i < dev->n_peers; ++i)
-		for (int c = 0; c < N_COLS; ++c)
-			free(rows[i].cell[c]);
+		free(rows[i].text);
 	free(rows);
+	free(rb.v);
 	free(never_copy);
 	return ret;
 }

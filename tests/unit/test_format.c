@@ -13,6 +13,9 @@ static void test_bytes(void **state)
 
 	assert_string_equal(format_bytes(b, sizeof(b), 0), "0 B");
 	assert_string_equal(format_bytes(b, sizeof(b), 1023), "1023 B");
+	assert_string_equal(format_bytes(b, sizeof(b), 7), "7 B");
+	/* Cut short in a buffer too small, as snprintf cuts. */
+	assert_string_equal(format_bytes(b, 4, 1000), "100");
 	assert_string_equal(format_bytes(b, sizeof(b), 1024), "1.00 KiB");
 	assert_string_equal(format_bytes(b, sizeof(b), 1269760), "1.21 MiB");
 	assert_string_equal(format_bytes(b, sizeof(b), UINT64_MAX), "16.00 EiB");
@@ -26,6 +29,8 @@ static void test_rate(void **state)
 	assert_string_equal(format_rate(b, sizeof(b), 0, true), "0 B/s");
 	assert_string_equal(format_rate(b, sizeof(b), 1536, true), "1.50 KiB/s");
 	assert_string_equal(format_rate(b, sizeof(b), -5, true), "0 B/s");
+	assert_string_equal(format_rate(b, sizeof(b), 0.6, true), "1 B/s");
+	assert_string_equal(format_rate(b, sizeof(b), 1023.4, true), "1023 B/s");
 }
 
 static void test_age(void **state)
@@ -163,6 +168,7 @@ static void test_key_short_and_width(void **state)
 	memset(key, 0, sizeof(key));
 	assert_string_equal(format_key_short(b, sizeof(b), key, false), "AAAAAAAA...");
 	assert_string_equal(format_key_short(b, sizeof(b), key, true), "AAAAAAAA\u2026");
+	assert_string_equal(format_key_short(b, 6, key, false), "AAAAA");
 	assert_int_equal(format_width("alice"), 5);
 	/* Control bytes take no column; a byte no character begins with takes one. */
 	assert_int_equal(format_width("a\tb\x7f"), 2);
