@@ -673,18 +673,18 @@ done:
 		memcpy(dst, src, (size_t)n * sizeof(*src));
 }
 
-/* Sorts the items by their words, the present before the gone. 0 or -ENOMEM. */
-static int sort_items(struct sort_item *items, uint32_t n, struct sort_ctx *ctx)
+/*
+ * The items' rows into rows, sorted by their words, the present before the gone. 0 or -ENOMEM.
+ * Straight from the keys: a sorted copy of the items, copied back before their rows were taken,
+ * was a tenth of a key that sorts 65,536 rows.
+ */
+static int sort_items(const struct sort_item *items, uint32_t n, struct sort_ctx *ctx, struct app_row *rows)
 {
 	struct sort_key *keys = malloc((size_t)n * 2 * sizeof(*keys));
-	struct sort_item *sorted = malloc((size_t)n * sizeof(*sorted));
 	uint32_t present = 0, gone = n;
 
-	if (!keys || !sorted) {
-		free(keys);
-		free(sorted);
+	if (!keys)
 		return -ENOMEM;
-	}
 	ctx->items = items;
 	lower_table(ctx->lower);
 	ctx->ascii_lower = true;
@@ -700,10 +700,8 @@ static int sort_items(struct sort_item *items, uint32_t n, struct sort_ctx *ctx)
 	radix_sort(keys, keys + n, present, false, 0, ctx);
 	radix_sort(keys + present, keys + n + present, n - present, false, 0, ctx);
 	for (uint32_t i = 0; i < n; ++i)
-		sorted[i] = items[keys[i].item];
-	memcpy(items, sorted, (size_t)n * sizeof(*items));
+		rows[i] = items[keys[i].item].row;
 	free(keys);
-	free(sorted);
 	return 0;
 }
 
@@ -963,12 +961,10 @@ gathered:
 				items[i] = sort_item_of(dev, d, &app->rows[i]);
 			if (ctx.rank)
 				d->rank_sorts++;
-			if (sort_items(items, n, &ctx) < 0) {
+			if (sort_items(items, n, &ctx, app->rows) < 0) {
 				free(items);
 				return -ENOMEM;
 			}
-			for (uint32_t i = 0; i < n; ++i)
-				app->rows[i] = items[i].row;
 			free(items);
 			keep_order(app, app->rows, n);
 		}
