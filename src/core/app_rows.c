@@ -676,7 +676,7 @@ done:
 /*
  * The items' rows into rows, sorted by their words, the present before the gone. 0 or -ENOMEM.
  * Straight from the keys: a sorted copy of the items, copied back before their rows were taken,
- * was a tenth of a key that sorts 65,536 rows.
+ * cost 4 % of the instructions of a key that sorts 100,000 rows, and faulted its pages in anew.
  */
 static int sort_items(const struct sort_item *items, uint32_t n, struct sort_ctx *ctx, struct app_row *rows)
 {

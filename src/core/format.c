@@ -22,7 +22,7 @@ static char *scaled(char *buf, size_t len, double v, const char *suffix)
 		v /= 1024;
 		++u;
 	}
-	if (u == 0 && v == (double)(unsigned int)v && len >= 16 + strlen(suffix)) {
+	if (u == 0 && v >= 0 && v == (double)(unsigned int)v && len >= 16 + strlen(suffix)) {
 		/* Whole bytes, as most rows of a big hub show them, without printf. */
 		char *p = put_u32(buf, (uint32_t)v);
 
@@ -238,12 +238,13 @@ int format_width(const char *s)
 		int w;
 
 		/*
-		 * ASCII is ASCII in every locale glibc has, and most of a table is keys, addresses
-		 * and figures: a column a printable byte, none a control byte, without mbrtowc and
-		 * wcwidth, which were half of `--once` at 10,000 peers.
+		 * A printable ASCII byte where a character starts is one column in every locale
+		 * glibc has, and most of a table is keys, addresses and figures: counted without
+		 * mbrtowc and wcwidth, which were half of `--once` at 10,000 peers. Other bytes
+		 * (control bytes are letters in a few charsets) are the locale's to judge.
 		 */
-		if ((unsigned char)*s < 0x80) {
-			width += (unsigned char)*s >= 0x20 && *s != 0x7f;
+		if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f) {
+			++width;
 			++s;
 			continue;
 		}

@@ -447,6 +447,9 @@ static int row_cell_end(struct row_buf *b, struct text_row *row, int next)
 {
 	int ret = row_put(b, "", 1);
 
+	/* A row of 4 GiB: some 95 million allowed IPs on one peer. */
+	if (b->n > UINT32_MAX)
+		return -EOVERFLOW;
 	if (next < N_COLS)
 		row->off[next] = (uint32_t)b->n;
 	return ret;
@@ -467,6 +470,55 @@ static int row_put_allowedips(struct row_buf *b, const struct wg_peer *p)
 		ret = row_put(b, buf, strlen(buf));
 	}
 	return ret;
+}
+
+/*
+ * Peer p's row, its cells one after another in one allocation, not one a cell: seven mallocs
+ * and frees a row were a tenth of the table beside 100,000 peers. 0, -ENOMEM or -EOVERFLOW.
+ */
+static int row_make(struct row_buf *b, struct text_row *row, const struct wg_peer *p, const char *handshake,
+		    const char *state, bool utf8)
+{
+	char buf[FORMAT_BUF], *name = NULL;
+	const char *cell;
+	int ret;
+
+	b->n = 0;
+	if (p->name && !(name = text_escape_dup(p->name)))
+		return -ENOMEM;
+	cell = name ? name : format_key_short(buf, sizeof(buf), p->public_key, utf8);
+	ret = row_put(b, cell, strlen(cell));
+	free(name);
+	if (ret < 0 || (ret = row_cell_end(b, row, COL_IPS)) < 0 || (ret = row_put_allowedips(b, p)) < 0 ||
+	    (ret = row_cell_end(b, row, COL_ENDPOINT)) < 0)
+		return ret;
+	for (int c = COL_ENDPOINT; c < N_COLS; ++c) {
+		switch (c) {
+		case COL_ENDPOINT:
+			cell = format_endpoint(buf, sizeof(buf), &p->endpoint);
+			if (!cell[0])
+				cell = "-";
+			break;
+		case COL_HANDSHAKE:
+			cell = handshake;
+			break;
+		case COL_STATE:
+			cell = state;
+			break;
+		case COL_RX:
+			cell = format_bytes(buf, sizeof(buf), p->rx_bytes);
+			break;
+		default:
+			cell = format_bytes(buf, sizeof(buf), p->tx_bytes);
+			break;
+		}
+		if ((ret = row_put(b, cell, strlen(cell))) < 0 || (ret = row_cell_end(b, row, c + 1)) < 0)
+			return ret;
+	}
+	if (!(row->text = malloc(b->n)))
+		return -ENOMEM;
+	memcpy(row->text, b->v, b->n);
+	return 0;
 }
 
 static void put_spaces(FILE *out, int n)
@@ -521,45 +573,11 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 		enum peer_state st = peer_state(p->last_handshake_sec, now);
 		int64_t age = peer_handshake_age(p->last_handshake_sec, now);
 		struct text_row *row = &rows[i];
-		const char *cell;
-		char *name;
 
 		counts[st]++;
-		/*
-		 * One allocation a row, not one a cell: seven mallocs and frees a row were a tenth
-		 * of the table beside 100,000 peers.
-		 */
-		rb.n = 0;
-		if (p->name) {
-			if (!(name = text_escape_dup(p->name)))
-				goto nomem;
-			ret = row_put(&rb, name, strlen(name));
-			free(name);
-		} else {
-			cell = format_key_short(buf, sizeof(buf), p->public_key, utf8);
-			ret = row_put(&rb, cell, strlen(cell));
-		}
-		if (ret < 0 || row_cell_end(&rb, row, COL_IPS) < 0 || row_put_allowedips(&rb, p) < 0 ||
-		    row_cell_end(&rb, row, COL_ENDPOINT) < 0)
-			goto nomem;
-		cell = format_endpoint(buf, sizeof(buf), &p->endpoint);
-		if (!cell[0])
-			cell = "-";
-		if (row_put(&rb, cell, strlen(cell)) < 0 || row_cell_end(&rb, row, COL_HANDSHAKE) < 0)
-			goto nomem;
-		cell = age < 0 ? never : format_age(buf, sizeof(buf), age);
-		if (row_put(&rb, cell, strlen(cell)) < 0 || row_cell_end(&rb, row, COL_STATE) < 0 ||
-		    row_put(&rb, states[st], strlen(states[st])) < 0 || row_cell_end(&rb, row, COL_RX) < 0)
-			goto nomem;
-		cell = format_bytes(buf, sizeof(buf), p->rx_bytes);
-		if (row_put(&rb, cell, strlen(cell)) < 0 || row_cell_end(&rb, row, COL_TX) < 0)
-			goto nomem;
-		cell = format_bytes(buf, sizeof(buf), p->tx_bytes);
-		if (row_put(&rb, cell, strlen(cell)) < 0 || row_cell_end(&rb, row, N_COLS) < 0)
-			goto nomem;
-		if (!(row->text = malloc(rb.n)))
-			goto nomem;
-		memcpy(row->text, rb.v, rb.n);
+		if ((ret = row_make(&rb, row, p, age < 0 ? never : format_age(buf, sizeof(buf), age), states[st],
+				    utf8)) < 0)
+			goto out;
 		for (int c = 0; c < N_COLS; ++c) {
 			int w = row->width[c] = format_width(row->text + row->off[c]);
 
@@ -595,9 +613,6 @@ static int text_device(FILE *out, const struct wg_device *dev, const struct fwd_
 				   right[c]);
 		fputc('\n', out);
 	}
-	goto out;
-nomem:
-	ret = -ENOMEM;
 out:
 	for (uint32_t i = 0; i < dev->n_peers; ++i)
 		free(rows[i].text);
