@@ -209,9 +209,8 @@ char *format_allowedip(char *buf, size_t len, const struct wg_allowedip *aip)
 
 char *format_key_short(char *buf, size_t len, const uint8_t key[WG_KEY_LEN], bool utf8)
 {
-	char b64[WG_KEY_B64_LEN];
-
 	const char *more = utf8 ? "\u2026" : "...";
+	char b64[WG_KEY_B64_LEN];
 	size_t n = 8 + strlen(more);
 
 	/* Without snprintf: a table of 100,000 rows has as many. */

@@ -442,7 +442,7 @@ static int row_put(struct row_buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/* The cell being written ended, and cell next begun (none past the last): 0, or -ENOMEM. */
+/* The cell being written ended, and cell next begun (none past the last): 0, -ENOMEM or -EOVERFLOW. */
 static int row_cell_end(struct row_buf *b, struct text_row *row, int next)
 {
 	int ret = row_put(b, "", 1);
