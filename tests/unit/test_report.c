@@ -2,6 +2,7 @@
 /* Unit tests of the --once output: the JSON schema read back field by field, and golden text. */
 #include "cmocka_common.h"
 #include <arpa/inet.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,95 @@ static void test_text_golden(void **state)
 	wg_snapshot_free(snap);
 }
 
+static int text_utf8(FILE *f, const struct wg_snapshot *snap, const struct fwd_state *fwd)
+{
+	return report_text(f, snap, fwd, true);
+}
+
+/* Columns lined up by what a terminal shows, not by bytes: wide characters take two columns. */
+static void test_text_wide(void **state)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+	struct wg_device *dev = wg_device_new("wg0");
+	struct wg_allowedip a = { .family = AF_INET, .cidr = 32 };
+	struct fwd_state fwd = { .ipv4 = 1, .ipv6 = 0 };
+	uint8_t key[WG_KEY_LEN];
+	struct wg_peer *p;
+	char *text;
+	const char *want =
+		"interface wg0 (userspace)\n"
+		"  forwarding: IPv4 on, IPv6 off\n"
+		"  peers: 1 online, 0 stale, 1 never, 2 in all\n"
+		"\n"
+		"NAME       ALLOWED IPS  ENDPOINT  HANDSHAKE  STATE    RX      TX\n"
+		"Zo\xc3\xab \xe6\x97\xa5\xe6\x9c\xac   10.0.0.1/32  -         5s         online  0 B  1023 B\n"
+		"AgICAgIC\u2026  -            -         never      never   0 B     0 B\n";
+
+	(void)state;
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		skip();
+	dev->backend = WG_BACKEND_USERSPACE;
+	memset(key, 1, sizeof(key));
+	p = wg_device_get_peer(dev, key, NULL);
+	wg_peer_set_name(p, "Zo\xc3\xab \xe6\x97\xa5\xe6\x9c\xac");
+	p->last_handshake_sec = NOW - 5;
+	p->tx_bytes = 1023;
+	inet_pton(AF_INET, "10.0.0.1", &a.ip4);
+	wg_peer_add_allowedip(p, &a);
+	memset(key, 2, sizeof(key));
+	wg_device_get_peer(dev, key, NULL);
+	wg_snapshot_add_device(snap, dev);
+	snap->wall.tv_sec = NOW;
+	text = capture(text_utf8, snap, &fwd);
+	assert_string_equal(text, want);
+	free(text);
+	wg_snapshot_free(snap);
+	setlocale(LC_CTYPE, "C");
+}
+
+/* A row longer than the buffer it is written in at first: whole, and the next row after it. */
+static void test_text_long_row(void **state)
+{
+	struct wg_snapshot *snap = wg_snapshot_new();
+	struct wg_device *dev = wg_device_new("wg0");
+	struct fwd_state fwd = { .ipv4 = 1, .ipv6 = 1 };
+	char list[40 * 20] = "", *text, *first, *row;
+	uint8_t key[WG_KEY_LEN];
+	size_t at;
+	struct wg_peer *p;
+
+	(void)state;
+	memset(key, 1, sizeof(key));
+	p = wg_device_get_peer(dev, key, NULL);
+	for (uint32_t k = 0; k < 40; ++k) {
+		struct wg_allowedip a = { .family = AF_INET, .cidr = 32 };
+		char one[24];
+
+		a.ip4.s_addr = htonl(0x0a010000 | k);
+		wg_peer_add_allowedip(p, &a);
+		snprintf(one, sizeof(one), "%s10.1.0.%u/32", k ? ", " : "", k);
+		strcat(list, one);
+	}
+	memset(key, 2, sizeof(key));
+	p = wg_device_get_peer(dev, key, NULL);
+	wg_peer_set_name(p, "bob");
+	wg_snapshot_add_device(snap, dev);
+	snap->wall.tv_sec = NOW;
+	text = capture(text_ascii, snap, &fwd);
+	assert_true(strlen(list) > 256);
+	/* Each row's endpoint ("-") past the names (11 columns), the list and the gaps. */
+	at = 11 + 2 + strlen(list) + 2;
+	assert_non_null(first = strstr(text, "\nAQEBAQEB...  "));
+	++first;
+	assert_memory_equal(first + 13, list, strlen(list));
+	assert_memory_equal(first + at - 2, "  - ", 4);
+	assert_non_null(row = strstr(first, "\nbob "));
+	++row;
+	assert_memory_equal(row + at - 2, "  - ", 4);
+	free(text);
+	wg_snapshot_free(snap);
+}
+
 /*
  * The peers are written through a buffer of their own: names longer than it, peers that end
  * past its end and many peers in a row come out whole and in order.
@@ -333,6 +423,8 @@ int main(void)
 		cmocka_unit_test(test_json_empty),
 		cmocka_unit_test(test_json_buffered),
 		cmocka_unit_test(test_text_golden),
+		cmocka_unit_test(test_text_wide),
+		cmocka_unit_test(test_text_long_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
