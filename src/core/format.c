@@ -210,19 +210,13 @@ char *format_allowedip(char *buf, size_t len, const struct wg_allowedip *aip)
 char *format_key_short(char *buf, size_t len, const uint8_t key[WG_KEY_LEN], bool utf8)
 {
 	const char *more = utf8 ? "\u2026" : "...";
+	size_t n = strlen(more);
 	char b64[WG_KEY_B64_LEN];
-	size_t n = 8 + strlen(more);
 
 	/* Without snprintf: a table of 100,000 rows has as many. */
 	key_to_base64(b64, key);
-	memcpy(b64 + 8, more, strlen(more) + 1);
-	if (!len)
-		return buf;
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, b64, n);
-	buf[n] = '\0';
-	return buf;
+	memcpy(b64 + 8, more, n);
+	return put_out(buf, len, b64, b64 + 8 + n);
 }
 
 int format_width(const char *s)
