@@ -42,6 +42,7 @@ BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 command -v python3 >/dev/null || die "needs python3"
 [ -x /usr/bin/time ] || die "needs /usr/bin/time (GNU time) for the peak RSS"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ && $KEY_ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS and KEY_ROUNDS want a number"
+[[ -z ${PEERS:-} || ($PEERS =~ ^[0-9]+$ && $PEERS -ge 3) ]] || die "PEERS wants a number of at least 3"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/wgst-bench.XXXXXX")
 cleanup() {
@@ -66,7 +67,6 @@ else
 	floor=("$(cd "$(dirname "$wgdump")" && pwd)/$(basename "$wgdump")" "$LAB_HUB_IF")
 	floor_what="the kernel's dump alone (wgdump)"
 fi
-[[ $PEERS =~ ^[0-9]+$ && $PEERS -ge 3 ]] || die "PEERS wants a number of at least 3"
 # The wide subnets of tests/scale/huge_hub.sh: an add looks for a free address among every
 # peer, as on a hub whose peers sit inside its subnet (the lab's bulk peers are outside its /24).
 "$LAB" bulk $((PEERS - 2)) --state "$work/lab" >/dev/null
